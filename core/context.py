@@ -1,0 +1,55 @@
+"""What every core service function receives: the unit of work, who acts, and the clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+from core.clock import Clock
+from core.errors import NotFound
+from storage.models import Tenant
+from storage.uow import Database, UnitOfWork
+
+# The actor of scheduled work and of operators' CLI commands (who already hold the database).
+SYSTEM = "system"
+
+
+@dataclass
+class Ctx:
+    uow: UnitOfWork
+    actor: str
+    clock: Clock
+    _tenant: Tenant | None = field(default=None, repr=False)
+
+    @property
+    def tenant(self) -> Tenant:
+        if self._tenant is None:
+            tenant = self.uow.session.get(Tenant, self.uow.tenant_id)
+            if tenant is None:
+                raise NotFound(f"Workspace {self.uow.tenant_id} is not set up for memberbot.")
+            self._tenant = tenant
+        return self._tenant
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.tenant.timezone)
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def today(self) -> date:
+        """Today's business date in the tenant's timezone."""
+        return self.clock.now().astimezone(self.tz).date()
+
+
+@contextmanager
+def transaction(db: Database, tenant_id: str, actor: str, clock: Clock, *, write: bool = True) -> Iterator[Ctx]:
+    """One unit of work: commits when the block ends normally, rolls back on any error."""
+    with db.unit_of_work(tenant_id, write=write) as uow:
+        yield Ctx(uow, actor, clock)
+        if write:
+            uow.commit()

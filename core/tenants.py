@@ -1,0 +1,129 @@
+"""Workspaces (tenants) and their settings: timezone, currency, plan versioning, windows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel.numbers import list_currencies
+from sqlmodel import col, select
+
+from core import plans, roles
+from core.clock import Clock
+from core.context import SYSTEM, Ctx, transaction
+from core.errors import Conflict, Errors
+from core.roles import Action
+from core.text import clean
+from storage.models import Contract, Tenant
+from storage.uow import Database
+
+
+@dataclass(frozen=True)
+class Settings:
+    name: str
+    timezone: str
+    currency: str
+    plan_versioning: bool
+    grace_days: int
+    visit_horizon_days: int
+
+
+def ensure_tenant(
+    db: Database,
+    clock: Clock,
+    team_id: str,
+    *,
+    name: str = "",
+    timezone: str = "UTC",
+    currency: str = "USD",
+    admins: Iterable[str] = (),
+) -> None:
+    """Set up a workspace on first contact: settings, bootstrap admins and the three default plans.
+    Calling it again only adds bootstrap admins that are missing."""
+    errors = Errors()
+    if not team_id or len(team_id) > 32 or not team_id.isalnum():
+        errors.add("team", f"{team_id!r} is not a Slack team id.")
+    _check_timezone(errors, timezone)
+    _check_currency(errors, currency)
+    errors.raise_if_any()
+    with transaction(db, team_id, SYSTEM, clock) as ctx:
+        if ctx.uow.session.get(Tenant, team_id, with_for_update=True) is None:
+            ctx.uow.session.add(
+                Tenant(id=team_id, name=name or team_id, timezone=timezone, currency=currency.upper(),
+                       created_at=clock.now())
+            )
+            ctx.uow.flush()
+            plans.create_default_plans(ctx)
+        roles.bootstrap_admins(ctx, admins)
+
+
+def settings(ctx: Ctx) -> Settings:
+    t = ctx.tenant
+    return Settings(t.name, t.timezone, t.currency, t.plan_versioning, t.grace_days, t.visit_horizon_days)
+
+
+def update_settings(
+    ctx: Ctx,
+    *,
+    name: str | None = None,
+    timezone: str | None = None,
+    currency: str | None = None,
+    plan_versioning: bool | None = None,
+    grace_days: int | None = None,
+    visit_horizon_days: int | None = None,
+) -> Settings:
+    roles.require(ctx, Action.MANAGE_SETTINGS)
+    errors = Errors()
+    tenant = ctx.tenant
+    if name is not None:
+        name = clean(errors, "name", name, label="Workspace name", max_length=200, required=True)
+    if timezone is not None:
+        _check_timezone(errors, timezone)
+    if currency is not None:
+        _check_currency(errors, currency)
+    if grace_days is not None and not 0 <= grace_days <= 365:
+        errors.add("grace_days", "The grace window must be between 0 and 365 days.")
+    if visit_horizon_days is not None and not 7 <= visit_horizon_days <= 730:
+        errors.add("visit_horizon_days", "The visit horizon must be between 7 and 730 days.")
+    errors.raise_if_any()
+    if currency is not None and currency.upper() != tenant.currency and _has_contracts(ctx):
+        raise Conflict("The currency cannot change once memberships have been sold in it.", "currency")
+    if name is not None:
+        tenant.name = name
+    if timezone is not None:
+        tenant.timezone = timezone
+        ctx.__dict__.pop("tz", None)  # drop the cached ZoneInfo
+    if currency is not None:
+        tenant.currency = currency.upper()
+    if plan_versioning is not None:
+        tenant.plan_versioning = plan_versioning
+    if grace_days is not None:
+        tenant.grace_days = grace_days
+    if visit_horizon_days is not None:
+        tenant.visit_horizon_days = visit_horizon_days
+    ctx.uow.session.add(tenant)
+    ctx.uow.flush()
+    return settings(ctx)
+
+
+def _has_contracts(ctx: Ctx) -> bool:
+    return ctx.uow.first(ctx.uow.select(Contract).limit(1)) is not None
+
+
+def _check_timezone(errors: Errors, timezone: str) -> None:
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        errors.add("timezone", f"{timezone!r} is not a timezone name; use one like Europe/Paris or America/Chicago.")
+
+
+def _check_currency(errors: Errors, currency: str) -> None:
+    if currency.upper() not in list_currencies():
+        errors.add("currency", f"{currency!r} is not an ISO 4217 currency code such as USD or EUR.")
+
+
+def tenant_ids(db: Database) -> list[str]:
+    """Every workspace, for work that runs across them (the scheduler, operators' reports)."""
+    with db.engine.connect() as conn:
+        return [row[0] for row in conn.execute(select(col(Tenant.id)).order_by(col(Tenant.id)))]

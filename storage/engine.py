@@ -1,0 +1,62 @@
+"""Engines for SQLite (embedded default) and PostgreSQL (production), and how they begin writes.
+
+SQLite: WAL, a busy timeout and foreign keys on every connection. The sqlite3 driver's default
+transaction mode starts a transaction lazily on the first write, so two threads can both read a
+balance of 1 and both write it back (a lost update). We take the driver's transaction handling
+away (SQLAlchemy's documented pysqlite recipe) and emit BEGIN IMMEDIATE for write units of work:
+the write lock is taken up front and writers queue on the busy timeout instead of colliding.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import Connection
+from sqlalchemy.pool import NullPool
+
+DEFAULT_SQLITE_FILE = "memberbot.sqlite"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+# Execution option read by the begin hook: "IMMEDIATE" for writers, "DEFERRED" for readers.
+SQLITE_BEGIN = "memberbot_sqlite_begin"
+
+
+def database_url_from_env() -> str:
+    return os.environ.get("DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE_FILE}"
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        return _sqlite_engine(url)
+    if url.startswith("postgresql"):
+        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    raise ValueError(f"unsupported DATABASE_URL {url!r}: use sqlite:///FILE or postgresql+psycopg://...")
+
+
+def _sqlite_engine(url: str) -> Engine:
+    # One connection per checkout: the lock and WAL state stay simple, and a file opens in microseconds.
+    engine = create_engine(url, poolclass=NullPool, connect_args={"check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        mode = conn.get_execution_options().get(SQLITE_BEGIN, "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+def writer(engine: Engine) -> Engine:
+    """The engine to bind write units of work to (takes SQLite's write lock at BEGIN)."""
+    return engine.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"}) if engine.dialect.name == "sqlite" else engine

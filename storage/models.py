@@ -1,0 +1,199 @@
+"""Tables. Every business row carries `tenant_id` (the Slack team id) and every query filters on it.
+
+Names follow the product's words: a plan is sold as a plan *version* (its terms at the time of
+sale); a customer holds contracts, of which a membership is the first kind; a membership's
+recurring services become dated service visits.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, Time, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+from storage.types import Money, UTCDateTime
+
+
+def _utc(nullable: bool = False) -> Any:
+    return Field(default=None, sa_type=UTCDateTime, nullable=nullable)
+
+
+class TenantRow(SQLModel):
+    """A row that belongs to one workspace."""
+
+    tenant_id: str = Field(foreign_key="tenant.id", index=True, max_length=32)
+
+
+class Entity(TenantRow):
+    id: int | None = Field(default=None, primary_key=True)
+
+
+class Tenant(SQLModel, table=True):
+    id: str = Field(primary_key=True, max_length=32)
+    name: str = Field(max_length=200)
+    timezone: str = Field(max_length=64)
+    currency: str = Field(max_length=3)
+    plan_versioning: bool = False
+    grace_days: int = 30
+    visit_horizon_days: int = 90
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class RoleGrant(TenantRow, table=True):
+    __tablename__ = "role_grant"
+    tenant_id: str = Field(foreign_key="tenant.id", primary_key=True, max_length=32)
+    user_id: str = Field(primary_key=True, max_length=32)
+    role: str = Field(primary_key=True, max_length=16)
+    granted_by: str = Field(max_length=32)
+    granted_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Location(Entity, table=True):
+    __table_args__ = (UniqueConstraint("tenant_id", "name_key"),)
+    name: str = Field(max_length=100)
+    name_key: str = Field(max_length=100)
+
+
+class JobTemplate(Entity, table=True):
+    __tablename__ = "job_template"
+    __table_args__ = (UniqueConstraint("tenant_id", "name_key"),)
+    name: str = Field(max_length=100)
+    name_key: str = Field(max_length=100)
+    description: str = Field(default="", max_length=2000)
+
+
+class TaskTemplate(Entity, table=True):
+    __tablename__ = "task_template"
+    __table_args__ = (UniqueConstraint("job_template_id", "name_key"),)
+    job_template_id: int = Field(foreign_key="job_template.id")
+    name: str = Field(max_length=100)
+    name_key: str = Field(max_length=100)
+
+
+class Plan(Entity, table=True):
+    """The identity of a plan; what it sells lives in its versions."""
+
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "code"),
+        # Names are unique among live plans only: an archived "Gold" frees the name.
+        Index(
+            "uq_plan_live_name",
+            "tenant_id",
+            "name_key",
+            unique=True,
+            sqlite_where=text("archived_at IS NULL"),
+            postgresql_where=text("archived_at IS NULL"),
+        ),
+    )
+    code: str = Field(max_length=20)
+    name: str = Field(max_length=100)
+    name_key: str = Field(max_length=100)
+    enabled: bool = True
+    archived_at: datetime | None = _utc(nullable=True)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class PlanVersion(Entity, table=True):
+    __tablename__ = "plan_version"
+    __table_args__ = (UniqueConstraint("plan_id", "version"),)
+    plan_id: int = Field(foreign_key="plan.id")
+    version: int
+    name: str = Field(max_length=100)
+    description: str = Field(default="", max_length=3000)
+    billing_type: str = Field(max_length=16)
+    price: Decimal = Field(sa_type=Money)
+    setup_fee: Decimal = Field(sa_type=Money)
+    term_months: int | None = None  # None: no expiry
+    freeze_fee: Decimal = Field(sa_type=Money)
+    lock_in_months: int = 0
+    all_locations: bool = True
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class PlanVersionLocation(TenantRow, table=True):
+    __tablename__ = "plan_version_location"
+    plan_version_id: int = Field(foreign_key="plan_version.id", primary_key=True)
+    location_id: int = Field(foreign_key="location.id", primary_key=True)
+
+
+class PlanService(Entity, table=True):
+    """A recurring service a plan version includes: a job/task template and its recurrence."""
+
+    __tablename__ = "plan_service"
+    plan_version_id: int = Field(foreign_key="plan_version.id", index=True)
+    position: int
+    job_template_id: int = Field(foreign_key="job_template.id")
+    task_template_id: int = Field(foreign_key="task_template.id")
+    recurrence: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    time_of_day: time = Field(sa_column=Column(Time, nullable=False))
+
+
+class Customer(Entity, table=True):
+    company: str = Field(default="", max_length=200)
+    contact: str = Field(default="", max_length=200)
+    email: str = Field(default="", max_length=254)
+    phone: str = Field(default="", max_length=40)
+    location_id: int | None = Field(default=None, foreign_key="location.id")
+    notes: str = Field(default="", max_length=3000)
+    # Company and contact folded (lower case, accents removed) for searching.
+    search_text: str = Field(max_length=410)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Contract(Entity, table=True):
+    """A customer's contract. `kind` is "membership" today; service agreements come later."""
+
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    kind: str = Field(default="membership", max_length=24)
+    plan_version_id: int | None = Field(default=None, foreign_key="plan_version.id", index=True)
+    status: str = Field(max_length=24, index=True)
+    start_date: date
+    end_date: date | None = None  # None: no expiry
+    summary: str = Field(default="", max_length=3000)
+    location_id: int | None = Field(default=None, foreign_key="location.id")
+    seller_id: str = Field(default="", max_length=32)
+    renewal_of_id: int | None = Field(default=None, foreign_key="contract.id")
+    frozen_since: date | None = None
+    # Visits exist up to this date; the daily horizon job extends it.
+    visits_until: date | None = None
+    created_by: str = Field(max_length=32)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ContractEvent(Entity, table=True):
+    """Audit trail of a contract: every transition with who, when and why.
+
+    No foreign key on purpose: the record of a deletion outlives the deleted contract.
+    """
+
+    __tablename__ = "contract_event"
+    contract_id: int = Field(index=True)
+    action: str = Field(max_length=24)
+    from_status: str | None = Field(default=None, max_length=24)
+    to_status: str | None = Field(default=None, max_length=24)
+    actor: str = Field(max_length=32)
+    at: datetime = Field(sa_type=UTCDateTime)
+    reason: str = Field(default="", max_length=1000)
+
+
+class ServiceVisit(Entity, table=True):
+    """One dated occurrence of a recurring service of a membership."""
+
+    __tablename__ = "service_visit"
+    __table_args__ = (UniqueConstraint("contract_id", "plan_service_id", "planned_on"),)
+    contract_id: int = Field(foreign_key="contract.id", index=True)
+    # The plan service it came from; no foreign key because an edited plan replaces its services
+    # while completed visits stay as history.
+    plan_service_id: int
+    job_template_id: int = Field(foreign_key="job_template.id")
+    task_template_id: int = Field(foreign_key="task_template.id")
+    planned_on: date  # the date the recurrence produced
+    due_on: date  # differs from planned_on once rescheduled
+    starts_at: datetime = Field(sa_type=UTCDateTime)
+    status: str = Field(max_length=16)
+    done_at: datetime | None = _utc(nullable=True)
+    done_by: str | None = Field(default=None, max_length=32)
+    note: str = Field(default="", max_length=1000)

@@ -1,0 +1,103 @@
+"""The database and its units of work.
+
+A unit of work is one transaction for one tenant: one per Slack interaction, scheduler job or CLI
+command, never shared between threads. It rolls back unless the caller commits. Every read goes
+through `select`/`get`, which add the tenant filter, so no query can read across workspaces.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from types import TracebackType
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine
+from sqlalchemy.sql import Select
+from sqlmodel import Session, SQLModel, col, select
+from sqlmodel.sql.expression import SelectOfScalar
+
+from storage.engine import make_engine, writer
+from storage.models import Entity, TenantRow
+
+R = TypeVar("R", bound=TenantRow)
+E = TypeVar("E", bound=Entity)
+
+
+class Database:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine: Engine = make_engine(url)
+        self._writer = writer(self.engine)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def unit_of_work(self, tenant_id: str, *, write: bool = True) -> UnitOfWork:
+        return UnitOfWork(self._writer if write else self.engine, tenant_id)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+class UnitOfWork:
+    def __init__(self, bind: Engine, tenant_id: str) -> None:
+        self._bind = bind
+        self.tenant_id = tenant_id
+        self._session: Session | None = None
+
+    def __enter__(self) -> UnitOfWork:
+        self._session = Session(bind=self._bind, expire_on_commit=False, autoflush=True)
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        session = self.session
+        try:
+            session.rollback()  # a no-op after commit
+        finally:
+            session.close()
+            self._session = None
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            raise RuntimeError("unit of work used outside its `with` block")
+        return self._session
+
+    def commit(self) -> None:
+        self.session.commit()
+
+    def flush(self) -> None:
+        self.session.flush()
+
+    def add(self, row: R) -> R:
+        self.session.add(row)
+        return row
+
+    def delete(self, row: SQLModel) -> None:
+        self.session.delete(row)
+
+    def select(self, model: type[R]) -> SelectOfScalar[R]:
+        """SELECT of this tenant's rows of `model`."""
+        return select(model).where(col(model.tenant_id) == self.tenant_id)
+
+    def all(self, statement: SelectOfScalar[R]) -> Sequence[R]:
+        return self.session.exec(statement).all()
+
+    def first(self, statement: SelectOfScalar[R]) -> R | None:
+        return self.session.exec(statement).first()
+
+    def scalar(self, statement: Select[Any]) -> Any:
+        return self.session.execute(statement).scalar()
+
+    def get(self, model: type[E], row_id: int, *, for_update: bool = False) -> E | None:
+        """This tenant's row with that id, or None (also when it belongs to another tenant).
+
+        `for_update` locks the row on PostgreSQL; SQLite already holds the write lock.
+        """
+        statement = self.select(model).where(col(model.id) == row_id)
+        if for_update:
+            statement = statement.with_for_update()
+        return self.first(statement)
