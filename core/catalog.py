@@ -63,7 +63,9 @@ def add_job_template(ctx: Ctx, name: str, description: str = "") -> int:
     errors.raise_if_any()
     if find_job(ctx, name) is not None:
         raise Conflict(f"A job template named {name!r} already exists.", "name")
-    return _id(ctx, JobTemplate(tenant_id=ctx.uow.tenant_id, name=name, name_key=fold(name), description=description))
+    return _id(
+        ctx, JobTemplate(tenant_id=ctx.uow.tenant_id, name=name, name_key=fold(name), description=description)
+    )
 
 
 def add_task_template(ctx: Ctx, job_template_id: int, name: str) -> int:
@@ -74,8 +76,12 @@ def add_task_template(ctx: Ctx, job_template_id: int, name: str) -> int:
     errors.raise_if_any()
     if find_task(ctx, job.id or 0, name) is not None:
         raise Conflict(f"{job.name} already has a task template named {name!r}.", "name")
-    return _id(ctx, TaskTemplate(tenant_id=ctx.uow.tenant_id, job_template_id=job.id or 0, name=name,
-                                 name_key=fold(name)))
+    return _id(
+        ctx,
+        TaskTemplate(
+            tenant_id=ctx.uow.tenant_id, job_template_id=job.id or 0, name=name, name_key=fold(name)
+        ),
+    )
 
 
 def rename_job_template(ctx: Ctx, job_template_id: int, name: str) -> None:
@@ -96,8 +102,12 @@ def job_templates(ctx: Ctx) -> list[JobView]:
     jobs = ctx.uow.all(ctx.uow.select(JobTemplate).order_by(col(JobTemplate.name_key)))
     tasks = ctx.uow.all(ctx.uow.select(TaskTemplate).order_by(col(TaskTemplate.name_key)))
     return [
-        JobView(j.id or 0, j.name, j.description,
-                tuple(TaskView(t.id or 0, t.name) for t in tasks if t.job_template_id == j.id))
+        JobView(
+            j.id or 0,
+            j.name,
+            j.description,
+            tuple(TaskView(t.id or 0, t.name) for t in tasks if t.job_template_id == j.id),
+        )
         for j in jobs
     ]
 

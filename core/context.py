@@ -47,7 +47,9 @@ class Ctx:
 
 
 @contextmanager
-def transaction(db: Database, tenant_id: str, actor: str, clock: Clock, *, write: bool = True) -> Iterator[Ctx]:
+def transaction(
+    db: Database, tenant_id: str, actor: str, clock: Clock, *, write: bool = True
+) -> Iterator[Ctx]:
     """One unit of work: commits when the block ends normally, rolls back on any error."""
     with db.unit_of_work(tenant_id, write=write) as uow:
         yield Ctx(uow, actor, clock)

@@ -153,8 +153,15 @@ def create_plan(ctx: Ctx, terms: PlanTerms, *, code: str | None = None) -> PlanV
     code = _code(ctx, errors, code, terms.name)
     errors.raise_if_any()
     _require_unique_name(ctx, terms.name)
-    plan = ctx.uow.add(Plan(tenant_id=ctx.uow.tenant_id, code=code, name=terms.name, name_key=fold(terms.name),
-                            created_at=ctx.now()))
+    plan = ctx.uow.add(
+        Plan(
+            tenant_id=ctx.uow.tenant_id,
+            code=code,
+            name=terms.name,
+            name_key=fold(terms.name),
+            created_at=ctx.now(),
+        )
+    )
     ctx.uow.flush()
     _write_version(ctx, plan, 1, terms)
     return _view(ctx, plan)
@@ -242,18 +249,24 @@ def _plan(ctx: Ctx, plan_id: int, *, for_update: bool = False) -> Plan:
 
 def _current_version(ctx: Ctx, plan: Plan) -> PlanVersion:
     version = ctx.uow.first(
-        ctx.uow.select(PlanVersion).where(col(PlanVersion.plan_id) == plan.id).order_by(col(PlanVersion.version).desc())
+        ctx.uow.select(PlanVersion)
+        .where(col(PlanVersion.plan_id) == plan.id)
+        .order_by(col(PlanVersion.version).desc())
     )
     assert version is not None, "a plan always has a version"
     return version
 
 
 def _memberships(ctx: Ctx, plan: Plan) -> int:
-    versions = ctx.uow.select(PlanVersion).where(col(PlanVersion.plan_id) == plan.id).with_only_columns(
-        col(PlanVersion.id)
+    versions = (
+        ctx.uow.select(PlanVersion)
+        .where(col(PlanVersion.plan_id) == plan.id)
+        .with_only_columns(col(PlanVersion.id))
     )
-    query = ctx.uow.select(Contract).where(col(Contract.plan_version_id).in_(versions)).with_only_columns(
-        func.count()
+    query = (
+        ctx.uow.select(Contract)
+        .where(col(Contract.plan_version_id).in_(versions))
+        .with_only_columns(func.count())
     )
     return int(ctx.uow.scalar(query) or 0)
 
@@ -267,7 +280,9 @@ def _require_unique_name(ctx: Ctx, name: str, *, except_plan: int | None = None)
 
 def _code(ctx: Ctx, errors: Errors, code: str | None, name: str) -> str:
     if code is None:
-        return _unused_code(ctx, re.sub(r"[^A-Z0-9]+", "-", fold(name).upper()).strip("-")[:CODE_MAX] or "PLAN")
+        return _unused_code(
+            ctx, re.sub(r"[^A-Z0-9]+", "-", fold(name).upper()).strip("-")[:CODE_MAX] or "PLAN"
+        )
     code = code.strip().upper()
     if not code or len(code) > CODE_MAX or not _CODE.match(code):
         errors.add("code", f"The code must be 1 to {CODE_MAX} letters, digits, '-' or '_', such as GOLD-24.")
@@ -317,8 +332,16 @@ def _validated(ctx: Ctx, terms: PlanTerms, errors: Errors) -> PlanTerms:
         errors.add("recurring_services", f"A plan can include at most {MAX_SERVICES} recurring services.")
     for i, service in enumerate(terms.services):
         _check_service(ctx, errors, f"recurring_services[{i}].", service)
-    return replace(terms, name=name, description=description, price=price, setup_fee=setup_fee,
-                   freeze_fee=freeze_fee, billing_type=billing_type, location_ids=location_ids)
+    return replace(
+        terms,
+        name=name,
+        description=description,
+        price=price,
+        setup_fee=setup_fee,
+        freeze_fee=freeze_fee,
+        billing_type=billing_type,
+        location_ids=location_ids,
+    )
 
 
 def _check_service(ctx: Ctx, errors: Errors, path: str, service: RecurringService) -> None:
@@ -335,16 +358,26 @@ def _check_service(ctx: Ctx, errors: Errors, path: str, service: RecurringServic
 
 def _write_version(ctx: Ctx, plan: Plan, number: int, terms: PlanTerms) -> PlanVersion:
     assert plan.id is not None
-    version = ctx.uow.add(PlanVersion(tenant_id=ctx.uow.tenant_id, plan_id=plan.id, version=number,
-                                      created_at=ctx.now(), **_version_columns(terms)))
+    version = PlanVersion(
+        tenant_id=ctx.uow.tenant_id,
+        plan_id=plan.id,
+        version=number,
+        name=terms.name,
+        billing_type=terms.billing_type.value,
+        price=terms.price,
+        setup_fee=terms.setup_fee,
+        freeze_fee=terms.freeze_fee,
+        created_at=ctx.now(),
+    )
+    _apply(version, terms)
+    ctx.uow.add(version)
     ctx.uow.flush()
     _write_children(ctx, version, terms)
     return version
 
 
 def _overwrite_version(ctx: Ctx, version: PlanVersion, terms: PlanTerms, *, services_changed: bool) -> None:
-    for key, value in _version_columns(terms).items():
-        setattr(version, key, value)
+    _apply(version, terms)
     ctx.uow.add(version)
     _delete_children(ctx, version, services=services_changed)
     _write_children(ctx, version, terms, services=services_changed)
@@ -353,18 +386,16 @@ def _overwrite_version(ctx: Ctx, version: PlanVersion, terms: PlanTerms, *, serv
         visits.regenerate_for_version(ctx, version.id or 0)
 
 
-def _version_columns(terms: PlanTerms) -> dict[str, object]:
-    return {
-        "name": terms.name,
-        "description": terms.description,
-        "billing_type": terms.billing_type.value,
-        "price": terms.price,
-        "setup_fee": terms.setup_fee,
-        "term_months": terms.term_months,
-        "freeze_fee": terms.freeze_fee,
-        "lock_in_months": terms.lock_in_months,
-        "all_locations": terms.location_ids is None,
-    }
+def _apply(version: PlanVersion, terms: PlanTerms) -> None:
+    version.name = terms.name
+    version.description = terms.description
+    version.billing_type = terms.billing_type.value
+    version.price = terms.price
+    version.setup_fee = terms.setup_fee
+    version.term_months = terms.term_months
+    version.freeze_fee = terms.freeze_fee
+    version.lock_in_months = terms.lock_in_months
+    version.all_locations = terms.location_ids is None
 
 
 def _delete_children(ctx: Ctx, version: PlanVersion, *, services: bool) -> None:
@@ -379,14 +410,24 @@ def _delete_children(ctx: Ctx, version: PlanVersion, *, services: bool) -> None:
 def _write_children(ctx: Ctx, version: PlanVersion, terms: PlanTerms, *, services: bool = True) -> None:
     assert version.id is not None
     for location_id in terms.location_ids or ():
-        ctx.uow.add(PlanVersionLocation(tenant_id=ctx.uow.tenant_id, plan_version_id=version.id,
-                                        location_id=location_id))
+        ctx.uow.add(
+            PlanVersionLocation(
+                tenant_id=ctx.uow.tenant_id, plan_version_id=version.id, location_id=location_id
+            )
+        )
     if services:
         for position, service in enumerate(terms.services):
-            ctx.uow.add(PlanService(tenant_id=ctx.uow.tenant_id, plan_version_id=version.id, position=position,
-                                    job_template_id=service.job_template_id,
-                                    task_template_id=service.task_template_id,
-                                    recurrence=recurrence.to_dict(service.recurrence), time_of_day=service.at))
+            ctx.uow.add(
+                PlanService(
+                    tenant_id=ctx.uow.tenant_id,
+                    plan_version_id=version.id,
+                    position=position,
+                    job_template_id=service.job_template_id,
+                    task_template_id=service.task_template_id,
+                    recurrence=recurrence.to_dict(service.recurrence),
+                    time_of_day=service.at,
+                )
+            )
     ctx.uow.flush()
 
 
@@ -405,7 +446,9 @@ def _terms(ctx: Ctx, version: PlanVersion) -> PlanTerms:
         lock_in_months=version.lock_in_months,
         location_ids=location_ids,
         services=tuple(
-            RecurringService(s.job_template_id, s.task_template_id, recurrence.from_dict(s.recurrence), s.time_of_day)
+            RecurringService(
+                s.job_template_id, s.task_template_id, recurrence.from_dict(s.recurrence), s.time_of_day
+            )
             for s in services_of(ctx, version.id or 0)
         ),
     )
@@ -421,17 +464,30 @@ def services_of(ctx: Ctx, version_id: int) -> list[PlanService]:
     return list(ctx.uow.all(query.order_by(col(PlanService.position))))
 
 
+def service_views(ctx: Ctx, terms: PlanTerms) -> tuple[ServiceView, ...]:
+    return tuple(
+        ServiceView(
+            catalog.job_template(ctx, s.job_template_id).name,
+            catalog.task_template(ctx, s.task_template_id).name,
+            recurrence.describe(s.recurrence),
+            s.at,
+        )
+        for s in terms.services
+    )
+
+
 def _view(ctx: Ctx, plan: Plan) -> PlanView:
     version = _current_version(ctx, plan)
     terms = _terms(ctx, version)
-    services = []
-    for s in terms.services:
-        job = catalog.job_template(ctx, s.job_template_id)
-        task = catalog.task_template(ctx, s.task_template_id)
-        services.append(ServiceView(job.name, task.name, recurrence.describe(s.recurrence), s.at))
     return PlanView(
-        id=plan.id or 0, code=plan.code, name=plan.name, enabled=plan.enabled, archived=plan.archived_at is not None,
-        version_id=version.id or 0, version=version.version, terms=terms, services=tuple(services),
+        id=plan.id or 0,
+        code=plan.code,
+        name=plan.name,
+        enabled=plan.enabled,
+        archived=plan.archived_at is not None,
+        version_id=version.id or 0,
+        version=version.version,
+        terms=terms,
+        services=service_views(ctx, terms),
         memberships=_memberships(ctx, plan),
     )
-

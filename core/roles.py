@@ -73,7 +73,9 @@ def revoke(ctx: Ctx, user_id: str, role: Role | str) -> None:
     if wanted is Role.ADMIN and user_id == ctx.actor:
         raise InvalidInput.single("role", "You cannot remove your own admin role; ask another admin.")
     for row in ctx.uow.all(
-        ctx.uow.select(RoleGrant).where(col(RoleGrant.user_id) == user_id, col(RoleGrant.role) == wanted.value)
+        ctx.uow.select(RoleGrant).where(
+            col(RoleGrant.user_id) == user_id, col(RoleGrant.role) == wanted.value
+        )
     ):
         ctx.uow.delete(row)
     ctx.uow.flush()
@@ -91,8 +93,15 @@ def _grant(ctx: Ctx, user_id: str, role: Role) -> None:
         raise InvalidInput.single("user", "A Slack user id such as U012ABCDEF is required.")
     if role in roles_of(ctx, user_id):
         return
-    ctx.uow.add(RoleGrant(tenant_id=ctx.uow.tenant_id, user_id=user_id, role=role.value,
-                          granted_by=ctx.actor, granted_at=ctx.now()))
+    ctx.uow.add(
+        RoleGrant(
+            tenant_id=ctx.uow.tenant_id,
+            user_id=user_id,
+            role=role.value,
+            granted_by=ctx.actor,
+            granted_at=ctx.now(),
+        )
+    )
     ctx.uow.flush()
 
 

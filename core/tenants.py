@@ -50,8 +50,13 @@ def ensure_tenant(
     with transaction(db, team_id, SYSTEM, clock) as ctx:
         if ctx.uow.session.get(Tenant, team_id, with_for_update=True) is None:
             ctx.uow.session.add(
-                Tenant(id=team_id, name=name or team_id, timezone=timezone, currency=currency.upper(),
-                       created_at=clock.now())
+                Tenant(
+                    id=team_id,
+                    name=name or team_id,
+                    timezone=timezone,
+                    currency=currency.upper(),
+                    created_at=clock.now(),
+                )
             )
             ctx.uow.flush()
             plans.create_default_plans(ctx)
@@ -115,7 +120,9 @@ def _check_timezone(errors: Errors, timezone: str) -> None:
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        errors.add("timezone", f"{timezone!r} is not a timezone name; use one like Europe/Paris or America/Chicago.")
+        errors.add(
+            "timezone", f"{timezone!r} is not a timezone name; use one like Europe/Paris or America/Chicago."
+        )
 
 
 def _check_currency(errors: Errors, currency: str) -> None:

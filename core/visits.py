@@ -74,12 +74,19 @@ def materialize(ctx: Ctx, contract: Contract, until: date) -> int:
         for day in recurrence.occurrences(rule, anchor=contract.start_date, start=first, end=last):
             if (service.id, day) in existing:
                 continue
-            ctx.uow.add(ServiceVisit(
-                tenant_id=ctx.uow.tenant_id, contract_id=contract.id or 0, plan_service_id=service.id or 0,
-                job_template_id=service.job_template_id, task_template_id=service.task_template_id,
-                planned_on=day, due_on=day, starts_at=recurrence.at_local_time(day, service.time_of_day, ctx.tz),
-                status=VisitStatus.UPCOMING.value,
-            ))
+            ctx.uow.add(
+                ServiceVisit(
+                    tenant_id=ctx.uow.tenant_id,
+                    contract_id=contract.id or 0,
+                    plan_service_id=service.id or 0,
+                    job_template_id=service.job_template_id,
+                    task_template_id=service.task_template_id,
+                    planned_on=day,
+                    due_on=day,
+                    starts_at=recurrence.at_local_time(day, service.time_of_day, ctx.tz),
+                    status=VisitStatus.UPCOMING.value,
+                )
+            )
             written += 1
     contract.visits_until = last
     ctx.uow.add(contract)
@@ -105,8 +112,9 @@ def regenerate_future(ctx: Ctx, contract: Contract) -> None:
 
 
 def regenerate_for_version(ctx: Ctx, version_id: int) -> None:
-    query = ctx.uow.select(Contract).where(col(Contract.plan_version_id) == version_id,
-                                           col(Contract.status).in_([s.value for s in SERVICED]))
+    query = ctx.uow.select(Contract).where(
+        col(Contract.plan_version_id) == version_id, col(Contract.status).in_([s.value for s in SERVICED])
+    )
     for contract in ctx.uow.all(query):
         regenerate_future(ctx, contract)
 
@@ -145,7 +153,9 @@ def restore_future(ctx: Ctx, contract: Contract) -> None:
 
 
 def delete_all(ctx: Ctx, contract: Contract) -> None:
-    for visit in ctx.uow.all(ctx.uow.select(ServiceVisit).where(col(ServiceVisit.contract_id) == contract.id)):
+    for visit in ctx.uow.all(
+        ctx.uow.select(ServiceVisit).where(col(ServiceVisit.contract_id) == contract.id)
+    ):
         ctx.uow.delete(visit)
     ctx.uow.flush()
 
@@ -184,8 +194,10 @@ def upcoming(ctx: Ctx, *, until: date, customer_id: int | None = None) -> list[V
         col(ServiceVisit.status) == VisitStatus.UPCOMING.value, col(ServiceVisit.due_on) <= until
     )
     if customer_id is not None:
-        contracts = ctx.uow.select(Contract).where(col(Contract.customer_id) == customer_id).with_only_columns(
-            col(Contract.id)
+        contracts = (
+            ctx.uow.select(Contract)
+            .where(col(Contract.customer_id) == customer_id)
+            .with_only_columns(col(Contract.id))
         )
         query = query.where(col(ServiceVisit.contract_id).in_(contracts))
     return _views(ctx, ctx.uow.all(query.order_by(col(ServiceVisit.starts_at), col(ServiceVisit.id))))
@@ -239,13 +251,21 @@ def _views(ctx: Ctx, rows: Iterable[ServiceVisit]) -> list[VisitView]:
     for v in rows:
         contract = ctx.uow.get(Contract, v.contract_id)
         assert contract is not None
-        views.append(VisitView(
-            id=v.id or 0, contract_id=v.contract_id, customer=name(Customer, contract.customer_id),
-            job=name(JobTemplate, v.job_template_id), task=name(TaskTemplate, v.task_template_id),
-            due_on=v.due_on, starts_at=v.starts_at, status=VisitStatus(v.status),
-            overdue=v.status == VisitStatus.UPCOMING.value and v.due_on < today,
-            rescheduled_from=v.planned_on if v.planned_on != v.due_on else None, note=v.note,
-        ))
+        views.append(
+            VisitView(
+                id=v.id or 0,
+                contract_id=v.contract_id,
+                customer=name(Customer, contract.customer_id),
+                job=name(JobTemplate, v.job_template_id),
+                task=name(TaskTemplate, v.task_template_id),
+                due_on=v.due_on,
+                starts_at=v.starts_at,
+                status=VisitStatus(v.status),
+                overdue=v.status == VisitStatus.UPCOMING.value and v.due_on < today,
+                rescheduled_from=v.planned_on if v.planned_on != v.due_on else None,
+                note=v.note,
+            )
+        )
     return views
 
 

@@ -59,4 +59,6 @@ def _sqlite_engine(url: str) -> Engine:
 
 def writer(engine: Engine) -> Engine:
     """The engine to bind write units of work to (takes SQLite's write lock at BEGIN)."""
-    return engine.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"}) if engine.dialect.name == "sqlite" else engine
+    return (
+        engine.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"}) if engine.dialect.name == "sqlite" else engine
+    )

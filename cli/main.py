@@ -1,0 +1,210 @@
+"""The `memberbot` command line: operators' and developers' entry point.
+
+CLI commands act as the system actor: whoever runs them already holds the database.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+import click
+
+from core import memberships, plan_catalog, plans, visits
+from core.clock import SystemClock
+from core.context import SYSTEM, Ctx, transaction
+from core.errors import InvalidInput, MemberbotError
+from core.tenants import ensure_tenant
+from storage.engine import database_url_from_env
+from storage.migrate import prepare, upgrade
+from storage.uow import Database
+
+DEFAULT_TEAM = "TLOCAL"
+
+
+class App:
+    def __init__(self, team: str) -> None:
+        self.team = team
+        self.clock = SystemClock()
+        self._db: Database | None = None
+
+    @property
+    def db(self) -> Database:
+        if self._db is None:
+            self._db = Database(database_url_from_env())
+            prepare(self._db)
+        return self._db
+
+    @contextmanager
+    def tx(self, *, write: bool = True) -> Iterator[Ctx]:
+        admins = [a for a in os.environ.get("MEMBERBOT_ADMINS", "").split(",") if a.strip()]
+        ensure_tenant(self.db, self.clock, self.team, admins=admins)
+        with transaction(self.db, self.team, SYSTEM, self.clock, write=write) as ctx:
+            yield ctx
+
+
+pass_app = click.make_pass_decorator(App)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--team", envvar="MEMBERBOT_TEAM", default=DEFAULT_TEAM, show_default=True,
+              help="Slack team id of the workspace to act on.")
+@click.pass_context
+def cli(ctx: click.Context, team: str) -> None:
+    """memberbot: memberships, credits and recurring services for service businesses."""
+    ctx.obj = App(team)
+
+
+@cli.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every pending migration to DATABASE_URL (SQLite file by default)."""
+    upgrade(Database(database_url_from_env()))
+    click.echo("Database is up to date.")
+
+
+@cli.group("plans")
+def plans_group() -> None:
+    """Membership plans."""
+
+
+@plans_group.command("list")
+@pass_app
+def plans_list(app: App) -> None:
+    with app.tx(write=False) as ctx:
+        for p in plans.list_plans(ctx):
+            t = p.terms
+            state = "" if p.enabled else " (disabled)"
+            term = f"{t.term_months} months" if t.term_months else "no expiry"
+            click.echo(f"{p.code:<12} {p.name}{state}: {t.price} {ctx.tenant.currency} {t.billing_type}, {term}")
+            for s in p.services:
+                click.echo(f"{'':12}   {s.job} / {s.task}: {s.schedule} at {s.at:%H:%M}")
+
+
+@plans_group.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path), required=False)
+@pass_app
+def plans_export(app: App, file: Path | None) -> None:
+    """Write the plan catalogue as YAML to FILE (or standard output)."""
+    with app.tx(write=False) as ctx:
+        text = plan_catalog.export_plans(ctx)
+    if file is None:
+        click.echo(text, nl=False)
+    else:
+        file.write_text(text, encoding="utf-8")
+
+
+@plans_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@pass_app
+def plans_import(app: App, file: Path) -> None:
+    """Create or update plans from a YAML catalogue; all or nothing."""
+    with app.tx() as ctx:
+        result = plan_catalog.import_plans(ctx, file.read_text(encoding="utf-8"))
+    click.echo(f"Created {len(result.created)}, updated {len(result.updated)}, unchanged {len(result.unchanged)}.")
+
+
+@cli.group("customers")
+def customers_group() -> None:
+    """Customers."""
+
+
+@customers_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@pass_app
+def customers_import(app: App, file: Path) -> None:
+    """Import customers from a CSV file; bad rows are reported and skipped, duplicates are not created."""
+    from core import customers
+
+    with app.tx() as ctx:
+        report = customers.import_csv(ctx, file.read_text(encoding="utf-8-sig"))
+    click.echo(f"Imported {report.created} customer(s); {report.existing} already present.")
+    for problem in report.errors:
+        click.echo(f"line {problem.line}: {problem.reason}", err=True)
+    if report.errors:
+        sys.exit(1)
+
+
+@customers_group.command("search")
+@click.argument("text", nargs=-1)
+@pass_app
+def customers_search(app: App, text: tuple[str, ...]) -> None:
+    from core import customers
+
+    with app.tx(write=False) as ctx:
+        for c in customers.search_customers(ctx, " ".join(text)):
+            click.echo(f"#{c.id:<5} {c.label}")
+
+
+@cli.group("membership")
+def membership_group() -> None:
+    """Memberships (contracts)."""
+
+
+@membership_group.command("list")
+@click.argument("customer_id", type=int)
+@pass_app
+def membership_list(app: App, customer_id: int) -> None:
+    with app.tx(write=False) as ctx:
+        for m in memberships.memberships_of(ctx, customer_id):
+            end = m.end.isoformat() if m.end else "no end"
+            click.echo(f"{m.reference:<7} {m.plan:<12} {m.status.label:<17} {m.start} to {end}")
+
+
+@membership_group.command("report")
+@click.argument("membership_id", type=int)
+@pass_app
+def membership_report(app: App, membership_id: int) -> None:
+    with app.tx(write=False) as ctx:
+        r = memberships.report(ctx, membership_id)
+    m = r.membership
+    click.echo(f"{m.reference} {m.customer}: {m.plan} (v{m.plan_version}), {m.status.label}, {m.start} to {m.end}")
+    click.echo(f"{'job / task':<40} {'done':>5} {'next':>5} {'late':>5} {'skip':>5}")
+    for p in r.progress:
+        click.echo(f"{p.job + ' / ' + p.task:<40} {p.completed:>5} {p.upcoming:>5} {p.overdue:>5} {p.skipped:>5}")
+
+
+@cli.command()
+@pass_app
+def demo(app: App) -> None:
+    """A tour of the local workspace: its plans, customers' memberships and upcoming visits."""
+    from cli.demo import seed
+
+    with app.tx() as ctx:
+        seed(ctx)
+    with app.tx(write=False) as ctx:
+        click.echo(f"memberbot — workspace {app.team} ({ctx.tenant.timezone}, {ctx.tenant.currency})\n")
+        click.echo("Plans:")
+        for p in plans.list_plans(ctx):
+            click.echo(f"  {p.name:<10} {p.terms.price} {p.terms.billing_type}, {len(p.services)} recurring service(s)")
+        click.echo("\nUpcoming visits (next 30 days):")
+        soon = visits.upcoming(ctx, until=date.fromordinal(ctx.today().toordinal() + 30))
+        for v in soon[:15]:
+            when = v.starts_at.astimezone(ctx.tz)
+            click.echo(f"  {when:%a %d %b %H:%M}  {v.customer:<22} {v.job} / {v.task}")
+        click.echo("\nTry: scripts/run plans list | plans export | customers search <text> | membership report <id>")
+
+
+def main() -> None:
+    try:
+        cli(standalone_mode=False)
+    except click.exceptions.Abort:
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except InvalidInput as exc:
+        for error in exc.errors:
+            click.echo(f"error: {error.field}: {error.message}", err=True)
+        sys.exit(2)
+    except MemberbotError as exc:
+        click.echo(f"error: {exc.message}", err=True)
+        sys.exit(2)

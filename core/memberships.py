@@ -1,0 +1,452 @@
+"""Memberships: a plan version assigned to a customer as a contract, and its lifecycle.
+
+Every transition is recorded with who, when and why (`history`). Staff assign; a manager
+approves, which turns the plan's recurring services into dated visits; the calendar then moves
+the membership on (scheduled -> active -> grace -> expired) through `advance_by_date`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from dateutil.relativedelta import relativedelta
+from sqlmodel import col
+
+from core import plans, roles, visits
+from core.context import SYSTEM, Ctx
+from core.errors import Conflict, Errors, NotFound
+from core.lifecycle import ALLOWED_FROM, LIVE, SERVICED, Status, by_calendar
+from core.roles import Action
+from core.text import clean
+from storage.models import Contract, ContractEvent, Customer, Location, Plan, PlanVersion
+
+EARLIEST = date(2000, 1, 1)
+MAX_YEARS_AHEAD = 5  # a start further out than this is a typo, not a sale
+MAX_TERM = relativedelta(years=10)
+
+
+@dataclass(frozen=True)
+class MembershipView:
+    id: int
+    customer_id: int
+    customer: str
+    plan_id: int
+    plan: str
+    plan_code: str
+    plan_version: int
+    status: Status
+    start: date
+    end: date | None
+    summary: str
+    location: str
+    seller: str
+    renewal_of_id: int | None
+    created_by: str
+
+    @property
+    def reference(self) -> str:
+        return f"M-{self.id}"
+
+
+@dataclass(frozen=True)
+class EventView:
+    action: str
+    from_status: Status | None
+    to_status: Status | None
+    actor: str
+    at: datetime
+    reason: str
+
+
+@dataclass(frozen=True)
+class ServiceProgress:
+    job: str
+    task: str
+    completed: int
+    upcoming: int
+    overdue: int
+    skipped: int
+
+
+@dataclass(frozen=True)
+class MembershipReport:
+    membership: MembershipView
+    terms: plans.PlanTerms
+    services: tuple[plans.ServiceView, ...]
+    progress: tuple[ServiceProgress, ...]
+
+
+# --- selling -------------------------------------------------------------------------------------
+
+
+def default_end(start: date, term_months: int | None) -> date | None:
+    """The last day covered by a term that starts on `start` (12 months from 1 March: 28 February)."""
+    return None if term_months is None else start + relativedelta(months=term_months) - timedelta(days=1)
+
+
+def assign(
+    ctx: Ctx,
+    customer_id: int,
+    plan_id: int,
+    start: date,
+    end: date | None = None,
+    *,
+    summary: str = "",
+    location_id: int | None = None,
+    seller: str | None = None,
+    renewal_of: Contract | None = None,
+) -> MembershipView:
+    """Sell a plan to a customer. The membership waits for a manager's approval."""
+    roles.require(ctx, Action.ASSIGN)
+    customer = _customer(ctx, customer_id)
+    plan = plans.get_plan(ctx, plan_id)
+    if not plan.sellable:
+        state = "archived" if plan.archived else "disabled"
+        raise Conflict(
+            f"{plan.name} is {state} and cannot be sold; enable it or choose another plan.", "plan"
+        )
+    errors = Errors()
+    summary = clean(errors, "summary", summary, label="The summary", max_length=3000)
+    if end is None:
+        end = default_end(start, plan.terms.term_months)
+    _check_dates(ctx, errors, start, end, fixed_term=plan.terms.term_months is not None)
+    if (
+        location_id is None
+        and plan.terms.location_ids is not None
+        and customer.location_id in plan.terms.location_ids
+    ):
+        location_id = customer.location_id
+    if location_id is not None and ctx.uow.get(Location, location_id) is None:
+        errors.add("location", f"There is no location #{location_id}.")
+    elif plan.terms.location_ids is not None and location_id not in plan.terms.location_ids:
+        errors.add("location", f"{plan.name} is sold only at some locations; choose one of them.")
+    errors.raise_if_any()
+    contract = ctx.uow.add(
+        Contract(
+            tenant_id=ctx.uow.tenant_id,
+            customer_id=customer_id,
+            plan_version_id=plan.version_id,
+            status=Status.PENDING.value,
+            start_date=start,
+            end_date=end,
+            summary=summary,
+            location_id=location_id,
+            seller_id=seller or ctx.actor,
+            renewal_of_id=renewal_of.id if renewal_of else None,
+            created_by=ctx.actor,
+            created_at=ctx.now(),
+        )
+    )
+    ctx.uow.flush()
+    _record(ctx, contract, "renew" if renewal_of else "assign", None, Status.PENDING)
+    return _view(ctx, contract)
+
+
+def approve(ctx: Ctx, contract_id: int) -> MembershipView:
+    """A manager's yes: the membership goes live and its recurring services become visits."""
+    roles.require(ctx, Action.APPROVE)
+    contract = _transition_source(ctx, contract_id, "approve")
+    _move(ctx, contract, "approve", _calendar_status(ctx, contract))
+    if Status(contract.status) in SERVICED:
+        visits.materialize(ctx, contract, visits.horizon(ctx))
+    return _view(ctx, contract)
+
+
+def reject(ctx: Ctx, contract_id: int, reason: str) -> MembershipView:
+    roles.require(ctx, Action.APPROVE)
+    reason = _reason(reason, required=True)
+    contract = _transition_source(ctx, contract_id, "reject")
+    _move(ctx, contract, "reject", Status.REJECTED, reason)
+    return _view(ctx, contract)
+
+
+def freeze(ctx: Ctx, contract_id: int, reason: str = "") -> MembershipView:
+    roles.require(ctx, Action.CHANGE_STATE)
+    reason = _reason(reason)
+    contract = _transition_source(ctx, contract_id, "freeze")
+    contract.frozen_since = ctx.today()
+    _move(ctx, contract, "freeze", Status.FROZEN, reason)
+    return _view(ctx, contract)
+
+
+def unfreeze(ctx: Ctx, contract_id: int, reason: str = "") -> MembershipView:
+    roles.require(ctx, Action.CHANGE_STATE)
+    reason = _reason(reason)
+    contract = _transition_source(ctx, contract_id, "unfreeze")
+    contract.frozen_since = None
+    _move(ctx, contract, "unfreeze", _calendar_status(ctx, contract), reason)
+    return _view(ctx, contract)
+
+
+def cancel(ctx: Ctx, contract_id: int, reason: str) -> MembershipView:
+    """Stop a live membership now. The record stays, and its future visits are cancelled, so a
+    reactivation can bring everything back."""
+    roles.require(ctx, Action.CHANGE_STATE)
+    reason = _reason(reason, required=True)
+    contract = _transition_source(ctx, contract_id, "cancel")
+    _move(ctx, contract, "cancel", Status.CANCELLED, reason)
+    visits.cancel_future(ctx, contract, ctx.today())
+    return _view(ctx, contract)
+
+
+def reactivate(ctx: Ctx, contract_id: int, reason: str = "") -> MembershipView:
+    roles.require(ctx, Action.CHANGE_STATE)
+    reason = _reason(reason)
+    contract = _transition_source(ctx, contract_id, "reactivate")
+    contract.frozen_since = None
+    _move(ctx, contract, "reactivate", _calendar_status(ctx, contract), reason)
+    if Status(contract.status) in SERVICED:
+        visits.restore_future(ctx, contract)
+    return _view(ctx, contract)
+
+
+def renew(
+    ctx: Ctx,
+    contract_id: int,
+    *,
+    start: date | None = None,
+    end: date | None = None,
+    plan_id: int | None = None,
+) -> MembershipView:
+    """A new contract linked to this one, on the plan's current terms. A renewal of a live
+    membership continues from its end date; otherwise it starts today."""
+    roles.require(ctx, Action.ASSIGN)
+    old = _transition_source(ctx, contract_id, "renew")
+    if old.end_date is None:
+        raise Conflict("This membership never expires, so there is nothing to renew.")
+    if start is None:
+        start = old.end_date + timedelta(days=1)
+        if Status(old.status) not in LIVE:
+            start = max(start, ctx.today())
+    if plan_id is None:
+        plan_id = plans.plan_of_version(ctx, old.plan_version_id or 0).id
+    return assign(
+        ctx,
+        old.customer_id,
+        plan_id,
+        start,
+        end,
+        summary=old.summary,
+        location_id=old.location_id,
+        renewal_of=old,
+    )
+
+
+def change_dates(ctx: Ctx, contract_id: int, start: date, end: date | None) -> MembershipView:
+    """Correct the term. Only future visits that were not carried out are rewritten."""
+    contract = _contract(ctx, contract_id, for_update=True)
+    roles.require(ctx, Action.ASSIGN if contract.status == Status.PENDING else Action.CHANGE_STATE)
+    _require_state(contract, "change dates")
+    errors = Errors()
+    terms = plans.version_terms(ctx, contract.plan_version_id or 0)
+    _check_dates(ctx, errors, start, end, fixed_term=terms.term_months is not None)
+    errors.raise_if_any()
+    before = f"{contract.start_date} to {contract.end_date or 'no end'}"
+    contract.start_date, contract.end_date = start, end
+    if Status(contract.status) in {Status.SCHEDULED, Status.ACTIVE, Status.GRACE}:
+        contract.status = _calendar_status(ctx, contract).value
+    _record(ctx, contract, "change dates", None, None, f"was {before}")
+    if contract.status != Status.PENDING:
+        visits.regenerate_future(ctx, contract)
+    return _view(ctx, contract)
+
+
+def delete(ctx: Ctx, contract_id: int, *, confirm: bool) -> None:
+    """Remove a membership entered in error, with its visits. Cannot be undone, hence `confirm`;
+    the audit trail keeps a record of the deletion."""
+    roles.require(ctx, Action.DELETE)
+    contract = _contract(ctx, contract_id, for_update=True)
+    if not confirm:
+        raise Conflict(f"Deleting M-{contract_id} cannot be undone; confirm to delete it.", "confirm")
+    if ctx.uow.first(ctx.uow.select(Contract).where(col(Contract.renewal_of_id) == contract_id)) is not None:
+        raise Conflict(f"M-{contract_id} has a renewal; delete the renewal first.")
+    _record(ctx, contract, "delete", Status(contract.status), None)
+    visits.delete_all(ctx, contract)
+    ctx.uow.delete(contract)
+    ctx.uow.flush()
+
+
+def advance_by_date(ctx: Ctx) -> list[tuple[int, Status, Status]]:
+    """Move memberships on by the calendar (scheduled -> active -> grace -> expired). Running it
+    twice on the same day changes nothing the second time."""
+    moved = []
+    query = ctx.uow.select(Contract).where(
+        col(Contract.status).in_([Status.SCHEDULED.value, Status.ACTIVE.value, Status.GRACE.value])
+    )
+    for contract in ctx.uow.all(query.order_by(col(Contract.id)).with_for_update()):
+        before, after = Status(contract.status), _calendar_status(ctx, contract)
+        if after is not before:
+            _move(ctx, contract, "calendar", after, actor=SYSTEM)
+            moved.append((contract.id or 0, before, after))
+    return moved
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+
+def get(ctx: Ctx, contract_id: int) -> MembershipView:
+    return _view(ctx, _contract(ctx, contract_id))
+
+
+def memberships_of(ctx: Ctx, customer_id: int) -> list[MembershipView]:
+    """The customer's contract list, newest first."""
+    _customer(ctx, customer_id)
+    query = ctx.uow.select(Contract).where(col(Contract.customer_id) == customer_id)
+    return [
+        _view(ctx, c) for c in ctx.uow.all(query.order_by(col(Contract.start_date).desc(), col(Contract.id)))
+    ]
+
+
+def pending_approval(ctx: Ctx) -> list[MembershipView]:
+    query = ctx.uow.select(Contract).where(col(Contract.status) == Status.PENDING.value)
+    return [_view(ctx, c) for c in ctx.uow.all(query.order_by(col(Contract.id)))]
+
+
+def history(ctx: Ctx, contract_id: int) -> list[EventView]:
+    query = ctx.uow.select(ContractEvent).where(col(ContractEvent.contract_id) == contract_id)
+    return [
+        EventView(
+            e.action,
+            Status(e.from_status) if e.from_status else None,
+            Status(e.to_status) if e.to_status else None,
+            e.actor,
+            e.at,
+            e.reason,
+        )
+        for e in ctx.uow.all(query.order_by(col(ContractEvent.id)))
+    ]
+
+
+def report(ctx: Ctx, contract_id: int) -> MembershipReport:
+    """The plan and term, and for each job and task the visits completed, upcoming, overdue, skipped."""
+    membership = get(ctx, contract_id)
+    contract = _contract(ctx, contract_id)
+    terms = plans.version_terms(ctx, contract.plan_version_id or 0)
+    counts: dict[tuple[str, str], Counter[str]] = {}
+    for v in visits.visits_of(ctx, contract_id):
+        tally = counts.setdefault((v.job, v.task), Counter())
+        tally["overdue" if v.overdue else v.status.value] += 1
+    service_views = plans.service_views(ctx, terms)
+    for view in service_views:
+        counts.setdefault((view.job, view.task), Counter())
+    progress = tuple(
+        ServiceProgress(job, task, c["completed"], c["upcoming"], c["overdue"], c["skipped"])
+        for (job, task), c in sorted(counts.items())
+    )
+    return MembershipReport(membership, terms, service_views, progress)
+
+
+# --- internals -----------------------------------------------------------------------------------
+
+
+def _check_dates(ctx: Ctx, errors: Errors, start: date, end: date | None, *, fixed_term: bool) -> None:
+    latest_start = ctx.today() + relativedelta(years=MAX_YEARS_AHEAD)
+    if start < EARLIEST:
+        errors.add("start", f"The start date {start:%d %b %Y} is too far in the past.")
+    elif start > latest_start:
+        errors.add("start", f"The start date {start:%d %b %Y} is more than {MAX_YEARS_AHEAD} years away.")
+    if end is None:
+        if fixed_term:
+            errors.add("end", "An end date is required for this plan.")
+    elif end < start:
+        errors.add("end", f"The end date {end:%d %b %Y} is before the start date {start:%d %b %Y}.")
+    elif end > start + MAX_TERM:
+        errors.add("end", "A membership can run for at most 10 years; renew it instead.")
+
+
+def _reason(reason: str, *, required: bool = False) -> str:
+    errors = Errors()
+    text = clean(errors, "reason", reason, label="The reason", max_length=1000, required=required)
+    errors.raise_if_any()
+    return text
+
+
+def _customer(ctx: Ctx, customer_id: int) -> Customer:
+    customer = ctx.uow.get(Customer, customer_id)
+    if customer is None:
+        raise NotFound(f"There is no customer #{customer_id}.", "customer")
+    return customer
+
+
+def _contract(ctx: Ctx, contract_id: int, *, for_update: bool = False) -> Contract:
+    contract = ctx.uow.get(Contract, contract_id, for_update=for_update)
+    if contract is None or contract.kind != "membership":
+        raise NotFound(f"There is no membership M-{contract_id}.", "membership")
+    return contract
+
+
+def _transition_source(ctx: Ctx, contract_id: int, action: str) -> Contract:
+    contract = _contract(ctx, contract_id, for_update=True)
+    _require_state(contract, action)
+    return contract
+
+
+def _require_state(contract: Contract, action: str) -> None:
+    status = Status(contract.status)
+    if status not in ALLOWED_FROM[action]:
+        raise Conflict(f"M-{contract.id} is {status.label}; it cannot {action} from that state.")
+
+
+def _calendar_status(ctx: Ctx, contract: Contract) -> Status:
+    return by_calendar(contract.start_date, contract.end_date, ctx.tenant.grace_days, ctx.today())
+
+
+def _move(
+    ctx: Ctx, contract: Contract, action: str, to: Status, reason: str = "", *, actor: str | None = None
+) -> None:
+    before = Status(contract.status)
+    contract.status = to.value
+    ctx.uow.add(contract)
+    _record(ctx, contract, action, before, to, reason, actor=actor)
+
+
+def _record(
+    ctx: Ctx,
+    contract: Contract,
+    action: str,
+    before: Status | None,
+    after: Status | None,
+    reason: str = "",
+    *,
+    actor: str | None = None,
+) -> None:
+    ctx.uow.add(
+        ContractEvent(
+            tenant_id=ctx.uow.tenant_id,
+            contract_id=contract.id or 0,
+            action=action,
+            from_status=before.value if before else None,
+            to_status=after.value if after else None,
+            actor=actor or ctx.actor,
+            at=ctx.now(),
+            reason=reason,
+        )
+    )
+    ctx.uow.flush()
+
+
+def _view(ctx: Ctx, contract: Contract) -> MembershipView:
+    customer = _customer(ctx, contract.customer_id)
+    location = ctx.uow.get(Location, contract.location_id) if contract.location_id else None
+    version = ctx.uow.get(PlanVersion, contract.plan_version_id or 0)
+    plan = ctx.uow.get(Plan, version.plan_id) if version else None
+    assert version is not None and plan is not None, "a membership always has a plan version"
+    return MembershipView(
+        id=contract.id or 0,
+        customer_id=contract.customer_id,
+        customer=customer.company or customer.contact,
+        plan_id=plan.id or 0,
+        plan=plan.name,
+        plan_code=plan.code,
+        plan_version=version.version,
+        status=Status(contract.status),
+        start=contract.start_date,
+        end=contract.end_date,
+        summary=contract.summary,
+        location=location.name if location else "",
+        seller=contract.seller_id,
+        renewal_of_id=contract.renewal_of_id,
+        created_by=contract.created_by,
+    )
