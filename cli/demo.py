@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import time, timedelta
 
+from core.customers import CustomerInput
+
 from core import catalog, customers, memberships, plans
 from core.context import Ctx
-from core.customers import CustomerInput
 from core.recurrence import LAST_DAY, Monthly, Weekly
 from storage.models import Customer
 
@@ -21,13 +22,24 @@ def seed(ctx: Ctx) -> None:
     tune_up = catalog.add_task_template(ctx, hvac, "Tune-up")
     by_name = {p.name: p for p in plans.list_plans(ctx)}
     gold, platinum = by_name["Gold"], by_name["Platinum"]
-    plans.update_plan(ctx, gold.id, replace(gold.terms, services=(
-        plans.RecurringService(hvac, tune_up, Monthly(15, (3, 9)), time(9, 0)),
-        plans.RecurringService(hvac, filters, Monthly(LAST_DAY, tuple(range(1, 13))), time(14, 0)),
-    )))
-    plans.update_plan(ctx, platinum.id, replace(platinum.terms, services=(
-        plans.RecurringService(hvac, filters, Weekly(2, (1, 3)), time(8, 30)),
-    )))
+    plans.update_plan(
+        ctx,
+        gold.id,
+        replace(
+            gold.terms,
+            services=(
+                plans.RecurringService(hvac, tune_up, Monthly(15, (3, 9)), time(9, 0)),
+                plans.RecurringService(hvac, filters, Monthly(LAST_DAY, tuple(range(1, 13))), time(14, 0)),
+            ),
+        ),
+    )
+    plans.update_plan(
+        ctx,
+        platinum.id,
+        replace(
+            platinum.terms, services=(plans.RecurringService(hvac, filters, Weekly(2, (1, 3)), time(8, 30)),)
+        ),
+    )
     today = ctx.today()
     people = [
         ("Café Müller", "Anna Müller", "anna@cafe-mueller.example", gold.id),

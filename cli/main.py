@@ -51,8 +51,13 @@ pass_app = click.make_pass_decorator(App)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--team", envvar="MEMBERBOT_TEAM", default=DEFAULT_TEAM, show_default=True,
-              help="Slack team id of the workspace to act on.")
+@click.option(
+    "--team",
+    envvar="MEMBERBOT_TEAM",
+    default=DEFAULT_TEAM,
+    show_default=True,
+    help="Slack team id of the workspace to act on.",
+)
 @click.pass_context
 def cli(ctx: click.Context, team: str) -> None:
     """memberbot: memberships, credits and recurring services for service businesses."""
@@ -84,7 +89,9 @@ def plans_list(app: App) -> None:
             t = p.terms
             state = "" if p.enabled else " (disabled)"
             term = f"{t.term_months} months" if t.term_months else "no expiry"
-            click.echo(f"{p.code:<12} {p.name}{state}: {t.price} {ctx.tenant.currency} {t.billing_type}, {term}")
+            click.echo(
+                f"{p.code:<12} {p.name}{state}: {t.price} {ctx.tenant.currency} {t.billing_type}, {term}"
+            )
             for s in p.services:
                 click.echo(f"{'':12}   {s.job} / {s.task}: {s.schedule} at {s.at:%H:%M}")
 
@@ -109,7 +116,9 @@ def plans_import(app: App, file: Path) -> None:
     """Create or update plans from a YAML catalogue; all or nothing."""
     with app.tx() as ctx:
         result = plan_catalog.import_plans(ctx, file.read_text(encoding="utf-8"))
-    click.echo(f"Created {len(result.created)}, updated {len(result.updated)}, unchanged {len(result.unchanged)}.")
+    click.echo(
+        f"Created {len(result.created)}, updated {len(result.updated)}, unchanged {len(result.unchanged)}."
+    )
 
 
 @cli.group("customers")
@@ -166,10 +175,14 @@ def membership_report(app: App, membership_id: int) -> None:
     with app.tx(write=False) as ctx:
         r = memberships.report(ctx, membership_id)
     m = r.membership
-    click.echo(f"{m.reference} {m.customer}: {m.plan} (v{m.plan_version}), {m.status.label}, {m.start} to {m.end}")
+    click.echo(
+        f"{m.reference} {m.customer}: {m.plan} (v{m.plan_version}), {m.status.label}, {m.start} to {m.end}"
+    )
     click.echo(f"{'job / task':<40} {'done':>5} {'next':>5} {'late':>5} {'skip':>5}")
     for p in r.progress:
-        click.echo(f"{p.job + ' / ' + p.task:<40} {p.completed:>5} {p.upcoming:>5} {p.overdue:>5} {p.skipped:>5}")
+        click.echo(
+            f"{p.job + ' / ' + p.task:<40} {p.completed:>5} {p.upcoming:>5} {p.overdue:>5} {p.skipped:>5}"
+        )
 
 
 @cli.command()
@@ -184,13 +197,17 @@ def demo(app: App) -> None:
         click.echo(f"memberbot — workspace {app.team} ({ctx.tenant.timezone}, {ctx.tenant.currency})\n")
         click.echo("Plans:")
         for p in plans.list_plans(ctx):
-            click.echo(f"  {p.name:<10} {p.terms.price} {p.terms.billing_type}, {len(p.services)} recurring service(s)")
+            click.echo(
+                f"  {p.name:<10} {p.terms.price} {p.terms.billing_type}, {len(p.services)} recurring services"
+            )
         click.echo("\nUpcoming visits (next 30 days):")
         soon = visits.upcoming(ctx, until=date.fromordinal(ctx.today().toordinal() + 30))
         for v in soon[:15]:
             when = v.starts_at.astimezone(ctx.tz)
             click.echo(f"  {when:%a %d %b %H:%M}  {v.customer:<22} {v.job} / {v.task}")
-        click.echo("\nTry: scripts/run plans list | plans export | customers search <text> | membership report <id>")
+        click.echo(
+            "\nTry: scripts/run plans list | plans export | customers search <text> | membership report <id>"
+        )
 
 
 def main() -> None:

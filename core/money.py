@@ -45,5 +45,10 @@ def _decimals(value: Decimal) -> int:
     return max(0, -exponent) if isinstance(exponent, int) else 0
 
 
+def in_currency(value: Decimal, currency: str) -> Decimal:
+    """A stored amount with exactly the currency's decimals (349.0000 -> 349.00 for USD)."""
+    return value.quantize(Decimal(1).scaleb(-minor_digits(currency)))
+
+
 def display(value: Decimal, currency: str, locale: str = "en_US") -> str:
     return str(format_currency(value, currency, locale=locale))

@@ -225,9 +225,11 @@ def _parse_service(errors: Errors, path: str, raw: object) -> _Service | None:
     at = plans.DEFAULT_AT
     raw_at = raw.get("at", "09:00")
     try:
-        at = time.fromisoformat(str(raw_at))
+        if not isinstance(raw_at, str):  # YAML 1.1 reads an unquoted 14:00 as the number 840
+            raise ValueError
+        at = time.fromisoformat(raw_at)
     except ValueError:
-        errors.add(f"{path}at", f"{raw_at!r} is not a time of day such as '09:00'.")
+        errors.add(f"{path}at", "Write the time of day in quotes, such as '09:00'.")
     rule: recurrence.Recurrence | None = None
     try:
         rule = recurrence.from_dict(raw.get("recurrence"))

@@ -21,7 +21,7 @@ from sqlmodel import col
 from core import catalog, recurrence, roles, visits
 from core.context import Ctx
 from core.errors import Conflict, Errors, ImmutableField, NotFound
-from core.money import amount
+from core.money import amount, in_currency
 from core.recurrence import Recurrence
 from core.roles import Action
 from core.text import clean, fold
@@ -435,14 +435,15 @@ def _terms(ctx: Ctx, version: PlanVersion) -> PlanTerms:
     location_ids: tuple[int, ...] | None = None
     if not version.all_locations:
         location_ids = tuple(sorted(link.location_id for link in _location_links(ctx, version)))
+    currency = ctx.tenant.currency
     return PlanTerms(
         name=version.name,
-        price=version.price,
+        price=in_currency(version.price, currency),
         billing_type=BillingType(version.billing_type),
         description=version.description,
-        setup_fee=version.setup_fee,
+        setup_fee=in_currency(version.setup_fee, currency),
         term_months=version.term_months,
-        freeze_fee=version.freeze_fee,
+        freeze_fee=in_currency(version.freeze_fee, currency),
         lock_in_months=version.lock_in_months,
         location_ids=location_ids,
         services=tuple(

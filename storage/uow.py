@@ -53,12 +53,10 @@ class UnitOfWork:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        session = self.session
-        try:
-            session.rollback()  # a no-op after commit
-        finally:
-            session.close()
-            self._session = None
+        # close() rolls back whatever was not committed and detaches the rows without expiring
+        # them, so values read inside the unit of work stay readable after it.
+        self.session.close()
+        self._session = None
 
     @property
     def session(self) -> Session:

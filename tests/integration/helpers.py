@@ -14,8 +14,15 @@ from storage.models import Customer
 def add_customer(ctx: Ctx, company: str = "Acme Heating", contact: str = "Ann Lee") -> int:
     from core.text import fold
 
-    row = ctx.uow.add(Customer(tenant_id=ctx.uow.tenant_id, company=company, contact=contact,
-                               search_text=fold(f"{company} {contact}"), created_at=ctx.now()))
+    row = ctx.uow.add(
+        Customer(
+            tenant_id=ctx.uow.tenant_id,
+            company=company,
+            contact=contact,
+            search_text=fold(f"{company} {contact}"),
+            created_at=ctx.now(),
+        )
+    )
     ctx.uow.flush()
     return row.id or 0
 
@@ -23,7 +30,11 @@ def add_customer(ctx: Ctx, company: str = "Acme Heating", contact: str = "Ann Le
 def templates(ctx: Ctx) -> tuple[int, int, int]:
     """A job template with two tasks: (job, filter change, tune-up)."""
     job = catalog.add_job_template(ctx, "HVAC maintenance")
-    return job, catalog.add_task_template(ctx, job, "Filter change"), catalog.add_task_template(ctx, job, "Tune-up")
+    return (
+        job,
+        catalog.add_task_template(ctx, job, "Filter change"),
+        catalog.add_task_template(ctx, job, "Tune-up"),
+    )
 
 
 def plan_by_name(ctx: Ctx, name: str) -> plans.PlanView:
@@ -34,7 +45,14 @@ def with_services(ctx: Ctx, name: str = "Gold") -> plans.PlanView:
     """The named default plan with a weekly filter change (Tue) and a tune-up on the 15th of Mar and Sep."""
     job, filters, tune_up = templates(ctx)
     plan = plan_by_name(ctx, name)
-    return plans.update_plan(ctx, plan.id, replace(plan.terms, services=(
-        plans.RecurringService(job, filters, Weekly(1, (1,)), time(9, 0)),
-        plans.RecurringService(job, tune_up, Monthly(15, (3, 9)), time(14, 0)),
-    )))
+    return plans.update_plan(
+        ctx,
+        plan.id,
+        replace(
+            plan.terms,
+            services=(
+                plans.RecurringService(job, filters, Weekly(1, (1,)), time(9, 0)),
+                plans.RecurringService(job, tune_up, Monthly(15, (3, 9)), time(14, 0)),
+            ),
+        ),
+    )

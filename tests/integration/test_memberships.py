@@ -25,7 +25,9 @@ def at(shop: Shop, day: date) -> None:
 def assign(shop: Shop, start: date, end: date | None = None, plan: str = "Gold") -> tuple[int, int]:
     with shop.tx(STAFF) as ctx:
         customer = add_customer(ctx)
-        m = memberships.assign(ctx, customer, plan_by_name(ctx, plan).id, start, end, summary="Front desk sale")
+        m = memberships.assign(
+            ctx, customer, plan_by_name(ctx, plan).id, start, end, summary="Front desk sale"
+        )
     return customer, m.id
 
 
@@ -45,8 +47,12 @@ def test_assignment_waits_for_approval_with_the_default_term(shop: Shop) -> None
     with shop.tx(write=False) as ctx:
         view = memberships.get(ctx, m)
         trail = memberships.history(ctx, m)
-    assert (view.status, view.start, view.end, view.seller) == (Status.PENDING, date(2025, 1, 15),
-                                                                date(2026, 1, 14), STAFF)
+    assert (view.status, view.start, view.end, view.seller) == (
+        Status.PENDING,
+        date(2025, 1, 15),
+        date(2026, 1, 14),
+        STAFF,
+    )
     assert [(e.action, e.to_status, e.actor) for e in trail] == [("assign", Status.PENDING, STAFF)]
 
 
@@ -104,7 +110,9 @@ def test_approval_makes_it_active_and_writes_visits_up_to_the_horizon_only(shop:
     rows = visit_rows(shop, m)
     horizon = date(2025, 1, 15) + timedelta(days=90)
     assert rows[0].due_on == date(2025, 1, 7) and rows[-1].due_on <= horizon
-    assert len([r for r in rows if r.task_template_id == rows[0].task_template_id]) == 15  # Tuesdays to 15 Apr
+    assert (
+        len([r for r in rows if r.task_template_id == rows[0].task_template_id]) == 15
+    )  # Tuesdays to 15 Apr
     assert [r.due_on for r in rows if r.due_on.day == 15 and r.due_on.month == 3] == [date(2025, 3, 15)]
     tuesday = next(r for r in rows if r.due_on == date(2025, 3, 11))  # after New York's DST change
     assert tuesday.starts_at == datetime(2025, 3, 11, 13, 0, tzinfo=UTC)  # 09:00 EDT
@@ -114,9 +122,14 @@ def test_a_future_start_is_scheduled_and_the_calendar_moves_it_along(shop: Shop)
     _, m = assign(shop, date(2025, 2, 1), date(2025, 3, 31))
     with shop.tx(MANAGER) as ctx:
         assert memberships.approve(ctx, m).status is Status.SCHEDULED
-    expected = [(date(2025, 1, 31), Status.SCHEDULED), (date(2025, 2, 1), Status.ACTIVE),
-                (date(2025, 3, 31), Status.ACTIVE), (date(2025, 4, 1), Status.GRACE),
-                (date(2025, 4, 30), Status.GRACE), (date(2025, 5, 1), Status.EXPIRED)]
+    expected = [
+        (date(2025, 1, 31), Status.SCHEDULED),
+        (date(2025, 2, 1), Status.ACTIVE),
+        (date(2025, 3, 31), Status.ACTIVE),
+        (date(2025, 4, 1), Status.GRACE),
+        (date(2025, 4, 30), Status.GRACE),
+        (date(2025, 5, 1), Status.EXPIRED),
+    ]
     for day, status in expected:
         at(shop, day)
         for _ in range(2):  # a rerun on the same day changes nothing
@@ -152,8 +165,13 @@ def test_freeze_cancel_reactivate_and_reject_follow_the_lifecycle(shop: Shop) ->
     assert {v.status for v in visit_rows(shop, m) if v.due_on >= date(2025, 1, 15)} == {"upcoming"}
     with shop.tx(write=False) as ctx:
         trail = [(e.action, e.actor, e.reason) for e in memberships.history(ctx, m)]
-    assert trail[1:] == [("approve", MANAGER, ""), ("freeze", MANAGER, "Travelling"), ("unfreeze", MANAGER, ""),
-                         ("cancel", MANAGER, "Moving away"), ("reactivate", MANAGER, "Stayed after all")]
+    assert trail[1:] == [
+        ("approve", MANAGER, ""),
+        ("freeze", MANAGER, "Travelling"),
+        ("unfreeze", MANAGER, ""),
+        ("cancel", MANAGER, "Moving away"),
+        ("reactivate", MANAGER, "Stayed after all"),
+    ]
     _, pending = assign(shop, date(2025, 2, 1))
     with shop.tx(MANAGER) as ctx:
         assert memberships.reject(ctx, pending, "Wrong plan").status is Status.REJECTED

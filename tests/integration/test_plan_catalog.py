@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+import yaml
 from sqlalchemy import func
 
 from core import memberships, plan_catalog, plans
@@ -81,18 +82,34 @@ def test_the_documented_schema_imports_as_written(shop: Shop) -> None:
         exported = plan_catalog.export_plans(ctx)
     assert (pro.terms.billing_type, str(pro.terms.price), pro.terms.term_months) == ("yearly", "349.00", 24)
     assert [s.schedule for s in pro.services] == ["Every 2 weeks on Tue, Thu", pro.services[1].schedule]
-    assert CATALOGUE.split("- code: HVAC-PRO", 1)[1] in exported
+    written = yaml.safe_load(CATALOGUE)["plans"][0]
+    assert next(p for p in yaml.safe_load(exported)["plans"] if p["code"] == "HVAC-PRO") == written
+
+
+def test_a_time_written_without_quotes_is_explained(shop: Shop) -> None:
+    # YAML 1.1 reads 14:00 unquoted as the number 840.
+    with pytest.raises(InvalidInput, match="in quotes") as raised, shop.tx() as ctx:
+        plan_catalog.import_plans(ctx, CATALOGUE.replace("at: '14:00'", "at: 14:00"))
+    assert raised.value.field == "plans[0].recurring_services[1].at"
 
 
 def test_every_bad_field_is_reported_with_its_path_and_nothing_is_written(shop: Shop) -> None:
-    bad = CATALOGUE.replace("price: '349.00'", "price: 349.99").replace("interval: 2", "interval: 0").replace(
-        "billing_type: yearly", "billing_type: fortnightly") + "  colour: blue\n"
+    bad = (
+        CATALOGUE.replace("price: '349.00'", "price: 349.99")
+        .replace("interval: 2", "interval: 0")
+        .replace("billing_type: yearly", "billing_type: fortnightly")
+        + "  colour: blue\n"
+    )
     bad += "- code: OK\n  name: Fine plan\n  price: '10.00'\n"
     with pytest.raises(InvalidInput) as raised, shop.tx() as ctx:
         plan_catalog.import_plans(ctx, bad)
     fields = {e.field for e in raised.value.errors}
-    assert fields == {"plans[0].price", "plans[0].billing_type", "plans[0].colour",
-                      "plans[0].recurring_services[0].recurrence.interval"}
+    assert fields == {
+        "plans[0].price",
+        "plans[0].billing_type",
+        "plans[0].colour",
+        "plans[0].recurring_services[0].recurrence.interval",
+    }
     with shop.tx(write=False) as ctx:
         assert {p.code for p in plans.list_plans(ctx)} == {"GOLD", "PLATINUM", "SILVER"}
 
@@ -118,9 +135,15 @@ def test_a_plan_refused_while_applying_rolls_back_the_whole_import(shop: Shop) -
 
 @pytest.mark.parametrize(
     ("text", "field"),
-    [("version: 2\nplans: []\n", "version"), ("plans: [\n", "file"), ("version: 1\nplans: {}\n", "plans"),
-     ("version: 1\nplans:\n- code: A\n  name: A\n  price: '1'\n- code: a\n  name: B\n  price: '1'\n",
-      "plans[1].code")],
+    [
+        ("version: 2\nplans: []\n", "version"),
+        ("plans: [\n", "file"),
+        ("version: 1\nplans: {}\n", "plans"),
+        (
+            "version: 1\nplans:\n- code: A\n  name: A\n  price: '1'\n- code: a\n  name: B\n  price: '1'\n",
+            "plans[1].code",
+        ),
+    ],
 )
 def test_malformed_files_are_explained(shop: Shop, text: str, field: str) -> None:
     with pytest.raises(InvalidInput) as raised, shop.tx() as ctx:

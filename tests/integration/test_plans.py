@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from datetime import date, time
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from sqlalchemy import func
-from sqlmodel import col
 
-from core import catalog, memberships, plans
+from core import catalog, memberships, plans, visits
+from core.context import Ctx, transaction
 from core.errors import Conflict, ImmutableField, InvalidInput, NotFound, PermissionDenied
 from core.plans import BillingType, PlanTerms, RecurringService
 from core.recurrence import Weekly
@@ -36,13 +38,22 @@ def test_a_new_workspace_starts_with_silver_gold_and_platinum(shop: Shop) -> Non
     with shop.tx(write=False) as ctx:
         listed = plans.list_plans(ctx)
     assert [(p.name, p.code, p.enabled, p.version) for p in listed] == [
-        ("Gold", "GOLD", True, 1), ("Platinum", "PLATINUM", True, 1), ("Silver", "SILVER", True, 1)]
+        ("Gold", "GOLD", True, 1),
+        ("Platinum", "PLATINUM", True, 1),
+        ("Silver", "SILVER", True, 1),
+    ]
 
 
 def test_every_bad_field_is_reported_at_once_and_nothing_is_written(shop: Shop) -> None:
     before = count(shop, Plan)
-    bad = PlanTerms(name="  ", price=Decimal("-5"), billing_type="weekly",  # type: ignore[arg-type]
-                    term_months=0, setup_fee=Decimal("1.001"), lock_in_months=200)
+    bad = PlanTerms(
+        name="  ",
+        price=Decimal("-5"),
+        billing_type="weekly",  # type: ignore[arg-type]
+        term_months=0,
+        setup_fee=Decimal("1.001"),
+        lock_in_months=200,
+    )
     with pytest.raises(InvalidInput) as raised, shop.tx() as ctx:
         plans.create_plan(ctx, bad)
     fields = {e.field for e in raised.value.errors}
@@ -81,13 +92,20 @@ def test_only_admins_manage_plans(shop: Shop) -> None:
 def test_an_unsold_plan_changes_in_place(shop: Shop) -> None:
     with shop.tx() as ctx:
         gold = plan_by_name(ctx, "Gold")
-        changed = plans.update_plan(ctx, gold.id, replace(gold.terms, price=Decimal("55.00"),
-                                                          billing_type=BillingType.YEARLY, term_months=24))
-    assert (changed.version, changed.terms.price, changed.terms.billing_type) == (1, Decimal("55.00"), "yearly")
+        changed = plans.update_plan(
+            ctx,
+            gold.id,
+            replace(gold.terms, price=Decimal("55.00"), billing_type=BillingType.YEARLY, term_months=24),
+        )
+    assert (changed.version, changed.terms.price, changed.terms.billing_type) == (
+        1,
+        Decimal("55.00"),
+        "yearly",
+    )
 
 
 @pytest.mark.parametrize(("field", "value"), [("billing_type", BillingType.QUARTERLY), ("term_months", 6)])
-def test_sold_terms_never_change_and_the_error_suggests_clone(shop: Shop, field: str, value: object) -> None:
+def test_sold_terms_never_change_and_the_error_suggests_clone(shop: Shop, field: str, value: Any) -> None:
     with shop.tx() as ctx:
         gold_id = plan_by_name(ctx, "Gold").id
     sell(shop, gold_id)
@@ -193,8 +211,12 @@ def test_recurring_services_are_checked_with_their_path(shop: Shop) -> None:
     with pytest.raises(InvalidInput) as raised, shop.tx() as ctx:
         plans.update_plan(ctx, gold.id, replace(gold.terms, services=services))
     fields = {e.field for e in raised.value.errors}
-    assert {"recurring_services[0].task", "recurring_services[1].recurrence.interval",
-            "recurring_services[1].recurrence.weekdays", "recurring_services[2].task"} <= fields
+    assert {
+        "recurring_services[0].task",
+        "recurring_services[1].recurrence.interval",
+        "recurring_services[1].recurrence.weekdays",
+        "recurring_services[2].task",
+    } <= fields
 
 
 def test_versioning_off_new_services_reach_existing_memberships(shop: Shop) -> None:
@@ -203,10 +225,13 @@ def test_versioning_off_new_services_reach_existing_memberships(shop: Shop) -> N
     sold = sell(shop, gold.id, start=date(2025, 1, 1))
     with shop.tx() as ctx:
         job, filters = gold.terms.services[0].job_template_id, gold.terms.services[0].task_template_id
-        plans.update_plan(ctx, gold.id, replace(gold.terms, services=(
-            RecurringService(job, filters, Weekly(1, (4,)), time(10, 0)),)))
+        plans.update_plan(
+            ctx,
+            gold.id,
+            replace(gold.terms, services=(RecurringService(job, filters, Weekly(1, (4,)), time(10, 0)),)),
+        )
     with shop.tx(write=False) as ctx:
-        upcoming = [v for v in memberships.visits.visits_of(ctx, sold) if v.due_on >= ctx.today()]
+        upcoming = [v for v in visits.visits_of(ctx, sold) if v.due_on >= ctx.today()]
     assert upcoming and {v.due_on.weekday() for v in upcoming} == {4}
 
 
@@ -221,9 +246,7 @@ def test_plans_of_another_workspace_cannot_be_reached(shop: Shop) -> None:
         plans.update_plan(ctx, gold_here, PlanTerms(name="Hijacked", price=Decimal(1)))
 
 
-def transaction_for(shop: Shop, team: str):  # type: ignore[no-untyped-def]
-    from core.context import transaction
-
+def transaction_for(shop: Shop, team: str) -> AbstractContextManager[Ctx]:
     return transaction(shop.db, team, ADMIN, shop.clock)
 
 

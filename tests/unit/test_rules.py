@@ -21,8 +21,8 @@ from core.text import clean, fold
         (date(2025, 3, 1), Status.ACTIVE),
         (date(2026, 2, 28), Status.ACTIVE),
         (date(2026, 3, 1), Status.GRACE),
-        (date(2026, 3, 31), Status.GRACE),
-        (date(2026, 4, 1), Status.EXPIRED),
+        (date(2026, 3, 30), Status.GRACE),  # 30 days after the end date
+        (date(2026, 3, 31), Status.EXPIRED),
     ],
 )
 def test_calendar_states_around_the_term_and_a_30_day_grace(today: date, expected: Status) -> None:
@@ -43,7 +43,9 @@ def test_a_membership_without_end_stays_active() -> None:
         (date(2025, 1, 15), None, None),
     ],
 )
-def test_default_end_is_the_last_day_the_term_covers(start: date, months: int | None, end: date | None) -> None:
+def test_default_end_is_the_last_day_the_term_covers(
+    start: date, months: int | None, end: date | None
+) -> None:
     assert default_end(start, months) == end
 
 
@@ -70,8 +72,13 @@ def test_clean_reports_required_too_long_and_control_characters() -> None:
 
 @pytest.mark.parametrize(
     ("value", "currency", "expected"),
-    [("49.9", "USD", Decimal("49.90")), ("1,200", "USD", Decimal("1200.00")), ("500", "JPY", Decimal(500)),
-     ("1.234", "KWD", Decimal("1.234")), (Decimal("0"), "EUR", Decimal("0.00"))],
+    [
+        ("49.9", "USD", Decimal("49.90")),
+        ("1,200", "USD", Decimal("1200.00")),
+        ("500", "JPY", Decimal(500)),
+        ("1.234", "KWD", Decimal("1.234")),
+        (Decimal("0"), "EUR", Decimal("0.00")),
+    ],
 )
 def test_amounts_are_exact_in_the_currency(value: object, currency: str, expected: Decimal) -> None:
     errors = Errors()
@@ -81,9 +88,15 @@ def test_amounts_are_exact_in_the_currency(value: object, currency: str, expecte
 
 @pytest.mark.parametrize(
     ("value", "currency", "message"),
-    [("-1", "USD", "cannot be negative"), ("1.999", "USD", "more decimals than USD"),
-     ("1.5", "JPY", "more decimals than JPY"), ("abc", "USD", "such as 49.99"), (1.5, "USD", "not as a float"),
-     ("2000000", "USD", "too large"), ("NaN", "USD", "must be a number")],
+    [
+        ("-1", "USD", "cannot be negative"),
+        ("1.999", "USD", "more decimals than USD"),
+        ("1.5", "JPY", "more decimals than JPY"),
+        ("abc", "USD", "such as 49.99"),
+        (1.5, "USD", "not as a float"),
+        ("2000000", "USD", "too large"),
+        ("NaN", "USD", "must be a number"),
+    ],
 )
 def test_bad_amounts_are_explained(value: object, currency: str, message: str) -> None:
     errors = Errors()

@@ -1,0 +1,192 @@
+"""Recurrence of a plan's services: weekly (every N weeks on chosen weekdays) or monthly (day D of
+chosen months). Pure rules on business dates; python-dateutil's rrule does the counting."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from dateutil.rrule import MONTHLY, WEEKLY, rrule
+
+from core.errors import FieldError, InvalidInput
+
+LAST_DAY = -1
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_LONGEST = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+
+@dataclass(frozen=True)
+class Weekly:
+    """Every `interval` weeks on the chosen weekdays (0 = Monday … 6 = Sunday)."""
+
+    interval: int
+    weekdays: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Monthly:
+    """Day `day` (1..31, or LAST_DAY) of each chosen month (1..12)."""
+
+    day: int
+    months: tuple[int, ...]
+
+
+Recurrence = Weekly | Monthly
+
+
+def validate(rule: Recurrence) -> list[FieldError]:
+    errors = []
+    if isinstance(rule, Weekly):
+        if not 1 <= rule.interval <= 52:
+            errors.append(FieldError("interval", "Repeat every 1 to 52 weeks."))
+        if not rule.weekdays:
+            errors.append(FieldError("weekdays", "Choose at least one weekday."))
+        elif any(not 0 <= d <= 6 for d in rule.weekdays) or len(set(rule.weekdays)) != len(rule.weekdays):
+            errors.append(FieldError("weekdays", "Weekdays must be distinct days from Monday to Sunday."))
+    else:
+        if rule.day != LAST_DAY and not 1 <= rule.day <= 31:
+            errors.append(FieldError("day", "The day must be 1 to 31, or the last day of the month."))
+        if not rule.months:
+            errors.append(FieldError("months", "Choose at least one month."))
+        elif any(not 1 <= m <= 12 for m in rule.months) or len(set(rule.months)) != len(rule.months):
+            errors.append(FieldError("months", "Months must be distinct months from January to December."))
+        elif 1 <= rule.day <= 31 and rule.day > max(_LONGEST[m - 1] for m in rule.months):
+            # Such a rule never happens (and would send rrule searching to the year 9999).
+            errors.append(
+                FieldError("day", f"Day {rule.day} never comes in the chosen months; choose the last day.")
+            )
+    return errors
+
+
+def occurrences(rule: Recurrence, *, anchor: date, start: date, end: date) -> list[date]:
+    """The dates of `rule` in [start, end], ascending.
+
+    Weekly intervals count from the Monday-based week that holds `anchor` (the membership's start),
+    so the dates do not depend on which window is asked for: the horizon can grow a piece at a time.
+    A monthly day a month lacks (the 31st in April) is skipped, as RFC 5545's BYMONTHDAY does.
+    """
+    problems = validate(rule)
+    if problems:
+        raise ValueError("; ".join(str(p) for p in problems))
+    if start > end:
+        raise ValueError(f"window start {start} is after its end {end}")
+    if isinstance(rule, Weekly):
+        week_start = anchor - timedelta(days=anchor.weekday())
+        dates = rrule(
+            WEEKLY,
+            interval=rule.interval,
+            byweekday=sorted(rule.weekdays),
+            wkst=0,
+            dtstart=_midnight(week_start),
+            until=_midnight(end),
+        )
+    else:
+        first_month = start.replace(day=1)
+        dates = rrule(
+            MONTHLY,
+            bymonthday=rule.day,
+            bymonth=sorted(rule.months),
+            dtstart=_midnight(first_month),
+            until=_midnight(end),
+        )
+    return [d.date() for d in dates if d.date() >= start]
+
+
+def at_local_time(day: date, at: time, tz: ZoneInfo) -> datetime:
+    """The instant of wall-clock time `at` on `day` in `tz`.
+
+    zoneinfo (like rrule) builds wall times that do not exist, such as 02:30 on a spring-forward
+    day; those move forward by the length of the gap (02:30 -> 03:30), as calendars do. A time that
+    happens twice on a fall-back day takes its first occurrence (fold=0).
+    """
+    local = datetime.combine(day, at, tzinfo=tz)
+    round_trip = local.astimezone(UTC).astimezone(tz)
+    if round_trip.replace(tzinfo=None) != local.replace(tzinfo=None):
+        gap = (local.replace(fold=1).utcoffset() or timedelta(0)) - (
+            local.replace(fold=0).utcoffset() or timedelta(0)
+        )
+        # For a gap, fold=0 uses the offset before the change; shifting by the gap lands after it.
+        local = (local.replace(tzinfo=None) + abs(gap)).replace(tzinfo=tz)
+    return local
+
+
+def describe(rule: Recurrence) -> str:
+    if isinstance(rule, Weekly):
+        every = "Every week" if rule.interval == 1 else f"Every {rule.interval} weeks"
+        days = ", ".join(WEEKDAYS[d].capitalize() for d in sorted(rule.weekdays))
+        return f"{every} on {days}"
+    months = (
+        "every month"
+        if len(rule.months) == 12
+        else ", ".join(MONTHS[m - 1].capitalize() for m in sorted(rule.months))
+    )
+    if rule.day == LAST_DAY:
+        return f"Monthly on the last day of {months}"
+    text = f"Monthly on day {rule.day} of {months}"
+    if rule.day >= 29:
+        text += f" (months without day {rule.day} are skipped)"
+    return text
+
+
+def to_dict(rule: Recurrence) -> dict[str, object]:
+    if isinstance(rule, Weekly):
+        return {
+            "kind": "weekly",
+            "interval": rule.interval,
+            "weekdays": [WEEKDAYS[d] for d in sorted(rule.weekdays)],
+        }
+    day: object = "last" if rule.day == LAST_DAY else rule.day
+    return {"kind": "monthly", "day": day, "months": [MONTHS[m - 1] for m in sorted(rule.months)]}
+
+
+def from_dict(data: object) -> Recurrence:
+    """The rule a `to_dict` mapping describes; every malformed field is reported."""
+    if not isinstance(data, dict):
+        raise InvalidInput.single(
+            "kind", "A recurrence must be a mapping with a 'kind' of weekly or monthly."
+        )
+    errors: list[FieldError] = []
+    kind = data.get("kind")
+    allowed = {"weekly": {"kind", "interval", "weekdays"}, "monthly": {"kind", "day", "months"}}
+    if kind not in allowed:
+        raise InvalidInput.single("kind", f"{kind!r} is not a recurrence kind; use weekly or monthly.")
+    errors += [FieldError(str(key), "Unknown field.") for key in sorted(map(str, set(data) - allowed[kind]))]
+    rule: Recurrence
+    if kind == "weekly":
+        interval = data.get("interval", 1)
+        if not isinstance(interval, int) or isinstance(interval, bool):
+            errors.append(FieldError("interval", "The interval must be a whole number of weeks."))
+            interval = 1
+        rule = Weekly(interval, _names(errors, "weekdays", data.get("weekdays"), WEEKDAYS, offset=0))
+    else:
+        day = data.get("day")
+        if day == "last":
+            day = LAST_DAY
+        elif not isinstance(day, int) or isinstance(day, bool):
+            errors.append(FieldError("day", "The day must be 1 to 31, or 'last'."))
+            day = 1
+        rule = Monthly(day, _names(errors, "months", data.get("months"), MONTHS, offset=1))
+    reported = {e.field for e in errors}
+    errors += [e for e in validate(rule) if e.field not in reported]
+    if errors:
+        raise InvalidInput(errors)
+    return rule
+
+
+def _names(
+    errors: list[FieldError], field: str, value: object, names: tuple[str, ...], *, offset: int
+) -> tuple[int, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        errors.append(FieldError(field, f"Must be a list such as [{names[0]}, {names[1]}]."))
+        return ()
+    unknown = [v for v in value if v.lower() not in names]
+    if unknown:
+        errors.append(FieldError(field, f"Unknown {field}: {', '.join(unknown)}; use {', '.join(names)}."))
+        return ()
+    return tuple(names.index(v.lower()) + offset for v in value)
+
+
+def _midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day)
