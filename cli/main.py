@@ -50,7 +50,23 @@ class App:
 pass_app = click.make_pass_decorator(App)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class UserError(click.ClickException):
+    exit_code = 2
+
+
+class MemberbotGroup(click.Group):
+    """Shows core's errors as one clear line each (with the field) instead of a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except InvalidInput as exc:
+            raise UserError("\n".join(f"{e.field}: {e.message}" for e in exc.errors)) from None
+        except MemberbotError as exc:
+            raise UserError(exc.message) from None
+
+
+@click.group(cls=MemberbotGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--team",
     envvar="MEMBERBOT_TEAM",
@@ -200,28 +216,16 @@ def demo(app: App) -> None:
             click.echo(
                 f"  {p.name:<10} {p.terms.price} {p.terms.billing_type}, {len(p.services)} recurring services"
             )
-        click.echo("\nUpcoming visits (next 30 days):")
+        click.echo("\nVisits to do (overdue and the next 30 days):")
         soon = visits.upcoming(ctx, until=date.fromordinal(ctx.today().toordinal() + 30))
         for v in soon[:15]:
             when = v.starts_at.astimezone(ctx.tz)
-            click.echo(f"  {when:%a %d %b %H:%M}  {v.customer:<22} {v.job} / {v.task}")
+            late = "  (overdue)" if v.overdue else ""
+            click.echo(f"  {when:%a %d %b %H:%M}  {v.customer:<22} {v.job} / {v.task}{late}")
         click.echo(
             "\nTry: scripts/run plans list | plans export | customers search <text> | membership report <id>"
         )
 
 
 def main() -> None:
-    try:
-        cli(standalone_mode=False)
-    except click.exceptions.Abort:
-        sys.exit(1)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except InvalidInput as exc:
-        for error in exc.errors:
-            click.echo(f"error: {error.field}: {error.message}", err=True)
-        sys.exit(2)
-    except MemberbotError as exc:
-        click.echo(f"error: {exc.message}", err=True)
-        sys.exit(2)
+    cli()

@@ -1,0 +1,77 @@
+"""The command line, run in-process against a SQLite file in a temporary directory."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from cli.main import cli
+
+Run = Callable[..., Result]
+
+
+@pytest.fixture
+def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Run:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.sqlite'}")
+    monkeypatch.setenv("MEMBERBOT_TEAM", "TCLI")
+    runner = CliRunner()
+
+    def invoke(*args: str) -> Result:
+        return runner.invoke(cli, list(args), catch_exceptions=False)
+
+    return invoke
+
+
+def test_demo_seeds_once_and_tours_the_workspace(run: Run) -> None:
+    first = run("demo")
+    assert first.exit_code == 0, first.output
+    assert "Gold" in first.output and "Café Müller" in first.output
+    assert run("demo").exit_code == 0
+    listed = run("customers", "search", "")
+    assert listed.output.count("#") == 3  # seeded once only
+
+
+def test_plans_export_import_round_trip_through_files(run: Run, tmp_path: Path) -> None:
+    assert run("db", "upgrade").exit_code == 0
+    assert run("plans", "export", "plans.yaml").exit_code == 0
+    text = (tmp_path / "plans.yaml").read_text()
+    (tmp_path / "plans.yaml").write_text(text.replace("price: '49.00'", "price: '52.00'"))
+    result = run("plans", "import", "plans.yaml")
+    assert result.exit_code == 0 and "updated 1, unchanged 2" in result.output
+    assert "52.00 USD monthly" in run("plans", "list").output
+
+
+def test_a_bad_catalogue_is_reported_by_path_and_exits_2(run: Run, tmp_path: Path) -> None:
+    (tmp_path / "bad.yaml").write_text(
+        "version: 1\nplans:\n- code: X\n  name: X\n  price: 1.5\n  colour: red\n"
+    )
+    result = run("plans", "import", "bad.yaml")
+    assert result.exit_code == 2
+    assert "plans[0].price: Write amounts in quotes" in result.output
+    assert "plans[0].colour: Unknown field." in result.output
+
+
+def test_customers_import_reports_bad_rows_and_exits_1(run: Run, tmp_path: Path) -> None:
+    (tmp_path / "c.csv").write_text(
+        "company,email\nGood Co,good@example.com\nBad Co,nope\n", encoding="utf-8"
+    )
+    result = run("customers", "import", "c.csv")
+    assert result.exit_code == 1
+    assert "Imported 1 customer(s); 0 already present." in result.output
+    assert "line 3: email: 'nope' is not an email address." in result.output
+    again = run("customers", "import", "c.csv")
+    assert "Imported 0 customer(s); 1 already present." in again.output
+
+
+def test_membership_report_and_list(run: Run) -> None:
+    run("demo")
+    listed = run("membership", "list", "1")
+    assert listed.exit_code == 0 and "M-1" in listed.output and "active" in listed.output
+    report = run("membership", "report", "1")
+    assert "Filter change" in report.output and "Tune-up" in report.output
+    missing = run("membership", "report", "999")
+    assert missing.exit_code == 2 and "There is no membership M-999." in missing.output
