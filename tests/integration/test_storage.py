@@ -56,7 +56,10 @@ def test_money_is_stored_exactly(shop: Shop) -> None:
 
 @pytest.mark.parametrize("bad", [1.5, Decimal("0.00001")])
 def test_money_refuses_floats_and_excess_precision(shop: Shop, bad: object) -> None:
-    with pytest.raises(StatementError, match=r"must be a Decimal|more than 4 decimal places"), shop.tx() as ctx:
+    with (
+        pytest.raises(StatementError, match=r"must be a Decimal|more than 4 decimal places"),
+        shop.tx() as ctx,
+    ):
         version = ctx.uow.first(ctx.uow.select(PlanVersion))
         assert version is not None
         version.price = bad  # type: ignore[assignment]
