@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from dateutil.relativedelta import relativedelta
 from sqlmodel import col
 
-from core import plans, roles, visits
+from core import contract_log, plans, roles, visits
 from core.context import SYSTEM, Ctx
 from core.errors import Conflict, Errors, NotFound
 from core.lifecycle import ALLOWED_FROM, LIVE, SERVICED, Status, by_calendar
@@ -140,7 +140,7 @@ def assign(
         )
     )
     ctx.uow.flush()
-    _record(ctx, contract, "renew" if renewal_of else "assign", None, Status.PENDING)
+    contract_log.record(ctx, contract, "renew" if renewal_of else "assign", None, Status.PENDING)
     return _view(ctx, contract)
 
 
@@ -148,7 +148,7 @@ def approve(ctx: Ctx, contract_id: int) -> MembershipView:
     """A manager's yes: the membership goes live and its recurring services become visits."""
     roles.require(ctx, Action.APPROVE)
     contract = _transition_source(ctx, contract_id, "approve")
-    _move(ctx, contract, "approve", _calendar_status(ctx, contract))
+    contract_log.move(ctx, contract, "approve", _calendar_status(ctx, contract))
     if Status(contract.status) in SERVICED:
         visits.materialize(ctx, contract, visits.horizon(ctx))
     return _view(ctx, contract)
@@ -158,7 +158,7 @@ def reject(ctx: Ctx, contract_id: int, reason: str) -> MembershipView:
     roles.require(ctx, Action.APPROVE)
     reason = _reason(reason, required=True)
     contract = _transition_source(ctx, contract_id, "reject")
-    _move(ctx, contract, "reject", Status.REJECTED, reason)
+    contract_log.move(ctx, contract, "reject", Status.REJECTED, reason)
     return _view(ctx, contract)
 
 
@@ -167,7 +167,7 @@ def freeze(ctx: Ctx, contract_id: int, reason: str = "") -> MembershipView:
     reason = _reason(reason)
     contract = _transition_source(ctx, contract_id, "freeze")
     contract.frozen_since = ctx.today()
-    _move(ctx, contract, "freeze", Status.FROZEN, reason)
+    contract_log.move(ctx, contract, "freeze", Status.FROZEN, reason)
     return _view(ctx, contract)
 
 
@@ -176,7 +176,7 @@ def unfreeze(ctx: Ctx, contract_id: int, reason: str = "") -> MembershipView:
     reason = _reason(reason)
     contract = _transition_source(ctx, contract_id, "unfreeze")
     contract.frozen_since = None
-    _move(ctx, contract, "unfreeze", _calendar_status(ctx, contract), reason)
+    contract_log.move(ctx, contract, "unfreeze", _calendar_status(ctx, contract), reason)
     return _view(ctx, contract)
 
 
@@ -186,7 +186,7 @@ def cancel(ctx: Ctx, contract_id: int, reason: str) -> MembershipView:
     roles.require(ctx, Action.CHANGE_STATE)
     reason = _reason(reason, required=True)
     contract = _transition_source(ctx, contract_id, "cancel")
-    _move(ctx, contract, "cancel", Status.CANCELLED, reason)
+    contract_log.move(ctx, contract, "cancel", Status.CANCELLED, reason)
     visits.cancel_future(ctx, contract, ctx.today())
     return _view(ctx, contract)
 
@@ -196,7 +196,7 @@ def reactivate(ctx: Ctx, contract_id: int, reason: str = "") -> MembershipView:
     reason = _reason(reason)
     contract = _transition_source(ctx, contract_id, "reactivate")
     contract.frozen_since = None
-    _move(ctx, contract, "reactivate", _calendar_status(ctx, contract), reason)
+    contract_log.move(ctx, contract, "reactivate", _calendar_status(ctx, contract), reason)
     if Status(contract.status) in SERVICED:
         visits.restore_future(ctx, contract)
     return _view(ctx, contract)
@@ -247,7 +247,7 @@ def change_dates(ctx: Ctx, contract_id: int, start: date, end: date | None) -> M
     contract.start_date, contract.end_date = start, end
     if Status(contract.status) in {Status.SCHEDULED, Status.ACTIVE, Status.GRACE}:
         contract.status = _calendar_status(ctx, contract).value
-    _record(ctx, contract, "change dates", None, None, f"was {before}")
+    contract_log.record(ctx, contract, "change dates", None, None, f"was {before}")
     if contract.status != Status.PENDING:
         visits.regenerate_future(ctx, contract)
     return _view(ctx, contract)
@@ -262,7 +262,7 @@ def delete(ctx: Ctx, contract_id: int, *, confirm: bool) -> None:
         raise Conflict(f"Deleting M-{contract_id} cannot be undone; confirm to delete it.", "confirm")
     if ctx.uow.first(ctx.uow.select(Contract).where(col(Contract.renewal_of_id) == contract_id)) is not None:
         raise Conflict(f"M-{contract_id} has a renewal; delete the renewal first.")
-    _record(ctx, contract, "delete", Status(contract.status), None)
+    contract_log.record(ctx, contract, "delete", Status(contract.status), None)
     visits.delete_all(ctx, contract)
     ctx.uow.delete(contract)
     ctx.uow.flush()
@@ -278,7 +278,7 @@ def advance_by_date(ctx: Ctx) -> list[tuple[int, Status, Status]]:
     for contract in ctx.uow.all(query.order_by(col(Contract.id)).with_for_update()):
         before, after = Status(contract.status), _calendar_status(ctx, contract)
         if after is not before:
-            _move(ctx, contract, "calendar", after, actor=SYSTEM)
+            contract_log.move(ctx, contract, "calendar", after, actor=SYSTEM)
             moved.append((contract.id or 0, before, after))
     return moved
 
@@ -391,40 +391,6 @@ def _require_state(contract: Contract, action: str) -> None:
 
 def _calendar_status(ctx: Ctx, contract: Contract) -> Status:
     return by_calendar(contract.start_date, contract.end_date, ctx.tenant.grace_days, ctx.today())
-
-
-def _move(
-    ctx: Ctx, contract: Contract, action: str, to: Status, reason: str = "", *, actor: str | None = None
-) -> None:
-    before = Status(contract.status)
-    contract.status = to.value
-    ctx.uow.add(contract)
-    _record(ctx, contract, action, before, to, reason, actor=actor)
-
-
-def _record(
-    ctx: Ctx,
-    contract: Contract,
-    action: str,
-    before: Status | None,
-    after: Status | None,
-    reason: str = "",
-    *,
-    actor: str | None = None,
-) -> None:
-    ctx.uow.add(
-        ContractEvent(
-            tenant_id=ctx.uow.tenant_id,
-            contract_id=contract.id or 0,
-            action=action,
-            from_status=before.value if before else None,
-            to_status=after.value if after else None,
-            actor=actor or ctx.actor,
-            at=ctx.now(),
-            reason=reason,
-        )
-    )
-    ctx.uow.flush()
 
 
 def _view(ctx: Ctx, contract: Contract) -> MembershipView:

@@ -18,8 +18,9 @@ from enum import StrEnum
 from sqlalchemy import func
 from sqlmodel import col
 
-from core import catalog, recurrence, roles, visits
+from core import catalog, credit_terms, recurrence, roles, visits
 from core.context import Ctx
+from core.credit_terms import CreditTerms
 from core.errors import Conflict, Errors, ImmutableField, NotFound
 from core.money import amount, in_currency
 from core.recurrence import Recurrence
@@ -74,6 +75,7 @@ class PlanTerms:
     lock_in_months: int = 0
     location_ids: tuple[int, ...] | None = None  # None: sold at every location
     services: tuple[RecurringService, ...] = ()
+    credits: CreditTerms | None = None  # None: unlimited, no credits are tracked
 
 
 # Terms that define what was sold: fixed once a plan has a membership (the code is fixed always).
@@ -181,13 +183,15 @@ def update_plan(ctx: Ctx, plan_id: int, terms: PlanTerms) -> PlanView:
     if not changed:
         return _view(ctx, plan)
     sold = _memberships(ctx, plan)
-    for name in SOLD_TERMS:
-        if name in changed and sold:
-            raise ImmutableField(
-                f"{_LABELS[name]} of {plan.name} cannot change: {sold} membership(s) were sold on it. "
-                f"Clone the plan to sell different terms.",
-                name,
-            )
+    fixed = [name for name in SOLD_TERMS if name in changed]
+    fixed += [f"credits.{name}" for name in credit_terms.changed_fixed_fields(current.credits, terms.credits)]
+    if sold and fixed:
+        label = _LABELS.get(fixed[0], f"The credit setting {fixed[0].removeprefix('credits.')}")
+        raise ImmutableField(
+            f"{label} of {plan.name} cannot change: {sold} membership(s) were sold on it. "
+            f"Clone the plan to sell different terms.",
+            fixed[0],
+        )
     if "name" in changed:
         _require_unique_name(ctx, terms.name, except_plan=plan.id)
         plan.name, plan.name_key = terms.name, fold(terms.name)
@@ -396,6 +400,7 @@ def _apply(version: PlanVersion, terms: PlanTerms) -> None:
     version.freeze_fee = terms.freeze_fee
     version.lock_in_months = terms.lock_in_months
     version.all_locations = terms.location_ids is None
+    version.credit_terms = None if terms.credits is None else credit_terms.to_dict(terms.credits)
 
 
 def _delete_children(ctx: Ctx, version: PlanVersion, *, services: bool) -> None:
@@ -452,6 +457,7 @@ def _terms(ctx: Ctx, version: PlanVersion) -> PlanTerms:
             )
             for s in services_of(ctx, version.id or 0)
         ),
+        credits=None if version.credit_terms is None else credit_terms.from_dict(version.credit_terms),
     )
 
 

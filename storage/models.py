@@ -110,6 +110,8 @@ class PlanVersion(Entity, table=True):
     freeze_fee: Decimal = Field(sa_type=Money)
     lock_in_months: int = 0
     all_locations: bool = True
+    # The credit program sold with this version (core.credit_terms); None: unlimited, no credits.
+    credit_terms: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     created_at: datetime = Field(sa_type=UTCDateTime)
 
 
@@ -159,6 +161,8 @@ class Contract(Entity, table=True):
     frozen_since: date | None = None
     # Visits exist up to this date; the daily horizon job extends it.
     visits_until: date | None = None
+    # For the plan's wait time between redemptions.
+    last_redeemed_at: datetime | None = _utc(nullable=True)
     created_by: str = Field(max_length=32)
     created_at: datetime = Field(sa_type=UTCDateTime)
 
@@ -197,3 +201,101 @@ class ServiceVisit(Entity, table=True):
     done_at: datetime | None = _utc(nullable=True)
     done_by: str | None = Field(default=None, max_length=32)
     note: str = Field(default="", max_length=1000)
+
+
+class Service(Entity, table=True):
+    """A service the business sells; service credits can be limited to some services or categories."""
+
+    __table_args__ = (UniqueConstraint("tenant_id", "name_key"),)
+    name: str = Field(max_length=100)
+    name_key: str = Field(max_length=100)
+    category: str = Field(default="", max_length=100)
+    duration_minutes: int | None = None
+
+
+class EqualityTemplate(Entity, table=True):
+    """Which services may stand in for which: each listed service costs `cost` credits."""
+
+    __tablename__ = "equality_template"
+    __table_args__ = (UniqueConstraint("tenant_id", "name_key"),)
+    name: str = Field(max_length=100)
+    name_key: str = Field(max_length=100)
+
+
+class EqualityEntry(TenantRow, table=True):
+    __tablename__ = "equality_entry"
+    template_id: int = Field(foreign_key="equality_template.id", primary_key=True)
+    service_id: int = Field(foreign_key="service.id", primary_key=True)
+    cost: int
+
+
+class CreditLot(Entity, table=True):
+    """Credits from one grant: a quantity with a window of use. `remaining` is kept current so a
+    balance reads open lots only, never the history."""
+
+    __tablename__ = "credit_lot"
+    __table_args__ = (
+        Index(
+            "ix_credit_lot_open",
+            "tenant_id",
+            "customer_id",
+            sqlite_where=text("remaining > 0"),
+            postgresql_where=text("remaining > 0"),
+        ),
+    )
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    contract_id: int | None = Field(default=None, foreign_key="contract.id", index=True)
+    unit: str = Field(max_length=8)  # credit | money | points
+    pool: str = Field(max_length=12)  # any | services | products | common
+    scope: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    priority: int = 100
+    promotional: bool = False
+    granted: Decimal = Field(sa_type=Money)
+    remaining: Decimal = Field(sa_type=Money)
+    usable_from: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime | None = _utc(nullable=True)
+    granted_at: datetime = Field(sa_type=UTCDateTime)
+    source: str = Field(max_length=16)
+
+
+class LedgerOperation(Entity, table=True):
+    """One request to the ledger under its idempotency key: a replay finds it and answers the same."""
+
+    __tablename__ = "ledger_operation"
+    __table_args__ = (UniqueConstraint("tenant_id", "key"),)
+    key: str = Field(max_length=200)
+    kind: str = Field(max_length=16)
+    request_hash: str = Field(max_length=64)
+    actor: str = Field(max_length=32)
+    at: datetime = Field(sa_type=UTCDateTime)
+
+
+class LedgerEntry(Entity, table=True):
+    """An append-only change to one lot. Never updated, never deleted."""
+
+    __tablename__ = "ledger_entry"
+    operation_id: int = Field(foreign_key="ledger_operation.id", index=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    lot_id: int = Field(foreign_key="credit_lot.id", index=True)
+    contract_id: int | None = Field(default=None, foreign_key="contract.id", index=True)
+    kind: str = Field(max_length=16)
+    quantity: Decimal = Field(sa_type=Money)  # signed: + adds to the lot, - takes from it
+    remaining_after: Decimal = Field(sa_type=Money)  # the lot's remaining after this entry
+    actor: str = Field(max_length=32)
+    reason: str = Field(default="", max_length=1000)
+    reference: str = Field(default="", max_length=200)
+    at: datetime = Field(sa_type=UTCDateTime)
+
+
+class CreditTotals(TenantRow, table=True):
+    """Running totals per customer and unit, kept with every entry so balances never sum history."""
+
+    __tablename__ = "credit_totals"
+    customer_id: int = Field(foreign_key="customer.id", primary_key=True)
+    unit: str = Field(primary_key=True, max_length=8)
+    granted: Decimal = Field(default=Decimal(0), sa_type=Money)
+    used: Decimal = Field(default=Decimal(0), sa_type=Money)
+    expired: Decimal = Field(default=Decimal(0), sa_type=Money)
+    transferred_in: Decimal = Field(default=Decimal(0), sa_type=Money)
+    transferred_out: Decimal = Field(default=Decimal(0), sa_type=Money)
+    adjusted: Decimal = Field(default=Decimal(0), sa_type=Money)
