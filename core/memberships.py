@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from dateutil.relativedelta import relativedelta
 from sqlmodel import col
 
-from core import contract_log, plans, roles, visits
+from core import contract_log, credit_grants, plans, roles, visits
 from core.context import SYSTEM, Ctx
 from core.errors import Conflict, Errors, NotFound
 from core.lifecycle import ALLOWED_FROM, LIVE, SERVICED, Status, by_calendar
@@ -151,6 +151,8 @@ def approve(ctx: Ctx, contract_id: int) -> MembershipView:
     contract_log.move(ctx, contract, "approve", _calendar_status(ctx, contract))
     if Status(contract.status) in SERVICED:
         visits.materialize(ctx, contract, visits.horizon(ctx))
+    credit_grants.grant_initial(ctx, contract)
+    credit_grants.grant_due_for(ctx, contract)
     return _view(ctx, contract)
 
 

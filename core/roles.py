@@ -31,6 +31,8 @@ class Action(StrEnum):
     CHANGE_STATE = "freeze, cancel or reactivate memberships"
     DELETE = "delete memberships"
     WORK_VISITS = "complete, skip or reschedule visits"
+    REDEEM = "redeem, reverse or transfer credits"
+    ADJUST_CREDITS = "grant or deduct credits by hand"
 
 
 _ALLOWED: dict[Action, frozenset[Role]] = {
@@ -44,6 +46,8 @@ _ALLOWED: dict[Action, frozenset[Role]] = {
     Action.CHANGE_STATE: frozenset({Role.ADMIN, Role.MANAGER}),
     Action.DELETE: frozenset({Role.ADMIN}),
     Action.WORK_VISITS: frozenset({Role.ADMIN, Role.MANAGER, Role.STAFF}),
+    Action.REDEEM: frozenset({Role.ADMIN, Role.MANAGER, Role.STAFF}),
+    Action.ADJUST_CREDITS: frozenset({Role.ADMIN}),
 }
 
 

@@ -81,8 +81,9 @@ def test_the_permission_matrix(shop: Shop) -> None:
             Action.APPROVE,
             Action.CHANGE_STATE,
             Action.WORK_VISITS,
+            Action.REDEEM,
         },
-        STAFF: {Action.VIEW, Action.MANAGE_CUSTOMERS, Action.ASSIGN, Action.WORK_VISITS},
+        STAFF: {Action.VIEW, Action.MANAGE_CUSTOMERS, Action.ASSIGN, Action.WORK_VISITS, Action.REDEEM},
         SPECIALIST: {Action.VIEW},
         NOBODY: set(),
     }

@@ -1,0 +1,811 @@
+"""The credit ledger. Credits live in lots (one per grant); every change is an append-only entry
+on one lot, written by an operation that carries an idempotency key:
+
+- the same key with the same request changes nothing the second time and answers as the first;
+- the same key with a different request is refused as a conflict;
+- scheduled work derives its keys from what it acts on, e.g. ("expire", lot, expiry), so a rerun
+  is harmless by construction.
+
+A balance never goes negative: the lots a write depends on are locked (PostgreSQL FOR UPDATE, in
+id order; SQLite's write lock is taken at BEGIN) and each debit is a conditional update that
+checks the lot still holds enough.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import CursorResult, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import col
+
+from core import contract_log, credit_terms, lots, roles
+from core.context import Ctx
+from core.credit_terms import CreditTerms
+from core.errors import Conflict, Errors, InvalidInput, NotFound
+from core.lifecycle import Status
+from core.lots import Pool, Purpose, Unit
+from core.money import MAX_AMOUNT, minor_digits
+from core.roles import Action
+from core.text import clean
+from storage.models import (
+    Contract,
+    CreditLot,
+    CreditTotals,
+    Customer,
+    LedgerEntry,
+    LedgerOperation,
+    PlanVersion,
+    Service,
+)
+
+# A membership in these states lends its lots to redemptions; frozen, expired, cancelled do not.
+REDEEMABLE = frozenset({Status.SCHEDULED, Status.ACTIVE, Status.GRACE})
+
+
+class NotEnoughCredits(Conflict):
+    """The customer's usable credits do not cover the request."""
+
+
+@dataclass(frozen=True)
+class EntryView:
+    id: int
+    operation_id: int
+    lot_id: int
+    contract_id: int | None
+    kind: str
+    quantity: Decimal
+    remaining_after: Decimal
+    at: datetime
+    actor: str
+    reason: str
+    reference: str
+
+
+@dataclass(frozen=True)
+class LedgerResult:
+    key: str
+    operation_id: int
+    entries: tuple[EntryView, ...]
+    replayed: bool
+
+    @property
+    def total(self) -> Decimal:
+        return sum((e.quantity for e in self.entries), Decimal(0))
+
+
+@dataclass(frozen=True)
+class Expiring:
+    on: date  # the last day the credits can be used, in the workspace's timezone
+    unit: Unit
+    quantity: Decimal
+
+
+@dataclass(frozen=True)
+class Balance:
+    available: dict[tuple[Unit, Pool], Decimal]  # usable now
+    upcoming: dict[Unit, Decimal]  # granted, usable from a later date
+    on_hold: dict[Unit, Decimal]  # in lots of frozen (or otherwise paused) memberships
+    expiring: tuple[Expiring, ...]  # usable lots expiring within the window asked for
+    granted: dict[Unit, Decimal]
+    used: dict[Unit, Decimal]
+    expired: dict[Unit, Decimal]
+    transferred_in: dict[Unit, Decimal]
+    transferred_out: dict[Unit, Decimal]
+    adjusted: dict[Unit, Decimal]
+
+    def total(self, unit: Unit) -> Decimal:
+        return sum((q for (u, _), q in self.available.items() if u is unit), Decimal(0))
+
+
+# --- writing -------------------------------------------------------------------------------------
+
+
+def grant(
+    ctx: Ctx,
+    customer_id: int,
+    unit: Unit,
+    quantity: Decimal,
+    *,
+    key: str,
+    contract_id: int | None = None,
+    pool: Pool = Pool.ANY,
+    scope: dict[str, Any] | None = None,
+    usable_from: datetime | None = None,
+    expires_at: datetime | None = None,
+    priority: int = 100,
+    promotional: bool = False,
+    source: str = "grant",
+    reason: str = "",
+    reference: str = "",
+) -> LedgerResult:
+    """A new lot. Used by scheduled grants (as the system) and, through `adjust`, by admins."""
+    quantity = _quantity(ctx, unit, quantity)
+    usable_from = usable_from or ctx.now()
+    if expires_at is not None and expires_at <= usable_from:
+        raise InvalidInput.single("expires", "Credits must expire after they become usable.")
+    request = {
+        "customer": customer_id,
+        "unit": unit,
+        "quantity": quantity,
+        "contract": contract_id,
+        "pool": pool,
+        "scope": scope,
+        "usable_from": usable_from,
+        "expires_at": expires_at,
+        "priority": priority,
+        "promotional": promotional,
+        "source": source,
+        "reason": reason,
+        "reference": reference,
+    }
+    op, replay = _begin(ctx, key, "grant" if source != "adjust" else "adjust", request)
+    if replay is not None:
+        return replay
+    _customer(ctx, customer_id)
+    lot = ctx.uow.add(
+        CreditLot(
+            tenant_id=ctx.uow.tenant_id,
+            customer_id=customer_id,
+            contract_id=contract_id,
+            unit=unit.value,
+            pool=pool.value,
+            scope=scope,
+            priority=priority,
+            promotional=promotional,
+            granted=quantity,
+            remaining=quantity,
+            usable_from=usable_from,
+            expires_at=expires_at,
+            granted_at=ctx.now(),
+            source=source,
+        )
+    )
+    ctx.uow.flush()
+    kind = "adjust" if source == "adjust" else "grant"
+    _entry(ctx, op, lot, kind, quantity, reason=reason, reference=reference)
+    _count(ctx, customer_id, unit, **{"adjusted" if kind == "adjust" else "granted": quantity})
+    return _result(ctx, op, replayed=False)
+
+
+def adjust(
+    ctx: Ctx,
+    customer_id: int,
+    quantity: Decimal,
+    reason: str,
+    *,
+    key: str,
+    unit: Unit = Unit.CREDIT,
+    expires_on: date | None = None,
+) -> LedgerResult:
+    """A manual correction by an admin, with a required reason: a positive quantity is a new lot,
+    a negative one is taken from the customer's lots in redemption order."""
+    roles.require(ctx, Action.ADJUST_CREDITS)
+    errors = Errors()
+    reason = clean(errors, "reason", reason, label="The reason", max_length=1000, required=True)
+    if quantity == 0:
+        errors.add("quantity", "An adjustment of zero changes nothing.")
+    if expires_on is not None and expires_on <= ctx.today():
+        errors.add("expires", f"{expires_on:%d %b %Y} is not in the future.")
+    errors.raise_if_any()
+    if quantity > 0:
+        expires_at = None if expires_on is None else _local_midnight(ctx, expires_on + timedelta(days=1))
+        return grant(
+            ctx, customer_id, unit, quantity, key=key, expires_at=expires_at, source="adjust", reason=reason
+        )
+    return _take(ctx, "adjust", customer_id, -quantity, key=key, unit=unit, reason=reason)
+
+
+def redeem(
+    ctx: Ctx,
+    customer_id: int,
+    quantity: Decimal,
+    *,
+    key: str,
+    unit: Unit = Unit.CREDIT,
+    service_id: int | None = None,
+    purpose: Purpose | None = None,
+    reference: str = "",
+) -> LedgerResult:
+    """Use credits: `quantity` services (with a service) or units of credit, money or points."""
+    roles.require(ctx, Action.REDEEM)
+    return _take(
+        ctx,
+        "redeem",
+        customer_id,
+        quantity,
+        key=key,
+        unit=unit,
+        service_id=service_id,
+        purpose=purpose,
+        reference=reference,
+    )
+
+
+def preview(
+    ctx: Ctx,
+    customer_id: int,
+    quantity: Decimal,
+    *,
+    unit: Unit = Unit.CREDIT,
+    service_id: int | None = None,
+    purpose: Purpose | None = None,
+) -> list[tuple[CreditLot, Decimal]]:
+    """Which lots a redemption would use, without writing anything (the confirmation step)."""
+    roles.require(ctx, Action.VIEW)
+    quantity = _quantity(ctx, unit, quantity)
+    plan, _ = _plan(ctx, customer_id, quantity, unit, service_id, purpose, lock=False)
+    return plan
+
+
+def reverse(ctx: Ctx, of_key: str, reason: str) -> LedgerResult:
+    """Undo a redemption: each lot gets back what was taken from it. A lot that has expired in the
+    meantime expires again at once (both entries are written). Reversing twice changes nothing."""
+    roles.require(ctx, Action.REDEEM)
+    errors = Errors()
+    reason = clean(errors, "reason", reason, label="The reason", max_length=1000, required=True)
+    errors.raise_if_any()
+    original = ctx.uow.first(ctx.uow.select(LedgerOperation).where(col(LedgerOperation.key) == of_key))
+    if original is None:
+        raise NotFound(f"There is no ledger operation with the key {of_key!r}.", "key")
+    if original.kind != "redeem":
+        raise Conflict(f"Only redemptions can be reversed; {of_key!r} is a {original.kind}.", "key")
+    op, replay = _begin(ctx, f"reverse:{of_key}", "reverse", {"of": of_key})
+    if replay is not None:
+        return replay
+    taken = ctx.uow.all(
+        ctx.uow.select(LedgerEntry)
+        .where(col(LedgerEntry.operation_id) == original.id)
+        .order_by(col(LedgerEntry.lot_id))
+    )
+    now = ctx.now()
+    for entry in taken:
+        lot = ctx.uow.get(CreditLot, entry.lot_id, for_update=True)
+        assert lot is not None
+        back = -entry.quantity
+        _set_remaining(ctx, lot, lot.remaining + back)
+        _entry(ctx, op, lot, "reverse", back, reason=reason, reference=f"reverses {of_key}")
+        _count(ctx, lot.customer_id, Unit(lot.unit), used=-back)
+        if lot.expires_at is not None and lot.expires_at <= now:
+            _set_remaining(ctx, lot, lot.remaining - back)
+            _entry(ctx, op, lot, "expire", -back, reason="expired before the reversal")
+            _count(ctx, lot.customer_id, Unit(lot.unit), expired=back)
+    return _result(ctx, op, replayed=False)
+
+
+def transfer(
+    ctx: Ctx,
+    from_customer: int,
+    to_customer: int,
+    quantity: Decimal,
+    *,
+    key: str,
+    unit: Unit = Unit.CREDIT,
+) -> LedgerResult:
+    """Move credits between customers, where the plan allows it and the membership is active. They
+    are taken in redemption order and arrive as lots under the recipient's expiry rule."""
+    roles.require(ctx, Action.REDEEM)
+    if from_customer == to_customer:
+        raise InvalidInput.single("to", "Credits can only be transferred to another customer.")
+    quantity = _quantity(ctx, unit, quantity)
+    op, replay = _begin(
+        ctx, key, "transfer", {"from": from_customer, "to": to_customer, "quantity": quantity, "unit": unit}
+    )
+    if replay is not None:
+        return replay
+    _customer(ctx, to_customer)
+    plan, short = _plan(ctx, from_customer, quantity, unit, None, None, lock=True, for_transfer=True)
+    if short > 0:
+        raise NotEnoughCredits(
+            f"Only {quantity - short} {_unit_label(unit)} can be transferred (plans that allow "
+            f"transfers, active memberships); {quantity} asked.",
+            "quantity",
+        )
+    recipient = _recipient_contract(ctx, to_customer, unit)
+    for source, amount in plan:
+        _debit(ctx, op, source, amount, "transfer_out", reference=f"to customer #{to_customer}")
+        _count(ctx, from_customer, unit, transferred_out=amount)
+        expires_at = _expiry_for(ctx, recipient, ctx.now()) if recipient is not None else source.expires_at
+        arrived = ctx.uow.add(
+            CreditLot(
+                tenant_id=ctx.uow.tenant_id,
+                customer_id=to_customer,
+                contract_id=recipient.id if recipient else None,
+                unit=unit.value,
+                pool=source.pool,
+                scope=source.scope,
+                priority=source.priority,
+                promotional=source.promotional,
+                granted=amount,
+                remaining=amount,
+                usable_from=ctx.now(),
+                expires_at=expires_at,
+                granted_at=ctx.now(),
+                source="transfer",
+            )
+        )
+        ctx.uow.flush()
+        _entry(ctx, op, arrived, "transfer_in", amount, reference=f"from customer #{from_customer}")
+        _count(ctx, to_customer, unit, transferred_in=amount)
+    return _result(ctx, op, replayed=False)
+
+
+def expire_due(ctx: Ctx, at: datetime | None = None) -> int:
+    """Expire every lot whose expiry has come by `at` (default now). Each lot's expiry is keyed by
+    (lot, expiry time), so running this any number of times expires exactly what is due, once."""
+    at = at or ctx.now()
+    query = ctx.uow.select(CreditLot).where(
+        col(CreditLot.remaining) > 0, col(CreditLot.expires_at).is_not(None), col(CreditLot.expires_at) <= at
+    )
+    count = 0
+    for lot in ctx.uow.all(query.order_by(col(CreditLot.id)).with_for_update()):
+        assert lot.expires_at is not None
+        op, replay = _begin(ctx, f"expire:{lot.id}:{lot.expires_at.isoformat()}", "expire", {"lot": lot.id})
+        if replay is not None:
+            continue
+        quantity = lot.remaining
+        _debit(ctx, op, lot, quantity, "expire")
+        _count(ctx, lot.customer_id, Unit(lot.unit), expired=quantity)
+        count += 1
+    return count
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+
+def balance(ctx: Ctx, customer_id: int, *, within_days: int = 30) -> Balance:
+    """What the customer has now. Reads only open lots and running totals, never the history, so
+    its cost does not grow with the length of the history."""
+    roles.require(ctx, Action.VIEW)
+    _customer(ctx, customer_id)
+    now = ctx.now()
+    horizon = now + timedelta(days=within_days)
+    available: dict[tuple[Unit, Pool], Decimal] = defaultdict(Decimal)
+    upcoming: dict[Unit, Decimal] = defaultdict(Decimal)
+    on_hold: dict[Unit, Decimal] = defaultdict(Decimal)
+    expiring: dict[tuple[date, Unit], Decimal] = defaultdict(Decimal)
+    statuses = _statuses(ctx, customer_id)
+    for lot in _open_lots(ctx, customer_id, unit=None, lock=False):
+        unit = Unit(lot.unit)
+        if lot.expires_at is not None and lot.expires_at <= now:
+            continue  # expired; the expiry job writes its entry
+        if lot.contract_id is not None and statuses.get(lot.contract_id) not in REDEEMABLE:
+            on_hold[unit] += lot.remaining
+        elif lot.usable_from > now:
+            upcoming[unit] += lot.remaining
+        else:
+            available[(unit, Pool(lot.pool))] += lot.remaining
+            if lot.expires_at is not None and lot.expires_at <= horizon:
+                last_day = (lot.expires_at - timedelta(microseconds=1)).astimezone(ctx.tz).date()
+                expiring[(last_day, unit)] += lot.remaining
+    totals = {
+        Unit(t.unit): t
+        for t in ctx.uow.all(ctx.uow.select(CreditTotals).where(col(CreditTotals.customer_id) == customer_id))
+    }
+
+    def column(name: str) -> dict[Unit, Decimal]:
+        return {u: getattr(t, name) for u, t in totals.items()}
+
+    return Balance(
+        available=dict(available),
+        upcoming=dict(upcoming),
+        on_hold=dict(on_hold),
+        expiring=tuple(Expiring(d, u, q) for (d, u), q in sorted(expiring.items())),
+        granted=column("granted"),
+        used=column("used"),
+        expired=column("expired"),
+        transferred_in=column("transferred_in"),
+        transferred_out=column("transferred_out"),
+        adjusted=column("adjusted"),
+    )
+
+
+def history(ctx: Ctx, customer_id: int, *, contract_id: int | None = None) -> list[EntryView]:
+    roles.require(ctx, Action.VIEW)
+    _customer(ctx, customer_id)
+    query = ctx.uow.select(LedgerEntry).where(col(LedgerEntry.customer_id) == customer_id)
+    if contract_id is not None:
+        query = query.where(col(LedgerEntry.contract_id) == contract_id)
+    return [_view(e) for e in ctx.uow.all(query.order_by(col(LedgerEntry.id)))]
+
+
+def lots_of(ctx: Ctx, customer_id: int) -> list[CreditLot]:
+    roles.require(ctx, Action.VIEW)
+    return list(
+        ctx.uow.all(
+            ctx.uow.select(CreditLot)
+            .where(col(CreditLot.customer_id) == customer_id)
+            .order_by(col(CreditLot.id))
+        )
+    )
+
+
+# --- internals -----------------------------------------------------------------------------------
+
+
+def _take(
+    ctx: Ctx,
+    kind: str,
+    customer_id: int,
+    quantity: Decimal,
+    *,
+    key: str,
+    unit: Unit,
+    service_id: int | None = None,
+    purpose: Purpose | None = None,
+    reason: str = "",
+    reference: str = "",
+) -> LedgerResult:
+    quantity = _quantity(ctx, unit, quantity)
+    if unit is Unit.MONEY and purpose is None:
+        purpose = Purpose.SERVICE
+    op, replay = _begin(
+        ctx,
+        key,
+        kind,
+        {
+            "customer": customer_id,
+            "quantity": quantity,
+            "unit": unit,
+            "service": service_id,
+            "purpose": purpose,
+            "reason": reason,
+            "reference": reference,
+        },
+    )
+    if replay is not None:
+        return replay
+    plan, short = _plan(
+        ctx, customer_id, quantity, unit, service_id, purpose, lock=True, honour_rules=kind == "redeem"
+    )
+    if short > 0:
+        usable = quantity - short
+        what = "services" if service_id is not None else _unit_label(unit)
+        raise NotEnoughCredits(
+            f"Not enough credits: {usable} {what} can be used now, {quantity} asked.", "quantity"
+        )
+    touched: set[int] = set()
+    for lot, amount in plan:
+        _debit(ctx, op, lot, amount, kind, reason=reason, reference=reference)
+        _count(
+            ctx,
+            customer_id,
+            unit,
+            **{"used" if kind == "redeem" else "adjusted": amount if kind == "redeem" else -amount},
+        )
+        if lot.contract_id is not None:
+            touched.add(lot.contract_id)
+    for contract_id in sorted(touched):
+        contract = ctx.uow.get(Contract, contract_id, for_update=True)
+        assert contract is not None
+        if kind == "redeem":
+            contract.last_redeemed_at = ctx.now()
+            ctx.uow.add(contract)
+        _end_if_used_up(ctx, contract)
+    ctx.uow.flush()
+    return _result(ctx, op, replayed=False)
+
+
+def _plan(
+    ctx: Ctx,
+    customer_id: int,
+    quantity: Decimal,
+    unit: Unit,
+    service_id: int | None,
+    purpose: Purpose | None,
+    *,
+    lock: bool,
+    for_transfer: bool = False,
+    honour_rules: bool = True,
+) -> tuple[list[tuple[CreditLot, Decimal]], Decimal]:
+    """The lots to take from and what is left uncovered, applying every rule of use."""
+    _customer(ctx, customer_id)
+    category = None
+    if service_id is not None:
+        service = ctx.uow.get(Service, service_id)
+        if service is None:
+            raise NotFound(f"There is no service #{service_id}.", "service")
+        category = service.category or None
+    now = ctx.now()
+    rows = {lot.id: lot for lot in _open_lots(ctx, customer_id, unit=unit, lock=lock)}
+    statuses = _statuses(ctx, customer_id)
+    terms = _contract_terms(ctx, {lot.contract_id for lot in rows.values() if lot.contract_id is not None})
+    pools = lots.POOLS_FOR[purpose] if unit is Unit.MONEY and purpose is not None else None
+    candidates: list[lots.Lot] = []
+    caps: dict[int | None, Decimal] = {}
+    for lot in rows.values():
+        view = _lot(lot)
+        if not lots.usable(view, now) or not lots.covers(view, service_id, category):
+            continue
+        if pools is not None and view.pool not in pools:
+            continue
+        if lot.contract_id is not None:
+            rule = terms.get(lot.contract_id)
+            if statuses.get(lot.contract_id) not in REDEEMABLE:
+                continue
+            if for_transfer and (
+                rule is None or not rule.transferable or statuses[lot.contract_id] != Status.ACTIVE
+            ):
+                continue
+            if honour_rules and rule is not None and not for_transfer:
+                last = _last_redeemed(ctx, lot.contract_id)
+                if rule.wait_days and last is not None and now < last + timedelta(days=rule.wait_days):
+                    continue
+                if rule.max_per_redemption is not None:
+                    caps[lot.contract_id] = rule.max_per_redemption
+        elif for_transfer:
+            continue  # credits outside a membership (manual grants) have no plan allowing transfer
+        candidates.append(view)
+    taken, short = lots.take(candidates, quantity, service_id=service_id, caps=caps)
+    return [(rows[view.id], amount) for view, amount in taken], short
+
+
+def _open_lots(ctx: Ctx, customer_id: int, *, unit: Unit | None, lock: bool) -> list[CreditLot]:
+    query = ctx.uow.select(CreditLot).where(
+        col(CreditLot.customer_id) == customer_id, col(CreditLot.remaining) > 0
+    )
+    if unit is not None:
+        query = query.where(col(CreditLot.unit) == unit.value)
+    query = query.order_by(col(CreditLot.id))  # a fixed lock order: no deadlocks between redeemers
+    return list(ctx.uow.all(query.with_for_update() if lock else query))
+
+
+def _statuses(ctx: Ctx, customer_id: int) -> dict[int, Status]:
+    query = ctx.uow.select(Contract).where(col(Contract.customer_id) == customer_id)
+    return {c.id or 0: Status(c.status) for c in ctx.uow.all(query)}
+
+
+def _contract_terms(ctx: Ctx, contract_ids: set[int]) -> dict[int, CreditTerms]:
+    found = {}
+    for contract_id in contract_ids:
+        contract = ctx.uow.get(Contract, contract_id)
+        version = ctx.uow.get(PlanVersion, contract.plan_version_id or 0) if contract else None
+        if version is not None and version.credit_terms is not None:
+            found[contract_id] = credit_terms.from_dict(version.credit_terms)
+    return found
+
+
+def _last_redeemed(ctx: Ctx, contract_id: int) -> datetime | None:
+    contract = ctx.uow.get(Contract, contract_id)
+    return contract.last_redeemed_at if contract else None
+
+
+def _end_if_used_up(ctx: Ctx, contract: Contract) -> None:
+    """A plan may end its memberships when their credits are used up."""
+    rule = _contract_terms(ctx, {contract.id or 0}).get(contract.id or 0)
+    if rule is None or not rule.ends_when_used_up or Status(contract.status) not in REDEEMABLE:
+        return
+    left = ctx.uow.first(
+        ctx.uow.select(CreditLot).where(
+            col(CreditLot.contract_id) == contract.id, col(CreditLot.remaining) > 0
+        )
+    )
+    if left is None:
+        contract_log.move(ctx, contract, "credits used up", Status.EXPIRED, "All of its credits were used.")
+
+
+def _recipient_contract(ctx: Ctx, customer_id: int, unit: Unit) -> Contract | None:
+    """The recipient's active membership with credits of this unit, whose expiry rule applies."""
+    query = ctx.uow.select(Contract).where(
+        col(Contract.customer_id) == customer_id, col(Contract.status) == Status.ACTIVE.value
+    )
+    for contract in ctx.uow.all(query.order_by(col(Contract.id))):
+        rule = _contract_terms(ctx, {contract.id or 0}).get(contract.id or 0)
+        if rule is not None and rule.unit == unit.value:
+            return contract
+    return None
+
+
+def _expiry_for(ctx: Ctx, contract: Contract, usable_from: datetime) -> datetime | None:
+    rule = _contract_terms(ctx, {contract.id or 0})[contract.id or 0]
+    return expiry_of(ctx, rule, contract, usable_from)
+
+
+def expiry_of(ctx: Ctx, rule: CreditTerms, contract: Contract, usable_from: datetime) -> datetime | None:
+    """When a lot granted under `rule` to `contract`, usable from `usable_from`, expires."""
+    if rule.expiry == credit_terms.Expiry.DAYS:
+        return usable_from + timedelta(days=rule.expiry_days)
+    if rule.expiry == credit_terms.Expiry.MEMBERSHIP_END and contract.end_date is not None:
+        return _local_midnight(ctx, contract.end_date + timedelta(days=1))
+    return None
+
+
+def _local_midnight(ctx: Ctx, day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=ctx.tz)
+
+
+def _begin(
+    ctx: Ctx, key: str, kind: str, request: dict[str, Any]
+) -> tuple[LedgerOperation, LedgerResult | None]:
+    """The operation for this key: a new one, or the earlier one and its result to replay."""
+    if not key or len(key) > 200:
+        raise InvalidInput.single("key", "An idempotency key of 1 to 200 characters is required.")
+    digest = hashlib.sha256(
+        json.dumps({"kind": kind, **request}, sort_keys=True, default=str).encode()
+    ).hexdigest()
+    existing = _operation(ctx, key)
+    if existing is None:
+        op = LedgerOperation(
+            tenant_id=ctx.uow.tenant_id,
+            key=key,
+            kind=kind,
+            request_hash=digest,
+            actor=ctx.actor,
+            at=ctx.now(),
+        )
+        try:
+            with ctx.uow.session.begin_nested():
+                ctx.uow.add(op)
+        except IntegrityError:
+            # The same key committed by a concurrent request while we waited on its lock.
+            existing = _operation(ctx, key)
+            assert existing is not None
+        else:
+            return op, None
+    if existing.request_hash != digest:
+        raise Conflict(f"The key {key!r} was already used for a different request.", "key")
+    return existing, _result(ctx, existing, replayed=True)
+
+
+def _operation(ctx: Ctx, key: str) -> LedgerOperation | None:
+    return ctx.uow.first(ctx.uow.select(LedgerOperation).where(col(LedgerOperation.key) == key))
+
+
+def _debit(
+    ctx: Ctx,
+    op: LedgerOperation,
+    lot: CreditLot,
+    amount: Decimal,
+    kind: str,
+    *,
+    reason: str = "",
+    reference: str = "",
+) -> None:
+    # The second line of defence: the update only happens while the lot still holds enough.
+    statement = (
+        update(CreditLot)
+        .where(col(CreditLot.id) == lot.id, col(CreditLot.remaining) >= amount)
+        .values(remaining=CreditLot.remaining - amount)
+        .execution_options(synchronize_session=False)
+    )
+    result = ctx.uow.session.execute(statement)
+    if not isinstance(result, CursorResult) or result.rowcount != 1:
+        raise NotEnoughCredits("Not enough credits: someone used them a moment ago. Try again.", "quantity")
+    set_committed_value(lot, "remaining", lot.remaining - amount)
+    _entry(ctx, op, lot, kind, -amount, reason=reason, reference=reference)
+
+
+def _set_remaining(ctx: Ctx, lot: CreditLot, value: Decimal) -> None:
+    lot.remaining = value
+    ctx.uow.add(lot)
+    ctx.uow.flush()
+
+
+def _entry(
+    ctx: Ctx,
+    op: LedgerOperation,
+    lot: CreditLot,
+    kind: str,
+    quantity: Decimal,
+    *,
+    reason: str = "",
+    reference: str = "",
+) -> None:
+    ctx.uow.add(
+        LedgerEntry(
+            tenant_id=ctx.uow.tenant_id,
+            operation_id=op.id or 0,
+            customer_id=lot.customer_id,
+            lot_id=lot.id or 0,
+            contract_id=lot.contract_id,
+            kind=kind,
+            quantity=quantity,
+            remaining_after=lot.remaining,
+            actor=ctx.actor,
+            reason=reason,
+            reference=reference,
+            at=ctx.now(),
+        )
+    )
+    ctx.uow.flush()
+
+
+def _count(ctx: Ctx, customer_id: int, unit: Unit, **deltas: Decimal) -> None:
+    query = ctx.uow.select(CreditTotals).where(
+        col(CreditTotals.customer_id) == customer_id, col(CreditTotals.unit) == unit.value
+    )
+    totals = ctx.uow.first(query.with_for_update())
+    if totals is None:
+        try:
+            with ctx.uow.session.begin_nested():
+                totals = ctx.uow.add(
+                    CreditTotals(tenant_id=ctx.uow.tenant_id, customer_id=customer_id, unit=unit.value)
+                )
+        except IntegrityError:  # created by a concurrent first entry
+            totals = ctx.uow.first(query.with_for_update())
+            assert totals is not None
+    for name, delta in deltas.items():
+        setattr(totals, name, getattr(totals, name) + delta)
+    ctx.uow.add(totals)
+    ctx.uow.flush()
+
+
+def _quantity(ctx: Ctx, unit: Unit, quantity: Decimal) -> Decimal:
+    if not isinstance(quantity, Decimal) or not quantity.is_finite():
+        raise InvalidInput.single("quantity", f"{quantity!r} is not a quantity.")
+    if quantity <= 0:
+        raise InvalidInput.single("quantity", "The quantity must be more than zero.")
+    if quantity > MAX_AMOUNT:
+        raise InvalidInput.single("quantity", f"{quantity} is too large (at most {MAX_AMOUNT:,}).")
+    places = 0 if unit is not Unit.MONEY else minor_digits(ctx.tenant.currency)
+    if quantity != quantity.quantize(Decimal(1).scaleb(-places)):
+        what = (
+            "whole credits"
+            if unit is Unit.CREDIT
+            else "whole points"
+            if unit is Unit.POINTS
+            else f"{ctx.tenant.currency} with at most {places} decimals"
+        )
+        raise InvalidInput.single("quantity", f"{quantity} is not a valid quantity: use {what}.")
+    return quantity.quantize(Decimal(1).scaleb(-places))
+
+
+def _customer(ctx: Ctx, customer_id: int) -> Customer:
+    customer = ctx.uow.get(Customer, customer_id)
+    if customer is None:
+        raise NotFound(f"There is no customer #{customer_id}.", "customer")
+    return customer
+
+
+def _lot(row: CreditLot) -> lots.Lot:
+    scope = row.scope or {}
+    return lots.Lot(
+        id=row.id or 0,
+        remaining=row.remaining,
+        usable_from=row.usable_from,
+        expires_at=row.expires_at,
+        priority=row.priority,
+        promotional=row.promotional,
+        granted_at=row.granted_at,
+        pool=Pool(row.pool),
+        services=frozenset(scope.get("services", ())),
+        categories=frozenset(scope.get("categories", ())),
+        costs={int(k): int(v) for k, v in scope.get("costs", {}).items()},
+        contract_id=row.contract_id,
+    )
+
+
+def _result(ctx: Ctx, op: LedgerOperation, *, replayed: bool) -> LedgerResult:
+    entries = ctx.uow.all(
+        ctx.uow.select(LedgerEntry)
+        .where(col(LedgerEntry.operation_id) == op.id)
+        .order_by(col(LedgerEntry.id))
+    )
+    return LedgerResult(op.key, op.id or 0, tuple(_view(e) for e in entries), replayed)
+
+
+def _view(e: LedgerEntry) -> EntryView:
+    return EntryView(
+        e.id or 0,
+        e.operation_id,
+        e.lot_id,
+        e.contract_id,
+        e.kind,
+        e.quantity,
+        e.remaining_after,
+        e.at,
+        e.actor,
+        e.reason,
+        e.reference,
+    )
+
+
+def _unit_label(unit: Unit) -> str:
+    return {Unit.CREDIT: "credits", Unit.MONEY: "of monetary credit", Unit.POINTS: "points"}[unit]
