@@ -21,10 +21,10 @@ class Money(TypeDecorator[Decimal]):
     impl = BigInteger
     cache_ok = True
 
-    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> int | None:
+    def process_bind_param(self, value: Decimal | int | None, dialect: Dialect) -> int | None:
         if value is None:
             return None
-        if not isinstance(value, Decimal):
+        if isinstance(value, bool) or not isinstance(value, Decimal | int):  # ints are exact; floats are not
             raise TypeError(f"money must be a Decimal, not {type(value).__name__}")
         scaled = value * _FACTOR
         if scaled != scaled.to_integral_value():
