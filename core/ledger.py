@@ -304,7 +304,7 @@ def transfer(
     plan, short = _plan(ctx, from_customer, quantity, unit, None, None, lock=True, for_transfer=True)
     if short > 0:
         raise NotEnoughCredits(
-            f"Only {quantity - short} {_unit_label(unit)} can be transferred (plans that allow "
+            f"Only {_shown(ctx, unit, quantity - short)} {_unit_label(unit)} can be transferred (plans that allow "
             f"transfers, active memberships); {quantity} asked.",
             "quantity",
         )
@@ -391,13 +391,13 @@ def balance(ctx: Ctx, customer_id: int, *, within_days: int = 30) -> Balance:
     }
 
     def column(name: str) -> dict[Unit, Decimal]:
-        return {u: getattr(t, name) for u, t in totals.items()}
+        return {u: _shown(ctx, u, getattr(t, name)) for u, t in totals.items()}
 
     return Balance(
-        available=dict(available),
-        upcoming=dict(upcoming),
-        on_hold=dict(on_hold),
-        expiring=tuple(Expiring(d, u, q) for (d, u), q in sorted(expiring.items())),
+        available={(u, p): _shown(ctx, u, q) for (u, p), q in available.items()},
+        upcoming={u: _shown(ctx, u, q) for u, q in upcoming.items()},
+        on_hold={u: _shown(ctx, u, q) for u, q in on_hold.items()},
+        expiring=tuple(Expiring(d, u, _shown(ctx, u, q)) for (d, u), q in sorted(expiring.items())),
         granted=column("granted"),
         used=column("used"),
         expired=column("expired"),
@@ -466,7 +466,7 @@ def _take(
         ctx, customer_id, quantity, unit, service_id, purpose, lock=True, honour_rules=kind == "redeem"
     )
     if short > 0:
-        usable = quantity - short
+        usable = _shown(ctx, unit, quantity - short)
         what = "services" if service_id is not None else _unit_label(unit)
         raise NotEnoughCredits(
             f"Not enough credits: {usable} {what} can be used now, {quantity} asked.", "quantity"
@@ -805,6 +805,12 @@ def _view(e: LedgerEntry) -> EntryView:
         e.reason,
         e.reference,
     )
+
+
+def _shown(ctx: Ctx, unit: Unit, quantity: Decimal) -> Decimal:
+    """A quantity with the decimals its unit has: 2 credits, 75.00 USD (storage keeps four)."""
+    places = minor_digits(ctx.tenant.currency) if unit is Unit.MONEY else 0
+    return quantity.quantize(Decimal(1).scaleb(-places))
 
 
 def _unit_label(unit: Unit) -> str:

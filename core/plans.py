@@ -28,12 +28,14 @@ from core.roles import Action
 from core.text import clean, fold
 from storage.models import (
     Contract,
+    EqualityTemplate,
     JobTemplate,
     Location,
     Plan,
     PlanService,
     PlanVersion,
     PlanVersionLocation,
+    Service,
     TaskTemplate,
 )
 
@@ -336,8 +338,20 @@ def _validated(ctx: Ctx, terms: PlanTerms, errors: Errors) -> PlanTerms:
         errors.add("recurring_services", f"A plan can include at most {MAX_SERVICES} recurring services.")
     for i, service in enumerate(terms.services):
         _check_service(ctx, errors, f"recurring_services[{i}].", service)
+    credits = None
+    if terms.credits is not None:
+        credits = credit_terms.validated(errors, terms.credits, currency)
+        for service_id in credits.services:
+            if ctx.uow.get(Service, service_id) is None:
+                errors.add("credits.services", f"There is no service #{service_id}.")
+        template_id = credits.equality_template_id
+        if template_id is not None and ctx.uow.get(EqualityTemplate, template_id) is None:
+            errors.add(
+                "credits.equality_template_id", f"There is no service equality template #{template_id}."
+            )
     return replace(
         terms,
+        credits=credits,
         name=name,
         description=description,
         price=price,

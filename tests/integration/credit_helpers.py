@@ -48,5 +48,5 @@ def member(
         return customer, m.id
 
 
-def D(text: str) -> Decimal:
-    return Decimal(text)
+def D(value: str | int) -> Decimal:
+    return Decimal(value)

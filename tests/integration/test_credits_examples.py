@@ -71,7 +71,7 @@ def test_a_fitness_plan_with_initial_credits_and_credits_every_30_days_that_expi
     with shop.tx(STAFF, write=False) as ctx:
         soon = ledger.balance(ctx, customer, within_days=30).expiring
     # The period lot (expires at midnight starting 15 Feb) went first; the initial lot lasts until noon.
-    assert [(e.on, e.quantity) for e in soon] == [(date(2025, 2, 14), 5), (date(2025, 2, 15), 2)]
+    assert [(e.on, e.quantity) for e in soon] == [(date(2025, 2, 14), D(5)), (date(2025, 2, 15), D(2))]
     assert balance_on(date(2025, 1, 31)) == (15, 3, 0)  # second period: +8
     with shop.tx(STAFF) as ctx:
         ledger.redeem(ctx, customer, D(4), key="class-jan-31")
