@@ -149,7 +149,7 @@ def grant(
     op, replay = _begin(ctx, key, "grant" if source != "adjust" else "adjust", request)
     if replay is not None:
         return replay
-    _customer(ctx, customer_id)
+    _lock_customers(ctx, customer_id)
     lot = ctx.uow.add(
         CreditLot(
             tenant_id=ctx.uow.tenant_id,
@@ -265,6 +265,7 @@ def reverse(ctx: Ctx, of_key: str, reason: str) -> LedgerResult:
         .where(col(LedgerEntry.operation_id) == original.id)
         .order_by(col(LedgerEntry.lot_id))
     )
+    _lock_customers(ctx, *(e.customer_id for e in taken))
     now = ctx.now()
     for entry in taken:
         lot = ctx.uow.get(CreditLot, entry.lot_id, for_update=True)
@@ -300,12 +301,12 @@ def transfer(
     )
     if replay is not None:
         return replay
-    _customer(ctx, to_customer)
+    _lock_customers(ctx, from_customer, to_customer)
     plan, short = _plan(ctx, from_customer, quantity, unit, None, None, lock=True, for_transfer=True)
     if short > 0:
         raise NotEnoughCredits(
-            f"Only {_shown(ctx, unit, quantity - short)} {_unit_label(unit)} can be transferred (plans that allow "
-            f"transfers, active memberships); {quantity} asked.",
+            f"Only {_shown(ctx, unit, quantity - short)} {_unit_label(unit)} can be transferred (from active "
+            f"memberships whose plan allows transfers); {quantity} asked.",
             "quantity",
         )
     recipient = _recipient_contract(ctx, to_customer, unit)
@@ -345,7 +346,12 @@ def expire_due(ctx: Ctx, at: datetime | None = None) -> int:
         col(CreditLot.remaining) > 0, col(CreditLot.expires_at).is_not(None), col(CreditLot.expires_at) <= at
     )
     count = 0
-    for lot in ctx.uow.all(query.order_by(col(CreditLot.id)).with_for_update()):
+    due = ctx.uow.all(query.order_by(col(CreditLot.customer_id), col(CreditLot.id)))
+    for lot in due:
+        _lock_customers(ctx, lot.customer_id)
+        ctx.uow.session.refresh(lot, with_for_update=True)
+        if lot.remaining <= 0:
+            continue  # used or expired by someone else meanwhile
         assert lot.expires_at is not None
         op, replay = _begin(ctx, f"expire:{lot.id}:{lot.expires_at.isoformat()}", "expire", {"lot": lot.id})
         if replay is not None:
@@ -506,7 +512,10 @@ def _plan(
     honour_rules: bool = True,
 ) -> tuple[list[tuple[CreditLot, Decimal]], Decimal]:
     """The lots to take from and what is left uncovered, applying every rule of use."""
-    _customer(ctx, customer_id)
+    if lock:
+        _lock_customers(ctx, customer_id)
+    else:
+        _customer(ctx, customer_id)
     category = None
     if service_id is not None:
         service = ctx.uow.get(Service, service_id)
@@ -755,6 +764,14 @@ def _quantity(ctx: Ctx, unit: Unit, quantity: Decimal) -> Decimal:
         )
         raise InvalidInput.single("quantity", f"{quantity} is not a valid quantity: use {what}.")
     return quantity.quantize(Decimal(1).scaleb(-places))
+
+
+def _lock_customers(ctx: Ctx, *customer_ids: int) -> None:
+    """Serialise ledger writes per customer. Every writer locks the customers it touches first,
+    in ascending id order, so two transfers in opposite directions queue instead of deadlocking."""
+    for customer_id in sorted(set(customer_ids)):
+        if ctx.uow.get(Customer, customer_id, for_update=True) is None:
+            raise NotFound(f"There is no customer #{customer_id}.", "customer")
 
 
 def _customer(ctx: Ctx, customer_id: int) -> Customer:
