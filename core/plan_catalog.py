@@ -27,15 +27,16 @@ nothing is written unless the whole file is good.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from datetime import time
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import yaml
 
-from core import catalog, plans, recurrence, roles
+from core import catalog, credit_terms, plans, recurrence, roles, services
 from core.context import Ctx
+from core.credit_terms import CreditTerms
 from core.errors import Errors, FieldError, InvalidInput, MemberbotError
 from core.plans import BillingType, PlanTerms, RecurringService
 from core.roles import Action
@@ -54,6 +55,7 @@ _PLAN_KEYS = {
     "lock_in_months",
     "locations",
     "recurring_services",
+    "credits",
 }
 _SERVICE_KEYS = {"job", "task", "at", "recurrence"}
 
@@ -93,6 +95,7 @@ def export_plans(ctx: Ctx) -> str:
                     }
                     for s, view in zip(t.services, plan.services, strict=True)
                 ],
+                "credits": None if t.credits is None else _credits_out(ctx, t.credits),
             }
         )
     return yaml.safe_dump({"version": SCHEMA_VERSION, "plans": entries}, sort_keys=False, allow_unicode=True)
@@ -153,7 +156,8 @@ class _Entry:
     enabled: bool
     locations: list[str] | None
     services: list[_Service]
-    terms: PlanTerms  # services and locations filled in once names are resolved
+    terms: PlanTerms  # services, locations and credits filled in once names are resolved
+    credits: dict[str, Any] | None = None
 
 
 def _parse_plan(errors: Errors, path: str, raw: object) -> _Entry | None:
@@ -208,9 +212,12 @@ def _parse_plan(errors: Errors, path: str, raw: object) -> _Entry | None:
         setup_fee=_amount(errors, path, raw, "setup_fee"),
         freeze_fee=_amount(errors, path, raw, "freeze_fee"),
     )
+    credits = _parse_credits(errors, f"{path}credits.", raw.get("credits"))
     if len(errors.items) > before:
         return None
-    return _Entry(code, bool(enabled), None if locations == "all" else list(locations), services, terms)
+    return _Entry(
+        code, bool(enabled), None if locations == "all" else list(locations), services, terms, credits
+    )
 
 
 def _parse_service(errors: Errors, path: str, raw: object) -> _Service | None:
@@ -276,7 +283,8 @@ def _apply(ctx: Ctx, entry: _Entry, result: ImportResult) -> None:
         RecurringService(*_template_ids(ctx, s.job, s.task), recurrence=s.rule, at=s.at)
         for s in entry.services
     )
-    terms = PlanTerms(**{**entry.terms.__dict__, "location_ids": location_ids, "services": services})
+    credits = None if entry.credits is None else _credits_in(ctx, entry.credits)
+    terms = replace(entry.terms, location_ids=location_ids, services=services, credits=credits)
     existing = next(
         (p for p in plans.list_plans(ctx, include_archived=True) if p.code == entry.code.upper()), None
     )
@@ -303,3 +311,102 @@ def _template_ids(ctx: Ctx, job_name: str, task_name: str) -> tuple[int, int]:
     job_id = job.id or 0 if job is not None else catalog.add_job_template(ctx, job_name)
     task = catalog.find_task(ctx, job_id, task_name)
     return job_id, task.id or 0 if task is not None else catalog.add_task_template(ctx, job_id, task_name)
+
+
+# --- credits -------------------------------------------------------------------------------------
+
+_CREDIT_FIELDS = {f.name for f in fields(CreditTerms)} - {"equality_template_id"} | {"equality_template"}
+_CREDIT_AMOUNTS = {
+    "per_period",
+    "initial",
+    "for_services",
+    "for_products",
+    "points_per_unit",
+    "point_value",
+    "max_per_redemption",
+    "anniversary_amount",
+}
+_CREDIT_INTS = {"every_days", "expiry_days", "wait_days"}
+_CREDIT_BOOLS = {"ends_when_used_up", "transferable"}
+_CREDIT_NAMES = {"services", "categories"}
+
+
+def _credits_out(ctx: Ctx, terms: CreditTerms) -> dict[str, Any]:
+    """Credit terms with services and the equality template by name, so files travel between
+    workspaces."""
+    out = credit_terms.to_dict(terms)
+    template = out.pop("equality_template_id")
+    out["services"] = sorted(services.get_service(ctx, i).name for i in terms.services)
+    out["equality_template"] = None if template is None else services.template_name(ctx, template)
+    return out
+
+
+def _parse_credits(errors: Errors, path: str, raw: object) -> dict[str, Any] | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        errors.add(path.rstrip("."), "Must be a mapping of credit settings, or null for unlimited.")
+        return None
+    for key in sorted(set(raw) - _CREDIT_FIELDS):
+        errors.add(f"{path}{key}", "Unknown field.")
+    for key, value in raw.items():
+        if (
+            key in _CREDIT_AMOUNTS
+            and value is not None
+            and (isinstance(value, float | bool) or not isinstance(value, str | int))
+        ):
+            errors.add(f"{path}{key}", "Write amounts in quotes, such as '75.00', so they stay exact.")
+        elif key in _CREDIT_INTS and (isinstance(value, bool) or not isinstance(value, int)):
+            errors.add(f"{path}{key}", "Must be a whole number of days.")
+        elif key in _CREDIT_BOOLS and not isinstance(value, bool):
+            errors.add(f"{path}{key}", "Must be true or false.")
+        elif key in _CREDIT_NAMES and not (
+            isinstance(value, list) and all(isinstance(v, str) for v in value)
+        ):
+            errors.add(f"{path}{key}", "Must be a list of names.")
+    if "kind" not in raw:
+        errors.add(f"{path}kind", "Is required: service, monetary or points.")
+    return raw
+
+
+def _credits_in(ctx: Ctx, raw: dict[str, Any]) -> CreditTerms:
+    def dec(key: str) -> Decimal:
+        try:
+            return Decimal(str(raw.get(key) or 0))
+        except InvalidOperation:
+            raise InvalidInput.single(f"credits.{key}", f"{raw.get(key)!r} is not a number.") from None
+
+    service_ids = []
+    for name in raw.get("services", []):
+        found = services.find_service(ctx, name)
+        service_ids.append(found.id if found is not None else services.add_service(ctx, name).id)
+    template = raw.get("equality_template")
+    template_id = None
+    if template is not None:
+        template_id = services.find_template(ctx, str(template))
+        if template_id is None:
+            raise InvalidInput.single(
+                "credits.equality_template", f"There is no equality template {template!r}."
+            )
+    cap = raw.get("max_per_redemption")
+    return CreditTerms(
+        kind=raw["kind"],
+        per_period=dec("per_period"),
+        frequency=raw.get("frequency", "billing-period"),
+        every_days=raw.get("every_days", 30),
+        expiry=raw.get("expiry", "never"),
+        expiry_days=raw.get("expiry_days", 0),
+        initial=dec("initial"),
+        services=tuple(service_ids),
+        categories=tuple(raw.get("categories", [])),
+        equality_template_id=template_id,
+        for_services=dec("for_services"),
+        for_products=dec("for_products"),
+        points_per_unit=dec("points_per_unit"),
+        point_value=dec("point_value"),
+        wait_days=raw.get("wait_days", 0),
+        max_per_redemption=None if cap is None else dec("max_per_redemption"),
+        ends_when_used_up=raw.get("ends_when_used_up", False),
+        transferable=raw.get("transferable", False),
+        anniversary_amount=dec("anniversary_amount"),
+    )

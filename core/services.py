@@ -90,6 +90,18 @@ def add_equality_template(ctx: Ctx, name: str, costs: dict[int, int]) -> int:
     return template.id or 0
 
 
+def find_template(ctx: Ctx, name: str) -> int | None:
+    row = ctx.uow.first(ctx.uow.select(EqualityTemplate).where(col(EqualityTemplate.name_key) == fold(name)))
+    return None if row is None else row.id
+
+
+def template_name(ctx: Ctx, template_id: int) -> str:
+    row = ctx.uow.get(EqualityTemplate, template_id)
+    if row is None:
+        raise NotFound(f"There is no equality template #{template_id}.", "equality_template")
+    return row.name
+
+
 def template_costs(ctx: Ctx, template_id: int | None) -> dict[int, int]:
     if template_id is None:
         return {}

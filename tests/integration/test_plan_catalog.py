@@ -8,7 +8,7 @@ import pytest
 import yaml
 from sqlalchemy import func
 
-from core import memberships, plan_catalog, plans
+from core import memberships, plan_catalog, plans, services
 from core.context import transaction
 from core.errors import InvalidInput, PermissionDenied
 from core.tenants import ensure_tenant
@@ -51,6 +51,7 @@ plans:
       months:
       - mar
       - sep
+  credits: null
 """
 
 
@@ -154,3 +155,66 @@ def test_malformed_files_are_explained(shop: Shop, text: str, field: str) -> Non
 def test_only_admins_import(shop: Shop) -> None:
     with pytest.raises(PermissionDenied), transaction(shop.db, shop.team, STAFF, shop.clock) as ctx:
         plan_catalog.import_plans(ctx, CATALOGUE)
+
+
+CREDITS = """\
+version: 1
+plans:
+- code: SPA
+  name: Spa Club
+  price: '89.00'
+  credits:
+    kind: service
+    per_period: '4'
+    frequency: every-n-days
+    every_days: 30
+    expiry: days
+    expiry_days: 45
+    initial: '2'
+    services: [Massage 30, Massage 60]
+    equality_template: Massage minutes
+    wait_days: 1
+    max_per_redemption: '2'
+    transferable: true
+"""
+
+
+def test_credit_terms_travel_in_the_catalogue_by_name(shop: Shop) -> None:
+    for target in (shop, fresh_shop(shop)):
+        with target.tx() as ctx:
+            short = services.add_service(ctx, "Massage 30", "massage", 30)
+            long = services.add_service(ctx, "Massage 60", "massage", 60)
+            services.add_equality_template(ctx, "Massage minutes", {short.id: 1, long.id: 2})
+    with shop.tx() as ctx:
+        plan_catalog.import_plans(ctx, CREDITS)
+        spa = next(p for p in plans.list_plans(ctx) if p.code == "SPA")
+        exported = plan_catalog.export_plans(ctx)
+    assert (
+        spa.terms.credits is not None and spa.terms.credits.per_period == 4 and spa.terms.credits.transferable
+    )
+    other = fresh_shop(shop)
+    with other.tx() as ctx:
+        short = services.add_service(ctx, "Massage 30", "massage", 30)
+        long = services.add_service(ctx, "Massage 60", "massage", 60)
+        services.add_equality_template(ctx, "Massage minutes", {short.id: 1, long.id: 2})
+        plan_catalog.import_plans(ctx, exported)
+        assert plan_catalog.export_plans(ctx) == exported
+
+
+def test_bad_credit_settings_are_reported_by_path(shop: Shop) -> None:
+    bad = CREDITS.replace("per_period: '4'", "per_period: 4.5").replace("wait_days: 1", "wait_days: soon")
+    bad = bad.replace("transferable: true", "transferable: yes please").replace(
+        "kind: service", "colour: red"
+    )
+    with pytest.raises(InvalidInput) as raised, shop.tx() as ctx:
+        plan_catalog.import_plans(ctx, bad)
+    assert {e.field for e in raised.value.errors} == {
+        "plans[0].credits.per_period",
+        "plans[0].credits.wait_days",
+        "plans[0].credits.transferable",
+        "plans[0].credits.colour",
+        "plans[0].credits.kind",
+    }
+    with pytest.raises(InvalidInput) as raised, shop.tx() as ctx:
+        plan_catalog.import_plans(ctx, CREDITS)  # the template does not exist in this workspace
+    assert raised.value.errors[0].field == "plans[0].credits.equality_template"
