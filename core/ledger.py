@@ -16,15 +16,14 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import CursorResult, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import update
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlmodel import col
+from sqlmodel import col, select
 
 from core import contract_log, credit_terms, lots, roles
 from core.context import Ctx
@@ -35,6 +34,7 @@ from core.lots import Pool, Purpose, Unit
 from core.money import MAX_AMOUNT, minor_digits
 from core.roles import Action
 from core.text import clean
+from storage import upserts
 from storage.models import (
     Contract,
     CreditLot,
@@ -45,6 +45,8 @@ from storage.models import (
     PlanVersion,
     Service,
 )
+
+_NO_TERMS = CreditTerms(kind=credit_terms.CreditKind.SERVICE)
 
 # A membership in these states lends its lots to redemptions; frozen, expired, cancelled do not.
 REDEEMABLE = frozenset({Status.SCHEDULED, Status.ACTIVE, Status.GRACE})
@@ -172,7 +174,7 @@ def grant(
     kind = "adjust" if source == "adjust" else "grant"
     _entry(ctx, op, lot, kind, quantity, reason=reason, reference=reference)
     _count(ctx, customer_id, unit, **{"adjusted" if kind == "adjust" else "granted": quantity})
-    return _result(ctx, op, replayed=False)
+    return op.result()
 
 
 def adjust(
@@ -241,7 +243,7 @@ def preview(
     """Which lots a redemption would use, without writing anything (the confirmation step)."""
     roles.require(ctx, Action.VIEW)
     quantity = _quantity(ctx, unit, quantity)
-    plan, _ = _plan(ctx, customer_id, quantity, unit, service_id, purpose, lock=False)
+    plan, _, _ = _plan(ctx, customer_id, quantity, unit, service_id, purpose, lock=False)
     return plan
 
 
@@ -278,7 +280,7 @@ def reverse(ctx: Ctx, of_key: str, reason: str) -> LedgerResult:
             _set_remaining(ctx, lot, lot.remaining - back)
             _entry(ctx, op, lot, "expire", -back, reason="expired before the reversal")
             _count(ctx, lot.customer_id, Unit(lot.unit), expired=back)
-    return _result(ctx, op, replayed=False)
+    return op.result()
 
 
 def transfer(
@@ -302,7 +304,7 @@ def transfer(
     if replay is not None:
         return replay
     _lock_customers(ctx, from_customer, to_customer)
-    plan, short = _plan(ctx, from_customer, quantity, unit, None, None, lock=True, for_transfer=True)
+    plan, short, _ = _plan(ctx, from_customer, quantity, unit, None, None, lock=True, for_transfer=True)
     if short > 0:
         raise NotEnoughCredits(
             f"Only {_shown(ctx, unit, quantity - short)} {_unit_label(unit)} can be transferred (from active "
@@ -335,7 +337,7 @@ def transfer(
         ctx.uow.flush()
         _entry(ctx, op, arrived, "transfer_in", amount, reference=f"from customer #{from_customer}")
         _count(ctx, to_customer, unit, transferred_in=amount)
-    return _result(ctx, op, replayed=False)
+    return op.result()
 
 
 def expire_due(ctx: Ctx, at: datetime | None = None) -> int:
@@ -377,7 +379,7 @@ def balance(ctx: Ctx, customer_id: int, *, within_days: int = 30) -> Balance:
     upcoming: dict[Unit, Decimal] = defaultdict(Decimal)
     on_hold: dict[Unit, Decimal] = defaultdict(Decimal)
     expiring: dict[tuple[date, Unit], Decimal] = defaultdict(Decimal)
-    statuses = _statuses(ctx, customer_id)
+    statuses = {contract_id: m.status for contract_id, m in _memberships(ctx, customer_id).items()}
     for lot in _open_lots(ctx, customer_id, unit=None, lock=False):
         unit = Unit(lot.unit)
         if lot.expires_at is not None and lot.expires_at <= now:
@@ -393,7 +395,11 @@ def balance(ctx: Ctx, customer_id: int, *, within_days: int = 30) -> Balance:
                 expiring[(last_day, unit)] += lot.remaining
     totals = {
         Unit(t.unit): t
-        for t in ctx.uow.all(ctx.uow.select(CreditTotals).where(col(CreditTotals.customer_id) == customer_id))
+        for t in ctx.uow.all(
+            ctx.uow.select(CreditTotals)
+            .where(col(CreditTotals.customer_id) == customer_id)
+            .execution_options(populate_existing=True)  # totals change by SQL, not through the ORM
+        )
     }
 
     def column(name: str) -> dict[Unit, Decimal]:
@@ -468,7 +474,7 @@ def _take(
     )
     if replay is not None:
         return replay
-    plan, short = _plan(
+    plan, short, held = _plan(
         ctx, customer_id, quantity, unit, service_id, purpose, lock=True, honour_rules=kind == "redeem"
     )
     if short > 0:
@@ -480,23 +486,25 @@ def _take(
     touched: set[int] = set()
     for lot, amount in plan:
         _debit(ctx, op, lot, amount, kind, reason=reason, reference=reference)
-        _count(
-            ctx,
-            customer_id,
-            unit,
-            **{"used" if kind == "redeem" else "adjusted": amount if kind == "redeem" else -amount},
-        )
+        counter = "used" if kind == "redeem" else "adjusted"
+        _count(ctx, customer_id, unit, **{counter: amount if kind == "redeem" else -amount})
         if lot.contract_id is not None:
             touched.add(lot.contract_id)
+    # Remember the time for plans with a wait between redemptions (sold terms never change, so
+    # memberships without a wait never need it).
+    waiting = [c for c in touched if (held[c].terms or _NO_TERMS).wait_days > 0]
+    if kind == "redeem" and waiting:
+        ctx.uow.session.execute(
+            update(Contract)
+            .where(col(Contract.tenant_id) == ctx.uow.tenant_id, col(Contract.id).in_(waiting))
+            .values(last_redeemed_at=ctx.now())
+        )
     for contract_id in sorted(touched):
-        contract = ctx.uow.get(Contract, contract_id, for_update=True)
-        assert contract is not None
-        if kind == "redeem":
-            contract.last_redeemed_at = ctx.now()
-            ctx.uow.add(contract)
-        _end_if_used_up(ctx, contract)
+        rule = held[contract_id].terms
+        if rule is not None and rule.ends_when_used_up:
+            _end_if_used_up(ctx, contract_id)
     ctx.uow.flush()
-    return _result(ctx, op, replayed=False)
+    return op.result()
 
 
 def _plan(
@@ -510,11 +518,10 @@ def _plan(
     lock: bool,
     for_transfer: bool = False,
     honour_rules: bool = True,
-) -> tuple[list[tuple[CreditLot, Decimal]], Decimal]:
-    """The lots to take from and what is left uncovered, applying every rule of use."""
-    if lock:
-        _lock_customers(ctx, customer_id)
-    else:
+) -> tuple[list[tuple[CreditLot, Decimal]], Decimal, dict[int, _Membership]]:
+    """The lots to take from, what is left uncovered, and the customer's memberships, applying
+    every rule of use. Redeemers lock the lots they read (in id order), nothing else."""
+    if not lock:
         _customer(ctx, customer_id)
     category = None
     if service_id is not None:
@@ -523,9 +530,7 @@ def _plan(
             raise NotFound(f"There is no service #{service_id}.", "service")
         category = service.category or None
     now = ctx.now()
-    rows = {lot.id: lot for lot in _open_lots(ctx, customer_id, unit=unit, lock=lock)}
-    statuses = _statuses(ctx, customer_id)
-    terms = _contract_terms(ctx, {lot.contract_id for lot in rows.values() if lot.contract_id is not None})
+    rows, held = _open_lots_held(ctx, customer_id, unit, lock=lock)
     pools = lots.POOLS_FOR[purpose] if unit is Unit.MONEY and purpose is not None else None
     candidates: list[lots.Lot] = []
     caps: dict[int | None, Decimal] = {}
@@ -536,15 +541,14 @@ def _plan(
         if pools is not None and view.pool not in pools:
             continue
         if lot.contract_id is not None:
-            rule = terms.get(lot.contract_id)
-            if statuses.get(lot.contract_id) not in REDEEMABLE:
+            membership = held[lot.contract_id]
+            rule = membership.terms
+            if membership.status not in REDEEMABLE:
                 continue
-            if for_transfer and (
-                rule is None or not rule.transferable or statuses[lot.contract_id] != Status.ACTIVE
-            ):
+            if for_transfer and (rule is None or not rule.transferable or membership.status != Status.ACTIVE):
                 continue
             if honour_rules and rule is not None and not for_transfer:
-                last = _last_redeemed(ctx, lot.contract_id)
+                last = membership.last_redeemed_at
                 if rule.wait_days and last is not None and now < last + timedelta(days=rule.wait_days):
                     continue
                 if rule.max_per_redemption is not None:
@@ -553,7 +557,64 @@ def _plan(
             continue  # credits outside a membership (manual grants) have no plan allowing transfer
         candidates.append(view)
     taken, short = lots.take(candidates, quantity, service_id=service_id, caps=caps)
-    return [(rows[view.id], amount) for view, amount in taken], short
+    if short > 0:
+        _customer(ctx, customer_id)  # an unknown customer is "not found", not "not enough credits"
+    return [(rows[view.id], amount) for view, amount in taken], short, held
+
+
+@dataclass(frozen=True)
+class _Membership:
+    status: Status
+    terms: CreditTerms | None
+    last_redeemed_at: datetime | None
+
+
+def _open_lots_held(
+    ctx: Ctx, customer_id: int, unit: Unit, *, lock: bool
+) -> tuple[dict[int, CreditLot], dict[int, _Membership]]:
+    """The customer's open lots of a unit with the state and terms of their memberships, in one
+    query; writers lock the lots (only the lots), in id order so redeemers never deadlock."""
+    query = (
+        select(CreditLot, col(Contract.status), col(Contract.last_redeemed_at), col(PlanVersion.credit_terms))
+        .outerjoin(Contract, col(Contract.id) == col(CreditLot.contract_id))
+        .outerjoin(PlanVersion, col(PlanVersion.id) == col(Contract.plan_version_id))
+        .where(
+            col(CreditLot.tenant_id) == ctx.uow.tenant_id,
+            col(CreditLot.customer_id) == customer_id,
+            col(CreditLot.unit) == unit.value,
+            col(CreditLot.remaining) > 0,
+        )
+        .order_by(col(CreditLot.id))
+        .execution_options(populate_existing=True)  # remaining changes by SQL, not through the ORM
+    )
+    if lock:
+        query = query.with_for_update(of=CreditLot)
+    rows: dict[int, CreditLot] = {}
+    held: dict[int, _Membership] = {}
+    for lot, status, last, terms in ctx.uow.session.exec(query):
+        rows[lot.id or 0] = lot
+        if lot.contract_id is not None:
+            held[lot.contract_id] = _Membership(
+                Status(status), None if terms is None else credit_terms.from_dict(terms), last
+            )
+    return rows, held
+
+
+def _memberships(ctx: Ctx, customer_id: int) -> dict[int, _Membership]:
+    """The customer's contracts with their credit terms, in one query."""
+    query = (
+        select(Contract, col(PlanVersion.credit_terms))
+        .outerjoin(PlanVersion, col(PlanVersion.id) == col(Contract.plan_version_id))
+        .where(col(Contract.tenant_id) == ctx.uow.tenant_id, col(Contract.customer_id) == customer_id)
+    )
+    return {
+        contract.id or 0: _Membership(
+            Status(contract.status),
+            None if terms is None else credit_terms.from_dict(terms),
+            contract.last_redeemed_at,
+        )
+        for contract, terms in ctx.uow.session.exec(query)
+    }
 
 
 def _open_lots(ctx: Ctx, customer_id: int, *, unit: Unit | None, lock: bool) -> list[CreditLot]:
@@ -566,30 +627,20 @@ def _open_lots(ctx: Ctx, customer_id: int, *, unit: Unit | None, lock: bool) -> 
     return list(ctx.uow.all(query.with_for_update() if lock else query))
 
 
-def _statuses(ctx: Ctx, customer_id: int) -> dict[int, Status]:
-    query = ctx.uow.select(Contract).where(col(Contract.customer_id) == customer_id)
-    return {c.id or 0: Status(c.status) for c in ctx.uow.all(query)}
+def _contract_terms(ctx: Ctx, contract: Contract) -> CreditTerms | None:
+    version = ctx.uow.get(PlanVersion, contract.plan_version_id or 0)
+    return (
+        None
+        if version is None or version.credit_terms is None
+        else credit_terms.from_dict(version.credit_terms)
+    )
 
 
-def _contract_terms(ctx: Ctx, contract_ids: set[int]) -> dict[int, CreditTerms]:
-    found = {}
-    for contract_id in contract_ids:
-        contract = ctx.uow.get(Contract, contract_id)
-        version = ctx.uow.get(PlanVersion, contract.plan_version_id or 0) if contract else None
-        if version is not None and version.credit_terms is not None:
-            found[contract_id] = credit_terms.from_dict(version.credit_terms)
-    return found
-
-
-def _last_redeemed(ctx: Ctx, contract_id: int) -> datetime | None:
-    contract = ctx.uow.get(Contract, contract_id)
-    return contract.last_redeemed_at if contract else None
-
-
-def _end_if_used_up(ctx: Ctx, contract: Contract) -> None:
+def _end_if_used_up(ctx: Ctx, contract_id: int) -> None:
     """A plan may end its memberships when their credits are used up."""
-    rule = _contract_terms(ctx, {contract.id or 0}).get(contract.id or 0)
-    if rule is None or not rule.ends_when_used_up or Status(contract.status) not in REDEEMABLE:
+    contract = ctx.uow.get(Contract, contract_id, for_update=True)
+    assert contract is not None
+    if Status(contract.status) not in REDEEMABLE:
         return
     left = ctx.uow.first(
         ctx.uow.select(CreditLot).where(
@@ -606,14 +657,15 @@ def _recipient_contract(ctx: Ctx, customer_id: int, unit: Unit) -> Contract | No
         col(Contract.customer_id) == customer_id, col(Contract.status) == Status.ACTIVE.value
     )
     for contract in ctx.uow.all(query.order_by(col(Contract.id))):
-        rule = _contract_terms(ctx, {contract.id or 0}).get(contract.id or 0)
+        rule = _contract_terms(ctx, contract)
         if rule is not None and rule.unit == unit.value:
             return contract
     return None
 
 
 def _expiry_for(ctx: Ctx, contract: Contract, usable_from: datetime) -> datetime | None:
-    rule = _contract_terms(ctx, {contract.id or 0})[contract.id or 0]
+    rule = _contract_terms(ctx, contract)
+    assert rule is not None, "the recipient's contract was chosen for its credit terms"
     return expiry_of(ctx, rule, contract, usable_from)
 
 
@@ -630,37 +682,42 @@ def _local_midnight(ctx: Ctx, day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=ctx.tz)
 
 
-def _begin(
-    ctx: Ctx, key: str, kind: str, request: dict[str, Any]
-) -> tuple[LedgerOperation, LedgerResult | None]:
+@dataclass
+class _Op:
+    """An operation being written: its id and the entries written for it so far."""
+
+    id: int
+    key: str
+    entries: list[EntryView] = field(default_factory=list)
+
+    def result(self) -> LedgerResult:
+        return LedgerResult(self.key, self.id, tuple(self.entries), replayed=False)
+
+
+def _begin(ctx: Ctx, key: str, kind: str, request: dict[str, Any]) -> tuple[_Op, LedgerResult | None]:
     """The operation for this key: a new one, or the earlier one and its result to replay."""
     if not key or len(key) > 200:
         raise InvalidInput.single("key", "An idempotency key of 1 to 200 characters is required.")
     digest = hashlib.sha256(
         json.dumps({"kind": kind, **request}, sort_keys=True, default=str).encode()
     ).hexdigest()
+    values = {
+        "tenant_id": ctx.uow.tenant_id,
+        "key": key,
+        "kind": kind,
+        "request_hash": digest,
+        "actor": ctx.actor,
+        "at": ctx.now(),
+    }
+    # One statement: a concurrent request with the same key makes it wait, then find that key taken.
+    new_id = upserts.insert_if_absent(ctx.uow, "ledger_operation", values, ["tenant_id", "key"])
+    if new_id is not None:
+        return _Op(new_id, key), None
     existing = _operation(ctx, key)
-    if existing is None:
-        op = LedgerOperation(
-            tenant_id=ctx.uow.tenant_id,
-            key=key,
-            kind=kind,
-            request_hash=digest,
-            actor=ctx.actor,
-            at=ctx.now(),
-        )
-        try:
-            with ctx.uow.session.begin_nested():
-                ctx.uow.add(op)
-        except IntegrityError:
-            # The same key committed by a concurrent request while we waited on its lock.
-            existing = _operation(ctx, key)
-            assert existing is not None
-        else:
-            return op, None
+    assert existing is not None
     if existing.request_hash != digest:
         raise Conflict(f"The key {key!r} was already used for a different request.", "key")
-    return existing, _result(ctx, existing, replayed=True)
+    return _Op(existing.id or 0, key), _result(ctx, existing, replayed=True)
 
 
 def _operation(ctx: Ctx, key: str) -> LedgerOperation | None:
@@ -669,7 +726,7 @@ def _operation(ctx: Ctx, key: str) -> LedgerOperation | None:
 
 def _debit(
     ctx: Ctx,
-    op: LedgerOperation,
+    op: _Op,
     lot: CreditLot,
     amount: Decimal,
     kind: str,
@@ -677,18 +734,41 @@ def _debit(
     reason: str = "",
     reference: str = "",
 ) -> None:
-    # The second line of defence: the update only happens while the lot still holds enough.
-    statement = (
-        update(CreditLot)
-        .where(col(CreditLot.id) == lot.id, col(CreditLot.remaining) >= amount)
-        .values(remaining=CreditLot.remaining - amount)
-        .execution_options(synchronize_session=False)
-    )
-    result = ctx.uow.session.execute(statement)
-    if not isinstance(result, CursorResult) or result.rowcount != 1:
+    # The second line of defence: the debit only happens while the lot still holds enough.
+    at = ctx.now()
+    entry = {
+        "tenant_id": ctx.uow.tenant_id,
+        "operation_id": op.id,
+        "customer_id": lot.customer_id,
+        "lot_id": lot.id or 0,
+        "contract_id": lot.contract_id,
+        "kind": kind,
+        "quantity": -amount,
+        "actor": ctx.actor,
+        "reason": reason,
+        "reference": reference,
+        "at": at,
+    }
+    done = upserts.debit_and_record(ctx.uow, lot.id or 0, amount, entry)
+    if done is None:
         raise NotEnoughCredits("Not enough credits: someone used them a moment ago. Try again.", "quantity")
-    set_committed_value(lot, "remaining", lot.remaining - amount)
-    _entry(ctx, op, lot, kind, -amount, reason=reason, reference=reference)
+    entry_id, after = done
+    set_committed_value(lot, "remaining", after)
+    op.entries.append(
+        EntryView(
+            entry_id,
+            op.id,
+            lot.id or 0,
+            lot.contract_id,
+            kind,
+            -amount,
+            after,
+            at,
+            ctx.actor,
+            reason,
+            reference,
+        )
+    )
 
 
 def _set_remaining(ctx: Ctx, lot: CreditLot, value: Decimal) -> None:
@@ -699,7 +779,7 @@ def _set_remaining(ctx: Ctx, lot: CreditLot, value: Decimal) -> None:
 
 def _entry(
     ctx: Ctx,
-    op: LedgerOperation,
+    op: _Op,
     lot: CreditLot,
     kind: str,
     quantity: Decimal,
@@ -707,43 +787,54 @@ def _entry(
     reason: str = "",
     reference: str = "",
 ) -> None:
-    ctx.uow.add(
-        LedgerEntry(
-            tenant_id=ctx.uow.tenant_id,
-            operation_id=op.id or 0,
-            customer_id=lot.customer_id,
-            lot_id=lot.id or 0,
-            contract_id=lot.contract_id,
-            kind=kind,
-            quantity=quantity,
-            remaining_after=lot.remaining,
-            actor=ctx.actor,
-            reason=reason,
-            reference=reference,
-            at=ctx.now(),
+    ctx.uow.flush()  # the lot must exist before its entry
+    at = ctx.now()
+    row = {
+        "tenant_id": ctx.uow.tenant_id,
+        "operation_id": op.id,
+        "customer_id": lot.customer_id,
+        "lot_id": lot.id or 0,
+        "contract_id": lot.contract_id,
+        "kind": kind,
+        "quantity": quantity,
+        "remaining_after": lot.remaining,
+        "actor": ctx.actor,
+        "reason": reason,
+        "reference": reference,
+        "at": at,
+    }
+    entry_id = upserts.insert_returning_id(ctx.uow, "ledger_entry", row)
+    op.entries.append(
+        EntryView(
+            entry_id,
+            op.id,
+            lot.id or 0,
+            lot.contract_id,
+            kind,
+            quantity,
+            lot.remaining,
+            at,
+            ctx.actor,
+            reason,
+            reference,
         )
     )
-    ctx.uow.flush()
+
+
+COUNTERS = ("granted", "used", "expired", "transferred_in", "transferred_out", "adjusted")
 
 
 def _count(ctx: Ctx, customer_id: int, unit: Unit, **deltas: Decimal) -> None:
-    query = ctx.uow.select(CreditTotals).where(
-        col(CreditTotals.customer_id) == customer_id, col(CreditTotals.unit) == unit.value
+    """Add to the customer's running totals in one statement (created at zero when missing)."""
+    row = {"tenant_id": ctx.uow.tenant_id, "customer_id": customer_id, "unit": unit.value}
+    upserts.add_to_counters(
+        ctx.uow,
+        "credit_totals",
+        row,
+        ["customer_id", "unit"],
+        deltas,
+        zero=[name for name in COUNTERS if name not in deltas],
     )
-    totals = ctx.uow.first(query.with_for_update())
-    if totals is None:
-        try:
-            with ctx.uow.session.begin_nested():
-                totals = ctx.uow.add(
-                    CreditTotals(tenant_id=ctx.uow.tenant_id, customer_id=customer_id, unit=unit.value)
-                )
-        except IntegrityError:  # created by a concurrent first entry
-            totals = ctx.uow.first(query.with_for_update())
-            assert totals is not None
-    for name, delta in deltas.items():
-        setattr(totals, name, getattr(totals, name) + delta)
-    ctx.uow.add(totals)
-    ctx.uow.flush()
 
 
 def _quantity(ctx: Ctx, unit: Unit, quantity: Decimal) -> Decimal:

@@ -46,6 +46,10 @@ class UnitOfWork:
         self.tenant_id = tenant_id
         self._session: Session | None = None
 
+    @property
+    def dialect(self) -> str:
+        return self._bind.dialect.name
+
     def __enter__(self) -> UnitOfWork:
         self._session = Session(bind=self._bind, expire_on_commit=False, autoflush=True)
         return self

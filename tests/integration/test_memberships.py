@@ -281,7 +281,11 @@ def test_delete_needs_confirmation_and_leaves_a_record(shop: Shop) -> None:
     with shop.tx(write=False) as ctx:
         with pytest.raises(NotFound):
             memberships.get(ctx, m)
-        events = ctx.uow.all(ctx.uow.select(ContractEvent).where(col(ContractEvent.contract_id) == m))
+        events = ctx.uow.all(
+            ctx.uow.select(ContractEvent)
+            .where(col(ContractEvent.contract_id) == m)
+            .order_by(col(ContractEvent.id))
+        )
         assert events[-1].action == "delete" and events[-1].actor == ADMIN
 
 

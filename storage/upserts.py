@@ -1,0 +1,98 @@
+"""Single-statement writes for the ledger's hot path: insert-if-absent, add-to-counters, insert
+returning the new id, and a conditional debit. They run as Core statements on the unit of work's
+connection (the ORM's bookkeeping would double a redemption's cost). PostgreSQL and SQLite share
+the ON CONFLICT syntax; SQLAlchemy has a dialect insert for each."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import CursorResult, Table, insert, literal, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import SQLModel
+
+from storage.uow import UnitOfWork
+
+
+def _insert(uow: UnitOfWork, table: Table) -> postgresql.Insert | sqlite.Insert:
+    return postgresql.insert(table) if uow.dialect == "postgresql" else sqlite.insert(table)
+
+
+def insert_if_absent(
+    uow: UnitOfWork, table_name: str, values: dict[str, Any], unique: list[str]
+) -> int | None:
+    """Insert the row and return its id, or return None when a row with the same unique columns
+    exists (on PostgreSQL, after waiting for a concurrent inserter of that row to finish)."""
+    table = SQLModel.metadata.tables[table_name]
+    statement = _insert(uow, table).values(**values).on_conflict_do_nothing(index_elements=unique)
+    row = uow.session.connection().execute(statement.returning(table.c.id)).first()
+    return None if row is None else int(row[0])
+
+
+def insert_returning_id(uow: UnitOfWork, table_name: str, values: dict[str, Any]) -> int:
+    table = SQLModel.metadata.tables[table_name]
+    statement = insert(table).values(**values).returning(table.c.id)
+    return int(uow.session.connection().execute(statement).scalar_one())
+
+
+def take_from(uow: UnitOfWork, table_name: str, row_id: int, column: str, amount: Decimal) -> bool:
+    """Subtract `amount` from a row's column only while it holds at least that much."""
+    table = SQLModel.metadata.tables[table_name]
+    statement = (
+        update(table)
+        .where(table.c.id == row_id, table.c[column] >= amount)
+        .values({column: table.c[column] - amount})
+    )
+    result = uow.session.connection().execute(statement)
+    return isinstance(result, CursorResult) and result.rowcount == 1
+
+
+def debit_and_record(
+    uow: UnitOfWork, lot_id: int, amount: Decimal, entry: dict[str, Any]
+) -> tuple[int, Decimal] | None:
+    """Take `amount` from a credit lot, only while it holds that much, and write the ledger entry
+    with the lot's new balance: (entry id, balance after), or None when the lot holds too little.
+    One statement on PostgreSQL (a data-modifying CTE); two on SQLite, which has none and does not
+    need it (its write lock is held from BEGIN)."""
+    lots, entries = SQLModel.metadata.tables["credit_lot"], SQLModel.metadata.tables["ledger_entry"]
+    taking = (
+        update(lots)
+        .where(lots.c.id == lot_id, lots.c.remaining >= amount)
+        .values(remaining=lots.c.remaining - amount)
+    )
+    connection = uow.session.connection()
+    if uow.dialect != "postgresql":
+        row = connection.execute(taking.returning(lots.c.remaining)).first()
+        if row is None:
+            return None
+        return insert_returning_id(uow, "ledger_entry", {**entry, "remaining_after": row[0]}), row[0]
+    taken = taking.returning(lots.c.remaining).cte("taken")
+    columns = [*entry, "remaining_after"]
+    values = [literal(value, type_=entries.c[name].type) for name, value in entry.items()]
+    recording = (
+        insert(entries)
+        .from_select(columns, select(*values, taken.c.remaining))
+        .returning(entries.c.id, entries.c.remaining_after)
+    )
+    found = connection.execute(recording).first()
+    return None if found is None else (int(found[0]), found[1])
+
+
+def add_to_counters(
+    uow: UnitOfWork,
+    table_name: str,
+    row: dict[str, Any],
+    unique: list[str],
+    deltas: dict[str, Decimal],
+    *,
+    zero: list[str],
+) -> None:
+    """Add `deltas` to the counters of the row whose `unique` columns match `row`, creating it
+    (with the counters in `zero` at zero) if missing."""
+    table = SQLModel.metadata.tables[table_name]
+    statement = _insert(uow, table).values(**row, **deltas, **dict.fromkeys(zero, 0))
+    statement = statement.on_conflict_do_update(
+        index_elements=unique, set_={name: table.c[name] + statement.excluded[name] for name in deltas}
+    )
+    uow.session.connection().execute(statement)
