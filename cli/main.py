@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from core import memberships, plan_catalog, plans, visits
+from core import credit_grants, credit_reports, ledger, memberships, plan_catalog, plans, visits
 from core.clock import SystemClock
 from core.context import SYSTEM, Ctx, transaction
 from core.errors import InvalidInput, MemberbotError
@@ -199,6 +199,67 @@ def membership_report(app: App, membership_id: int) -> None:
         click.echo(
             f"{p.job + ' / ' + p.task:<40} {p.completed:>5} {p.upcoming:>5} {p.overdue:>5} {p.skipped:>5}"
         )
+
+
+@cli.group("credits")
+def credits_group() -> None:
+    """Credits: balances, history, reports and the daily credit work."""
+
+
+@credits_group.command("balance")
+@click.argument("customer_id", type=int)
+@pass_app
+def credits_balance(app: App, customer_id: int) -> None:
+    with app.tx(write=False) as ctx:
+        b = ledger.balance(ctx, customer_id)
+    for (unit, scope), quantity in b.by_scope.items():
+        click.echo(f"available  {quantity:>10} {unit.value:<7} {scope}")
+    for soon in b.expiring:
+        click.echo(f"expiring   {soon.quantity:>10} {soon.unit.value:<7} last day {soon.on}")
+    for unit in sorted(b.granted, key=lambda u: u.value):
+        click.echo(
+            f"{unit.value}: granted {b.granted[unit]}, used {b.used.get(unit)}, expired {b.expired.get(unit)}"
+        )
+
+
+@credits_group.command("report")
+@click.argument("customer_id", type=int)
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--membership", type=int, help="Only this membership's credits.")
+@pass_app
+def credits_report(app: App, customer_id: int, file: Path, membership: int | None) -> None:
+    """Write a customer's credit report to FILE (.xlsx or .csv)."""
+    with app.tx(write=False) as ctx:
+        _write_report(file, credit_reports.customer_report(ctx, customer_id, contract_id=membership))
+
+
+@credits_group.command("liability")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@pass_app
+def credits_liability(app: App, file: Path) -> None:
+    """Write the outstanding credit liability by plan and expiry month to FILE (.xlsx or .csv)."""
+    with app.tx(write=False) as ctx:
+        _write_report(file, credit_reports.liability_report(ctx))
+
+
+@credits_group.command("run-due")
+@pass_app
+def credits_run_due(app: App) -> None:
+    """Expire what is due and grant what has come due, now. Safe to run any number of times."""
+    with app.tx() as ctx:
+        expired = ledger.expire_due(ctx)
+        granted = credit_grants.grant_due(ctx)
+    click.echo(f"Expired {expired} lot(s); granted {granted} lot(s).")
+
+
+def _write_report(file: Path, report: credit_reports.CreditReport | credit_reports.LiabilityReport) -> None:
+    if file.suffix.lower() == ".xlsx":
+        file.write_bytes(credit_reports.to_xlsx(report))
+    elif file.suffix.lower() == ".csv":
+        file.write_text(credit_reports.to_csv(report), encoding="utf-8")
+    else:
+        raise UserError(f"{file.name}: use a .xlsx or .csv file name.")
+    click.echo(f"Wrote {file}.")
 
 
 @cli.command()

@@ -93,6 +93,7 @@ class Expiring:
 @dataclass(frozen=True)
 class Balance:
     available: dict[tuple[Unit, Pool], Decimal]  # usable now
+    by_scope: dict[tuple[Unit, str], Decimal]  # usable now, by what it is good for ("any service", ...)
     upcoming: dict[Unit, Decimal]  # granted, usable from a later date
     on_hold: dict[Unit, Decimal]  # in lots of frozen (or otherwise paused) memberships
     expiring: tuple[Expiring, ...]  # usable lots expiring within the window asked for
@@ -379,6 +380,8 @@ def balance(ctx: Ctx, customer_id: int, *, within_days: int = 30) -> Balance:
     upcoming: dict[Unit, Decimal] = defaultdict(Decimal)
     on_hold: dict[Unit, Decimal] = defaultdict(Decimal)
     expiring: dict[tuple[date, Unit], Decimal] = defaultdict(Decimal)
+    by_scope: dict[tuple[Unit, str], Decimal] = defaultdict(Decimal)
+    scopes = _ScopeNames(ctx)
     statuses = {contract_id: m.status for contract_id, m in _memberships(ctx, customer_id).items()}
     for lot in _open_lots(ctx, customer_id, unit=None, lock=False):
         unit = Unit(lot.unit)
@@ -390,6 +393,7 @@ def balance(ctx: Ctx, customer_id: int, *, within_days: int = 30) -> Balance:
             upcoming[unit] += lot.remaining
         else:
             available[(unit, Pool(lot.pool))] += lot.remaining
+            by_scope[(unit, scopes.label(lot))] += lot.remaining
             if lot.expires_at is not None and lot.expires_at <= horizon:
                 last_day = (lot.expires_at - timedelta(microseconds=1)).astimezone(ctx.tz).date()
                 expiring[(last_day, unit)] += lot.remaining
@@ -407,6 +411,7 @@ def balance(ctx: Ctx, customer_id: int, *, within_days: int = 30) -> Balance:
 
     return Balance(
         available={(u, p): _shown(ctx, u, q) for (u, p), q in available.items()},
+        by_scope={(u, label): _shown(ctx, u, q) for (u, label), q in sorted(by_scope.items())},
         upcoming={u: _shown(ctx, u, q) for u, q in upcoming.items()},
         on_hold={u: _shown(ctx, u, q) for u, q in on_hold.items()},
         expiring=tuple(Expiring(d, u, _shown(ctx, u, q)) for (d, u), q in sorted(expiring.items())),
@@ -615,6 +620,33 @@ def _memberships(ctx: Ctx, customer_id: int) -> dict[int, _Membership]:
         )
         for contract, terms in ctx.uow.session.exec(query)
     }
+
+
+class _ScopeNames:
+    """Says what a lot is good for, in words: "any service", "Massage 60, category skin"."""
+
+    def __init__(self, ctx: Ctx) -> None:
+        self._ctx = ctx
+        self._names: dict[int, str] = {}
+
+    def label(self, lot: CreditLot) -> str:
+        if lot.unit != Unit.CREDIT.value:
+            return {
+                Pool.ANY.value: "any use",
+                Pool.SERVICES.value: "services",
+                Pool.PRODUCTS.value: "products",
+                Pool.COMMON.value: "services, products or prepaid cards",
+            }[lot.pool]
+        scope = lot.scope or {}
+        parts = [self._service(int(i)) for i in scope.get("services", [])]
+        parts += [f"category {c}" for c in scope.get("categories", [])]
+        return ", ".join(parts) if parts else "any service"
+
+    def _service(self, service_id: int) -> str:
+        if service_id not in self._names:
+            row = self._ctx.uow.get(Service, service_id)
+            self._names[service_id] = row.name if row else f"service #{service_id}"
+        return self._names[service_id]
 
 
 def _open_lots(ctx: Ctx, customer_id: int, *, unit: Unit | None, lock: bool) -> list[CreditLot]:

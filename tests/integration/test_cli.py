@@ -75,3 +75,16 @@ def test_membership_report_and_list(run: Run) -> None:
     assert "Filter change" in report.output and "Tune-up" in report.output
     missing = run("membership", "report", "999")
     assert missing.exit_code == 2 and "There is no membership M-999." in missing.output
+
+
+def test_credit_commands_write_reports_and_run_the_daily_work(run: Run, tmp_path: Path) -> None:
+    run("demo")
+    due = run("credits", "run-due")
+    assert due.exit_code == 0 and "Expired 0 lot(s)" in due.output
+    assert run("credits", "report", "1", "ann.xlsx").exit_code == 0
+    assert (tmp_path / "ann.xlsx").read_bytes()[:2] == b"PK"  # a zip container, as .xlsx files are
+    assert run("credits", "liability", "owed.csv").exit_code == 0
+    assert (tmp_path / "owed.csv").read_text().startswith("Grouping,Group,What,Outstanding")
+    wrong = run("credits", "report", "1", "ann.pdf")
+    assert wrong.exit_code == 2 and "use a .xlsx or .csv file name" in wrong.output
+    assert run("credits", "balance", "999").exit_code == 2

@@ -111,8 +111,15 @@ def test_lots_not_yet_usable_expired_or_out_of_scope_are_never_used(shop: Shop) 
         ledger.redeem(ctx, customer, D(1), key="facial", service_id=facial.id)
     with pytest.raises(NotEnoughCredits), shop.tx(STAFF) as ctx:
         ledger.redeem(ctx, customer, D(1), key="anything")  # a scoped lot needs its service
+    manual(shop, customer, "2", "facial-or-skin", scope={"services": [facial.id], "categories": ["skin"]})
+    with shop.tx(STAFF, write=False) as ctx:
+        assert ledger.balance(ctx, customer).by_scope == {
+            (Unit.CREDIT, "Facial, category skin"): D(2),
+            (Unit.CREDIT, "Massage 60"): D(1),
+        }
     with shop.tx(STAFF) as ctx:
         assert ledger.redeem(ctx, customer, D(1), key="massage", service_id=massage.id).total == -1
+        ledger.redeem(ctx, customer, D(2), key="facials", service_id=facial.id)
         b = ledger.balance(ctx, customer)
     assert (b.total(Unit.CREDIT), b.upcoming) == (D(0), {Unit.CREDIT: D(1)})
 
