@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import time, timedelta
-
-from core.customers import CustomerInput
+from decimal import Decimal
 
 from core import catalog, customers, memberships, plans
 from core.context import Ctx
+from core.credit_terms import CreditKind, CreditTerms, Expiry
+from core.customers import CustomerInput
 from core.recurrence import LAST_DAY, Monthly, Weekly
 from storage.models import Customer
 
@@ -27,6 +28,13 @@ def seed(ctx: Ctx) -> None:
         gold.id,
         replace(
             gold.terms,
+            credits=CreditTerms(
+                kind=CreditKind.SERVICE,
+                initial=Decimal(2),
+                per_period=Decimal(4),
+                expiry=Expiry.DAYS,
+                expiry_days=45,
+            ),
             services=(
                 plans.RecurringService(hvac, tune_up, Monthly(15, (3, 9)), time(9, 0)),
                 plans.RecurringService(hvac, filters, Monthly(LAST_DAY, tuple(range(1, 13))), time(14, 0)),

@@ -14,10 +14,11 @@ from pathlib import Path
 
 import click
 
-from core import credit_grants, credit_reports, ledger, memberships, plan_catalog, plans, visits
+from core import credit_grants, credit_reports, customers, ledger, memberships, plan_catalog, plans, visits
 from core.clock import SystemClock
 from core.context import SYSTEM, Ctx, transaction
 from core.errors import InvalidInput, MemberbotError
+from core.lots import Unit
 from core.tenants import ensure_tenant
 from storage.engine import database_url_from_env
 from storage.migrate import prepare, upgrade
@@ -147,7 +148,6 @@ def customers_group() -> None:
 @pass_app
 def customers_import(app: App, file: Path) -> None:
     """Import customers from a CSV file; bad rows are reported and skipped, duplicates are not created."""
-    from core import customers
 
     with app.tx() as ctx:
         report = customers.import_csv(ctx, file.read_text(encoding="utf-8-sig"))
@@ -162,7 +162,6 @@ def customers_import(app: App, file: Path) -> None:
 @click.argument("text", nargs=-1)
 @pass_app
 def customers_search(app: App, text: tuple[str, ...]) -> None:
-    from core import customers
 
     with app.tx(write=False) as ctx:
         for c in customers.search_customers(ctx, " ".join(text)):
@@ -283,8 +282,17 @@ def demo(app: App) -> None:
             when = v.starts_at.astimezone(ctx.tz)
             late = "  (overdue)" if v.overdue else ""
             click.echo(f"  {when:%a %d %b %H:%M}  {v.customer:<22} {v.job} / {v.task}{late}")
+        click.echo("\nCredits available now:")
+        for c in customers.search_customers(ctx, "", limit=20):
+            b = ledger.balance(ctx, c.id)
+            if b.by_scope:
+                expiring = ", ".join(f"{e.quantity} expire after {e.on:%d %b}" for e in b.expiring)
+                click.echo(
+                    f"  {c.name:<22} {b.total(Unit.CREDIT)} credits" + (f" ({expiring})" if expiring else "")
+                )
+        click.echo("\nTry: scripts/run plans list | customers search <text> | membership report <id>")
         click.echo(
-            "\nTry: scripts/run plans list | plans export | customers search <text> | membership report <id>"
+            "     scripts/run credits balance <customer id> | credits report <customer id> report.xlsx"
         )
 
 
