@@ -757,50 +757,17 @@ def _operation(ctx: Ctx, key: str) -> LedgerOperation | None:
 
 
 def _debit(
-    ctx: Ctx,
-    op: _Op,
-    lot: CreditLot,
-    amount: Decimal,
-    kind: str,
-    *,
-    reason: str = "",
-    reference: str = "",
+    ctx: Ctx, op: _Op, lot: CreditLot, amount: Decimal, kind: str, *, reason: str = "", reference: str = ""
 ) -> None:
-    # The second line of defence: the debit only happens while the lot still holds enough.
-    at = ctx.now()
-    entry = {
-        "tenant_id": ctx.uow.tenant_id,
-        "operation_id": op.id,
-        "customer_id": lot.customer_id,
-        "lot_id": lot.id or 0,
-        "contract_id": lot.contract_id,
-        "kind": kind,
-        "quantity": -amount,
-        "actor": ctx.actor,
-        "reason": reason,
-        "reference": reference,
-        "at": at,
-    }
-    done = upserts.debit_and_record(ctx.uow, lot.id or 0, amount, entry)
+    """Take from a lot and record it. The debit only happens while the lot still holds enough:
+    the second line of defence behind the row locks."""
+    row = _entry_row(ctx, op, lot, kind, -amount, reason, reference)
+    done = upserts.debit_and_record(ctx.uow, lot.id or 0, amount, row)
     if done is None:
         raise NotEnoughCredits("Not enough credits: someone used them a moment ago. Try again.", "quantity")
     entry_id, after = done
     set_committed_value(lot, "remaining", after)
-    op.entries.append(
-        EntryView(
-            entry_id,
-            op.id,
-            lot.id or 0,
-            lot.contract_id,
-            kind,
-            -amount,
-            after,
-            at,
-            ctx.actor,
-            reason,
-            reference,
-        )
-    )
+    op.entries.append(_entry_view(entry_id, {**row, "remaining_after": after}))
 
 
 def _set_remaining(ctx: Ctx, lot: CreditLot, value: Decimal) -> None:
@@ -810,18 +777,18 @@ def _set_remaining(ctx: Ctx, lot: CreditLot, value: Decimal) -> None:
 
 
 def _entry(
-    ctx: Ctx,
-    op: _Op,
-    lot: CreditLot,
-    kind: str,
-    quantity: Decimal,
-    *,
-    reason: str = "",
-    reference: str = "",
+    ctx: Ctx, op: _Op, lot: CreditLot, kind: str, quantity: Decimal, *, reason: str = "", reference: str = ""
 ) -> None:
-    ctx.uow.flush()  # the lot must exist before its entry
-    at = ctx.now()
-    row = {
+    """Record a change already made to the lot (a grant, a reversal, an arrival)."""
+    ctx.uow.flush()  # the lot must exist, with its new balance, before its entry
+    row = {**_entry_row(ctx, op, lot, kind, quantity, reason, reference), "remaining_after": lot.remaining}
+    op.entries.append(_entry_view(upserts.insert_returning_id(ctx.uow, "ledger_entry", row), row))
+
+
+def _entry_row(
+    ctx: Ctx, op: _Op, lot: CreditLot, kind: str, quantity: Decimal, reason: str, reference: str
+) -> dict[str, Any]:
+    return {
         "tenant_id": ctx.uow.tenant_id,
         "operation_id": op.id,
         "customer_id": lot.customer_id,
@@ -829,27 +796,26 @@ def _entry(
         "contract_id": lot.contract_id,
         "kind": kind,
         "quantity": quantity,
-        "remaining_after": lot.remaining,
         "actor": ctx.actor,
         "reason": reason,
         "reference": reference,
-        "at": at,
+        "at": ctx.now(),
     }
-    entry_id = upserts.insert_returning_id(ctx.uow, "ledger_entry", row)
-    op.entries.append(
-        EntryView(
-            entry_id,
-            op.id,
-            lot.id or 0,
-            lot.contract_id,
-            kind,
-            quantity,
-            lot.remaining,
-            at,
-            ctx.actor,
-            reason,
-            reference,
-        )
+
+
+def _entry_view(entry_id: int, row: dict[str, Any]) -> EntryView:
+    return EntryView(
+        entry_id,
+        row["operation_id"],
+        row["lot_id"],
+        row["contract_id"],
+        row["kind"],
+        row["quantity"],
+        row["remaining_after"],
+        row["at"],
+        row["actor"],
+        row["reason"],
+        row["reference"],
     )
 
 

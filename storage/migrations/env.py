@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlmodel import SQLModel
 
-import storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from storage.engine import database_url_from_env, make_engine
+from storage.models import Tenant
 
 config = context.config
-target_metadata = SQLModel.metadata
+# Importing storage.models defines every table; they all share SQLModel's metadata.
+target_metadata = Tenant.metadata
 
 
 def run_migrations_online() -> None:

@@ -26,9 +26,32 @@ def entries(shop: Shop) -> int:
         return int(ctx.uow.scalar(ctx.uow.select(LedgerEntry).with_only_columns(func.count())))
 
 
-def manual(shop: Shop, customer: int, quantity: str, key: str, **kwargs: object) -> int:
+def manual(
+    shop: Shop,
+    customer: int,
+    quantity: str,
+    key: str,
+    *,
+    usable_from: datetime | None = None,
+    expires_at: datetime | None = None,
+    priority: int = 100,
+    promotional: bool = False,
+    scope: dict[str, list[object]] | None = None,
+) -> int:
+    """A lot granted by hand, outside any membership; returns its id."""
     with shop.tx() as ctx:
-        result = ledger.grant(ctx, customer, Unit.CREDIT, D(quantity), key=key, **kwargs)  # type: ignore[arg-type]
+        result = ledger.grant(
+            ctx,
+            customer,
+            Unit.CREDIT,
+            D(quantity),
+            key=key,
+            usable_from=usable_from,
+            expires_at=expires_at,
+            priority=priority,
+            promotional=promotional,
+            scope=dict(scope) if scope else None,
+        )
         return result.entries[0].lot_id
 
 

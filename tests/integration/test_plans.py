@@ -6,7 +6,7 @@ from contextlib import AbstractContextManager
 from dataclasses import replace
 from datetime import date, time
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from sqlalchemy import func
@@ -49,7 +49,7 @@ def test_every_bad_field_is_reported_at_once_and_nothing_is_written(shop: Shop) 
     bad = PlanTerms(
         name="  ",
         price=Decimal("-5"),
-        billing_type="weekly",  # type: ignore[arg-type]
+        billing_type=cast(BillingType, "weekly"),  # what a careless caller could pass
         term_months=0,
         setup_fee=Decimal("1.001"),
         lock_in_months=200,

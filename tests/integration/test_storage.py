@@ -6,6 +6,7 @@ import threading
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
+from typing import cast
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -62,7 +63,7 @@ def test_money_refuses_floats_and_excess_precision(shop: Shop, bad: object) -> N
     ):
         version = ctx.uow.first(ctx.uow.select(PlanVersion))
         assert version is not None
-        version.price = bad  # type: ignore[assignment]
+        version.price = cast(Decimal, bad)  # what a careless caller could pass
         ctx.uow.add(version)
         ctx.uow.flush()
 
