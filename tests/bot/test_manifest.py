@@ -1,0 +1,54 @@
+"""manifest.yaml against Slack's published manifest schema (../shared/slack)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMAS = ROOT.parent / "shared" / "slack"
+
+
+def manifest() -> dict[str, Any]:
+    data = yaml.safe_load((ROOT / "manifest.yaml").read_text())
+    assert isinstance(data, dict)
+    return data
+
+
+def schema_for(data: dict[str, Any]) -> dict[str, Any]:
+    version = data["_metadata"]["major_version"]
+    loaded = json.loads((SCHEMAS / f"manifest.schema.{version}.0.0.json").read_text())
+    assert isinstance(loaded, dict)
+    return loaded
+
+
+def test_the_manifest_validates_against_the_schema_it_declares() -> None:
+    data = manifest()
+    jsonschema.validate(data, schema_for(data), cls=jsonschema.Draft7Validator)
+
+
+def test_the_validation_can_fail() -> None:
+    data = manifest()
+    data["features"]["slash_commands"][0]["command"] = "plans"  # no leading slash
+    data["settings"]["colour"] = "green"  # unknown key
+    errors = list(jsonschema.Draft7Validator(schema_for(data)).iter_errors(data))
+    assert len(errors) >= 2
+
+
+def test_every_command_has_a_usage_hint_and_the_home_tab_is_on() -> None:
+    data = manifest()
+    commands = data["features"]["slash_commands"]
+    assert {c["command"] for c in commands} == {"/plans", "/customers", "/membership", "/credits"}
+    assert all(c.get("usage_hint") for c in commands)
+    assert data["features"]["app_home"]["home_tab_enabled"] is True
+    assert data["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened"]
+
+
+@pytest.mark.parametrize("scope", ["channels:history", "admin", "chat:write.customize"])
+def test_only_the_least_scopes_are_asked(scope: str) -> None:
+    assert scope not in manifest()["oauth_config"]["scopes"]["bot"]
