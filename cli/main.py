@@ -200,6 +200,24 @@ def membership_report(app: App, membership_id: int) -> None:
         )
 
 
+@cli.command()
+@click.option("--host", default="0.0.0.0", show_default=True, help="Interface to listen on.")
+def serve(host: str) -> None:
+    """Run the Slack bot over HTTP on $PORT (Bolt's /slack/events and /healthz)."""
+    from bot.server import serve as serve_http
+    from bot.settings import SettingsError, load
+
+    try:
+        settings = load()
+    except SettingsError as exc:
+        raise UserError(str(exc)) from None
+    if settings.app_token is not None:
+        raise UserError(
+            "SLACK_APP_TOKEN is set, but Socket Mode is not available yet: unset it to serve over HTTP"
+        )
+    serve_http(settings, host=host)
+
+
 @cli.group("credits")
 def credits_group() -> None:
     """Credits: balances, history, reports and the daily credit work."""

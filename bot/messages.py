@@ -1,0 +1,44 @@
+"""Message wording: Jinja2 templates in bot/templates, rendered to Block Kit within Slack's limits."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from core.lots import Unit
+
+SECTION_TEXT_MAX = 3000  # Slack's limit for a section's text
+BLOCKS_MAX = 50  # per message
+
+_env = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    undefined=StrictUndefined,
+    autoescape=False,  # mrkdwn, not HTML: user text is escaped with bot.mrkdwn.escape before rendering
+    keep_trailing_newline=False,
+    trim_blocks=False,
+)
+_env.globals["unit_label"] = lambda unit: {
+    Unit.CREDIT: "credits",
+    Unit.MONEY: "of monetary credit",
+    Unit.POINTS: "points",
+}[unit]
+
+
+def render(template: str, **values: Any) -> str:
+    return _env.get_template(f"{template}.md.j2").render(**values).strip()
+
+
+def message(text: str) -> dict[str, Any]:
+    """A reply with the text as section blocks (split at Slack's limits) and the text fallback."""
+    chunks: list[str] = []
+    for line in text.splitlines():
+        if chunks and len(chunks[-1]) + len(line) + 1 <= SECTION_TEXT_MAX:
+            chunks[-1] += "\n" + line
+        else:
+            chunks.append(line[:SECTION_TEXT_MAX])
+    blocks = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": chunk}} for chunk in chunks if chunk.strip()
+    ]
+    return {"text": text[:40_000], "blocks": blocks[:BLOCKS_MAX]}

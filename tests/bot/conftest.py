@@ -1,0 +1,98 @@
+"""The real bot (Bolt AsyncApp on uvicorn) and the Slack stand-in, each on its own local port."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import uvicorn
+from starlette.applications import Starlette
+
+from bot.app import build_app
+from bot.deps import Deps
+from bot.server import create_server
+from bot.settings import Settings
+from bot.standin import Driver, SlackStandIn
+from tests.conftest import ADMIN, Shop
+
+SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+TOKEN = "xoxb-test-token"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Running:
+    """A uvicorn server in a background thread, stopped when the test ends."""
+
+    def __init__(self, app: Starlette) -> None:
+        self.port = free_port()
+        self.server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        )
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        wait_until(lambda: self.server.started, what="the server to start")
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+def wait_until(condition: Callable[[], Any], *, what: str, timeout: float = 10.0) -> Any:
+    """Wait on a condition with a deadline (never a fixed sleep)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.01)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@dataclass
+class Slack:
+    shop: Shop
+    standin: SlackStandIn
+    driver: Driver
+
+    def command(self, command: str, text: str, *, user: str = ADMIN) -> dict[str, Any]:
+        """Send a slash command and wait for the bot's reply through response_url."""
+        http, response_id = self.driver.slash(command, text, user=user)
+        assert http.status_code == 200, http.text
+        replies = wait_until(lambda: self.standin.replies(response_id), what=f"a reply to {command} {text}")
+        reply = replies[-1]
+        assert isinstance(reply, dict)
+        return reply
+
+
+@pytest.fixture
+def slack(shop: Shop) -> Iterator[Slack]:
+    standin = SlackStandIn(team=shop.team, bot_token=TOKEN)
+    fake = Running(standin.web_app())
+    settings = Settings(
+        signing_secret=SECRET,
+        bot_token=TOKEN,
+        database_url=shop.db.url,
+        port=0,
+        api_url=f"{fake.url}/api/",
+        admins=(ADMIN,),
+    )
+    bot = Running(create_server(build_app(settings, Deps(shop.db, shop.clock, settings.admins)), shop.db))
+    try:
+        yield Slack(shop, standin, Driver(bot.url, fake.url, SECRET, shop.team))
+    finally:
+        bot.stop()
+        fake.stop()
