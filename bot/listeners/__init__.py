@@ -5,8 +5,9 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.deps import Deps
-from bot.listeners import credits
+from bot.listeners import catalog, credits
 
 
 def register_listeners(app: AsyncApp, deps: Deps) -> None:
+    catalog.register(app, deps)
     credits.register(app, deps)
