@@ -16,7 +16,7 @@ from sqlmodel import col
 
 from core import contract_log, credit_grants, plans, roles, visits
 from core.context import SYSTEM, Ctx
-from core.errors import Conflict, Errors, NotFound
+from core.errors import Conflict, Errors, NotFound, PermissionDenied
 from core.lifecycle import ALLOWED_FROM, LIVE, SERVICED, Status, by_calendar
 from core.roles import Action
 from core.text import clean
@@ -148,6 +148,8 @@ def approve(ctx: Ctx, contract_id: int) -> MembershipView:
     """A manager's yes: the membership goes live and its recurring services become visits."""
     roles.require(ctx, Action.APPROVE)
     contract = _transition_source(ctx, contract_id, "approve")
+    if ctx.actor != SYSTEM and ctx.actor in (contract.seller_id, contract.created_by):
+        raise PermissionDenied("Nobody approves their own sale: another manager or an admin must approve it.")
     contract_log.move(ctx, contract, "approve", _calendar_status(ctx, contract))
     if Status(contract.status) in SERVICED:
         visits.materialize(ctx, contract, visits.horizon(ctx))

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from core import memberships, plans
 from core.credit_terms import CreditTerms
-from tests.conftest import MANAGER, Shop
+from tests.conftest import MANAGER, STAFF, Shop
 from tests.integration.helpers import add_customer, plan_by_name
 
 
@@ -41,9 +41,10 @@ def member(
     shop: Shop, plan_id: int, start: date, end: date | None = None, customer: int | None = None
 ) -> tuple[int, int]:
     """(customer, membership): sold on `start` and approved at once."""
-    with shop.tx(MANAGER) as ctx:
+    with shop.tx(STAFF) as ctx:
         customer = customer or add_customer(ctx, company=f"Customer {start}")
         m = memberships.assign(ctx, customer, plan_id, start, end)
+    with shop.tx(MANAGER) as ctx:
         memberships.approve(ctx, m.id)
         return customer, m.id
 

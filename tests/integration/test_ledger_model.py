@@ -26,7 +26,7 @@ from sqlmodel import col
 
 from core import ledger, memberships, plans
 from core.clock import FixedClock
-from core.context import Ctx, transaction
+from core.context import SYSTEM, Ctx, transaction
 from core.credit_terms import CreditKind, CreditTerms
 from core.errors import Conflict
 from core.ledger import NotEnoughCredits
@@ -102,10 +102,14 @@ class LedgerMachine(RuleBasedStateMachine):
             )
             self.customers = [add_customer(ctx, company=name) for name in ("Ann", "Bo")]
             self.contracts = {}
+        # Sold by the system (a CLI import, say), so the admin may approve them.
+        with transaction(self.db, self.team, SYSTEM, self.clock) as ctx:
             for customer in self.customers:
                 m = memberships.assign(ctx, customer, gold.id, date(2025, 1, 1), date(2026, 12, 31))
-                memberships.approve(ctx, m.id)
                 self.contracts[customer] = m.id
+        with self.tx() as ctx:
+            for contract in self.contracts.values():
+                memberships.approve(ctx, contract)
 
     def key(self) -> str:
         self.counter += 1

@@ -300,3 +300,12 @@ def test_a_plan_without_expiry_sells_open_ended_memberships(shop: Shop) -> None:
         view = memberships.approve(ctx, m)
     assert view.end is None and view.status is Status.ACTIVE
     assert max(v.due_on for v in visit_rows(shop, m)) <= date(2025, 1, 15) + timedelta(days=90)
+
+
+def test_nobody_approves_their_own_sale(shop: Shop) -> None:
+    with shop.tx(MANAGER) as ctx:
+        own = memberships.assign(ctx, add_customer(ctx), plan_by_name(ctx, "Gold").id, date(2025, 2, 1))
+    with pytest.raises(PermissionDenied, match="own sale"), shop.tx(MANAGER) as ctx:
+        memberships.approve(ctx, own.id)
+    with shop.tx(ADMIN) as ctx:
+        assert memberships.approve(ctx, own.id).status is Status.SCHEDULED

@@ -118,8 +118,9 @@ def test_every_bad_field_is_reported_with_its_path_and_nothing_is_written(shop: 
 def test_a_plan_refused_while_applying_rolls_back_the_whole_import(shop: Shop) -> None:
     with shop.tx() as ctx:
         gold = next(p for p in plans.list_plans(ctx) if p.code == "GOLD")
-    with shop.tx(MANAGER) as ctx:
+    with shop.tx(STAFF) as ctx:
         sold = memberships.assign(ctx, add_customer(ctx), gold.id, date(2025, 1, 1))
+    with shop.tx(MANAGER) as ctx:
         memberships.approve(ctx, sold.id)
     catalogue = CATALOGUE + "- code: GOLD\n  name: Gold\n  price: '49.00'\n  billing_type: quarterly\n"
     catalogue += "- code: SILVER\n  name: Gold\n  price: '29.00'\n"
