@@ -82,7 +82,25 @@ class SlackStandIn:
             },
             "chat.postMessage": lambda a: self._post(a, None),
             "chat.postEphemeral": lambda a: self._post(a, str(a.get("user", ""))),
+            "chat.update": self._update,
         }
+
+    def _update(self, args: dict[str, Any]) -> dict[str, Any]:
+        for posted in self.messages:
+            if (
+                posted.channel == args.get("channel")
+                and posted.ts == args.get("ts")
+                and not posted.ephemeral_to
+            ):
+                posted.text = str(args.get("text", posted.text))
+                blocks = args.get("blocks", posted.blocks)
+                posted.blocks = json.loads(blocks) if isinstance(blocks, str) else blocks
+                return {"ok": True, "channel": posted.channel, "ts": posted.ts}
+        return {"ok": False, "error": "message_not_found"}
+
+    def channel_messages(self, channel: str) -> list[Posted]:
+        with self._lock:
+            return [m for m in self.messages if m.channel == channel and not m.ephemeral_to]
 
     def _post(self, args: dict[str, Any], ephemeral_to: str | None) -> dict[str, Any]:
         if not args.get("channel"):
@@ -155,12 +173,38 @@ class Driver:
                 "trigger_id": f"T{response_id}",
             }
         )
+        return self._send(body, secret, timestamp), response_id
+
+    def click(self, action_id: str, value: str, *, user: str, message: Posted) -> tuple[httpx.Response, str]:
+        """Press a button of a message; returns the HTTP response and the id of its response_url."""
+        response_id = f"r{next(self._ids)}"
+        payload = {
+            "type": "block_actions",
+            "team": {"id": self.team, "domain": "sandbox"},
+            "user": {"id": user, "team_id": self.team},
+            "api_app_id": "AMEMBERBOT",
+            "container": {"type": "message", "channel_id": message.channel, "message_ts": message.ts},
+            "channel": {"id": message.channel},
+            "message": {"ts": message.ts, "text": message.text},
+            "actions": [
+                {
+                    "type": "button",
+                    "action_id": action_id,
+                    "block_id": "b",
+                    "value": value,
+                    "action_ts": f"{time.time():.6f}",
+                }
+            ],
+            "response_url": f"{self.standin_url}/respond/{response_id}",
+            "trigger_id": f"T{response_id}",
+        }
+        return self._send(urllib.parse.urlencode({"payload": json.dumps(payload)}), None, None), response_id
+
+    def _send(self, body: str, secret: str | None, timestamp: int | None) -> httpx.Response:
         stamp = str(timestamp if timestamp is not None else int(time.time()))
         headers = {
             "content-type": "application/x-www-form-urlencoded",
             "x-slack-request-timestamp": stamp,
             "x-slack-signature": signature(secret or self.secret, stamp, body),
         }
-        return httpx.post(
-            f"{self.bot_url}/slack/events", content=body, headers=headers, timeout=10
-        ), response_id
+        return httpx.post(f"{self.bot_url}/slack/events", content=body, headers=headers, timeout=10)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.deps import Deps
-from bot.listeners import catalog, credits
+from bot.listeners import catalog, credits, memberships
 
 
 def register_listeners(app: AsyncApp, deps: Deps) -> None:
     catalog.register(app, deps)
     credits.register(app, deps)
+    memberships.register(app, deps)
