@@ -42,6 +42,7 @@ class SlackStandIn:
     messages: list[Posted] = field(default_factory=list)
     responses: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # response_url id -> replies
     calls: list[str] = field(default_factory=list)
+    homes: dict[str, dict[str, Any]] = field(default_factory=dict)  # user -> published Home view
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -83,7 +84,18 @@ class SlackStandIn:
             "chat.postMessage": lambda a: self._post(a, None),
             "chat.postEphemeral": lambda a: self._post(a, str(a.get("user", ""))),
             "chat.update": self._update,
+            "views.publish": self._publish,
         }
+
+    def _publish(self, args: dict[str, Any]) -> dict[str, Any]:
+        view = args.get("view")
+        view = json.loads(view) if isinstance(view, str) else view
+        if not isinstance(view, dict) or view.get("type") != "home" or not args.get("user_id"):
+            return {"ok": False, "error": "invalid_arguments"}
+        if len(json.dumps(view)) > 250_000:
+            return {"ok": False, "error": "view_too_large"}
+        self.homes[str(args["user_id"])] = view
+        return {"ok": True, "view": view}
 
     def _update(self, args: dict[str, Any]) -> dict[str, Any]:
         for posted in self.messages:
@@ -200,10 +212,38 @@ class Driver:
         }
         return self._send(urllib.parse.urlencode({"payload": json.dumps(payload)}), None, None), response_id
 
-    def _send(self, body: str, secret: str | None, timestamp: int | None) -> httpx.Response:
+    def open_home(self, user: str) -> httpx.Response:
+        """The user opens the app's Home tab (an app_home_opened event)."""
+        n = next(self._ids)
+        body = json.dumps(
+            {
+                "token": "unused",
+                "team_id": self.team,
+                "api_app_id": "AMEMBERBOT",
+                "type": "event_callback",
+                "event_id": f"Ev{n:08d}",
+                "event_time": int(time.time()),
+                "event": {
+                    "type": "app_home_opened",
+                    "user": user,
+                    "channel": f"D{user}",
+                    "tab": "home",
+                    "event_ts": f"{time.time():.6f}",
+                },
+            }
+        )
+        return self._send(body, None, None, content_type="application/json")
+
+    def _send(
+        self,
+        body: str,
+        secret: str | None,
+        timestamp: int | None,
+        content_type: str = "application/x-www-form-urlencoded",
+    ) -> httpx.Response:
         stamp = str(timestamp if timestamp is not None else int(time.time()))
         headers = {
-            "content-type": "application/x-www-form-urlencoded",
+            "content-type": content_type,
             "x-slack-request-timestamp": stamp,
             "x-slack-signature": signature(secret or self.secret, stamp, body),
         }

@@ -424,6 +424,37 @@ def balance(ctx: Ctx, customer_id: int, *, within_days: int = 30) -> Balance:
     )
 
 
+@dataclass(frozen=True)
+class ExpiringFor:
+    customer_id: int
+    customer: str
+    expiring: Expiring
+
+
+def expiring_soon(ctx: Ctx, *, within_days: int) -> list[ExpiringFor]:
+    """Every customer's credits that expire within the window, soonest first (one query)."""
+    roles.require(ctx, Action.VIEW)
+    now = ctx.now()
+    query = ctx.uow.select(CreditLot).where(
+        col(CreditLot.remaining) > 0,
+        col(CreditLot.expires_at) > now,
+        col(CreditLot.expires_at) <= now + timedelta(days=within_days),
+    )
+    totals: dict[tuple[date, int, Unit], Decimal] = defaultdict(Decimal)
+    for lot in ctx.uow.all(query):
+        assert lot.expires_at is not None
+        last_day = (lot.expires_at - timedelta(microseconds=1)).astimezone(ctx.tz).date()
+        totals[(last_day, lot.customer_id, Unit(lot.unit))] += lot.remaining
+    names = {
+        c.id: c.company or c.contact
+        for c in ctx.uow.all(ctx.uow.select(Customer).where(col(Customer.id).in_({k[1] for k in totals})))
+    }
+    return [
+        ExpiringFor(customer, names.get(customer, ""), Expiring(day, unit, _shown(ctx, unit, quantity)))
+        for (day, customer, unit), quantity in sorted(totals.items(), key=lambda i: (i[0][0], i[0][1]))
+    ]
+
+
 def history(ctx: Ctx, customer_id: int, *, contract_id: int | None = None) -> list[EntryView]:
     roles.require(ctx, Action.VIEW)
     _customer(ctx, customer_id)

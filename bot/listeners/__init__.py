@@ -5,10 +5,11 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.deps import Deps
-from bot.listeners import catalog, credits, memberships
+from bot.listeners import catalog, credits, home, memberships
 
 
 def register_listeners(app: AsyncApp, deps: Deps) -> None:
     catalog.register(app, deps)
     credits.register(app, deps)
     memberships.register(app, deps)
+    home.register(app, deps)
