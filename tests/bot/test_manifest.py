@@ -22,7 +22,9 @@ def manifest() -> dict[str, Any]:
 
 def schema_for(data: dict[str, Any]) -> dict[str, Any]:
     version = data["_metadata"]["major_version"]
-    loaded = json.loads((SCHEMAS / f"manifest.schema.{version}.0.0.json").read_text())
+    path = SCHEMAS / f"manifest.schema.{version}.0.0.json"
+    assert path.exists(), f"Slack's manifest schemas are expected beside the checkout, in {SCHEMAS}"
+    loaded = json.loads(path.read_text())
     assert isinstance(loaded, dict)
     return loaded
 
