@@ -244,7 +244,9 @@ def preview(
     """Which lots a redemption would use, without writing anything (the confirmation step)."""
     roles.require(ctx, Action.VIEW)
     quantity = _quantity(ctx, unit, quantity)
-    plan, _, _ = _plan(ctx, customer_id, quantity, unit, service_id, purpose, lock=False)
+    plan, short, _ = _plan(ctx, customer_id, quantity, unit, service_id, purpose, lock=False)
+    if short > 0:
+        raise _not_enough(ctx, unit, quantity, short, service_id)
     return plan
 
 
@@ -514,11 +516,7 @@ def _take(
         ctx, customer_id, quantity, unit, service_id, purpose, lock=True, honour_rules=kind == "redeem"
     )
     if short > 0:
-        usable = _shown(ctx, unit, quantity - short)
-        what = "services" if service_id is not None else _unit_label(unit)
-        raise NotEnoughCredits(
-            f"Not enough credits: {usable} {what} can be used now, {quantity} asked.", "quantity"
-        )
+        raise _not_enough(ctx, unit, quantity, short, service_id)
     touched: set[int] = set()
     for lot, amount in plan:
         _debit(ctx, op, lot, amount, kind, reason=reason, reference=reference)
@@ -941,6 +939,16 @@ def _view(e: LedgerEntry) -> EntryView:
         e.actor,
         e.reason,
         e.reference,
+    )
+
+
+def _not_enough(
+    ctx: Ctx, unit: Unit, quantity: Decimal, short: Decimal, service_id: int | None
+) -> NotEnoughCredits:
+    usable = _shown(ctx, unit, quantity - short)
+    what = "services" if service_id is not None else _unit_label(unit)
+    return NotEnoughCredits(
+        f"Not enough credits: {usable} {what} can be used now, {quantity} asked.", "quantity"
     )
 
 

@@ -62,7 +62,8 @@ def can(ctx: Ctx, action: Action) -> bool:
 
 def require(ctx: Ctx, action: Action) -> None:
     if not can(ctx, action):
-        needed = " or ".join(sorted(r.value for r in _ALLOWED[action]))
+        names = sorted(r.value for r in _ALLOWED[action])
+        needed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
         raise PermissionDenied(f"You need the {needed} role to {action.value}.")
 
 
