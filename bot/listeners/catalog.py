@@ -2,40 +2,22 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncApp
 
 from bot import messages
 from bot.deps import Deps
-from bot.listeners.replies import answer
+from bot.listeners.replies import slash_command
 from bot.mrkdwn import escape
 from core import customers, plans, roles
 from core.credit_terms import CreditKind
 from core.roles import Action
 
-Reply = Callable[[Deps, str, str, str], dict[str, Any]]
-
 
 def register(app: AsyncApp, deps: Deps) -> None:
-    for name, reply in (("/plans", plans_reply), ("/customers", customers_reply)):
-        app.command(name)(_handler(deps, name, reply))
-
-
-def _handler(deps: Deps, name: str, reply: Reply) -> Callable[..., Any]:
-    async def handle(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
-        await ack()
-        text = str(command.get("text", "")).strip()
-        message = await asyncio.to_thread(
-            answer,
-            lambda: reply(deps, command["team_id"], command["user_id"], text),
-            request=f"{name} from {command['user_id']} in {command['team_id']}",
-        )
-        await respond(response_type="ephemeral", replace_original=False, **message)
-
-    return handle
+    app.command("/plans")(slash_command(deps, "/plans", plans_reply))
+    app.command("/customers")(slash_command(deps, "/customers", customers_reply))
 
 
 def plans_reply(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]:

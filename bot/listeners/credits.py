@@ -13,7 +13,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
 from bot import messages
 from bot.deps import Deps
-from bot.listeners.replies import answer
+from bot.listeners.replies import answer, slash_command
 from bot.mrkdwn import escape
 from core import customers, ledger, services
 from core.context import Ctx
@@ -34,16 +34,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
         )
         await respond(replace_original=True, **reply)
 
-    @app.command("/credits")
-    async def credits_command(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
-        await ack()
-        text = str(command.get("text", "")).strip()
-        reply = await asyncio.to_thread(
-            answer,
-            lambda: credits_reply(deps, command["team_id"], command["user_id"], text),
-            request=f"/credits from {command['user_id']} in {command['team_id']}",
-        )
-        await respond(response_type="ephemeral", replace_original=False, **reply)
+    app.command("/credits")(slash_command(deps, "/credits", credits_reply))
 
 
 def credits_reply(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]:
