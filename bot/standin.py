@@ -11,6 +11,7 @@ import json
 import threading
 import time
 import urllib.parse
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +23,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 BOT_USER = "UMEMBERBOT"
+TRIGGER_SECONDS = 3.0  # a trigger id is valid this long, and once
+MODAL_STACK_MAX = 3  # views.open + two views.push
 
 
 @dataclass
@@ -39,10 +42,14 @@ class Posted:
 class SlackStandIn:
     team: str
     bot_token: str
+    url: str = ""  # where the stand-in itself is served (for upload URLs)
     messages: list[Posted] = field(default_factory=list)
     responses: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # response_url id -> replies
     calls: list[str] = field(default_factory=list)
     homes: dict[str, dict[str, Any]] = field(default_factory=dict)  # user -> published Home view
+    modals: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # user -> modal stack, top last
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)  # file id -> name, content, channel
+    _triggers: dict[str, tuple[str, float]] = field(default_factory=dict)  # id -> (user, issued at)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -59,6 +66,14 @@ class SlackStandIn:
                     return JSONResponse({"ok": False, "error": "unknown_method"})
                 return JSONResponse(handler(args))
 
+        async def upload(request: Request) -> Response:
+            with self._lock:
+                held = self.files.get(request.path_params["id"])
+                if held is None:
+                    return Response("unknown file", status_code=404)
+                held["content"] = await request.body()
+            return Response("OK - uploaded")
+
         async def respond(request: Request) -> Response:
             with self._lock:
                 self.responses.setdefault(request.path_params["id"], []).append(await request.json())
@@ -68,6 +83,7 @@ class SlackStandIn:
             routes=[
                 Route("/api/{method}", api, methods=["POST"]),
                 Route("/respond/{id}", respond, methods=["POST"]),
+                Route("/upload/{id}", upload, methods=["POST"]),
             ]
         )
 
@@ -85,11 +101,118 @@ class SlackStandIn:
             "chat.postEphemeral": lambda a: self._post(a, str(a.get("user", ""))),
             "chat.update": self._update,
             "views.publish": self._publish,
+            "views.open": lambda a: self._open(a, push=False),
+            "views.push": lambda a: self._open(a, push=True),
+            "views.update": self._update_view,
+            "users.info": lambda a: {"ok": True, "user": {"id": a.get("user"), "tz": "UTC", "is_bot": False}},
+            "conversations.open": lambda a: {"ok": True, "channel": {"id": f"D{a.get('users', '')}"}},
+            "files.getUploadURLExternal": self._upload_url,
+            "files.completeUploadExternal": self._complete_upload,
         }
 
+    # Modals: a stack of at most three views per user, opened and pushed with a trigger id that is
+    # valid for three seconds and usable once, as Slack's are.
+
+    def issue_trigger(self, user: str) -> str:
+        with self._lock:
+            trigger = f"{next(self._ts)}.{uuid.uuid4().hex[:12]}"
+            self._triggers[trigger] = (user, time.monotonic())
+            return trigger
+
+    def _open(self, args: dict[str, Any], *, push: bool) -> dict[str, Any]:
+        trigger = str(args.get("trigger_id", ""))
+        issued = self._triggers.pop(trigger, None)
+        if issued is None:
+            return {"ok": False, "error": "trigger_exchanged" if trigger else "invalid_arguments"}
+        user, at = issued
+        if time.monotonic() - at > TRIGGER_SECONDS:
+            return {"ok": False, "error": "expired_trigger_id"}
+        view = _json(args.get("view"))
+        if not isinstance(view, dict) or view.get("type") != "modal":
+            return {"ok": False, "error": "invalid_arguments"}
+        stack = self.modals.setdefault(user, [])
+        if push and not stack:
+            return {"ok": False, "error": "not_found"}
+        if push and len(stack) >= MODAL_STACK_MAX:
+            return {"ok": False, "error": "push_limit_reached"}
+        if not push:
+            stack.clear()
+        stack.append(self._held(view, user))
+        return {"ok": True, "view": stack[-1]}
+
+    def _update_view(self, args: dict[str, Any]) -> dict[str, Any]:
+        view = _json(args.get("view"))
+        if not isinstance(view, dict):
+            return {"ok": False, "error": "invalid_arguments"}
+        for user, stack in self.modals.items():
+            for i, held in enumerate(stack):
+                if held["id"] == args.get("view_id") or (
+                    args.get("external_id") and held.get("external_id") == args.get("external_id")
+                ):
+                    if args.get("hash") and args["hash"] != held["hash"]:
+                        return {"ok": False, "error": "hash_conflict"}
+                    stack[i] = self._held(view, user, view_id=held["id"])
+                    return {"ok": True, "view": stack[i]}
+        return {"ok": False, "error": "not_found"}
+
+    def _held(self, view: dict[str, Any], user: str, view_id: str | None = None) -> dict[str, Any]:
+        return {
+            **view,
+            "id": view_id or f"V{next(self._ts):08d}",
+            "hash": uuid.uuid4().hex,
+            "team_id": self.team,
+            "user": user,
+            "state": {"values": {}},
+        }
+
+    def top_modal(self, user: str) -> dict[str, Any] | None:
+        with self._lock:
+            stack = self.modals.get(user) or []
+            return stack[-1] if stack else None
+
+    def apply_view_answer(self, user: str, answer: dict[str, Any]) -> None:
+        """What Slack does with a view_submission's response: close, update, push, clear or keep
+        the view open with field errors (returned to the caller; nothing else changes)."""
+        with self._lock:
+            stack = self.modals.get(user) or []
+            action = answer.get("response_action")
+            if action == "update" and stack:
+                stack[-1] = self._held(answer["view"], user, view_id=stack[-1]["id"])
+            elif action == "push" and 0 < len(stack) < MODAL_STACK_MAX:
+                stack.append(self._held(answer["view"], user))
+            elif action == "clear":
+                stack.clear()
+            elif action != "errors" and stack:
+                stack.pop()
+
+    # Files: files_upload_v2 asks for an upload URL, uploads there, then completes the upload.
+
+    def _upload_url(self, args: dict[str, Any]) -> dict[str, Any]:
+        if not args.get("filename") or not str(args.get("length", "")).isdigit():
+            return {"ok": False, "error": "invalid_arguments"}
+        file_id = f"F{next(self._ts):08d}"
+        self.files[file_id] = {"name": args["filename"], "content": b"", "channel": None}
+        return {"ok": True, "file_id": file_id, "upload_url": f"{self.url}/upload/{file_id}"}
+
+    def _complete_upload(self, args: dict[str, Any]) -> dict[str, Any]:
+        listed = _json(args.get("files"))
+        if not isinstance(listed, list) or not listed:
+            return {"ok": False, "error": "invalid_arguments"}
+        done = []
+        for item in listed:
+            held = self.files.get(str(item.get("id")))
+            if held is None or not held["content"]:
+                return {"ok": False, "error": "file_not_found"}
+            held["channel"] = args.get("channel_id")
+            held["title"] = item.get("title", held["name"])
+            done.append({"id": item["id"], "name": held["name"], "title": held["title"]})
+        if args.get("channel_id"):
+            comment = str(args.get("initial_comment", ""))
+            self._post({"channel": args["channel_id"], "text": comment}, None)
+        return {"ok": True, "files": done}
+
     def _publish(self, args: dict[str, Any]) -> dict[str, Any]:
-        view = args.get("view")
-        view = json.loads(view) if isinstance(view, str) else view
+        view = _json(args.get("view"))
         if not isinstance(view, dict) or view.get("type") != "home" or not args.get("user_id"):
             return {"ok": False, "error": "invalid_arguments"}
         if len(json.dumps(view)) > 250_000:
@@ -131,6 +254,11 @@ class SlackStandIn:
             return list(self.responses.get(response_id, []))
 
 
+def _json(value: Any) -> Any:
+    """Arguments that slack_sdk sends form-encoded arrive as JSON strings."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
 def _arguments(content_type: str, body: bytes) -> dict[str, Any]:
     """Web API arguments arrive form-encoded or as JSON, as slack_sdk sends them."""
     if not body:
@@ -154,7 +282,11 @@ class Driver:
     standin_url: str
     secret: str
     team: str
+    standin: SlackStandIn | None = None  # issues trigger ids and holds the modals, as Slack does
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    def _trigger(self, user: str, response_id: str) -> str:
+        return self.standin.issue_trigger(user) if self.standin else f"T{response_id}"
 
     def slash(
         self,
@@ -182,7 +314,7 @@ class Driver:
                 "api_app_id": "AMEMBERBOT",
                 "is_enterprise_install": "false",
                 "response_url": f"{self.standin_url}/respond/{response_id}",
-                "trigger_id": f"T{response_id}",
+                "trigger_id": self._trigger(user, response_id),
             }
         )
         return self._send(body, secret, timestamp), response_id
@@ -208,9 +340,84 @@ class Driver:
                 }
             ],
             "response_url": f"{self.standin_url}/respond/{response_id}",
-            "trigger_id": f"T{response_id}",
+            "trigger_id": self._trigger(user, response_id),
         }
-        return self._send(urllib.parse.urlencode({"payload": json.dumps(payload)}), None, None), response_id
+        return self._interaction(payload), response_id
+
+    def _modal(self, user: str) -> dict[str, Any]:
+        view = self.standin.top_modal(user) if self.standin else None
+        if view is None:
+            raise AssertionError(f"{user} has no modal open")
+        return view
+
+    def submit(self, user: str, values: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Submit the user's top modal with `values` by block id (text, ISO date, option value or a
+        list of them); fields not given keep their initial value. Returns the bot's answer, which
+        the stand-in applies as Slack would (close, update, push, clear, or field errors)."""
+        view = self._modal(user)
+        state = view_state(view, values or {})
+        payload = {
+            "type": "view_submission",
+            "team": {"id": self.team, "domain": "sandbox"},
+            "user": {"id": user, "team_id": self.team},
+            "api_app_id": "AMEMBERBOT",
+            "trigger_id": self._trigger(user, "submit"),
+            "view": {**view, "state": {"values": state}},
+        }
+        http = self._interaction(payload)
+        assert http.status_code == 200, http.text
+        answer: dict[str, Any] = http.json() if http.content else {}
+        if self.standin:
+            self.standin.apply_view_answer(user, answer)
+        return answer
+
+    def suggest(self, user: str, action_id: str, typed: str) -> list[dict[str, Any]]:
+        """Type into an external_select of the user's top modal; returns the options offered."""
+        view = self._modal(user)
+        block_id = next(b["block_id"] for b in view.get("blocks", []) if _element_of(b, action_id))
+        payload = {
+            "type": "block_suggestion",
+            "team": {"id": self.team, "domain": "sandbox"},
+            "user": {"id": user, "team_id": self.team},
+            "api_app_id": "AMEMBERBOT",
+            "action_id": action_id,
+            "block_id": block_id,
+            "value": typed,
+            "view": view,
+        }
+        http = self._interaction(payload)
+        assert http.status_code == 200, http.text
+        options: list[dict[str, Any]] = http.json().get("options", [])
+        return options
+
+    def choose(self, user: str, action_id: str, value: str) -> httpx.Response:
+        """Pick an option (or press a button) inside the user's top modal: a block_actions request."""
+        view = self._modal(user)
+        block = next(b for b in view.get("blocks", []) if _element_of(b, action_id))
+        element = _element_of(block, action_id) or {}
+        payload = {
+            "type": "block_actions",
+            "team": {"id": self.team, "domain": "sandbox"},
+            "user": {"id": user, "team_id": self.team},
+            "api_app_id": "AMEMBERBOT",
+            "container": {"type": "view", "view_id": view["id"]},
+            "trigger_id": self._trigger(user, "choose"),
+            "view": {**view, "state": {"values": view_state(view, {block["block_id"]: value})}},
+            "actions": [
+                {
+                    "type": element.get("type"),
+                    "action_id": action_id,
+                    "block_id": block["block_id"],
+                    "value": value,
+                    "selected_option": {"value": value, "text": {"type": "plain_text", "text": value}},
+                    "action_ts": f"{time.time():.6f}",
+                }
+            ],
+        }
+        return self._interaction(payload)
+
+    def _interaction(self, payload: dict[str, Any]) -> httpx.Response:
+        return self._send(urllib.parse.urlencode({"payload": json.dumps(payload)}), None, None)
 
     def open_home(self, user: str) -> httpx.Response:
         """The user opens the app's Home tab (an app_home_opened event)."""
@@ -248,3 +455,50 @@ class Driver:
             "x-slack-signature": signature(secret or self.secret, stamp, body),
         }
         return httpx.post(f"{self.bot_url}/slack/events", content=body, headers=headers, timeout=10)
+
+
+def _element_of(block: dict[str, Any], action_id: str) -> dict[str, Any] | None:
+    elements = [block["element"]] if "element" in block else block.get("elements", [])
+    if block.get("accessory"):
+        elements = [*elements, block["accessory"]]
+    return next((e for e in elements if isinstance(e, dict) and e.get("action_id") == action_id), None)
+
+
+def view_state(view: dict[str, Any], values: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The `state.values` Slack sends with a view: each input's value as typed or chosen, or its
+    initial value when untouched."""
+    state: dict[str, dict[str, Any]] = {}
+    for block in view.get("blocks", []):
+        element = block.get("element")
+        if block.get("type") != "input" or not isinstance(element, dict):
+            continue
+        block_id, kind = block["block_id"], element["type"]
+        given = values.get(block_id, _initial(element))
+        state[block_id] = {element["action_id"]: _state_value(kind, element, given)}
+    return state
+
+
+def _initial(element: dict[str, Any]) -> Any:
+    if "initial_option" in element:
+        return element["initial_option"]["value"]
+    if "initial_options" in element:
+        return [o["value"] for o in element["initial_options"]]
+    return element.get("initial_value", element.get("initial_date"))
+
+
+def _state_value(kind: str, element: dict[str, Any], given: Any) -> dict[str, Any]:
+    def option(value: str) -> dict[str, Any]:
+        known = [o for o in element.get("options", []) if o.get("value") == value]
+        return known[0] if known else {"value": value, "text": {"type": "plain_text", "text": value}}
+
+    if kind in ("plain_text_input", "email_text_input", "number_input", "url_text_input"):
+        return {"type": kind, "value": given}
+    if kind == "datepicker":
+        return {"type": kind, "selected_date": given}
+    if kind in ("static_select", "external_select", "radio_buttons"):
+        return {"type": kind, "selected_option": option(given) if given else None}
+    if kind in ("checkboxes", "multi_static_select", "multi_external_select"):
+        return {"type": kind, "selected_options": [option(v) for v in given or []]}
+    if kind == "users_select":
+        return {"type": kind, "selected_user": given}
+    raise AssertionError(f"the stand-in does not know input elements of type {kind}")

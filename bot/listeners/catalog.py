@@ -1,4 +1,4 @@
-"""/plans and /customers: read-only listings (the modals to create and edit come next)."""
+"""/plans (list, new, edit, clone, disable, enable) and /customers (search, add)."""
 
 from __future__ import annotations
 
@@ -8,29 +8,71 @@ from slack_bolt.async_app import AsyncApp
 
 from bot import messages
 from bot.deps import Deps
-from bot.listeners.replies import slash_command
+from bot.listeners import plan_forms
+from bot.listeners.replies import Modal, slash_command
 from bot.mrkdwn import escape
 from core import customers, plans, roles
+from core.context import Ctx
 from core.credit_terms import CreditKind
+from core.errors import NotFound
 from core.roles import Action
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
+    plan_forms.register(app, deps)
     app.command("/plans")(slash_command(deps, "/plans", plans_reply))
     app.command("/customers")(slash_command(deps, "/customers", customers_reply))
 
 
-def plans_reply(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]:
-    if text.lower() == "help":
+def plans_reply(deps: Deps, team: str, user: str, text: str) -> dict[str, Any] | Modal:
+    verb, _, rest = text.partition(" ")
+    verb, rest = verb.lower(), rest.strip()
+    if verb == "help":
         return messages.message(messages.render("plans_help"))
+    if verb == "new":
+        with deps.tx(team, user, write=False) as ctx:
+            roles.require(ctx, Action.MANAGE_PLANS)  # refuse before a modal opens for nothing
+        return Modal("New plan", lambda: plan_forms.new_plan_view(deps, team, user))
+    if verb in ("edit", "clone", "disable", "enable") and rest:
+        return _plan_verb(deps, team, user, verb, rest)
     if text:
         return messages.message(
-            f"`/plans {escape(text)}` is not available yet. " + messages.render("plans_help")
+            f"`/plans {escape(text)}` is not a plans command. " + messages.render("plans_help")
         )
     with deps.tx(team, user, write=False) as ctx:
         roles.require(ctx, Action.VIEW)
         rows = [_plan_row(p) for p in plans.list_plans(ctx)]
         return messages.message(messages.render("plans", plans=rows, currency=ctx.tenant.currency))
+
+
+def _plan_verb(deps: Deps, team: str, user: str, verb: str, text: str) -> dict[str, Any] | Modal:
+    name, _, new_name = text.partition(" as ") if verb == "clone" else (text, "", "")
+    with deps.tx(team, user) as ctx:
+        roles.require(ctx, Action.MANAGE_PLANS)
+        plan = one_plan(ctx, name.strip())
+        if verb == "edit":
+            return Modal("Edit plan", lambda: plan_forms.edit_plan_view(deps, team, user, plan.id))
+        if verb == "clone":
+            copy = plans.clone_plan(ctx, plan.id, new_name.strip() or f"{plan.name} (copy)")
+            return messages.message(
+                f"*{escape(copy.name)}* is a new plan with the terms of {escape(plan.name)}; "
+                f"`/plans edit {escape(copy.name)}` to change it."
+            )
+        done = plans.set_enabled(ctx, plan.id, verb == "enable")
+        state = "is sold again" if done.enabled else "is no longer sold; its memberships carry on"
+        return messages.message(f"*{escape(done.name)}* {state}.")
+
+
+def one_plan(ctx: Ctx, text: str) -> plans.PlanView:
+    """The plan `text` names: an exact name or code, or the only plan that matches; never a guess."""
+    found = plans.find_plans(ctx, text)
+    exact = [p for p in found if text.casefold() in (p.name.casefold(), p.code.casefold())]
+    if len(exact) == 1 or len(found) == 1:
+        return exact[0] if exact else found[0]
+    if not found:
+        raise NotFound(f"No plan matches “{escape(text)}”. `/plans` lists them.", "plan")
+    names = ", ".join(escape(p.name) for p in found[:10])
+    raise NotFound(f"Several plans match “{escape(text)}”: {names}. Which one?", "plan")
 
 
 def customers_reply(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]:

@@ -8,11 +8,13 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import messages
+from bot import messages, views
 from bot.deps import Deps
 from bot.mrkdwn import escape
 from core.errors import MemberbotError
@@ -31,20 +33,82 @@ def answer(work: Callable[[], dict[str, Any]], *, request: str) -> dict[str, Any
         return messages.message(f"Sorry, something went wrong on our side. Reference: `{reference}`.")
 
 
-Reply = Callable[[Deps, str, str, str], dict[str, Any]]
+@dataclass(frozen=True)
+class Modal:
+    """A command's answer that is a modal: opened at once as a loading view (the trigger id lives
+    three seconds), then replaced by `build()`, which reads what it needs from the database."""
+
+    title: str
+    build: Callable[[], dict[str, Any]]
+
+
+Reply = Callable[[Deps, str, str, str], "dict[str, Any] | Modal"]
 
 
 def slash_command(deps: Deps, name: str, reply: Reply) -> Callable[..., Awaitable[None]]:
     """A slash command listener: acknowledge at once, compute the reply in a worker thread (core is
-    synchronous), answer ephemerally through response_url."""
+    synchronous), answer ephemerally through response_url or open the modal it asks for."""
 
-    async def handle(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
+    async def handle(
+        ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+    ) -> None:
         await ack()
         text = str(command.get("text", "")).strip()
         team, user = command["team_id"], command["user_id"]
-        message = await asyncio.to_thread(
-            answer, lambda: reply(deps, team, user, text), request=f"{name} from {user} in {team}"
-        )
-        await respond(response_type="ephemeral", replace_original=False, **message)
+        request = f"{name} from {user} in {team}"
+        outcome: list[Modal] = []
+
+        def work() -> dict[str, Any]:
+            result = reply(deps, team, user, text)
+            if isinstance(result, Modal):
+                outcome.append(result)
+                return {}
+            return result
+
+        message = await asyncio.to_thread(answer, work, request=request)
+        if outcome:
+            await open_modal(client, command["trigger_id"], outcome[0], request=request)
+        else:
+            await respond(response_type="ephemeral", replace_original=False, **message)
 
     return handle
+
+
+async def open_modal(client: AsyncWebClient, trigger_id: str, modal: Modal, *, request: str) -> None:
+    opened = await client.views_open(trigger_id=trigger_id, view=views.loading(modal.title))
+    view = await asyncio.to_thread(built, modal, request=request)
+    await client.views_update(view_id=opened["view"]["id"], hash=opened["view"]["hash"], view=view)
+
+
+def built(modal: Modal, *, request: str) -> dict[str, Any]:
+    """The modal's view, or the same modal explaining what went wrong (the person already sees it)."""
+    try:
+        return modal.build()
+    except MemberbotError as exc:
+        return views.modal("notice", modal.title, [views.section(escape(exc.message))], submit=None)
+    except Exception:
+        reference = uuid.uuid4().hex[:8]
+        log.exception("unexpected error building a modal for %s (reference %s)", request, reference)
+        sorry = f"Sorry, something went wrong on our side. Reference: `{reference}`."
+        return views.modal("notice", modal.title, [views.section(sorry)], submit=None)
+
+
+Submitted = Callable[[], dict[str, Any] | None]
+
+
+def submission(
+    work: Submitted, view: dict[str, Any], *, request: str, aliases: dict[str, str] | None = None
+) -> dict[str, Any] | None:
+    """Run a modal's submission: its answer (None closes the modal), or core's errors under the
+    fields they concern, written nowhere (core raised before committing)."""
+    try:
+        return work()
+    except MemberbotError as exc:
+        return views.field_errors(exc, view, aliases)
+    except Exception:
+        reference = uuid.uuid4().hex[:8]
+        log.exception("unexpected error submitting %s (reference %s)", request, reference)
+        sorry = views.field_errors(
+            MemberbotError(f"Sorry, something went wrong on our side. Reference: {reference}."), view
+        )
+        return sorry

@@ -77,11 +77,25 @@ class Slack:
         assert isinstance(reply, dict)
         return reply
 
+    def open_modal(self, command: str, text: str, *, user: str = ADMIN, callback_id: str) -> dict[str, Any]:
+        """Send a command that opens a modal; wait until the loading view is replaced by the form."""
+        http, _ = self.driver.slash(command, text, user=user)
+        assert http.status_code == 200, http.text
+
+        def opened() -> dict[str, Any] | None:
+            view = self.standin.top_modal(user)
+            return view if view and view.get("callback_id") == callback_id else None
+
+        view = wait_until(opened, what=f"the {callback_id} modal")
+        assert isinstance(view, dict)
+        return view
+
 
 @pytest.fixture
 def slack(shop: Shop) -> Iterator[Slack]:
     standin = SlackStandIn(team=shop.team, bot_token=TOKEN)
     fake = Running(standin.web_app())
+    standin.url = fake.url
     settings = Settings(
         signing_secret=SECRET,
         bot_token=TOKEN,
@@ -92,7 +106,7 @@ def slack(shop: Shop) -> Iterator[Slack]:
     )
     bot = Running(create_server(build_app(settings, Deps(shop.db, shop.clock, settings.admins)), shop.db))
     try:
-        yield Slack(shop, standin, Driver(bot.url, fake.url, SECRET, shop.team))
+        yield Slack(shop, standin, Driver(bot.url, fake.url, SECRET, shop.team, standin))
     finally:
         bot.stop()
         fake.stop()
