@@ -36,6 +36,7 @@ class Posted:
     blocks: list[dict[str, Any]]
     ephemeral_to: str | None = None
     ts: str = ""
+    thread_ts: str | None = None  # a reply in the thread of that message
 
 
 @dataclass
@@ -245,7 +246,14 @@ class SlackStandIn:
             blocks = json.loads(blocks)
         ts = f"{time.time():.0f}.{next(self._ts):06d}"
         self.messages.append(
-            Posted(str(args["channel"]), str(args.get("text", "")), blocks, ephemeral_to, ts)
+            Posted(
+                str(args["channel"]),
+                str(args.get("text", "")),
+                blocks,
+                ephemeral_to,
+                ts,
+                str(args["thread_ts"]) if args.get("thread_ts") else None,
+            )
         )
         return {"ok": True, "channel": args["channel"], "ts": ts}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -27,6 +28,7 @@ class Settings:
     plan_versioning: bool
     grace_days: int
     visit_horizon_days: int
+    approvals_channel: str  # Slack channel id for approval requests; "" posts where the sale was made
 
 
 def ensure_tenant(
@@ -65,7 +67,15 @@ def ensure_tenant(
 
 def settings(ctx: Ctx) -> Settings:
     t = ctx.tenant
-    return Settings(t.name, t.timezone, t.currency, t.plan_versioning, t.grace_days, t.visit_horizon_days)
+    return Settings(
+        t.name,
+        t.timezone,
+        t.currency,
+        t.plan_versioning,
+        t.grace_days,
+        t.visit_horizon_days,
+        t.approvals_channel,
+    )
 
 
 def update_settings(
@@ -77,6 +87,7 @@ def update_settings(
     plan_versioning: bool | None = None,
     grace_days: int | None = None,
     visit_horizon_days: int | None = None,
+    approvals_channel: str | None = None,
 ) -> Settings:
     roles.require(ctx, Action.MANAGE_SETTINGS)
     errors = Errors()
@@ -91,6 +102,8 @@ def update_settings(
         errors.add("grace_days", "The grace window must be between 0 and 365 days.")
     if visit_horizon_days is not None and not 7 <= visit_horizon_days <= 730:
         errors.add("visit_horizon_days", "The visit horizon must be between 7 and 730 days.")
+    if approvals_channel is not None and not re.fullmatch(r"(?:[CG][A-Z0-9]{2,31})?", approvals_channel):
+        errors.add("approvals_channel", "Choose a channel (a Slack channel id such as C012ABCDEF).")
     errors.raise_if_any()
     if currency is not None and currency.upper() != tenant.currency and _has_contracts(ctx):
         raise Conflict("The currency cannot change once memberships have been sold in it.", "currency")
@@ -107,6 +120,8 @@ def update_settings(
         tenant.grace_days = grace_days
     if visit_horizon_days is not None:
         tenant.visit_horizon_days = visit_horizon_days
+    if approvals_channel is not None:
+        tenant.approvals_channel = approvals_channel
     ctx.uow.session.add(tenant)
     ctx.uow.flush()
     return settings(ctx)

@@ -11,6 +11,8 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import JSON, Column, Index, Time, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
@@ -39,6 +41,7 @@ class Tenant(SQLModel, table=True):
     plan_versioning: bool = False
     grace_days: int = 30
     visit_horizon_days: int = 90
+    approvals_channel: str = Field(default="", max_length=32)  # "" : where the sale was made
     created_at: datetime = Field(sa_type=UTCDateTime)
 
 
@@ -299,3 +302,17 @@ class CreditTotals(TenantRow, table=True):
     transferred_in: Decimal = Field(default=Decimal(0), sa_type=Money)
     transferred_out: Decimal = Field(default=Decimal(0), sa_type=Money)
     adjusted: Decimal = Field(default=Decimal(0), sa_type=Money)
+
+
+# Workspaces that installed the app (OAuth) and pending install states: slack_sdk's own table
+# definitions, registered with our metadata so that Alembic creates and checks them like ours.
+# They belong to the app, not to a tenant, so they carry no tenant_id.
+SLACK_INSTALLATIONS = SQLAlchemyInstallationStore.build_installations_table(
+    SQLModel.metadata, SQLAlchemyInstallationStore.default_installations_table_name
+)
+SLACK_BOTS = SQLAlchemyInstallationStore.build_bots_table(
+    SQLModel.metadata, SQLAlchemyInstallationStore.default_bots_table_name
+)
+SLACK_OAUTH_STATES = SQLAlchemyOAuthStateStore.build_oauth_states_table(
+    SQLModel.metadata, SQLAlchemyOAuthStateStore.default_table_name
+)

@@ -1,6 +1,8 @@
-"""/membership assign and the approval in chat: the sale is posted with an Approve button; only
-managers and admins who did not make the sale may approve (core decides); the message is then
-updated in place and the seller is told. Pressing twice decides once: the second press finds the
+"""/membership: sell (by command or with the assign form), list, report, and change a membership's
+state. A sale is posted for approval (the approvals channel, or where it was made) with Approve
+and Reject buttons; only managers and admins who did not make the sale may decide (core
+decides). The message is then updated in place, the decision and its reason are kept in its
+thread, and the seller is told. Pressing twice decides once: the second press finds the
 membership already decided and is told so."""
 
 from __future__ import annotations
@@ -12,20 +14,27 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import messages
+from bot import messages, views
 from bot.dates import parse_date
 from bot.deps import Deps
-from bot.listeners.replies import answer
+from bot.listeners import membership_forms
+from bot.listeners.membership_forms import APPROVE, REJECT, approval_request
+from bot.listeners.replies import Modal, answer, open_modal, submission
 from bot.mrkdwn import escape
-from core import customers, memberships, plans
+from core import customers, memberships, plans, roles
 from core.context import Ctx
-from core.errors import InvalidInput, NotFound
+from core.errors import InvalidInput, NotFound, PermissionDenied
+from core.roles import Action
 
-APPROVE = "membership_approve"
+CONFIRM_DELETE = "membership_delete_confirm"
+REJECT_FORM = "membership_reject_reason"
 _REFERENCE = re.compile(r"^(?:M-)?(\d+)$", re.IGNORECASE)
+CHANGES = ("freeze", "unfreeze", "cancel", "reactivate", "renew", "delete")
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
+    membership_forms.register(app, deps, post_for_approval)
+
     @app.command("/membership")
     async def membership_command(
         ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
@@ -33,16 +42,23 @@ def register(app: AsyncApp, deps: Deps) -> None:
         await ack()
         team, user, channel = command["team_id"], command["user_id"], command["channel_id"]
         text = str(command.get("text", "")).strip()
+        request = f"/membership from {user} in {team}"
         outcome: dict[str, Any] = {}
 
         def work() -> dict[str, Any]:
-            reply, outcome["post"] = membership_reply(deps, team, user, text)
+            result = membership_reply(deps, team, user, channel, text)
+            if isinstance(result, Modal):
+                outcome["modal"] = result
+                return {}
+            reply, outcome["post"] = result
             return reply
 
-        reply = await asyncio.to_thread(answer, work, request=f"/membership from {user} in {team}")
-        post = outcome.get("post")
-        if post is not None:
-            await client.chat_postMessage(channel=channel, **post)
+        reply = await asyncio.to_thread(answer, work, request=request)
+        if "modal" in outcome:
+            await open_modal(client, command["trigger_id"], outcome["modal"], request=request)
+            return
+        if outcome.get("post") is not None:
+            await post_for_approval(client, outcome["post"])
         await respond(response_type="ephemeral", replace_original=False, **reply)
 
     @app.action(APPROVE)
@@ -55,7 +71,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
         decided: dict[str, Any] = {}
 
         def work() -> dict[str, Any]:
-            decided.update(approve(deps, team, user, contract_id))
+            decided.update(decide(deps, team, user, contract_id, approve=True, reason=""))
             return {}
 
         refusal = await asyncio.to_thread(answer, work, request=f"approval of M-{contract_id} by {user}")
@@ -63,101 +79,275 @@ def register(app: AsyncApp, deps: Deps) -> None:
             await respond(response_type="ephemeral", replace_original=False, **refusal)
             return
         channel, ts = body["container"]["channel_id"], body["container"]["message_ts"]
-        await client.chat_update(channel=channel, ts=ts, **decided["message"])
-        await client.chat_postEphemeral(
-            channel=channel, user=decided["seller"], text=f"{decided['reference']} was approved by <@{user}>."
+        await announce(client, channel, ts, decided)
+
+    @app.action(REJECT)
+    async def reject_pressed(
+        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+    ) -> None:
+        """Ask for the reason in a modal; refuse at once who may not decide."""
+        await ack()
+        team, user = body["team"]["id"], body["user"]["id"]
+        contract_id = int(body["actions"][0]["value"])
+        where = {"contract": contract_id, **_message_of(body)}
+        refusal = await asyncio.to_thread(
+            answer, lambda: may_decide(deps, team, user, contract_id), request=f"reject of M-{contract_id}"
         )
+        if refusal:
+            await respond(response_type="ephemeral", replace_original=False, **refusal)
+            return
+        form = views.modal(
+            REJECT_FORM,
+            f"Reject M-{contract_id}",
+            [views.text_input("reason", "Why is it rejected?", multiline=True, max_length=500)],
+            submit="Reject",
+            metadata=where,
+        )
+        await client.views_open(trigger_id=body["trigger_id"], view=form)
+
+    @app.view(REJECT_FORM)
+    async def reject_submitted(
+        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        team, user = body["team"]["id"], body["user"]["id"]
+        where = views.metadata(view)
+        reason = views.values(view).get("reason", "")
+        decided: dict[str, Any] = {}
+
+        def work() -> None:
+            decided.update(decide(deps, team, user, int(where["contract"]), approve=False, reason=reason))
+
+        errors = await asyncio.to_thread(
+            submission, work, view, request=f"rejection by {user}", aliases={"reason": "reason"}
+        )
+        await ack(**(errors or {}))
+        if decided and where.get("channel"):
+            await announce(client, where["channel"], where["ts"], decided)
+
+    @app.action(CONFIRM_DELETE)
+    async def delete_confirmed(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()
+        team, user = body["team"]["id"], body["user"]["id"]
+        contract_id = int(body["actions"][0]["value"])
+        reply = await asyncio.to_thread(
+            answer, lambda: delete(deps, team, user, contract_id), request=f"delete of M-{contract_id}"
+        )
+        await respond(replace_original=True, **reply)
+
+
+def _message_of(body: dict[str, Any]) -> dict[str, str]:
+    container = body.get("container", {})
+    if container.get("type") != "message":
+        return {}
+    return {"channel": container["channel_id"], "ts": container["message_ts"]}
+
+
+async def post_for_approval(client: AsyncWebClient, post: dict[str, Any]) -> None:
+    await client.chat_postMessage(**post)
+
+
+async def announce(client: AsyncWebClient, channel: str, ts: str, decided: dict[str, Any]) -> None:
+    """The request updated in place, the decision kept in its thread, the seller told."""
+    await client.chat_update(channel=channel, ts=ts, **decided["message"])
+    await client.chat_postMessage(channel=channel, thread_ts=ts, text=decided["audit"])
+    await client.chat_postEphemeral(channel=channel, user=decided["seller"], text=decided["audit"])
+
+
+# Replies
 
 
 def membership_reply(
-    deps: Deps, team: str, user: str, text: str
-) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    """The ephemeral reply, and the approval request to post in the channel (if any)."""
+    deps: Deps, team: str, user: str, channel: str, text: str
+) -> tuple[dict[str, Any], dict[str, Any] | None] | Modal:
+    """The ephemeral reply and the approval request to post (if any), or the modal to open."""
     verb, _, rest = text.partition(" ")
-    if verb.lower() == "assign" and rest.strip():
-        return assign(deps, team, user, rest.strip())
-    if verb.lower() == "reject" and rest.strip():
-        return reject(deps, team, user, rest.strip()), None
+    verb, rest = verb.lower(), rest.strip()
+    if verb == "assign":
+        return assign(deps, team, user, channel, rest)
+    if verb == "reject" and rest:
+        return reject(deps, team, user, rest), None
+    if verb == "list" and rest:
+        return list_memberships(deps, team, user, rest), None
+    if verb == "report" and rest:
+        return report(deps, team, user, rest), None
+    if verb in CHANGES and rest:
+        return change(deps, team, user, verb, rest), None
     return messages.message(messages.render("membership_help")), None
 
 
-def assign(deps: Deps, team: str, user: str, text: str) -> tuple[dict[str, Any], dict[str, Any] | None]:
+def assign(
+    deps: Deps, team: str, user: str, channel: str, text: str
+) -> tuple[dict[str, Any], dict[str, Any] | None] | Modal:
+    """Sell at once when the text names one customer and one plan; otherwise open the form with
+    what was given (an ambiguous customer is chosen there, never guessed)."""
     with deps.tx(team, user) as ctx:
+        roles.require(ctx, Action.ASSIGN)
         words, dates = _dates(text)
-        start = parse_date(dates["from"], ctx.today(), field="start") if "from" in dates else ctx.today()
+        start = parse_date(dates["from"], ctx.today(), field="start") if "from" in dates else None
         end = parse_date(dates["to"], ctx.today(), field="end") if "to" in dates else None
         customer_words, plan = _split_plan(ctx, words)
-        found = customers.search_customers(ctx, customer_words, limit=10)
-        if len(found) != 1:
-            what = "No customer matches" if not found else "Several customers match"
-            return messages.message(f"{what} “{escape(customer_words)}”; be more specific."), None
-        sold = memberships.assign(ctx, found[0].id, plan.id, start, end)
-        post = messages.message(
-            messages.render(
-                "approval_request",
-                m=sold,
-                customer=escape(found[0].label),
-                plan=escape(plan.name),
-                price=plan.terms.price,
-                currency=ctx.tenant.currency,
-                billing=plan.terms.billing_type.value,
+        found = customers.search_customers(ctx, customer_words, limit=10) if customer_words else []
+        exact = [c for c in found if c.name.casefold() == customer_words.casefold()]
+        customer = exact[0] if len(exact) == 1 else (found[0] if len(found) == 1 else None)
+        if customer is None or plan is None:
+            draft = membership_forms.Draft(
+                channel=channel,
+                customer=(customer.id, customer.label) if customer else None,
+                plan_id=plan.id if plan else None,
+                start=start,
+                end=end,
             )
-        )
-        post["blocks"].append(
-            {
-                "type": "actions",
-                "block_id": f"approval-{sold.id}",
-                "elements": [
-                    {
-                        "type": "button",
-                        "action_id": APPROVE,
-                        "style": "primary",
-                        "value": str(sold.id),
-                        "text": {"type": "plain_text", "text": "Approve"},
-                    },
-                ],
-            }
-        )
-        post["blocks"].append(
-            {
-                "type": "context",
-                "elements": [
-                    {
-                        "type": "mrkdwn",
-                        "text": (f"To refuse it: `/membership reject {sold.reference} <reason>`"),
-                    }
-                ],
-            }
-        )
+            return Modal("Sell a membership", lambda: membership_forms.assign_view(deps, team, user, draft))
+        sold = memberships.assign(ctx, customer.id, plan.id, start or ctx.today(), end)
+        post = approval_request(ctx, sold, channel)
         return messages.message(f"{sold.reference} is waiting for a manager's approval."), post
 
 
-def approve(deps: Deps, team: str, user: str, contract_id: int) -> dict[str, Any]:
+def may_decide(deps: Deps, team: str, user: str, contract_id: int) -> dict[str, Any]:
+    """Nothing when `user` may decide on the membership; otherwise the explanation (core's rules)."""
+    with deps.tx(team, user, write=False) as ctx:
+        roles.require(ctx, Action.APPROVE)
+        if memberships.get(ctx, contract_id).seller == user:
+            raise PermissionDenied("Nobody approves their own sale: ask another manager.")
+    return {}
+
+
+def decide(
+    deps: Deps, team: str, user: str, contract_id: int, *, approve: bool, reason: str
+) -> dict[str, Any]:
     with deps.tx(team, user) as ctx:
-        done = memberships.approve(ctx, contract_id)
+        if approve:
+            done = memberships.approve(ctx, contract_id)
+        else:
+            done = memberships.reject(ctx, contract_id, reason)
         plan = plans.get_plan(ctx, done.plan_id)
+        outcome = "Approved" if approve else "Rejected"
         message = messages.message(
             messages.render(
                 "approval_outcome",
                 m=done,
                 customer=escape(done.customer),
                 plan=escape(plan.name),
-                outcome="Approved",
+                outcome=outcome,
                 by=user,
-                reason="",
+                reason=escape(reason.strip()),
             )
         )
-        return {"message": message, "seller": done.seller, "reference": done.reference}
+        why = f": {escape(reason.strip())}" if reason.strip() else ""
+        audit = f"{done.reference} was {outcome.lower()} by <@{user}>{why}."
+        return {"message": message, "seller": done.seller, "reference": done.reference, "audit": audit}
 
 
 def reject(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]:
     reference, _, reason = text.partition(" ")
+    contract_id = _contract_id(reference)
+    with deps.tx(team, user) as ctx:
+        done = memberships.reject(ctx, contract_id, reason)
+        return messages.message(f"{done.reference} was rejected: {escape(reason.strip())}.")
+
+
+def list_memberships(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]:
+    with deps.tx(team, user, write=False) as ctx:
+        roles.require(ctx, Action.VIEW)
+        customer = one_customer(ctx, text)
+        rows = [
+            f"• *{m.reference}* {escape(m.plan)} — {m.status.label}, {m.start:%d %b %Y} to "
+            f"{f'{m.end:%d %b %Y}' if m.end else 'no end date'}"
+            for m in memberships.memberships_of(ctx, customer.id)
+        ]
+        listed = "\n".join(rows) or "No memberships yet."
+        return messages.message(f"*Memberships of {escape(customer.label)}*\n{listed}")
+
+
+def report(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]:
+    with deps.tx(team, user, write=False) as ctx:
+        roles.require(ctx, Action.VIEW)
+        if _REFERENCE.match(text):
+            ids = [_contract_id(text)]
+        else:
+            customer = one_customer(ctx, text)
+            ids = [m.id for m in memberships.memberships_of(ctx, customer.id)]
+        if not ids:
+            return messages.message("No memberships yet.")
+        parts = []
+        for contract_id in ids[:10]:
+            r = memberships.report(ctx, contract_id)
+            m = r.membership
+            progress = "\n".join(
+                f"  {escape(p.job)} / {escape(p.task)}: {p.completed} done, {p.upcoming} upcoming, "
+                f"{p.overdue} overdue, {p.skipped} skipped"
+                for p in r.progress
+            )
+            end = f"{m.end:%d %b %Y}" if m.end else "no end date"
+            parts.append(
+                f"*{m.reference}* {escape(m.customer)}: {escape(m.plan)} — {m.status.label}, "
+                f"{m.start:%d %b %Y} to {end}\n{progress or '  No recurring services.'}"
+            )
+        return messages.message("\n".join(parts))
+
+
+def change(deps: Deps, team: str, user: str, verb: str, text: str) -> dict[str, Any]:
+    reference, _, reason = text.partition(" ")
+    contract_id = _contract_id(reference)
+    reason = reason.strip()
+    if verb == "delete":
+        with deps.tx(team, user, write=False) as ctx:
+            roles.require(ctx, Action.DELETE)
+            m = memberships.get(ctx, contract_id)
+        reply = messages.message(
+            f"Delete *{m.reference}* ({escape(m.customer)}, {escape(m.plan)}) for good? Its visits and this "
+            "membership's history go with it; the credit ledger is kept."
+        )
+        button = {
+            "type": "button",
+            "action_id": CONFIRM_DELETE,
+            "style": "danger",
+            "value": str(contract_id),
+            "text": views.plain("Delete"),
+        }
+        reply["blocks"].append({"type": "actions", "elements": [button]})
+        return reply
+    with deps.tx(team, user) as ctx:
+        if verb == "freeze":
+            done = memberships.freeze(ctx, contract_id, reason)
+        elif verb == "unfreeze":
+            done = memberships.unfreeze(ctx, contract_id, reason)
+        elif verb == "cancel":
+            done = memberships.cancel(ctx, contract_id, reason)
+        elif verb == "reactivate":
+            done = memberships.reactivate(ctx, contract_id, reason)
+        else:
+            done = memberships.renew(ctx, contract_id)
+            return messages.message(
+                f"{done.reference} renews it from {done.start:%d %b %Y}; it is waiting for approval."
+            )
+        return messages.message(f"{done.reference} is now *{done.status.label}*.")
+
+
+def delete(deps: Deps, team: str, user: str, contract_id: int) -> dict[str, Any]:
+    with deps.tx(team, user) as ctx:
+        memberships.delete(ctx, contract_id, confirm=True)
+    return messages.message(f"M-{contract_id} was deleted.")
+
+
+def one_customer(ctx: Ctx, text: str) -> customers.CustomerView:
+    found = customers.search_customers(ctx, text, limit=10)
+    exact = [c for c in found if c.name.casefold() == text.casefold()]
+    if len(found) == 1 or len(exact) == 1:
+        return exact[0] if exact else found[0]
+    if not found:
+        raise NotFound(
+            f"No customer matches “{escape(text)}”. Try part of the company or contact name.", "customer"
+        )
+    names = "\n".join(f"• {escape(c.label)}" for c in found)
+    raise NotFound(f"Several customers match “{escape(text)}”; which one?\n{names}", "customer")
+
+
+def _contract_id(reference: str) -> int:
     match = _REFERENCE.match(reference)
     if match is None:
         raise InvalidInput.single("membership", f"“{escape(reference)}” is not a membership such as M-12.")
-    with deps.tx(team, user) as ctx:
-        done = memberships.reject(ctx, int(match.group(1)), reason)
-        return messages.message(f"{done.reference} was rejected: {escape(reason.strip())}.")
+    return int(match.group(1))
 
 
 def _dates(text: str) -> tuple[str, dict[str, str]]:
@@ -169,7 +359,7 @@ def _dates(text: str) -> tuple[str, dict[str, str]]:
     return words, dates
 
 
-def _split_plan(ctx: Ctx, words: str) -> tuple[str, plans.PlanView]:
+def _split_plan(ctx: Ctx, words: str) -> tuple[str, plans.PlanView | None]:
     """The plan is named by the last one to three words; the rest names the customer."""
     tokens = words.split()
     for size in (3, 2, 1):
@@ -177,4 +367,4 @@ def _split_plan(ctx: Ctx, words: str) -> tuple[str, plans.PlanView]:
             matches = plans.find_plans(ctx, " ".join(tokens[-size:]))
             if len(matches) == 1:
                 return " ".join(tokens[:-size]), matches[0]
-    raise NotFound("Name the plan after the customer, e.g. `/membership assign Café Müller Gold`.", "plan")
+    return words, None

@@ -31,9 +31,9 @@ def test_plans_lists_terms_services_and_credits(slack: Slack) -> None:
     assert "*Silver* (`SILVER`) — _disabled_" in text
 
 
-def test_plans_help_and_not_yet_available_subcommands(slack: Slack) -> None:
+def test_plans_help_and_unknown_subcommands(slack: Slack) -> None:
     assert "`/plans help`" in slack.command("/plans", "help")["text"]
-    assert "`/plans new` is not available yet" in slack.command("/plans", "new")["text"]
+    assert "`/plans frobnicate` is not a plans command" in slack.command("/plans", "frobnicate")["text"]
 
 
 def test_customers_search_and_nothing_found(slack: Slack) -> None:
