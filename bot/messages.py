@@ -7,6 +7,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from bot.mrkdwn import escape
 from core.lots import Unit
 
 SECTION_TEXT_MAX = 3000  # Slack's limit for a section's text
@@ -19,6 +20,7 @@ _env = Environment(
     keep_trailing_newline=False,
     trim_blocks=False,
 )
+_env.filters["escape_mrkdwn"] = escape
 _env.globals["unit_label"] = lambda unit: {
     Unit.CREDIT: "credits",
     Unit.MONEY: "of monetary credit",

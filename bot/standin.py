@@ -22,6 +22,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from bot import limits
+
 BOT_USER = "UMEMBERBOT"
 TRIGGER_SECONDS = 3.0  # a trigger id is valid this long, and once
 MODAL_STACK_MAX = 3  # views.open + two views.push
@@ -50,6 +52,7 @@ class SlackStandIn:
     homes: dict[str, dict[str, Any]] = field(default_factory=dict)  # user -> published Home view
     modals: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # user -> modal stack, top last
     files: dict[str, dict[str, Any]] = field(default_factory=dict)  # file id -> name, content, channel
+    problems: list[str] = field(default_factory=list)  # Block Kit Slack would refuse (invalid_blocks)
     _triggers: dict[str, tuple[str, float]] = field(default_factory=dict)  # id -> (user, issued at)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -65,6 +68,10 @@ class SlackStandIn:
                 handler = self._methods().get(method)
                 if handler is None:
                     return JSONResponse({"ok": False, "error": "unknown_method"})
+                refused = self._refused(method, args)
+                if refused:
+                    self.problems.extend(f"{method}: {p}" for p in refused)
+                    return JSONResponse({"ok": False, "error": "invalid_blocks", "problems": refused})
                 return JSONResponse(handler(args))
 
         async def upload(request: Request) -> Response:
@@ -76,8 +83,13 @@ class SlackStandIn:
             return Response("OK - uploaded")
 
         async def respond(request: Request) -> Response:
+            reply = await request.json()
             with self._lock:
-                self.responses.setdefault(request.path_params["id"], []).append(await request.json())
+                refused = limits.message_problems(reply)
+                if refused:
+                    self.problems.extend(f"response_url: {p}" for p in refused)
+                    return Response("invalid_blocks", status_code=400)
+                self.responses.setdefault(request.path_params["id"], []).append(reply)
             return Response("ok")
 
         return Starlette(
@@ -211,6 +223,15 @@ class SlackStandIn:
             comment = str(args.get("initial_comment", ""))
             self._post({"channel": args["channel_id"], "text": comment}, None)
         return {"ok": True, "files": done}
+
+    def _refused(self, method: str, args: dict[str, Any]) -> list[str]:
+        """What Slack would refuse in a message or view: every payload is checked against its limits."""
+        if method in ("chat.postMessage", "chat.postEphemeral", "chat.update"):
+            return limits.message_problems(args)
+        view = _json(args.get("view"))
+        if method.startswith("views.") and isinstance(view, dict):
+            return limits.view_problems(view)
+        return []
 
     def _publish(self, args: dict[str, Any]) -> dict[str, Any]:
         view = _json(args.get("view"))

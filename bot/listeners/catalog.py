@@ -70,9 +70,9 @@ def one_plan(ctx: Ctx, text: str) -> plans.PlanView:
     if len(exact) == 1 or len(found) == 1:
         return exact[0] if exact else found[0]
     if not found:
-        raise NotFound(f"No plan matches “{escape(text)}”. `/plans` lists them.", "plan")
-    names = ", ".join(escape(p.name) for p in found[:10])
-    raise NotFound(f"Several plans match “{escape(text)}”: {names}. Which one?", "plan")
+        raise NotFound(f"No plan matches “{text}”. `/plans` lists them.", "plan")
+    names = ", ".join(p.name for p in found[:10])
+    raise NotFound(f"Several plans match “{text}”: {names}. Which one?", "plan")
 
 
 def customers_reply(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]:

@@ -73,7 +73,7 @@ def redeem_preview(deps: Deps, team: str, user: str, text: str) -> dict[str, Any
         if service_name.strip():
             service = services.find_service(ctx, service_name)
             if service is None:
-                raise NotFound(f"There is no service named “{escape(service_name.strip())}”.", "service")
+                raise NotFound(f"There is no service named “{service_name.strip()}”.", "service")
         quantity = Decimal(quantity_text)
         plan = ledger.preview(ctx, customer.id, quantity, service_id=service.id if service else None)
         lines = [
@@ -130,7 +130,7 @@ def _one_customer(ctx: Ctx, text: str) -> customers.CustomerView:
     if len(found) == 1 or len(exact) == 1:
         return exact[0] if exact else found[0]
     what = "No customer matches" if not found else "Several customers match"
-    raise NotFound(f"{what} “{escape(text)}”; be more specific.", "customer")
+    raise NotFound(f"{what} “{text}”; be more specific.", "customer")
 
 
 def _expiry(ctx: Ctx, at: datetime | None) -> str:

@@ -336,17 +336,15 @@ def one_customer(ctx: Ctx, text: str) -> customers.CustomerView:
     if len(found) == 1 or len(exact) == 1:
         return exact[0] if exact else found[0]
     if not found:
-        raise NotFound(
-            f"No customer matches “{escape(text)}”. Try part of the company or contact name.", "customer"
-        )
-    names = "\n".join(f"• {escape(c.label)}" for c in found)
-    raise NotFound(f"Several customers match “{escape(text)}”; which one?\n{names}", "customer")
+        raise NotFound(f"No customer matches “{text}”. Try part of the company or contact name.", "customer")
+    names = "\n".join(f"• {c.label}" for c in found)
+    raise NotFound(f"Several customers match “{text}”; which one?\n{names}", "customer")
 
 
 def _contract_id(reference: str) -> int:
     match = _REFERENCE.match(reference)
     if match is None:
-        raise InvalidInput.single("membership", f"“{escape(reference)}” is not a membership such as M-12.")
+        raise InvalidInput.single("membership", f"“{reference}” is not a membership such as M-12.")
     return int(match.group(1))
 
 

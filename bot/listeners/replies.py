@@ -16,7 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import messages, views
 from bot.deps import Deps
-from bot.mrkdwn import escape
+from bot.mrkdwn import escape_controls
 from core.errors import MemberbotError
 
 log = logging.getLogger("memberbot.bot")
@@ -26,7 +26,7 @@ def answer(work: Callable[[], dict[str, Any]], *, request: str) -> dict[str, Any
     try:
         return work()
     except MemberbotError as exc:
-        return messages.message(escape(exc.message))
+        return messages.message(escape_controls(exc.message))
     except Exception:
         reference = uuid.uuid4().hex[:8]
         log.exception("unexpected error answering %s (reference %s)", request, reference)
@@ -85,7 +85,7 @@ def built(modal: Modal, *, request: str) -> dict[str, Any]:
     try:
         return modal.build()
     except MemberbotError as exc:
-        return views.modal("notice", modal.title, [views.section(escape(exc.message))], submit=None)
+        return views.modal("notice", modal.title, [views.section(escape_controls(exc.message))], submit=None)
     except Exception:
         reference = uuid.uuid4().hex[:8]
         log.exception("unexpected error building a modal for %s (reference %s)", request, reference)

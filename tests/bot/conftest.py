@@ -110,3 +110,4 @@ def slack(shop: Shop) -> Iterator[Slack]:
     finally:
         bot.stop()
         fake.stop()
+    assert standin.problems == [], "the bot sent Block Kit Slack would refuse"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.listeners.memberships import APPROVE
+from bot.listeners.membership_forms import APPROVE
 from bot.standin import Posted
 from core import memberships
 from core.customers import CustomerInput, add_customer
