@@ -62,7 +62,11 @@ class SlackStandIn:
             method = request.path_params["method"]
             if request.headers.get("authorization") != f"Bearer {self.bot_token}":
                 return JSONResponse({"ok": False, "error": "invalid_auth"})
-            args = _arguments(request.headers.get("content-type", ""), await request.body())
+            # slack_sdk sends some methods' arguments in the query string (files.getUploadURLExternal)
+            args = {
+                **request.query_params,
+                **_arguments(request.headers.get("content-type", ""), await request.body()),
+            }
             with self._lock:
                 self.calls.append(method)
                 handler = self._methods().get(method)

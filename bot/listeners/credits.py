@@ -1,26 +1,34 @@
-"""/credits: a customer's balance (redeem, transfer, history, export and grant come next)."""
+"""/credits: a customer's balance, redemption, transfer, history, the Excel export and manual
+grants. Anything that changes the ledger is previewed first and done by a Confirm button (or a
+form) carrying an idempotency key: pressing twice, or Slack retrying, changes the ledger once."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import re
 import uuid
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
-from bot import messages
+from bot import messages, views
+from bot.dates import parse_date
 from bot.deps import Deps
-from bot.listeners.replies import answer, slash_command
+from bot.listeners.replies import Modal, Upload, answer, slash_command, submission
 from bot.mrkdwn import escape
-from core import customers, ledger, services
+from core import credit_reports, customers, ledger, roles, services
 from core.context import Ctx
 from core.errors import InvalidInput, NotFound
 from core.lots import Unit
+from core.roles import Action
 
 CONFIRM_REDEEM = "credits_redeem_confirm"
+CONFIRM_TRANSFER, CONFIRM_GRANT = "credits_transfer_confirm", "credits_grant_confirm"
+REDEEM_FORM, TRANSFER_FORM = "credits_redeem", "credits_transfer"
+HISTORY_SHOWN = 25
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
@@ -34,15 +42,72 @@ def register(app: AsyncApp, deps: Deps) -> None:
         )
         await respond(replace_original=True, **reply)
 
+    for action_id, work in ((CONFIRM_TRANSFER, transfer_confirmed), (CONFIRM_GRANT, grant_confirmed)):
+        app.action(action_id)(_confirmed(deps, work))
+    for callback_id in (REDEEM_FORM, TRANSFER_FORM):
+        app.view(callback_id)(_form_submitted(deps, callback_id))
     app.command("/credits")(slash_command(deps, "/credits", credits_reply))
 
 
-def credits_reply(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]:
+def _confirmed(deps: Deps, work: Any) -> Any:
+    async def handle(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()
+        team, user = body["team"]["id"], body["user"]["id"]
+        request = json.loads(body["actions"][0]["value"])
+        reply = await asyncio.to_thread(
+            answer, lambda: work(deps, team, user, request), request=f"credits by {user}"
+        )
+        await respond(replace_original=True, **reply)
+
+    return handle
+
+
+def _form_submitted(deps: Deps, callback_id: str) -> Any:
+    async def handle(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+        team, user = body["team"]["id"], body["user"]["id"]
+        chosen, key = views.values(view), views.metadata(view)["key"]
+
+        def work() -> dict[str, Any] | None:
+            if not chosen.get("customer"):
+                raise InvalidInput.single("customer", "Choose the customer.")
+            quantity = _quantity(chosen.get("quantity", ""))
+            if callback_id == REDEEM_FORM:
+                request = {"customer": chosen["customer"], "quantity": str(quantity), "key": key}
+                if chosen.get("service"):
+                    request["service"] = int(chosen["service"])
+                redeem_confirmed(deps, team, user, request)
+            else:
+                if not chosen.get("to_customer"):
+                    raise InvalidInput.single("to_customer", "Choose who receives the credits.")
+                request = {"from": chosen["customer"], "to": chosen["to_customer"], "quantity": str(quantity)}
+                transfer_confirmed(deps, team, user, {**request, "key": key})
+            return None
+
+        errors = await asyncio.to_thread(submission, work, view, request=f"{callback_id} by {user}")
+        await ack(**(errors or {}))
+
+    return handle
+
+
+def credits_reply(deps: Deps, team: str, user: str, text: str) -> dict[str, Any] | Modal | Upload:
     if not text or text.lower() == "help":
         return messages.message(messages.render("credits_help"))
     verb, _, rest = text.partition(" ")
-    if verb.lower() == "redeem":
-        return redeem_preview(deps, team, user, rest.strip())
+    verb, rest = verb.lower(), rest.strip()
+    if verb == "redeem":
+        if not rest:
+            return Modal("Redeem credits", lambda: redeem_form(deps, team, user))
+        return redeem_preview(deps, team, user, rest)
+    if verb == "transfer":
+        if not rest:
+            return Modal("Transfer credits", lambda: transfer_form(deps, team, user))
+        return transfer_preview(deps, team, user, rest)
+    if verb == "history" and rest:
+        return history(deps, team, user, rest)
+    if verb == "export" and rest:
+        return export(deps, team, user, rest)
+    if verb == "grant" and rest:
+        return grant_preview(deps, team, user, rest)
     with deps.tx(team, user, write=False) as ctx:
         found = customers.search_customers(ctx, text, limit=10)
         if not found:
@@ -122,6 +187,202 @@ def redeem_confirmed(deps: Deps, team: str, user: str, request: dict[str, Any]) 
         name = customers.get_customer(ctx, int(request["customer"])).label
     again = " (already done: this request was sent twice)" if result.replayed else ""
     return messages.message(f"Redeemed *{-result.total}* credits from *{escape(name)}*; {left} left.{again}")
+
+
+def transfer_preview(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]:
+    """`<quantity> from <customer> to <customer>`: who gives, who receives, and a Confirm button."""
+    match = re.fullmatch(r"(\S+)\s+from\s+(.+?)\s+to\s+(.+)", text, re.IGNORECASE)
+    if match is None:
+        raise InvalidInput.single(
+            "quantity", "Say how many and between whom: `/credits transfer 2 from <customer> to <customer>`."
+        )
+    quantity = _quantity(match.group(1))
+    with deps.tx(team, user, write=False) as ctx:
+        roles.require(ctx, Action.REDEEM)
+        giver, receiver = _one_customer(ctx, match.group(2)), _one_customer(ctx, match.group(3))
+        if giver.id == receiver.id:
+            raise InvalidInput.single("to_customer", "Credits are transferred to another customer.")
+        available = ledger.balance(ctx, giver.id).total(Unit.CREDIT)
+    request = {
+        "from": giver.id,
+        "to": receiver.id,
+        "quantity": str(quantity),
+        "key": f"slack-transfer-{uuid.uuid4().hex}",
+    }
+    reply = messages.message(
+        f"Transfer *{quantity}* credits from *{escape(giver.label)}* ({available} available) "
+        f"to *{escape(receiver.label)}*?"
+    )
+    reply["blocks"].append(_confirm_button(CONFIRM_TRANSFER, "Transfer", request))
+    return reply
+
+
+def transfer_confirmed(deps: Deps, team: str, user: str, request: dict[str, Any]) -> dict[str, Any]:
+    with deps.tx(team, user) as ctx:
+        result = ledger.transfer(
+            ctx,
+            int(request["from"]),
+            int(request["to"]),
+            Decimal(request["quantity"]),
+            key=str(request["key"]),
+        )
+        giver = customers.get_customer(ctx, int(request["from"])).label
+        receiver = customers.get_customer(ctx, int(request["to"])).label
+    again = " (already done: this request was sent twice)" if result.replayed else ""
+    return messages.message(
+        f"Transferred *{request['quantity']}* credits from *{escape(giver)}* to *{escape(receiver)}*.{again}"
+    )
+
+
+def grant_preview(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]:
+    """`<customer> <quantity> [expires <date>] <reason>`: a manual adjustment, admins only."""
+    match = re.fullmatch(r"(.+?)\s+(-?\d+(?:\.\d+)?)(?:\s+expires\s+(.+?))?\s+(\S.*)", text, re.IGNORECASE)
+    if match is None:
+        raise InvalidInput.single(
+            "quantity",
+            "Say who, how many and why: `/credits grant <customer> <quantity> [expires <date>] <reason>`.",
+        )
+    with deps.tx(team, user, write=False) as ctx:
+        roles.require(ctx, Action.ADJUST_CREDITS)
+        customer = _one_customer(ctx, match.group(1))
+        expires, reason = None, match.group(4)
+        if match.group(3):
+            expires, reason = _expiry_and_reason(ctx, match.group(3), reason)
+    request = {
+        "customer": customer.id,
+        "quantity": match.group(2),
+        "expires": expires.isoformat() if expires else None,
+        "reason": reason,
+        "key": f"slack-grant-{uuid.uuid4().hex}",
+    }
+    until = f", usable until {expires:%d %b %Y}" if expires else ""
+    verb, to = ("Deduct", "from") if match.group(2).startswith("-") else ("Grant", "to")
+    reply = messages.message(
+        f"{verb} *{match.group(2).lstrip('-')}* credits {to} *{escape(customer.label)}*{until}: "
+        f"{escape(reason)}?"
+    )
+    reply["blocks"].append(_confirm_button(CONFIRM_GRANT, verb, request))
+    return reply
+
+
+def _expiry_and_reason(ctx: Ctx, date_text: str, reason: str) -> tuple[date, str]:
+    """ "expires 1 Mar 2026 goodwill": the date is as many leading words as parse as one."""
+    words = f"{date_text} {reason}".split()
+    for size in range(min(4, len(words) - 1), 0, -1):
+        try:
+            return parse_date(" ".join(words[:size]), ctx.today(), field="expires"), " ".join(words[size:])
+        except InvalidInput:
+            continue
+    return parse_date(date_text, ctx.today(), field="expires"), reason
+
+
+def grant_confirmed(deps: Deps, team: str, user: str, request: dict[str, Any]) -> dict[str, Any]:
+    expires = date.fromisoformat(request["expires"]) if request.get("expires") else None
+    with deps.tx(team, user) as ctx:
+        result = ledger.adjust(
+            ctx,
+            int(request["customer"]),
+            Decimal(request["quantity"]),
+            str(request["reason"]),
+            key=str(request["key"]),
+            expires_on=expires,
+        )
+        name = customers.get_customer(ctx, int(request["customer"])).label
+        left = ledger.balance(ctx, int(request["customer"])).total(Unit.CREDIT)
+    again = " (already done: this request was sent twice)" if result.replayed else ""
+    return messages.message(f"*{escape(name)}* now has {left} credits.{again}")
+
+
+def history(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]:
+    with deps.tx(team, user, write=False) as ctx:
+        roles.require(ctx, Action.VIEW)
+        customer = _one_customer(ctx, text)
+        entries = ledger.history(ctx, customer.id)
+        shown = entries[-HISTORY_SHOWN:]
+        lines = [
+            f"• {e.at.astimezone(ctx.tz):%d %b %Y} {e.kind} *{e.quantity.normalize():+f}* "
+            f"(<@{e.actor}>{', ' + escape(e.reason) if e.reason else ''})"
+            if e.actor.startswith(("U", "W"))
+            else f"• {e.at.astimezone(ctx.tz):%d %b %Y} {e.kind} *{e.quantity.normalize():+f}*"
+            f"{' (' + escape(e.reason) + ')' if e.reason else ''}"
+            for e in shown
+        ]
+    older = (
+        f"\n_{len(entries) - len(shown)} older entries: `/credits export {escape(text)}` has them all._"
+        if len(entries) > len(shown)
+        else ""
+    )
+    body = "\n".join(lines) or "No credit activity yet."
+    return messages.message(f"*Credit history of {escape(customer.label)}*\n{body}{older}")
+
+
+def export(deps: Deps, team: str, user: str, text: str) -> Upload:
+    with deps.tx(team, user, write=False) as ctx:
+        roles.require(ctx, Action.VIEW)
+        customer = _one_customer(ctx, text)
+        report = credit_reports.customer_report(ctx, customer.id)
+        content = credit_reports.to_xlsx(report)
+        stamp = ctx.today().isoformat()
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", customer.label).strip("-").lower() or "customer"
+    return Upload(
+        f"credits-{slug}-{stamp}.xlsx",
+        content,
+        f"Credit report — {customer.label}",
+        f"The credit report of {escape(customer.label)} is uploaded to this conversation.",
+    )
+
+
+def redeem_form(deps: Deps, team: str, user: str) -> dict[str, Any]:
+    with deps.tx(team, user, write=False) as ctx:
+        roles.require(ctx, Action.REDEEM)
+        listed = [(str(s.id), s.name) for s in services.list_services(ctx)]
+    blocks = [
+        views.external_select("customer", "Customer"),
+        views.text_input("quantity", "Credits to redeem", initial="1", max_length=10),
+    ]
+    if listed:
+        blocks.append(views.select("service", "For the service", listed, optional=True))
+    return views.modal(
+        REDEEM_FORM,
+        "Redeem credits",
+        blocks,
+        submit="Redeem",
+        metadata={"key": f"slack-redeem-{uuid.uuid4().hex}"},
+    )
+
+
+def transfer_form(deps: Deps, team: str, user: str) -> dict[str, Any]:
+    with deps.tx(team, user, write=False) as ctx:
+        roles.require(ctx, Action.REDEEM)
+    blocks = [
+        views.external_select("customer", "From"),
+        views.external_select("to_customer", "To"),
+        views.text_input("quantity", "Credits to transfer", initial="1", max_length=10),
+    ]
+    return views.modal(
+        TRANSFER_FORM,
+        "Transfer credits",
+        blocks,
+        submit="Transfer",
+        metadata={"key": f"slack-transfer-{uuid.uuid4().hex}"},
+    )
+
+
+def _quantity(text: str) -> Decimal:
+    if not text.strip().isdigit() or int(text) < 1:
+        raise InvalidInput.single("quantity", f"“{text}” is not a number of credits such as 2.")
+    return Decimal(int(text))
+
+
+def _confirm_button(action_id: str, label: str, request: dict[str, Any]) -> dict[str, Any]:
+    button = {
+        "type": "button",
+        "action_id": action_id,
+        "style": "primary",
+        "value": json.dumps(request, separators=(",", ":")),
+        "text": views.plain(label),
+    }
+    return {"type": "actions", "elements": [button]}
 
 
 def _one_customer(ctx: Ctx, text: str) -> customers.CustomerView:

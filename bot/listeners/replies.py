@@ -42,7 +42,17 @@ class Modal:
     build: Callable[[], dict[str, Any]]
 
 
-Reply = Callable[[Deps, str, str, str], "dict[str, Any] | Modal"]
+@dataclass(frozen=True)
+class Upload:
+    """A command's answer that is a file uploaded to the conversation (files_upload_v2)."""
+
+    filename: str
+    content: bytes
+    title: str
+    said: str  # the ephemeral confirmation
+
+
+Reply = Callable[[Deps, str, str, str], "dict[str, Any] | Modal | Upload"]
 
 
 def slash_command(deps: Deps, name: str, reply: Reply) -> Callable[..., Awaitable[None]]:
@@ -56,20 +66,28 @@ def slash_command(deps: Deps, name: str, reply: Reply) -> Callable[..., Awaitabl
         text = str(command.get("text", "")).strip()
         team, user = command["team_id"], command["user_id"]
         request = f"{name} from {user} in {team}"
-        outcome: list[Modal] = []
+        outcome: list[Modal | Upload] = []
 
         def work() -> dict[str, Any]:
             result = reply(deps, team, user, text)
-            if isinstance(result, Modal):
+            if isinstance(result, Modal | Upload):
                 outcome.append(result)
-                return {}
+                return messages.message(result.said) if isinstance(result, Upload) else {}
             return result
 
         message = await asyncio.to_thread(answer, work, request=request)
-        if outcome:
+        if outcome and isinstance(outcome[0], Modal):
             await open_modal(client, command["trigger_id"], outcome[0], request=request)
-        else:
-            await respond(response_type="ephemeral", replace_original=False, **message)
+            return
+        if outcome and isinstance(outcome[0], Upload):
+            upload = outcome[0]
+            await client.files_upload_v2(
+                channel=command["channel_id"],
+                file=upload.content,
+                filename=upload.filename,
+                title=upload.title,
+            )
+        await respond(response_type="ephemeral", replace_original=False, **message)
 
     return handle
 
