@@ -516,6 +516,8 @@ def _initial(element: dict[str, Any]) -> Any:
         return element["initial_option"]["value"]
     if "initial_options" in element:
         return [o["value"] for o in element["initial_options"]]
+    if "initial_user" in element or "initial_conversation" in element:
+        return element.get("initial_user", element.get("initial_conversation"))
     return element.get("initial_value", element.get("initial_date"))
 
 
@@ -534,4 +536,6 @@ def _state_value(kind: str, element: dict[str, Any], given: Any) -> dict[str, An
         return {"type": kind, "selected_options": [option(v) for v in given or []]}
     if kind == "users_select":
         return {"type": kind, "selected_user": given}
+    if kind == "conversations_select":
+        return {"type": kind, "selected_conversation": given}
     raise AssertionError(f"the stand-in does not know input elements of type {kind}")

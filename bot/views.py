@@ -138,6 +138,16 @@ def external_select(
     return _input(block_id, label, element, optional=False, hint=None)
 
 
+def picker(
+    block_id: str, label: str, kind: str, *, initial: str | None = None, optional: bool = False
+) -> dict[str, Any]:
+    """Slack's own pickers: kind "users_select" or "conversations_select" (a channel id)."""
+    element: dict[str, Any] = {"type": kind}
+    if initial:
+        element["initial_user" if kind == "users_select" else "initial_conversation"] = initial
+    return _input(block_id, label, element, optional=optional, hint=None)
+
+
 def checkboxes(
     block_id: str, label: str, options: Iterable[tuple[str, str]], *, initial: Iterable[str] = ()
 ) -> dict[str, Any]:
@@ -163,6 +173,10 @@ def values(view: Mapping[str, Any]) -> dict[str, Any]:
                 found[block_id] = chosen["value"] if chosen else ""
             elif kind in ("checkboxes", "multi_static_select", "multi_external_select"):
                 found[block_id] = [o["value"] for o in state.get("selected_options") or []]
+            elif kind == "users_select":
+                found[block_id] = state.get("selected_user") or ""
+            elif kind == "conversations_select":
+                found[block_id] = state.get("selected_conversation") or ""
             else:
                 found[block_id] = (state.get("value") or "").strip()
     return found

@@ -323,6 +323,26 @@ def history(ctx: Ctx, contract_id: int) -> list[EventView]:
     ]
 
 
+def recent_activity(ctx: Ctx, *, limit: int = 10) -> list[tuple[int, EventView]]:
+    """The workspace's latest membership events, newest first, with the membership they concern."""
+    roles.require(ctx, Action.VIEW)
+    query = ctx.uow.select(ContractEvent).order_by(col(ContractEvent.id).desc()).limit(limit)
+    return [
+        (
+            e.contract_id,
+            EventView(
+                e.action,
+                Status(e.from_status) if e.from_status else None,
+                Status(e.to_status) if e.to_status else None,
+                e.actor,
+                e.at,
+                e.reason,
+            ),
+        )
+        for e in ctx.uow.all(query)
+    ]
+
+
 def report(ctx: Ctx, contract_id: int) -> MembershipReport:
     """The plan and term, and for each job and task the visits completed, upcoming, overdue, skipped."""
     membership = get(ctx, contract_id)

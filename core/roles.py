@@ -56,6 +56,14 @@ def roles_of(ctx: Ctx, user_id: str) -> set[Role]:
     return {Role(g.role) for g in grants}
 
 
+def allowed(ctx: Ctx, action: Action) -> list[str]:
+    """The users whose roles allow `action` (whose App Home shows it, for instance)."""
+    grants = ctx.uow.all(
+        ctx.uow.select(RoleGrant).where(col(RoleGrant.role).in_([r.value for r in _ALLOWED[action]]))
+    )
+    return sorted({g.user_id for g in grants})
+
+
 def can(ctx: Ctx, action: Action) -> bool:
     return ctx.actor == SYSTEM or bool(roles_of(ctx, ctx.actor) & _ALLOWED[action])
 

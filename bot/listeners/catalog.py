@@ -8,7 +8,7 @@ from slack_bolt.async_app import AsyncApp
 
 from bot import messages
 from bot.deps import Deps
-from bot.listeners import plan_forms
+from bot.listeners import admin_forms, plan_forms
 from bot.listeners.replies import Modal, slash_command
 from bot.mrkdwn import escape
 from core import customers, plans, roles
@@ -75,9 +75,14 @@ def one_plan(ctx: Ctx, text: str) -> plans.PlanView:
     raise NotFound(f"Several plans match “{text}”: {names}. Which one?", "plan")
 
 
-def customers_reply(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]:
+def customers_reply(deps: Deps, team: str, user: str, text: str) -> dict[str, Any] | Modal:
     if not text or text.lower() == "help":
         return messages.message(messages.render("customers_help"))
+    verb, _, rest = text.partition(" ")
+    if verb.lower() == "add":
+        with deps.tx(team, user, write=False) as ctx:
+            roles.require(ctx, Action.MANAGE_CUSTOMERS)
+        return Modal("Add a customer", lambda: admin_forms.customer_form(deps, team, user, rest.strip()))
     with deps.tx(team, user, write=False) as ctx:
         found = customers.search_customers(ctx, text, limit=20)
         labels = [f"{escape(c.label)}{' — ' + escape(c.email) if c.email else ''}" for c in found]

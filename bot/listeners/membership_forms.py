@@ -38,7 +38,7 @@ class Draft:
     end: date | None = None
 
 
-PostForApproval = Callable[[AsyncWebClient, dict[str, Any]], Awaitable[None]]
+PostForApproval = Callable[[AsyncWebClient, str, dict[str, Any]], Awaitable[None]]
 
 
 def register(app: AsyncApp, deps: Deps, post_for_approval: PostForApproval) -> None:
@@ -74,7 +74,7 @@ def register(app: AsyncApp, deps: Deps, post_for_approval: PostForApproval) -> N
         errors = await asyncio.to_thread(submission, work, view, request=f"assign form of {user}")
         await ack(**(errors or {}))
         if sold:
-            await post_for_approval(client, sold["post"])
+            await post_for_approval(client, team, sold["post"])
             await client.chat_postEphemeral(channel=sold["channel"], user=user, text=sold["told"])
 
 

@@ -17,7 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import messages, views
 from bot.dates import parse_date
 from bot.deps import Deps
-from bot.listeners import membership_forms
+from bot.listeners import home, membership_forms
 from bot.listeners.membership_forms import APPROVE, REJECT, approval_request
 from bot.listeners.replies import Modal, answer, open_modal, submission
 from bot.mrkdwn import escape
@@ -33,6 +33,10 @@ CHANGES = ("freeze", "unfreeze", "cancel", "reactivate", "renew", "delete")
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
+    async def post_for_approval(client: AsyncWebClient, team: str, post: dict[str, Any]) -> None:
+        await client.chat_postMessage(**post)
+        await home.refresh_approvers(client, deps, team)
+
     membership_forms.register(app, deps, post_for_approval)
 
     @app.command("/membership")
@@ -58,7 +62,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
             await open_modal(client, command["trigger_id"], outcome["modal"], request=request)
             return
         if outcome.get("post") is not None:
-            await post_for_approval(client, outcome["post"])
+            await post_for_approval(client, team, outcome["post"])
         await respond(response_type="ephemeral", replace_original=False, **reply)
 
     @app.action(APPROVE)
@@ -80,6 +84,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
             return
         channel, ts = body["container"]["channel_id"], body["container"]["message_ts"]
         await announce(client, channel, ts, decided)
+        await home.refresh_approvers(client, deps, team)
 
     @app.action(REJECT)
     async def reject_pressed(
@@ -123,6 +128,8 @@ def register(app: AsyncApp, deps: Deps) -> None:
         await ack(**(errors or {}))
         if decided and where.get("channel"):
             await announce(client, where["channel"], where["ts"], decided)
+        if decided:
+            await home.refresh_approvers(client, deps, team)
 
     @app.action(CONFIRM_DELETE)
     async def delete_confirmed(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
@@ -140,10 +147,6 @@ def _message_of(body: dict[str, Any]) -> dict[str, str]:
     if container.get("type") != "message":
         return {}
     return {"channel": container["channel_id"], "ts": container["message_ts"]}
-
-
-async def post_for_approval(client: AsyncWebClient, post: dict[str, Any]) -> None:
-    await client.chat_postMessage(**post)
 
 
 async def announce(client: AsyncWebClient, channel: str, ts: str, decided: dict[str, Any]) -> None:

@@ -52,7 +52,7 @@ def test_transfer_is_previewed_and_confirming_twice_moves_credits_once(slack: Sl
     assert credits_of(slack, anna) == 4  # nothing moves before confirmation
     assert "Transferred *3* credits" in press(slack, preview, CONFIRM_TRANSFER, STAFF)
     assert "already done" in press(slack, preview, CONFIRM_TRANSFER, STAFF)
-    assert (credits_of(slack, anna), credits_of(slack, bruno)) == (1, 7)
+    assert (credits_of(slack, anna), credits_of(slack, bruno)) == (Decimal(1), Decimal(7))
 
 
 def test_transfer_mistakes_are_explained(slack: Slack) -> None:
@@ -124,4 +124,4 @@ def test_the_transfer_form_moves_credits(slack: Slack) -> None:
     assert (
         slack.driver.submit(STAFF, {"customer": str(anna), "to_customer": str(bruno), "quantity": "1"}) == {}
     )
-    assert (credits_of(slack, anna), credits_of(slack, bruno)) == (3, 5)
+    assert (credits_of(slack, anna), credits_of(slack, bruno)) == (Decimal(3), Decimal(5))

@@ -6,11 +6,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from core import ledger, memberships
+from bot.standin import Posted
+from core import customers, ledger, memberships, roles, tenants
 from core.customers import CustomerInput, add_customer
 from core.lots import Unit
+from core.roles import Role
 from tests.bot.conftest import Slack, wait_until
-from tests.conftest import MANAGER, STAFF
+from tests.conftest import ADMIN, MANAGER, STAFF
 from tests.integration.credit_helpers import at
 from tests.integration.helpers import plan_by_name, with_services
 
@@ -20,7 +22,7 @@ def home_of(slack: Slack, user: str) -> str:
     assert http.status_code == 200
     view: dict[str, Any] = wait_until(lambda: slack.standin.homes.get(user), what=f"the Home of {user}")
     assert view["type"] == "home" and len(view["blocks"]) <= 100
-    return "\n".join(b["text"]["text"] for b in view["blocks"])
+    return "\n".join(b["text"]["text"] for b in view["blocks"] if b["type"] == "section")
 
 
 def test_managers_see_approvals_everyone_sees_expiring_credits_and_services(slack: Slack) -> None:
@@ -50,3 +52,72 @@ def test_managers_see_approvals_everyone_sees_expiring_credits_and_services(slac
 
 def test_someone_without_a_role_is_told_how_to_get_one(slack: Slack) -> None:
     assert "Ask an admin to give you one" in home_of(slack, "UOUTSIDER")
+
+
+def quick_buttons(slack: Slack, user: str) -> list[str]:
+    home_of(slack, user)
+    view = slack.standin.homes[user]
+    return [e["action_id"] for b in view["blocks"] if b.get("block_id") == "quick" for e in b["elements"]]
+
+
+def test_quick_buttons_follow_the_role(slack: Slack) -> None:
+    assert quick_buttons(slack, STAFF) == ["home_sell", "home_redeem", "home_customer"]
+    assert quick_buttons(slack, ADMIN)[-3:] == ["home_plan", "home_settings", "home_roles"]
+
+
+def press_home(slack: Slack, user: str, action_id: str, callback_id: str) -> dict[str, Any]:
+    home_of(slack, user)
+    home = Posted(f"D{user}", "", slack.standin.homes[user]["blocks"])
+    http, _ = slack.driver.click(action_id, "", user=user, message=home)
+    assert http.status_code == 200
+
+    def opened() -> dict[str, Any] | None:
+        view = slack.standin.top_modal(user)
+        return view if view and view.get("callback_id") == callback_id else None
+
+    view: dict[str, Any] = wait_until(opened, what=f"the {callback_id} form")
+    return view
+
+
+def test_a_sale_refreshes_the_managers_home_and_a_decision_refreshes_it_again(slack: Slack) -> None:
+    at(slack.shop, date(2025, 1, 13))
+    with slack.shop.tx() as ctx:
+        add_customer(ctx, CustomerInput(company="Ann's Cafe"))
+    assert "Nothing is waiting for approval" in home_of(slack, MANAGER)
+    slack.command("/membership", "assign ann gold", user=STAFF)
+    wait_until(
+        lambda: "Ann's Cafe: Gold" in str(slack.standin.homes.get(MANAGER)),
+        what="the manager's Home to refresh",
+    )
+    assert "assign" in str(slack.standin.homes[MANAGER])  # recent activity
+
+
+def test_admin_settings_and_roles_forms(slack: Slack) -> None:
+    view = press_home(slack, ADMIN, "home_settings", "workspace_settings")
+    assert {b["block_id"] for b in view["blocks"]} >= {"timezone", "currency", "approvals_channel"}
+    wrong = slack.driver.submit(ADMIN, {"timezone": "Mars/Olympus", "grace_days": "soon"})
+    assert wrong["response_action"] == "errors" and "grace_days" in wrong["errors"]
+    wrong = slack.driver.submit(ADMIN, {"timezone": "Mars/Olympus"})
+    assert wrong["response_action"] == "errors" and "timezone" in wrong["errors"]
+    assert slack.driver.submit(ADMIN, {"timezone": "Europe/Lisbon", "approvals_channel": "CAPPROVALS"}) == {}
+    with slack.shop.tx(write=False) as ctx:
+        saved = tenants.settings(ctx)
+    assert (saved.timezone, saved.approvals_channel) == ("Europe/Lisbon", "CAPPROVALS")
+    press_home(slack, ADMIN, "home_roles", "staff_roles")
+    assert slack.driver.submit(ADMIN, {"user": "UNEWBIE", "role": "staff"}) == {}
+    with slack.shop.tx(write=False) as ctx:
+        assert roles.roles_of(ctx, "UNEWBIE") == {Role.STAFF}
+    press_home(slack, ADMIN, "home_roles", "staff_roles")
+    refused = slack.driver.submit(ADMIN, {"user": ADMIN, "role": "admin", "change": "revoke"})
+    assert "your own admin role" in refused["errors"]["role"]
+
+
+def test_customers_add_form_checks_every_field(slack: Slack) -> None:
+    slack.open_modal("/customers", "add Blue Fin", user=STAFF, callback_id="customer_add")
+    wrong = slack.driver.submit(STAFF, {"email": "not-an-email", "phone": "call me"})
+    assert wrong["response_action"] == "errors" and set(wrong["errors"]) == {"email", "phone"}
+    assert slack.driver.submit(STAFF, {"contact": "João", "email": "joao@bluefin.example"}) == {}
+    with slack.shop.tx(write=False) as ctx:
+        found = customers.search_customers(ctx, "blue fin")
+    assert [(c.company, c.contact, c.email) for c in found] == [("Blue Fin", "João", "joao@bluefin.example")]
+    assert "admin" in slack.command("/customers", "add", user="UOUTSIDER")["text"]

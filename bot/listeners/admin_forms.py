@@ -1,0 +1,146 @@
+"""Forms opened from App Home or a command: add a customer, and for admins the workspace settings
+and staff roles. Each writes through core, which checks permissions and every field."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+
+from bot import views
+from bot.deps import Deps
+from bot.listeners.replies import submission
+from core import catalog, customers, roles, tenants
+from core.errors import InvalidInput
+from core.roles import Action, Role
+
+CUSTOMER_FORM, SETTINGS_FORM, ROLES_FORM = "customer_add", "workspace_settings", "staff_roles"
+
+
+def register(app: AsyncApp, deps: Deps) -> None:
+    for callback_id, work in (
+        (CUSTOMER_FORM, customer_submitted),
+        (SETTINGS_FORM, settings_submitted),
+        (ROLES_FORM, roles_submitted),
+    ):
+        app.view(callback_id)(_submitted(deps, callback_id, work))
+
+
+def _submitted(deps: Deps, callback_id: str, work: Any) -> Any:
+    async def handle(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+        team, user = body["team"]["id"], body["user"]["id"]
+        chosen = views.values(view)
+        answer = await asyncio.to_thread(
+            submission, lambda: work(deps, team, user, chosen), view, request=f"{callback_id} by {user}"
+        )
+        await ack(**(answer or {}))
+
+    return handle
+
+
+def customer_form(deps: Deps, team: str, user: str, company: str = "") -> dict[str, Any]:
+    with deps.tx(team, user, write=False) as ctx:
+        roles.require(ctx, Action.MANAGE_CUSTOMERS)
+        locations = [(loc.name, loc.name) for loc in catalog.locations(ctx)]
+    blocks = [
+        views.text_input("company", "Company", initial=company, optional=True, max_length=200),
+        views.text_input("contact", "Contact person", optional=True, max_length=200),
+        views.text_input("email", "Email", optional=True, max_length=254),
+        views.text_input("phone", "Phone", optional=True, max_length=40),
+    ]
+    if locations:
+        blocks.append(views.select("location", "Location", locations, optional=True))
+    blocks.append(views.text_input("notes", "Notes", multiline=True, optional=True, max_length=2000))
+    return views.modal(CUSTOMER_FORM, "Add a customer", blocks, submit="Add")
+
+
+def customer_submitted(deps: Deps, team: str, user: str, chosen: dict[str, Any]) -> None:
+    data = customers.CustomerInput(
+        company=chosen.get("company", ""),
+        contact=chosen.get("contact", ""),
+        email=chosen.get("email", ""),
+        phone=chosen.get("phone", ""),
+        location=chosen.get("location") or None,
+        notes=chosen.get("notes", ""),
+    )
+    with deps.tx(team, user) as ctx:
+        customers.add_customer(ctx, data)
+
+
+def settings_form(deps: Deps, team: str, user: str) -> dict[str, Any]:
+    with deps.tx(team, user, write=False) as ctx:
+        roles.require(ctx, Action.MANAGE_SETTINGS)
+        s = tenants.settings(ctx)
+    blocks = [
+        views.text_input("name", "Business name", initial=s.name, max_length=200),
+        views.text_input(
+            "timezone", "Time zone", initial=s.timezone, hint="Such as Europe/Lisbon or America/Chicago."
+        ),
+        views.text_input("currency", "Currency", initial=s.currency, max_length=3),
+        views.text_input("grace_days", "Grace days after a membership ends", initial=str(s.grace_days)),
+        views.text_input(
+            "visit_horizon_days", "Days of upcoming visits to plan", initial=str(s.visit_horizon_days)
+        ),
+        views.picker(
+            "approvals_channel",
+            "Approvals channel (empty: where the sale is made)",
+            "conversations_select",
+            initial=s.approvals_channel or None,
+            optional=True,
+        ),
+        views.checkboxes(
+            "plan_versioning",
+            "Plans",
+            [("yes", "Keep a new version when a sold plan changes")],
+            initial=["yes"] if s.plan_versioning else [],
+        ),
+    ]
+    return views.modal(SETTINGS_FORM, "Workspace settings", blocks)
+
+
+def settings_submitted(deps: Deps, team: str, user: str, chosen: dict[str, Any]) -> None:
+    numbers: dict[str, int] = {}
+    for field in ("grace_days", "visit_horizon_days"):
+        text = chosen.get(field, "")
+        if not text.isdigit():
+            raise InvalidInput.single(field, f"“{text}” is not a whole number of days.")
+        numbers[field] = int(text)
+    with deps.tx(team, user) as ctx:
+        tenants.update_settings(
+            ctx,
+            name=chosen.get("name", ""),
+            timezone=chosen.get("timezone", ""),
+            currency=chosen.get("currency", ""),
+            approvals_channel=chosen.get("approvals_channel", ""),
+            plan_versioning=bool(chosen.get("plan_versioning")),
+            **numbers,
+        )
+
+
+def roles_form(deps: Deps, team: str, user: str) -> dict[str, Any]:
+    with deps.tx(team, user, write=False) as ctx:
+        roles.require(ctx, Action.MANAGE_ROLES)
+    blocks = [
+        views.picker("user", "Staff member", "users_select"),
+        views.select("role", "Role", [(r.value, r.value.capitalize()) for r in Role]),
+        views.select(
+            "change",
+            "Change",
+            [("grant", "Give this role"), ("revoke", "Take this role away")],
+            initial="grant",
+        ),
+    ]
+    return views.modal(ROLES_FORM, "Staff roles", blocks)
+
+
+def roles_submitted(deps: Deps, team: str, user: str, chosen: dict[str, Any]) -> None:
+    if not chosen.get("user"):
+        raise InvalidInput.single("user", "Choose a staff member.")
+    if not chosen.get("role"):
+        raise InvalidInput.single("role", "Choose a role.")
+    with deps.tx(team, user) as ctx:
+        if chosen.get("change") == "revoke":
+            roles.revoke(ctx, chosen["user"], chosen["role"])
+        else:
+            roles.grant(ctx, chosen["user"], chosen["role"])
