@@ -53,6 +53,7 @@ class SlackStandIn:
     modals: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # user -> modal stack, top last
     files: dict[str, dict[str, Any]] = field(default_factory=dict)  # file id -> name, content, channel
     problems: list[str] = field(default_factory=list)  # Block Kit Slack would refuse (invalid_blocks)
+    rate_limited: dict[str, int] = field(default_factory=dict)  # method -> Retry-After for its next call
     _triggers: dict[str, tuple[str, float]] = field(default_factory=dict)  # id -> (user, issued at)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -69,6 +70,13 @@ class SlackStandIn:
             }
             with self._lock:
                 self.calls.append(method)
+                if method in self.rate_limited:
+                    wait = self.rate_limited.pop(method)
+                    return JSONResponse(
+                        {"ok": False, "error": "ratelimited"},
+                        status_code=429,
+                        headers={"Retry-After": str(wait)},
+                    )
                 handler = self._methods().get(method)
                 if handler is None:
                     return JSONResponse({"ok": False, "error": "unknown_method"})

@@ -203,19 +203,16 @@ def membership_report(app: App, membership_id: int) -> None:
 @cli.command()
 @click.option("--host", default="0.0.0.0", show_default=True, help="Interface to listen on.")
 def serve(host: str) -> None:
-    """Run the Slack bot over HTTP on $PORT (Bolt's /slack/events and /healthz)."""
-    from bot.server import serve as serve_http
+    """Run the Slack bot: in Socket Mode when SLACK_APP_TOKEN is set, otherwise over HTTP
+    (Bolt's /slack/events). Either way $PORT answers /healthz, and with OAuth /slack/install.
+    See docs/slack-setup.md."""
+    from bot.server import serve as serve_bot
     from bot.settings import SettingsError, load
 
     try:
-        settings = load()
+        serve_bot(load(), host=host)
     except SettingsError as exc:
         raise UserError(str(exc)) from None
-    if settings.app_token is not None:
-        raise UserError(
-            "SLACK_APP_TOKEN is set, but Socket Mode is not available yet: unset it to serve over HTTP"
-        )
-    serve_http(settings, host=host)
 
 
 @cli.group("credits")

@@ -1,0 +1,46 @@
+"""Slack's rate limits, retries and our own failures: nothing is lost, nothing is done twice, and
+nobody sees a stack trace."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import pytest
+from sqlalchemy import text
+
+from core.customers import CustomerInput, add_customer
+from tests.bot.conftest import Slack, wait_until
+from tests.bot.test_approvals import CHANNEL
+from tests.conftest import STAFF
+
+
+def test_a_429_is_retried_after_the_time_slack_asks_for(slack: Slack) -> None:
+    with slack.shop.tx() as ctx:
+        add_customer(ctx, CustomerInput(company="Blue Fin Spa"))
+    slack.standin.rate_limited["chat.postMessage"] = 1
+    started = time.monotonic()
+    slack.command("/membership", "assign blue fin gold", user=STAFF)
+    posted = wait_until(lambda: slack.standin.channel_messages(CHANNEL), what="the approval request")
+    assert "Blue Fin Spa" in posted[-1].text
+    assert time.monotonic() - started >= 1  # it waited as asked
+    assert slack.standin.calls.count("chat.postMessage") == 2 and len(posted) == 1
+
+
+def test_an_unexpected_error_is_logged_with_a_reference_and_answered_with_an_apology(
+    slack: Slack, caplog: pytest.LogCaptureFixture
+) -> None:
+    with slack.shop.db.engine.begin() as conn:  # a real fault: the table the search reads is gone
+        conn.execute(text("ALTER TABLE customer RENAME TO customer_gone"))
+    try:
+        with caplog.at_level(logging.ERROR, logger="memberbot.bot"):
+            reply = slack.command("/credits", "anna", user=STAFF)["text"]
+    finally:  # the database is shared by the session's tests
+        with slack.shop.db.engine.begin() as conn:
+            conn.execute(text("ALTER TABLE customer_gone RENAME TO customer"))
+    assert reply.startswith("Sorry, something went wrong on our side. Reference: `")
+    reference = reply.split("`")[1]
+    assert "Traceback" not in reply and "customer_gone" not in reply and "SELECT" not in reply
+    logged = [r for r in caplog.records if reference in r.getMessage()]
+    assert logged and f"/credits from {STAFF} in {slack.shop.team}" in logged[0].getMessage()
+    assert logged[0].exc_info is not None  # the stack trace goes to the log, not to Slack
