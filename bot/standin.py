@@ -23,6 +23,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot import limits
+from bot.standin_install import Call, InstallStandIn
 
 BOT_USER = "UMEMBERBOT"
 TRIGGER_SECONDS = 3.0  # a trigger id is valid this long, and once
@@ -54,6 +55,7 @@ class SlackStandIn:
     files: dict[str, dict[str, Any]] = field(default_factory=dict)  # file id -> name, content, channel
     problems: list[str] = field(default_factory=list)  # Block Kit Slack would refuse (invalid_blocks)
     rate_limited: dict[str, int] = field(default_factory=dict)  # method -> Retry-After for its next call
+    install: InstallStandIn = field(default_factory=InstallStandIn)  # OAuth and Socket Mode
     _triggers: dict[str, tuple[str, float]] = field(default_factory=dict)  # id -> (user, issued at)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -61,13 +63,19 @@ class SlackStandIn:
     def web_app(self) -> Starlette:
         async def api(request: Request) -> Response:
             method = request.path_params["method"]
-            if request.headers.get("authorization") != f"Bearer {self.bot_token}":
-                return JSONResponse({"ok": False, "error": "invalid_auth"})
             # slack_sdk sends some methods' arguments in the query string (files.getUploadURLExternal)
-            args = {
-                **request.query_params,
-                **_arguments(request.headers.get("content-type", ""), await request.body()),
-            }
+            body = _arguments(request.headers.get("content-type", ""), await request.body())
+            args = {**request.query_params, **body}
+            authorization = request.headers.get("authorization", "")
+            installing = self.install.answer(
+                Call(method, authorization, args, request.headers.get("host", ""))
+            )
+            if installing is not None:
+                return JSONResponse(installing)
+            if authorization != f"Bearer {self.bot_token}" and authorization.removeprefix("Bearer ") not in (
+                self.install.workspaces
+            ):
+                return JSONResponse({"ok": False, "error": "invalid_auth"})
             with self._lock:
                 self.calls.append(method)
                 if method in self.rate_limited:
@@ -109,6 +117,7 @@ class SlackStandIn:
                 Route("/api/{method}", api, methods=["POST"]),
                 Route("/respond/{id}", respond, methods=["POST"]),
                 Route("/upload/{id}", upload, methods=["POST"]),
+                *self.install.routes(),
             ]
         )
 

@@ -6,10 +6,8 @@
 - Socket Mode: `apps.connections.open` (app-level token) returns a ws:// URL on the stand-in, whose
   WebSocket says hello, delivers the envelopes given to `deliver()` and records the acks.
 
-It extends SlackStandIn (bot/standin.py) and imports nothing from it, so the stand-in can mount it:
-`answer()` answers the Web API calls that are its business (each checks its own credentials) and
-None to the rest, `routes()` are its extra routes, and `overlay()` serves both in front of the
-stand-in's web app until the stand-in mounts them itself.
+SlackStandIn (bot/standin.py) holds one: `answer()` answers the Web API calls that are its
+business (each checks its own credentials) and None to the rest; `routes()` are its extra routes.
 """
 
 from __future__ import annotations
@@ -19,16 +17,12 @@ import base64
 import itertools
 import json
 import threading
-import urllib.parse
 import uuid
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from typing import Any
 
-from starlette.applications import Starlette
-from starlette.responses import JSONResponse
-from starlette.routing import BaseRoute, Mount, WebSocketRoute
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.routing import BaseRoute, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 SOCKET_PATH = "/socket-mode"
@@ -235,71 +229,6 @@ class InstallStandIn:
 
     def routes(self) -> list[BaseRoute]:
         return [WebSocketRoute(SOCKET_PATH, self._socket)]
-
-    def overlay(self, standin: ASGIApp) -> Starlette:
-        """The stand-in's web app (`SlackStandIn.web_app()`) with this side in front: calls that
-        are this side's business are answered here, the stand-in answers the rest."""
-        return Starlette(routes=[Mount("", _Overlay(self, standin, Starlette(routes=self.routes())))])
-
-
-class _Overlay:
-    def __init__(self, install: InstallStandIn, standin: ASGIApp, own: ASGIApp) -> None:
-        self.install, self.standin, self.own = install, standin, own
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "websocket":
-            await self.own(scope, receive, send)
-            return
-        if scope["type"] == "http" and scope["path"].startswith("/api/"):
-            body = await _body(receive)
-            answer = self.install.answer(_call(scope, body))
-            if answer is not None:
-                await JSONResponse(answer)(scope, receive, send)
-                return
-            receive = _replay(body)  # the stand-in reads the body again
-        await self.standin(scope, receive, send)
-
-
-def _call(scope: Scope, body: bytes) -> Call:
-    headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
-    return Call(
-        method=scope["path"].removeprefix("/api/"),
-        authorization=headers.get("authorization", ""),
-        args=_arguments(headers.get("content-type", ""), body),
-        host=headers.get("host", ""),
-    )
-
-
-def _arguments(content_type: str, body: bytes) -> dict[str, Any]:
-    """Web API arguments arrive form-encoded or as JSON, as slack_sdk sends them."""
-    if not body:
-        return {}
-    if "json" in content_type:
-        loaded = json.loads(body)
-        return loaded if isinstance(loaded, dict) else {}
-    return {k: v[-1] for k, v in urllib.parse.parse_qs(body.decode()).items()}
-
-
-async def _body(receive: Receive) -> bytes:
-    chunks = []
-    while True:
-        message = await receive()
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            return b"".join(chunks)
-
-
-def _replay(body: bytes) -> Receive:
-    sent = False
-
-    async def receive() -> Message:
-        nonlocal sent
-        if sent:
-            return {"type": "http.disconnect"}
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return receive
 
 
 async def _until_first_done(*work: Awaitable[None]) -> None:

@@ -84,8 +84,8 @@ def _authorize_query(install_page: str) -> dict[str, str]:
 @pytest.fixture
 def workspaces(shop: Shop) -> Iterator[Workspaces]:
     standin = SlackStandIn(team=shop.team, bot_token=TOKEN)  # answers response_url replies
-    slack = InstallStandIn()
-    fake = Running(slack.overlay(standin.web_app()))
+    slack = standin.install
+    fake = Running(standin.web_app())
     settings = Settings(
         signing_secret=SECRET,
         bot_token=None,

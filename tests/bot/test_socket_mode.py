@@ -49,8 +49,8 @@ class SocketBot:
 @pytest.fixture
 def socket_bot(shop: Shop) -> Iterator[SocketBot]:
     standin = SlackStandIn(team=shop.team, bot_token=TOKEN)
-    slack = InstallStandIn()
-    fake = Running(slack.overlay(standin.web_app()))
+    slack = standin.install
+    fake = Running(standin.web_app())
     settings = Settings(
         signing_secret=None,  # Socket Mode needs none
         bot_token=TOKEN,
@@ -91,8 +91,7 @@ def test_http_answers_healthz_but_takes_no_requests(socket_bot: SocketBot) -> No
 
 
 def test_serve_stops_with_one_line_when_slack_refuses_the_app_token(tmp_path: Path) -> None:
-    slack = InstallStandIn()
-    fake = Running(slack.overlay(SlackStandIn(team="TLOCAL", bot_token=TOKEN).web_app()))
+    fake = Running(SlackStandIn(team="TLOCAL", bot_token=TOKEN).web_app())
     env = {
         "SLACK_APP_TOKEN": "xapp-1-revoked",
         "SLACK_BOT_TOKEN": TOKEN,
