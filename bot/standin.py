@@ -333,6 +333,7 @@ class Driver:
     secret: str
     team: str
     standin: SlackStandIn | None = None  # issues trigger ids and holds the modals, as Slack does
+    last_event: int = 0  # the number of the last event delivered, for a retry of it
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def _trigger(self, user: str, response_id: str) -> str:
@@ -469,9 +470,11 @@ class Driver:
     def _interaction(self, payload: dict[str, Any]) -> httpx.Response:
         return self._send(urllib.parse.urlencode({"payload": json.dumps(payload)}), None, None)
 
-    def open_home(self, user: str) -> httpx.Response:
-        """The user opens the app's Home tab (an app_home_opened event)."""
-        n = next(self._ids)
+    def open_home(self, user: str, *, retry_of: int | None = None) -> httpx.Response:
+        """The user opens the app's Home tab (an app_home_opened event); `retry_of` resends the
+        delivery numbered so, as Slack retries it (same event_id, X-Slack-Retry-Num)."""
+        n = retry_of if retry_of is not None else next(self._ids)
+        self.last_event = n
         body = json.dumps(
             {
                 "token": "unused",
@@ -489,7 +492,8 @@ class Driver:
                 },
             }
         )
-        return self._send(body, None, None, content_type="application/json")
+        retry = {"x-slack-retry-num": "1", "x-slack-retry-reason": "http_timeout"} if retry_of else {}
+        return self._send(body, None, None, content_type="application/json", extra=retry)
 
     def _send(
         self,
@@ -497,12 +501,14 @@ class Driver:
         secret: str | None,
         timestamp: int | None,
         content_type: str = "application/x-www-form-urlencoded",
+        extra: dict[str, str] | None = None,
     ) -> httpx.Response:
         stamp = str(timestamp if timestamp is not None else int(time.time()))
         headers = {
             "content-type": content_type,
             "x-slack-request-timestamp": stamp,
             "x-slack-signature": signature(secret or self.secret, stamp, body),
+            **(extra or {}),
         }
         return httpx.post(f"{self.bot_url}/slack/events", content=body, headers=headers, timeout=10)
 

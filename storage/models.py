@@ -304,6 +304,16 @@ class CreditTotals(TenantRow, table=True):
     adjusted: Decimal = Field(default=Decimal(0), sa_type=Money)
 
 
+class SlackEvent(Entity, table=True):
+    """Events API deliveries already handled: Slack retries a delivery it thinks failed, with the
+    same event_id, and each must take effect once."""
+
+    __tablename__ = "slack_event"
+    __table_args__ = (UniqueConstraint("tenant_id", "event_id"),)
+    event_id: str = Field(max_length=64)
+    received_at: datetime = Field(sa_type=UTCDateTime)
+
+
 # Workspaces that installed the app (OAuth) and pending install states: slack_sdk's own table
 # definitions, registered with our metadata so that Alembic creates and checks them like ours.
 # They belong to the app, not to a tenant, so they carry no tenant_id.

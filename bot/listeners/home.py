@@ -15,6 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import messages, views
 from bot.deps import Deps
+from bot.events import first_delivery
 from bot.listeners import admin_forms, membership_forms, plan_forms
 from bot.listeners.credits import redeem_form
 from bot.listeners.replies import Modal, answer, open_modal
@@ -49,7 +50,10 @@ def register(app: AsyncApp, deps: Deps) -> None:
     async def home_opened(event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient) -> None:
         if event.get("tab") != "home":
             return
-        await publish(client, deps, body["team_id"], [event["user"]])
+        team = body["team_id"]
+        if not await asyncio.to_thread(first_delivery, deps, team, str(body.get("event_id", ""))):
+            return  # a retry of a delivery already handled
+        await publish(client, deps, team, [event["user"]])
 
     for action_id, label, _, form in QUICK:
         app.action(action_id)(_quick(deps, label, form))

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from core.customers import CustomerInput, add_customer
+from storage.models import SlackEvent
 from tests.bot.conftest import Slack, wait_until
 from tests.bot.test_approvals import CHANNEL
 from tests.conftest import STAFF
@@ -44,3 +45,17 @@ def test_an_unexpected_error_is_logged_with_a_reference_and_answered_with_an_apo
     logged = [r for r in caplog.records if reference in r.getMessage()]
     assert logged and f"/credits from {STAFF} in {slack.shop.team}" in logged[0].getMessage()
     assert logged[0].exc_info is not None  # the stack trace goes to the log, not to Slack
+
+
+def test_a_retried_event_delivery_takes_effect_once(slack: Slack) -> None:
+    assert slack.driver.open_home(STAFF).status_code == 200
+    wait_until(lambda: slack.standin.homes.get(STAFF), what="the Home")
+    first = slack.driver.last_event
+    retried = slack.driver.open_home(STAFF, retry_of=first)
+    assert retried.status_code == 200  # acknowledged, so Slack stops retrying
+    assert slack.driver.open_home(STAFF).status_code == 200  # a new event, published again
+    wait_until(lambda: slack.standin.calls.count("views.publish") == 2, what="the second, new event")
+    with slack.shop.tx(write=False) as ctx:
+        handled = ctx.uow.all(ctx.uow.select(SlackEvent))
+    assert sorted(e.event_id for e in handled) == [f"Ev{first:08d}", f"Ev{slack.driver.last_event:08d}"]
+    assert slack.standin.calls.count("views.publish") == 2
