@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
+from enum import Enum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.numbers import list_currencies
@@ -20,6 +22,15 @@ from storage.models import Contract, Tenant
 from storage.uow import Database
 
 
+class Unset(Enum):
+    """A setting not given (None is a value for some settings: "never")."""
+
+    UNSET = "unset"
+
+
+UNSET = Unset.UNSET
+
+
 @dataclass(frozen=True)
 class Settings:
     name: str
@@ -29,6 +40,9 @@ class Settings:
     grace_days: int
     visit_horizon_days: int
     approvals_channel: str  # Slack channel id for approval requests; "" posts where the sale was made
+    approve_grants_above: Decimal | None  # manual grants above this wait for approval; None: never
+    approve_freezes: bool
+    approve_lock_in_cancels: bool
 
 
 def ensure_tenant(
@@ -75,6 +89,9 @@ def settings(ctx: Ctx) -> Settings:
         t.grace_days,
         t.visit_horizon_days,
         t.approvals_channel,
+        t.approve_grants_above,
+        t.approve_freezes,
+        t.approve_lock_in_cancels,
     )
 
 
@@ -88,6 +105,9 @@ def update_settings(
     grace_days: int | None = None,
     visit_horizon_days: int | None = None,
     approvals_channel: str | None = None,
+    approve_grants_above: Decimal | Unset | None = UNSET,
+    approve_freezes: bool | None = None,
+    approve_lock_in_cancels: bool | None = None,
 ) -> Settings:
     roles.require(ctx, Action.MANAGE_SETTINGS)
     errors = Errors()
@@ -104,6 +124,10 @@ def update_settings(
         errors.add("visit_horizon_days", "The visit horizon must be between 7 and 730 days.")
     if approvals_channel is not None and not re.fullmatch(r"(?:[CG][A-Z0-9]{2,31})?", approvals_channel):
         errors.add("approvals_channel", "Choose a channel (a Slack channel id such as C012ABCDEF).")
+    if isinstance(approve_grants_above, Decimal) and not (
+        approve_grants_above.is_finite() and approve_grants_above >= 0
+    ):
+        errors.add("approve_grants_above", "The grant threshold must be a number of credits, 0 or more.")
     errors.raise_if_any()
     if currency is not None and currency.upper() != tenant.currency and _has_contracts(ctx):
         raise Conflict("The currency cannot change once memberships have been sold in it.", "currency")
@@ -122,6 +146,12 @@ def update_settings(
         tenant.visit_horizon_days = visit_horizon_days
     if approvals_channel is not None:
         tenant.approvals_channel = approvals_channel
+    if not isinstance(approve_grants_above, Unset):
+        tenant.approve_grants_above = approve_grants_above
+    if approve_freezes is not None:
+        tenant.approve_freezes = approve_freezes
+    if approve_lock_in_cancels is not None:
+        tenant.approve_lock_in_cancels = approve_lock_in_cancels
     ctx.uow.session.add(tenant)
     ctx.uow.flush()
     return settings(ctx)

@@ -42,6 +42,10 @@ class Tenant(SQLModel, table=True):
     grace_days: int = 30
     visit_horizon_days: int = 90
     approvals_channel: str = Field(default="", max_length=32)  # "" : where the sale was made
+    # Approval policies: what else waits for a second person (see core/approvals.py).
+    approve_grants_above: Decimal | None = Field(default=None, sa_type=Money)  # None: never
+    approve_freezes: bool = False
+    approve_lock_in_cancels: bool = False
     created_at: datetime = Field(sa_type=UTCDateTime)
 
 
@@ -312,6 +316,23 @@ class CreditTotals(TenantRow, table=True):
     transferred_in: Decimal = Field(default=Decimal(0), sa_type=Money)
     transferred_out: Decimal = Field(default=Decimal(0), sa_type=Money)
     adjusted: Decimal = Field(default=Decimal(0), sa_type=Money)
+
+
+class ApprovalRequest(Entity, table=True):
+    """A change held until a manager who did not ask for it approves it (an approval policy)."""
+
+    __tablename__ = "approval_request"
+    __table_args__ = (UniqueConstraint("tenant_id", "key"),)
+    key: str = Field(max_length=100)  # the requester's idempotency key: asking twice asks once
+    kind: str = Field(max_length=16)  # grant, freeze, cancel
+    request: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    summary: str = Field(max_length=500)
+    status: str = Field(default="pending", max_length=16)  # pending, approved, rejected
+    requested_by: str = Field(max_length=32)
+    requested_at: datetime = Field(sa_type=UTCDateTime)
+    decided_by: str = Field(default="", max_length=32)
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    reason: str = Field(default="", max_length=1000)
 
 
 class SlackEvent(Entity, table=True):
