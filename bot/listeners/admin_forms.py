@@ -4,6 +4,7 @@ and staff roles. Each writes through core, which checks permissions and every fi
 from __future__ import annotations
 
 import asyncio
+from decimal import Decimal
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -89,6 +90,23 @@ def settings_form(deps: Deps, team: str, user: str) -> dict[str, Any]:
             initial=s.approvals_channel or None,
             optional=True,
         ),
+        views.text_input(
+            "approve_grants_above",
+            "Manual grants above this many credits wait for approval",
+            initial=f"{s.approve_grants_above:f}" if s.approve_grants_above is not None else "",
+            optional=True,
+            hint="Empty: grants never wait.",
+        ),
+        views.checkboxes(
+            "policies",
+            "Also wait for a manager's approval",
+            [("freezes", "Freezes"), ("lock_in_cancels", "Cancellations inside the lock-in")],
+            initial=[
+                k
+                for k, on in (("freezes", s.approve_freezes), ("lock_in_cancels", s.approve_lock_in_cancels))
+                if on
+            ],
+        ),
         views.checkboxes(
             "plan_versioning",
             "Plans",
@@ -100,12 +118,16 @@ def settings_form(deps: Deps, team: str, user: str) -> dict[str, Any]:
 
 
 def settings_submitted(deps: Deps, team: str, user: str, chosen: dict[str, Any]) -> None:
-    numbers: dict[str, int] = {}
-    for field in ("grace_days", "visit_horizon_days"):
-        text = chosen.get(field, "")
-        if not text.isdigit():
-            raise InvalidInput.single(field, f"“{text}” is not a whole number of days.")
-        numbers[field] = int(text)
+    grace, horizon = _days(chosen, "grace_days"), _days(chosen, "visit_horizon_days")
+    threshold_text = chosen.get("approve_grants_above", "")
+    threshold = None
+    if threshold_text:
+        if not threshold_text.isdigit():
+            raise InvalidInput.single(
+                "approve_grants_above", f"“{threshold_text}” is not a number of credits."
+            )
+        threshold = Decimal(threshold_text)
+    policies = chosen.get("policies", [])
     with deps.tx(team, user) as ctx:
         tenants.update_settings(
             ctx,
@@ -114,8 +136,19 @@ def settings_submitted(deps: Deps, team: str, user: str, chosen: dict[str, Any])
             currency=chosen.get("currency", ""),
             approvals_channel=chosen.get("approvals_channel", ""),
             plan_versioning=bool(chosen.get("plan_versioning")),
-            **numbers,
+            grace_days=grace,
+            visit_horizon_days=horizon,
+            approve_grants_above=threshold,
+            approve_freezes="freezes" in policies,
+            approve_lock_in_cancels="lock_in_cancels" in policies,
         )
+
+
+def _days(chosen: dict[str, Any], field: str) -> int:
+    text = chosen.get(field, "")
+    if not text.isdigit():
+        raise InvalidInput.single(field, f"“{text}” is not a whole number of days.")
+    return int(text)
 
 
 def roles_form(deps: Deps, team: str, user: str) -> dict[str, Any]:

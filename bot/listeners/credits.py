@@ -13,13 +13,15 @@ from decimal import Decimal
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import messages, views
 from bot.dates import parse_date
 from bot.deps import Deps
+from bot.listeners.approvals import Held, held, post_held
 from bot.listeners.replies import Modal, Upload, answer, slash_command, submission
 from bot.mrkdwn import escape
-from core import credit_reports, customers, ledger, roles, services
+from core import approvals, credit_reports, customers, ledger, roles, services
 from core.context import Ctx
 from core.errors import InvalidInput, NotFound
 from core.lots import Unit
@@ -50,14 +52,28 @@ def register(app: AsyncApp, deps: Deps) -> None:
 
 
 def _confirmed(deps: Deps, work: Any) -> Any:
-    async def handle(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+    async def handle(
+        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+    ) -> None:
         await ack()
         team, user = body["team"]["id"], body["user"]["id"]
-        request = json.loads(body["actions"][0]["value"])
-        reply = await asyncio.to_thread(
-            answer, lambda: work(deps, team, user, request), request=f"credits by {user}"
-        )
+        request = {
+            **json.loads(body["actions"][0]["value"]),
+            "channel": body["container"].get("channel_id", ""),
+        }
+        waiting: list[Held] = []
+
+        def run() -> dict[str, Any]:
+            result = work(deps, team, user, request)
+            if isinstance(result, Held):
+                waiting.append(result)
+                return result.reply
+            return dict(result)
+
+        reply = await asyncio.to_thread(answer, run, request=f"credits by {user}")
         await respond(replace_original=True, **reply)
+        if waiting:
+            await post_held(client, waiting[0])
 
     return handle
 
@@ -276,9 +292,16 @@ def _expiry_and_reason(ctx: Ctx, date_text: str, reason: str) -> tuple[date, str
     return parse_date(date_text, ctx.today(), field="expires"), reason
 
 
-def grant_confirmed(deps: Deps, team: str, user: str, request: dict[str, Any]) -> dict[str, Any]:
+def grant_confirmed(deps: Deps, team: str, user: str, request: dict[str, Any]) -> dict[str, Any] | Held:
+    """The grant, or — above the workspace's threshold — a request for a manager's approval."""
     expires = date.fromisoformat(request["expires"]) if request.get("expires") else None
     with deps.tx(team, user) as ctx:
+        if approvals.grant_needs_approval(ctx, Decimal(request["quantity"])):
+            name = customers.get_customer(ctx, int(request["customer"])).label
+            summary = f"Grant {request['quantity']} credits to {name}: {request['reason']}"
+            wanted = {k: request[k] for k in ("customer", "quantity", "reason", "expires")}
+            asked = approvals.request_approval(ctx, "grant", wanted, summary, key=str(request["key"]))
+            return held(ctx, asked, str(request.get("channel", "")))
         result = ledger.adjust(
             ctx,
             int(request["customer"]),

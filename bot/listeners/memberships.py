@@ -18,10 +18,11 @@ from bot import messages, views
 from bot.dates import parse_date
 from bot.deps import Deps
 from bot.listeners import home, membership_forms
+from bot.listeners.approvals import Held, held
 from bot.listeners.membership_forms import APPROVE, REJECT, approval_request
 from bot.listeners.replies import Modal, answer, open_modal, submission
 from bot.mrkdwn import escape
-from core import customers, memberships, plans, roles
+from core import approvals, customers, memberships, plans, roles
 from core.context import Ctx
 from core.errors import InvalidInput, NotFound, PermissionDenied
 from core.roles import Action
@@ -174,7 +175,8 @@ def membership_reply(
     if verb == "report" and rest:
         return report(deps, team, user, rest), None
     if verb in CHANGES and rest:
-        return change(deps, team, user, verb, rest), None
+        result = change(deps, team, user, channel, verb, rest)
+        return (result.reply, result.post) if isinstance(result, Held) else (result, None)
     return messages.message(messages.render("membership_help")), None
 
 
@@ -289,7 +291,7 @@ def report(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]:
         return messages.message("\n".join(parts))
 
 
-def change(deps: Deps, team: str, user: str, verb: str, text: str) -> dict[str, Any]:
+def change(deps: Deps, team: str, user: str, channel: str, verb: str, text: str) -> dict[str, Any] | Held:
     reference, _, reason = text.partition(" ")
     contract_id = _contract_id(reference)
     reason = reason.strip()
@@ -311,6 +313,19 @@ def change(deps: Deps, team: str, user: str, verb: str, text: str) -> dict[str, 
         reply["blocks"].append({"type": "actions", "elements": [button]})
         return reply
     with deps.tx(team, user) as ctx:
+        waits = (verb == "freeze" and approvals.freeze_needs_approval(ctx)) or (
+            verb == "cancel" and approvals.cancel_needs_approval(ctx, contract_id)
+        )
+        if waits:
+            m = memberships.get(ctx, contract_id)
+            summary = (
+                f"{verb.capitalize()} {m.reference} ({m.customer}, {m.plan}): {reason or 'no reason given'}"
+            )
+            key = f"slack-{verb}-{contract_id}-{ctx.today().isoformat()}"  # once a day per membership
+            asked = approvals.request_approval(
+                ctx, verb, {"contract": contract_id, "reason": reason}, summary, key=key
+            )
+            return held(ctx, asked, channel)
         if verb == "freeze":
             done = memberships.freeze(ctx, contract_id, reason)
         elif verb == "unfreeze":
