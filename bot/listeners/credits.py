@@ -202,7 +202,9 @@ def redeem_confirmed(deps: Deps, team: str, user: str, request: dict[str, Any]) 
         left = ledger.balance(ctx, int(request["customer"])).total(Unit.CREDIT)
         name = customers.get_customer(ctx, int(request["customer"])).label
     again = " (already done: this request was sent twice)" if result.replayed else ""
-    return messages.message(f"Redeemed *{-result.total}* credits from *{escape(name)}*; {left} left.{again}")
+    return messages.message(
+        f"Redeemed *{(-result.total).normalize():f}* credits from *{escape(name)}*; {left} left.{again}"
+    )
 
 
 def transfer_preview(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]:
