@@ -28,11 +28,13 @@ import platform
 import random
 import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
 import time
 import urllib.parse
+import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -42,8 +44,6 @@ from typing import Any
 
 import aiohttp
 import uvicorn
-from slack_bolt.async_app import AsyncAck, AsyncApp
-from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import Connection, insert, text
 from sqlmodel import SQLModel
 from starlette.applications import Starlette
@@ -52,10 +52,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from bench.ledger import fresh
-from bot.app import build_app
-from bot.deps import Deps
-from bot.server import create_server
-from bot.settings import Settings
+from bench.served import ADMIN, SECRET, TOKEN
 from bot.standin import SlackStandIn, signature
 from core import plans, roles
 from core.clock import FixedClock
@@ -65,9 +62,7 @@ from core.text import fold
 from storage.uow import Database
 
 TEAM = "TBENCH"
-ADMIN, STAFF = "UADMIN", "USTAFF"
-SECRET = "bench-signing-secret"
-TOKEN = "xoxb-bench-token"
+STAFF = "USTAFF"
 NOW = datetime(2025, 6, 1, 14, 0, tzinfo=UTC)
 BATCH = 5_000
 GRANT = Decimal(8)  # credits granted to each member
@@ -114,27 +109,10 @@ def run(args: argparse.Namespace, url: str) -> int:
     members = random.Random(1).choices(range(args.memberships), k=WARM_UP + args.requests)
     replies = Replies()
     standin = Running(replies.app(SlackStandIn(team=TEAM, bot_token=TOKEN)))
-    settings = Settings(
-        signing_secret=SECRET,
-        bot_token=TOKEN,
-        database_url=db.url,
-        port=0,
-        api_url=f"{standin.url}/api/",
-        admins=(ADMIN,),
-    )
     try:
         results = {
-            "bare Bolt app": measure(
-                bare_app(f"{standin.url}/api/"), db, standin.url, None, members, args.concurrency
-            ),
-            "memberbot": measure(
-                build_app(settings, Deps(db, clock, settings.admins)),
-                db,
-                standin.url,
-                replies,
-                members,
-                args.concurrency,
-            ),
+            "bare Bolt app": measure("bare", db, standin.url, None, members, args.concurrency),
+            "memberbot": measure("memberbot", db, standin.url, replies, members, args.concurrency),
         }
     finally:
         standin.stop()
@@ -291,18 +269,6 @@ def insert_rows(conn: Connection, table_name: str, rows: list[dict[str, Any]]) -
 # --- the apps and the load -----------------------------------------------------------------------
 
 
-def bare_app(api_url: str) -> AsyncApp:
-    """The yardstick: a Bolt AsyncApp with the same token, Web API and signing secret, whose
-    /credits listener only acknowledges."""
-    app = AsyncApp(client=AsyncWebClient(token=TOKEN, base_url=api_url), signing_secret=SECRET)
-
-    async def only_ack(ack: AsyncAck) -> None:
-        await ack()
-
-    app.command("/credits")(only_ack)
-    return app
-
-
 class Running:
     """A uvicorn server in a background thread, as the bot tests run one."""
 
@@ -373,21 +339,51 @@ def _settle(future: asyncio.Future[Arrival], arrival: Arrival) -> None:
 
 
 def measure(
-    app: AsyncApp,
+    which: str,
     db: Database,
     standin_url: str,
     replies: Replies | None,
     members: Sequence[int],
     concurrency: int,
 ) -> list[Sample]:
-    """Serve `app` and ask it for the members' balances (a warm-up first); `replies` None: the app
-    only acknowledges."""
-    server = Running(create_server(app, db))
+    """Serve the app (`memberbot` or `bare`) in a process of its own and ask it for the members'
+    balances (a warm-up first); `replies` None: the app only acknowledges."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    command = [
+        sys.executable,
+        "-m",
+        "bench.served",
+        which,
+        str(port),
+        db.url,
+        f"{standin_url}/api/",
+        NOW.isoformat(),
+    ]
+    server = subprocess.Popen(command)
+    url = f"http://127.0.0.1:{port}"
     try:
-        asyncio.run(load(server.url, standin_url, replies, members[:WARM_UP], concurrency, "warm"))
-        return asyncio.run(load(server.url, standin_url, replies, members[WARM_UP:], concurrency, "run"))
+        wait_for_health(server, url)
+        asyncio.run(load(url, standin_url, replies, members[:WARM_UP], concurrency, "warm"))
+        return asyncio.run(load(url, standin_url, replies, members[WARM_UP:], concurrency, "run"))
     finally:
-        server.stop()
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def wait_for_health(server: subprocess.Popen[bytes], url: str) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"the app stopped at start (exit {server.returncode})")
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=1) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("the app did not answer /healthz within 60 s")
 
 
 async def load(

@@ -52,8 +52,12 @@ _ALLOWED: dict[Action, frozenset[Role]] = {
 
 
 def roles_of(ctx: Ctx, user_id: str) -> set[Role]:
-    grants = ctx.uow.all(ctx.uow.select(RoleGrant).where(col(RoleGrant.user_id) == user_id))
-    return {Role(g.role) for g in grants}
+    """Read once per unit of work (a command checks several permissions); grants clear it."""
+    known: dict[str, set[Role]] = ctx.__dict__.setdefault("_roles", {})
+    if user_id not in known:
+        grants = ctx.uow.all(ctx.uow.select(RoleGrant).where(col(RoleGrant.user_id) == user_id))
+        known[user_id] = {Role(g.role) for g in grants}
+    return set(known[user_id])
 
 
 def allowed(ctx: Ctx, action: Action) -> list[str]:
@@ -92,6 +96,7 @@ def revoke(ctx: Ctx, user_id: str, role: Role | str) -> None:
     ):
         ctx.uow.delete(row)
     ctx.uow.flush()
+    ctx.__dict__.pop("_roles", None)
 
 
 def bootstrap_admins(ctx: Ctx, user_ids: Iterable[str]) -> None:
@@ -116,6 +121,7 @@ def _grant(ctx: Ctx, user_id: str, role: Role) -> None:
         )
     )
     ctx.uow.flush()
+    ctx.__dict__.pop("_roles", None)
 
 
 def _role(role: Role | str) -> Role:

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import QueuePool
 
 DEFAULT_SQLITE_FILE = "memberbot.sqlite"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -36,8 +36,12 @@ def make_engine(url: str) -> Engine:
 
 
 def _sqlite_engine(url: str) -> Engine:
-    # One connection per checkout: the lock and WAL state stay simple, and a file opens in microseconds.
-    engine = create_engine(url, poolclass=NullPool, connect_args={"check_same_thread": False})
+    # Pooled connections: a new one costs its PRAGMAs and, on its first statement, parsing the whole
+    # schema (bench/slack_commands.py: a third of a /credits command). A connection serves one
+    # thread at a time (check_same_thread off only because the pool hands it between threads).
+    engine = create_engine(
+        url, poolclass=QueuePool, pool_size=10, max_overflow=20, connect_args={"check_same_thread": False}
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -324,6 +324,7 @@ def home_values(approvals: list[str] | None) -> dict[str, Any]:
         "approvals": approvals,
         "expiring": [f"{USER}: 3 credit, last day Thu 16 Jan"] * 15,  # home.LISTED per section
         "services": [f"Tue 09:00 {USER}: {USER} / {USER}"] * 15,
+        "recent": [f"22 Nov 10:15 M-12 assign → pending by <@{USER}>"] * 8,  # home.RECENT
     }
 
 
