@@ -12,14 +12,16 @@ answers with the next page (replacing the message, so the page count stays bound
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.limits import BUTTON_VALUE
+
+T = TypeVar("T")
 
 PAGE_SIZE = 20  # lines per page: room for headings and buttons in a 50-block message
 
 
-def page(items: list[str], offset: int, size: int = PAGE_SIZE) -> tuple[list[str], int | None]:
+def page(items: list[T], offset: int, size: int = PAGE_SIZE) -> tuple[list[T], int | None]:
     """The items from `offset` on, at most `size` of them, and the offset of the next page (None
     when this is the last one). An offset past the end gives an empty page."""
     if offset < 0 or size < 1:

@@ -2,24 +2,53 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
 from bot import messages
 from bot.deps import Deps
 from bot.listeners import admin_forms, plan_forms
-from bot.listeners.replies import Modal, slash_command
+from bot.listeners.replies import Modal, answer, slash_command
 from bot.mrkdwn import escape
+from bot.pagination import more_button, page, read_more
 from core import customers, plans, roles
 from core.context import Ctx
 from core.credit_terms import CreditKind
 from core.errors import NotFound
 from core.roles import Action
 
+CUSTOMERS_MORE, PLANS_MORE = "customers_more", "plans_more"
+CUSTOMERS_PAGE, PLANS_PAGE = 20, 10
+SEARCHED = 100  # customers a search lists at most (core caps it), a page at a time
+
 
 def register(app: AsyncApp, deps: Deps) -> None:
     plan_forms.register(app, deps)
+
+    @app.action(CUSTOMERS_MORE)
+    async def more_customers(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()
+        team, user = body["team"]["id"], body["user"]["id"]
+        offset, state = read_more(body["actions"][0]["value"])
+        reply = await asyncio.to_thread(
+            answer,
+            lambda: customers_page(deps, team, user, str(state["q"]), offset),
+            request=f"customers of {user}",
+        )
+        await respond(replace_original=True, **reply)
+
+    @app.action(PLANS_MORE)
+    async def more_plans(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()
+        team, user = body["team"]["id"], body["user"]["id"]
+        offset, _ = read_more(body["actions"][0]["value"])
+        reply = await asyncio.to_thread(
+            answer, lambda: plans_page(deps, team, user, offset), request=f"plans of {user}"
+        )
+        await respond(replace_original=True, **reply)
+
     app.command("/plans")(slash_command(deps, "/plans", plans_reply))
     app.command("/customers")(slash_command(deps, "/customers", customers_reply))
 
@@ -39,10 +68,26 @@ def plans_reply(deps: Deps, team: str, user: str, text: str) -> dict[str, Any] |
         return messages.message(
             f"`/plans {escape(text)}` is not a plans command. " + messages.render("plans_help")
         )
+    return plans_page(deps, team, user, 0)
+
+
+def plans_page(deps: Deps, team: str, user: str, offset: int) -> dict[str, Any]:
     with deps.tx(team, user, write=False) as ctx:
         roles.require(ctx, Action.VIEW)
-        rows = [_plan_row(p) for p in plans.list_plans(ctx)]
-        return messages.message(messages.render("plans", plans=rows, currency=ctx.tenant.currency))
+        every = plans.list_plans(ctx)
+        shown, next_offset = page(every, offset, PLANS_PAGE)
+        reply = messages.message(
+            messages.render(
+                "plans",
+                plans=[_plan_row(p) for p in shown],
+                currency=ctx.tenant.currency,
+                first=offset + 1,
+                total=len(every),
+            )
+        )
+    if next_offset is not None:
+        reply["blocks"].append(more_button(PLANS_MORE, next_offset))
+    return reply
 
 
 def _plan_verb(deps: Deps, team: str, user: str, verb: str, text: str) -> dict[str, Any] | Modal:
@@ -83,10 +128,22 @@ def customers_reply(deps: Deps, team: str, user: str, text: str) -> dict[str, An
         with deps.tx(team, user, write=False) as ctx:
             roles.require(ctx, Action.MANAGE_CUSTOMERS)
         return Modal("Add a customer", lambda: admin_forms.customer_form(deps, team, user, rest.strip()))
+    return customers_page(deps, team, user, text, 0)
+
+
+def customers_page(deps: Deps, team: str, user: str, query: str, offset: int) -> dict[str, Any]:
     with deps.tx(team, user, write=False) as ctx:
-        found = customers.search_customers(ctx, text, limit=20)
-        labels = [f"{escape(c.label)}{' — ' + escape(c.email) if c.email else ''}" for c in found]
-        return messages.message(messages.render("customers", customers=labels, query=escape(text)))
+        found = customers.search_customers(ctx, query, limit=SEARCHED)
+    labels = [f"{escape(c.label)}{' — ' + escape(c.email) if c.email else ''}" for c in found]
+    shown, next_offset = page(labels, offset, CUSTOMERS_PAGE)
+    reply = messages.message(
+        messages.render(
+            "customers", customers=shown, query=escape(query), first=offset + 1, total=len(labels)
+        )
+    )
+    if next_offset is not None:
+        reply["blocks"].append(more_button(CUSTOMERS_MORE, next_offset, {"q": query[:500]}))
+    return reply
 
 
 def _plan_row(plan: plans.PlanView) -> dict[str, Any]:

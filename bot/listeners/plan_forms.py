@@ -172,7 +172,8 @@ def service_view(ctx: Ctx, draft: dict[str, Any]) -> dict[str, Any]:
         return views.modal(SERVICE, "Recurring service", blocks, submit=None)
     blocks = [
         views.section(
-            "The plan's services now: " + (", ".join(escape(s) for s in draft["service_names"]) or "none")
+            "The plan's services now: "
+            + (", ".join(escape(s) for s in draft.get("service_names", [])) or "none")
         ),
         views.select("job", "Job / task", jobs),
         views.select("kind", "Repeats", [("weekly", "Weekly"), ("monthly", "Monthly")], initial="weekly"),

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 
+from bot.standin import Posted
 from core import plans
 from core.credit_terms import CreditKind, CreditTerms
 from core.customers import CustomerInput, add_customer
-from tests.bot.conftest import Slack
+from tests.bot.conftest import Slack, wait_until
 from tests.conftest import STAFF
 from tests.integration.helpers import plan_by_name, with_services
 
@@ -48,3 +49,17 @@ def test_customers_search_and_nothing_found(slack: Slack) -> None:
 def test_a_user_without_a_role_cannot_list_plans(slack: Slack) -> None:
     text = slack.command("/plans", "", user="UOUTSIDER")["text"]
     assert "You need the" in text and "GOLD" not in text
+
+
+def test_long_lists_come_a_page_at_a_time_with_a_more_button(slack: Slack) -> None:
+    with slack.shop.tx() as ctx:
+        for n in range(45):
+            add_customer(ctx, CustomerInput(company=f"Harbour Unit {n:02d}"))
+    first = slack.command("/customers", "harbour", user=STAFF)
+    assert "(1 to 20 of 45)" in first["text"] and first["text"].count("• Harbour Unit") == 20
+    more = first["blocks"][-1]["elements"][0]
+    message = Posted("CFRONTDESK", first["text"], first["blocks"], ephemeral_to=STAFF, ts="1.000001")
+    _, response_id = slack.driver.click(more["action_id"], more["value"], user=STAFF, message=message)
+    second = wait_until(lambda: slack.standin.replies(response_id), what="the second page")[-1]
+    assert "(21 to 40 of 45)" in second["text"] and "Harbour Unit 00" not in second["text"]
+    assert second["replace_original"] is True

@@ -8,9 +8,11 @@ from decimal import Decimal
 from core import plans
 from core.credit_terms import CreditKind, CreditTerms, Expiry
 from core.plans import BillingType
+from core.recurrence import Weekly
 from tests.bot.conftest import Slack
 from tests.conftest import ADMIN, STAFF
 from tests.integration.credit_helpers import at, credit_plan, member
+from tests.integration.helpers import templates
 
 
 def plan_named(slack: Slack, name: str) -> plans.PlanView | None:
@@ -116,3 +118,26 @@ def test_an_ambiguous_or_unknown_plan_is_never_guessed(slack: Slack) -> None:
     slack.command("/plans", "clone Gold as Gold Plus", user=ADMIN)
     assert "Several plans match" in slack.command("/plans", "disable gol", user=ADMIN)["text"]
     assert "No plan matches “Bronze”" in slack.command("/plans", "disable Bronze", user=ADMIN)["text"]
+
+
+def test_a_recurring_service_step_adds_a_weekly_visit_and_checks_its_fields(slack: Slack) -> None:
+    with slack.shop.tx() as ctx:
+        job, task, _ = templates(ctx)
+    slack.open_modal("/plans", "new", user=ADMIN, callback_id="plan_details")
+    pushed = slack.driver.submit(ADMIN, {"name": "Pool Care", "price": "80", "steps": ["services"]})
+    assert pushed["response_action"] == "push", pushed
+    assert pushed["view"]["callback_id"] == "plan_service"
+    wrong = slack.driver.submit(
+        ADMIN, {"job": f"{job}:{task}", "kind": "weekly", "weekdays": [], "at": "25:00"}
+    )
+    assert wrong["response_action"] == "errors"
+    assert set(wrong["errors"]) == {"weekdays", "at"}
+    done = slack.driver.submit(
+        ADMIN, {"job": f"{job}:{task}", "kind": "weekly", "weekdays": ["tue", "fri"], "at": "08:30"}
+    )
+    assert done == {"response_action": "clear"}
+    plan = plan_named(slack, "Pool Care")
+    assert plan is not None and len(plan.terms.services) == 1
+    service = plan.terms.services[0]
+    assert (service.job_template_id, service.at.hour, service.at.minute) == (job, 8, 30)
+    assert service.recurrence == Weekly(1, (1, 4))

@@ -351,12 +351,18 @@ CONTEXTS: dict[str, list[dict[str, Any]]] = {
     ],
     "balance": [{"customer": USER, "balance": balance()}],
     "credits_help": [{}],
-    "customers": [{"customers": [USER] * 20, "query": USER}, {"customers": [], "query": USER}],
+    "customers": [
+        {"customers": [USER] * 20, "query": USER, "first": 21, "total": 200},  # catalog.CUSTOMERS_PAGE
+        {"customers": [], "query": USER, "first": 1, "total": 0},
+    ],
     "customers_help": [{}],
     "home": [home_values([f"M-12 {USER}: {USER} from 01 Feb, sold by <@USTAFF>"] * 15), home_values(None)],
     "membership_help": [{}],
     "pick_customer": [{"customers": [USER] * 10, "query": USER}],
-    "plans": [{"plans": [plan_row()] * 30, "currency": "USD"}, {"plans": [], "currency": "USD"}],
+    "plans": [
+        {"plans": [plan_row()] * 10, "currency": "USD", "first": 11, "total": 40},  # catalog.PLANS_PAGE
+        {"plans": [], "currency": "USD", "first": 1, "total": 0},
+    ],
     "plans_help": [{}],
 }
 RENDERINGS = [
