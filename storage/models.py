@@ -46,6 +46,13 @@ class Tenant(SQLModel, table=True):
     approve_grants_above: Decimal | None = Field(default=None, sa_type=Money)  # None: never
     approve_freezes: bool = False
     approve_lock_in_cancels: bool = False
+    # The daily jobs (core/daily.py): when they run, and whom reminders go to.
+    daily_run_at: time = Field(
+        default=time(6, 0), sa_column=Column(Time, nullable=False, server_default="06:00:00")
+    )
+    reminders_channel: str = Field(default="", max_length=32)  # "": the seller of the membership, by DM
+    expiry_reminder_days: str = Field(default="7,1", max_length=40)  # lead times before credits expire
+    renewal_reminder_days: int = 30  # days before a membership's end
     created_at: datetime = Field(sa_type=UTCDateTime)
 
 
@@ -333,6 +340,43 @@ class ApprovalRequest(Entity, table=True):
     decided_by: str = Field(default="", max_length=32)
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     reason: str = Field(default="", max_length=1000)
+
+
+class DailyRun(SQLModel, table=True):
+    """A business day whose daily jobs finished for a workspace: catch-up starts after the last."""
+
+    __tablename__ = "daily_run"
+    tenant_id: str = Field(foreign_key="tenant.id", primary_key=True, max_length=32)
+    business_date: date = Field(primary_key=True)
+    finished_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Outbox(Entity, table=True):
+    """A notification to send to Slack, written in the transaction of the change that causes it and
+    keyed by (job, business date, entity): a rerun writes none twice. The deliverer sends it."""
+
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "key"),
+        Index("ix_outbox_unsent", "sent_at", "next_attempt_at"),
+    )
+    key: str = Field(max_length=200)
+    to: str = Field(max_length=32)  # a channel id, or a user id (a direct message)
+    text: str = Field(max_length=4000)
+    blocks: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    next_attempt_at: datetime = Field(sa_type=UTCDateTime)
+    attempts: int = 0
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_error: str = Field(default="", max_length=500)
+
+
+class TestClock(SQLModel, table=True):
+    """A sandbox or demo database's own clock (one row); a production database has none and uses
+    the real clock."""
+
+    __tablename__ = "test_clock"
+    id: int = Field(default=1, primary_key=True)
+    now: datetime = Field(sa_type=UTCDateTime)
 
 
 class SlackEvent(Entity, table=True):

@@ -58,8 +58,11 @@ def test_a_grant_above_the_threshold_waits_for_a_manager(slack: Slack) -> None:
     wait_until(lambda: "was approved by" in message.text, what="the message to be updated")
     with slack.shop.tx(write=False) as ctx:
         assert ledger.balance(ctx, anna).total(Unit.CREDIT) == Decimal(29)
-    thread = [m for m in slack.standin.messages if m.thread_ts == message.ts]
-    assert thread and f"approved by <@{MANAGER}>" in thread[-1].text
+    thread = wait_until(
+        lambda: [m for m in slack.standin.messages if m.thread_ts == message.ts],
+        what="the audit in the thread",
+    )
+    assert f"approved by <@{MANAGER}>" in thread[-1].text
     again = click(slack, message, APPROVE, MANAGER, request_id)  # a stale button pressed again
     assert "already approved" in wait_until(lambda: slack.standin.replies(again), what="answer")[-1]["text"]
     with slack.shop.tx(write=False) as ctx:
