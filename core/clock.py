@@ -39,6 +39,11 @@ def today_in(clock: Clock, tz: tzinfo) -> date:
     return clock.now().astimezone(tz).date()
 
 
+def aware(at: datetime) -> datetime:
+    """`at` in UTC; a naive datetime is refused (whose local time would it be?)."""
+    return _require_aware(at)
+
+
 def _require_aware(at: datetime) -> datetime:
     if at.tzinfo is None or at.utcoffset() is None:
         raise ValueError("clock times must be timezone-aware")

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from core.clock import Clock
@@ -34,9 +33,15 @@ class Ctx:
             self._tenant = tenant
         return self._tenant
 
-    @cached_property
+    @property
     def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.tenant.timezone)
+        # Cached by hand: functools.cached_property holds one lock for every instance before Python
+        # 3.12, so a thread computing this (and so waiting for SQLite's write lock) blocked every
+        # other thread's `ctx.tz`, the holder of that write lock included: a deadlock.
+        zone = self.__dict__.get("_tz")
+        if zone is None:
+            zone = self.__dict__["_tz"] = ZoneInfo(self.tenant.timezone)
+        return zone
 
     def now(self) -> datetime:
         return self.clock.now()

@@ -135,7 +135,7 @@ def update_settings(
         tenant.name = name
     if timezone is not None:
         tenant.timezone = timezone
-        ctx.__dict__.pop("tz", None)  # drop the cached ZoneInfo
+        ctx.__dict__.pop("_tz", None)  # drop the cached ZoneInfo
     if currency is not None:
         tenant.currency = currency.upper()
     if plan_versioning is not None:

@@ -36,6 +36,11 @@ class Database:
     def unit_of_work(self, tenant_id: str, *, write: bool = True) -> UnitOfWork:
         return UnitOfWork(self._writer if write else self.engine, tenant_id)
 
+    def session(self, *, write: bool = False) -> Session:
+        """A session for the few rows that belong to no workspace (the test clock): the caller
+        closes it (`with db.session() as s`) and commits what it writes."""
+        return Session(self._writer if write else self.engine)
+
     def dispose(self) -> None:
         self.engine.dispose()
 

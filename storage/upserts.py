@@ -30,6 +30,16 @@ def insert_if_absent(
     return None if row is None else int(row[0])
 
 
+def insert_ignoring_duplicates(
+    uow: UnitOfWork, table_name: str, values: dict[str, Any], unique: list[str]
+) -> bool:
+    """Insert the row unless one with the same unique columns exists; True when it was inserted."""
+    table = SQLModel.metadata.tables[table_name]
+    statement = _insert(uow, table).values(**values).on_conflict_do_nothing(index_elements=unique)
+    result = uow.session.connection().execute(statement)
+    return bool(result.rowcount)
+
+
 def insert_returning_id(uow: UnitOfWork, table_name: str, values: dict[str, Any]) -> int:
     table = SQLModel.metadata.tables[table_name]
     statement = insert(table).values(**values).returning(table.c.id)

@@ -1,0 +1,76 @@
+"""Notifications to Slack, written in the same transaction as the change that causes them and
+keyed by what caused them, so a rerun or a second scheduler writes none twice and a rollback
+writes none at all. bot/deliver.py sends them, retrying until Slack takes them."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel import col
+
+from core.context import Ctx
+from storage.models import Outbox
+from storage.upserts import insert_if_absent
+
+BACKOFF = (timedelta(seconds=10), timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30))
+
+
+def enqueue(ctx: Ctx, key: str, to: str, text: str, blocks: list[dict[str, Any]] | None = None) -> bool:
+    """Queue a message to a channel or user; False when one with this key was already queued."""
+    values = {
+        "tenant_id": ctx.uow.tenant_id,
+        "key": key[:200],
+        "to": to,
+        "text": text[:4000],
+        "blocks": blocks or [],
+        "created_at": ctx.now(),
+        "next_attempt_at": ctx.now(),
+        "attempts": 0,
+        "sent_at": None,
+        "last_error": "",
+    }
+    return insert_if_absent(ctx.uow, "outbox", values, ["tenant_id", "key"]) is not None
+
+
+def due(ctx: Ctx, *, limit: int) -> list[Outbox]:
+    """Unsent messages whose next attempt has come, oldest first, locked for this deliverer (on
+    PostgreSQL others skip them rather than wait)."""
+    query = (
+        ctx.uow.select(Outbox)
+        .where(col(Outbox.sent_at).is_(None), col(Outbox.next_attempt_at) <= ctx.now())
+        .order_by(col(Outbox.id))
+        .limit(limit)
+    )
+    if ctx.uow.dialect == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return list(ctx.uow.all(query))
+
+
+def lease(ctx: Ctx, row: Outbox, seconds: int = 120) -> None:
+    """Hold the message while it is being sent: another deliverer takes it only if this one dies."""
+    row.next_attempt_at = ctx.now() + timedelta(seconds=seconds)
+    ctx.uow.add(row)
+
+
+def sent(ctx: Ctx, outbox_id: int, at: datetime) -> None:
+    row = ctx.uow.get(Outbox, outbox_id, for_update=True)
+    if row is not None and row.sent_at is None:
+        row.sent_at, row.attempts = at, row.attempts + 1
+        ctx.uow.add(row)
+
+
+def failed(ctx: Ctx, outbox_id: int, error: str, retry_after: float | None = None) -> None:
+    """Try again later: after Slack's Retry-After, or a growing back-off; never given up on."""
+    row = ctx.uow.get(Outbox, outbox_id, for_update=True)
+    if row is None or row.sent_at is not None:
+        return
+    wait = timedelta(seconds=retry_after) if retry_after else BACKOFF[min(row.attempts, len(BACKOFF) - 1)]
+    row.attempts += 1
+    row.next_attempt_at, row.last_error = ctx.now() + wait, error[:500]
+    ctx.uow.add(row)
+
+
+def pending(ctx: Ctx) -> list[Outbox]:
+    query = ctx.uow.select(Outbox).where(col(Outbox.sent_at).is_(None)).order_by(col(Outbox.id))
+    return list(ctx.uow.all(query))

@@ -1,0 +1,162 @@
+"""What the daily run tells people: credits about to expire (at each lead time, to the staff
+member who sold the membership or to the reminders channel) and memberships nearing their end.
+Each reminder is keyed by (kind, business date, entity), so running a day twice sends it once.
+
+On a day being caught up after downtime the reminders are not sent one by one: `collect` returns
+them and the caller sends each recipient one summary."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlmodel import col
+
+from core import outbox
+from core.context import Ctx
+from core.lifecycle import Status
+from core.lots import Unit
+from storage.models import Contract, CreditLot, Customer
+
+REDEEM_FROM_REMINDER = "reminder_redeem"  # the button in an expiry reminder (bot/listeners/credits.py)
+LIVE = (Status.ACTIVE.value, Status.GRACE.value, Status.SCHEDULED.value, Status.FROZEN.value)
+
+
+@dataclass(frozen=True)
+class Reminder:
+    key: str
+    to: str
+    text: str
+    customer_id: int | None = None  # an expiry reminder carries a Redeem button for this customer
+
+
+def lead_days(ctx: Ctx) -> list[int]:
+    """The tenant's lead times, largest first (a malformed setting falls back to 7 and 1)."""
+    parts = [p.strip() for p in ctx.tenant.expiry_reminder_days.split(",") if p.strip()]
+    leads = sorted({int(p) for p in parts if p.isdigit() and 0 < int(p) <= 365}, reverse=True)
+    return leads or [7, 1]
+
+
+def collect(ctx: Ctx, day: date) -> list[Reminder]:
+    return expiry_reminders(ctx, day) + renewal_reminders(ctx, day)
+
+
+def send(ctx: Ctx, reminders: list[Reminder]) -> int:
+    return sum(outbox.enqueue(ctx, r.key, r.to, r.text, _blocks(r)) for r in reminders)
+
+
+def send_summary(ctx: Ctx, first: date, last: date, reminders: list[Reminder]) -> int:
+    """One message per recipient for the reminders of days caught up, instead of a flood."""
+    by_recipient: dict[str, list[Reminder]] = defaultdict(list)
+    for r in reminders:
+        by_recipient[r.to].append(r)
+    written = 0
+    for to, theirs in sorted(by_recipient.items()):
+        shown = theirs[:20]
+        lines = "\n".join(f"• {r.text.splitlines()[0]}" for r in shown)
+        more = f"\n…and {len(theirs) - len(shown)} more." if len(theirs) > len(shown) else ""
+        text = (
+            f"*While memberbot was not running ({first:%d %b} to {last:%d %b}), "
+            f"{len(theirs)} reminder(s) came due:*\n{lines}{more}"
+        )
+        written += outbox.enqueue(ctx, f"summary:{first}:{last}:{to}", to, text)
+    return written
+
+
+def expiry_reminders(ctx: Ctx, day: date) -> list[Reminder]:
+    """Per customer and lead time: the credits whose last day is `lead` days after `day`."""
+    found: list[Reminder] = []
+    for lead in lead_days(ctx):
+        last_day = day + timedelta(days=lead)
+        # A lot's expires_at is the local midnight after its last day.
+        start, end = (
+            _midnight(ctx, last_day + timedelta(days=1)),
+            _midnight(ctx, last_day + timedelta(days=2)),
+        )
+        query = ctx.uow.select(CreditLot).where(
+            col(CreditLot.remaining) > 0,
+            col(CreditLot.expires_at) >= start,
+            col(CreditLot.expires_at) < end,
+        )
+        totals: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
+        contracts: dict[int, int | None] = {}
+        for lot in ctx.uow.all(query.order_by(col(CreditLot.customer_id), col(CreditLot.id))):
+            totals[(lot.customer_id, lot.unit)] += lot.remaining
+            contracts.setdefault(lot.customer_id, lot.contract_id)
+        for (customer_id, unit), quantity in sorted(totals.items()):
+            name = _customer_name(ctx, customer_id)
+            what = _quantity(ctx, Unit(unit), quantity)
+            found.append(
+                Reminder(
+                    key=f"expiry:{day}:{customer_id}:{unit}:{lead}",
+                    to=_recipient(ctx, contracts.get(customer_id)),
+                    text=f"{name}: {what} expire after {last_day:%a %d %b %Y} (in {lead} day(s)).",
+                    customer_id=customer_id,
+                )
+            )
+    return found
+
+
+def renewal_reminders(ctx: Ctx, day: date) -> list[Reminder]:
+    ends = day + timedelta(days=ctx.tenant.renewal_reminder_days)
+    query = ctx.uow.select(Contract).where(col(Contract.end_date) == ends, col(Contract.status).in_(LIVE))
+    return [
+        Reminder(
+            key=f"renewal:{day}:{c.id}",
+            to=_recipient(ctx, c.id),
+            text=(
+                f"{_customer_name(ctx, c.customer_id)}: membership M-{c.id} ends on {ends:%a %d %b %Y}. "
+                f"Renew it with `/membership renew M-{c.id}`."
+            ),
+        )
+        for c in ctx.uow.all(query.order_by(col(Contract.id)))
+    ]
+
+
+def _recipient(ctx: Ctx, contract_id: int | None) -> str:
+    """The reminders channel, or the staff member who sold the membership (a direct message)."""
+    if ctx.tenant.reminders_channel:
+        return ctx.tenant.reminders_channel
+    contract = ctx.uow.get(Contract, contract_id) if contract_id else None
+    return contract.seller_id if contract else (ctx.tenant.approvals_channel or "")
+
+
+def _customer_name(ctx: Ctx, customer_id: int) -> str:
+    """The name as typed, with Slack's control characters escaped (no accidental @channel)."""
+    row = ctx.uow.get(Customer, customer_id)
+    if row is None:
+        return f"Customer #{customer_id}"
+    name = f"{row.company} ({row.contact})" if row.company and row.contact else row.company or row.contact
+    return name.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _quantity(ctx: Ctx, unit: Unit, quantity: Decimal) -> str:
+    if unit is Unit.MONEY:
+        return f"{quantity.normalize():f} {ctx.tenant.currency} of credit"
+    return f"{quantity.normalize():f} {'credits' if unit is Unit.CREDIT else 'points'}"
+
+
+def _midnight(ctx: Ctx, day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=ctx.tz)
+
+
+def _blocks(r: Reminder) -> list[dict[str, Any]]:
+    if r.customer_id is None:
+        return []
+    return [
+        {"type": "section", "text": {"type": "mrkdwn", "text": r.text}},
+        {
+            "type": "actions",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": REDEEM_FROM_REMINDER,
+                    "value": str(r.customer_id),
+                    "text": {"type": "plain_text", "text": "Redeem"},
+                }
+            ],
+        },
+    ]

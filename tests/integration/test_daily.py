@@ -1,0 +1,172 @@
+"""The daily jobs: a three-month run against a hand-computed table, reruns, a crash half-way,
+downtime with catch-up, two schedulers at once, and a daylight-saving change."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlmodel import col, select
+
+from core import daily, ledger, outbox
+from core.credit_terms import CreditKind, CreditTerms, Expiry
+from core.errors import InvalidInput
+from core.lots import Unit
+from storage.models import DailyRun, LedgerOperation, Outbox
+from tests.conftest import ADMIN, STAFF, Shop
+from tests.integration.credit_helpers import at, credit_plan, member
+
+MONTHLY_4_FOR_30_DAYS = CreditTerms(
+    kind=CreditKind.SERVICE, per_period=Decimal(4), expiry=Expiry.DAYS, expiry_days=30
+)
+
+# After each day's run: (day, granted so far, expired so far, available). Sold on 15 Jan, monthly:
+# 4 credits on the 15th, each lot usable from local midnight and gone 30 days later.
+THREE_MONTHS = [
+    (date(2025, 1, 15), 4, 0, 4),
+    (date(2025, 2, 13), 4, 0, 4),  # the January lot's last day
+    (date(2025, 2, 14), 4, 4, 0),  # expired at midnight, before the 06:00 run
+    (date(2025, 2, 15), 8, 4, 4),
+    (date(2025, 3, 15), 12, 4, 8),  # February's lot lasts to 16 March
+    (date(2025, 3, 16), 12, 4, 8),
+    (date(2025, 3, 17), 12, 8, 4),
+    (date(2025, 4, 13), 12, 8, 4),
+    (date(2025, 4, 14), 12, 12, 0),
+    (date(2025, 4, 15), 16, 12, 4),
+]
+
+
+def sold(shop: Shop) -> int:
+    at(shop, date(2025, 1, 15))
+    plan = credit_plan(shop, MONTHLY_4_FOR_30_DAYS)
+    customer, _ = member(shop, plan, date(2025, 1, 15))
+    return customer
+
+
+def totals(shop: Shop, customer: int) -> tuple[Decimal, Decimal, Decimal]:
+    with shop.tx(write=False) as ctx:
+        b = ledger.balance(ctx, customer)
+    return (
+        b.granted.get(Unit.CREDIT, Decimal(0)),
+        b.expired.get(Unit.CREDIT, Decimal(0)),
+        b.total(Unit.CREDIT),
+    )
+
+
+def days_done(shop: Shop) -> list[date]:
+    with shop.tx(write=False) as ctx:
+        rows = ctx.uow.session.exec(select(DailyRun).where(col(DailyRun.tenant_id) == shop.team)).all()
+    return sorted(r.business_date for r in rows)
+
+
+def queued(shop: Shop) -> list[Outbox]:
+    with shop.tx(write=False) as ctx:
+        return outbox.pending(ctx)
+
+
+def operations(shop: Shop) -> int:
+    with shop.tx(write=False) as ctx:
+        return len(ctx.uow.all(ctx.uow.select(LedgerOperation)))
+
+
+def test_three_months_of_grants_and_expiries_match_the_hand_computed_table(shop: Shop) -> None:
+    customer = sold(shop)
+    expected = {day: (Decimal(g), Decimal(e), Decimal(a)) for day, g, e, a in THREE_MONTHS}
+    day = date(2025, 1, 15)
+    while day <= date(2025, 4, 15):
+        at(shop, day)
+        reports = daily.catch_up(shop.db, shop.team, shop.clock)
+        assert [r.day for r in reports] == [day]
+        if day in expected:
+            assert totals(shop, customer) == expected[day], day
+        day += timedelta(days=1)
+    assert days_done(shop) == [date(2025, 1, 15) + timedelta(days=n) for n in range(91)]
+    # The January lot's last day is 13 Feb: reminded 7 days and 1 day before (key: kind, day,
+    # customer, unit, lead).
+    reminded = {(k[1], k[4]) for k in (m.key.split(":") for m in queued(shop)) if k[0] == "expiry"}
+    assert {("2025-02-06", "7"), ("2025-02-12", "1")} <= reminded
+    assert ("2025-02-05", "7") not in reminded
+
+
+def test_a_day_run_twice_or_rerun_after_a_crash_changes_nothing_more(shop: Shop) -> None:
+    customer = sold(shop)
+    daily.catch_up(shop.db, shop.team, shop.clock)
+    at(shop, date(2025, 2, 15))
+    # A crash after the day's work but before it was marked done: run the day, do not mark it.
+    daily.run_day(shop.db, shop.team, date(2025, 1, 16), shop.clock)
+    before = operations(shop)
+    reports = daily.catch_up(shop.db, shop.team, shop.clock)
+    assert (reports[0].day, reports[-1].day) == (date(2025, 1, 16), date(2025, 2, 15))
+    assert daily.catch_up(shop.db, shop.team, shop.clock) == []  # all done: nothing to run
+    assert totals(shop, customer) == (Decimal(8), Decimal(4), Decimal(4))
+    assert operations(shop) == before + 2  # February's grant and January's expiry, once each
+
+
+def test_after_a_week_down_the_days_run_in_order_and_reminders_come_as_one_summary(shop: Shop) -> None:
+    customer = sold(shop)
+    at(shop, date(2025, 2, 1))
+    daily.catch_up(shop.db, shop.team, shop.clock)  # a first run: only today
+    at(shop, date(2025, 2, 14))  # down from 2 to 13 February
+    reports = daily.catch_up(shop.db, shop.team, shop.clock)
+    assert [r.day for r in reports] == [date(2025, 2, 2) + timedelta(days=n) for n in range(13)]
+    assert totals(shop, customer) == (Decimal(4), Decimal(4), Decimal(0))  # expired on time
+    messages = queued(shop)
+    assert [m.key.split(":")[0] for m in messages] == ["summary"]  # not two separate reminders
+    assert messages[0].to == STAFF and "2 reminder(s) came due" in messages[0].text
+    assert "(in 7 day(s))" in messages[0].text and "(in 1 day(s))" in messages[0].text
+
+
+def test_two_schedulers_at_the_same_moment_do_everything_once(shop: Shop) -> None:
+    customer = sold(shop)
+    daily.catch_up(shop.db, shop.team, shop.clock)
+    at(shop, date(2025, 3, 20))
+    start, failures = threading.Barrier(2), list[BaseException]()
+
+    def scheduler() -> None:
+        start.wait()
+        try:
+            daily.catch_up(shop.db, shop.team, shop.clock)
+        except BaseException as exc:
+            failures.append(exc)
+
+    workers = [threading.Thread(target=scheduler) for _ in range(2)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    assert failures == []
+    assert totals(shop, customer) == (Decimal(12), Decimal(8), Decimal(4))
+    assert days_done(shop)[-1] == date(2025, 3, 20) and len(days_done(shop)) == 65
+    keys = [m.key for m in queued(shop)]
+    assert len(keys) == len(set(keys))
+
+
+def test_the_run_time_follows_the_workspace_clock_through_a_daylight_saving_change(shop: Shop) -> None:
+    with shop.tx(ADMIN) as ctx:
+        ctx.tenant.daily_run_at = time(2, 30)  # on 9 March 2025 New York skips 02:00-03:00
+        ctx.uow.session.add(ctx.tenant)
+    with shop.tx(write=False) as ctx:
+        assert daily.run_time(ctx, date(2025, 3, 8)).strftime("%H:%M %Z") == "02:30 EST"
+        assert daily.run_time(ctx, date(2025, 3, 9)).strftime("%H:%M %Z") == "03:30 EDT"
+        assert daily.run_time(ctx, date(2025, 3, 10)).strftime("%H:%M %Z") == "02:30 EDT"
+    customer = sold(shop)
+    at(shop, date(2025, 3, 8))
+    daily.catch_up(shop.db, shop.team, shop.clock)
+    shop.clock.set(daily_moment(shop, date(2025, 3, 9)) - timedelta(minutes=1))
+    assert daily.due_days(shop.db, shop.team, shop.clock) == []  # 03:29 EDT: not yet
+    shop.clock.set(daily_moment(shop, date(2025, 3, 9)))
+    assert [r.day for r in daily.catch_up(shop.db, shop.team, shop.clock)] == [date(2025, 3, 9)]
+    del customer
+
+
+def daily_moment(shop: Shop, day: date) -> datetime:
+    with shop.tx(write=False) as ctx:
+        return daily.run_time(ctx, day)
+
+
+def test_sweep_refuses_a_day_that_has_not_come(shop: Shop) -> None:
+    sold(shop)
+    with pytest.raises(InvalidInput, match="after today"):
+        daily.catch_up(shop.db, shop.team, shop.clock, until=date(2025, 1, 20))
