@@ -10,6 +10,7 @@ import asyncio
 import uvicorn
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -17,10 +18,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot.app import build_app
+from bot.deliver import ClientFor
 from bot.deps import Deps
+from bot.scheduler import Scheduler
 from bot.settings import Settings
 from bot.socket_mode import run_socket_mode
-from core.clock import SystemClock
+from core.test_clock import clock_for
 from storage.migrate import prepare
 from storage.uow import Database
 
@@ -64,18 +67,60 @@ class Service:
         self.app_token = settings.app_token
         http = create_server(self.app, deps.db, events=not settings.socket_mode)
         self.http = uvicorn.Server(uvicorn.Config(http, host=host, port=settings.port, log_level="info"))
+        self.scheduler = Scheduler(deps.db, deps.clock, clients(self.app)) if settings.scheduler else None
 
     async def run(self) -> None:
-        if self.app_token is not None:
-            await run_socket_mode(self.app, self.app_token, self.http)
-        else:
-            await self.http.serve()
+        if self.scheduler is not None:
+            self.scheduler.start()  # on this event loop
+        try:
+            if self.app_token is not None:
+                await run_socket_mode(self.app, self.app_token, self.http)
+            else:
+                await self.http.serve()
+        finally:
+            if self.scheduler is not None:
+                self.scheduler.shutdown()
 
     def stop(self) -> None:
         self.http.should_exit = True
 
 
+def clients(app: AsyncApp) -> ClientFor:
+    """Each workspace's Web API client: the app's own with a bot token, or with OAuth one with the
+    bot token its installation stored (None for a workspace that uninstalled the app)."""
+
+    async def client_for(team: str) -> AsyncWebClient | None:
+        store = app.installation_store
+        if store is None:
+            return app.client
+        bot = await store.async_find_bot(enterprise_id=None, team_id=team)
+        if bot is None:
+            return None
+        return AsyncWebClient(
+            token=bot.bot_token, base_url=app.client.base_url, retry_handlers=app.client.retry_handlers
+        )
+
+    return client_for
+
+
+def run_scheduler(settings: Settings) -> None:
+    """`memberbot scheduler`: the scheduler alone, until stopped."""
+    db = Database(settings.database_url)
+    prepare(db)
+    deps = Deps(db, clock_for(db), settings.admins)
+    scheduler = Scheduler(db, deps.clock, clients(build_app(settings, deps)))
+
+    async def run() -> None:
+        scheduler.start()
+        try:
+            await asyncio.Event().wait()  # until the process is stopped
+        finally:
+            scheduler.shutdown()
+
+    asyncio.run(run())
+
+
 def serve(settings: Settings, host: str = "0.0.0.0") -> None:
     db = Database(settings.database_url)
     prepare(db)
-    asyncio.run(Service(settings, Deps(db, SystemClock(), settings.admins), host).run())
+    asyncio.run(Service(settings, Deps(db, clock_for(db), settings.admins), host).run())

@@ -40,6 +40,7 @@ class Settings:
     api_url: str | None  # the Web API base URL (the local Slack stand-in in tests)
     admins: tuple[str, ...]
     app_token: str | None = None  # set: Socket Mode
+    scheduler: bool = True  # MEMBERBOT_SCHEDULER=off: this process serves Slack only
     oauth: OAuth | None = None
 
     @property
@@ -59,7 +60,15 @@ def load(env: Mapping[str, str] = os.environ) -> Settings:
         admins=_admins(env),
         app_token=app_token,
         oauth=oauth,
+        scheduler=_scheduler(env),
     )
+
+
+def _scheduler(env: Mapping[str, str]) -> bool:
+    value = env.get("MEMBERBOT_SCHEDULER", "on").strip().lower()
+    if value not in ("on", "off"):
+        raise SettingsError(f"MEMBERBOT_SCHEDULER must be on or off, not {value!r}")
+    return value == "on"
 
 
 def _app_token(env: Mapping[str, str]) -> str | None:

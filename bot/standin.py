@@ -55,6 +55,7 @@ class SlackStandIn:
     files: dict[str, dict[str, Any]] = field(default_factory=dict)  # file id -> name, content, channel
     problems: list[str] = field(default_factory=list)  # Block Kit Slack would refuse (invalid_blocks)
     rate_limited: dict[str, int] = field(default_factory=dict)  # method -> Retry-After for its next call
+    down: bool = False  # an outage: every Web API call fails with 503
     install: InstallStandIn = field(default_factory=InstallStandIn)  # OAuth and Socket Mode
     _triggers: dict[str, tuple[str, float]] = field(default_factory=dict)  # id -> (user, issued at)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -78,6 +79,8 @@ class SlackStandIn:
                 return JSONResponse({"ok": False, "error": "invalid_auth"})
             with self._lock:
                 self.calls.append(method)
+                if self.down:
+                    return JSONResponse({"ok": False, "error": "service_unavailable"}, status_code=503)
                 if method in self.rate_limited:
                     wait = self.rate_limited.pop(method)
                     return JSONResponse(

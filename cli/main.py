@@ -9,17 +9,28 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime, time
 from pathlib import Path
 
 import click
 
-from core import credit_grants, credit_reports, customers, ledger, memberships, plan_catalog, plans, visits
-from core.clock import SystemClock
+from core import (
+    credit_grants,
+    credit_reports,
+    customers,
+    daily,
+    ledger,
+    memberships,
+    plan_catalog,
+    plans,
+    visits,
+)
+from core.clock import Clock, SystemClock
 from core.context import SYSTEM, Ctx, transaction
 from core.errors import InvalidInput, MemberbotError
 from core.lots import Unit
-from core.tenants import ensure_tenant
+from core.tenants import ensure_tenant, tenant_ids
+from core.test_clock import clock_for, has_test_clock, move_test_clock, start_test_clock
 from storage.engine import database_url_from_env
 from storage.migrate import prepare, upgrade
 from storage.uow import Database
@@ -30,8 +41,12 @@ DEFAULT_TEAM = "TLOCAL"
 class App:
     def __init__(self, team: str) -> None:
         self.team = team
-        self.clock = SystemClock()
         self._db: Database | None = None
+
+    @property
+    def clock(self) -> Clock:
+        """The database's test clock (sandbox, demo), or the real one."""
+        return clock_for(self.db)
 
     @property
     def db(self) -> Database:
@@ -277,11 +292,75 @@ def _write_report(file: Path, report: credit_reports.CreditReport | credit_repor
 
 
 @cli.command()
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Run days up to this one only.")
+@pass_app
+def sweep(app: App, until: datetime | None) -> None:
+    """Run the daily jobs once for every workspace: each business day due and not yet done, in
+    order (cron-friendly; safe to run any number of times)."""
+    for team, reports in daily.sweep(app.db, app.clock, until.date() if until else None).items():
+        _report_days(team, reports)
+
+
+def _report_days(team: str, reports: list[daily.DayReport]) -> None:
+    if not reports:
+        click.echo(f"{team}: nothing due")
+    for r in reports:
+        click.echo(
+            f"{team} {r.day}: expired {r.expired} lot(s), granted {r.granted}, "
+            f"moved {r.moved} membership(s), {r.visits} visit(s) planned, {len(r.reminders)} reminder(s)"
+        )
+
+
+@cli.command()
+def scheduler() -> None:
+    """Run the scheduler alone (daily jobs and reminder delivery), for deployments that keep it
+    apart from `memberbot serve` (which runs it too unless MEMBERBOT_SCHEDULER=off)."""
+    from bot.server import run_scheduler
+    from bot.settings import SettingsError, load
+
+    try:
+        settings = load()
+    except SettingsError as exc:
+        raise UserError(str(exc)) from None
+    run_scheduler(settings)
+
+
+@cli.group("clock")
+def clock_group() -> None:
+    """The test clock of a sandbox or demo database."""
+
+
+@clock_group.command("show")
+@pass_app
+def clock_show(app: App) -> None:
+    if not has_test_clock(app.db):
+        click.echo("This database uses the real clock.")
+        return
+    click.echo(f"The test clock stands at {app.clock.now():%Y-%m-%d %H:%M} UTC.")
+
+
+@clock_group.command("advance")
+@click.option("--to", "to", type=click.DateTime(["%Y-%m-%d"]), required=True, help="The day to move to.")
+@pass_app
+def clock_advance(app: App, to: datetime) -> None:
+    """Move the test clock to midday of DAY in the workspace's time zone, running the daily jobs
+    of every day passed (their reminders go out through the outbox)."""
+    with app.tx(write=False) as ctx:
+        target = datetime.combine(to.date(), time(12, 0), tzinfo=ctx.tz)
+    before = move_test_clock(app.db, target)
+    click.echo(f"The test clock moved from {before:%Y-%m-%d %H:%M} to {app.clock.now():%Y-%m-%d %H:%M} UTC.")
+    for team, reports in daily.sweep(app.db, app.clock).items():
+        _report_days(team, reports)
+
+
+@cli.command()
 @pass_app
 def demo(app: App) -> None:
     """A tour of the local workspace: its plans, customers' memberships and upcoming visits."""
     from cli.demo import seed
 
+    if not tenant_ids(app.db) and not has_test_clock(app.db):
+        start_test_clock(app.db, SystemClock().now())  # a demo database runs on its own clock
     with app.tx() as ctx:
         seed(ctx)
     with app.tx(write=False) as ctx:

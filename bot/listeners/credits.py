@@ -19,12 +19,13 @@ from bot import messages, views
 from bot.dates import parse_date
 from bot.deps import Deps
 from bot.listeners.approvals import Held, held, post_held
-from bot.listeners.replies import Modal, Upload, answer, slash_command, submission
+from bot.listeners.replies import Modal, Upload, answer, open_modal, slash_command, submission
 from bot.mrkdwn import escape
 from core import approvals, credit_reports, customers, ledger, roles, services
 from core.context import Ctx
 from core.errors import InvalidInput, NotFound
 from core.lots import Unit
+from core.reminders import REDEEM_FROM_REMINDER
 from core.roles import Action
 
 CONFIRM_REDEEM = "credits_redeem_confirm"
@@ -46,6 +47,16 @@ def register(app: AsyncApp, deps: Deps) -> None:
 
     for action_id, work in ((CONFIRM_TRANSFER, transfer_confirmed), (CONFIRM_GRANT, grant_confirmed)):
         app.action(action_id)(_confirmed(deps, work))
+
+    @app.action(REDEEM_FROM_REMINDER)
+    async def redeem_from_reminder(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        """The Redeem button of an expiry reminder: the redeem form, with the customer chosen."""
+        await ack()
+        team, user = body["team"]["id"], body["user"]["id"]
+        customer_id = int(body["actions"][0]["value"])
+        modal = Modal("Redeem credits", lambda: redeem_form(deps, team, user, customer_id))
+        await open_modal(client, body["trigger_id"], modal, request=f"redeem from a reminder by {user}")
+
     for callback_id in (REDEEM_FORM, TRANSFER_FORM):
         app.view(callback_id)(_form_submitted(deps, callback_id))
     app.command("/credits")(slash_command(deps, "/credits", credits_reply))
@@ -357,12 +368,13 @@ def export(deps: Deps, team: str, user: str, text: str) -> Upload:
     )
 
 
-def redeem_form(deps: Deps, team: str, user: str) -> dict[str, Any]:
+def redeem_form(deps: Deps, team: str, user: str, customer_id: int | None = None) -> dict[str, Any]:
     with deps.tx(team, user, write=False) as ctx:
         roles.require(ctx, Action.REDEEM)
         listed = [(str(s.id), s.name) for s in services.list_services(ctx)]
+        chosen = (str(customer_id), customers.get_customer(ctx, customer_id).label) if customer_id else None
     blocks = [
-        views.external_select("customer", "Customer"),
+        views.external_select("customer", "Customer", initial=chosen),
         views.text_input("quantity", "Credits to redeem", initial="1", max_length=10),
     ]
     if listed:

@@ -49,6 +49,7 @@ def served(db: Database) -> Iterator[Served]:
         "DATABASE_URL": db.url,
         "PORT": str(port),
         "MEMBERBOT_ADMINS": ADMIN,
+        "MEMBERBOT_SCHEDULER": "off",  # the database is shared by the session's tests
     }
     for unset in ("SLACK_APP_TOKEN", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET"):
         env.pop(unset, None)

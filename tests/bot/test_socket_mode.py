@@ -59,6 +59,7 @@ def socket_bot(shop: Shop) -> Iterator[SocketBot]:
         api_url=f"{fake.url}/api/",
         admins=(ADMIN,),
         app_token=slack.app_token,
+        scheduler=False,  # the database is shared by the session's tests
     )
     service = Service(settings, Deps(shop.db, shop.clock, settings.admins), host="127.0.0.1")
     thread = threading.Thread(target=asyncio.run, args=(service.run(),), daemon=True)

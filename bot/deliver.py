@@ -1,0 +1,80 @@
+"""Sends the outbox (core/outbox.py) to Slack. A message is leased while it is sent, marked sent
+when Slack took it, and otherwise tried again later (after Slack's Retry-After, or a growing
+back-off), so a Slack outage delays reminders but loses none. A deliverer that dies mid-send
+leaves the lease to expire and another sends the message: the only way one can arrive twice is a
+crash in the milliseconds between Slack's answer and the commit that records it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from core import outbox
+from core.clock import Clock
+from core.context import SYSTEM, transaction
+from core.tenants import tenant_ids
+from storage.uow import Database
+
+log = logging.getLogger("memberbot.deliver")
+BATCH = 50
+
+ClientFor = Callable[[str], Awaitable[AsyncWebClient | None]]  # a workspace's client; None: not installed
+
+
+async def deliver_due(db: Database, clock: Clock, client_for: ClientFor) -> int:
+    """Send what is due in every workspace; returns how many messages Slack took."""
+    delivered = 0
+    for team in await asyncio.to_thread(tenant_ids, db):
+        client = await client_for(team)
+        if client is not None:
+            delivered += await _deliver_team(db, clock, team, client)
+    return delivered
+
+
+async def _deliver_team(db: Database, clock: Clock, team: str, client: AsyncWebClient) -> int:
+    leased = await asyncio.to_thread(_lease_due, db, clock, team)
+    delivered = 0
+    for outbox_id, to, text, blocks in leased:
+        try:
+            await client.chat_postMessage(channel=to, text=text, blocks=blocks or None)
+        except SlackApiError as exc:
+            retry_after = exc.response.headers.get("Retry-After") if exc.response is not None else None
+            error = str(exc.response.get("error", "")) if exc.response is not None else str(exc)
+            await asyncio.to_thread(_record, db, clock, team, outbox_id, error, _seconds(retry_after))
+            continue
+        except Exception as exc:  # the network: Slack unreachable, timeouts, resets
+            await asyncio.to_thread(_record, db, clock, team, outbox_id, f"{type(exc).__name__}: {exc}", None)
+            continue
+        await asyncio.to_thread(_record, db, clock, team, outbox_id, None, None)
+        delivered += 1
+    return delivered
+
+
+def _lease_due(db: Database, clock: Clock, team: str) -> list[tuple[int, str, str, list[dict[str, object]]]]:
+    with transaction(db, team, SYSTEM, clock) as ctx:
+        rows = outbox.due(ctx, limit=BATCH)
+        for row in rows:
+            outbox.lease(ctx, row)
+        return [(row.id or 0, row.to, row.text, row.blocks) for row in rows]
+
+
+def _record(
+    db: Database, clock: Clock, team: str, outbox_id: int, error: str | None, retry_after: float | None
+) -> None:
+    with transaction(db, team, SYSTEM, clock) as ctx:
+        if error is None:
+            outbox.sent(ctx, outbox_id, ctx.now())
+        else:
+            log.warning("outbox %s of %s not delivered: %s", outbox_id, team, error)
+            outbox.failed(ctx, outbox_id, error, retry_after)
+
+
+def _seconds(header: object) -> float | None:
+    try:
+        return float(str(header)) if header is not None else None
+    except ValueError:
+        return None

@@ -1,0 +1,148 @@
+"""Reminders reach Slack through the outbox: an outage delays them and loses none, each arrives
+once; the Redeem button of a reminder opens the form; one scheduler leads on PostgreSQL; and
+`memberbot serve` runs the daily jobs by itself on a database with a test clock."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import httpx
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.deliver import deliver_due
+from bot.scheduler import Leadership
+from bot.standin import Posted, SlackStandIn
+from core import daily, ledger, outbox, roles
+from core.clock import FixedClock
+from core.credit_terms import CreditKind, CreditTerms, Expiry
+from core.lots import Unit
+from core.reminders import REDEEM_FROM_REMINDER
+from core.tenants import ensure_tenant
+from core.test_clock import start_test_clock
+from storage.migrate import prepare
+from storage.uow import Database
+from tests.bot.conftest import SECRET, TOKEN, Running, Slack, free_port, wait_until
+from tests.conftest import ADMIN, MANAGER, STAFF, TZ, Shop
+from tests.integration.credit_helpers import at, credit_plan, member
+
+WEEKLY_EXPIRING = CreditTerms(
+    kind=CreditKind.SERVICE, per_period=Decimal(2), expiry=Expiry.DAYS, expiry_days=8
+)
+
+
+def reminder_due(shop: Shop) -> int:
+    """A member whose first credits' last day is 22 Jan: the 7-day reminder is due on 15 Jan."""
+    at(shop, date(2025, 1, 15))
+    customer, _ = member(shop, credit_plan(shop, WEEKLY_EXPIRING), date(2025, 1, 15))
+    daily.catch_up(shop.db, shop.team, shop.clock)
+    return customer
+
+
+def deliver(slack: Slack) -> int:
+    client = AsyncWebClient(token=TOKEN, base_url=f"{slack.standin.url}/api/")
+
+    async def client_for(team: str) -> AsyncWebClient | None:
+        return client if team == slack.shop.team else None
+
+    return asyncio.run(deliver_due(slack.shop.db, slack.shop.clock, client_for))
+
+
+def dms(slack: Slack, user: str) -> list[Posted]:
+    return [m for m in slack.standin.channel_messages(user)]
+
+
+def test_an_outage_delays_a_reminder_and_it_arrives_once(slack: Slack) -> None:
+    reminder_due(slack.shop)
+    slack.standin.down = True
+    assert deliver(slack) == 0
+    with slack.shop.tx(write=False) as ctx:
+        (waiting,) = outbox.pending(ctx)
+    assert waiting.attempts == 1 and "service_unavailable" in waiting.last_error
+    slack.standin.down = False
+    assert deliver(slack) == 0  # not before its next attempt
+    slack.shop.clock.advance(timedelta(minutes=1))
+    assert deliver(slack) == 1
+    assert deliver(slack) == 0  # sent: never again
+    (dm,) = dms(slack, STAFF)
+    assert "2 credits expire after Wed 22 Jan 2025 (in 7 day(s))" in dm.text
+    with slack.shop.tx(write=False) as ctx:
+        assert outbox.pending(ctx) == []
+
+
+def test_the_reminders_redeem_button_opens_the_form_for_that_customer(slack: Slack) -> None:
+    customer = reminder_due(slack.shop)
+    deliver(slack)
+    (dm,) = dms(slack, STAFF)
+    button = dm.blocks[-1]["elements"][0]
+    assert (button["action_id"], button["value"]) == (REDEEM_FROM_REMINDER, str(customer))
+    slack.driver.click(REDEEM_FROM_REMINDER, button["value"], user=STAFF, message=dm)
+    view = wait_until(
+        lambda: (
+            (slack.standin.top_modal(STAFF) or {}).get("callback_id") == "credits_redeem"
+            and slack.standin.top_modal(STAFF)
+        ),
+        what="the redeem form",
+    )
+    assert view["blocks"][0]["element"]["initial_option"]["value"] == str(customer)
+    assert slack.driver.submit(STAFF, {"quantity": "2"}) == {}
+    with slack.shop.tx(write=False) as ctx:
+        assert ledger.balance(ctx, customer).total(Unit.CREDIT) == Decimal(0)
+
+
+def test_one_scheduler_leads_on_postgresql_and_another_takes_over(shop: Shop) -> None:
+    first, second = Leadership(shop.db), Leadership(shop.db)
+    try:
+        assert first.leads()
+        if shop.db.dialect == "postgresql":
+            assert not second.leads()
+            first.resign()  # as when its process dies and its connection closes
+            assert second.leads() and not first.leads()
+        else:  # one machine's SQLite: every process may run the jobs; their keys keep effects single
+            assert second.leads()
+    finally:
+        first.resign()
+        second.resign()
+
+
+def test_memberbot_serve_runs_the_daily_jobs_and_delivers_reminders_by_itself(tmp_path: Path) -> None:
+    """A database of its own: the scheduler sweeps every workspace it holds."""
+    db = Database(f"sqlite:///{tmp_path / 'shop.sqlite'}")
+    prepare(db)
+    now = datetime(2025, 1, 15, 17, 0, tzinfo=UTC)
+    start_test_clock(db, now)
+    shop = Shop(db, FixedClock(now), "TSCHEDULED")
+    ensure_tenant(db, shop.clock, shop.team, timezone=TZ, admins=[ADMIN])
+    with shop.tx() as ctx:
+        roles.grant(ctx, MANAGER, "manager")
+        roles.grant(ctx, STAFF, "staff")
+    member(shop, credit_plan(shop, WEEKLY_EXPIRING), date(2025, 1, 15))
+    standin = SlackStandIn(team=shop.team, bot_token=TOKEN)
+    fake = Running(standin.web_app())
+    port = free_port()
+    env = {
+        **os.environ,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_BOT_TOKEN": TOKEN,
+        "PORT": str(port),
+        "SLACK_API_URL": f"{fake.url}/api/",
+        "DATABASE_URL": db.url,
+        "MEMBERBOT_SCHEDULER": "on",
+    }
+    command = [str(Path(sys.executable).parent / "memberbot"), "serve", "--host", "127.0.0.1"]
+    process = subprocess.Popen(command, env=env)
+    try:
+        dm = wait_until(lambda: standin.channel_messages(STAFF), what="the reminder", timeout=30)
+        assert "in 7 day(s)" in dm[-1].text
+        assert httpx.get(f"http://127.0.0.1:{port}/healthz").json() == {"ok": True}
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=15)
+        fake.stop()
+        db.dispose()
