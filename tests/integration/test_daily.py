@@ -3,19 +3,31 @@ downtime with catch-up, two schedulers at once, and a daylight-saving change."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import threading
-from datetime import date, datetime, time, timedelta
+import time as time_module
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from sqlmodel import col, select
 
-from core import daily, ledger, outbox
+from core import daily, ledger, memberships, outbox, roles
+from core.clock import FixedClock
+from core.context import Ctx
 from core.credit_terms import CreditKind, CreditTerms, Expiry
 from core.errors import InvalidInput
 from core.lots import Unit
+from core.tenants import ensure_tenant
+from core.test_clock import move_test_clock, start_test_clock
+from storage.migrate import prepare
 from storage.models import DailyRun, LedgerOperation, Outbox
-from tests.conftest import ADMIN, STAFF, Shop
+from storage.uow import Database
+from tests.conftest import ADMIN, MANAGER, STAFF, TZ, Shop
 from tests.integration.credit_helpers import at, credit_plan, member
 
 MONTHLY_4_FOR_30_DAYS = CreditTerms(
@@ -170,3 +182,51 @@ def test_sweep_refuses_a_day_that_has_not_come(shop: Shop) -> None:
     sold(shop)
     with pytest.raises(InvalidInput, match="after today"):
         daily.catch_up(shop.db, shop.team, shop.clock, until=date(2025, 1, 20))
+
+
+def test_a_sweep_killed_half_way_and_run_again_grants_everything_once(tmp_path: Path) -> None:
+    """kill -9 of a real `memberbot sweep` in the middle of a long catch-up, then a rerun."""
+    db = Database(f"sqlite:///{tmp_path / 'killed.sqlite'}")
+    prepare(db)
+    start = datetime(2025, 1, 15, 17, 0, tzinfo=UTC)
+    start_test_clock(db, start)
+    shop = Shop(db, FixedClock(start), "TKILLED")
+    ensure_tenant(db, shop.clock, shop.team, timezone=TZ, admins=[ADMIN])
+    with shop.tx() as ctx:
+        roles.grant(ctx, MANAGER, "manager")
+        roles.grant(ctx, STAFF, "staff")
+    plan = credit_plan(shop, MONTHLY_4_FOR_30_DAYS, term_months=None)
+    members = [member(shop, plan, date(2025, 1, 15))[1] for _ in range(5)]
+    daily.catch_up(db, shop.team, shop.clock)
+    move_test_clock(db, datetime(2026, 1, 15, 17, 0, tzinfo=UTC))  # a year to catch up
+    env = {**os.environ, "DATABASE_URL": db.url, "MEMBERBOT_TEAM": shop.team}
+    sweep = subprocess.Popen([str(Path(sys.executable).parent / "memberbot"), "sweep"], env=env)
+    try:
+        deadline = time_module.monotonic() + 60
+        while grant_operations(shop) < 10 and time_module.monotonic() < deadline:
+            time_module.sleep(0.02)
+        sweep.send_signal(signal.SIGKILL)
+    finally:
+        sweep.wait(timeout=30)
+    half_done = grant_operations(shop)
+    assert 10 <= half_done < 5 * 13  # killed in the middle: some months granted, not all
+    assert days_done(shop)[-1] == date(2025, 1, 15)  # and no day of the catch-up marked done
+    shop.clock.set(datetime(2026, 1, 15, 17, 0, tzinfo=UTC))
+    daily.catch_up(db, shop.team, shop.clock)
+    assert grant_operations(shop) == 5 * 13  # 15 Jan 2025 to 15 Jan 2026: 13 months each, once
+    assert len(days_done(shop)) == 366
+    with shop.tx(write=False) as ctx:
+        for contract in members:
+            history = [e for e in ledger.history(ctx, _customer_of(ctx, contract)) if e.kind == "grant"]
+            assert len(history) == 13
+    db.dispose()
+
+
+def _customer_of(ctx: Ctx, contract_id: int) -> int:
+    return memberships.get(ctx, contract_id).customer_id
+
+
+def grant_operations(shop: Shop) -> int:
+    with shop.tx(write=False) as ctx:
+        query = ctx.uow.select(LedgerOperation).where(col(LedgerOperation.key).like("grant:%"))
+        return len(ctx.uow.all(query))
