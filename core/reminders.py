@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlmodel import col
 
-from core import outbox
+from core import outbox, visits
 from core.context import Ctx
 from core.lifecycle import Status
 from core.lots import Unit
@@ -41,7 +41,52 @@ def lead_days(ctx: Ctx) -> list[int]:
 
 
 def collect(ctx: Ctx, day: date) -> list[Reminder]:
-    return expiry_reminders(ctx, day) + renewal_reminders(ctx, day)
+    return (
+        expiry_reminders(ctx, day)
+        + renewal_reminders(ctx, day)
+        + services_tomorrow(ctx, day)
+        + weekly_digest(ctx, day)
+    )
+
+
+def services_tomorrow(ctx: Ctx, day: date) -> list[Reminder]:
+    """The next day's service visits, to the operations channel (when the workspace has one)."""
+    channel = ctx.tenant.operations_channel
+    if not channel:
+        return []
+    tomorrow = day + timedelta(days=1)
+    due = [v for v in visits.upcoming(ctx, until=tomorrow) if v.due_on == tomorrow]
+    lines = [
+        f"• {v.starts_at.astimezone(ctx.tz):%H:%M} {_escaped(v.customer)}: "
+        f"{_escaped(v.job)} / {_escaped(v.task)}"
+        for v in due[:40]
+    ]
+    more = f"\n…and {len(due) - 40} more." if len(due) > 40 else ""
+    text = f"*Services tomorrow, {tomorrow:%a %d %b}*\n" + ("\n".join(lines) or "None.") + more
+    return [Reminder(key=f"services:{day}", to=channel, text=text)]
+
+
+def weekly_digest(ctx: Ctx, day: date) -> list[Reminder]:
+    """On Mondays, to the reminders channel: credits expiring in the coming week, per customer,
+    the most at risk first (monetary credit by amount, then service credits and points by count)."""
+    channel = ctx.tenant.reminders_channel
+    if not channel or day.weekday() != 0:
+        return []
+    start, end = _midnight(ctx, day + timedelta(days=1)), _midnight(ctx, day + timedelta(days=8))
+    query = ctx.uow.select(CreditLot).where(
+        col(CreditLot.remaining) > 0, col(CreditLot.expires_at) >= start, col(CreditLot.expires_at) < end
+    )
+    at_risk: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
+    for lot in ctx.uow.all(query):
+        at_risk[(lot.customer_id, lot.unit)] += lot.remaining
+    ranked = sorted(at_risk.items(), key=lambda item: (item[0][1] != Unit.MONEY.value, -item[1], item[0][0]))
+    lines = [f"• {_customer_name(ctx, c)}: {_quantity(ctx, Unit(u), q)}" for (c, u), q in ranked[:40]]
+    text = f"*Credits expiring in the week from {day:%a %d %b}*\n" + ("\n".join(lines) or "None.")
+    return [Reminder(key=f"digest:{day}:{channel}", to=channel, text=text)]
+
+
+def _escaped(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def send(ctx: Ctx, reminders: list[Reminder]) -> int:

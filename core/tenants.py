@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import time
 from decimal import Decimal
 from enum import Enum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -43,6 +44,11 @@ class Settings:
     approve_grants_above: Decimal | None  # manual grants above this wait for approval; None: never
     approve_freezes: bool
     approve_lock_in_cancels: bool
+    daily_run_at: time
+    reminders_channel: str
+    operations_channel: str
+    expiry_reminder_days: str
+    renewal_reminder_days: int
 
 
 def ensure_tenant(
@@ -92,6 +98,11 @@ def settings(ctx: Ctx) -> Settings:
         t.approve_grants_above,
         t.approve_freezes,
         t.approve_lock_in_cancels,
+        t.daily_run_at,
+        t.reminders_channel,
+        t.operations_channel,
+        t.expiry_reminder_days,
+        t.renewal_reminder_days,
     )
 
 
@@ -108,6 +119,11 @@ def update_settings(
     approve_grants_above: Decimal | Unset | None = UNSET,
     approve_freezes: bool | None = None,
     approve_lock_in_cancels: bool | None = None,
+    daily_run_at: time | None = None,
+    reminders_channel: str | None = None,
+    operations_channel: str | None = None,
+    expiry_reminder_days: str | None = None,
+    renewal_reminder_days: int | None = None,
 ) -> Settings:
     roles.require(ctx, Action.MANAGE_SETTINGS)
     errors = Errors()
@@ -124,6 +140,21 @@ def update_settings(
         errors.add("visit_horizon_days", "The visit horizon must be between 7 and 730 days.")
     if approvals_channel is not None and not re.fullmatch(r"(?:[CG][A-Z0-9]{2,31})?", approvals_channel):
         errors.add("approvals_channel", "Choose a channel (a Slack channel id such as C012ABCDEF).")
+    for field, channel in (
+        ("reminders_channel", reminders_channel),
+        ("operations_channel", operations_channel),
+    ):
+        if channel is not None and not re.fullmatch(r"(?:[CG][A-Z0-9]{2,31})?", channel):
+            errors.add(field, "Choose a channel (a Slack channel id such as C012ABCDEF).")
+    if expiry_reminder_days is not None:
+        leads = [p.strip() for p in expiry_reminder_days.split(",") if p.strip()]
+        if not leads or not all(p.isdigit() and 1 <= int(p) <= 365 for p in leads):
+            errors.add("expiry_reminder_days", "Give days before expiry such as 7,1 (each 1 to 365).")
+        expiry_reminder_days = ",".join(
+            str(n) for n in sorted({int(p) for p in leads if p.isdigit()}, reverse=True)
+        )
+    if renewal_reminder_days is not None and not 0 <= renewal_reminder_days <= 365:
+        errors.add("renewal_reminder_days", "Renewal reminders come 0 to 365 days before the end.")
     if isinstance(approve_grants_above, Decimal) and not (
         approve_grants_above.is_finite() and approve_grants_above >= 0
     ):
@@ -152,6 +183,15 @@ def update_settings(
         tenant.approve_freezes = approve_freezes
     if approve_lock_in_cancels is not None:
         tenant.approve_lock_in_cancels = approve_lock_in_cancels
+    for name, value in (
+        ("daily_run_at", daily_run_at),
+        ("reminders_channel", reminders_channel),
+        ("operations_channel", operations_channel),
+        ("expiry_reminder_days", expiry_reminder_days),
+        ("renewal_reminder_days", renewal_reminder_days),
+    ):
+        if value is not None:
+            setattr(tenant, name, value)
     ctx.uow.session.add(tenant)
     ctx.uow.flush()
     return settings(ctx)

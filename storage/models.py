@@ -53,6 +53,7 @@ class Tenant(SQLModel, table=True):
     reminders_channel: str = Field(default="", max_length=32)  # "": the seller of the membership, by DM
     expiry_reminder_days: str = Field(default="7,1", max_length=40)  # lead times before credits expire
     renewal_reminder_days: int = 30  # days before a membership's end
+    operations_channel: str = Field(default="", max_length=32)  # tomorrow's services; "": not sent
     created_at: datetime = Field(sa_type=UTCDateTime)
 
 

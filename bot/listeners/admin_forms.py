@@ -4,6 +4,7 @@ and staff roles. Each writes through core, which checks permissions and every fi
 from __future__ import annotations
 
 import asyncio
+from datetime import time
 from decimal import Decimal
 from typing import Any
 
@@ -107,6 +108,31 @@ def settings_form(deps: Deps, team: str, user: str) -> dict[str, Any]:
                 if on
             ],
         ),
+        views.picker(
+            "reminders_channel",
+            "Reminders channel (empty: to the seller, by DM)",
+            "conversations_select",
+            initial=s.reminders_channel or None,
+            optional=True,
+        ),
+        views.picker(
+            "operations_channel",
+            "Operations channel (tomorrow's services)",
+            "conversations_select",
+            initial=s.operations_channel or None,
+            optional=True,
+        ),
+        views.text_input("daily_run_at", "Daily jobs run at (local time)", initial=f"{s.daily_run_at:%H:%M}"),
+        views.text_input(
+            "expiry_reminder_days",
+            "Remind this many days before credits expire",
+            initial=s.expiry_reminder_days,
+        ),
+        views.text_input(
+            "renewal_reminder_days",
+            "Remind this many days before a membership ends",
+            initial=str(s.renewal_reminder_days),
+        ),
         views.checkboxes(
             "plan_versioning",
             "Plans",
@@ -128,6 +154,10 @@ def settings_submitted(deps: Deps, team: str, user: str, chosen: dict[str, Any])
             )
         threshold = Decimal(threshold_text)
     policies = chosen.get("policies", [])
+    try:
+        run_at = time.fromisoformat(chosen.get("daily_run_at", ""))
+    except ValueError:
+        raise InvalidInput.single("daily_run_at", "Give a time of day such as 06:00.") from None
     with deps.tx(team, user) as ctx:
         tenants.update_settings(
             ctx,
@@ -141,6 +171,11 @@ def settings_submitted(deps: Deps, team: str, user: str, chosen: dict[str, Any])
             approve_grants_above=threshold,
             approve_freezes="freezes" in policies,
             approve_lock_in_cancels="lock_in_cancels" in policies,
+            daily_run_at=run_at,
+            reminders_channel=chosen.get("reminders_channel", ""),
+            operations_channel=chosen.get("operations_channel", ""),
+            expiry_reminder_days=chosen.get("expiry_reminder_days", ""),
+            renewal_reminder_days=_days(chosen, "renewal_reminder_days"),
         )
 
 

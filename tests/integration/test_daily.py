@@ -22,13 +22,14 @@ from core.context import Ctx
 from core.credit_terms import CreditKind, CreditTerms, Expiry
 from core.errors import InvalidInput
 from core.lots import Unit
-from core.tenants import ensure_tenant
+from core.tenants import ensure_tenant, update_settings
 from core.test_clock import move_test_clock, start_test_clock
 from storage.migrate import prepare
 from storage.models import DailyRun, LedgerOperation, Outbox
 from storage.uow import Database
 from tests.conftest import ADMIN, MANAGER, STAFF, TZ, Shop
 from tests.integration.credit_helpers import at, credit_plan, member
+from tests.integration.helpers import add_customer, with_services
 
 MONTHLY_4_FOR_30_DAYS = CreditTerms(
     kind=CreditKind.SERVICE, per_period=Decimal(4), expiry=Expiry.DAYS, expiry_days=30
@@ -230,3 +231,28 @@ def grant_operations(shop: Shop) -> int:
     with shop.tx(write=False) as ctx:
         query = ctx.uow.select(LedgerOperation).where(col(LedgerOperation.key).like("grant:%"))
         return len(ctx.uow.all(query))
+
+
+def test_tomorrows_services_go_to_the_operations_channel_and_mondays_bring_a_digest(shop: Shop) -> None:
+    at(shop, date(2025, 1, 13))  # a Monday
+    with shop.tx() as ctx:
+        update_settings(ctx, operations_channel="COPS", reminders_channel="CREMIND")
+        gold = with_services(ctx)  # a filter change every Tuesday at 09:00
+        big = add_customer(ctx, "Big Spender", "")
+        small = add_customer(ctx, "Small & <Co>", "")
+        soon = ctx.now() + timedelta(days=3)
+        ledger.grant(ctx, small, Unit.CREDIT, Decimal(3), key="s", expires_at=soon)
+        ledger.grant(ctx, big, Unit.MONEY, Decimal(50), key="b", expires_at=soon)
+    member(shop, gold.id, date(2025, 1, 13), customer=big)
+    daily.catch_up(shop.db, shop.team, shop.clock)
+    by_key = {m.key.split(":")[0]: m for m in queued(shop)}
+    services = by_key["services"]
+    assert services.to == "COPS" and "*Services tomorrow, Tue 14 Jan*" in services.text
+    assert "• 09:00 Big Spender: HVAC maintenance / Filter change" in services.text
+    digest = by_key["digest"]
+    assert digest.to == "CREMIND"
+    lines = digest.text.splitlines()[1:]
+    assert lines == ["• Big Spender: 50 USD of credit", "• Small &amp; &lt;Co&gt;: 3 credits"]  # money first
+    at(shop, date(2025, 1, 14))  # a Tuesday: services, but no digest
+    daily.catch_up(shop.db, shop.team, shop.clock)
+    assert [m.key for m in queued(shop) if m.key.startswith("digest")] == [digest.key]
