@@ -1,6 +1,7 @@
 """The daily jobs, per workspace and business day, at the workspace's local run time: expire what
-is due, grant periodic and anniversary credits, move memberships on by the calendar, extend the
-rolling horizon of visits, and queue reminders.
+is due, grant periodic and anniversary credits, alert the membership specialist of balances
+crossing the threshold, move memberships on by the calendar, extend the rolling horizon of visits,
+and queue reminders.
 
 Exactly once: every effect is keyed by what it acts on (a ledger operation per grant or expiry, a
 status that only moves forward, an outbox row per reminder) under a unique constraint, so a day
@@ -21,7 +22,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from core import credit_grants, ledger, memberships, reminders, visits
+from core import balance_alerts, credit_grants, ledger, memberships, reminders, visits
 from core.clock import Clock, FixedClock
 from core.context import SYSTEM, Ctx, transaction
 from core.errors import InvalidInput
@@ -38,6 +39,7 @@ class DayReport:
     expired: int = 0
     granted: int = 0
     moved: int = 0
+    alerts: int = 0  # balance alerts queued
     visits: int = 0
     reminders: list[reminders.Reminder] = field(default_factory=list)
 
@@ -76,6 +78,8 @@ def run_day(db: Database, team: str, day: date, clock: Clock) -> DayReport:
         report.expired = ledger.expire_due(ctx)
     with transaction(db, team, SYSTEM, clock) as ctx:
         report.granted = credit_grants.grant_due(ctx)
+    with transaction(db, team, SYSTEM, clock) as ctx:
+        report.alerts = balance_alerts.check(ctx, day)
     with transaction(db, team, SYSTEM, clock) as ctx:
         report.moved = len(memberships.advance_by_date(ctx))
     with transaction(db, team, SYSTEM, clock) as ctx:

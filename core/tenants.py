@@ -49,6 +49,7 @@ class Settings:
     operations_channel: str
     expiry_reminder_days: str
     renewal_reminder_days: int
+    balance_alert_above: Decimal | None  # monetary credit above this alerts the specialist; None: off
 
 
 def ensure_tenant(
@@ -103,6 +104,7 @@ def settings(ctx: Ctx) -> Settings:
         t.operations_channel,
         t.expiry_reminder_days,
         t.renewal_reminder_days,
+        t.balance_alert_above,
     )
 
 
@@ -124,6 +126,7 @@ def update_settings(
     operations_channel: str | None = None,
     expiry_reminder_days: str | None = None,
     renewal_reminder_days: int | None = None,
+    balance_alert_above: Decimal | Unset | None = UNSET,
 ) -> Settings:
     roles.require(ctx, Action.MANAGE_SETTINGS)
     errors = Errors()
@@ -155,6 +158,10 @@ def update_settings(
         )
     if renewal_reminder_days is not None and not 0 <= renewal_reminder_days <= 365:
         errors.add("renewal_reminder_days", "Renewal reminders come 0 to 365 days before the end.")
+    if isinstance(balance_alert_above, Decimal) and not (
+        balance_alert_above.is_finite() and balance_alert_above > 0
+    ):
+        errors.add("balance_alert_above", "The alert threshold must be an amount above 0.")
     if isinstance(approve_grants_above, Decimal) and not (
         approve_grants_above.is_finite() and approve_grants_above >= 0
     ):
@@ -177,6 +184,8 @@ def update_settings(
         tenant.visit_horizon_days = visit_horizon_days
     if approvals_channel is not None:
         tenant.approvals_channel = approvals_channel
+    if not isinstance(balance_alert_above, Unset):
+        tenant.balance_alert_above = balance_alert_above
     if not isinstance(approve_grants_above, Unset):
         tenant.approve_grants_above = approve_grants_above
     if approve_freezes is not None:

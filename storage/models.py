@@ -54,6 +54,7 @@ class Tenant(SQLModel, table=True):
     expiry_reminder_days: str = Field(default="7,1", max_length=40)  # lead times before credits expire
     renewal_reminder_days: int = 30  # days before a membership's end
     operations_channel: str = Field(default="", max_length=32)  # tomorrow's services; "": not sent
+    balance_alert_above: Decimal | None = Field(default=None, sa_type=Money)  # monetary credit; None: off
     created_at: datetime = Field(sa_type=UTCDateTime)
 
 
@@ -378,6 +379,21 @@ class TestClock(SQLModel, table=True):
     __tablename__ = "test_clock"
     id: int = Field(default=1, primary_key=True)
     now: datetime = Field(sa_type=UTCDateTime)
+
+
+class BalanceAlert(Entity, table=True):
+    """One crossing of the balance threshold by a customer: alerted once when it opens, closed when
+    the balance falls back under; the specialist's follow-ups and snooze are kept on it."""
+
+    __tablename__ = "balance_alert"
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    opened_on: date
+    balance: Decimal = Field(sa_type=Money)  # when it crossed
+    closed_on: date | None = None
+    snoozed_until: date | None = None
+    followed_up_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    followed_up_by: str = Field(default="", max_length=32)
+    follow_up_note: str = Field(default="", max_length=1000)
 
 
 class SlackEvent(Entity, table=True):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.deps import Deps
-from bot.listeners import admin_forms, approvals, catalog, credits, home, memberships
+from bot.listeners import admin_forms, approvals, balance_alerts, catalog, credits, home, memberships
 
 
 def register_listeners(app: AsyncApp, deps: Deps) -> None:
@@ -15,3 +15,4 @@ def register_listeners(app: AsyncApp, deps: Deps) -> None:
     home.register(app, deps)
     admin_forms.register(app, deps)
     approvals.register(app, deps)
+    balance_alerts.register(app, deps)

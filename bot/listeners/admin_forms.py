@@ -108,6 +108,13 @@ def settings_form(deps: Deps, team: str, user: str) -> dict[str, Any]:
                 if on
             ],
         ),
+        views.text_input(
+            "balance_alert_above",
+            f"Alert the specialist when account credit is above ({s.currency})",
+            initial=f"{s.balance_alert_above:f}" if s.balance_alert_above is not None else "",
+            optional=True,
+            hint="Empty: no balance alerts.",
+        ),
         views.picker(
             "reminders_channel",
             "Reminders channel (empty: to the seller, by DM)",
@@ -154,6 +161,11 @@ def settings_submitted(deps: Deps, team: str, user: str, chosen: dict[str, Any])
             )
         threshold = Decimal(threshold_text)
     policies = chosen.get("policies", [])
+    alert_text = chosen.get("balance_alert_above", "")
+    try:
+        alert_above = Decimal(alert_text.replace(",", "")) if alert_text else None
+    except ArithmeticError:
+        raise InvalidInput.single("balance_alert_above", f"“{alert_text}” is not an amount.") from None
     try:
         run_at = time.fromisoformat(chosen.get("daily_run_at", ""))
     except ValueError:
@@ -176,6 +188,7 @@ def settings_submitted(deps: Deps, team: str, user: str, chosen: dict[str, Any])
             operations_channel=chosen.get("operations_channel", ""),
             expiry_reminder_days=chosen.get("expiry_reminder_days", ""),
             renewal_reminder_days=_days(chosen, "renewal_reminder_days"),
+            balance_alert_above=alert_above,
         )
 
 

@@ -18,6 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import messages, views
 from bot.dates import parse_date
 from bot.deps import Deps
+from bot.listeners import balance_alerts
 from bot.listeners.approvals import Held, held, post_held
 from bot.listeners.replies import Modal, Upload, answer, open_modal, slash_command, submission
 from bot.mrkdwn import escape
@@ -135,6 +136,8 @@ def credits_reply(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]
         return export(deps, team, user, rest)
     if verb == "grant" and rest:
         return grant_preview(deps, team, user, rest)
+    if verb == "followups":
+        return balance_alerts.follow_ups(deps, team, user)
     with deps.tx(team, user, write=False) as ctx:
         found = customers.search_customers(ctx, text, limit=10)
         if not found:

@@ -95,7 +95,9 @@ def test_history_lists_the_ledger_and_export_uploads_the_excel_report(slack: Sla
     assert "*Credit history of Anna Yoga*" in history and "*+4*" in history
     said = slack.command("/credits", "export anna", user=STAFF)["text"]
     assert "uploaded to this conversation" in said
-    uploaded = wait_until(lambda: list(slack.standin.files.values()), what="the upload")
+    uploaded = wait_until(
+        lambda: [f for f in slack.standin.files.values() if f["channel"]], what="the upload"
+    )
     assert uploaded[0]["name"].startswith("credits-anna-yoga-") and uploaded[0]["name"].endswith(".xlsx")
     assert uploaded[0]["content"][:2] == b"PK" and uploaded[0]["channel"] == "CFRONTDESK"
 
