@@ -48,7 +48,7 @@ def check(ctx: Ctx, day: date) -> int:
     threshold = ctx.tenant.balance_alert_above
     if threshold is None:
         return 0
-    balances = _money_balances(ctx)
+    balances = _money_balances(ctx, above=threshold)  # only those above: bounded by who matters
     open_alerts = {a.customer_id: a for a in _open(ctx)}
     queued = 0
     for customer_id, alert in open_alerts.items():
@@ -114,7 +114,10 @@ def clean_note(note: str) -> str:
 # --- internals -----------------------------------------------------------------------------------
 
 
-def _money_balances(ctx: Ctx) -> dict[int, Decimal]:
+def _money_balances(
+    ctx: Ctx, *, above: Decimal | None = None, customer: int | None = None
+) -> dict[int, Decimal]:
+    """Monetary credit per customer: those above `above`, or the one `customer`."""
     query = (
         select(CreditLot.customer_id, func.sum(CreditLot.remaining))
         .where(
@@ -124,6 +127,10 @@ def _money_balances(ctx: Ctx) -> dict[int, Decimal]:
         )
         .group_by(col(CreditLot.customer_id))
     )
+    if above is not None:
+        query = query.having(func.sum(CreditLot.remaining) > above)
+    if customer is not None:
+        query = query.where(col(CreditLot.customer_id) == customer)
     return {int(c): Decimal(str(total)) for c, total in ctx.uow.session.exec(query).all()}
 
 
@@ -191,7 +198,7 @@ def _alert(ctx: Ctx, alert_id: int) -> BalanceAlert:
 
 
 def _row(ctx: Ctx, a: BalanceAlert) -> FollowUpRow:
-    balance = _money_balances(ctx).get(a.customer_id, Decimal(0))
+    balance = _money_balances(ctx, customer=a.customer_id).get(a.customer_id, Decimal(0))
     return FollowUpRow(
         a.id or 0,
         a.customer_id,

@@ -77,10 +77,26 @@ def grant_initial(ctx: Ctx, contract: Contract) -> LedgerResult | None:
 def grant_due(ctx: Ctx) -> int:
     """Grant every periodic and anniversary credit that has come due by today, for every earning
     membership. Returns the number of lots written."""
+    written, after = 0, 0
+    while True:
+        page, last = grant_due_page(ctx, after, 1000)
+        written += page
+        if last is None:
+            return written
+        after = last
+
+
+def grant_due_page(ctx: Ctx, after: int, limit: int) -> tuple[int, int | None]:
+    """`grant_due` for the next `limit` earning memberships after id `after` (bounded work for one
+    transaction): the lots written, and the last id seen (None: no more)."""
     query = ctx.uow.select(Contract).where(
-        col(Contract.status).in_([s.value for s in EARNING]), col(Contract.plan_version_id).is_not(None)
+        col(Contract.status).in_([s.value for s in EARNING]),
+        col(Contract.plan_version_id).is_not(None),
+        col(Contract.id) > after,
     )
-    return sum(grant_due_for(ctx, contract) for contract in ctx.uow.all(query.order_by(col(Contract.id))))
+    page = ctx.uow.all(query.order_by(col(Contract.id)).limit(limit))
+    written = sum(grant_due_for(ctx, contract) for contract in page)
+    return written, (page[-1].id if len(page) == limit else None)
 
 
 def grant_due_for(ctx: Ctx, contract: Contract) -> int:

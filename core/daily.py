@@ -16,6 +16,7 @@ before it reruns them (their effects already done change nothing) and loses no s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -26,11 +27,14 @@ from core import balance_alerts, credit_grants, ledger, memberships, reminders, 
 from core.clock import Clock, FixedClock
 from core.context import SYSTEM, Ctx, transaction
 from core.errors import InvalidInput
+from core.lifecycle import Status
 from core.recurrence import at_local_time
 from core.tenants import tenant_ids
 from storage.models import DailyRun
 from storage.uow import Database
 from storage.upserts import insert_ignoring_duplicates
+
+PAGE = 500  # memberships or lots per transaction
 
 
 @dataclass
@@ -74,19 +78,37 @@ def run_day(db: Database, team: str, day: date, clock: Clock) -> DayReport:
     with transaction(db, team, SYSTEM, clock, write=False) as ctx:
         clock = FixedClock(run_time(ctx, day))
     report = DayReport(day)
-    with transaction(db, team, SYSTEM, clock) as ctx:
-        report.expired = ledger.expire_due(ctx)
-    with transaction(db, team, SYSTEM, clock) as ctx:
-        report.granted = credit_grants.grant_due(ctx)
+    report.expired = _paged(db, team, clock, lambda ctx, after: ledger.expire_page(ctx, after, PAGE))
+    report.granted = _paged(
+        db, team, clock, lambda ctx, after: credit_grants.grant_due_page(ctx, after, PAGE)
+    )
     with transaction(db, team, SYSTEM, clock) as ctx:
         report.alerts = balance_alerts.check(ctx, day)
-    with transaction(db, team, SYSTEM, clock) as ctx:
-        report.moved = len(memberships.advance_by_date(ctx))
-    with transaction(db, team, SYSTEM, clock) as ctx:
-        report.visits = visits.extend_horizons(ctx)
+    report.moved = _paged(
+        db, team, clock, lambda ctx, after: _count(memberships.advance_page(ctx, after, PAGE))
+    )
+    report.visits = _paged(db, team, clock, lambda ctx, after: visits.extend_page(ctx, after, PAGE))
     with transaction(db, team, SYSTEM, clock, write=False) as ctx:
         report.reminders = reminders.collect(ctx, day)
     return report
+
+
+def _paged(db: Database, team: str, clock: Clock, page: Callable[[Ctx, int], tuple[int, int | None]]) -> int:
+    """A job in bounded pages, each in a transaction of its own: memory and lock time stay the same
+    however many memberships and lots a workspace holds; a crash loses at most one page, which the
+    rerun redoes (its effects are keyed)."""
+    total, after = 0, 0
+    while True:
+        with transaction(db, team, SYSTEM, clock) as ctx:
+            done, last = page(ctx, after)
+        total += done
+        if last is None:
+            return total
+        after = last
+
+
+def _count(moved: tuple[list[tuple[int, Status, Status]], int | None]) -> tuple[int, int | None]:
+    return len(moved[0]), moved[1]
 
 
 def catch_up(db: Database, team: str, clock: Clock, until: date | None = None) -> list[DayReport]:

@@ -346,12 +346,30 @@ def transfer(
 def expire_due(ctx: Ctx, at: datetime | None = None) -> int:
     """Expire every lot whose expiry has come by `at` (default now). Each lot's expiry is keyed by
     (lot, expiry time), so running this any number of times expires exactly what is due, once."""
+    count, after = 0, 0
+    while True:
+        page, last = expire_page(ctx, after, 1000, at)
+        count += page
+        if last is None:
+            return count
+        after = last
+
+
+def expire_page(ctx: Ctx, after: int, limit: int, at: datetime | None = None) -> tuple[int, int | None]:
+    """`expire_due` for the next `limit` due lots with an id above `after` (bounded work for one
+    transaction): the lots expired, and the last id seen (None: no more)."""
     at = at or ctx.now()
     query = ctx.uow.select(CreditLot).where(
-        col(CreditLot.remaining) > 0, col(CreditLot.expires_at).is_not(None), col(CreditLot.expires_at) <= at
+        col(CreditLot.remaining) > 0,
+        col(CreditLot.expires_at).is_not(None),
+        col(CreditLot.expires_at) <= at,
+        col(CreditLot.id) > after,
     )
+    page = ctx.uow.all(query.order_by(col(CreditLot.id)).limit(limit))
+    last = page[-1].id if len(page) == limit else None
     count = 0
-    due = ctx.uow.all(query.order_by(col(CreditLot.customer_id), col(CreditLot.id)))
+    # Customers are locked in id order, as transfers lock them: no deadlock between the two.
+    due = sorted(page, key=lambda lot: (lot.customer_id, lot.id or 0))
     for lot in due:
         _lock_customers(ctx, lot.customer_id)
         ctx.uow.session.refresh(lot, with_for_update=True)
@@ -365,7 +383,7 @@ def expire_due(ctx: Ctx, at: datetime | None = None) -> int:
         _debit(ctx, op, lot, quantity, "expire")
         _count(ctx, lot.customer_id, Unit(lot.unit), expired=quantity)
         count += 1
-    return count
+    return count, last
 
 
 # --- reading -------------------------------------------------------------------------------------

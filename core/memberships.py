@@ -275,16 +275,30 @@ def delete(ctx: Ctx, contract_id: int, *, confirm: bool) -> None:
 def advance_by_date(ctx: Ctx) -> list[tuple[int, Status, Status]]:
     """Move memberships on by the calendar (scheduled -> active -> grace -> expired). Running it
     twice on the same day changes nothing the second time."""
+    moved, after = [], 0
+    while True:
+        page, last = advance_page(ctx, after, 1000)
+        moved += page
+        if last is None:
+            return moved
+        after = last
+
+
+def advance_page(ctx: Ctx, after: int, limit: int) -> tuple[list[tuple[int, Status, Status]], int | None]:
+    """`advance_by_date` for the next `limit` memberships after id `after`; the last id seen (None:
+    no more)."""
     moved = []
     query = ctx.uow.select(Contract).where(
-        col(Contract.status).in_([Status.SCHEDULED.value, Status.ACTIVE.value, Status.GRACE.value])
+        col(Contract.status).in_([Status.SCHEDULED.value, Status.ACTIVE.value, Status.GRACE.value]),
+        col(Contract.id) > after,
     )
-    for contract in ctx.uow.all(query.order_by(col(Contract.id)).with_for_update()):
-        before, after = Status(contract.status), _calendar_status(ctx, contract)
-        if after is not before:
-            contract_log.move(ctx, contract, "calendar", after, actor=SYSTEM)
-            moved.append((contract.id or 0, before, after))
-    return moved
+    page = ctx.uow.all(query.order_by(col(Contract.id)).limit(limit).with_for_update())
+    for contract in page:
+        before, now = Status(contract.status), _calendar_status(ctx, contract)
+        if now is not before:
+            contract_log.move(ctx, contract, "calendar", now, actor=SYSTEM)
+            moved.append((contract.id or 0, before, now))
+    return moved, (page[-1].id if len(page) == limit else None)
 
 
 # --- reading -------------------------------------------------------------------------------------

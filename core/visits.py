@@ -122,13 +122,26 @@ def regenerate_for_version(ctx: Ctx, version_id: int) -> None:
 def extend_horizons(ctx: Ctx) -> int:
     """The daily job: write every serviced membership's visits up to the horizon. Rerunning it
     on the same day writes nothing."""
+    written, after = 0, 0
+    while True:
+        page, last = extend_page(ctx, after, 1000)
+        written += page
+        if last is None:
+            return written
+        after = last
+
+
+def extend_page(ctx: Ctx, after: int, limit: int) -> tuple[int, int | None]:
+    """`extend_horizons` for the next `limit` memberships after id `after`; the last id seen."""
     until = horizon(ctx)
     query = ctx.uow.select(Contract).where(
         col(Contract.status).in_([s.value for s in SERVICED]),
         col(Contract.plan_version_id).is_not(None),
         or_(col(Contract.visits_until).is_(None), col(Contract.visits_until) < until),
+        col(Contract.id) > after,
     )
-    return sum(materialize(ctx, c, until) for c in ctx.uow.all(query))
+    page = ctx.uow.all(query.order_by(col(Contract.id)).limit(limit))
+    return sum(materialize(ctx, c, until) for c in page), (page[-1].id if len(page) == limit else None)
 
 
 def cancel_future(ctx: Ctx, contract: Contract, from_day: date) -> None:
