@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import Connection, text
@@ -31,6 +33,7 @@ from storage.uow import Database
 log = logging.getLogger("memberbot.scheduler")
 LEADER_LOCK = 0x6D656D62  # "memb": the advisory lock key of the scheduler's leader
 SWEEP_SECONDS, DELIVER_SECONDS = 60, 5
+T = TypeVar("T")
 
 
 class Leadership:
@@ -74,6 +77,8 @@ class Scheduler:
         self.db, self.clock, self.client_for = db, clock, client_for
         self.leadership = Leadership(db)
         self._scheduler: AsyncIOScheduler | None = None
+        # Jobs get a thread of their own: a long catch-up must not queue Slack's requests behind it.
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="scheduler")
 
     def start(self) -> None:
         defaults: dict[str, Any] = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 30}
@@ -87,16 +92,20 @@ class Scheduler:
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
         self.leadership.resign()
+        self._thread.shutdown(wait=False)
+
+    async def _run(self, work: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._thread, work, *args)
 
     async def sweep(self) -> None:
-        if await asyncio.to_thread(self.leadership.leads):
+        if await self._run(self.leadership.leads):
             try:
-                await asyncio.to_thread(daily.sweep, self.db, self.clock)
+                await self._run(daily.sweep, self.db, self.clock)
             except Exception:
                 log.exception("the daily sweep failed; the next tick tries again")
 
     async def deliver(self) -> None:
-        if await asyncio.to_thread(self.leadership.leads):
+        if await self._run(self.leadership.leads):
             try:
                 await deliver_due(self.db, self.clock, self.client_for)
             except Exception:

@@ -6,6 +6,9 @@ which checks the database, and with OAuth Bolt's install pages /slack/install an
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 
 import uvicorn
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
@@ -28,9 +31,23 @@ from storage.migrate import prepare
 from storage.uow import Database
 
 
-def create_server(app: AsyncApp, db: Database, *, events: bool = True) -> Starlette:
-    """The HTTP app; `events=False` in Socket Mode, where nothing may arrive unsigned over HTTP."""
+def create_server(app: AsyncApp, db: Database, *, events: bool = True, threads: int = 1) -> Starlette:
+    """The HTTP app; `events=False` in Socket Mode, where nothing may arrive unsigned over HTTP.
+
+    Listeners run core (synchronous) in the event loop's default executor, given `threads`
+    threads. One by default: core is CPU-bound under the interpreter lock, and each extra thread
+    contending for it delays the event loop's acknowledgements (bench/slack_commands.py: ack p50
+    1.1x a bare Bolt app's with one thread, 2.6x with two, 5.9x with Python's default of six) for
+    no more throughput. More threads help only when database round trips dominate (a distant
+    database); more processes (replicas) are the way to more throughput."""
     handler = AsyncSlackRequestHandler(app)
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        pool = ThreadPoolExecutor(threads, thread_name_prefix="core")
+        asyncio.get_running_loop().set_default_executor(pool)
+        yield
+        pool.shutdown(wait=False)
 
     async def slack(request: Request) -> Response:
         return await handler.handle(request)
@@ -47,7 +64,7 @@ def create_server(app: AsyncApp, db: Database, *, events: bool = True) -> Starle
             Route(app.oauth_flow.install_path, slack, methods=["GET"]),
             Route(app.oauth_flow.redirect_uri_path, slack, methods=["GET"]),
         ]
-    return Starlette(routes=routes)
+    return Starlette(routes=routes, lifespan=lifespan)
 
 
 def _database_answers(db: Database) -> bool:
@@ -65,7 +82,7 @@ class Service:
     def __init__(self, settings: Settings, deps: Deps, host: str = "0.0.0.0") -> None:
         self.app = build_app(settings, deps)
         self.app_token = settings.app_token
-        http = create_server(self.app, deps.db, events=not settings.socket_mode)
+        http = create_server(self.app, deps.db, events=not settings.socket_mode, threads=settings.threads)
         self.http = uvicorn.Server(uvicorn.Config(http, host=host, port=settings.port, log_level="info"))
         self.scheduler = Scheduler(deps.db, deps.clock, clients(self.app)) if settings.scheduler else None
 

@@ -41,6 +41,7 @@ class Settings:
     admins: tuple[str, ...]
     app_token: str | None = None  # set: Socket Mode
     scheduler: bool = True  # MEMBERBOT_SCHEDULER=off: this process serves Slack only
+    threads: int = 1  # MEMBERBOT_THREADS: threads running core for the listeners (bot/server.py)
     oauth: OAuth | None = None
 
     @property
@@ -61,7 +62,15 @@ def load(env: Mapping[str, str] = os.environ) -> Settings:
         app_token=app_token,
         oauth=oauth,
         scheduler=_scheduler(env),
+        threads=_threads(env),
     )
+
+
+def _threads(env: Mapping[str, str]) -> int:
+    value = env.get("MEMBERBOT_THREADS", "1").strip()
+    if not value.isdigit() or not 1 <= int(value) <= 32:
+        raise SettingsError(f"MEMBERBOT_THREADS must be a number of threads from 1 to 32, not {value!r}")
+    return int(value)
 
 
 def _scheduler(env: Mapping[str, str]) -> bool:

@@ -95,3 +95,16 @@ def test_serve_names_the_missing_half_of_the_oauth_credentials(monkeypatch: pyte
     result = CliRunner().invoke(cli, ["serve"])
     assert result.exit_code == 2
     assert result.output.strip() == "Error: SLACK_CLIENT_SECRET is not set (SLACK_CLIENT_ID is)"
+
+
+def test_threads_and_scheduler_settings_are_checked() -> None:
+    base = {"SLACK_SIGNING_SECRET": "s", "SLACK_BOT_TOKEN": "xoxb-1"}
+    assert (load(base).threads, load(base).scheduler) == (1, True)
+    assert load({**base, "MEMBERBOT_THREADS": "4", "MEMBERBOT_SCHEDULER": "off"}).threads == 4
+    for name, value in (
+        ("MEMBERBOT_THREADS", "0"),
+        ("MEMBERBOT_THREADS", "many"),
+        ("MEMBERBOT_SCHEDULER", "yes"),
+    ):
+        with pytest.raises(SettingsError, match=name):
+            load({**base, name: value})
