@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,17 @@ _env.globals["unit_label"] = lambda unit: {
 
 def render(template: str, **values: Any) -> str:
     return _env.get_template(f"{template}.md.j2").render(**values).strip()
+
+
+@lru_cache(maxsize=1)
+def _replies() -> Any:
+    return _env.get_template("replies.md.j2").make_module()
+
+
+def say(reply: str, /, **values: Any) -> str:
+    """A short reply: the macro `reply` of templates/replies.md.j2."""
+    macro = getattr(_replies(), reply)
+    return str(macro(**values)).strip()
 
 
 def message(text: str) -> dict[str, Any]:

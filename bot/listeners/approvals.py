@@ -32,9 +32,8 @@ class Held:
 
 
 def held(ctx: Ctx, asked: approvals.ApprovalView, channel: str) -> Held:
-    text = (
-        f"*{asked.reference}* {escape(asked.summary)}\n"
-        f"Asked by <@{asked.requested_by}>; it waits for a manager's approval."
+    text = messages.say(
+        "approval_request", reference=asked.reference, summary=escape(asked.summary), by=asked.requested_by
     )
     post = messages.message(text)
     post["blocks"].append(
@@ -60,7 +59,9 @@ def held(ctx: Ctx, asked: approvals.ApprovalView, channel: str) -> Held:
         }
     )
     where = tenants.settings(ctx).approvals_channel or channel
-    reply = messages.message(f"{asked.reference} waits for a manager's approval: {escape(asked.summary)}")
+    reply = messages.message(
+        messages.say("held_for_approval", reference=asked.reference, summary=escape(asked.summary))
+    )
     return Held(reply, {"channel": where, **post})
 
 
@@ -152,7 +153,14 @@ def decide(
 ) -> dict[str, Any]:
     with deps.tx(team, user) as ctx:
         done = approvals.decide(ctx, request_id, approve=approve, reason=reason)
-    why = f": {escape(done.reason)}" if done.reason else ""
-    audit = f"{done.reference} was {done.status} by <@{user}>{why}."
-    text = f"*{done.reference}* {escape(done.summary)}\nAsked by <@{done.requested_by}>. {audit}"
+    audit = messages.say(
+        "decided", reference=done.reference, outcome=done.status, by=user, reason=escape(done.reason)
+    )
+    text = messages.say(
+        "approval_decided",
+        reference=done.reference,
+        summary=escape(done.summary),
+        by=done.requested_by,
+        audit=audit,
+    )
     return {"message": messages.message(text), "audit": audit, "requester": done.requested_by}

@@ -73,7 +73,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
         def work() -> dict[str, Any]:
             with deps.tx(team, user) as ctx:
                 row = balance_alerts.snooze(ctx, alert_id)
-            return messages.message(f"Snoozed until {row.snoozed_until:%d %b %Y}: {row.customer}.")
+            return messages.message(messages.say("snoozed", until=row.snoozed_until, customer=row.customer))
 
         reply = await asyncio.to_thread(answer, work, request=f"snooze by {user}")
         await respond(response_type="ephemeral", replace_original=False, **reply)
@@ -97,8 +97,6 @@ def follow_ups(deps: Deps, team: str, user: str) -> dict[str, Any]:
         rows = balance_alerts.follow_up_report(ctx)
         currency = ctx.tenant.currency
         today = ctx.today()
-    if not rows:
-        return messages.message("No customer is above the balance alert threshold.")
     lines = []
     for r in rows[:40]:
         last = (
@@ -110,5 +108,5 @@ def follow_ups(deps: Deps, team: str, user: str) -> dict[str, Any]:
         if r.snoozed_until and r.snoozed_until > today:
             snoozed = f" (snoozed until {r.snoozed_until:%d %b})"
         amount = f"{r.balance.normalize():f} {currency}"
-        lines.append(f"• *{r.customer}*: {amount} since {r.opened_on:%d %b} — {last}{snoozed}")
-    return messages.message("*Balances above the alert threshold*\n" + "\n".join(lines))
+        lines.append(f"*{r.customer}*: {amount} since {r.opened_on:%d %b} — {last}{snoozed}")
+    return messages.message(messages.say("follow_ups", rows=lines))

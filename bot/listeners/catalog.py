@@ -66,7 +66,7 @@ def plans_reply(deps: Deps, team: str, user: str, text: str) -> dict[str, Any] |
         return _plan_verb(deps, team, user, verb, rest)
     if text:
         return messages.message(
-            f"`/plans {escape(text)}` is not a plans command. " + messages.render("plans_help")
+            messages.say("not_a_plans_command", text=escape(text)) + " " + messages.render("plans_help")
         )
     return plans_page(deps, team, user, 0)
 
@@ -100,12 +100,10 @@ def _plan_verb(deps: Deps, team: str, user: str, verb: str, text: str) -> dict[s
         if verb == "clone":
             copy = plans.clone_plan(ctx, plan.id, new_name.strip() or f"{plan.name} (copy)")
             return messages.message(
-                f"*{escape(copy.name)}* is a new plan with the terms of {escape(plan.name)}; "
-                f"`/plans edit {escape(copy.name)}` to change it."
+                messages.say("plan_cloned", copy=escape(copy.name), source=escape(plan.name))
             )
         done = plans.set_enabled(ctx, plan.id, verb == "enable")
-        state = "is sold again" if done.enabled else "is no longer sold; its memberships carry on"
-        return messages.message(f"*{escape(done.name)}* {state}.")
+        return messages.message(messages.say("plan_enabled", name=escape(done.name), enabled=done.enabled))
 
 
 def one_plan(ctx: Ctx, text: str) -> plans.PlanView:
@@ -115,9 +113,8 @@ def one_plan(ctx: Ctx, text: str) -> plans.PlanView:
     if len(exact) == 1 or len(found) == 1:
         return exact[0] if exact else found[0]
     if not found:
-        raise NotFound(f"No plan matches “{text}”. `/plans` lists them.", "plan")
-    names = ", ".join(p.name for p in found[:10])
-    raise NotFound(f"Several plans match “{text}”: {names}. Which one?", "plan")
+        raise NotFound(messages.say("no_plan", query=text), "plan")
+    raise NotFound(messages.say("several_plans", query=text, names=[p.name for p in found[:10]]), "plan")
 
 
 def customers_reply(deps: Deps, team: str, user: str, text: str) -> dict[str, Any] | Modal:

@@ -141,9 +141,7 @@ def credits_reply(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]
     with deps.tx(team, user, write=False) as ctx:
         found = customers.search_customers(ctx, text, limit=10)
         if not found:
-            return messages.message(
-                f"No customer matches “{escape(text)}”. Try part of the company or contact name."
-            )
+            return messages.message(messages.say("no_customer", query=escape(text)))
         exact = [c for c in found if c.name.casefold() == text.casefold()]
         if len(found) > 1 and len(exact) != 1:
             labels = [escape(c.label) for c in found]
@@ -215,10 +213,11 @@ def redeem_confirmed(deps: Deps, team: str, user: str, request: dict[str, Any]) 
         )
         left = ledger.balance(ctx, int(request["customer"])).total(Unit.CREDIT)
         name = customers.get_customer(ctx, int(request["customer"])).label
-    again = " (already done: this request was sent twice)" if result.replayed else ""
-    return messages.message(
-        f"Redeemed *{(-result.total).normalize():f}* credits from *{escape(name)}*; {left} left.{again}"
+    quantity = f"{(-result.total).normalize():f}"
+    said = messages.say(
+        "redeemed", quantity=quantity, customer=escape(name), left=left, replayed=result.replayed
     )
+    return messages.message(said)
 
 
 def transfer_preview(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]:
@@ -242,8 +241,13 @@ def transfer_preview(deps: Deps, team: str, user: str, text: str) -> dict[str, A
         "key": f"slack-transfer-{uuid.uuid4().hex}",
     }
     reply = messages.message(
-        f"Transfer *{quantity}* credits from *{escape(giver.label)}* ({available} available) "
-        f"to *{escape(receiver.label)}*?"
+        messages.say(
+            "transfer_preview",
+            quantity=quantity,
+            giver=escape(giver.label),
+            available=available,
+            receiver=escape(receiver.label),
+        )
     )
     reply["blocks"].append(_confirm_button(CONFIRM_TRANSFER, "Transfer", request))
     return reply
@@ -260,9 +264,14 @@ def transfer_confirmed(deps: Deps, team: str, user: str, request: dict[str, Any]
         )
         giver = customers.get_customer(ctx, int(request["from"])).label
         receiver = customers.get_customer(ctx, int(request["to"])).label
-    again = " (already done: this request was sent twice)" if result.replayed else ""
     return messages.message(
-        f"Transferred *{request['quantity']}* credits from *{escape(giver)}* to *{escape(receiver)}*.{again}"
+        messages.say(
+            "transferred",
+            quantity=request["quantity"],
+            giver=escape(giver),
+            receiver=escape(receiver),
+            replayed=result.replayed,
+        )
     )
 
 
@@ -287,11 +296,16 @@ def grant_preview(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]
         "reason": reason,
         "key": f"slack-grant-{uuid.uuid4().hex}",
     }
-    until = f", usable until {expires:%d %b %Y}" if expires else ""
-    verb, to = ("Deduct", "from") if match.group(2).startswith("-") else ("Grant", "to")
+    verb = "Deduct" if match.group(2).startswith("-") else "Grant"
     reply = messages.message(
-        f"{verb} *{match.group(2).lstrip('-')}* credits {to} *{escape(customer.label)}*{until}: "
-        f"{escape(reason)}?"
+        messages.say(
+            "grant_preview",
+            verb=verb,
+            quantity=match.group(2).lstrip("-"),
+            customer=escape(customer.label),
+            until=expires,
+            reason=escape(reason),
+        )
     )
     reply["blocks"].append(_confirm_button(CONFIRM_GRANT, verb, request))
     return reply
@@ -328,8 +342,9 @@ def grant_confirmed(deps: Deps, team: str, user: str, request: dict[str, Any]) -
         )
         name = customers.get_customer(ctx, int(request["customer"])).label
         left = ledger.balance(ctx, int(request["customer"])).total(Unit.CREDIT)
-    again = " (already done: this request was sent twice)" if result.replayed else ""
-    return messages.message(f"*{escape(name)}* now has {left} credits.{again}")
+    return messages.message(
+        messages.say("granted", customer=escape(name), left=left, replayed=result.replayed)
+    )
 
 
 def history(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]:
@@ -346,13 +361,14 @@ def history(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]:
             f"{' (' + escape(e.reason) + ')' if e.reason else ''}"
             for e in shown
         ]
-    older = (
-        f"\n_{len(entries) - len(shown)} older entries: `/credits export {escape(text)}` has them all._"
-        if len(entries) > len(shown)
-        else ""
+    said = messages.say(
+        "history",
+        customer=escape(customer.label),
+        lines=lines,
+        older=len(entries) - len(shown),
+        query=escape(text),
     )
-    body = "\n".join(lines) or "No credit activity yet."
-    return messages.message(f"*Credit history of {escape(customer.label)}*\n{body}{older}")
+    return messages.message(said)
 
 
 def export(deps: Deps, team: str, user: str, text: str) -> Upload:
@@ -367,7 +383,7 @@ def export(deps: Deps, team: str, user: str, text: str) -> Upload:
         f"credits-{slug}-{stamp}.xlsx",
         content,
         f"Credit report — {customer.label}",
-        f"The credit report of {escape(customer.label)} is uploaded to this conversation.",
+        messages.say("exported", customer=escape(customer.label)),
     )
 
 

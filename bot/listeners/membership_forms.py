@@ -221,5 +221,7 @@ def sell(deps: Deps, team: str, user: str, view: dict[str, Any]) -> dict[str, An
         start = date.fromisoformat(chosen["start"]) if chosen.get("start") else ctx.today()
         done = memberships.assign(ctx, int(chosen["customer"]), int(chosen["plan"]), start, end)
         post = approval_request(ctx, done, channel)
-    told = f"{done.reference} ({escape(done.customer)}, {escape(done.plan)}) is waiting for approval."
+    told = messages.say(
+        "sold_from_form", reference=done.reference, customer=escape(done.customer), plan=escape(done.plan)
+    )
     return {"post": post, "channel": channel, "told": told}

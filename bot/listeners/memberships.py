@@ -205,7 +205,7 @@ def assign(
             return Modal("Sell a membership", lambda: membership_forms.assign_view(deps, team, user, draft))
         sold = memberships.assign(ctx, customer.id, plan.id, start or ctx.today(), end)
         post = approval_request(ctx, sold, channel)
-        return messages.message(f"{sold.reference} is waiting for a manager's approval."), post
+        return messages.message(messages.say("waiting_for_approval", reference=sold.reference)), post
 
 
 def may_decide(deps: Deps, team: str, user: str, contract_id: int) -> dict[str, Any]:
@@ -238,8 +238,13 @@ def decide(
                 reason=escape(reason.strip()),
             )
         )
-        why = f": {escape(reason.strip())}" if reason.strip() else ""
-        audit = f"{done.reference} was {outcome.lower()} by <@{user}>{why}."
+        audit = messages.say(
+            "decided",
+            reference=done.reference,
+            outcome=outcome.lower(),
+            by=user,
+            reason=escape(reason.strip()),
+        )
         return {"message": message, "seller": done.seller, "reference": done.reference, "audit": audit}
 
 
@@ -248,20 +253,17 @@ def reject(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]:
     contract_id = _contract_id(reference)
     with deps.tx(team, user) as ctx:
         done = memberships.reject(ctx, contract_id, reason)
-        return messages.message(f"{done.reference} was rejected: {escape(reason.strip())}.")
+        return messages.message(
+            messages.say("rejected", reference=done.reference, reason=escape(reason.strip()))
+        )
 
 
 def list_memberships(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]:
     with deps.tx(team, user, write=False) as ctx:
         roles.require(ctx, Action.VIEW)
         customer = one_customer(ctx, text)
-        rows = [
-            f"• *{m.reference}* {escape(m.plan)} — {m.status.label}, {m.start:%d %b %Y} to "
-            f"{f'{m.end:%d %b %Y}' if m.end else 'no end date'}"
-            for m in memberships.memberships_of(ctx, customer.id)
-        ]
-        listed = "\n".join(rows) or "No memberships yet."
-        return messages.message(f"*Memberships of {escape(customer.label)}*\n{listed}")
+        rows = [_shown(m) for m in memberships.memberships_of(ctx, customer.id)]
+        return messages.message(messages.say("memberships_of", customer=escape(customer.label), rows=rows))
 
 
 def report(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]:
@@ -273,21 +275,12 @@ def report(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]:
             customer = one_customer(ctx, text)
             ids = [m.id for m in memberships.memberships_of(ctx, customer.id)]
         if not ids:
-            return messages.message("No memberships yet.")
+            return messages.message(messages.say("memberships_of", customer=escape(text), rows=[]))
         parts = []
         for contract_id in ids[:10]:
             r = memberships.report(ctx, contract_id)
-            m = r.membership
-            progress = "\n".join(
-                f"  {escape(p.job)} / {escape(p.task)}: {p.completed} done, {p.upcoming} upcoming, "
-                f"{p.overdue} overdue, {p.skipped} skipped"
-                for p in r.progress
-            )
-            end = f"{m.end:%d %b %Y}" if m.end else "no end date"
-            parts.append(
-                f"*{m.reference}* {escape(m.customer)}: {escape(m.plan)} — {m.status.label}, "
-                f"{m.start:%d %b %Y} to {end}\n{progress or '  No recurring services.'}"
-            )
+            progress = [{**vars(p), "job": escape(p.job), "task": escape(p.task)} for p in r.progress]
+            parts.append(messages.say("membership_report", m=_shown(r.membership), progress=progress))
         return messages.message("\n".join(parts))
 
 
@@ -300,8 +293,9 @@ def change(deps: Deps, team: str, user: str, channel: str, verb: str, text: str)
             roles.require(ctx, Action.DELETE)
             m = memberships.get(ctx, contract_id)
         reply = messages.message(
-            f"Delete *{m.reference}* ({escape(m.customer)}, {escape(m.plan)}) for good? Its visits and this "
-            "membership's history go with it; the credit ledger is kept."
+            messages.say(
+                "confirm_delete", reference=m.reference, customer=escape(m.customer), plan=escape(m.plan)
+            )
         )
         button = {
             "type": "button",
@@ -336,16 +330,28 @@ def change(deps: Deps, team: str, user: str, channel: str, verb: str, text: str)
             done = memberships.reactivate(ctx, contract_id, reason)
         else:
             done = memberships.renew(ctx, contract_id)
-            return messages.message(
-                f"{done.reference} renews it from {done.start:%d %b %Y}; it is waiting for approval."
-            )
-        return messages.message(f"{done.reference} is now *{done.status.label}*.")
+            return messages.message(messages.say("renewed", reference=done.reference, start=done.start))
+        return messages.message(
+            messages.say("now_in_state", reference=done.reference, state=done.status.label)
+        )
 
 
 def delete(deps: Deps, team: str, user: str, contract_id: int) -> dict[str, Any]:
     with deps.tx(team, user) as ctx:
         memberships.delete(ctx, contract_id, confirm=True)
-    return messages.message(f"M-{contract_id} was deleted.")
+    return messages.message(messages.say("deleted", reference=f"M-{contract_id}"))
+
+
+def _shown(m: memberships.MembershipView) -> dict[str, Any]:
+    """A membership as the reply templates show it (what users typed, escaped)."""
+    return {
+        "reference": m.reference,
+        "customer": escape(m.customer),
+        "plan": escape(m.plan),
+        "status": m.status.label,
+        "start": m.start,
+        "end": m.end,
+    }
 
 
 def one_customer(ctx: Ctx, text: str) -> customers.CustomerView:
@@ -354,9 +360,8 @@ def one_customer(ctx: Ctx, text: str) -> customers.CustomerView:
     if len(found) == 1 or len(exact) == 1:
         return exact[0] if exact else found[0]
     if not found:
-        raise NotFound(f"No customer matches “{text}”. Try part of the company or contact name.", "customer")
-    names = "\n".join(f"• {c.label}" for c in found)
-    raise NotFound(f"Several customers match “{text}”; which one?\n{names}", "customer")
+        raise NotFound(messages.say("no_customer", query=text), "customer")
+    raise NotFound(messages.say("several_customers", query=text, names=[c.label for c in found]), "customer")
 
 
 def _contract_id(reference: str) -> int:

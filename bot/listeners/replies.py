@@ -30,7 +30,7 @@ def answer(work: Callable[[], dict[str, Any]], *, request: str) -> dict[str, Any
     except Exception:
         reference = uuid.uuid4().hex[:8]
         log.exception("unexpected error answering %s (reference %s)", request, reference)
-        return messages.message(f"Sorry, something went wrong on our side. Reference: `{reference}`.")
+        return messages.message(messages.say("apology", reference=reference))
 
 
 @dataclass(frozen=True)
@@ -107,7 +107,7 @@ def built(modal: Modal, *, request: str) -> dict[str, Any]:
     except Exception:
         reference = uuid.uuid4().hex[:8]
         log.exception("unexpected error building a modal for %s (reference %s)", request, reference)
-        sorry = f"Sorry, something went wrong on our side. Reference: `{reference}`."
+        sorry = messages.say("apology", reference=reference)
         return views.modal("notice", modal.title, [views.section(sorry)], submit=None)
 
 
@@ -127,6 +127,6 @@ def submission(
         reference = uuid.uuid4().hex[:8]
         log.exception("unexpected error submitting %s (reference %s)", request, reference)
         sorry = views.field_errors(
-            MemberbotError(f"Sorry, something went wrong on our side. Reference: {reference}."), view
+            MemberbotError(messages.say("apology", reference=reference).replace("`", "")), view
         )
         return sorry

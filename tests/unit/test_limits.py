@@ -373,8 +373,41 @@ RENDERINGS = [
 
 
 def test_every_template_has_hostile_values_here() -> None:
-    assert set(CONTEXTS) == {p.name.removesuffix(".md.j2") for p in TEMPLATES.glob("*.md.j2")}
+    rendered = {p.name.removesuffix(".md.j2") for p in TEMPLATES.glob("*.md.j2")} - {"replies"}
+    assert set(CONTEXTS) == rendered
     assert len(HOSTILE) > 3000
+
+
+# The short replies (replies.md.j2, one macro each): every argument given hostile user text, or the
+# kind of value its name says it is.
+SHOWN_MEMBERSHIP = {"reference": "M-12", "customer": USER, "plan": USER, "status": "active"}
+REPLY_VALUES: dict[str, Any] = {
+    "start": date(2025, 1, 1),
+    "end": date(2026, 1, 1),
+    "until": date(2025, 3, 1),
+    "names": [USER] * 10,
+    "lines": [USER] * 25,
+    "rows": [{**SHOWN_MEMBERSHIP, "start": date(2025, 1, 1), "end": None}] * 10,
+    "progress": [{"job": USER, "task": USER, "completed": 1, "upcoming": 2, "overdue": 0, "skipped": 0}] * 3,
+    "m": {**SHOWN_MEMBERSHIP, "start": date(2025, 1, 1), "end": None},
+    "replayed": True,
+    "enabled": False,
+    "older": 12,
+    "left": Decimal(3),
+    "available": Decimal(4),
+    "verb": "Grant",
+}
+REPLIES = sorted(n for n in dir(messages._replies()) if not n.startswith("_"))
+
+
+@pytest.mark.parametrize("reply", REPLIES)
+def test_every_short_reply_renders_within_the_limits_with_user_text_escaped(reply: str) -> None:
+    macro = getattr(messages._replies(), reply)
+    values = {name: REPLY_VALUES.get(name, USER) for name in macro.arguments}
+    payload = messages.message(messages.say(reply, **values))
+    assert message_problems(payload) == []
+    for raw in RAW:
+        assert raw not in payload["text"], f"{raw!r} reached Slack unescaped"
 
 
 @pytest.mark.parametrize(("template", "values"), RENDERINGS)
