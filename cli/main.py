@@ -363,6 +363,7 @@ def demo(app: App) -> None:
         start_test_clock(app.db, SystemClock().now())  # a demo database runs on its own clock
     with app.tx() as ctx:
         seed(ctx)
+    daily.catch_up(app.db, app.team, app.clock)  # today's jobs: the test clock moves on from here
     with app.tx(write=False) as ctx:
         click.echo(f"memberbot — workspace {app.team} ({ctx.tenant.timezone}, {ctx.tenant.currency})\n")
         click.echo("Plans:")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -88,3 +89,32 @@ def test_credit_commands_write_reports_and_run_the_daily_work(run: Run, tmp_path
     wrong = run("credits", "report", "1", "ann.pdf")
     assert wrong.exit_code == 2 and "use a .xlsx or .csv file name" in wrong.output
     assert run("credits", "balance", "999").exit_code == 2
+
+
+def test_a_demo_database_runs_on_a_test_clock_that_advance_moves_day_by_day(run: Run) -> None:
+    assert run("demo").exit_code == 0
+    shown = run("clock", "show").output
+    assert shown.startswith("The test clock stands at ")
+    today = date.fromisoformat(shown.split("stands at ")[1][:10])
+    target = today + timedelta(days=5)
+    moved = run("clock", "advance", "--to", target.isoformat())
+    assert moved.exit_code == 0, moved.output
+    days = [line.split()[1].rstrip(":") for line in moved.output.splitlines() if line.startswith("TCLI ")]
+    assert days == [(today + timedelta(days=n)).isoformat() for n in range(1, 6)]  # each day once, in order
+    assert "nothing due" in run("sweep").output  # all done already
+    back = run_failing(run, "clock", "advance", "--to", today.isoformat())
+    assert "only moves forward" in back
+
+
+def test_a_production_database_refuses_to_move_the_clock_and_sweeps_the_real_day(run: Run) -> None:
+    assert run("db", "upgrade").exit_code == 0
+    assert "uses the real clock" in run("clock", "show").output
+    assert "cannot be moved" in run_failing(run, "clock", "advance", "--to", "2030-01-01")
+    assert "after today" in run_failing(run, "sweep", "--until", "2999-01-01")
+
+
+def run_failing(run: Run, *args: str) -> str:
+    del run  # the same environment; click's exit is wanted here, not raised
+    result = CliRunner().invoke(cli, list(args))
+    assert result.exit_code != 0
+    return result.output
