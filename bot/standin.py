@@ -353,7 +353,7 @@ class Driver:
         timestamp: int | None = None,
     ) -> tuple[httpx.Response, str]:
         """POST a slash command; returns the HTTP response and the id of its response_url."""
-        response_id = f"r{next(self._ids)}"
+        response_id = f"r{next(self._ids)}x{uuid.uuid4().hex[:8]}"  # unique across drivers of one stand-in
         body = urllib.parse.urlencode(
             {
                 "token": "unused",
@@ -375,7 +375,7 @@ class Driver:
 
     def click(self, action_id: str, value: str, *, user: str, message: Posted) -> tuple[httpx.Response, str]:
         """Press a button of a message; returns the HTTP response and the id of its response_url."""
-        response_id = f"r{next(self._ids)}"
+        response_id = f"r{next(self._ids)}x{uuid.uuid4().hex[:8]}"  # unique across drivers of one stand-in
         payload = {
             "type": "block_actions",
             "team": {"id": self.team, "domain": "sandbox"},

@@ -9,7 +9,8 @@ import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from bot.listeners.credits import CONFIRM_REDEEM
 from bot.listeners.membership_forms import APPROVE
 from bot.standin import Driver, Posted, SlackStandIn
 from core import ledger, memberships, plans
+from core.credit_terms import CreditKind, CreditTerms
 from core.customers import CustomerInput, add_customer
 from core.lots import Unit
 from storage.uow import Database
@@ -158,3 +160,54 @@ def test_a_modal_with_bad_input_shows_field_errors_and_a_good_one_creates_the_pl
         assert [p.terms.price for p in plans.list_plans(ctx) if p.name == "Harbour Plus"] == [
             Decimal("35.00")
         ]
+
+
+def test_edit_a_plan_transfer_credits_and_export_the_report(
+    served: Served, driver: Driver, shop: Shop
+) -> None:
+    with shop.tx() as ctx:
+        gold = next(p for p in plans.list_plans(ctx) if p.name == "Gold")
+        plans.update_plan(
+            ctx, gold.id, replace(gold.terms, credits=CreditTerms(kind=CreditKind.SERVICE, transferable=True))
+        )
+        anna = add_customer(ctx, CustomerInput(company="Anna Yoga")).id
+        bruno = add_customer(ctx, CustomerInput(company="Bruno Fitness")).id
+    contracts = {}
+    for customer in (anna, bruno):
+        with shop.tx(STAFF) as ctx:
+            sold = memberships.assign(ctx, customer, gold.id, shop_today(shop))
+        with shop.tx(MANAGER) as ctx:
+            contracts[customer] = memberships.approve(ctx, sold.id).id
+    with shop.tx() as ctx:
+        ledger.grant(ctx, anna, Unit.CREDIT, Decimal(5), key="e2e-anna", contract_id=contracts[anna])
+    # Edit Gold through the form: its price.
+    driver.slash("/plans", "edit gold", user=ADMIN)
+    wait_until(
+        lambda: (served.standin.top_modal(ADMIN) or {}).get("callback_id") == "plan_details", what="form"
+    )
+    assert driver.submit(ADMIN, {"price": "52"}) == {"response_action": "clear"}
+    with shop.tx(write=False) as ctx:
+        assert plans.get_plan(ctx, gold.id).terms.price == Decimal("52.00")
+    # Transfer two credits, confirmed by the button.
+    preview = command(served, driver, "transfer 2 from anna to bruno", user=STAFF)
+    blocks = preview["blocks"]
+    assert isinstance(blocks, list) and "Transfer *2* credits" in str(preview["text"]), preview["text"]
+    button = blocks[-1]["elements"][0]
+    shown = Posted("CFRONTDESK", str(preview["text"]), blocks, ephemeral_to=STAFF, ts="1.000002")
+    _, response_id = driver.click(button["action_id"], button["value"], user=STAFF, message=shown)
+    assert "Transferred *2* credits" in wait_until(replied(served, response_id), what="transfer")[-1]["text"]
+    with shop.tx(write=False) as ctx:
+        # (The served bot runs on the real clock, the shop's reads on its test clock: compare totals.)
+        assert ledger.balance(ctx, bruno).transferred_in[Unit.CREDIT] == Decimal(2)
+    # Export: the Excel report uploaded to the conversation.
+    assert "uploaded" in str(command(served, driver, "export bruno", user=STAFF)["text"])
+    uploaded = wait_until(
+        lambda: [f for f in served.standin.files.values() if f["channel"] and "bruno" in f["name"]],
+        what="the upload",
+    )
+    assert uploaded[0]["content"][:2] == b"PK"
+
+
+def shop_today(shop: Shop) -> date:
+    with shop.tx(write=False) as ctx:
+        return ctx.today()
