@@ -14,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import httpx
+import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deliver import deliver_due
@@ -111,8 +112,12 @@ def test_one_scheduler_leads_on_postgresql_and_another_takes_over(shop: Shop) ->
         second.resign()
 
 
-def test_memberbot_serve_runs_the_daily_jobs_and_delivers_reminders_by_itself(tmp_path: Path) -> None:
-    """A database of its own: the scheduler sweeps every workspace it holds."""
+@pytest.mark.parametrize("command", ["serve", "scheduler"])
+def test_the_scheduler_runs_the_daily_jobs_and_delivers_reminders_by_itself(
+    tmp_path: Path, command: str
+) -> None:
+    """In `memberbot serve` and alone as `memberbot scheduler`, on a database of its own (the
+    scheduler sweeps every workspace a database holds)."""
     db = Database(f"sqlite:///{tmp_path / 'shop.sqlite'}")
     prepare(db)
     now = datetime(2025, 1, 15, 17, 0, tzinfo=UTC)
@@ -135,12 +140,13 @@ def test_memberbot_serve_runs_the_daily_jobs_and_delivers_reminders_by_itself(tm
         "DATABASE_URL": db.url,
         "MEMBERBOT_SCHEDULER": "on",
     }
-    command = [str(Path(sys.executable).parent / "memberbot"), "serve", "--host", "127.0.0.1"]
-    process = subprocess.Popen(command, env=env)
+    args = ["serve", "--host", "127.0.0.1"] if command == "serve" else ["scheduler"]
+    process = subprocess.Popen([str(Path(sys.executable).parent / "memberbot"), *args], env=env)
     try:
         dm = wait_until(lambda: standin.channel_messages(STAFF), what="the reminder", timeout=30)
         assert "in 7 day(s)" in dm[-1].text
-        assert httpx.get(f"http://127.0.0.1:{port}/healthz").json() == {"ok": True}
+        if command == "serve":
+            assert httpx.get(f"http://127.0.0.1:{port}/healthz").json() == {"ok": True}
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=15)
