@@ -22,7 +22,7 @@ from core.errors import Conflict, Errors, NotFound, PermissionDenied
 from core.lots import Unit
 from core.roles import Action, Role
 from core.text import clean
-from storage.models import BalanceAlert, CreditLot, Customer, RoleGrant
+from storage.models import BalanceAlert, CreditLot, RoleGrant
 
 OPEN_REPORT, LOG_FOLLOW_UP, SNOOZE = "balance_report", "balance_follow_up", "balance_snooze"
 SNOOZE_DAYS = 30
@@ -140,7 +140,7 @@ def _open(ctx: Ctx) -> list[BalanceAlert]:
 
 
 def _queue(ctx: Ctx, alert: BalanceAlert, balance: Decimal, threshold: Decimal) -> int:
-    name = _name(ctx, alert.customer_id)
+    name = outbox.customer_name(ctx, alert.customer_id)
     currency = ctx.tenant.currency
     history = [
         f"{e.at.astimezone(ctx.tz):%d %b %Y} {e.kind} {e.quantity.normalize():+f}"
@@ -202,7 +202,7 @@ def _row(ctx: Ctx, a: BalanceAlert) -> FollowUpRow:
     return FollowUpRow(
         a.id or 0,
         a.customer_id,
-        _name(ctx, a.customer_id),
+        outbox.customer_name(ctx, a.customer_id),
         balance,
         a.opened_on,
         a.followed_up_at,
@@ -210,13 +210,3 @@ def _row(ctx: Ctx, a: BalanceAlert) -> FollowUpRow:
         a.follow_up_note,
         a.snoozed_until,
     )
-
-
-def _name(ctx: Ctx, customer_id: int) -> str:
-    row = ctx.uow.get(Customer, customer_id)
-    name = (
-        "?"
-        if row is None
-        else (f"{row.company} ({row.contact})" if row.company and row.contact else row.company or row.contact)
-    )
-    return name.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -10,10 +10,25 @@ from typing import Any
 from sqlmodel import col
 
 from core.context import Ctx
-from storage.models import Outbox
+from storage.models import Customer, Outbox
 from storage.upserts import insert_if_absent
 
 BACKOFF = (timedelta(seconds=10), timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30))
+
+
+def quoted(text: str) -> str:
+    """Text users typed, safe inside a message: Slack's three control characters escaped, so a
+    name cannot mention @channel or make a link."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def customer_name(ctx: Ctx, customer_id: int) -> str:
+    """A customer as messages name them (company and contact), quoted."""
+    row = ctx.uow.get(Customer, customer_id)
+    if row is None:
+        return f"Customer #{customer_id}"
+    name = f"{row.company} ({row.contact})" if row.company and row.contact else row.company or row.contact
+    return quoted(name)
 
 
 def enqueue(ctx: Ctx, key: str, to: str, text: str, blocks: list[dict[str, Any]] | None = None) -> bool:

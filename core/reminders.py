@@ -19,7 +19,7 @@ from core import outbox, visits
 from core.context import Ctx
 from core.lifecycle import Status
 from core.lots import Unit
-from storage.models import Contract, CreditLot, Customer
+from storage.models import Contract, CreditLot
 
 REDEEM_FROM_REMINDER = "reminder_redeem"  # the button in an expiry reminder (bot/listeners/credits.py)
 LIVE = (Status.ACTIVE.value, Status.GRACE.value, Status.SCHEDULED.value, Status.FROZEN.value)
@@ -57,8 +57,8 @@ def services_tomorrow(ctx: Ctx, day: date) -> list[Reminder]:
     tomorrow = day + timedelta(days=1)
     due = [v for v in visits.upcoming(ctx, until=tomorrow) if v.due_on == tomorrow]
     lines = [
-        f"• {v.starts_at.astimezone(ctx.tz):%H:%M} {_escaped(v.customer)}: "
-        f"{_escaped(v.job)} / {_escaped(v.task)}"
+        f"• {v.starts_at.astimezone(ctx.tz):%H:%M} {outbox.quoted(v.customer)}: "
+        f"{outbox.quoted(v.job)} / {outbox.quoted(v.task)}"
         for v in due[:40]
     ]
     more = f"\n…and {len(due) - 40} more." if len(due) > 40 else ""
@@ -80,13 +80,9 @@ def weekly_digest(ctx: Ctx, day: date) -> list[Reminder]:
     for lot in ctx.uow.all(query):
         at_risk[(lot.customer_id, lot.unit)] += lot.remaining
     ranked = sorted(at_risk.items(), key=lambda item: (item[0][1] != Unit.MONEY.value, -item[1], item[0][0]))
-    lines = [f"• {_customer_name(ctx, c)}: {_quantity(ctx, Unit(u), q)}" for (c, u), q in ranked[:40]]
+    lines = [f"• {outbox.customer_name(ctx, c)}: {_quantity(ctx, Unit(u), q)}" for (c, u), q in ranked[:40]]
     text = f"*Credits expiring in the week from {day:%a %d %b}*\n" + ("\n".join(lines) or "None.")
     return [Reminder(key=f"digest:{day}:{channel}", to=channel, text=text)]
-
-
-def _escaped(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def send(ctx: Ctx, reminders: list[Reminder]) -> int:
@@ -132,7 +128,7 @@ def expiry_reminders(ctx: Ctx, day: date) -> list[Reminder]:
             totals[(lot.customer_id, lot.unit)] += lot.remaining
             contracts.setdefault(lot.customer_id, lot.contract_id)
         for (customer_id, unit), quantity in sorted(totals.items()):
-            name = _customer_name(ctx, customer_id)
+            name = outbox.customer_name(ctx, customer_id)
             what = _quantity(ctx, Unit(unit), quantity)
             found.append(
                 Reminder(
@@ -153,8 +149,8 @@ def renewal_reminders(ctx: Ctx, day: date) -> list[Reminder]:
             key=f"renewal:{day}:{c.id}",
             to=_recipient(ctx, c.id),
             text=(
-                f"{_customer_name(ctx, c.customer_id)}: membership M-{c.id} ends on {ends:%a %d %b %Y}. "
-                f"Renew it with `/membership renew M-{c.id}`."
+                f"{outbox.customer_name(ctx, c.customer_id)}: membership M-{c.id} ends on "
+                f"{ends:%a %d %b %Y}. Renew it with `/membership renew M-{c.id}`."
             ),
         )
         for c in ctx.uow.all(query.order_by(col(Contract.id)))
@@ -167,15 +163,6 @@ def _recipient(ctx: Ctx, contract_id: int | None) -> str:
         return ctx.tenant.reminders_channel
     contract = ctx.uow.get(Contract, contract_id) if contract_id else None
     return contract.seller_id if contract else (ctx.tenant.approvals_channel or "")
-
-
-def _customer_name(ctx: Ctx, customer_id: int) -> str:
-    """The name as typed, with Slack's control characters escaped (no accidental @channel)."""
-    row = ctx.uow.get(Customer, customer_id)
-    if row is None:
-        return f"Customer #{customer_id}"
-    name = f"{row.company} ({row.contact})" if row.company and row.contact else row.company or row.contact
-    return name.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _quantity(ctx: Ctx, unit: Unit, quantity: Decimal) -> str:
