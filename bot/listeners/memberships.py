@@ -17,10 +17,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import messages, views
 from bot.dates import parse_date
 from bot.deps import Deps
-from bot.listeners import home, membership_forms
+from bot.listeners import decisions, home, membership_forms
 from bot.listeners.approvals import Held, held
 from bot.listeners.membership_forms import APPROVE, REJECT, approval_request
-from bot.listeners.replies import Modal, answer, open_modal, submission
+from bot.listeners.replies import Modal, answer, open_modal
 from bot.mrkdwn import escape
 from core import approvals, customers, memberships, plans, roles
 from core.context import Ctx
@@ -66,71 +66,20 @@ def register(app: AsyncApp, deps: Deps) -> None:
             await post_for_approval(client, team, outcome["post"])
         await respond(response_type="ephemeral", replace_original=False, **reply)
 
-    @app.action(APPROVE)
-    async def approve_pressed(
-        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
-    ) -> None:
-        await ack()
-        team, user = body["team"]["id"], body["user"]["id"]
-        contract_id = int(body["actions"][0]["value"])
-        decided: dict[str, Any] = {}
-
-        def work() -> dict[str, Any]:
-            decided.update(decide(deps, team, user, contract_id, approve=True, reason=""))
-            return {}
-
-        refusal = await asyncio.to_thread(answer, work, request=f"approval of M-{contract_id} by {user}")
-        if not decided:
-            await respond(response_type="ephemeral", replace_original=False, **refusal)
-            return
-        channel, ts = body["container"]["channel_id"], body["container"]["message_ts"]
-        await announce(client, channel, ts, decided)
-        await home.refresh_approvers(client, deps, team)
-
-    @app.action(REJECT)
-    async def reject_pressed(
-        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
-    ) -> None:
-        """Ask for the reason in a modal; refuse at once who may not decide."""
-        await ack()
-        team, user = body["team"]["id"], body["user"]["id"]
-        contract_id = int(body["actions"][0]["value"])
-        where = {"contract": contract_id, **_message_of(body)}
-        refusal = await asyncio.to_thread(
-            answer, lambda: may_decide(deps, team, user, contract_id), request=f"reject of M-{contract_id}"
-        )
-        if refusal:
-            await respond(response_type="ephemeral", replace_original=False, **refusal)
-            return
-        form = views.modal(
-            REJECT_FORM,
-            f"Reject M-{contract_id}",
-            [views.text_input("reason", "Why is it rejected?", multiline=True, max_length=500)],
-            submit="Reject",
-            metadata=where,
-        )
-        await client.views_open(trigger_id=body["trigger_id"], view=form)
-
-    @app.view(REJECT_FORM)
-    async def reject_submitted(
-        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
-    ) -> None:
-        team, user = body["team"]["id"], body["user"]["id"]
-        where = views.metadata(view)
-        reason = views.values(view).get("reason", "")
-        decided: dict[str, Any] = {}
-
-        def work() -> None:
-            decided.update(decide(deps, team, user, int(where["contract"]), approve=False, reason=reason))
-
-        errors = await asyncio.to_thread(
-            submission, work, view, request=f"rejection by {user}", aliases={"reason": "reason"}
-        )
-        await ack(**(errors or {}))
-        if decided and where.get("channel"):
-            await announce(client, where["channel"], where["ts"], decided)
-        if decided:
-            await home.refresh_approvers(client, deps, team)
+    decisions.register(
+        app,
+        decisions.Decisions(
+            approve=APPROVE,
+            reject=REJECT,
+            reason_form=REJECT_FORM,
+            prefix="M-",
+            decide=lambda team, user, item, approve, reason: decide(
+                deps, team, user, item, approve=approve, reason=reason
+            ),
+            may_decide=lambda team, user, item: may_decide(deps, team, user, item),
+            after=lambda client, team: home.refresh_approvers(client, deps, team),
+        ),
+    )
 
     @app.action(CONFIRM_DELETE)
     async def delete_confirmed(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
@@ -141,20 +90,6 @@ def register(app: AsyncApp, deps: Deps) -> None:
             answer, lambda: delete(deps, team, user, contract_id), request=f"delete of M-{contract_id}"
         )
         await respond(replace_original=True, **reply)
-
-
-def _message_of(body: dict[str, Any]) -> dict[str, str]:
-    container = body.get("container", {})
-    if container.get("type") != "message":
-        return {}
-    return {"channel": container["channel_id"], "ts": container["message_ts"]}
-
-
-async def announce(client: AsyncWebClient, channel: str, ts: str, decided: dict[str, Any]) -> None:
-    """The request updated in place, the decision kept in its thread, the seller told."""
-    await client.chat_update(channel=channel, ts=ts, **decided["message"])
-    await client.chat_postMessage(channel=channel, thread_ts=ts, text=decided["audit"])
-    await client.chat_postEphemeral(channel=channel, user=decided["seller"], text=decided["audit"])
 
 
 # Replies
@@ -245,7 +180,7 @@ def decide(
             by=user,
             reason=escape(reason.strip()),
         )
-        return {"message": message, "seller": done.seller, "reference": done.reference, "audit": audit}
+        return {"message": message, "tell": done.seller, "reference": done.reference, "audit": audit}
 
 
 def reject(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]:

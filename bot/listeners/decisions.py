@@ -1,0 +1,102 @@
+"""Approve and Reject buttons on a request posted for a decision (a sale, or a change held by an
+approval policy): Approve decides at once; Reject first asks for the reason in a form; whoever may
+not decide is told at once, before any form opens. The message is then updated in place, the
+decision and its reason go into its thread, and the person who asked is told."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import views
+from bot.listeners.replies import answer, submission
+
+# (team, user, id, approve, reason) -> {"message": the updated request, "audit": a line, "tell": user}
+Decide = Callable[[str, str, int, bool, str], dict[str, Any]]
+MayDecide = Callable[[str, str, int], dict[str, Any]]  # {} when the user may decide
+After = Callable[[AsyncWebClient, str], Awaitable[None]]  # (client, team), once something was decided
+
+
+@dataclass(frozen=True)
+class Decisions:
+    approve: str  # the Approve button's action id
+    reject: str  # the Reject button's action id
+    reason_form: str  # the callback id of the reason form
+    prefix: str  # how the requests are referred to: "M-" or "A-"
+    decide: Decide
+    may_decide: MayDecide
+    after: After | None = None
+
+
+def register(app: AsyncApp, d: Decisions) -> None:
+    @app.action(d.approve)
+    async def approve_pressed(
+        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+    ) -> None:
+        await ack()
+        team, user, item = body["team"]["id"], body["user"]["id"], int(body["actions"][0]["value"])
+        decided: dict[str, Any] = {}
+
+        def work() -> dict[str, Any]:
+            decided.update(d.decide(team, user, item, True, ""))
+            return {}
+
+        refusal = await asyncio.to_thread(answer, work, request=f"approval of {d.prefix}{item} by {user}")
+        if not decided:
+            await respond(response_type="ephemeral", replace_original=False, **refusal)
+            return
+        await announce(client, body["container"]["channel_id"], body["container"]["message_ts"], decided)
+        if d.after is not None:
+            await d.after(client, team)
+
+    @app.action(d.reject)
+    async def reject_pressed(
+        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+    ) -> None:
+        await ack()
+        team, user, item = body["team"]["id"], body["user"]["id"], int(body["actions"][0]["value"])
+        refusal = await asyncio.to_thread(
+            answer, lambda: d.may_decide(team, user, item), request=f"rejection of {d.prefix}{item}"
+        )
+        if refusal:
+            await respond(response_type="ephemeral", replace_original=False, **refusal)
+            return
+        container = body["container"]
+        form = views.modal(
+            d.reason_form,
+            f"Reject {d.prefix}{item}",
+            [views.text_input("reason", "Why is it rejected?", multiline=True, max_length=500)],
+            submit="Reject",
+            metadata={"item": item, "channel": container["channel_id"], "ts": container["message_ts"]},
+        )
+        await client.views_open(trigger_id=body["trigger_id"], view=form)
+
+    @app.view(d.reason_form)
+    async def reject_submitted(
+        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        team, user = body["team"]["id"], body["user"]["id"]
+        where, reason = views.metadata(view), views.values(view).get("reason", "")
+        decided: dict[str, Any] = {}
+
+        def work() -> None:
+            decided.update(d.decide(team, user, int(where["item"]), False, reason))
+
+        errors = await asyncio.to_thread(submission, work, view, request=f"rejection by {user}")
+        await ack(**(errors or {}))
+        if decided:
+            await announce(client, where["channel"], where["ts"], decided)
+            if d.after is not None:
+                await d.after(client, team)
+
+
+async def announce(client: AsyncWebClient, channel: str, ts: str, decided: dict[str, Any]) -> None:
+    """The request updated in place, the decision kept in its thread, the person who asked told."""
+    await client.chat_update(channel=channel, ts=ts, **decided["message"])
+    await client.chat_postMessage(channel=channel, thread_ts=ts, text=decided["audit"])
+    await client.chat_postEphemeral(channel=channel, user=decided["tell"], text=decided["audit"])
