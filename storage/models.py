@@ -406,6 +406,18 @@ class SlackEvent(Entity, table=True):
     received_at: datetime = Field(sa_type=UTCDateTime)
 
 
+# --- billing (issue 7) ---
+
+
+# --- classes (issue 7) ---
+
+
+# --- checkout (issue 7) ---
+
+
+# --- revenue (issue 7) ---
+
+
 # Workspaces that installed the app (OAuth) and pending install states: slack_sdk's own table
 # definitions, registered with our metadata so that Alembic creates and checks them like ours.
 # They belong to the app, not to a tenant, so they carry no tenant_id.
