@@ -55,6 +55,9 @@ class Tenant(SQLModel, table=True):
     renewal_reminder_days: int = 30  # days before a membership's end
     operations_channel: str = Field(default="", max_length=32)  # tomorrow's services; "": not sent
     balance_alert_above: Decimal | None = Field(default=None, sa_type=Money)  # monetary credit; None: off
+    # Billing (core/billing.py): an overdue charge stops redemptions and bookings until it is paid.
+    enforce_billing: bool = False
+    cancelled_credits: str = Field(default="keep", max_length=8)  # keep | forfeit (core/billing.py)
     created_at: datetime = Field(sa_type=UTCDateTime)
 
 
@@ -125,6 +128,7 @@ class PlanVersion(Entity, table=True):
     term_months: int | None = None  # None: no expiry
     freeze_fee: Decimal = Field(sa_type=Money)
     lock_in_months: int = 0
+    prorate_first_period: bool = False  # a start mid-period pays that part only (core/billing_schedule.py)
     all_locations: bool = True
     # The credit program sold with this version (core.credit_terms); None: unlimited, no credits.
     credit_terms: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
@@ -409,7 +413,136 @@ class SlackEvent(Entity, table=True):
 # --- billing (issue 7) ---
 
 
+class Charge(Entity, table=True):
+    """An amount a membership owes for one billing period, or a freeze or lock-in fee. Keyed by
+    (membership, kind, period start): raising the charges of a membership twice raises them once."""
+
+    __table_args__ = (UniqueConstraint("tenant_id", "contract_id", "kind", "period_start"),)
+    contract_id: int = Field(foreign_key="contract.id", index=True)
+    kind: str = Field(max_length=8)  # regular | freeze | lock-in
+    period_start: date
+    period_end: date  # the last day the charge pays for
+    due_on: date = Field(index=True)
+    amount: Decimal = Field(sa_type=Money)  # setup fee included
+    setup_fee: Decimal = Field(default=Decimal(0), sa_type=Money)  # the part of `amount` that is setup fee
+    status: str = Field(max_length=8)  # due | paid | failed | void
+    void_reason: str = Field(default="", max_length=12)  # freeze | cancel: what unfreeze/reactivation restore
+    overdue_since: date | None = None  # set by the daily jobs; enforcement reads due_on itself
+    settled_at: datetime | None = _utc(nullable=True)  # paid or failed
+    settled_by: str = Field(default="", max_length=32)
+    note: str = Field(default="", max_length=500)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class LocationPrice(TenantRow, table=True):
+    """A location's own price or setup fee for a plan version (None: the plan's)."""
+
+    __tablename__ = "location_price"
+    plan_version_id: int = Field(foreign_key="plan_version.id", primary_key=True)
+    location_id: int = Field(foreign_key="location.id", primary_key=True)
+    price: Decimal | None = Field(default=None, sa_type=Money)
+    setup_fee: Decimal | None = Field(default=None, sa_type=Money)
+
+
+class MembershipFreeze(Entity, table=True):
+    """One freeze of a membership: planned dates, and the day it really ended."""
+
+    __tablename__ = "membership_freeze"
+    contract_id: int = Field(foreign_key="contract.id", index=True)
+    starts_on: date
+    until: date | None = None  # the last frozen day asked for; None: until unfrozen
+    ended_on: date | None = None  # the first day no longer frozen, once unfrozen
+    reason: str = Field(default="", max_length=1000)
+    created_by: str = Field(max_length=32)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Cancellation(Entity, table=True):
+    """A cancellation, effective now or on a later date, and what it removed (for reactivation)."""
+
+    contract_id: int = Field(foreign_key="contract.id", index=True)
+    effective_on: date  # the first day no longer covered
+    lock_in_fee: Decimal = Field(default=Decimal(0), sa_type=Money)
+    credits: str = Field(max_length=8)  # keep | forfeit, the workspace's rule when it was asked for
+    applied: bool = False  # the membership is cancelled (the effective date has come)
+    revoked_at: datetime | None = _utc(nullable=True)  # reactivated, or withdrawn before it applied
+    reason: str = Field(default="", max_length=1000)
+    created_by: str = Field(max_length=32)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ForfeitedLot(TenantRow, table=True):
+    """A lot whose credits a cancellation forfeited, with its expiry before, for reactivation."""
+
+    __tablename__ = "forfeited_lot"
+    cancellation_id: int = Field(foreign_key="cancellation.id", primary_key=True)
+    lot_id: int = Field(foreign_key="credit_lot.id", primary_key=True)
+    expires_at: datetime | None = _utc(nullable=True)
+    remaining: Decimal = Field(sa_type=Money)
+
+
 # --- classes (issue 7) ---
+
+
+class ClassSeries(Entity, table=True):
+    """A class on a schedule at a location (core/classes.py); its sessions are the dated occurrences."""
+
+    __tablename__ = "class_series"
+    __table_args__ = (UniqueConstraint("tenant_id", "location_id", "name_key"),)
+    name: str = Field(max_length=100)
+    name_key: str = Field(max_length=100)
+    location_id: int = Field(foreign_key="location.id")
+    recurrence: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    starts_on: date  # the first day of the schedule (weekly intervals count from its week)
+    ends_on: date | None = None  # None: until further notice
+    start_time: time = Field(sa_column=Column(Time, nullable=False))  # local wall-clock time
+    duration_minutes: int
+    capacity: int
+    cancel_cutoff_hours: int  # a cancellation at least this long before the start returns the credit
+    session_rules: bool  # True: only the plans in class_series_plan may see and book it
+    # Sessions exist up to this date; the daily horizon job extends it.
+    sessions_until: date | None = None
+    created_by: str = Field(max_length=32)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ClassSeriesPlan(TenantRow, table=True):
+    """A plan whose members may see and book a series (its session rules)."""
+
+    __tablename__ = "class_series_plan"
+    series_id: int = Field(foreign_key="class_series.id", primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", primary_key=True)
+
+
+class ClassSession(Entity, table=True):
+    """One dated occurrence of a series: the row a booking locks to keep within capacity."""
+
+    __tablename__ = "class_session"
+    __table_args__ = (UniqueConstraint("series_id", "on_date"),)
+    series_id: int = Field(foreign_key="class_series.id", index=True)
+    on_date: date
+    starts_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    ends_at: datetime = Field(sa_type=UTCDateTime)
+    capacity: int  # the series' capacity when the session was written
+
+
+class ClassBooking(Entity, table=True):
+    """A customer's place in a session, through one membership. One row per customer and session:
+    booking again after a cancellation reuses it with the next `round` (a new credit key)."""
+
+    __tablename__ = "class_booking"
+    __table_args__ = (UniqueConstraint("session_id", "customer_id"),)
+    session_id: int = Field(foreign_key="class_session.id", index=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    contract_id: int = Field(foreign_key="contract.id", index=True)
+    status: str = Field(max_length=16)  # booked, cancelled, late-cancel, attended, no-show
+    round: int = 1
+    credit_key: str = Field(default="", max_length=200)  # the ledger key of the credit spent; "": none
+    credit_returned: bool = False
+    booked_by: str = Field(max_length=32)
+    booked_at: datetime = Field(sa_type=UTCDateTime)
+    changed_by: str = Field(default="", max_length=32)
+    changed_at: datetime | None = _utc(nullable=True)
 
 
 # --- checkout (issue 7) ---
