@@ -4,8 +4,8 @@ lock-in, and per-location prices."""
 from __future__ import annotations
 
 from datetime import date
-from itertools import pairwise
 from decimal import Decimal
+from itertools import pairwise
 
 import pytest
 
