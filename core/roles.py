@@ -33,9 +33,13 @@ class Action(StrEnum):
     WORK_VISITS = "complete, skip or reschedule visits"
     REDEEM = "redeem, reverse or transfer credits"
     ADJUST_CREDITS = "grant or deduct credits by hand"
+    MANAGE_CLASSES = "set up class series and their session rules"
+    BOOK_CLASSES = "book classes, cancel bookings and record attendance"
 
 
 _ALLOWED: dict[Action, frozenset[Role]] = {
+    Action.MANAGE_CLASSES: frozenset({Role.ADMIN, Role.MANAGER}),
+    Action.BOOK_CLASSES: frozenset({Role.ADMIN, Role.MANAGER, Role.STAFF}),
     Action.VIEW: frozenset(Role),
     Action.MANAGE_PLANS: frozenset({Role.ADMIN}),
     Action.MANAGE_SETTINGS: frozenset({Role.ADMIN}),
