@@ -144,9 +144,7 @@ def schedule(
         freeze = frozen_on(freezes, due.period_start)
         if freeze is None or pricing.billing_type is BillingType.ONE_TIME:
             dues.append(due)
-        elif pricing.billing_type is not BillingType.ONE_TIME and (
-            freeze.last_day is not None or due.period_start <= today
-        ):
+        elif freeze.last_day is not None or due.period_start <= today:
             dues.append(Due(FREEZE, due.period_start, due.period_end, due.period_start, pricing.freeze_fee))
     if pricing.billing_type is BillingType.ONE_TIME:
         for f in freezes:
