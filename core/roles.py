@@ -33,6 +33,7 @@ class Action(StrEnum):
     WORK_VISITS = "complete, skip or reschedule visits"
     REDEEM = "redeem, reverse or transfer credits"
     ADJUST_CREDITS = "grant or deduct credits by hand"
+    VOID_INVOICES = "void posted invoices"
     MANAGE_CLASSES = "set up class series and their session rules"
     BOOK_CLASSES = "book classes, cancel bookings and record attendance"
 
@@ -52,6 +53,7 @@ _ALLOWED: dict[Action, frozenset[Role]] = {
     Action.WORK_VISITS: frozenset({Role.ADMIN, Role.MANAGER, Role.STAFF}),
     Action.REDEEM: frozenset({Role.ADMIN, Role.MANAGER, Role.STAFF}),
     Action.ADJUST_CREDITS: frozenset({Role.ADMIN}),
+    Action.VOID_INVOICES: frozenset({Role.ADMIN, Role.MANAGER}),
 }
 
 
