@@ -291,6 +291,35 @@ def _write_report(file: Path, report: credit_reports.CreditReport | credit_repor
     click.echo(f"Wrote {file}.")
 
 
+@cli.group("revenue")
+def revenue_group() -> None:
+    """Revenue recognition (IRR, MRR, SCR) and the deferred revenue report."""
+
+
+@revenue_group.command("report")
+@click.option("--month", required=True, help="The month, as YYYY-MM.")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@pass_app
+def revenue_report(app: App, month: str, file: Path) -> None:
+    """Write the deferred revenue report of MONTH, by plan and location, to FILE (.xlsx or .csv)."""
+    from core import revenue
+
+    first = revenue.parse_month(month)  # a bad month is refused before the database is opened
+    if file.suffix.lower() not in (".xlsx", ".csv"):
+        raise UserError(f"{file.name}: use a .xlsx or .csv file name.")
+    with app.tx(write=False) as ctx:
+        report = revenue.deferred_report(ctx, first)
+    if file.suffix.lower() == ".xlsx":
+        file.write_bytes(revenue.to_xlsx(report))
+    else:
+        file.write_text(revenue.to_csv(report), encoding="utf-8")
+    total = report.total
+    click.echo(
+        f"Wrote {file}: {first:%Y-%m} recognised {total.recognised} {report.currency}, "
+        f"deferred {total.deferred}."
+    )
+
+
 @cli.command()
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Run days up to this one only.")
 @pass_app
