@@ -286,6 +286,79 @@ def reverse(ctx: Ctx, of_key: str, reason: str) -> LedgerResult:
     return op.result()
 
 
+def redeem_lots(
+    ctx: Ctx, customer_id: int, takes: list[tuple[int, Decimal]], *, key: str, reference: str = ""
+) -> LedgerResult:
+    """Use credits from lots the caller chose (checkout plans a whole invoice, with caps per
+    invoice, and posts it as one operation that `reverse` undoes whole). Each lot must still be
+    the customer's, usable now, of a membership that lends, and hold enough."""
+    roles.require(ctx, Action.REDEEM)
+    request = {"customer": customer_id, "takes": [[lot_id, str(q)] for lot_id, q in takes], "ref": reference}
+    op, replay = _begin(ctx, key, "redeem", request)
+    if replay is not None:
+        return replay
+    _lock_customers(ctx, customer_id)
+    rows, held = _open_lots_held(ctx, customer_id, Unit.CREDIT, lock=True)
+    money, money_held = _open_lots_held(ctx, customer_id, Unit.MONEY, lock=True)
+    rows, held = {**rows, **money}, {**held, **money_held}
+    now = ctx.now()
+    for lot_id, quantity in sorted(takes):
+        lot = rows.get(lot_id)
+        membership = held.get(lot.contract_id) if lot is not None and lot.contract_id is not None else None
+        if (
+            lot is None
+            or not lots.usable(_lot(lot), now)
+            or (membership is not None and membership.status not in REDEEMABLE)
+        ):
+            raise NotEnoughCredits(
+                f"Lot #{lot_id} can no longer be used: it was used up meanwhile.", "quantity"
+            )
+        unit = Unit(lot.unit)
+        _debit(ctx, op, lot, _quantity(ctx, unit, quantity), "redeem", reference=reference)
+        _count(ctx, customer_id, unit, used=quantity)
+    touched = sorted({rows[lot_id].contract_id or 0 for lot_id, _ in takes} - {0})
+    waiting = [c for c in touched if (held[c].terms or _NO_TERMS).wait_days > 0]
+    if waiting:
+        ctx.uow.session.execute(
+            update(Contract)
+            .where(col(Contract.tenant_id) == ctx.uow.tenant_id, col(Contract.id).in_(waiting))
+            .values(last_redeemed_at=now)
+        )
+    for contract_id in touched:
+        if (held[contract_id].terms or _NO_TERMS).ends_when_used_up:
+            _end_if_used_up(ctx, contract_id)
+    ctx.uow.flush()
+    return op.result()
+
+
+def take_back(ctx: Ctx, of_key: str, reason: str) -> LedgerResult:
+    """Undo a grant (points earned on an invoice that was voided): each of its lots gives back what
+    it still holds of it, as an adjustment; what was already used stays used. Twice changes nothing."""
+    roles.require(ctx, Action.REDEEM)
+    original = _operation(ctx, of_key)
+    if original is None:
+        raise NotFound(f"There is no ledger operation with the key {of_key!r}.", "key")
+    if original.kind != "grant":
+        raise Conflict(f"Only grants can be taken back; {of_key!r} is a {original.kind}.", "key")
+    op, replay = _begin(ctx, f"take-back:{of_key}", "adjust", {"of": of_key})
+    if replay is not None:
+        return replay
+    granted = ctx.uow.all(
+        ctx.uow.select(LedgerEntry)
+        .where(col(LedgerEntry.operation_id) == original.id)
+        .order_by(col(LedgerEntry.lot_id))
+    )
+    _lock_customers(ctx, *(e.customer_id for e in granted))
+    for entry in granted:
+        lot = ctx.uow.get(CreditLot, entry.lot_id, for_update=True)
+        assert lot is not None
+        amount = min(lot.remaining, entry.quantity)
+        if amount > 0:
+            _debit(ctx, op, lot, amount, "adjust", reason=reason, reference=f"takes back {of_key}")
+            _count(ctx, lot.customer_id, Unit(lot.unit), adjusted=-amount)
+    return op.result()
+
+
 def transfer(
     ctx: Ctx,
     from_customer: int,
