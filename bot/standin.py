@@ -13,7 +13,7 @@ import time
 import urllib.parse
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import httpx
@@ -49,6 +49,9 @@ class SlackStandIn:
     url: str = ""  # where the stand-in itself is served (for upload URLs)
     messages: list[Posted] = field(default_factory=list)
     responses: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # response_url id -> replies
+    # (response_url id, arrival number) in arrival order: numbered from the same counter as message
+    # ts, so a page can show replies and messages in the order they came (the sandbox does)
+    response_log: list[tuple[str, int]] = field(default_factory=list)
     calls: list[str] = field(default_factory=list)
     homes: dict[str, dict[str, Any]] = field(default_factory=dict)  # user -> published Home view
     modals: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # user -> modal stack, top last
@@ -113,6 +116,7 @@ class SlackStandIn:
                     self.problems.extend(f"response_url: {p}" for p in refused)
                     return Response("invalid_blocks", status_code=400)
                 self.responses.setdefault(request.path_params["id"], []).append(reply)
+                self.response_log.append((request.path_params["id"], next(self._ts)))
             return Response("ok")
 
         return Starlette(
@@ -302,6 +306,17 @@ class SlackStandIn:
         )
         return {"ok": True, "channel": args["channel"], "ts": ts}
 
+    def snapshot(self) -> tuple[list[Posted], list[tuple[str, int]], dict[str, list[dict[str, Any]]]]:
+        """A consistent copy of the messages, the response arrivals and the replies (the bot
+        posts from its own threads while a page reads them)."""
+        with self._lock:
+            responses = {rid: list(replies) for rid, replies in self.responses.items()}
+            return [replace(m) for m in self.messages], list(self.response_log), responses
+
+    def modal_stack(self, user: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self.modals.get(user) or [])
+
     def replies(self, response_id: str) -> list[dict[str, Any]]:
         with self._lock:
             return list(self.responses.get(response_id, []))
@@ -373,29 +388,51 @@ class Driver:
         )
         return self._send(body, secret, timestamp), response_id
 
-    def click(self, action_id: str, value: str, *, user: str, message: Posted) -> tuple[httpx.Response, str]:
-        """Press a button of a message; returns the HTTP response and the id of its response_url."""
+    def click(
+        self,
+        action_id: str,
+        value: str,
+        *,
+        user: str,
+        message: Posted | None = None,
+        home: dict[str, Any] | None = None,
+        kind: str = "button",
+    ) -> tuple[httpx.Response, str]:
+        """Press a button (or pick an option of a menu: `kind` "static_select", "overflow") of a
+        message, or of the user's published Home view; returns the HTTP response and the id of
+        its response_url."""
         response_id = f"r{next(self._ids)}x{uuid.uuid4().hex[:8]}"  # unique across drivers of one stand-in
-        payload = {
+        action: dict[str, Any] = {
+            "type": kind,
+            "action_id": action_id,
+            "block_id": "b",
+            "action_ts": f"{time.time():.6f}",
+        }
+        if kind == "button":
+            action["value"] = value
+        else:
+            action["selected_option"] = {"value": value, "text": {"type": "plain_text", "text": value}}
+        payload: dict[str, Any] = {
             "type": "block_actions",
             "team": {"id": self.team, "domain": "sandbox"},
             "user": {"id": user, "team_id": self.team},
             "api_app_id": "AMEMBERBOT",
-            "container": {"type": "message", "channel_id": message.channel, "message_ts": message.ts},
-            "channel": {"id": message.channel},
-            "message": {"ts": message.ts, "text": message.text},
-            "actions": [
-                {
-                    "type": "button",
-                    "action_id": action_id,
-                    "block_id": "b",
-                    "value": value,
-                    "action_ts": f"{time.time():.6f}",
-                }
-            ],
-            "response_url": f"{self.standin_url}/respond/{response_id}",
+            "actions": [action],
             "trigger_id": self._trigger(user, response_id),
         }
+        if message is not None:
+            payload["container"] = {
+                "type": "message",
+                "channel_id": message.channel,
+                "message_ts": message.ts,
+            }
+            payload["channel"] = {"id": message.channel}
+            payload["message"] = {"ts": message.ts, "text": message.text}
+            payload["response_url"] = f"{self.standin_url}/respond/{response_id}"
+        else:  # Home: Slack sends no response_url for actions in a view
+            view = {**(home or {}), "id": f"VHOME{user}"}
+            payload["container"] = {"type": "view", "view_id": view["id"]}
+            payload["view"] = view
         return self._interaction(payload), response_id
 
     def _modal(self, user: str) -> dict[str, Any]:
@@ -444,8 +481,11 @@ class Driver:
         options: list[dict[str, Any]] = http.json().get("options", [])
         return options
 
-    def choose(self, user: str, action_id: str, value: str) -> httpx.Response:
-        """Pick an option (or press a button) inside the user's top modal: a block_actions request."""
+    def choose(
+        self, user: str, action_id: str, value: str, values: dict[str, Any] | None = None
+    ) -> httpx.Response:
+        """Pick an option (or press a button) inside the user's top modal: a block_actions request,
+        carrying the form's other inputs as `values` (by block id, as `submit` takes them)."""
         view = self._modal(user)
         block = next(b for b in view.get("blocks", []) if _element_of(b, action_id))
         element = _element_of(block, action_id) or {}
@@ -456,7 +496,10 @@ class Driver:
             "api_app_id": "AMEMBERBOT",
             "container": {"type": "view", "view_id": view["id"]},
             "trigger_id": self._trigger(user, "choose"),
-            "view": {**view, "state": {"values": view_state(view, {block["block_id"]: value})}},
+            "view": {
+                **view,
+                "state": {"values": view_state(view, {**(values or {}), block["block_id"]: value})},
+            },
             "actions": [
                 {
                     "type": element.get("type"),

@@ -1,0 +1,431 @@
+"""The sandbox's web page: a Slack-like client for one workspace. It renders what the stand-in
+holds (messages, modals, Home views) and turns each click, menu choice, typed command and
+submitted form into the request Slack would send the bot, through the stand-in's Driver: the
+bot cannot tell the page from Slack. Rendering is on the server (Jinja2); a little JavaScript
+polls for what arrives later and searches external selects."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from datetime import time as clock_time
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+import yaml
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
+from starlette.applications import Starlette
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from bot.sandbox import people
+from bot.sandbox.mrkdwn_html import to_html
+from bot.sandbox.timeline import Origin, Shown, conversation, fingerprint
+from bot.standin import Driver, Posted, SlackStandIn
+from core import daily
+from core.clock import Clock
+from core.context import SYSTEM, transaction
+from core.errors import MemberbotError
+from core.test_clock import move_test_clock
+from storage.uow import Database
+
+HERE = Path(__file__).parent
+MANIFEST = HERE.parents[1] / "manifest.yaml"
+WAIT_SECONDS = 4.0  # how long a request waits for the bot's answer before showing the page
+TEXT_INPUTS = ("plain_text_input", "email_text_input", "number_input", "url_text_input")
+MULTI_INPUTS = ("checkboxes", "multi_static_select", "multi_external_select", "multi_users_select")
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    description: str
+    usage: str
+
+
+@dataclass
+class ClockMove:
+    before: datetime
+    after: datetime
+    days: list[daily.DayReport]
+    arrived: list[Posted]
+
+
+@dataclass
+class Note:
+    """What a modal shows beyond its Block Kit: what was typed, and the bot's field errors."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)  # external selects: the chosen option's text
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Sandbox:
+    standin: SlackStandIn
+    driver: Driver
+    db: Database
+    clock: Clock
+    deliver_now: Callable[[], int]  # sends what the outbox holds now (on the bot's event loop)
+    origins: dict[str, Origin] = field(default_factory=dict)
+    notes: dict[str, Note] = field(default_factory=dict)  # by modal hash
+    flashes: dict[str, list[str]] = field(default_factory=dict)  # user -> notices for the next page
+    last_move: ClockMove | None = None
+
+    def changed(self, before: tuple[Any, ...], *, until: Callable[[], bool] | None = None) -> None:
+        """Wait, with a deadline, for the bot's answer to show (or `until` to hold)."""
+        deadline = time.monotonic() + WAIT_SECONDS
+        while time.monotonic() < deadline:
+            if (
+                until() if until else fingerprint(self.standin, people.BY_ID) != before
+            ) and not self._loading():
+                return
+            time.sleep(0.02)
+
+    def _loading(self) -> bool:
+        """A modal still showing the bot's loading view is about to be replaced by the form."""
+        return any(
+            (stack := self.standin.modal_stack(p.id)) and stack[-1].get("callback_id") == "loading"
+            for p in people.PEOPLE
+        )
+
+    def advance(self, day: date) -> ClockMove:
+        """`memberbot clock advance` from the page: move the test clock to midday of `day`, run the
+        daily jobs of each day passed, and send their reminders now rather than at the next tick."""
+        with transaction(self.db, people.TEAM, SYSTEM, self.clock, write=False) as ctx:
+            target = datetime.combine(day, clock_time(12, 0), tzinfo=ctx.tz)
+        known = {m.ts for m in self.standin.snapshot()[0]}
+        before = move_test_clock(self.db, target)
+        days = daily.sweep(self.db, self.clock).get(people.TEAM, [])
+        while self.deliver_now():
+            pass
+        arrived = [m for m in self.standin.snapshot()[0] if m.ts not in known]
+        return ClockMove(before, self.clock.now(), days, arrived)
+
+
+def commands() -> list[Command]:
+    """The slash commands of manifest.yaml, with their usage hints (the composer's suggestions)."""
+    if not MANIFEST.exists():
+        return []
+    manifest = yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
+    return [
+        Command(c["command"], c.get("description", ""), c.get("usage_hint", ""))
+        for c in manifest["features"]["slash_commands"]
+    ]
+
+
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(HERE / "templates"),
+        autoescape=select_autoescape(["html", "j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    names = people.names()
+    env.filters["mrkdwn"] = lambda text: to_html(str(text or ""), names)
+    env.filters["text"] = lambda obj: _text(obj, names)
+    env.filters["json"] = lambda value: json.dumps(value)
+    env.globals.update(
+        people=people.PEOPLE,
+        channels=people.CHANNELS,
+        initial=_initial,
+        name_of=lambda user: names.get(user, user),
+    )
+    return env
+
+
+def _text(obj: Any, names: dict[str, str]) -> Markup:
+    if not isinstance(obj, dict):
+        return escape(str(obj or ""))
+    if obj.get("type") == "mrkdwn":
+        return to_html(str(obj.get("text", "")), names)
+    return escape(str(obj.get("text", "")))
+
+
+def _initial(element: dict[str, Any], block_id: str, note: Note | None) -> Any:
+    """What an input shows: what was typed (kept across errors), or the bot's initial value."""
+    if note is not None and block_id in note.values:
+        return note.values[block_id]
+    if "initial_option" in element:
+        return element["initial_option"]["value"]
+    if "initial_options" in element:
+        return [o["value"] for o in element["initial_options"]]
+    for key in ("initial_value", "initial_date", "initial_user", "initial_conversation", "initial_channel"):
+        if key in element:
+            return element[key]
+    return None
+
+
+def create_page(sandbox: Sandbox) -> Starlette:
+    env = environment()
+    listed = commands()
+    known = {c.name for c in listed}
+
+    def viewer(request: Request) -> str:
+        who = request.cookies.get("who", "")
+        return who if who in people.BY_ID else people.ADMIN.id
+
+    def where(path: str, user: str) -> tuple[str, str, set[str]]:
+        """A page path as (kind, channel id, the channel ids shown there)."""
+        parts = urlsplit(path).path.strip("/").split("/")
+        if parts[0] == "home":
+            return "home", "", set()
+        if parts[0] == "dm":
+            return "dm", f"D{user}", people.dm_of(user)
+        channel = parts[1] if len(parts) > 1 and parts[1] in people.CHANNELS else people.FRONT_DESK
+        return "channel", channel, {channel}
+
+    def main_html(path: str, user: str) -> str:
+        kind, channel, channels = where(path, user)
+        if kind == "home":
+            home = sandbox.standin.homes.get(user)
+            return env.get_template("_home.html.j2").render(home=home, user=user, path=path)
+        shown = conversation(sandbox.standin, sandbox.origins, channels, user)
+        return env.get_template("_messages.html.j2").render(
+            messages=shown, user=user, channel=channel, path=path
+        )
+
+    def modal_html(user: str, path: str) -> str:
+        stack = sandbox.standin.modal_stack(user)
+        if not stack:
+            return ""
+        view = stack[-1]
+        return env.get_template("_modal.html.j2").render(
+            view=view, depth=len(stack), note=sandbox.notes.get(view["hash"]), path=path
+        )
+
+    def clock_day() -> date:
+        with transaction(sandbox.db, people.TEAM, SYSTEM, sandbox.clock, write=False) as ctx:
+            return ctx.today()
+
+    async def page(request: Request) -> Response:
+        user = viewer(request)
+        path = request.url.path
+        kind, channel, _ = where(path, user)
+        if kind == "home":
+            before = sandbox.standin.homes.get(user)
+            await asyncio.to_thread(sandbox.driver.open_home, user)
+            await asyncio.to_thread(
+                sandbox.changed, (), until=lambda: sandbox.standin.homes.get(user) is not before
+            )
+        today = await asyncio.to_thread(clock_day)
+        main, modal = await asyncio.to_thread(main_html, path, user), modal_html(user, path)
+        html = env.get_template("page.html.j2").render(
+            user=user,
+            me=people.BY_ID[user],
+            kind=kind,
+            channel=channel,
+            path=path,
+            main=Markup(main),
+            main_sig=_sig(main),
+            modal=Markup(modal),
+            modal_sig=_sig(modal),
+            commands=listed,
+            today=today,
+            move=sandbox.last_move,
+            flashes=sandbox.flashes.pop(user, []),
+        )
+        return HTMLResponse(html)
+
+    async def poll(request: Request) -> Response:
+        user = viewer(request)
+        path = request.query_params.get("at", "/")
+        main, modal = await asyncio.to_thread(main_html, path, user), modal_html(user, path)
+        return JSONResponse({"main": main, "main_sig": _sig(main), "modal": modal, "modal_sig": _sig(modal)})
+
+    def back(form: FormData) -> RedirectResponse:
+        target = str(form.get("back", "/"))
+        return RedirectResponse(target if target.startswith("/") else "/", status_code=303)
+
+    async def switch(request: Request) -> Response:
+        form = await _form(request)
+        response = back(form)
+        who = str(form.get("user", ""))
+        if who in people.BY_ID:
+            response.set_cookie("who", who, samesite="lax")
+        return response
+
+    async def command(request: Request) -> Response:
+        form = await _form(request)
+        user = viewer(request)
+        _, channel, _ = where(str(form.get("back", "/")), user)
+        typed = str(form.get("text", "")).strip()
+        name, _, text = typed.partition(" ")
+        if not typed:
+            return back(form)
+        if name not in known:
+            hint = ", ".join(sorted(known))
+            sandbox.flashes.setdefault(user, []).append(f"{name} is not a command here. Try one of {hint}.")
+            return back(form)
+        before = fingerprint(sandbox.standin, people.BY_ID)
+        _, rid = await asyncio.to_thread(sandbox.driver.slash, name, text.strip(), user=user, channel=channel)
+        sandbox.origins[rid] = Origin(user, channel)
+        await asyncio.to_thread(sandbox.changed, before)
+        return back(form)
+
+    async def click(request: Request) -> Response:
+        form = await _form(request)
+        user = viewer(request)
+        key, action_id = str(form.get("key", "")), str(form.get("action_id", ""))
+        value, kind = str(form.get("value", "")), str(form.get("kind", "button"))
+        before = fingerprint(sandbox.standin, people.BY_ID)
+        if key == "home":
+            home = sandbox.standin.homes.get(user) or {}
+            await asyncio.to_thread(sandbox.driver.click, action_id, value, user=user, home=home, kind=kind)
+        else:
+            _, _, channels = where(str(form.get("back", "/")), user)
+            message = _message(sandbox, key, channels, user)
+            if message is None:
+                return back(form)
+            _, rid = await asyncio.to_thread(
+                sandbox.driver.click, action_id, value, user=user, message=message, kind=kind
+            )
+            sandbox.origins[rid] = Origin(user, message.channel, key)
+        await asyncio.to_thread(sandbox.changed, before)
+        return back(form)
+
+    async def submit(request: Request) -> Response:
+        form = await _form(request)
+        user = viewer(request)
+        view = sandbox.standin.top_modal(user)
+        if view is None:
+            return back(form)
+        note = _note(view, form)
+        before = fingerprint(sandbox.standin, people.BY_ID)
+        answer = await asyncio.to_thread(sandbox.driver.submit, user, note.values)
+        if answer.get("response_action") == "errors":
+            note.errors = {str(k): str(v) for k, v in answer.get("errors", {}).items()}
+            sandbox.notes[view["hash"]] = note
+        else:
+            sandbox.notes.pop(view["hash"], None)
+            await asyncio.to_thread(sandbox.changed, before)
+        return back(form)
+
+    async def close(request: Request) -> Response:
+        form = await _form(request)
+        sandbox.standin.apply_view_answer(viewer(request), {})  # Slack: the view is closed
+        return back(form)
+
+    async def modal_action(request: Request) -> Response:
+        """A button pressed, or an option chosen with dispatch_action, inside the top modal."""
+        form = await _form(request)
+        user = viewer(request)
+        view = sandbox.standin.top_modal(user)
+        pressed = json.loads(str(form.get("press", "{}")))
+        if view is None or not pressed.get("a"):
+            return back(form)
+        note = _note(view, form)
+        value = pressed.get("v")
+        if value is None:
+            value = note.values.get(str(pressed.get("b", "")), "") or ""
+        sandbox.notes[view["hash"]] = note
+        before = fingerprint(sandbox.standin, people.BY_ID)
+        await asyncio.to_thread(sandbox.driver.choose, user, str(pressed["a"]), str(value), note.values)
+        await asyncio.to_thread(sandbox.changed, before)
+        updated = sandbox.standin.top_modal(user)
+        if updated is not None and updated["hash"] != view["hash"] and updated["id"] == view["id"]:
+            sandbox.notes[updated["hash"]] = Note(
+                dict(note.values), dict(note.labels)
+            )  # what was typed stays
+        return back(form)
+
+    async def suggest(request: Request) -> Response:
+        asked = await request.json()
+        user = viewer(request)
+        options = await asyncio.to_thread(
+            sandbox.driver.suggest, user, str(asked.get("action_id", "")), str(asked.get("typed", ""))
+        )
+        return JSONResponse(
+            [{"value": o["value"], "label": o.get("text", {}).get("text", o["value"])} for o in options]
+        )
+
+    async def advance(request: Request) -> Response:
+        form = await _form(request)
+        user = viewer(request)
+        try:
+            day = date.fromisoformat(str(form.get("to", "")))
+            sandbox.last_move = await asyncio.to_thread(sandbox.advance, day)
+        except ValueError:
+            sandbox.flashes.setdefault(user, []).append("Choose the day to move the clock to.")
+        except MemberbotError as exc:
+            sandbox.flashes.setdefault(user, []).append(exc.message)
+        return back(form)
+
+    async def dismiss(request: Request) -> Response:
+        form = await _form(request)
+        sandbox.last_move = None
+        return back(form)
+
+    async def root(_: Request) -> Response:
+        return RedirectResponse(f"/c/{people.FRONT_DESK}", status_code=303)
+
+    return Starlette(
+        routes=[
+            Route("/", root),
+            Route("/c/{channel}", page),
+            Route("/dm", page),
+            Route("/home", page),
+            Route("/poll", poll),
+            Route("/as", switch, methods=["POST"]),
+            Route("/command", command, methods=["POST"]),
+            Route("/click", click, methods=["POST"]),
+            Route("/modal/submit", submit, methods=["POST"]),
+            Route("/modal/close", close, methods=["POST"]),
+            Route("/modal/action", modal_action, methods=["POST"]),
+            Route("/modal/suggest", suggest, methods=["POST"]),
+            Route("/clock", advance, methods=["POST"]),
+            Route("/clock/dismiss", dismiss, methods=["POST"]),
+            Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+        ]
+    )
+
+
+def _message(sandbox: Sandbox, key: str, channels: set[str], user: str) -> Posted | None:
+    """The message whose button was pressed, as the user sees it now (a reply through a
+    response_url has no ts of its own in Slack's payload; its key stands in for one)."""
+    shown: Shown | None = next(
+        (s for s in conversation(sandbox.standin, sandbox.origins, channels, user) if s.key == key), None
+    )
+    if shown is None:
+        return None
+    return Posted(shown.channel, shown.text, shown.blocks, user if shown.ephemeral else None, key)
+
+
+def _note(view: dict[str, Any], form: FormData) -> Note:
+    """The modal's inputs as the Driver submits them: text as typed, a date, an option's value or
+    a list of values; an empty choice is None, as Slack sends it."""
+    note = Note()
+    for block in view.get("blocks", []):
+        element = block.get("element")
+        if block.get("type") != "input" or not isinstance(element, dict):
+            continue
+        block_id, kind = block["block_id"], element["type"]
+        if kind in MULTI_INPUTS:
+            note.values[block_id] = [str(v) for v in form.getlist(block_id)]
+        else:
+            value = str(form.get(block_id, ""))
+            note.values[block_id] = value if value or kind in TEXT_INPUTS else None
+        label = form.get(f"{block_id}__label")
+        if label:
+            note.labels[block_id] = str(label)
+    return note
+
+
+def _sig(html: str) -> str:
+    """Lets the page's poller tell whether a fragment changed without comparing it whole."""
+    return hashlib.sha1(html.encode(), usedforsecurity=False).hexdigest()
+
+
+async def _form(request: Request) -> FormData:
+    """The page's forms are URL-encoded (no file uploads), read without python-multipart."""
+    return FormData(parse_qsl((await request.body()).decode(), keep_blank_values=True))
