@@ -10,17 +10,30 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from sqlmodel import col
 
-from core import contract_log, credit_grants, plans, roles, visits
+from core import billing, contract_log, credit_grants, ledger, plans, roles, visits
 from core.context import SYSTEM, Ctx
 from core.errors import Conflict, Errors, NotFound, PermissionDenied
 from core.lifecycle import ALLOWED_FROM, LIVE, SERVICED, Status, by_calendar
+from core.lots import Pool, Unit
 from core.roles import Action
 from core.text import clean
-from storage.models import Contract, ContractEvent, Customer, Location, Plan, PlanVersion
+from storage.models import (
+    Cancellation,
+    Contract,
+    ContractEvent,
+    CreditLot,
+    Customer,
+    ForfeitedLot,
+    Location,
+    MembershipFreeze,
+    Plan,
+    PlanVersion,
+)
 
 EARLIEST = date(2000, 1, 1)
 MAX_YEARS_AHEAD = 5  # a start further out than this is a typo, not a sale
@@ -155,6 +168,7 @@ def approve(ctx: Ctx, contract_id: int) -> MembershipView:
         visits.materialize(ctx, contract, visits.horizon(ctx))
     credit_grants.grant_initial(ctx, contract)
     credit_grants.grant_due_for(ctx, contract)
+    billing.raise_charges(ctx, contract)
     return _view(ctx, contract)
 
 
@@ -166,43 +180,161 @@ def reject(ctx: Ctx, contract_id: int, reason: str) -> MembershipView:
     return _view(ctx, contract)
 
 
-def freeze(ctx: Ctx, contract_id: int, reason: str = "") -> MembershipView:
+def freeze(
+    ctx: Ctx,
+    contract_id: int,
+    reason: str = "",
+    *,
+    starts: date | None = None,
+    until: date | None = None,
+) -> MembershipView:
+    """Freeze an active membership from `starts` (today by default) to `until` (the last frozen
+    day; None: until unfrozen). While frozen its credits cannot be used and do not expire, and
+    each billing date bills the plan's freeze fee instead of the regular charge (core/billing.py).
+    A freeze from a later date is planned: the daily jobs begin it, and end it after `until`."""
     roles.require(ctx, Action.CHANGE_STATE)
     reason = _reason(reason)
     contract = _transition_source(ctx, contract_id, "freeze")
-    contract.frozen_since = ctx.today()
-    contract_log.move(ctx, contract, "freeze", Status.FROZEN, reason)
+    today = ctx.today()
+    starts = starts or today
+    errors = Errors()
+    if starts < today:
+        errors.add("starts", f"{starts:%d %b %Y} is in the past; a freeze starts today at the earliest.")
+    elif contract.end_date is not None and starts > contract.end_date:
+        errors.add(
+            "starts", f"{starts:%d %b %Y} is after the end of the term ({contract.end_date:%d %b %Y})."
+        )
+    if until is not None and until < starts:
+        errors.add("until", f"The last frozen day {until:%d %b %Y} is before the first ({starts:%d %b %Y}).")
+    errors.raise_if_any()
+    planned = billing.open_freeze(ctx, contract_id)
+    if planned is not None:
+        raise Conflict(
+            f"M-{contract_id} already has a freeze planned from {planned.starts_on:%d %b %Y}; "
+            "unfreeze it to withdraw that one first."
+        )
+    ctx.uow.add(
+        MembershipFreeze(
+            tenant_id=ctx.uow.tenant_id,
+            contract_id=contract_id,
+            starts_on=starts,
+            until=until,
+            reason=reason,
+            created_by=ctx.actor,
+            created_at=ctx.now(),
+        )
+    )
+    ctx.uow.flush()
+    if starts == today:
+        _begin_freeze(ctx, contract, reason)
+    else:
+        to = f"until {until:%d %b %Y}" if until else "until unfrozen"
+        contract_log.record(
+            ctx, contract, "plan freeze", None, None, f"from {starts:%d %b %Y} {to}. {reason}"
+        )
+    billing.raise_charges(ctx, contract)
     return _view(ctx, contract)
 
 
 def unfreeze(ctx: Ctx, contract_id: int, reason: str = "") -> MembershipView:
+    """End a freeze today (or withdraw one planned for later). The expiry of the membership's open
+    credit lots moves on by the days it was frozen; the regular charges from today come back."""
     roles.require(ctx, Action.CHANGE_STATE)
     reason = _reason(reason)
-    contract = _transition_source(ctx, contract_id, "unfreeze")
-    contract.frozen_since = None
-    contract_log.move(ctx, contract, "unfreeze", _calendar_status(ctx, contract), reason)
+    contract = _contract(ctx, contract_id, for_update=True)
+    planned = billing.open_freeze(ctx, contract_id)
+    if Status(contract.status) is not Status.FROZEN and planned is not None:
+        planned.ended_on = planned.starts_on  # withdrawn before it began: it froze nothing
+        ctx.uow.add(planned)
+        contract_log.record(ctx, contract, "withdraw freeze", None, None, reason)
+        billing.raise_charges(ctx, contract)
+        return _view(ctx, contract)
+    _require_state(contract, "unfreeze")
+    _end_freeze(ctx, contract, reason)
     return _view(ctx, contract)
 
 
-def cancel(ctx: Ctx, contract_id: int, reason: str) -> MembershipView:
-    """Stop a live membership now. The record stays, and its future visits are cancelled, so a
-    reactivation can bring everything back."""
+def cancel(
+    ctx: Ctx,
+    contract_id: int,
+    reason: str,
+    *,
+    on: date | None = None,
+    at_term_end: bool = False,
+    expected_fee: Decimal | None = None,
+) -> MembershipView:
+    """Stop a live membership now, at the end of its term, or on a date. The record stays: charges
+    of the periods from that date are voided, future visits cancelled, and inside the lock-in the
+    remaining lock-in months are charged (`billing.cancellation_preview` says how much before the
+    manager confirms; `expected_fee`, the fee that was shown, refuses a cancellation whose fee has
+    changed since). The workspace's rule keeps or forfeits the credits. A reactivation brings
+    everything back."""
     roles.require(ctx, Action.CHANGE_STATE)
     reason = _reason(reason, required=True)
     contract = _transition_source(ctx, contract_id, "cancel")
-    contract_log.move(ctx, contract, "cancel", Status.CANCELLED, reason)
-    visits.cancel_future(ctx, contract, ctx.today())
+    earlier = billing.pending_cancellation(ctx, contract_id)
+    if earlier is not None:
+        raise Conflict(
+            f"M-{contract_id} is already to be cancelled from {earlier.effective_on:%d %b %Y}; "
+            "reactivate it to withdraw that cancellation first."
+        )
+    preview = billing.cancellation_preview(ctx, contract_id, on=on, at_term_end=at_term_end)
+    if expected_fee is not None and expected_fee != preview.lock_in_fee:
+        raise Conflict(
+            f"The lock-in fee is now {preview.lock_in_fee}, not the {expected_fee} shown; review the "
+            "cancellation again.",
+            "expected_fee",
+        )
+    row = ctx.uow.add(
+        Cancellation(
+            tenant_id=ctx.uow.tenant_id,
+            contract_id=contract_id,
+            effective_on=preview.effective_on,
+            lock_in_fee=preview.lock_in_fee,
+            credits=ctx.tenant.cancelled_credits,
+            reason=reason,
+            created_by=ctx.actor,
+            created_at=ctx.now(),
+        )
+    )
+    ctx.uow.flush()
+    visits.cancel_future(ctx, contract, preview.effective_on)
+    if preview.effective_on <= ctx.today():
+        _apply_cancellation(ctx, contract, row)
+    else:
+        contract_log.record(
+            ctx, contract, "plan cancel", None, None, f"from {preview.effective_on:%d %b %Y}: {reason}"
+        )
+    billing.raise_charges(ctx, contract)
     return _view(ctx, contract)
 
 
 def reactivate(ctx: Ctx, contract_id: int, reason: str = "") -> MembershipView:
+    """Undo a cancellation: its voided charges are owed again, its lock-in fee is voided, its
+    visits come back, forfeited credits are restored. A cancellation still to come is withdrawn."""
     roles.require(ctx, Action.CHANGE_STATE)
     reason = _reason(reason)
-    contract = _transition_source(ctx, contract_id, "reactivate")
+    contract = _contract(ctx, contract_id, for_update=True)
+    cancellation = billing.pending_cancellation(ctx, contract_id)
+    if cancellation is not None and not cancellation.applied and Status(contract.status) in LIVE:
+        cancellation.revoked_at = ctx.now()
+        ctx.uow.add(cancellation)
+        contract_log.record(ctx, contract, "withdraw cancel", None, None, reason)
+        if Status(contract.status) in SERVICED:
+            visits.restore_future(ctx, contract)
+        billing.raise_charges(ctx, contract)
+        return _view(ctx, contract)
+    _require_state(contract, "reactivate")
     contract.frozen_since = None
     contract_log.move(ctx, contract, "reactivate", _calendar_status(ctx, contract), reason)
+    if cancellation is not None:
+        cancellation.revoked_at = ctx.now()
+        ctx.uow.add(cancellation)
+        ctx.uow.flush()
+        _restore_credits(ctx, cancellation)
     if Status(contract.status) in SERVICED:
         visits.restore_future(ctx, contract)
+    billing.raise_charges(ctx, contract)
     return _view(ctx, contract)
 
 
@@ -238,6 +370,43 @@ def renew(
     )
 
 
+def apply_planned(ctx: Ctx) -> int:
+    """The daily jobs' part: begin the freezes planned to start by today, end those whose last
+    frozen day has passed, and cancel the memberships whose cancellation date has come. Each moves
+    a membership's status forward once, so a rerun does nothing twice. Returns the moves."""
+    today, moved = ctx.today(), 0
+    starting = ctx.uow.select(MembershipFreeze).where(
+        col(MembershipFreeze.ended_on).is_(None), col(MembershipFreeze.starts_on) <= today
+    )
+    for row in ctx.uow.all(starting.order_by(col(MembershipFreeze.contract_id))):
+        contract = _contract(ctx, row.contract_id, for_update=True)
+        status = Status(contract.status)
+        if status is Status.FROZEN:
+            if row.until is not None and row.until < today:
+                _end_freeze(ctx, contract, "The planned freeze ended.", actor=SYSTEM)
+                moved += 1
+        elif status is Status.ACTIVE and (row.until is None or row.until >= today):
+            _begin_freeze(ctx, contract, row.reason, actor=SYSTEM)
+            billing.raise_charges(ctx, contract)
+            moved += 1
+        else:  # no longer active on its first day (expired, cancelled): it freezes nothing
+            row.ended_on = row.starts_on
+            ctx.uow.add(row)
+    due = ctx.uow.select(Cancellation).where(
+        col(Cancellation.applied).is_(False),
+        col(Cancellation.revoked_at).is_(None),
+        col(Cancellation.effective_on) <= today,
+    )
+    for cancellation in ctx.uow.all(due.order_by(col(Cancellation.contract_id))):
+        contract = _contract(ctx, cancellation.contract_id, for_update=True)
+        if Status(contract.status) in LIVE:
+            _apply_cancellation(ctx, contract, cancellation, actor=SYSTEM)
+            billing.raise_charges(ctx, contract)
+            moved += 1
+    ctx.uow.flush()
+    return moved
+
+
 def change_dates(ctx: Ctx, contract_id: int, start: date, end: date | None) -> MembershipView:
     """Correct the term. Only future visits that were not carried out are rewritten."""
     contract = _contract(ctx, contract_id, for_update=True)
@@ -268,6 +437,7 @@ def delete(ctx: Ctx, contract_id: int, *, confirm: bool) -> None:
         raise Conflict(f"M-{contract_id} has a renewal; delete the renewal first.")
     contract_log.record(ctx, contract, "delete", Status(contract.status), None)
     visits.delete_all(ctx, contract)
+    billing.delete_all(ctx, contract_id)
     ctx.uow.delete(contract)
     ctx.uow.flush()
 
@@ -425,6 +595,97 @@ def _require_state(contract: Contract, action: str) -> None:
     status = Status(contract.status)
     if status not in ALLOWED_FROM[action]:
         raise Conflict(f"M-{contract.id} is {status.label}; it cannot {action} from that state.")
+
+
+def _begin_freeze(ctx: Ctx, contract: Contract, reason: str, *, actor: str | None = None) -> None:
+    contract.frozen_since = ctx.today()
+    contract_log.move(ctx, contract, "freeze", Status.FROZEN, reason, actor=actor)
+
+
+def _end_freeze(ctx: Ctx, contract: Contract, reason: str, *, actor: str | None = None) -> None:
+    """Unfrozen today: the lots' expiry moves on by the frozen days, the regular charges return."""
+    today = ctx.today()
+    row = billing.open_freeze(ctx, contract.id or 0)
+    began = row.starts_on if row is not None else contract.frozen_since or today
+    if row is not None:
+        row.ended_on = today
+        ctx.uow.add(row)
+    contract.frozen_since = None
+    contract_log.move(ctx, contract, "unfreeze", _calendar_status(ctx, contract), reason, actor=actor)
+    ledger.postpone_expiry(ctx, contract.id or 0, (today - began).days)
+    billing.raise_charges(ctx, contract)
+
+
+def _apply_cancellation(
+    ctx: Ctx, contract: Contract, cancellation: Cancellation, *, actor: str | None = None
+) -> None:
+    today = ctx.today()
+    freeze = billing.open_freeze(ctx, contract.id or 0)
+    if freeze is not None:  # a cancellation ends a freeze (or withdraws one still to come)
+        freeze.ended_on = max(freeze.starts_on, today)
+        ctx.uow.add(freeze)
+        ledger.postpone_expiry(ctx, contract.id or 0, (freeze.ended_on - freeze.starts_on).days)
+    contract.frozen_since = None
+    contract_log.move(ctx, contract, "cancel", Status.CANCELLED, cancellation.reason, actor=actor)
+    cancellation.applied = True
+    ctx.uow.add(cancellation)
+    if cancellation.credits == "forfeit":
+        _forfeit_credits(ctx, contract, cancellation)
+    ctx.uow.flush()
+
+
+def _forfeit_credits(ctx: Ctx, contract: Contract, cancellation: Cancellation) -> None:
+    """The workspace forfeits a cancelled membership's credits: each open lot expires now (the
+    daily expiry records it), its former expiry kept so a reactivation can restore it."""
+    now = ctx.now()
+    query = ctx.uow.select(CreditLot).where(
+        col(CreditLot.contract_id) == contract.id, col(CreditLot.remaining) > 0
+    )
+    for lot in ctx.uow.all(query.order_by(col(CreditLot.id)).with_for_update()):
+        ctx.uow.add(
+            ForfeitedLot(
+                tenant_id=ctx.uow.tenant_id,
+                cancellation_id=cancellation.id or 0,
+                lot_id=lot.id or 0,
+                expires_at=lot.expires_at,
+                remaining=lot.remaining,
+            )
+        )
+        lot.expires_at = now
+        ctx.uow.add(lot)
+    ctx.uow.flush()
+
+
+def _restore_credits(ctx: Ctx, cancellation: Cancellation) -> None:
+    """Forfeited lots get their expiry back; those the daily expiry already emptied are granted
+    again (keyed by cancellation and lot), unless their own expiry has passed meanwhile."""
+    now = ctx.now()
+    query = ctx.uow.select(ForfeitedLot).where(col(ForfeitedLot.cancellation_id) == cancellation.id)
+    for forfeited in ctx.uow.all(query.order_by(col(ForfeitedLot.lot_id))):
+        lot = ctx.uow.get(CreditLot, forfeited.lot_id, for_update=True)
+        assert lot is not None
+        if forfeited.expires_at is not None and forfeited.expires_at <= now:
+            continue
+        if lot.remaining > 0:
+            lot.expires_at = forfeited.expires_at
+            ctx.uow.add(lot)
+            continue
+        ledger.grant(
+            ctx,
+            lot.customer_id,
+            Unit(lot.unit),
+            forfeited.remaining,
+            key=f"restore:{cancellation.id}:{lot.id}",
+            contract_id=lot.contract_id,
+            pool=Pool(lot.pool),
+            scope=lot.scope,
+            expires_at=forfeited.expires_at,
+            priority=lot.priority,
+            promotional=lot.promotional,
+            source="restore",
+            reason="The membership was reactivated.",
+        )
+    ctx.uow.flush()
 
 
 def _calendar_status(ctx: Ctx, contract: Contract) -> Status:
