@@ -21,11 +21,11 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import or_, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 
-from core import contract_log, credit_terms, lots, roles
+from core import billing, contract_log, credit_terms, lots, roles
 from core.context import Ctx
 from core.credit_terms import CreditTerms
 from core.errors import Conflict, Errors, InvalidInput, NotFound
@@ -432,11 +432,17 @@ def expire_page(ctx: Ctx, after: int, limit: int, at: datetime | None = None) ->
     """`expire_due` for the next `limit` due lots with an id above `after` (bounded work for one
     transaction): the lots expired, and the last id seen (None: no more)."""
     at = at or ctx.now()
+    # Expiry is paused while a membership is frozen: unfreezing moves its lots' expiry on.
+    frozen = ctx.uow.select(Contract).where(col(Contract.status) == Status.FROZEN.value)
     query = ctx.uow.select(CreditLot).where(
         col(CreditLot.remaining) > 0,
         col(CreditLot.expires_at).is_not(None),
         col(CreditLot.expires_at) <= at,
         col(CreditLot.id) > after,
+        or_(
+            col(CreditLot.contract_id).is_(None),
+            col(CreditLot.contract_id).not_in(frozen.with_only_columns(col(Contract.id))),
+        ),
     )
     page = ctx.uow.all(query.order_by(col(CreditLot.id)).limit(limit))
     last = page[-1].id if len(page) == limit else None
@@ -457,6 +463,26 @@ def expire_page(ctx: Ctx, after: int, limit: int, at: datetime | None = None) ->
         _count(ctx, lot.customer_id, Unit(lot.unit), expired=quantity)
         count += 1
     return count, last
+
+
+def postpone_expiry(ctx: Ctx, contract_id: int, days: int) -> int:
+    """Move the expiry of the membership's open lots `days` later (by the calendar: the same local
+    time of day), after a freeze of that many days. Returns the lots moved."""
+    if days <= 0:
+        return 0
+    query = ctx.uow.select(CreditLot).where(
+        col(CreditLot.contract_id) == contract_id,
+        col(CreditLot.remaining) > 0,
+        col(CreditLot.expires_at).is_not(None),
+    )
+    moved = 0
+    for lot in ctx.uow.all(query.order_by(col(CreditLot.id)).with_for_update()):
+        assert lot.expires_at is not None
+        lot.expires_at = lot.expires_at.astimezone(ctx.tz) + timedelta(days=days)
+        ctx.uow.add(lot)
+        moved += 1
+    ctx.uow.flush()
+    return moved
 
 
 # --- reading -------------------------------------------------------------------------------------
@@ -659,6 +685,9 @@ def _plan(
     pools = lots.POOLS_FOR[purpose] if unit is Unit.MONEY and purpose is not None else None
     candidates: list[lots.Lot] = []
     caps: dict[int | None, Decimal] = {}
+    # Enforce billing: a membership with an overdue charge lends nothing; if that leaves the
+    # request short, the refusal names the charge (billing.require_paid_up).
+    unpaid = billing.unpaid_memberships(ctx, held) if honour_rules and not for_transfer else set()
     for lot in rows.values():
         view = _lot(lot)
         if not lots.usable(view, now) or not lots.covers(view, service_id, category):
@@ -668,7 +697,7 @@ def _plan(
         if lot.contract_id is not None:
             membership = held[lot.contract_id]
             rule = membership.terms
-            if membership.status not in REDEEMABLE:
+            if membership.status not in REDEEMABLE or lot.contract_id in unpaid:
                 continue
             if for_transfer and (rule is None or not rule.transferable or membership.status != Status.ACTIVE):
                 continue
@@ -684,6 +713,8 @@ def _plan(
     taken, short = lots.take(candidates, quantity, service_id=service_id, caps=caps)
     if short > 0:
         _customer(ctx, customer_id)  # an unknown customer is "not found", not "not enough credits"
+        for contract_id in sorted(unpaid):
+            billing.require_paid_up(ctx, contract_id)
     return [(rows[view.id], amount) for view, amount in taken], short, held
 
 
