@@ -22,7 +22,7 @@ import yaml
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 from starlette.applications import Starlette
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
@@ -428,4 +428,7 @@ def _sig(html: str) -> str:
 
 async def _form(request: Request) -> FormData:
     """The page's forms are URL-encoded (no file uploads), read without python-multipart."""
-    return FormData(parse_qsl((await request.body()).decode(), keep_blank_values=True))
+    fields: list[tuple[str, str | UploadFile]] = list(
+        parse_qsl((await request.body()).decode(), keep_blank_values=True)
+    )
+    return FormData(fields)
