@@ -152,8 +152,9 @@ def create_series(ctx: Ctx, terms: SeriesTerms) -> SeriesView:
     if terms.ends_on is not None and terms.ends_on < terms.starts_on:
         errors.add("ends_on", f"The class cannot end before it starts ({terms.starts_on:%d %b %Y}).")
     _check_plans(ctx, errors, terms.plan_ids)
-    if name and location is not None and _named(ctx, name, terms.location_id) is not None:
-        errors.add("name", f"There is already a class called {name} at {location.name}.")
+    same = _named(ctx, name, terms.location_id) if name and location is not None else None
+    if same is not None and location is not None:
+        errors.add("name", f"There is already a class called {same.name} at {location.name}.")
     errors.raise_if_any()
     series = ctx.uow.add(
         ClassSeries(
