@@ -22,7 +22,7 @@ from dateutil.relativedelta import relativedelta
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlmodel import col, select
 
 from core import credit_terms, recognition, roles
@@ -475,6 +475,7 @@ def _plan_credits(ctx: Ctx, cutoff: datetime, contract_id: int | None) -> dict[i
             col(CreditLot.source) == "grant",
             col(CreditLot.contract_id).is_not(None),
             col(CreditLot.unit) != "points",
+            or_(col(LedgerEntry.kind) == "grant", col(LedgerEntry.at) < cutoff),
         )
         .order_by(col(LedgerEntry.id))
     )
@@ -485,7 +486,7 @@ def _plan_credits(ctx: Ctx, cutoff: datetime, contract_id: int | None) -> dict[i
         lots = out[owner or 0].lots
         if entry.kind == "grant":
             lots[entry.lot_id] = _Lot(entry.reference == "initial", _local(ctx, usable_from), entry.quantity)
-        elif entry.lot_id in lots and entry.at < cutoff:
+        elif entry.lot_id in lots:
             # Whatever takes credits from the lot earns their SCR; a reversal puts them back.
             lots[entry.lot_id].moves.append(CreditEvent(_local(ctx, entry.at), -entry.quantity))
     return out

@@ -166,7 +166,7 @@ def test_a_month_before_the_sale_and_after_the_term(shop_year: tuple[Shop, int, 
     after = report(shop, "2026-03")
     assert [line.location for line in after.lines] == ["Downtown", "Uptown"]
     for line in after.lines:
-        assert (line.sold, line.recognised, line.deferred, line.sold_to_date) == (0, 0, 0, SALE)
+        assert (line.sold, line.recognised, line.deferred, line.sold_to_date) == (D(0), D(0), D(0), SALE)
 
 
 def test_the_exports_are_the_report(shop_year: tuple[Shop, int, int]) -> None:
@@ -249,3 +249,21 @@ def test_the_command_writes_the_report(tmp_path: Path, monkeypatch: pytest.Monke
     assert list(csv.reader(io.StringIO(out.read_text())))[-1][:3] == ["2025-03", "Total", ""]
     bad = runner.invoke(cli, ["revenue", "report", "--month", "2025-13", str(out)], catch_exceptions=False)
     assert bad.exit_code == 2 and "month:" in bad.output
+
+
+def test_an_open_ended_membership_is_sold_one_month_at_a_time(shop: Shop) -> None:
+    at(shop, date(2025, 1, 15))
+    with shop.tx(ADMIN) as ctx:
+        plan = plan_by_name(ctx, "Silver")  # 29.00 a month, no split set: all of it is MRR
+        plans.update_plan(ctx, plan.id, replace(plan.terms, term_months=None, setup_fee=D("10.00")))
+    with shop.tx(STAFF) as ctx:
+        m = memberships.assign(ctx, add_customer(ctx), plan.id, date(2025, 1, 20))
+    with shop.tx(MANAGER) as ctx:
+        memberships.approve(ctx, m.id)
+    january, february = report(shop, "2025-01").total, report(shop, "2025-02").total
+    # January: the first period (20 Jan to 19 Feb, 31 days) and the setup fee; 12 of its days.
+    assert (january.sold, january.irr, january.mrr) == (D("39.00"), D("10.00"), D("11.23"))
+    # February: the second period (20 Feb to 19 Mar, 28 days) is sold as it begins; the first
+    # period's last 19 days and 9 of the second's: 29.00 x 9 / 28 = 9.32.
+    assert (february.sold, february.mrr) == (D("29.00"), D("29.00") - D("11.23") + D("9.32"))
+    assert february.opening == january.deferred and february.sold_to_date == D("68.00")
