@@ -23,7 +23,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from core import balance_alerts, credit_grants, ledger, memberships, reminders, visits
+from core import balance_alerts, billing, credit_grants, ledger, memberships, reminders, visits
 from core.clock import Clock, FixedClock
 from core.context import SYSTEM, Ctx, transaction
 from core.errors import InvalidInput
@@ -45,6 +45,7 @@ class DayReport:
     moved: int = 0
     alerts: int = 0  # balance alerts queued
     visits: int = 0
+    billed: int = 0  # planned freezes and cancellations applied, charges raised or marked overdue
     reminders: list[reminders.Reminder] = field(default_factory=list)
 
 
@@ -78,6 +79,11 @@ def run_day(db: Database, team: str, day: date, clock: Clock) -> DayReport:
     with transaction(db, team, SYSTEM, clock, write=False) as ctx:
         clock = FixedClock(run_time(ctx, day))
     report = DayReport(day)
+    # Billing first: a freeze that ends today moves its lots' expiry before expiries run. Each
+    # effect moves a status forward or is keyed by (membership, kind, period): a rerun adds none.
+    with transaction(db, team, SYSTEM, clock) as ctx:
+        report.billed = memberships.apply_planned(ctx)
+    report.billed += _paged(db, team, clock, lambda ctx, after: billing.due_page(ctx, after, PAGE))
     report.expired = _paged(db, team, clock, lambda ctx, after: ledger.expire_page(ctx, after, PAGE))
     report.granted = _paged(
         db, team, clock, lambda ctx, after: credit_grants.grant_due_page(ctx, after, PAGE)
