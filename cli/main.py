@@ -340,6 +340,64 @@ def revenue_report(app: App, month: str, file: Path) -> None:
     )
 
 
+@cli.group("billing")
+def billing_group() -> None:
+    """Charges of memberships, and payments recorded by hand."""
+
+
+@billing_group.command("charges")
+@click.argument("membership_id", type=int)
+@pass_app
+def billing_charges(app: App, membership_id: int) -> None:
+    """List a membership's charges: due date, period, amount, status."""
+    from core import billing
+
+    with app.tx(write=False) as ctx:
+        charges = billing.charges_of(ctx, membership_id)
+        currency = ctx.tenant.currency
+    for c in charges:
+        state = "overdue" if c.overdue else c.status.value
+        click.echo(
+            f"{c.reference:<8} due {c.due_on}  {c.kind:<8} {c.period_start} to {c.period_end}"
+            f"  {c.amount:>10} {currency}  {state}"
+        )
+    if not charges:
+        click.echo(f"M-{membership_id} has no charges.")
+
+
+def _charge_id(text: str) -> int:
+    try:
+        return int(text.upper().removeprefix("C-"))
+    except ValueError:
+        raise UserError(f"{text!r} is not a charge; give its number, such as C-12 or 12.") from None
+
+
+@billing_group.command("pay")
+@click.argument("charge")
+@click.option("--note", default="", help="How it was paid (card, cash, transfer reference).")
+@pass_app
+def billing_pay(app: App, charge: str, note: str) -> None:
+    """Record that CHARGE (C-12 or 12) was paid. Paying twice changes nothing."""
+    from core import billing
+
+    with app.tx() as ctx:
+        c = billing.pay(ctx, _charge_id(charge), note=note)
+    click.echo(f"{c.reference} of {c.amount} is {c.status.value}.")
+
+
+@billing_group.command("fail")
+@click.argument("charge")
+@click.option("--note", default="", help="Why collecting it failed (card declined, ...).")
+@pass_app
+def billing_fail(app: App, charge: str, note: str) -> None:
+    """Record that collecting CHARGE (C-12 or 12) failed; it is still owed."""
+    from core import billing
+
+    with app.tx() as ctx:
+        c = billing.fail(ctx, _charge_id(charge), note=note)
+    click.echo(f"{c.reference} of {c.amount} is {c.status.value}; it is still owed.")
+
+
 @cli.command()
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Run days up to this one only.")
 @pass_app
