@@ -398,7 +398,9 @@ def _revenues(ctx: Ctx, month: date, *, contract_id: int | None = None) -> list[
         price, setup_fee = _price(ctx, version, prices, contract.location_id)
         row = local_splits.get((version.id or 0, contract.location_id or 0)) or splits.get(version.id or 0)
         split = recognition.fitted(
-            recognition.default_split(price) if row is None else Split(row.irr, row.mrr, row.scr),
+            recognition.default_split(price)
+            if row is None
+            else _shown(ctx, Split(row.irr, row.mrr, row.scr)),
             price,
             places,
         )

@@ -136,7 +136,27 @@ def test_the_report_reconciles_every_month_of_the_year(shop_year: tuple[Shop, in
 
 
 def test_what_each_part_earns_and_when(shop_year: tuple[Shop, int, int]) -> None:
-    shop, _, bo_m = shop_year
+    shop, ann_m, bo_m = shop_year
+    with shop.tx(STAFF, write=False) as ctx:
+        ann = revenue.membership_revenue(ctx, ann_m, date(2026, 3, 1))
+    # The worked example of docs/revenue.md, month by month.
+    assert [(f"{m:%Y-%m}", str(a.irr), str(a.mrr), str(a.scr)) for m, a in ann.schedule.items()] == [
+        ("2025-01", "73.00", "0", "4.29"),
+        ("2025-02", "0", "36.82", "8.57"),
+        ("2025-03", "0", "40.77", "4.28"),
+        ("2025-04", "0", "39.45", "4.29"),
+        ("2025-05", "0", "40.77", "4.28"),
+        ("2025-06", "0", "39.45", "4.29"),
+        ("2025-07", "0", "40.77", "4.29"),
+        ("2025-08", "0", "40.76", "4.28"),
+        ("2025-09", "0", "39.46", "0"),
+        ("2025-10", "0", "40.76", "4.29"),
+        ("2025-11", "0", "39.46", "4.28"),
+        ("2025-12", "0", "40.76", "4.29"),
+        ("2026-01", "0", "40.77", "4.28"),
+        ("2026-02", "0", "0", "4.29"),
+    ]
+    assert [s.price for s in ann.sales] == [SALE]
     january = {line.location: line for line in report(shop, "2025-01").lines}
     uptown, downtown = january["Uptown"], january["Downtown"]
     # Sold in January: IRR with the setup fee at once; MRR starts in February; one of Ann's credits used.
