@@ -14,6 +14,7 @@ Schema (version 1), one entry per live plan, in code order:
       term_months: 12             # or null: no expiry
       freeze_fee: '0.00'
       lock_in_months: 0
+      prorate_first_period: true  # optional, false when left out (core/billing_schedule.py)
       locations: all              # or a list of location names
       recurring_services:
       - job: HVAC maintenance     # job and task templates (and locations) are created when missing
@@ -53,6 +54,7 @@ _PLAN_KEYS = {
     "term_months",
     "freeze_fee",
     "lock_in_months",
+    "prorate_first_period",
     "locations",
     "recurring_services",
     "credits",
@@ -85,6 +87,8 @@ def export_plans(ctx: Ctx) -> str:
                 "term_months": t.term_months,
                 "freeze_fee": str(t.freeze_fee),
                 "lock_in_months": t.lock_in_months,
+                # Written only when on, so catalogues from before billing export unchanged.
+                **({"prorate_first_period": True} if t.prorate_first_period else {}),
                 "locations": "all" if t.location_ids is None else sorted(names[i] for i in t.location_ids),
                 "recurring_services": [
                     {
@@ -187,6 +191,10 @@ def _parse_plan(errors: Errors, path: str, raw: object) -> _Entry | None:
     if not isinstance(lock_in, int) or isinstance(lock_in, bool):
         errors.add(f"{path}lock_in_months", "Must be a whole number of months.")
         lock_in = 0
+    prorate = raw.get("prorate_first_period", False)
+    if not isinstance(prorate, bool):
+        errors.add(f"{path}prorate_first_period", "Must be true or false.")
+        prorate = False
     locations = raw.get("locations", "all")
     if locations != "all" and not (
         isinstance(locations, list) and all(isinstance(x, str) for x in locations)
@@ -211,6 +219,7 @@ def _parse_plan(errors: Errors, path: str, raw: object) -> _Entry | None:
         price=_amount(errors, path, raw, "price", required=True),
         setup_fee=_amount(errors, path, raw, "setup_fee"),
         freeze_fee=_amount(errors, path, raw, "freeze_fee"),
+        prorate_first_period=prorate,
     )
     credits = _parse_credits(errors, f"{path}credits.", raw.get("credits"))
     if len(errors.items) > before:

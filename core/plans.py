@@ -78,10 +78,13 @@ class PlanTerms:
     location_ids: tuple[int, ...] | None = None  # None: sold at every location
     services: tuple[RecurringService, ...] = ()
     credits: CreditTerms | None = None  # None: unlimited, no credits are tracked
+    # A start mid-period pays its days only, then billing follows the first of the month; off: the
+    # membership is billed from its own start date, full periods (core/billing_schedule.py).
+    prorate_first_period: bool = False
 
 
 # Terms that define what was sold: fixed once a plan has a membership (the code is fixed always).
-SOLD_TERMS = ("billing_type", "term_months")
+SOLD_TERMS = ("billing_type", "term_months", "prorate_first_period")
 
 
 @dataclass(frozen=True)
@@ -243,7 +246,12 @@ def create_default_plans(ctx: Ctx) -> None:
 
 # --- internals -----------------------------------------------------------------------------------
 
-_LABELS = {"billing_type": "The billing type", "term_months": "The term", "code": "The code"}
+_LABELS = {
+    "billing_type": "The billing type",
+    "term_months": "The term",
+    "code": "The code",
+    "prorate_first_period": "Proration",  # it decides the billing dates of what was sold
+}
 
 
 def _plan(ctx: Ctx, plan_id: int, *, for_update: bool = False) -> Plan:
@@ -413,6 +421,7 @@ def _apply(version: PlanVersion, terms: PlanTerms) -> None:
     version.term_months = terms.term_months
     version.freeze_fee = terms.freeze_fee
     version.lock_in_months = terms.lock_in_months
+    version.prorate_first_period = terms.prorate_first_period
     version.all_locations = terms.location_ids is None
     version.credit_terms = None if terms.credits is None else credit_terms.to_dict(terms.credits)
 
@@ -472,6 +481,7 @@ def _terms(ctx: Ctx, version: PlanVersion) -> PlanTerms:
             for s in services_of(ctx, version.id or 0)
         ),
         credits=None if version.credit_terms is None else credit_terms.from_dict(version.credit_terms),
+        prorate_first_period=version.prorate_first_period,
     )
 
 
