@@ -12,7 +12,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,7 @@ from storage.uow import Database
 
 HERE = Path(__file__).parent
 MANIFEST = HERE.parents[1] / "manifest.yaml"
+STEP_DAYS = 62  # the clock steps a day at a time up to this far ahead (Sandbox.advance)
 WAIT_SECONDS = 4.0  # how long a request waits for the bot's answer before showing the page
 TEXT_INPUTS = ("plain_text_input", "email_text_input", "number_input", "url_text_input")
 MULTI_INPUTS = ("checkboxes", "multi_static_select", "multi_external_select", "multi_users_select")
@@ -100,17 +101,24 @@ class Sandbox:
         )
 
     def advance(self, day: date) -> ClockMove:
-        """`memberbot clock advance` from the page: move the test clock to midday of `day`, run the
-        daily jobs of each day passed, and send their reminders now rather than at the next tick."""
+        """`memberbot clock advance` from the page: move the test clock to midday of `day` and run
+        the daily jobs of each day passed, sending their reminders now rather than at the next
+        tick. Up to STEP_DAYS ahead it steps a day at a time, so each day's reminders arrive as
+        they would have with the bot running; further, it jumps, and the bot's catch-up sums up
+        the days it missed, as after downtime."""
         with transaction(self.db, people.TEAM, SYSTEM, self.clock, write=False) as ctx:
-            target = datetime.combine(day, clock_time(12, 0), tzinfo=ctx.tz)
+            tz, today = ctx.tz, ctx.today()
+        span = (day - today).days
+        steps = [today + timedelta(days=n) for n in range(1, span + 1)] if 0 < span <= STEP_DAYS else [day]
         known = {m.ts for m in self.standin.snapshot()[0]}
-        before = move_test_clock(self.db, target)
-        days = daily.sweep(self.db, self.clock).get(people.TEAM, [])
-        while self.deliver_now():
-            pass
+        started, days = self.clock.now(), []
+        for step in steps:
+            move_test_clock(self.db, datetime.combine(step, clock_time(12, 0), tzinfo=tz))
+            days += daily.sweep(self.db, self.clock).get(people.TEAM, [])
+            while self.deliver_now():
+                pass
         arrived = [m for m in self.standin.snapshot()[0] if m.ts not in known]
-        return ClockMove(before, self.clock.now(), days, arrived)
+        return ClockMove(started, self.clock.now(), days, arrived)
 
 
 def commands() -> list[Command]:
@@ -372,6 +380,7 @@ def create_page(sandbox: Sandbox) -> Starlette:
     return Starlette(
         routes=[
             Route("/", root),
+            Route("/favicon.ico", lambda _: Response(status_code=204)),
             Route("/c/{channel}", page),
             Route("/dm", page),
             Route("/home", page),
