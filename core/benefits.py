@@ -116,6 +116,7 @@ class Benefits:
     credit_lots: tuple[lots.Lot, ...] = ()
     money_lots: tuple[lots.Lot, ...] = ()
     discounts: tuple[Discount, ...] = ()
+    notes: tuple[str, ...] = ()  # why a membership gives nothing now, for the desk
 
 
 @dataclass(frozen=True)
@@ -177,6 +178,7 @@ class Breakdown:
     points: Decimal = ZERO  # earned on what is paid
     points_contract: int | None = None
     points_rule: str = ""
+    notes: tuple[str, ...] = ()
 
     @property
     def gross(self) -> Decimal:
@@ -264,12 +266,12 @@ def compute(
     earner = next(
         (m for m in sorted(benefits.memberships, key=lambda m: m.contract_id) if m.points_per_unit > 0), None
     )
-    breakdown = Breakdown(order, tuple(results))
+    breakdown = Breakdown(order, tuple(results), notes=benefits.notes)
     if earner is None:
         return breakdown
     points = (breakdown.due * earner.points_per_unit).to_integral_value(rounding=ROUND_FLOOR)
     rule = f"{earner.label}: {earner.points_per_unit.normalize():f} point(s) per 1 paid, rounded down"
-    return Breakdown(order, tuple(results), points, earner.contract_id, rule)
+    return Breakdown(order, tuple(results), points, earner.contract_id, rule, benefits.notes)
 
 
 def best_discount(
@@ -485,6 +487,7 @@ def to_dict(breakdown: Breakdown) -> dict[str, Any]:
         "points": str(breakdown.points),
         "points_contract": breakdown.points_contract,
         "points_rule": breakdown.points_rule,
+        "notes": list(breakdown.notes),
         "lines": [
             {
                 "line": {
@@ -551,6 +554,7 @@ def from_dict(data: dict[str, Any]) -> Breakdown:
         Decimal(data["points"]),
         data["points_contract"],
         data["points_rule"],
+        tuple(data.get("notes", ())),
     )
 
 

@@ -101,7 +101,7 @@ def post(ctx: Ctx, invoice: Invoice, *, key: str, preview: Breakdown) -> Posted:
     lines = _validated(ctx, invoice)
     if not key or len(key) > 200:
         raise InvalidInput.single("key", "An idempotency key of 1 to 200 characters is required.")
-    digest = _digest(invoice)
+    digest = _digest(invoice, lines)
     # Lock the customer before looking for the key: a retry racing the first attempt waits for it
     # and then replays it, instead of recomputing against the balances the first one used.
     if ctx.uow.get(Customer, invoice.customer_id, for_update=True) is None:
@@ -251,8 +251,10 @@ def _points_key(invoice_id: int) -> str:
     return f"invoice:{invoice_id}:points"
 
 
-def _digest(invoice: Invoice) -> str:
-    return hashlib.sha256(json.dumps(asdict(invoice), sort_keys=True, default=str).encode()).hexdigest()
+def _digest(invoice: Invoice, lines: list[Line]) -> str:
+    """The request as validated, so "100" and "100.00" are the same price and "lotion" is LOTION."""
+    request = {**asdict(invoice), "items": [asdict(line) for line in lines]}
+    return hashlib.sha256(json.dumps(request, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _replay(row: CheckoutInvoice, digest: str, key: str) -> Posted:
@@ -381,19 +383,24 @@ def _benefits(ctx: Ctx, customer_id: int, *, lock: bool) -> Benefits:
     waiting between redemptions, or has an overdue charge under enforce billing lends nothing."""
     now = ctx.now()
     members: list[Membership] = []
+    notes: list[str] = []
     lending: set[int] = set()  # memberships whose credits may be used now
     giving: set[int] = set()  # memberships whose discounts apply now
     versions: dict[int, int] = {}
     for contract, version, terms in _memberships(ctx, customer_id):
         cid = contract.id or 0
         status = Status(contract.status)
+        name = version.name if version else "membership"
         if status not in ledger.REDEEMABLE:
+            if status is Status.FROZEN:
+                notes.append(f"M-{cid} {name} is frozen: its benefits are on hold.")
             continue
         try:
             billing.require_paid_up(ctx, cid)
-        except billing.PaymentOverdue:
-            continue  # its benefits wait until the charge is paid; post and preview agree on it
-        name = version.name if version else "membership"
+        except billing.PaymentOverdue as overdue:
+            # Its benefits wait until the charge is paid; preview and post agree on it.
+            notes.append(f"{overdue.message} Its benefits apply again once it is paid.")
+            continue
         members.append(
             Membership(
                 cid,
@@ -405,9 +412,10 @@ def _benefits(ctx: Ctx, customer_id: int, *, lock: bool) -> Benefits:
             )
         )
         last = contract.last_redeemed_at
-        if not (
-            terms and terms.wait_days and last is not None and now < last + timedelta(days=terms.wait_days)
-        ):
+        if terms and terms.wait_days and last is not None and now < last + timedelta(days=terms.wait_days):
+            again = (last + timedelta(days=terms.wait_days)).astimezone(ctx.tz)
+            notes.append(f"M-{cid} {name}: its credits can be used again from {again:%d %b %Y %H:%M}.")
+        else:
             lending.add(cid)
         if status in EARNING and version is not None:
             giving.add(cid)
@@ -439,7 +447,7 @@ def _benefits(ctx: Ctx, customer_id: int, *, lock: bool) -> Benefits:
             )
             label = benefits.describe(d, names, labels[cid], ctx.tenant.currency)
             discounts.append(replace(d, label=label))
-    return Benefits(tuple(members), tuple(credit_lots), tuple(money_lots), tuple(discounts))
+    return Benefits(tuple(members), tuple(credit_lots), tuple(money_lots), tuple(discounts), tuple(notes))
 
 
 def _open_lots(ctx: Ctx, customer_id: int, *, lock: bool) -> list[CreditLot]:

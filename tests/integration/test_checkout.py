@@ -12,7 +12,17 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func
 
-from core import benefit_terms, catalog, checkout, credit_grants, ledger, plans, services
+from core import (
+    benefit_terms,
+    billing,
+    catalog,
+    checkout,
+    credit_grants,
+    ledger,
+    memberships,
+    plans,
+    services,
+)
 from core.benefit_terms import DiscountRule
 from core.benefits import Choice, DiscountKind, ItemKind, Kind, Order
 from core.checkout import Invoice, Item, StalePreview
@@ -379,3 +389,71 @@ def test_discounts_are_validated_and_fixed_once_sold(shop: Shop) -> None:
             ctx, unsold, [DiscountRule(ItemKind.SERVICE, DiscountKind.FLAT, D("5.00"), services=(c.massage,))]
         )
         assert [(d.kind, d.value, d.services) for d in flat] == [("flat", D("5.00"), [c.massage])]
+
+
+def test_two_desks_racing_for_the_same_credits_one_posts(shop: Shop) -> None:
+    c = counter(shop)
+    desks = [invoice(c, f"INV-{n}", use_monetary_credit=False) for n in range(4)]
+    with shop.tx(STAFF) as ctx:
+        shown = [checkout.preview(ctx, desk) for desk in desks]  # each shows both credits
+    start = threading.Barrier(len(desks))
+    posted: list[str] = []
+    failures: list[Exception] = []
+
+    def post(n: int) -> None:
+        start.wait()
+        try:
+            with transaction(shop.db, shop.team, STAFF, shop.clock) as ctx:
+                posted.append(checkout.post(ctx, desks[n], key=f"desk-{n}", preview=shown[n]).reference)
+        except Exception as exc:  # asserted below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=post, args=(n,)) for n in range(len(desks))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(posted) == 1
+    assert len(failures) == len(desks) - 1 and all(isinstance(f, StalePreview) for f in failures), failures
+    with shop.tx(write=False) as ctx:
+        assert ledger.balance(ctx, c.customer).used[Unit.CREDIT] == D(2)
+
+
+def test_the_same_request_written_differently_replays(shop: Shop) -> None:
+    c = counter(shop)
+    with shop.tx(STAFF) as ctx:
+        shown = checkout.preview(ctx, invoice(c))
+        first = checkout.post(ctx, invoice(c), key="pos-1", preview=shown)
+    same = invoice(
+        c,
+        items=(
+            Item(ItemKind.SERVICE, 3, D("100"), service_id=c.massage),
+            Item(ItemKind.PRODUCT, 2, D("25.0"), product=" LOTION "),
+        ),
+    )
+    with shop.tx(STAFF) as ctx:
+        again = checkout.post(ctx, same, key="pos-1", preview=shown)
+    assert again.replayed and again.invoice_id == first.invoice_id
+
+
+def test_overdue_and_frozen_memberships_give_nothing_and_say_why(shop: Shop) -> None:
+    c = counter(shop)
+    with shop.tx() as ctx:
+        ctx.tenant.enforce_billing = True
+        ctx.uow.session.add(ctx.tenant)
+        for membership in (c.silver, c.platinum):
+            for charge in billing.charges_of(ctx, membership):
+                billing.pay(ctx, charge.id)
+    with shop.tx(STAFF) as ctx:
+        held = checkout.preview(ctx, invoice(c))
+    assert {a.contract_id for r in held.lines for a in r.applied} == {c.silver}  # Gold's charge is overdue
+    assert any(n.startswith(f"M-{c.gold} has an overdue charge C-") for n in held.notes), held.notes
+    with shop.tx() as ctx:
+        for charge in billing.charges_of(ctx, c.gold):
+            billing.pay(ctx, charge.id)
+    with shop.tx(MANAGER) as ctx:
+        memberships.freeze(ctx, c.silver, "travelling")
+    with shop.tx(STAFF) as ctx:
+        paid_up = checkout.preview(ctx, invoice(c))
+    assert {a.contract_id for r in paid_up.lines for a in r.applied} == {c.gold}
+    assert paid_up.notes == (f"M-{c.silver} Silver is frozen: its benefits are on hold.",)
