@@ -357,9 +357,7 @@ def cancellation_preview(
     effective = cancellation_date(ctx, contract, on=on, at_term_end=at_term_end)
     pricing = pricing_of(ctx, contract)
     fee = billing_schedule.lock_in_fee(pricing, contract.start_date, contract.end_date, effective)
-    months = (
-        billing_schedule.months_left(contract.start_date, pricing.lock_in_months, effective) if fee > 0 else 0
-    )
+    months = billing_schedule.months_left(pricing, contract.start_date, contract.end_date, effective)
     voided = tuple(
         _charge_view(ctx, c)
         for c in _charge_rows(ctx, contract_id)

@@ -180,11 +180,19 @@ def lock_in_fee(pricing: Pricing, start: date, end: date | None, cancelled_from:
     )
 
 
-def months_left(start: date, lock_in_months: int, cancelled_from: date) -> int:
-    """Whole months from the cancellation to the end of the lock-in (a part month counts as one)."""
-    ends = lock_in_end(start, lock_in_months)
+def months_left(pricing: Pricing, start: date, end: date | None, cancelled_from: date) -> int:
+    """The lock-in months the fee pays for: from the first billing date on or after the
+    cancellation to the end of the lock-in (a part month counts as one); 0 outside the lock-in."""
+    ends = lock_in_end(start, pricing.lock_in_months)
+    billed = [
+        d.period_start
+        for d in regular(pricing, start, end, ends - timedelta(days=1))
+        if cancelled_from <= d.period_start < ends
+    ]
+    if pricing.lock_in_months <= 0 or not billed:
+        return 0
     months = 0
-    while cancelled_from + relativedelta(months=months) < ends:
+    while billed[0] + relativedelta(months=months) < ends:
         months += 1
     return months
 

@@ -154,7 +154,8 @@ def test_a_cancellation_drops_later_periods_and_inside_the_lock_in_bills_its_rem
         (LOCK_IN, date(2026, 3, 10)),
     ]
     assert dues[-1].amount == 3 * D("49.00")  # April, May, June
-    assert months_left(date(2026, 1, 1), 6, date(2026, 3, 10)) == 4  # a part month counts as one
+    assert months_left(pricing, *YEAR_2026, cancelled_from=date(2026, 3, 10)) == 3
+    assert months_left(pricing, *YEAR_2026, cancelled_from=date(2026, 7, 1)) == 0
 
 
 def test_after_the_lock_in_a_cancellation_costs_nothing() -> None:
@@ -168,6 +169,7 @@ def test_a_quarterly_lock_in_fee_counts_only_the_quarters_not_yet_begun() -> Non
     pricing = Pricing(BillingType.QUARTERLY, D("120.00"), lock_in_months=6)
     # Cancelled a month in: the first quarter was billed at the start, the second is the fee.
     assert lock_in_fee(pricing, *YEAR_2026, cancelled_from=date(2026, 2, 1)) == D("120.00")
+    assert months_left(pricing, *YEAR_2026, cancelled_from=date(2026, 2, 1)) == 3  # April to June
     assert lock_in_fee(pricing, *YEAR_2026, cancelled_from=date(2026, 1, 1)) == D("240.00")
 
 
