@@ -7,7 +7,8 @@ rolling, so an open-ended series never writes years of rows at once.
 A booking locks its session row first (PostgreSQL FOR UPDATE; SQLite's write lock is taken at
 BEGIN), then counts the seats taken: capacity holds however many people book at once, and the
 losers spend nothing because the credit is redeemed only after the seat is secured. Every write
-to a session's bookings takes that lock first, and ledger locks only after it: no deadlock.
+to a session's bookings takes that lock first, and the ledger's locks (the customer, then their
+lots) only after it: nobody holding a ledger lock waits for a session, so there is no deadlock.
 The rules themselves (which membership, the cut-off, attendance) are in core/class_rules.py.
 """
 
@@ -21,7 +22,7 @@ from decimal import Decimal
 from sqlalchemy import func
 from sqlmodel import col, or_, select
 
-from core import billing, credit_terms, ledger, recurrence, roles, visits
+from core import billing, credit_terms, ledger, lots, recurrence, roles, visits
 from core.class_rules import (
     CANCELLED,
     DEFAULT_CUTOFF_HOURS,
@@ -41,6 +42,7 @@ from core.context import Ctx
 from core.errors import Conflict, Errors, InvalidInput, NotFound
 from core.ledger import NotEnoughCredits
 from core.lifecycle import LIVE, Status
+from core.lots import Unit
 from core.recurrence import Recurrence
 from core.roles import Action
 from core.text import clean, fold
@@ -50,6 +52,7 @@ from storage.models import (
     ClassSeriesPlan,
     ClassSession,
     Contract,
+    CreditLot,
     Customer,
     Location,
     Plan,
@@ -394,31 +397,75 @@ def _spend_credit(
     session: ClassSession,
     who: str,
 ) -> int:
-    """Redeem one credit for the booking; the membership whose credit it was. The ledger takes
-    the customer's credit that expires soonest; one of a membership this class does not accept is
-    refused (the whole booking rolls back), while a credit granted by hand may pay."""
-    try:
-        result = ledger.redeem(
-            ctx,
-            booking.customer_id,
-            Decimal(1),
-            key=booking.credit_key,
-            reference=f"{series.name} {session.on_date.isoformat()}"[:200],
-        )
-    except NotEnoughCredits as exc:
+    """Redeem one credit for the booking and say whose it was: of the credits of the memberships
+    that may book (and credits granted by hand), the one the front desk would use first (the
+    ledger's redemption order: soonest expiry first). Credits of other memberships are never
+    touched. Locks as the ledger does: the customer, then their lots in id order."""
+    ctx.uow.get(Customer, booking.customer_id, for_update=True)
+    lot = _next_credit(ctx, booking.customer_id, limited)
+    if lot is None:
         names = ", ".join(f"M-{c}" for c in limited)
         raise NotEnoughCredits(
-            f"{who} has no session credit left to book {series.name} ({names}).", "customer"
-        ) from exc
-    paid_by = {e.contract_id for e in result.entries}
-    other = sorted(c for c in paid_by if c is not None and c not in limited)
-    if other:
-        raise CannotBook(
-            f"{who}'s next credit in line belongs to M-{other[0]}, whose plan {series.name} does not "
-            "accept; memberbot does not spend it on this class.",
-            "customer",
+            f"{who} has no session credit that can be used now to book {series.name} ({names}).", "customer"
         )
-    return next((c for c in sorted(c for c in paid_by if c is not None)), limited[0])
+    ledger.redeem_lots(
+        ctx,
+        booking.customer_id,
+        [(lot.id, Decimal(1))],
+        key=booking.credit_key,
+        reference=f"{series.name} {session.on_date.isoformat()}"[:200],
+    )
+    return lot.contract_id if lot.contract_id is not None else limited[0]
+
+
+def _next_credit(ctx: Ctx, customer_id: int, limited: tuple[int, ...]) -> lots.Lot | None:
+    """The first usable credit of these memberships or granted by hand, in redemption order. Only
+    credits good for any service pay for classes; a plan's wait between redemptions applies."""
+    now = ctx.now()
+    resting: set[int | None] = set()
+    for contract, terms in ctx.uow.session.exec(
+        select(Contract, col(PlanVersion.credit_terms))
+        .join(PlanVersion, col(PlanVersion.id) == col(Contract.plan_version_id))
+        .where(col(Contract.tenant_id) == ctx.uow.tenant_id, col(Contract.id).in_(limited))
+    ):
+        wait = credit_terms.from_dict(terms).wait_days if terms is not None else 0
+        last = contract.last_redeemed_at
+        if wait and last is not None and now < last + timedelta(days=wait):
+            resting.add(contract.id)
+    query = (
+        ctx.uow.select(CreditLot)
+        .where(
+            col(CreditLot.customer_id) == customer_id,
+            col(CreditLot.unit) == Unit.CREDIT.value,
+            col(CreditLot.remaining) > 0,
+            or_(col(CreditLot.contract_id).in_(limited), col(CreditLot.contract_id).is_(None)),
+        )
+        .order_by(col(CreditLot.id))
+        .with_for_update()
+        .execution_options(populate_existing=True)  # remaining changes by SQL, not through the ORM
+    )
+    usable = [
+        lot
+        for lot in (_as_lot(row) for row in ctx.uow.all(query))
+        if lots.usable(lot, now) and lots.covers(lot, None, None) and lot.contract_id not in resting
+    ]
+    return min(usable, key=lots.redemption_order, default=None)
+
+
+def _as_lot(row: CreditLot) -> lots.Lot:
+    scope = row.scope or {}
+    return lots.Lot(
+        id=row.id or 0,
+        remaining=row.remaining,
+        usable_from=row.usable_from,
+        expires_at=row.expires_at,
+        priority=row.priority,
+        promotional=row.promotional,
+        granted_at=row.granted_at,
+        services=frozenset(scope.get("services", ())),
+        categories=frozenset(scope.get("categories", ())),
+        contract_id=row.contract_id,
+    )
 
 
 def _holdings(ctx: Ctx, customer_id: int) -> list[Holding]:

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import col
 
-from core import catalog, classes, ledger, memberships
+from core import catalog, classes, ledger, memberships, services
 from core.class_rules import BookingStatus
 from core.classes import BookingView, CannotBook, SeriesTerms, SessionView
 from core.context import transaction
@@ -314,22 +314,32 @@ def test_an_overdue_charge_stops_booking_when_billing_is_enforced(shop: Shop, st
     assert credits(shop, customer) == D(10)
 
 
-def test_a_credit_of_a_plan_the_class_does_not_accept_is_not_spent(
+def test_only_credits_of_a_plan_the_class_accepts_or_granted_by_hand_are_spent(
     shop: Shop, studio: dict[str, int]
 ) -> None:
-    # The ledger takes the credit that expires soonest; when that belongs to a membership this
-    # class does not accept, the booking is refused rather than spend it.
+    # Platinum's credits expire sooner, so the front desk would use them first; this class does
+    # not accept Platinum, so its credits are left alone.
     platinum = credit_plan(
         shop,
         CreditTerms(kind=CreditKind.SERVICE, per_period=D(4), expiry=Expiry.DAYS, expiry_days=20),
         name="Platinum",
     )
     series = yoga(shop, studio, plan_ids=(studio["gold"],))
-    customer, _ = member(shop, studio["gold"], TODAY)
+    customer, gold = member(shop, studio["gold"], TODAY)
     _, other = member(shop, platinum, TODAY, customer=customer)
-    with pytest.raises(CannotBook, match=rf"next credit in line belongs to M-{other}"):
-        book(shop, sessions(shop, series.id)[0].id, customer)
-    assert credits(shop, customer) == D(14)
+    first, second = sessions(shop, series.id)[:2]
+    assert book(shop, first.id, customer).membership_id == gold
+    with shop.tx(write=False) as ctx:
+        assert [e.kind for e in ledger.history(ctx, customer, contract_id=gold)] == ["grant", "redeem"]
+        assert [e.kind for e in ledger.history(ctx, customer, contract_id=other)] == ["grant"]
+    # A credit granted by hand that expires before Gold's is used first, for the Gold membership.
+    with shop.tx() as ctx:
+        ledger.adjust(ctx, customer, D(1), "goodwill", key="goodwill", expires_on=date(2025, 1, 31))
+    assert book(shop, second.id, customer).membership_id == gold
+    with shop.tx(write=False) as ctx:
+        balance = ledger.balance(ctx, customer)
+        goodwill = [lot for lot in ledger.lots_of(ctx, customer) if lot.source == "adjust"]
+    assert (balance.total(Unit.CREDIT), goodwill[0].remaining) == (D(13), D(0))
 
 
 def test_without_credits_left_a_limited_membership_cannot_book(shop: Shop, studio: dict[str, int]) -> None:
@@ -337,10 +347,34 @@ def test_without_credits_left_a_limited_membership_cannot_book(shop: Shop, studi
     customer, _ = member(shop, studio["gold"], TODAY)
     with shop.tx() as ctx:
         ledger.adjust(ctx, customer, D(-10), "used elsewhere", key="empty")
-    with pytest.raises(NotEnoughCredits, match="no session credit left to book Yoga"):
+    with pytest.raises(NotEnoughCredits, match="no session credit that can be used now to book Yoga"):
         book(shop, sessions(shop, series.id)[0].id, customer)
     with shop.tx(write=False) as ctx:
         assert ctx.uow.all(ctx.uow.select(ClassBooking)) == []
+
+
+def test_a_plans_wait_between_redemptions_applies_to_bookings(shop: Shop, studio: dict[str, int]) -> None:
+    gold = credit_plan(shop, CreditTerms(kind=CreditKind.SERVICE, per_period=D(10), wait_days=2))
+    series = yoga(shop, studio)
+    customer, _ = member(shop, gold, TODAY)
+    first, second, third = sessions(shop, series.id)[:3]  # Wed 15, Mon 20, Wed 22
+    book(shop, first.id, customer)
+    with pytest.raises(NotEnoughCredits, match="no session credit that can be used now"):
+        book(shop, second.id, customer)
+    shop.clock.set(shop.clock.now() + timedelta(days=2))
+    assert book(shop, third.id, customer).credit_spent
+    assert credits(shop, customer) == D(8)
+
+
+def test_credits_limited_to_a_service_do_not_pay_for_classes(shop: Shop, studio: dict[str, int]) -> None:
+    with shop.tx() as ctx:
+        massage = services.add_service(ctx, "Massage 60").id
+    gold = credit_plan(shop, CreditTerms(kind=CreditKind.SERVICE, per_period=D(10), services=(massage,)))
+    series = yoga(shop, studio)
+    customer, _ = member(shop, gold, TODAY)
+    with pytest.raises(NotEnoughCredits, match="no session credit that can be used now"):
+        book(shop, sessions(shop, series.id)[0].id, customer)
+    assert credits(shop, customer) == D(10)
 
 
 def test_a_started_or_full_session_cannot_be_booked(shop: Shop, studio: dict[str, int]) -> None:
