@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from random import Random
+from typing import TypeVar
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core import benefits
 from core.benefits import (
@@ -25,6 +29,7 @@ from core.errors import InvalidInput
 from core.lots import Lot, Pool
 
 D = Decimal
+T = TypeVar("T")
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 MASSAGE, FACIAL = 1, 2
 
@@ -275,3 +280,94 @@ def test_stored_form_round_trips_and_staleness_names_the_line() -> None:
     found = benefits.difference(result, fresh)
     assert found is not None and found.line == 1
     assert "service credit 200.00" in found.message and "no longer available" in found.message
+
+
+@st.composite
+def invoices(draw: st.DrawFn) -> tuple[list[Line], Benefits, Order]:
+    prices = st.decimals(min_value=D("0.01"), max_value=D("500"), places=2)
+    lines = [
+        Line(
+            n,
+            ItemKind.SERVICE,
+            draw(st.integers(1, 4)),
+            draw(prices),
+            draw(st.sampled_from([MASSAGE, FACIAL])),
+        )
+        if draw(st.booleans())
+        else Line(
+            n, ItemKind.PRODUCT, draw(st.integers(1, 4)), draw(prices), product=draw(st.sampled_from("AB"))
+        )
+        for n in range(1, draw(st.integers(1, 4)) + 1)
+    ]
+    contracts = [1, 2, 3]
+    caps = {c: draw(st.none() | st.decimals(min_value=D(1), max_value=D(200), places=0)) for c in contracts}
+    credit_lots = tuple(
+        lot(
+            10 + i,
+            draw(st.sampled_from(contracts)),
+            str(draw(st.integers(1, 5))),
+            costs={MASSAGE: draw(st.integers(1, 3))},
+        )
+        for i in range(draw(st.integers(0, 3)))
+    )
+    money_lots = tuple(
+        lot(
+            20 + i,
+            draw(st.sampled_from(contracts)),
+            str(draw(st.decimals(min_value=D("0.01"), max_value=D("300"), places=2))),
+            pool=draw(st.sampled_from([Pool.SERVICES, Pool.PRODUCTS, Pool.COMMON])),
+        )
+        for i in range(draw(st.integers(0, 3)))
+    )
+    discounts = tuple(
+        Discount(
+            100 + i,
+            draw(st.sampled_from(contracts)),
+            draw(st.sampled_from(list(ItemKind))),
+            kind := draw(st.sampled_from(list(DiscountKind))),
+            draw(st.decimals(min_value=D("0.01"), max_value=D(100), places=2))
+            if kind is DiscountKind.PERCENT
+            else draw(prices),
+        )
+        for i in range(draw(st.integers(0, 3)))
+    )
+    members = tuple(
+        Membership(c, f"M-{c}", max_per_invoice=caps[c], points_per_unit=D(c - 1)) for c in contracts
+    )
+    return lines, Benefits(members, credit_lots, money_lots, discounts), draw(st.sampled_from(list(Order)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(invoices(), st.randoms())
+def test_any_invoice_balances_and_does_not_depend_on_input_order(
+    case: tuple[list[Line], Benefits, Order], rnd: Random
+) -> None:
+    lines, shop, order = case
+    result = benefits.compute(lines, shop, order, places=2)
+    for r in result.lines:
+        assert all(a.amount >= 0 for a in r.applied)
+        assert 0 <= r.due <= r.line.gross
+        assert sum(a.units for a in r.applied if a.kind is not Kind.MONEY) <= r.line.quantity
+        assert r.due == r.due.quantize(D("0.01"))
+    assert result.due == result.gross - sum((result.total(k) for k in Kind), D(0))
+    remaining = {x.id: x.remaining for x in (*shop.credit_lots, *shop.money_lots)}
+    owner = {x.id: x.contract_id for x in (*shop.credit_lots, *shop.money_lots)}
+    given_by: dict[int | None, Decimal] = {}
+    for lot_id, taken in result.takes():
+        assert 0 < taken <= remaining[lot_id]
+        given_by[owner[lot_id]] = given_by.get(owner[lot_id], D(0)) + taken
+    for m in shop.memberships:
+        if m.max_per_invoice is not None:
+            assert given_by.get(m.contract_id, D(0)) <= m.max_per_invoice
+    assert result.points == result.due.to_integral_value(rounding="ROUND_FLOOR")  # M-2 earns, 1 a unit
+
+    def shuffled(items: tuple[T, ...]) -> tuple[T, ...]:
+        return tuple(rnd.sample(items, len(items)))
+
+    again = Benefits(
+        shuffled(shop.memberships),
+        shuffled(shop.credit_lots),
+        shuffled(shop.money_lots),
+        shuffled(shop.discounts),
+    )
+    assert benefits.compute(lines, again, order, places=2) == result
