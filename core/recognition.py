@@ -85,23 +85,62 @@ def fitted(split: Split, price: Decimal, places: int) -> Split:
 # --- what is sold --------------------------------------------------------------------------------
 
 
-def billing_periods(billing_type: str, start: date, end: date) -> int:
-    """The billing periods that begin within the term [start, end]: 1 for a one-time plan; for a
-    monthly plan over 1 Mar to 28 Feb, 12 (a last, partial period counts as a whole one)."""
+@dataclass(frozen=True)
+class Period:
+    """One billing period: its days in the term, and the days of a full period (equal unless it
+    is prorated)."""
+
+    first: date
+    last: date
+    days: int
+    full_days: int
+
+    def price(self, price: Decimal, places: int) -> Decimal:
+        """A full period costs the price; a prorated one price x days / full days, rounded half up."""
+        return price if self.days >= self.full_days else _round(price * self.days / self.full_days, places)
+
+
+def billing_periods(
+    billing_type: str, start: date, end: date | None, through: date | None = None, *, prorate: bool = False
+) -> list[Period]:
+    """The billing periods that begin in the term (by `through` too, when it has no end). One for
+    a one-time plan. Without proration they run from the start date at the full price, a last
+    period cut short by the end of the term included; with proration (the plan version's
+    `prorate_first_period`) they run from the first of the month, and a first or last period
+    shorter than a full one is prorated by day, as billing charges them."""
     months = PERIOD_MONTHS.get(billing_type)
     if months is None:
-        return 1
-    count = 0
-    while start + relativedelta(months=count * months) <= end:
-        count += 1
-    return max(count, 1)
+        return [Period(start, end or start, 1, 1)]
+    anchor = start.replace(day=1) if prorate else start
+    last_day = end if end is not None else through if through is not None else start
+    found: list[Period] = []
+    k = 0
+    while (full_first := anchor + relativedelta(months=k * months)) <= last_day or not found:
+        full_last = anchor + relativedelta(months=(k + 1) * months) - timedelta(days=1)
+        first = max(full_first, start)
+        last = full_last if end is None else min(full_last, end)
+        full_days = (full_last - full_first).days + 1
+        found.append(Period(first, last, (last - first).days + 1 if prorate else full_days, full_days))
+        k += 1
+    return found
 
 
-def sale_price(price: Decimal, setup_fee: Decimal, billing_type: str, start: date, end: date) -> Decimal:
-    """What a membership with a term is sold for: the setup fee, plus the plan version's price
-    once for a one-time plan or once per billing period that begins in the term. A membership
-    without an end date is sold one period at a time instead (see `terms_sold`)."""
-    return setup_fee + price * billing_periods(billing_type, start, end)
+def sale_price(
+    price: Decimal,
+    setup_fee: Decimal,
+    billing_type: str,
+    start: date,
+    end: date,
+    *,
+    prorate: bool = False,
+    places: int = 2,
+) -> Decimal:
+    """What a membership with a term is sold for: the setup fee, plus the price of each billing
+    period that begins in the term (the plan version's price, or its location's; prorated by day
+    for a plan that prorates). A membership without an end date is sold one period at a time
+    instead (see `terms_sold`)."""
+    periods = billing_periods(billing_type, start, end, prorate=prorate)
+    return setup_fee + sum((p.price(price, places) for p in periods), ZERO)
 
 
 @dataclass(frozen=True)
@@ -112,27 +151,26 @@ class Term:
     index: int
     start: date
     end: date | None
-    periods: int  # billing periods priced in it
-    setup_fee: bool  # the first term carries the setup fee
+    periods: tuple[Period, ...]  # the billing periods priced in it
+
+    @property
+    def setup_fee(self) -> bool:
+        return self.index == 0  # the first term carries the setup fee
 
 
-def terms_sold(billing_type: str, start: date, end: date | None, through: date) -> list[Term]:
+def terms_sold(
+    billing_type: str, start: date, end: date | None, through: date, *, prorate: bool = False
+) -> list[Term]:
     """The terms of a membership sold by `through`. With an end date, the whole term at once. An
     open-ended recurring membership is sold period by period as each begins, so that what a month
     recognised never changes when later periods come; an open-ended one-time membership is one
     term without end."""
-    months = PERIOD_MONTHS.get(billing_type)
+    periods = billing_periods(billing_type, start, end, through, prorate=prorate)
     if end is not None:
-        return [Term(0, start, end, billing_periods(billing_type, start, end), True)]
-    if months is None:
-        return [Term(0, start, None, 1, True)]
-    found: list[Term] = []
-    k = 0
-    while (first := start + relativedelta(months=k * months)) <= through or k == 0:
-        last = start + relativedelta(months=(k + 1) * months) - timedelta(days=1)
-        found.append(Term(k, first, last, 1, k == 0))
-        k += 1
-    return found
+        return [Term(0, start, end, tuple(periods))]
+    if billing_type not in PERIOD_MONTHS:
+        return [Term(0, start, None, tuple(periods))]
+    return [Term(k, p.first, p.last, (p,)) for k, p in enumerate(periods)]
 
 
 @dataclass(frozen=True)
@@ -152,11 +190,22 @@ class Sale:
         return self.irr + self.mrr + self.scr
 
 
-def sale_of(term: Term, split: Split, setup_fee: Decimal, sold_on: date, credits: Decimal) -> Sale:
-    """A term's sale: the split times the periods priced in it, plus the setup fee on IRR."""
-    fee = setup_fee if term.setup_fee else ZERO
-    n = term.periods
-    return Sale(sold_on, term.start, term.end, fee + split.irr * n, split.mrr * n, split.scr * n, credits)
+def sale_of(
+    term: Term,
+    price: Decimal,
+    split: Split,
+    setup_fee: Decimal,
+    sold_on: date,
+    credits: Decimal,
+    places: int = 2,
+) -> Sale:
+    """A term's sale: each period's price split as the plan's price is (a prorated period's split
+    refitted to its price), plus the setup fee on IRR."""
+    irr, mrr, scr = setup_fee if term.setup_fee else ZERO, ZERO, ZERO
+    for period in term.periods:
+        part = fitted(split, period.price(price, places), places)
+        irr, mrr, scr = irr + part.irr, mrr + part.mrr, scr + part.scr
+    return Sale(sold_on, term.start, term.end, irr, mrr, scr, credits)
 
 
 # --- when it is earned ---------------------------------------------------------------------------

@@ -406,16 +406,19 @@ def _revenues(ctx: Ctx, month: date, *, contract_id: int | None = None) -> list[
         )
         day = sold_on[contract.id or 0]
         sold_terms = recognition.terms_sold(
-            version.billing_type, contract.start_date, contract.end_date, last_day
+            version.billing_type,
+            contract.start_date,
+            contract.end_date,
+            last_day,
+            prorate=version.prorate_first_period,
         )
         history = credits.get(contract.id or 0, _Credits())
         sales: list[Sale] = []
         plan: Schedule = {}
         for term in sold_terms:
             planned = _planned(term, contract, terms, version.billing_type)
-            sale = recognition.sale_of(
-                term, split, setup_fee, max(day, term.start) if term.index else day, planned
-            )
+            sold = max(day, term.start) if term.index else day
+            sale = recognition.sale_of(term, price, split, setup_fee, sold, planned, places)
             events = history.events_in(term, sold_terms, planned, today)
             for key, value in recognition.schedule(sale, events, places).items():
                 plan[key] = plan.get(key, Amounts()) + value

@@ -68,7 +68,8 @@ def test_a_split_refits_a_changed_price_keeping_irr_and_scr_shares() -> None:
     ],
 )
 def test_billing_periods_in_a_term(billing: str, end: date, periods: int) -> None:
-    assert r.billing_periods(billing, date(2025, 3, 1), end) == periods
+    found = r.billing_periods(billing, date(2025, 3, 1), end)
+    assert len(found) == periods and all(p.price(D("49.00"), 2) == D("49.00") for p in found)
 
 
 def test_the_sale_price_is_the_setup_fee_plus_the_price_per_period() -> None:
@@ -76,6 +77,33 @@ def test_the_sale_price_is_the_setup_fee_plus_the_price_per_period() -> None:
     assert r.sale_price(D("499.00"), D("25.00"), "one-time", date(2025, 3, 1), date(2026, 2, 28)) == D(
         "524.00"
     )
+
+
+def test_a_prorated_plan_sells_the_days_of_its_first_and_last_periods() -> None:
+    # From 15 March for a year, billed on the first of the month: 17 of March's 31 days, eleven
+    # full months, and 14 of March 2026's 31 days.
+    periods = r.billing_periods("monthly", date(2025, 3, 15), date(2026, 3, 14), prorate=True)
+    assert [(p.first, p.last, p.days, p.full_days) for p in (periods[0], periods[1], periods[-1])] == [
+        (date(2025, 3, 15), date(2025, 3, 31), 17, 31),
+        (date(2025, 4, 1), date(2025, 4, 30), 30, 30),
+        (date(2026, 3, 1), date(2026, 3, 14), 14, 31),
+    ]
+    price = r.sale_price(D("49.00"), D(0), "monthly", date(2025, 3, 15), date(2026, 3, 14), prorate=True)
+    assert price == D("26.87") + 11 * D("49.00") + D("22.13")  # 49 x 17/31 = 26.87, 49 x 14/31 = 22.13
+
+
+def test_a_prorated_period_splits_in_the_shares_of_the_price() -> None:
+    term = r.terms_sold("monthly", date(2025, 3, 15), date(2025, 4, 30), date(2025, 4, 30), prorate=True)[0]
+    sale = r.sale_of(
+        term, D("49.00"), Split(D("4.00"), D("40.00"), D("5.00")), D("25.00"), date(2025, 3, 15), D(2)
+    )
+    # March: 26.87 as IRR 2.19, SCR 2.74, MRR the rest (21.94); April in full.
+    assert (sale.irr, sale.mrr, sale.scr) == (
+        D("25.00") + D("2.19") + D("4.00"),
+        D("21.94") + D("40.00"),
+        D("7.74"),
+    )
+    assert sale.price == D("25.00") + D("26.87") + D("49.00")
 
 
 def test_an_open_ended_monthly_membership_is_sold_period_by_period() -> None:
@@ -87,9 +115,8 @@ def test_an_open_ended_monthly_membership_is_sold_period_by_period() -> None:
     ]
     # Sold before it starts: the first period is sold at once.
     assert len(r.terms_sold("monthly", date(2025, 5, 1), None, date(2025, 4, 30))) == 1
-    assert r.terms_sold("one-time", date(2025, 5, 1), None, date(2030, 1, 1)) == [
-        r.Term(0, date(2025, 5, 1), None, 1, True)
-    ]
+    [forever] = r.terms_sold("one-time", date(2025, 5, 1), None, date(2030, 1, 1))
+    assert (forever.start, forever.end, len(forever.periods)) == (date(2025, 5, 1), None, 1)
 
 
 def test_a_year_is_spread_by_day_across_months_of_different_length() -> None:
