@@ -457,3 +457,17 @@ def test_overdue_and_frozen_memberships_give_nothing_and_say_why(shop: Shop) -> 
         paid_up = checkout.preview(ctx, invoice(c))
     assert {a.contract_id for r in paid_up.lines for a in r.applied} == {c.gold}
     assert paid_up.notes == (f"M-{c.silver} Silver is frozen: its benefits are on hold.",)
+
+
+def test_a_new_plan_version_can_take_over_the_discounts(shop: Shop) -> None:
+    counter(shop)
+    with shop.tx() as ctx:
+        gold = plans.get_plan(ctx, next(p.id for p in plans.list_plans(ctx) if p.name == "Gold")).version_id
+        bronze = plans.create_plan(ctx, plans.PlanTerms(name="Bronze", price=D("19.00"))).version_id
+        assert benefit_terms.copy_discounts(ctx, gold, bronze) == 2
+        assert benefit_terms.copy_discounts(ctx, gold, bronze) == 0  # it has its own now
+        copied = benefit_terms.discounts_of(ctx, [bronze])[bronze]
+    assert [(d.applies_to, d.kind, d.value) for d in copied] == [
+        ("service", "percent", D(20)),
+        ("product", "percent", D(10)),
+    ]
