@@ -469,6 +469,24 @@ def test_twenty_people_booking_five_seats_exactly_five_get_in_and_the_rest_spend
         assert {b.customer_id for b in classes.roster(ctx, session)} == winners
 
 
+def test_a_last_credit_booked_into_ten_sessions_at_once_pays_once(shop: Shop, studio: dict[str, int]) -> None:
+    series = yoga(shop, studio)
+    customer, _ = member(shop, studio["gold"], TODAY)
+    with shop.tx() as ctx:
+        ledger.adjust(ctx, customer, D(-9), "one left", key="one-left")
+    targets = [s.id for s in sessions(shop, series.id)[:10]]
+
+    def attempt(i: int) -> BookingView:
+        with transaction(shop.db, shop.team, STAFF, shop.clock) as ctx:
+            return classes.book(ctx, targets[i], customer)
+
+    booked, failures = race(attempt, workers=10)
+    assert len(booked) == 1 and all(isinstance(f, NotEnoughCredits) for f in failures), failures
+    assert credits(shop, customer) == D(0)
+    with shop.tx(write=False) as ctx:
+        assert len(classes.bookings_of(ctx, customer)) == 1
+
+
 def test_times_are_stored_in_utc(shop: Shop, studio: dict[str, int]) -> None:
     series = yoga(shop, studio)
     assert sessions(shop, series.id)[0].starts_at == datetime(2025, 1, 15, 23, 0, tzinfo=UTC)
