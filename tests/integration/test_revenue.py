@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -17,10 +18,12 @@ from dateutil.relativedelta import relativedelta
 from openpyxl import load_workbook
 
 from core import catalog, credit_grants, ledger, memberships, plans, revenue
+from core.context import transaction
 from core.credit_terms import CreditKind, CreditTerms, Expiry
 from core.errors import ImmutableField, InvalidInput, PermissionDenied
 from core.recognition import Split
 from core.revenue import RevenueReport
+from storage.models import RevenueSplitLocation
 from tests.conftest import ADMIN, MANAGER, STAFF, Shop
 from tests.integration.credit_helpers import D, at
 from tests.integration.helpers import add_customer, plan_by_name
@@ -287,3 +290,31 @@ def test_an_open_ended_membership_is_sold_one_month_at_a_time(shop: Shop) -> Non
     # period's last 19 days and 9 of the second's: 29.00 x 9 / 28 = 9.32.
     assert (february.sold, february.mrr) == (D("29.00"), D("29.00") - D("11.23") + D("9.32"))
     assert february.opening == january.deferred and february.sold_to_date == D("68.00")
+
+
+def test_admins_setting_a_split_at_the_same_moment_queue_and_one_split_stands(shop: Shop) -> None:
+    with shop.tx(ADMIN) as ctx:
+        version = plan_by_name(ctx, "Gold").version_id
+        downtown = catalog.add_location(ctx, "Downtown")
+    choices = [Split(D(f"{i}.00"), D(f"{49 - i}.00"), D(0)) for i in range(8)]
+    start = threading.Barrier(len(choices))
+    failures: list[Exception] = []
+
+    def set_one(split: Split) -> None:
+        start.wait()
+        try:
+            with transaction(shop.db, shop.team, ADMIN, shop.clock) as ctx:
+                revenue.set_split(ctx, version, split, location_id=downtown)
+        except Exception as exc:  # collected and asserted below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=set_one, args=(split,)) for split in choices]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
+    with shop.tx(STAFF, write=False) as ctx:
+        assert revenue.split_for(ctx, version, downtown).split in choices
+        rows = ctx.uow.all(ctx.uow.select(RevenueSplitLocation))
+    assert len(rows) == 1
