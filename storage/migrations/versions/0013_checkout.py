@@ -8,8 +8,8 @@ Create Date: 2026-12-01 22:15:00
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
+from sqlmodel.sql.sqltypes import AutoString
 
 import storage.types
 
@@ -19,8 +19,8 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
-def _string(length: int) -> sqlmodel.sql.sqltypes.AutoString:
-    return sqlmodel.sql.sqltypes.AutoString(length=length)
+def _string(length: int) -> AutoString:
+    return AutoString(length=length)
 
 
 def upgrade() -> None:
