@@ -364,6 +364,42 @@ def record_attendance(ctx: Ctx, booking_id: int, status: BookingStatus) -> Booki
     return _booking_views(ctx, [booking])[0]
 
 
+def release_bookings(ctx: Ctx, contract_id: int, reason: str) -> int:
+    """Cancel a membership's bookings of sessions still to start, returning every credit whatever
+    the cut-off (the studio's decision, not the member's): for a membership being cancelled. The
+    number of bookings released. Sessions are locked in id order, so two releases cannot deadlock."""
+    roles.require(ctx, Action.CHANGE_STATE)
+    errors = Errors()
+    reason = clean(errors, "reason", reason, label="The reason", max_length=1000, required=True)
+    errors.raise_if_any()
+    query = (
+        ctx.uow.select(ClassBooking)
+        .join(ClassSession, col(ClassSession.id) == col(ClassBooking.session_id))
+        .where(
+            col(ClassBooking.contract_id) == contract_id,
+            col(ClassBooking.status) == BookingStatus.BOOKED.value,
+            col(ClassSession.starts_at) > ctx.now(),
+        )
+    )
+    released = 0
+    for booking in sorted(ctx.uow.all(query), key=lambda b: (b.session_id, b.id or 0)):
+        booking, _ = _locked_booking(ctx, booking.id or 0)
+        if booking.status != BookingStatus.BOOKED.value:
+            continue  # changed by someone else meanwhile
+        if booking.credit_key:
+            ledger.reverse(ctx, booking.credit_key, reason)
+            booking.credit_returned = True
+        booking.status, booking.changed_by, booking.changed_at = (
+            BookingStatus.CANCELLED.value,
+            ctx.actor,
+            ctx.now(),
+        )
+        ctx.uow.add(booking)
+        released += 1
+    ctx.uow.flush()
+    return released
+
+
 def bookings_of(ctx: Ctx, customer_id: int, *, include_past: bool = False) -> list[BookingView]:
     """A customer's bookings, soonest first: those of sessions still to start, or all of them."""
     roles.require(ctx, Action.VIEW)

@@ -246,6 +246,35 @@ def test_attendance_and_no_shows_keep_the_credit(shop: Shop, studio: dict[str, i
         ]
 
 
+def test_a_cancelled_membership_releases_its_future_bookings_with_their_credits(
+    shop: Shop, studio: dict[str, int]
+) -> None:
+    series = yoga(shop, studio)
+    customer, membership = member(shop, studio["gold"], TODAY)
+    today, monday, wednesday = sessions(shop, series.id)[:3]
+    booked = [book(shop, s.id, customer) for s in (today, monday, wednesday)]
+    shop.clock.set(local(TODAY, 18, 30))  # today's session has started: it stays as it is
+    with shop.tx(STAFF) as ctx:
+        classes.cancel_booking(ctx, booked[2].id)  # cancelled by the member already
+    with pytest.raises(InvalidInput, match="reason is required"), shop.tx(MANAGER) as ctx:
+        classes.release_bookings(ctx, membership, " ")
+    with shop.tx(MANAGER) as ctx:
+        assert classes.release_bookings(ctx, membership, "membership cancelled") == 1
+    with shop.tx(MANAGER) as ctx:
+        assert classes.release_bookings(ctx, membership, "membership cancelled") == 0
+    with shop.tx(write=False) as ctx:
+        found = {
+            b.session_id: (b.status, b.credit_returned)
+            for b in classes.bookings_of(ctx, customer, include_past=True)
+        }
+    assert found == {
+        today.id: (BookingStatus.BOOKED, False),
+        monday.id: (BookingStatus.CANCELLED, True),
+        wednesday.id: (BookingStatus.CANCELLED, True),
+    }
+    assert credits(shop, customer) == D(9)
+
+
 def test_an_unlimited_membership_books_without_credits_and_is_preferred(
     shop: Shop, studio: dict[str, int]
 ) -> None:
