@@ -22,7 +22,7 @@ from core.credit_terms import CreditKind, CreditTerms, Expiry
 from core.errors import Conflict, InvalidInput, PermissionDenied
 from core.ledger import NotEnoughCredits
 from core.lots import Unit
-from core.recurrence import Weekly
+from core.recurrence import LAST_DAY, Monthly, Weekly
 from storage.models import Charge, ClassBooking, ClassSeries, ClassSession
 from tests.conftest import MANAGER, SPECIALIST, STAFF, TZ, Shop
 from tests.integration.credit_helpers import D, credit_plan, member
@@ -114,6 +114,16 @@ def test_a_series_with_an_end_stops_there(shop: Shop, studio: dict[str, int]) ->
         assert classes.extend_horizons(ctx) == 0
     with shop.tx(write=False) as ctx:
         assert classes.list_series(ctx) == []  # ended classes are not listed
+
+
+def test_a_monthly_series_on_the_last_day(shop: Shop, studio: dict[str, int]) -> None:
+    series = yoga(shop, studio, name="Month-end workshop", schedule=Monthly(LAST_DAY, tuple(range(1, 13))))
+    assert series.schedule_text == "Monthly on the last day of every month at 18:00"
+    assert [s.on_date for s in sessions(shop, series.id)] == [
+        date(2025, 1, 31),
+        date(2025, 2, 28),
+        date(2025, 3, 31),
+    ]
 
 
 def test_bad_input_names_every_field_and_writes_nothing(shop: Shop, studio: dict[str, int]) -> None:
