@@ -4,26 +4,33 @@ reactivation, renewal, the daily step, and who may do what."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from cli.main import cli
 from core import billing, daily, ledger, memberships, plans, visits
 from core.billing import ChargeStatus, PaymentOverdue
-from core.context import Ctx
+from core.clock import SystemClock
+from core.context import SYSTEM, Ctx, transaction
 from core.credit_terms import CreditKind, CreditTerms, Expiry
 from core.errors import Conflict, InvalidInput, PermissionDenied
 from core.ledger import NotEnoughCredits
 from core.lifecycle import Status
 from core.visits import VisitStatus, VisitView
 from storage.models import Charge, CreditLot, Location
+from storage.uow import Database
 from tests.conftest import ADMIN, MANAGER, SPECIALIST, STAFF, Shop
 from tests.integration.credit_helpers import D, at, member
 from tests.integration.helpers import add_customer, plan_by_name, with_services
 
 START = date(2025, 2, 1)
+WORKERS = 8
 CREDITS = CreditTerms(kind=CreditKind.SERVICE, per_period=D(4), expiry=Expiry.DAYS, expiry_days=60)
 
 
@@ -390,3 +397,64 @@ def test_money_stays_exact_for_a_prorated_start(shop: Shop) -> None:
         (Decimal("49.00") * 19 / 28).quantize(Decimal("0.01")),
     )
     assert raised[1].period_start == date(2025, 3, 1)
+
+
+def test_concurrent_daily_steps_and_payments_settle_each_charge_once(shop: Shop) -> None:
+    at(shop, date(2025, 3, 5))
+    _, m = member(shop, gold(shop), START)
+    raised = charges(shop, m)
+    start = threading.Barrier(WORKERS)
+    failures: list[Exception] = []
+    lock = threading.Lock()
+
+    def work(i: int) -> None:
+        start.wait()
+        try:
+            with transaction(shop.db, shop.team, STAFF, shop.clock) as ctx:
+                if i % 2:
+                    billing.due_page(ctx, 0, 100)
+                else:
+                    billing.pay(ctx, raised[0].id, note=f"desk {i}")
+        except Exception as exc:  # collected and asserted below
+            with lock:
+                failures.append(exc)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(WORKERS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
+    after = charges(shop, m)
+    assert [(c.kind, c.period_start) for c in after] == [(c.kind, c.period_start) for c in raised]
+    assert after[0].status is ChargeStatus.PAID and after[0].note.startswith("desk ")  # the first payment
+    assert after[1].overdue and not after[0].overdue
+
+
+def test_the_command_line_lists_charges_and_records_payments(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("MEMBERBOT_TEAM", "TCLI")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["db", "upgrade"], catch_exceptions=False).exit_code == 0
+    assert runner.invoke(cli, ["plans", "list"], catch_exceptions=False).exit_code == 0  # the workspace
+    db = Database(url)
+    clock = SystemClock()
+    with transaction(db, "TCLI", SYSTEM, clock) as ctx:
+        today = ctx.today()
+        m = memberships.assign(ctx, add_customer(ctx), plan_by_name(ctx, "Gold").id, today)
+        memberships.approve(ctx, m.id)
+        first = billing.charges_of(ctx, m.id)[0]
+    db.dispose()
+    listed = runner.invoke(cli, ["billing", "charges", str(m.id)], catch_exceptions=False)
+    assert listed.exit_code == 0 and f"{first.reference:<8} due {today}" in listed.output
+    assert "49.00 USD  due" in listed.output
+    failed = runner.invoke(cli, ["billing", "fail", first.reference, "--note", "declined"])
+    assert failed.exit_code == 0 and "is failed; it is still owed" in failed.output
+    paid = runner.invoke(cli, ["billing", "pay", str(first.id)])
+    assert paid.exit_code == 0 and f"{first.reference} of 49.00 is paid." in paid.output
+    again = runner.invoke(cli, ["billing", "fail", first.reference])
+    assert again.exit_code == 2 and "paid already" in again.output
+    assert runner.invoke(cli, ["billing", "pay", "C-x"]).exit_code == 2
