@@ -311,7 +311,7 @@ def redeem_lots(
             or (membership is not None and membership.status not in REDEEMABLE)
         ):
             raise NotEnoughCredits(
-                f"Lot #{lot_id} can no longer be used: it was used up meanwhile.", "quantity"
+                f"Lot #{lot_id} can no longer be used here (used up, expired or on hold).", "quantity"
             )
         unit = Unit(lot.unit)
         _debit(ctx, op, lot, _quantity(ctx, unit, quantity), "redeem", reference=reference)

@@ -33,6 +33,7 @@ from core.lots import Pool, Unit
 from storage.models import CheckoutInvoice, CreditLot, LedgerEntry, LedgerOperation, RemovedDiscount
 from tests.conftest import MANAGER, NOBODY, SPECIALIST, STAFF, Shop
 from tests.integration.credit_helpers import D, credit_plan, member
+from tests.integration.helpers import add_customer
 
 START = date(2025, 1, 1)  # the clock stands at 15 January 2025
 
@@ -471,3 +472,22 @@ def test_a_new_plan_version_can_take_over_the_discounts(shop: Shop) -> None:
         ("service", "percent", D(20)),
         ("product", "percent", D(10)),
     ]
+
+
+def test_redeem_lots_refuses_a_lot_it_may_not_use_and_writes_nothing(shop: Shop) -> None:
+    c = counter(shop)
+    with shop.tx() as ctx:
+        other = ledger.grant(ctx, c.customer, Unit.CREDIT, D(1), key="by-hand").entries[0].lot_id
+        stranger = add_customer(ctx, company="Someone Else")
+        theirs = ledger.grant(ctx, stranger, Unit.CREDIT, D(1), key="theirs").entries[0].lot_id
+    shop.clock.advance(timedelta(days=25))  # Gold's lot has expired (the expiry job has not run)
+    with shop.tx(write=False) as ctx:
+        gold_lot = next(lot.id for lot in ledger.lots_of(ctx, c.customer) if lot.contract_id == c.gold)
+    before = rows(shop)
+    for lot_id in (theirs, gold_lot or 0):
+        with pytest.raises(ledger.NotEnoughCredits), shop.tx(STAFF) as ctx:  # the error rolls back
+            ledger.redeem_lots(ctx, c.customer, [(other, D(1)), (lot_id, D(1))], key=f"lots-{lot_id}")
+    assert rows(shop) == before
+    with shop.tx(STAFF) as ctx:
+        used = ledger.redeem_lots(ctx, c.customer, [(other, D(1))], key="lots-ok")
+    assert [(e.lot_id, e.quantity) for e in used.entries] == [(other, D(-1))]
