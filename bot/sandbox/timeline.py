@@ -88,11 +88,15 @@ def _respond(
     origin = origins[rid]
     if origin.channel not in channels:
         return
-    target = shown.get(origin.message or "")
-    if reply.get("delete_original") and target is not None:
-        del shown[target.key]
-    elif reply.get("replace_original") and target is not None:
-        target.text, target.blocks = str(reply.get("text", "")), list(reply.get("blocks") or [])
+    acts_on_original = origin.message is not None and (
+        reply.get("delete_original") or reply.get("replace_original")
+    )
+    if acts_on_original:  # on a message this person no longer sees (or never did): nothing to do
+        target = shown.get(origin.message or "")
+        if target is not None and reply.get("delete_original"):
+            del shown[target.key]
+        elif target is not None:
+            target.text, target.blocks = str(reply.get("text", "")), list(reply.get("blocks") or [])
     elif reply.get("response_type") == "in_channel" or origin.user == viewer:
         key = f"{rid}/{index}"
         shown[key] = Shown(
