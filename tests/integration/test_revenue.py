@@ -318,3 +318,25 @@ def test_admins_setting_a_split_at_the_same_moment_queue_and_one_split_stands(sh
         assert revenue.split_for(ctx, version, downtown).split in choices
         rows = ctx.uow.all(ctx.uow.select(RevenueSplitLocation))
     assert len(rows) == 1
+
+
+def test_a_new_plan_version_takes_over_the_splits_that_still_add_up(shop: Shop) -> None:
+    at(shop, date(2025, 1, 10))
+    old, downtown, uptown = gold(shop)
+    with shop.tx(ADMIN) as ctx:
+        ctx.tenant.plan_versioning = True
+        ctx.uow.session.add(ctx.tenant)
+    at(shop, date(2025, 1, 15))
+    sell(shop, "Ann's Yoga", uptown)
+    with shop.tx(ADMIN) as ctx:
+        plan = plan_by_name(ctx, "Gold")
+        same_price = plans.update_plan(ctx, plan.id, replace(plan.terms, description="Gold, renamed perks"))
+        assert same_price.version_id != old
+        assert revenue.copy_splits(ctx, old, same_price.version_id) == 2
+        assert revenue.copy_splits(ctx, old, same_price.version_id) == 0  # it has its own now
+        dearer = plans.update_plan(ctx, plan.id, replace(same_price.terms, price=D("59.00")))
+        assert revenue.copy_splits(ctx, same_price.version_id, dearer.version_id) == 0  # 49.00 no longer fits
+    with shop.tx(STAFF, write=False) as ctx:
+        assert revenue.split_for(ctx, same_price.version_id).split == GOLD_SPLIT
+        assert revenue.split_for(ctx, same_price.version_id, downtown).split == DOWNTOWN_SPLIT
+        assert not revenue.split_for(ctx, dearer.version_id).configured
