@@ -8,8 +8,8 @@ Create Date: 2026-12-01 22:15:00
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
+from sqlmodel.sql.sqltypes import AutoString
 
 import storage.types
 
@@ -24,7 +24,7 @@ def _split_columns() -> list[sa.Column[object]]:
         sa.Column("irr", storage.types.Money(), nullable=False),
         sa.Column("mrr", storage.types.Money(), nullable=False),
         sa.Column("scr", storage.types.Money(), nullable=False),
-        sa.Column("set_by", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("set_by", AutoString(length=32), nullable=False),
         sa.Column("set_at", storage.types.UTCDateTime(timezone=True), nullable=False),
     ]
 
@@ -32,7 +32,7 @@ def _split_columns() -> list[sa.Column[object]]:
 def upgrade() -> None:
     op.create_table(
         "revenue_split",
-        sa.Column("tenant_id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("tenant_id", AutoString(length=32), nullable=False),
         sa.Column("plan_version_id", sa.Integer(), nullable=False),
         *_split_columns(),
         sa.ForeignKeyConstraint(["plan_version_id"], ["plan_version.id"]),
@@ -44,7 +44,7 @@ def upgrade() -> None:
 
     op.create_table(
         "revenue_split_location",
-        sa.Column("tenant_id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("tenant_id", AutoString(length=32), nullable=False),
         sa.Column("plan_version_id", sa.Integer(), nullable=False),
         sa.Column("location_id", sa.Integer(), nullable=False),
         *_split_columns(),
