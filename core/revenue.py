@@ -217,7 +217,9 @@ class MembershipRevenue:
 
     contract_id: int
     customer: str
+    plan_id: int
     plan: str
+    location_id: int  # 0: none
     location: str
     sold_on: date
     sales: tuple[Sale, ...]
@@ -289,31 +291,30 @@ def deferred_report(ctx: Ctx, month: date | str) -> RevenueReport:
     first = parse_month(month) if isinstance(month, str) else recognition.month_of(month)
     places = minor_digits(ctx.tenant.currency)
     members: list[RevenueLine] = []
+    groups: dict[tuple[str, str, int, int], list[RevenueLine]] = defaultdict(list)
     for r in _revenues(ctx, first):
         in_month = r.schedule.get(first, Amounts())
         to_date = recognition.through(r.schedule, first).total
         sold_to_date = r.sold_through(first)
-        members.append(
-            RevenueLine(
-                plan=r.plan,
-                location=r.location,
-                sold=r.sold_in(first),
-                irr=in_month.irr,
-                mrr=in_month.mrr,
-                scr=in_month.scr,
-                recognised_to_date=to_date,
-                sold_to_date=sold_to_date,
-                deferred=sold_to_date - to_date,
-                membership=f"M-{r.contract_id}",
-                customer=r.customer,
-                sold_on=r.sold_on,
-            )
+        line = RevenueLine(
+            plan=r.plan,
+            location=r.location,
+            sold=r.sold_in(first),
+            irr=in_month.irr,
+            mrr=in_month.mrr,
+            scr=in_month.scr,
+            recognised_to_date=to_date,
+            sold_to_date=sold_to_date,
+            deferred=sold_to_date - to_date,
+            membership=f"M-{r.contract_id}",
+            customer=r.customer,
+            sold_on=r.sold_on,
         )
-    groups: dict[tuple[str, str], list[RevenueLine]] = defaultdict(list)
-    for line in members:
-        groups[(line.plan, line.location)].append(line)
-    order = sorted(groups, key=lambda g: (g[0].casefold(), g[1] == NO_LOCATION, g[1].casefold()))
-    lines = tuple(_sum_lines(plan, location, groups[(plan, location)]) for plan, location in order)
+        members.append(line)
+        # By plan and location ids: an archived plan may share its name with a live one.
+        groups[(r.plan.casefold(), r.location.casefold(), r.plan_id, r.location_id)].append(line)
+    order = sorted(groups, key=lambda g: (g[0], g[3] == 0, g[1], g[2], g[3]))
+    lines = tuple(_sum_lines(groups[g][0].plan, groups[g][0].location, groups[g]) for g in order)
     members.sort(key=lambda m: (m.plan.casefold(), m.location.casefold(), int(m.membership[2:])))
     quantum = Decimal(1).scaleb(-places)
     return RevenueReport(
@@ -478,7 +479,9 @@ def _revenues(ctx: Ctx, month: date, *, contract_id: int | None = None) -> list[
             MembershipRevenue(
                 contract.id or 0,
                 customers.get(contract.customer_id, ""),
+                version.plan_id,
                 plan_names.get(version.plan_id, version.name),
+                contract.location_id or 0,
                 locations.get(contract.location_id, NO_LOCATION) if contract.location_id else NO_LOCATION,
                 day,
                 tuple(sales),
