@@ -1,6 +1,6 @@
 """Demo data, written once into an empty workspace through core's service functions: a little for
 `memberbot demo`, and more for `memberbot sandbox` (a dozen customers, memberships in every
-state, credit histories with lots about to expire)."""
+state, credit histories with lots about to expire, a class series)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from core import catalog, customers, ledger, memberships, plans
+from core import catalog, classes, customers, ledger, memberships, plans
 from core.context import Ctx
 from core.credit_terms import CreditKind, CreditTerms, Expiry
 from core.customers import CustomerInput
@@ -140,6 +140,27 @@ def seed_sandbox(ctx: Ctx, seller: str, other_seller: str) -> None:
         if then == "freeze":
             memberships.freeze(ctx, m.id, "Travelling for two months")
     _credit_history(ctx, today)
+    _class_series(ctx, shop, today)
+
+
+def _class_series(ctx: Ctx, shop: Catalog, today: date) -> None:
+    """A class three mornings a week, with a seat booked by a Gold member."""
+    series = classes.create_series(
+        ctx,
+        classes.SeriesTerms(
+            name="Morning mobility",
+            location_id=shop.location,
+            schedule=Weekly(1, (0, 2, 4)),
+            starts_on=today,
+            start_time=time(7, 30),
+            capacity=12,
+            duration_minutes=45,
+        ),
+    )
+    sessions = classes.upcoming_sessions(ctx, series.id, until=today + timedelta(days=14))
+    found = {c.company: c.id for c in customers.search_customers(ctx, "Café Müller", limit=1)}
+    if sessions and found:
+        classes.book(ctx, sessions[0].id, found["Café Müller"])
 
 
 def _credit_history(ctx: Ctx, today: date) -> None:
