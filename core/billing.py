@@ -143,6 +143,40 @@ class CancellationPreview:
     message: str
 
 
+CREDIT_RULES = ("keep", "forfeit")  # what a cancellation does to the membership's credits
+
+
+@dataclass(frozen=True)
+class BillingSettings:
+    enforce_billing: bool
+    cancelled_credits: str  # keep | forfeit
+
+
+def billing_settings(ctx: Ctx) -> BillingSettings:
+    roles.require(ctx, Action.VIEW)
+    return BillingSettings(ctx.tenant.enforce_billing, ctx.tenant.cancelled_credits)
+
+
+def update_billing_settings(
+    ctx: Ctx, *, enforce_billing: bool | None = None, cancelled_credits: str | None = None
+) -> BillingSettings:
+    """The workspace's billing settings (admins): enforce billing, and whether a cancelled
+    membership keeps its credits until they expire or forfeits them. None leaves one as it is."""
+    roles.require(ctx, Action.MANAGE_SETTINGS)
+    if cancelled_credits is not None and cancelled_credits not in CREDIT_RULES:
+        raise InvalidInput.single(
+            "cancelled_credits", f"{cancelled_credits!r} is not a rule; choose keep or forfeit."
+        )
+    tenant = ctx.tenant
+    if enforce_billing is not None:
+        tenant.enforce_billing = enforce_billing
+    if cancelled_credits is not None:
+        tenant.cancelled_credits = cancelled_credits
+    ctx.uow.session.add(tenant)
+    ctx.uow.flush()
+    return billing_settings(ctx)
+
+
 # --- pricing -------------------------------------------------------------------------------------
 
 

@@ -69,12 +69,23 @@ def by_start(shop: Shop, membership: int) -> dict[tuple[str, date], billing.Char
     return {(c.kind, c.period_start): c for c in charges(shop, membership)}
 
 
-def enforce(shop: Shop, **settings: object) -> None:
+def enforce(shop: Shop, *, enforce_billing: bool = True, cancelled_credits: str | None = None) -> None:
     with shop.tx() as ctx:
-        tenant = ctx.tenant
-        for name, value in {"enforce_billing": True, **settings}.items():
-            setattr(tenant, name, value)
-        ctx.uow.session.add(tenant)
+        billing.update_billing_settings(
+            ctx, enforce_billing=enforce_billing, cancelled_credits=cancelled_credits
+        )
+
+
+def test_billing_settings_are_the_admins(shop: Shop) -> None:
+    with shop.tx() as ctx:
+        assert billing.billing_settings(ctx) == billing.BillingSettings(False, "keep")
+        with pytest.raises(InvalidInput, match="keep or forfeit"):
+            billing.update_billing_settings(ctx, cancelled_credits="burn")
+    with shop.tx(MANAGER) as ctx, pytest.raises(PermissionDenied):
+        billing.update_billing_settings(ctx, enforce_billing=True)
+    enforce(shop, cancelled_credits="forfeit")
+    with shop.tx(write=False) as ctx:
+        assert billing.billing_settings(ctx) == billing.BillingSettings(True, "forfeit")
 
 
 def test_approval_raises_the_terms_charges_once(shop: Shop) -> None:
