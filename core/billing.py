@@ -257,12 +257,13 @@ def location_prices(ctx: Ctx, plan_id: int) -> dict[int, tuple[Decimal | None, D
 # --- charges -------------------------------------------------------------------------------------
 
 
-def raise_charges(ctx: Ctx, contract: Contract) -> int:
+def raise_charges(ctx: Ctx, contract: Contract, *, void_reason: str | None = None) -> int:
     """Bring the membership's charges in line with its schedule, freezes and cancellation: raise
     those missing, void the unpaid ones no longer owed, restore those a freeze or cancellation
     voided that are owed again. Keyed by (membership, kind, period start), so calling it any
-    number of times raises each charge once. Paid charges are never changed. Returns the rows
-    written."""
+    number of times raises each charge once. Paid charges are never changed. `void_reason` names
+    why unpaid charges stop being owed when it is not a freeze or the cancellation ("dates": the
+    term was corrected). Returns the rows written."""
     if Status(contract.status) in (Status.PENDING, Status.REJECTED):
         return 0
     today = ctx.today()
@@ -310,7 +311,12 @@ def raise_charges(ctx: Ctx, contract: Contract) -> int:
         if key not in wanted and ChargeStatus(row.status) in UNPAID:
             after_cancel = cancellation is not None and row.period_start >= cancellation.effective_on
             row.status = ChargeStatus.VOID.value
-            row.void_reason = "cancel" if after_cancel or row.kind == billing_schedule.LOCK_IN else "freeze"
+            if void_reason is not None:
+                row.void_reason = void_reason
+            elif after_cancel or row.kind == billing_schedule.LOCK_IN:
+                row.void_reason = "cancel"
+            else:
+                row.void_reason = "freeze"
             ctx.uow.add(row)
             written += 1
     ctx.uow.flush()
@@ -464,7 +470,7 @@ def delete_all(ctx: Ctx, contract_id: int) -> None:
 
 # Memberships whose charges the daily step keeps up to date.
 BILLED = frozenset({Status.SCHEDULED, Status.ACTIVE, Status.FROZEN, Status.GRACE})
-_RESTORABLE = frozenset({"freeze", "cancel"})
+_RESTORABLE = frozenset({"freeze", "cancel", "dates"})
 
 
 def _freezes(ctx: Ctx, contract_id: int) -> list[billing_schedule.Freeze]:

@@ -423,6 +423,7 @@ def change_dates(ctx: Ctx, contract_id: int, start: date, end: date | None) -> M
     contract_log.record(ctx, contract, "change dates", None, None, f"was {before}")
     if contract.status != Status.PENDING:
         visits.regenerate_future(ctx, contract)
+        billing.raise_charges(ctx, contract, void_reason="dates")  # the periods follow the new term
     return _view(ctx, contract)
 
 

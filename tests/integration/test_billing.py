@@ -469,3 +469,21 @@ def test_the_command_line_lists_charges_and_records_payments(
     again = runner.invoke(cli, ["billing", "fail", first.reference])
     assert again.exit_code == 2 and "paid already" in again.output
     assert runner.invoke(cli, ["billing", "pay", "C-x"]).exit_code == 2
+
+
+def test_correcting_the_term_moves_the_unpaid_charges_with_it(shop: Shop) -> None:
+    at(shop, START)
+    _, m = member(shop, gold(shop), START)
+    with shop.tx(MANAGER) as ctx:
+        first = billing.charges_of(ctx, m)[0]
+        billing.pay(ctx, first.id)
+        memberships.change_dates(ctx, m, START, date(2025, 4, 30))  # three months, not twelve
+    owed = [c for c in charges(shop, m) if c.status is not ChargeStatus.VOID]
+    assert [(c.period_start, c.status) for c in owed] == [
+        (date(2025, 2, 1), ChargeStatus.PAID),
+        (date(2025, 3, 1), ChargeStatus.DUE),
+        (date(2025, 4, 1), ChargeStatus.DUE),
+    ]
+    with shop.tx(MANAGER) as ctx:
+        memberships.change_dates(ctx, m, START, date(2026, 1, 31))  # and back
+    assert len([c for c in charges(shop, m) if c.status is ChargeStatus.DUE]) == 11
