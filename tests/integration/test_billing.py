@@ -487,3 +487,19 @@ def test_correcting_the_term_moves_the_unpaid_charges_with_it(shop: Shop) -> Non
     with shop.tx(MANAGER) as ctx:
         memberships.change_dates(ctx, m, START, date(2026, 1, 31))  # and back
     assert len([c for c in charges(shop, m) if c.status is ChargeStatus.DUE]) == 11
+
+
+def test_a_paid_up_membership_still_lends_when_another_is_overdue(shop: Shop) -> None:
+    enforce(shop)
+    at(shop, START)
+    plan_id = gold(shop)
+    customer, overdue = member(shop, plan_id, START)
+    _, paid_up = member(shop, plan_id, START, customer=customer)
+    with shop.tx(STAFF) as ctx:
+        billing.pay(ctx, billing.charges_of(ctx, paid_up)[0].id)
+    at(shop, START + timedelta(days=1))
+    with shop.tx(STAFF) as ctx:
+        used = ledger.redeem(ctx, customer, D(4), key="four-visits")
+        assert {e.contract_id for e in used.entries} == {paid_up}
+    with pytest.raises(PaymentOverdue, match=f"M-{overdue} has an overdue charge"), shop.tx(STAFF) as ctx:
+        ledger.redeem(ctx, customer, D(1), key="one-more")
