@@ -15,6 +15,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from dateutil.relativedelta import relativedelta
+from sqlalchemy import or_, update
 from sqlmodel import col
 
 from core import billing_schedule, plans, roles
@@ -347,24 +348,41 @@ def fail(ctx: Ctx, charge_id: int, *, note: str = "") -> ChargeView:
 
 
 def due_page(ctx: Ctx, after: int, limit: int) -> tuple[int, int | None]:
-    """The daily billing step for the next `limit` billed memberships after id `after`: raise the
-    charges that have come into the horizon and mark the ones newly overdue (once: a charge
-    already marked keeps its date). Returns the rows written and the last id seen."""
+    """The daily billing step for the next `limit` memberships after id `after` whose charges can
+    change with the calendar alone: those without an end date (their horizon moves on) and those
+    frozen until further notice (a freeze fee comes with each billing date). A fixed term's charges
+    were all raised at approval. Returns the rows written and the last id seen."""
+    open_freezes = ctx.uow.select(MembershipFreeze).where(
+        col(MembershipFreeze.ended_on).is_(None), col(MembershipFreeze.until).is_(None)
+    )
     query = ctx.uow.select(Contract).where(
-        col(Contract.status).in_([s.value for s in BILLED]), col(Contract.id) > after
+        col(Contract.status).in_([s.value for s in BILLED]),
+        col(Contract.id) > after,
+        or_(
+            col(Contract.end_date).is_(None),
+            col(Contract.id).in_(open_freezes.with_only_columns(col(MembershipFreeze.contract_id))),
+        ),
     )
     page = ctx.uow.all(query.order_by(col(Contract.id)).limit(limit).with_for_update())
-    written = 0
-    today = ctx.today()
-    for contract in page:
-        written += raise_charges(ctx, contract)
-        for charge in overdue_charges(ctx, contract.id or 0, on=today):
-            if charge.overdue_since is None:
-                charge.overdue_since = today
-                ctx.uow.add(charge)
-                written += 1
-    ctx.uow.flush()
+    written = sum(raise_charges(ctx, contract) for contract in page)
     return written, (page[-1].id if len(page) == limit else None)
+
+
+def mark_overdue(ctx: Ctx) -> int:
+    """Note the day each unpaid charge became overdue, once: a charge already marked keeps its
+    date, so a rerun marks nothing. Enforcement reads the due date itself, not this mark."""
+    today = ctx.today()
+    result = ctx.uow.session.execute(
+        update(Charge)
+        .where(
+            col(Charge.tenant_id) == ctx.uow.tenant_id,
+            col(Charge.status).in_([s.value for s in UNPAID]),
+            col(Charge.due_on) < today,
+            col(Charge.overdue_since).is_(None),
+        )
+        .values(overdue_since=today)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 # --- freezes and cancellations -------------------------------------------------------------------

@@ -23,7 +23,7 @@ from core.errors import Conflict, InvalidInput, PermissionDenied
 from core.ledger import NotEnoughCredits
 from core.lifecycle import Status
 from core.visits import VisitStatus, VisitView
-from storage.models import Charge, CreditLot, Location
+from storage.models import Charge, Contract, CreditLot, Location
 from storage.uow import Database
 from tests.conftest import ADMIN, MANAGER, SPECIALIST, STAFF, Shop
 from tests.integration.credit_helpers import D, at, member
@@ -422,8 +422,11 @@ def test_concurrent_daily_steps_and_payments_settle_each_charge_once(shop: Shop)
         start.wait()
         try:
             with transaction(shop.db, shop.team, STAFF, shop.clock) as ctx:
-                if i % 2:
-                    billing.due_page(ctx, 0, 100)
+                if i % 2:  # what the daily step does to this membership
+                    billing.mark_overdue(ctx)
+                    contract = ctx.uow.get(Contract, m, for_update=True)
+                    assert contract is not None
+                    billing.raise_charges(ctx, contract)
                 else:
                     billing.pay(ctx, raised[0].id, note=f"desk {i}")
         except Exception as exc:  # collected and asserted below
@@ -440,6 +443,9 @@ def test_concurrent_daily_steps_and_payments_settle_each_charge_once(shop: Shop)
     assert [(c.kind, c.period_start) for c in after] == [(c.kind, c.period_start) for c in raised]
     assert after[0].status is ChargeStatus.PAID and after[0].note.startswith("desk ")  # the first payment
     assert after[1].overdue and not after[0].overdue
+    with shop.tx(write=False) as ctx:
+        marked = ctx.uow.get(Charge, after[1].id)
+        assert marked is not None and marked.overdue_since == date(2025, 3, 5)
 
 
 def test_the_command_line_lists_charges_and_records_payments(
