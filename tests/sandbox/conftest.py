@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -71,11 +72,10 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     launched.close()
 
 
-@pytest.fixture(scope="module")
-def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A fresh sandbox with the demo data, for the tests of one module."""
+@contextmanager
+def running_sandbox(db: Path) -> Iterator[str]:
+    """`memberbot sandbox` in its own process on a free port, as a user starts it; its URL."""
     port = free_port()
-    db = tmp_path_factory.mktemp("sandbox") / "sandbox.sqlite"
     process = subprocess.Popen(
         [
             str(Path(sys.executable).parent / "memberbot"),
@@ -116,10 +116,32 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             process.wait()
 
 
+@pytest.fixture(scope="session")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A sandbox with the demo data, shared by tests that leave the clock alone (each works with
+    customers of its own)."""
+    with running_sandbox(tmp_path_factory.mktemp("sandbox") / "sandbox.sqlite") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def fresh_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A sandbox of its own, for a module that moves the clock."""
+    with running_sandbox(tmp_path_factory.mktemp("fresh") / "sandbox.sqlite") as url:
+        yield url
+
+
 @pytest.fixture
-def page(browser: Browser, sandbox: str) -> Iterator[Page]:
-    """A fresh browser context per test (its own cookies: the admin until it switches)."""
-    context = browser.new_context(base_url=sandbox, viewport={"width": 1280, "height": 860})
+def sandbox_url(sandbox: str) -> str:
+    return sandbox
+
+
+@pytest.fixture
+def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
+    """A fresh browser context per test (its own cookies: the admin until it switches), on the
+    module's `sandbox_url` fixture (the shared sandbox unless the module says otherwise)."""
+    url = request.getfixturevalue("sandbox_url")
+    context = browser.new_context(base_url=url, viewport={"width": 1280, "height": 860})
     context.set_default_timeout(STEP_MS)
     opened = context.new_page()
     expect.set_options(timeout=STEP_MS)

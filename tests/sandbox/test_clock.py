@@ -5,9 +5,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.sandbox.conftest import be, command, today
+
+
+@pytest.fixture
+def sandbox_url(fresh_sandbox: str) -> str:
+    return fresh_sandbox  # the clock moves here: a sandbox of this module's own
 
 
 def test_advancing_past_an_expiry_brings_the_reminder_and_expires_the_credits(page: Page) -> None:

@@ -1,11 +1,17 @@
 """What the sandbox's page shows, without a browser: mrkdwn as HTML (never markup from the bot's
-text), and a conversation composed as Slack composes it for each person."""
+text), and a conversation composed as Slack composes it for each person; and what the browser
+tests say when there is no browser."""
 
 from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
 
 from bot.sandbox.mrkdwn_html import to_html
 from bot.sandbox.timeline import Origin, conversation
 from bot.standin import Posted, SlackStandIn
+from tests.sandbox import conftest
 
 NAMES = {"USAM": "Sam Carter", "CFRONTDESK": "front-desk"}
 
@@ -74,3 +80,12 @@ def test_a_reply_replaces_or_deletes_the_message_whose_button_was_pressed() -> N
     shown = conversation(standin, origins, {"C1"}, "USAM")
     assert [(s.key, s.text) for s in shown] == [("r1/0", "Redeemed 2 credits"), ("1.000003", "request")]
     assert [r.text for r in shown[1].replies] == ["decided"]
+
+
+def test_a_missing_browser_fails_the_tests_saying_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(conftest, "CHROMIUM", Path("/nonexistent/chromium"))
+    monkeypatch.setenv("CI", "true")
+    problem = conftest.missing_browser()
+    assert problem is not None
+    assert "Chromium is missing on CI (CI=true)" in problem
+    assert "apt-get install chromium" in problem
