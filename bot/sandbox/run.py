@@ -195,10 +195,13 @@ def run(options: Options, say: Callable[[str], None] = print) -> None:
         threading.Timer(0.5, _open, args=(url,)).start()
     try:
         page.run()
+    except KeyboardInterrupt:  # uvicorn hands Ctrl-C back once it has stopped: a normal stop
+        pass
     finally:
         bot.stop()
         fake.stop()
         db.dispose()
+    say("The sandbox stopped." + (f" It is kept in {path}." if options.db_file else ""))
 
 
 def _open(url: str) -> None:
