@@ -286,6 +286,13 @@ def raise_charges(ctx: Ctx, contract: Contract, *, void_reason: str | None = Non
     written = 0
     for key, due in wanted.items():
         row = rows.get(key)
+        regular = rows.get((billing_schedule.REGULAR, due.period_start))
+        if (
+            due.kind == billing_schedule.FREEZE
+            and regular is not None
+            and regular.status == ChargeStatus.PAID
+        ):
+            continue  # the period was paid in full before the freeze: no fee on top
         if row is None:
             ctx.uow.add(
                 Charge(

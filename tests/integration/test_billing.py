@@ -509,3 +509,17 @@ def test_a_paid_up_membership_still_lends_when_another_is_overdue(shop: Shop) ->
         assert {e.contract_id for e in used.entries} == {paid_up}
     with pytest.raises(PaymentOverdue, match=f"M-{overdue} has an overdue charge"), shop.tx(STAFF) as ctx:
         ledger.redeem(ctx, customer, D(1), key="one-more")
+
+
+def test_a_period_paid_before_its_freeze_owes_no_freeze_fee_on_top(shop: Shop) -> None:
+    at(shop, date(2025, 2, 15))
+    _, m = member(shop, gold(shop), START)
+    march = by_start(shop, m)[("regular", date(2025, 3, 1))]
+    with shop.tx(MANAGER) as ctx:
+        billing.pay(ctx, march.id, note="paid ahead")
+        memberships.freeze(ctx, m, starts=date(2025, 2, 20), until=date(2025, 4, 10))
+    frozen = by_start(shop, m)
+    assert frozen[("regular", date(2025, 3, 1))].status is ChargeStatus.PAID
+    assert ("freeze", date(2025, 3, 1)) not in frozen
+    assert frozen[("freeze", date(2025, 4, 1))].amount == D("5.00")
+    assert frozen[("regular", date(2025, 4, 1))].status is ChargeStatus.VOID
