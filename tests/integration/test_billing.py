@@ -14,12 +14,12 @@ import pytest
 from click.testing import CliRunner
 
 from cli.main import cli
-from core import billing, daily, ledger, memberships, plans, visits
+from core import billing, daily, ledger, memberships, plan_catalog, plans, visits
 from core.billing import ChargeStatus, PaymentOverdue
 from core.clock import SystemClock
 from core.context import SYSTEM, Ctx, transaction
 from core.credit_terms import CreditKind, CreditTerms, Expiry
-from core.errors import Conflict, InvalidInput, PermissionDenied
+from core.errors import Conflict, ImmutableField, InvalidInput, PermissionDenied
 from core.ledger import NotEnoughCredits
 from core.lifecycle import Status
 from core.visits import VisitStatus, VisitView
@@ -523,3 +523,30 @@ def test_a_period_paid_before_its_freeze_owes_no_freeze_fee_on_top(shop: Shop) -
     assert ("freeze", date(2025, 3, 1)) not in frozen
     assert frozen[("freeze", date(2025, 4, 1))].amount == D("5.00")
     assert frozen[("regular", date(2025, 4, 1))].status is ChargeStatus.VOID
+
+
+def test_the_plan_catalogue_carries_proration(shop: Shop) -> None:
+    with shop.tx() as ctx:
+        gold_id = plan_by_name(ctx, "Gold").id
+        plans.update_plan(
+            ctx, gold_id, replace(plans.get_plan(ctx, gold_id).terms, prorate_first_period=True)
+        )
+        exported = plan_catalog.export_plans(ctx)
+        assert exported.count("prorate_first_period: true") == 1  # written only when on
+        plan_catalog.import_plans(ctx, exported)
+        assert plans.get_plan(ctx, gold_id).terms.prorate_first_period
+        assert plan_catalog.export_plans(ctx) == exported
+        bad = exported.replace("prorate_first_period: true", "prorate_first_period: 'yes'")
+        with pytest.raises(InvalidInput) as refused:
+            plan_catalog.import_plans(ctx, bad)
+        assert [e.field for e in refused.value.errors] == ["plans[0].prorate_first_period"]
+
+
+def test_proration_cannot_change_once_sold(shop: Shop) -> None:
+    at(shop, START)
+    plan_id = gold(shop)
+    member(shop, plan_id, START)
+    with shop.tx() as ctx, pytest.raises(ImmutableField, match="Proration"):
+        plans.update_plan(
+            ctx, plan_id, replace(plans.get_plan(ctx, plan_id).terms, prorate_first_period=True)
+        )
