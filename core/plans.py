@@ -31,6 +31,7 @@ from storage.models import (
     EqualityTemplate,
     JobTemplate,
     Location,
+    LocationPrice,
     Plan,
     PlanService,
     PlanVersion,
@@ -202,7 +203,8 @@ def update_plan(ctx: Ctx, plan_id: int, terms: PlanTerms) -> PlanView:
         plan.name, plan.name_key = terms.name, fold(terms.name)
         ctx.uow.add(plan)
     if sold and ctx.tenant.plan_versioning:
-        _write_version(ctx, plan, version.version + 1, terms)
+        new = _write_version(ctx, plan, version.version + 1, terms)
+        _copy_location_prices(ctx, version, new)
     else:
         _overwrite_version(ctx, version, terms, services_changed="services" in changed)
     ctx.uow.flush()
@@ -400,6 +402,22 @@ def _write_version(ctx: Ctx, plan: Plan, number: int, terms: PlanTerms) -> PlanV
     ctx.uow.flush()
     _write_children(ctx, version, terms)
     return version
+
+
+def _copy_location_prices(ctx: Ctx, old: PlanVersion, new: PlanVersion) -> None:
+    """A location's own price and setup fee (core/billing.py) carry over to the plan's next version."""
+    rows = ctx.uow.all(ctx.uow.select(LocationPrice).where(col(LocationPrice.plan_version_id) == old.id))
+    for row in rows:
+        ctx.uow.add(
+            LocationPrice(
+                tenant_id=ctx.uow.tenant_id,
+                plan_version_id=new.id or 0,
+                location_id=row.location_id,
+                price=row.price,
+                setup_fee=row.setup_fee,
+            )
+        )
+    ctx.uow.flush()
 
 
 def _overwrite_version(ctx: Ctx, version: PlanVersion, terms: PlanTerms, *, services_changed: bool) -> None:

@@ -550,3 +550,19 @@ def test_proration_cannot_change_once_sold(shop: Shop) -> None:
         plans.update_plan(
             ctx, plan_id, replace(plans.get_plan(ctx, plan_id).terms, prorate_first_period=True)
         )
+
+
+def test_location_prices_carry_over_to_a_new_plan_version(shop: Shop) -> None:
+    at(shop, START)
+    plan_id = gold(shop)
+    with shop.tx() as ctx:
+        ctx.tenant.plan_versioning = True
+        ctx.uow.session.add(ctx.tenant)
+        downtown = ctx.uow.add(Location(tenant_id=ctx.uow.tenant_id, name="Downtown", name_key="downtown"))
+        ctx.uow.flush()
+        billing.set_location_price(ctx, plan_id, downtown.id or 0, price=D("59.00"))
+    member(shop, plan_id, START)  # sold: the next change writes version 2
+    with shop.tx() as ctx:
+        plan = plans.get_plan(ctx, plan_id)
+        assert plans.update_plan(ctx, plan_id, replace(plan.terms, description="New")).version == 2
+        assert billing.location_prices(ctx, plan_id) == {downtown.id: (D("59.00"), None)}
