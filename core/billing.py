@@ -96,14 +96,14 @@ def require_paid_up(ctx: Ctx, contract_id: int) -> None:
     if not overdue:
         return
     first = overdue[0]
-    amount = in_currency(first.amount, ctx.tenant.currency)
+    owed = in_currency(first.amount, ctx.tenant.currency)
     more = f" (and {len(overdue) - 1} more)" if len(overdue) > 1 else ""
     raise PaymentOverdue(
         f"M-{contract_id} has an overdue charge {reference(first.id or 0)} of "
-        f"{display(amount, ctx.tenant.currency)}, due {first.due_on:%d %b %Y}{more}: "
+        f"{display(owed, ctx.tenant.currency)}, due {first.due_on:%d %b %Y}{more}: "
         "record its payment before redeeming or booking.",
         first.id or 0,
-        amount,
+        owed,
     )
 
 
