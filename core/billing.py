@@ -403,6 +403,11 @@ def open_freeze(ctx: Ctx, contract_id: int) -> MembershipFreeze | None:
     return ctx.uow.first(query.order_by(col(MembershipFreeze.id).desc()))
 
 
+def frozen_on(ctx: Ctx, contract_id: int, day: date) -> bool:
+    """Whether the membership is (or is planned to be) frozen on `day`."""
+    return billing_schedule.frozen_on(_freezes(ctx, contract_id), day) is not None
+
+
 def pending_cancellation(ctx: Ctx, contract_id: int) -> Cancellation | None:
     """The membership's cancellation in force (applied or still to come), if any."""
     query = ctx.uow.select(Cancellation).where(

@@ -189,6 +189,8 @@ def test_a_freeze_across_a_month_boundary_bills_the_fee_and_moves_the_expiry(sho
         before = {lot.id: lot.expires_at for lot in ctx.uow.all(ctx.uow.select(CreditLot))}
         memberships.freeze(ctx, m, "Travelling", starts=date(2025, 2, 20), until=date(2025, 3, 10))
         assert memberships.get(ctx, m).status is Status.ACTIVE  # planned, not begun
+        assert [billing.frozen_on(ctx, m, date(2025, 2, d)) for d in (19, 20)] == [False, True]
+        assert [billing.frozen_on(ctx, m, date(2025, 3, d)) for d in (10, 11)] == [True, False]
     march = by_start(shop, m)
     assert march[("regular", date(2025, 3, 1))].status is ChargeStatus.VOID
     assert march[("freeze", date(2025, 3, 1))].amount == D("5.00")
