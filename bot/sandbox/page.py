@@ -321,7 +321,9 @@ def create_page(sandbox: Sandbox) -> Starlette:
 
     async def close(request: Request) -> Response:
         form = await _form(request)
-        sandbox.standin.apply_view_answer(viewer(request), {})  # Slack: the view is closed
+        # As Slack does: Cancel (Back) closes the top view, the close box closes them all.
+        closing = {"response_action": "clear"} if form.get("close") == "all" else {}
+        sandbox.standin.apply_view_answer(viewer(request), closing)
         return back(form)
 
     async def modal_action(request: Request) -> Response:

@@ -80,3 +80,16 @@ def test_an_end_before_the_start_is_shown_under_the_end_date(page: Page) -> None
     expect(error).to_contain_text("is before the start date")
     expect(modal).to_contain_text("Sell a membership")  # still open, as typed
     expect(modal.locator(".bk-search")).to_have_value("Harbour Gym (Hana Sato)")
+
+
+def test_a_redemption_previewed_then_confirmed_replaces_the_preview(page: Page) -> None:
+    page.goto("/")
+    be(page, "Taylor Kim")
+    command(page, "/credits redeem Northwind Traders 1")
+    preview = page.locator("article.ephemeral").last
+    expect(preview.locator("button")).to_have_count(1)  # confirm
+    key = preview.get_attribute("data-key")
+    preview.locator("button").first.click()
+    confirmed = page.locator(f"article[data-key='{key}']")  # the same message, replaced
+    expect(confirmed).to_contain_text("Redeemed 1 credits from Northwind Traders")
+    expect(confirmed.locator("button")).to_have_count(0)

@@ -4,11 +4,16 @@ tests say when there is no browser."""
 
 from __future__ import annotations
 
+from datetime import date
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
+from bot import views
+from bot.sandbox import page
 from bot.sandbox.mrkdwn_html import to_html
+from bot.sandbox.page import Note
 from bot.sandbox.timeline import Origin, conversation
 from bot.standin import Posted, SlackStandIn
 from tests.sandbox import conftest
@@ -89,3 +94,88 @@ def test_a_missing_browser_fails_the_tests_saying_what_to_install(monkeypatch: p
     assert problem is not None
     assert "Chromium is missing on CI (CI=true)" in problem
     assert "apt-get install chromium" in problem
+
+
+class _Form(HTMLParser):
+    """The form controls of rendered HTML: what a browser would submit, and the errors shown."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.values: dict[str, list[str]] = {}
+        self.dispatching: set[str] = set()
+        self.errors: dict[str, str] = {}
+        self._select: str | None = None
+        self._block: list[str] = []
+        self._in_error = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if "data-dispatch" in a:
+            self.dispatching.add(a["data-dispatch"])
+        if tag == "div" and "bk-input" in a.get("class", ""):
+            self._block.append(a["data-block"])
+        if tag == "div" and a.get("class") == "bk-error":
+            self._in_error = True
+        if tag == "input" and a.get("name"):
+            if a.get("type") in ("checkbox", "radio") and "checked" not in a:
+                return
+            self.values.setdefault(a["name"], []).append(a.get("value", ""))
+        elif tag == "select":
+            self._select = a.get("name")
+        elif tag == "option" and self._select and "selected" in a:
+            self.values.setdefault(self._select, []).append(a.get("value", ""))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "select":
+            self._select = None
+        if tag == "div" and self._in_error:
+            self._in_error = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_error and self._block:
+            self.errors[self._block[-1]] = data.strip()
+
+
+def test_a_modal_renders_every_kind_of_input_with_its_value_and_error() -> None:
+    radio = {
+        "type": "input",
+        "block_id": "kind",
+        "label": views.plain("Kind"),
+        "element": {
+            "type": "radio_buttons",
+            "action_id": "kind",
+            "options": [views.option("x", "X"), views.option("y", "Y")],
+            "initial_option": views.option("y", "Y"),
+        },
+    }
+    blocks = [
+        views.text_input("name", "Name", initial="Gold <b>"),
+        views.date_input("start", "Start", initial=date(2026, 1, 2)),
+        views.select("plan", "Plan", [("1", "Gold"), ("2", "Silver")], initial="2", dispatch=True),
+        views.external_select("customer", "Customer", initial=("7", "Café Müller")),
+        views.checkboxes("steps", "Next", [("a", "A"), ("b", "B")], initial=["b"]),
+        radio,
+        views.picker("who", "Who", "users_select", initial="USAM"),
+        views.picker("where", "Where", "conversations_select"),
+    ]
+    view = {**views.modal("form", "A form", blocks), "id": "V1", "hash": "h1"}
+    note = Note(values={"name": "Platinum"}, errors={"start": "The start is too early."})
+    html = page.environment().get_template("_modal.html.j2").render(view=view, depth=2, note=note, path="/dm")
+    form = _Form()
+    form.feed(html)
+    assert form.values == {
+        "back": ["/dm"],
+        "press": [""],
+        "close": [""],
+        "name": ["Platinum"],  # what was typed beats the initial value
+        "start": ["2026-01-02"],
+        "plan": ["2"],
+        "customer": ["7"],
+        "customer__label": ["Café Müller"],
+        "steps": ["b"],
+        "kind": ["y"],
+        "who": ["USAM"],
+    }
+    assert form.dispatching == {"plan"}
+    assert form.errors == {"start": "The start is too early."}
+    assert "2 of 2" in html and "A form" in html

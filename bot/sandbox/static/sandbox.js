@@ -45,6 +45,7 @@
     const close = ev.target.closest("[data-close]");
     if (close) {
       const form = formOf(close);
+      form.querySelector("input[name=close]").value = close.dataset.close;  // "all": the ×
       form.action = "/modal/close";
       form.submit();
       return;
