@@ -40,6 +40,7 @@ class Posted:
     ephemeral_to: str | None = None
     ts: str = ""
     thread_ts: str | None = None  # a reply in the thread of that message
+    files: list[str] = field(default_factory=list)  # ids of the files shared with it
 
 
 @dataclass
@@ -250,6 +251,7 @@ class SlackStandIn:
         if args.get("channel_id"):
             comment = str(args.get("initial_comment", ""))
             self._post({"channel": args["channel_id"], "text": comment}, None)
+            self.messages[-1].files = [str(item["id"]) for item in listed]
         return {"ok": True, "files": done}
 
     def _refused(self, method: str, args: dict[str, Any]) -> list[str]:
@@ -312,6 +314,12 @@ class SlackStandIn:
         with self._lock:
             responses = {rid: list(replies) for rid, replies in self.responses.items()}
             return [replace(m) for m in self.messages], list(self.response_log), responses
+
+    def file(self, file_id: str) -> tuple[str, bytes] | None:
+        """A shared file's name and content."""
+        with self._lock:
+            held = self.files.get(file_id)
+            return (str(held["name"]), bytes(held["content"])) if held and held["channel"] else None
 
     def modal_stack(self, user: str) -> list[dict[str, Any]]:
         with self._lock:

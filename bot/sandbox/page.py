@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, quote, urlsplit
 
 import yaml
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -176,6 +176,7 @@ def _initial(element: dict[str, Any], block_id: str, note: Note | None) -> Any:
 
 def create_page(sandbox: Sandbox) -> Starlette:
     env = environment()
+    env.globals["file_name"] = lambda file_id: (sandbox.standin.file(file_id) or ("a file", b""))[0]
     listed = commands()
     known = {c.name for c in listed}
 
@@ -376,6 +377,15 @@ def create_page(sandbox: Sandbox) -> Starlette:
         sandbox.last_move = None
         return back(form)
 
+    async def shared_file(request: Request) -> Response:
+        """A file the bot uploaded to a conversation (the Excel credit report), to download."""
+        held = sandbox.standin.file(request.path_params["id"])
+        if held is None:
+            return Response("No such file.", status_code=404)
+        name, content = held
+        disposition = f"attachment; filename*=UTF-8''{quote(name)}"  # RFC 6266: any name survives
+        return Response(content, headers={"content-disposition": disposition})
+
     async def root(_: Request) -> Response:
         return RedirectResponse(f"/c/{people.FRONT_DESK}", status_code=303)
 
@@ -387,6 +397,7 @@ def create_page(sandbox: Sandbox) -> Starlette:
             Route("/dm", page),
             Route("/home", page),
             Route("/poll", poll),
+            Route("/files/{id}", shared_file),
             Route("/as", switch, methods=["POST"]),
             Route("/command", command, methods=["POST"]),
             Route("/click", click, methods=["POST"]),

@@ -31,6 +31,7 @@ class Shown:
     ephemeral: bool
     order: int
     replies: list[Shown] = field(default_factory=list)  # its thread
+    files: list[str] = field(default_factory=list)  # ids of files shared with it
 
 
 def order_of(ts: str) -> int:
@@ -62,7 +63,13 @@ def conversation(
                 threads.append(event)
                 continue
             shown[event.ts] = Shown(
-                event.ts, event.channel, event.text, event.blocks, event.ephemeral_to is not None, n
+                event.ts,
+                event.channel,
+                event.text,
+                event.blocks,
+                event.ephemeral_to is not None,
+                n,
+                files=list(event.files),
             )
         else:
             _respond(shown, origins, channels, viewer, n, *event)

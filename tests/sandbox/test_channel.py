@@ -93,3 +93,13 @@ def test_a_redemption_previewed_then_confirmed_replaces_the_preview(page: Page) 
     confirmed = page.locator(f"article[data-key='{key}']")  # the same message, replaced
     expect(confirmed).to_contain_text("Redeemed 1 credits from Northwind Traders")
     expect(confirmed.locator("button")).to_have_count(0)
+
+
+def test_the_credit_report_is_uploaded_to_the_channel_and_downloads(page: Page) -> None:
+    page.goto("/")
+    command(page, "/credits export Blue Fin Spa")
+    link = page.locator("main a.file").last
+    expect(link).to_contain_text(".xlsx")
+    downloaded = page.request.get(str(link.get_attribute("href")))
+    assert downloaded.ok
+    assert downloaded.body()[:2] == b"PK"  # an Excel workbook is a zip
