@@ -243,6 +243,7 @@ def create_page(sandbox: Sandbox) -> Starlette:
             today=today,
             move=sandbox.last_move,
             flashes=sandbox.flashes.pop(user, []),
+            dms=_dm_counts(sandbox.standin),
         )
         return HTMLResponse(html)
 
@@ -410,6 +411,15 @@ def create_page(sandbox: Sandbox) -> Starlette:
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
         ]
     )
+
+
+def _dm_counts(standin: SlackStandIn) -> dict[str, int]:
+    """How many direct messages each person has had from the bot (who gets which reminder)."""
+    messages = standin.snapshot()[0]
+    return {
+        p.id: sum(1 for m in messages if m.channel in people.dm_of(p.id) and not m.thread_ts)
+        for p in people.PEOPLE
+    }
 
 
 def _message(sandbox: Sandbox, key: str, channels: set[str], user: str) -> Posted | None:
