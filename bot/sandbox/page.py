@@ -9,18 +9,10 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from datetime import time as clock_time
-from pathlib import Path
-from typing import Any
+from datetime import date
 from urllib.parse import parse_qsl, quote, urlsplit
 
-import yaml
-from jinja2 import Environment, FileSystemLoader, select_autoescape
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from starlette.applications import Starlette
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
@@ -28,150 +20,14 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from bot.sandbox import people
-from bot.sandbox.mrkdwn_html import to_html
+from bot.sandbox import forms, people
+from bot.sandbox.forms import Note
+from bot.sandbox.rendering import HERE, commands, environment
+from bot.sandbox.state import Sandbox
 from bot.sandbox.timeline import Origin, Shown, conversation, fingerprint
-from bot.standin import Driver, Posted, SlackStandIn
-from core import daily
-from core.clock import Clock
+from bot.standin import Posted, SlackStandIn
 from core.context import SYSTEM, transaction
 from core.errors import MemberbotError
-from core.test_clock import move_test_clock
-from storage.uow import Database
-
-HERE = Path(__file__).parent
-MANIFEST = HERE.parents[1] / "manifest.yaml"
-STEP_DAYS = 62  # the clock steps a day at a time up to this far ahead (Sandbox.advance)
-WAIT_SECONDS = 4.0  # how long a request waits for the bot's answer before showing the page
-TEXT_INPUTS = ("plain_text_input", "email_text_input", "number_input", "url_text_input")
-MULTI_INPUTS = ("checkboxes", "multi_static_select", "multi_external_select", "multi_users_select")
-
-
-@dataclass(frozen=True)
-class Command:
-    name: str
-    description: str
-    usage: str
-
-
-@dataclass
-class ClockMove:
-    before: datetime
-    after: datetime
-    days: list[daily.DayReport]
-    arrived: list[Posted]
-
-
-@dataclass
-class Note:
-    """What a modal shows beyond its Block Kit: what was typed, and the bot's field errors."""
-
-    values: dict[str, Any] = field(default_factory=dict)
-    labels: dict[str, str] = field(default_factory=dict)  # external selects: the chosen option's text
-    errors: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class Sandbox:
-    standin: SlackStandIn
-    driver: Driver
-    db: Database
-    clock: Clock
-    deliver_now: Callable[[], int]  # sends what the outbox holds now (on the bot's event loop)
-    origins: dict[str, Origin] = field(default_factory=dict)
-    notes: dict[str, Note] = field(default_factory=dict)  # by modal hash
-    flashes: dict[str, list[str]] = field(default_factory=dict)  # user -> notices for the next page
-    last_move: ClockMove | None = None
-
-    def changed(self, before: tuple[Any, ...], *, until: Callable[[], bool] | None = None) -> None:
-        """Wait, with a deadline, for the bot's answer to show (or `until` to hold)."""
-        deadline = time.monotonic() + WAIT_SECONDS
-        while time.monotonic() < deadline:
-            if (
-                until() if until else fingerprint(self.standin, people.BY_ID) != before
-            ) and not self._loading():
-                return
-            time.sleep(0.02)
-
-    def _loading(self) -> bool:
-        """A modal still showing the bot's loading view is about to be replaced by the form."""
-        return any(
-            (stack := self.standin.modal_stack(p.id)) and stack[-1].get("callback_id") == "loading"
-            for p in people.PEOPLE
-        )
-
-    def advance(self, day: date) -> ClockMove:
-        """`memberbot clock advance` from the page: move the test clock to midday of `day` and run
-        the daily jobs of each day passed, sending their reminders now rather than at the next
-        tick. Up to STEP_DAYS ahead it steps a day at a time, so each day's reminders arrive as
-        they would have with the bot running; further, it jumps, and the bot's catch-up sums up
-        the days it missed, as after downtime."""
-        with transaction(self.db, people.TEAM, SYSTEM, self.clock, write=False) as ctx:
-            tz, today = ctx.tz, ctx.today()
-        span = (day - today).days
-        steps = [today + timedelta(days=n) for n in range(1, span + 1)] if 0 < span <= STEP_DAYS else [day]
-        known = {m.ts for m in self.standin.snapshot()[0]}
-        started, days = self.clock.now(), []
-        for step in steps:
-            move_test_clock(self.db, datetime.combine(step, clock_time(12, 0), tzinfo=tz))
-            days += daily.sweep(self.db, self.clock).get(people.TEAM, [])
-            while self.deliver_now():
-                pass
-        arrived = [m for m in self.standin.snapshot()[0] if m.ts not in known]
-        return ClockMove(started, self.clock.now(), days, arrived)
-
-
-def commands() -> list[Command]:
-    """The slash commands of manifest.yaml, with their usage hints (the composer's suggestions)."""
-    if not MANIFEST.exists():
-        return []
-    manifest = yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
-    return [
-        Command(c["command"], c.get("description", ""), c.get("usage_hint", ""))
-        for c in manifest["features"]["slash_commands"]
-    ]
-
-
-def environment() -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(HERE / "templates"),
-        autoescape=select_autoescape(["html", "j2"]),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    names = people.names()
-    env.filters["mrkdwn"] = lambda text: to_html(str(text or ""), names)
-    env.filters["text"] = lambda obj: _text(obj, names)
-    env.filters["json"] = lambda value: json.dumps(value)
-    env.globals.update(
-        people=people.PEOPLE,
-        channels=people.CHANNELS,
-        initial=_initial,
-        name_of=lambda user: names.get(user, user),
-    )
-    return env
-
-
-def _text(obj: Any, names: dict[str, str]) -> Markup:
-    if not isinstance(obj, dict):
-        return escape(str(obj or ""))
-    if obj.get("type") == "mrkdwn":
-        return to_html(str(obj.get("text", "")), names)
-    return escape(str(obj.get("text", "")))
-
-
-def _initial(element: dict[str, Any], block_id: str, note: Note | None) -> Any:
-    """What an input shows: what was typed (kept across errors), or the bot's initial value."""
-    if note is not None and block_id in note.values:
-        return note.values[block_id]
-    if "initial_option" in element:
-        return element["initial_option"]["value"]
-    if "initial_options" in element:
-        return [o["value"] for o in element["initial_options"]]
-    for key in ("initial_value", "initial_date", "initial_user", "initial_conversation", "initial_channel"):
-        if key in element:
-            return element[key]
-    return None
 
 
 def create_page(sandbox: Sandbox) -> Starlette:
@@ -310,7 +166,7 @@ def create_page(sandbox: Sandbox) -> Starlette:
         view = sandbox.standin.top_modal(user)
         if view is None:
             return back(form)
-        note = _note(view, form)
+        note = forms.read(view, form)
         before = fingerprint(sandbox.standin, people.BY_ID)
         answer = await asyncio.to_thread(sandbox.driver.submit, user, note.values)
         if answer.get("response_action") == "errors":
@@ -336,7 +192,7 @@ def create_page(sandbox: Sandbox) -> Starlette:
         pressed = json.loads(str(form.get("press", "{}")))
         if view is None or not pressed.get("a"):
             return back(form)
-        note = _note(view, form)
+        note = forms.read(view, form)
         value = pressed.get("v")
         if value is None:
             value = note.values.get(str(pressed.get("b", "")), "") or ""
@@ -431,26 +287,6 @@ def _message(sandbox: Sandbox, key: str, channels: set[str], user: str) -> Poste
     if shown is None:
         return None
     return Posted(shown.channel, shown.text, shown.blocks, user if shown.ephemeral else None, key)
-
-
-def _note(view: dict[str, Any], form: FormData) -> Note:
-    """The modal's inputs as the Driver submits them: text as typed, a date, an option's value or
-    a list of values; an empty choice is None, as Slack sends it."""
-    note = Note()
-    for block in view.get("blocks", []):
-        element = block.get("element")
-        if block.get("type") != "input" or not isinstance(element, dict):
-            continue
-        block_id, kind = block["block_id"], element["type"]
-        if kind in MULTI_INPUTS:
-            note.values[block_id] = [str(v) for v in form.getlist(block_id)]
-        else:
-            value = str(form.get(block_id, ""))
-            note.values[block_id] = value if value or kind in TEXT_INPUTS else None
-        label = form.get(f"{block_id}__label")
-        if label:
-            note.labels[block_id] = str(label)
-    return note
 
 
 def _sig(html: str) -> str:

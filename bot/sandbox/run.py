@@ -28,7 +28,8 @@ import uvicorn
 from bot.deliver import deliver_due
 from bot.deps import Deps
 from bot.sandbox import people
-from bot.sandbox.page import Sandbox, create_page
+from bot.sandbox.page import create_page
+from bot.sandbox.state import Sandbox
 from bot.server import Service, clients
 from bot.settings import Settings
 from bot.standin import Driver, SlackStandIn

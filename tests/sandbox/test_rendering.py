@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from bot import views
-from bot.sandbox import page
+from bot.sandbox import rendering
+from bot.sandbox.forms import Note
 from bot.sandbox.mrkdwn_html import to_html
-from bot.sandbox.page import Note
 from bot.sandbox.timeline import Origin, conversation
 from bot.standin import Posted, SlackStandIn
 from tests.sandbox import conftest
@@ -160,7 +160,11 @@ def test_a_modal_renders_every_kind_of_input_with_its_value_and_error() -> None:
     ]
     view = {**views.modal("form", "A form", blocks), "id": "V1", "hash": "h1"}
     note = Note(values={"name": "Platinum"}, errors={"start": "The start is too early."})
-    html = page.environment().get_template("_modal.html.j2").render(view=view, depth=2, note=note, path="/dm")
+    html = (
+        rendering.environment()
+        .get_template("_modal.html.j2")
+        .render(view=view, depth=2, note=note, path="/dm")
+    )
     form = _Form()
     form.feed(html)
     assert form.values == {
