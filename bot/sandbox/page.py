@@ -81,7 +81,7 @@ def create_page(sandbox: Sandbox) -> Starlette:
             before = sandbox.standin.homes.get(user)
             await asyncio.to_thread(sandbox.driver.open_home, user)
             await asyncio.to_thread(
-                sandbox.changed, (), until=lambda: sandbox.standin.homes.get(user) is not before
+                sandbox.changed, user, (), until=lambda: sandbox.standin.homes.get(user) is not before
             )
         today = await asyncio.to_thread(clock_day)
         main, modal = await asyncio.to_thread(main_html, path, user), modal_html(user, path)
@@ -129,14 +129,14 @@ def create_page(sandbox: Sandbox) -> Starlette:
         name, _, text = typed.partition(" ")
         if not typed:
             return back(form)
-        if name not in known:
+        if known and name not in known:  # no manifest at hand (an installed wheel): let the bot say
             hint = ", ".join(sorted(known))
             sandbox.flashes.setdefault(user, []).append(f"{name} is not a command here. Try one of {hint}.")
             return back(form)
         before = fingerprint(sandbox.standin, people.BY_ID)
         _, rid = await asyncio.to_thread(sandbox.driver.slash, name, text.strip(), user=user, channel=channel)
         sandbox.origins[rid] = Origin(user, channel)
-        await asyncio.to_thread(sandbox.changed, before)
+        await asyncio.to_thread(sandbox.changed, user, before)
         return back(form)
 
     async def click(request: Request) -> Response:
@@ -157,7 +157,7 @@ def create_page(sandbox: Sandbox) -> Starlette:
                 sandbox.driver.click, action_id, value, user=user, message=message, kind=kind
             )
             sandbox.origins[rid] = Origin(user, message.channel, key)
-        await asyncio.to_thread(sandbox.changed, before)
+        await asyncio.to_thread(sandbox.changed, user, before)
         return back(form)
 
     async def submit(request: Request) -> Response:
@@ -174,7 +174,7 @@ def create_page(sandbox: Sandbox) -> Starlette:
             sandbox.notes[view["hash"]] = note
         else:
             sandbox.notes.pop(view["hash"], None)
-            await asyncio.to_thread(sandbox.changed, before)
+            await asyncio.to_thread(sandbox.changed, user, before)
         return back(form)
 
     async def close(request: Request) -> Response:
@@ -199,7 +199,7 @@ def create_page(sandbox: Sandbox) -> Starlette:
         sandbox.notes[view["hash"]] = note
         before = fingerprint(sandbox.standin, people.BY_ID)
         await asyncio.to_thread(sandbox.driver.choose, user, str(pressed["a"]), str(value), note.values)
-        await asyncio.to_thread(sandbox.changed, before)
+        await asyncio.to_thread(sandbox.changed, user, before)
         updated = sandbox.standin.top_modal(user)
         if updated is not None and updated["hash"] != view["hash"] and updated["id"] == view["id"]:
             sandbox.notes[updated["hash"]] = Note(

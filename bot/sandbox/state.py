@@ -45,22 +45,16 @@ class Sandbox:
     flashes: dict[str, list[str]] = field(default_factory=dict)  # user -> notices for the next page
     last_move: ClockMove | None = None
 
-    def changed(self, before: tuple[Any, ...], *, until: Callable[[], bool] | None = None) -> None:
-        """Wait, with a deadline, for the bot's answer to show (or `until` to hold)."""
+    def changed(self, user: str, before: tuple[Any, ...], *, until: Callable[[], bool] | None = None) -> None:
+        """Wait, with a deadline, for the bot's answer to what `user` did to show (or `until` to
+        hold), and for their modal to be past its loading view."""
         deadline = time.monotonic() + WAIT_SECONDS
         while time.monotonic() < deadline:
-            if (
-                until() if until else fingerprint(self.standin, people.BY_ID) != before
-            ) and not self._loading():
+            done = until() if until else fingerprint(self.standin, people.BY_ID) != before
+            stack = self.standin.modal_stack(user)
+            if done and not (stack and stack[-1].get("callback_id") == "loading"):
                 return
             time.sleep(0.02)
-
-    def _loading(self) -> bool:
-        """A modal still showing the bot's loading view is about to be replaced by the form."""
-        return any(
-            (stack := self.standin.modal_stack(p.id)) and stack[-1].get("callback_id") == "loading"
-            for p in people.PEOPLE
-        )
 
     def advance(self, day: date) -> ClockMove:
         """`memberbot clock advance` from the page: move the test clock to midday of `day` and run

@@ -103,3 +103,9 @@ def test_the_credit_report_is_uploaded_to_the_channel_and_downloads(page: Page) 
     downloaded = page.request.get(str(link.get_attribute("href")))
     assert downloaded.ok
     assert downloaded.body()[:2] == b"PK"  # an Excel workbook is a zip
+
+
+def test_a_command_the_app_does_not_have_is_refused_by_the_page(page: Page) -> None:
+    page.goto("/")
+    command(page, "/refund Café Müller")
+    expect(page.locator(".flash")).to_contain_text("/refund is not a command here")
