@@ -109,3 +109,19 @@ def test_a_command_the_app_does_not_have_is_refused_by_the_page(page: Page) -> N
     page.goto("/")
     command(page, "/refund Café Müller")
     expect(page.locator(".flash")).to_contain_text("/refund is not a command here")
+
+
+def test_the_manager_rejects_with_a_reason_given_in_a_modal(page: Page) -> None:
+    page.goto("/")
+    be(page, "Sam Carter")
+    sell(page, "Maple Street Clinic", "Gold")
+    request = request_for(page, "Maple Street Clinic")
+    be(page, "Morgan Reyes")
+    request.locator("button", has_text="Reject").click()
+    modal = page.locator(".modal")
+    expect(modal).to_contain_text("Why is it rejected?")
+    modal.locator("textarea[name=reason]").fill("Already on Silver")
+    modal.locator("[data-submit]").click()
+    expect(page.locator(".modal")).to_have_count(0)
+    expect(request).to_contain_text("Already on Silver")
+    expect(request.locator("button")).to_have_count(0)
