@@ -15,7 +15,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import or_, update
+from sqlalchemy import or_
 from sqlmodel import col
 
 from core import billing_schedule, plans, roles
@@ -377,19 +377,28 @@ def due_page(ctx: Ctx, after: int, limit: int) -> tuple[int, int | None]:
 
 def mark_overdue(ctx: Ctx) -> int:
     """Note the day each unpaid charge became overdue, once: a charge already marked keeps its
-    date, so a rerun marks nothing. Enforcement reads the due date itself, not this mark."""
+    date, so a rerun marks nothing. Enforcement reads the due date itself, not this mark.
+
+    The rows are locked by (membership, due date, id), the order `raise_charges` locks a
+    membership's charges in and the daily pages take memberships in: no deadlock between them."""
     today = ctx.today()
-    result = ctx.uow.session.execute(
-        update(Charge)
+    due = (
+        ctx.uow.select(Charge)
         .where(
-            col(Charge.tenant_id) == ctx.uow.tenant_id,
             col(Charge.status).in_([s.value for s in UNPAID]),
             col(Charge.due_on) < today,
             col(Charge.overdue_since).is_(None),
         )
-        .values(overdue_since=today)
+        .order_by(col(Charge.contract_id), col(Charge.due_on), col(Charge.id))
+        .with_for_update()
     )
-    return int(getattr(result, "rowcount", 0) or 0)
+    marked = 0
+    for charge in ctx.uow.all(due):
+        charge.overdue_since = today
+        ctx.uow.add(charge)
+        marked += 1
+    ctx.uow.flush()
+    return marked
 
 
 # --- freezes and cancellations -------------------------------------------------------------------

@@ -15,7 +15,7 @@ from decimal import Decimal
 from dateutil.relativedelta import relativedelta
 from sqlmodel import col
 
-from core import billing, contract_log, credit_grants, ledger, plans, roles, visits
+from core import billing, classes, contract_log, credit_grants, ledger, plans, roles, visits
 from core.context import SYSTEM, Ctx
 from core.errors import Conflict, Errors, NotFound, PermissionDenied
 from core.lifecycle import ALLOWED_FROM, LIVE, SERVICED, Status, by_calendar
@@ -630,6 +630,9 @@ def _apply_cancellation(
     contract_log.move(ctx, contract, "cancel", Status.CANCELLED, cancellation.reason, actor=actor)
     cancellation.applied = True
     ctx.uow.add(cancellation)
+    # Class bookings still to come are released with their credits (a reactivation does not book
+    # them again: the seats may have gone).
+    classes.release_bookings(ctx, contract.id or 0, cancellation.reason or "Membership cancelled.")
     if cancellation.credits == "forfeit":
         _forfeit_credits(ctx, contract, cancellation)
     ctx.uow.flush()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,14 +14,17 @@ import pytest
 from click.testing import CliRunner
 
 from cli.main import cli
-from core import billing, daily, ledger, memberships, plan_catalog, plans, visits
+from core import billing, catalog, classes, daily, ledger, memberships, plan_catalog, plans, visits
 from core.billing import ChargeStatus, PaymentOverdue
+from core.class_rules import BookingStatus
 from core.clock import SystemClock
 from core.context import SYSTEM, Ctx, transaction
 from core.credit_terms import CreditKind, CreditTerms, Expiry
 from core.errors import Conflict, ImmutableField, InvalidInput, PermissionDenied
 from core.ledger import NotEnoughCredits
 from core.lifecycle import Status
+from core.lots import Unit
+from core.recurrence import Weekly
 from core.visits import VisitStatus, VisitView
 from storage.models import Charge, Contract, CreditLot, Location
 from storage.uow import Database
@@ -30,7 +33,7 @@ from tests.integration.credit_helpers import D, at, member
 from tests.integration.helpers import add_customer, plan_by_name, with_services
 
 START = date(2025, 2, 1)
-WORKERS = 8
+WORKERS = 9
 CREDITS = CreditTerms(kind=CreditKind.SERVICE, per_period=D(4), expiry=Expiry.DAYS, expiry_days=60)
 
 
@@ -422,14 +425,17 @@ def test_concurrent_daily_steps_and_payments_settle_each_charge_once(shop: Shop)
 
     def work(i: int) -> None:
         start.wait()
-        try:
-            with transaction(shop.db, shop.team, STAFF, shop.clock) as ctx:
-                if i % 2:  # what the daily step does to this membership
+        try:  # what the daily step does, each part in its own transaction as it does
+            if i % 3 == 0:
+                with transaction(shop.db, shop.team, SYSTEM, shop.clock) as ctx:
                     billing.mark_overdue(ctx)
+            elif i % 3 == 1:
+                with transaction(shop.db, shop.team, SYSTEM, shop.clock) as ctx:
                     contract = ctx.uow.get(Contract, m, for_update=True)
                     assert contract is not None
                     billing.raise_charges(ctx, contract)
-                else:
+            else:
+                with transaction(shop.db, shop.team, STAFF, shop.clock) as ctx:
                     billing.pay(ctx, raised[0].id, note=f"desk {i}")
         except Exception as exc:  # collected and asserted below
             with lock:
@@ -568,3 +574,73 @@ def test_location_prices_carry_over_to_a_new_plan_version(shop: Shop) -> None:
         plan = plans.get_plan(ctx, plan_id)
         assert plans.update_plan(ctx, plan_id, replace(plan.terms, description="New")).version == 2
         assert billing.location_prices(ctx, plan_id) == {downtown.id: (D("59.00"), None)}
+
+
+def test_a_cancellation_releases_class_bookings_still_to_come_with_their_credits(shop: Shop) -> None:
+    at(shop, date(2025, 4, 10))
+    plan_id = gold(shop, lock_in=0)
+    with shop.tx() as ctx:
+        location = catalog.add_location(ctx, "Downtown")
+    with shop.tx(MANAGER) as ctx:
+        series = classes.create_series(
+            ctx,
+            classes.SeriesTerms(
+                name="Yoga",
+                location_id=location,
+                schedule=Weekly(1, (0, 2)),
+                starts_on=date(2025, 4, 10),
+                start_time=time(18, 0),
+                capacity=5,
+                plan_ids=(plan_id,),
+            ),
+        )
+    customer, m = member(shop, plan_id, START)
+    with shop.tx(STAFF) as ctx:
+        before = ledger.balance(ctx, customer).total(Unit.CREDIT)
+        first = classes.upcoming_sessions(ctx, series.id)[0]
+        booked = classes.book(ctx, first.id, customer)
+        assert booked.credit_spent
+    with shop.tx(MANAGER) as ctx:
+        memberships.cancel(ctx, m, "Moving away")
+    with shop.tx(STAFF, write=False) as ctx:
+        [released] = classes.bookings_of(ctx, customer, include_past=True)
+        assert (released.status, released.credit_returned) == (BookingStatus.CANCELLED, True)
+        assert ledger.balance(ctx, customer).on_hold[Unit.CREDIT] == before  # back, kept on hold
+
+
+def test_schedulers_running_the_same_day_at_once_bill_it_once(shop: Shop) -> None:
+    at(shop, date(2025, 3, 20))
+    plan_id = gold(shop, lock_in=0)
+    members = [member(shop, plan_id, START)[1] for _ in range(4)]
+    with shop.tx(MANAGER) as ctx:
+        memberships.freeze(ctx, members[0], starts=date(2025, 3, 21))
+        memberships.cancel(ctx, members[1], "Moving", on=date(2025, 3, 21))
+    before = {m: charges(shop, m) for m in members}
+    at(shop, date(2025, 3, 21))
+    start = threading.Barrier(3)
+    failures: list[Exception] = []
+
+    def scheduler() -> None:
+        start.wait()
+        try:
+            daily.run_day(shop.db, shop.team, date(2025, 3, 21), shop.clock)
+        except Exception as exc:  # collected and asserted below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=scheduler) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
+    assert [memberships_status(shop, m) for m in members] == [
+        Status.FROZEN,
+        Status.CANCELLED,
+        Status.ACTIVE,
+        Status.ACTIVE,
+    ]
+    for m in members:
+        assert [c.id for c in charges(shop, m)] == [c.id for c in before[m]]  # nothing raised twice
+    with shop.tx(write=False) as ctx:
+        marks = {c.overdue_since for c in ctx.uow.all(ctx.uow.select(Charge)) if c.overdue_since}
+        assert marks == {date(2025, 3, 21)}
