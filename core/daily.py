@@ -82,7 +82,9 @@ def run_day(db: Database, team: str, day: date, clock: Clock) -> DayReport:
     # Billing first: a freeze that ends today moves its lots' expiry before expiries run. Each
     # effect moves a status forward or is keyed by (membership, kind, period): a rerun adds none.
     with transaction(db, team, SYSTEM, clock) as ctx:
-        report.billed = memberships.apply_planned(ctx) + billing.mark_overdue(ctx)
+        report.billed = memberships.apply_planned(ctx)
+    with transaction(db, team, SYSTEM, clock) as ctx:  # charge locks only, in membership order
+        report.billed += billing.mark_overdue(ctx)
     report.billed += _paged(db, team, clock, lambda ctx, after: billing.due_page(ctx, after, PAGE))
     report.expired = _paged(db, team, clock, lambda ctx, after: ledger.expire_page(ctx, after, PAGE))
     report.granted = _paged(
