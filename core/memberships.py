@@ -375,11 +375,34 @@ def apply_planned(ctx: Ctx) -> int:
     frozen day has passed, and cancel the memberships whose cancellation date has come. Each moves
     a membership's status forward once, so a rerun does nothing twice. Returns the moves."""
     today, moved = ctx.today(), 0
-    starting = ctx.uow.select(MembershipFreeze).where(
-        col(MembershipFreeze.ended_on).is_(None), col(MembershipFreeze.starts_on) <= today
+    freezes = (
+        ctx.uow.select(MembershipFreeze)
+        .where(col(MembershipFreeze.ended_on).is_(None), col(MembershipFreeze.starts_on) <= today)
+        .order_by(col(MembershipFreeze.contract_id))
     )
-    for row in ctx.uow.all(starting.order_by(col(MembershipFreeze.contract_id))):
-        contract = _contract(ctx, row.contract_id, for_update=True)
+    cancellations = (
+        ctx.uow.select(Cancellation)
+        .where(
+            col(Cancellation.applied).is_(False),
+            col(Cancellation.revoked_at).is_(None),
+            col(Cancellation.effective_on) <= today,
+        )
+        .order_by(col(Cancellation.contract_id))
+    )
+    # Every membership concerned is locked first, in id order as the daily pages lock them; then
+    # the plans are read again, as another scheduler may have carried them out meanwhile.
+    ids = sorted(
+        {r.contract_id for r in ctx.uow.all(freezes)} | {c.contract_id for c in ctx.uow.all(cancellations)}
+    )
+    fresh = {"populate_existing": True}
+    contracts = ctx.uow.select(Contract).where(col(Contract.id).in_(ids)).order_by(col(Contract.id))
+    locked = {c.id: c for c in ctx.uow.all(contracts.with_for_update().execution_options(**fresh))}
+    starting = ctx.uow.all(freezes.execution_options(**fresh))
+    due = ctx.uow.all(cancellations.execution_options(**fresh))
+    for row in starting:
+        contract = locked.get(row.contract_id)
+        if contract is None:  # planned since the first read: the next run takes it
+            continue
         status = Status(contract.status)
         if status is Status.FROZEN:
             if row.until is not None and row.until < today:
@@ -392,14 +415,9 @@ def apply_planned(ctx: Ctx) -> int:
         else:  # no longer active on its first day (expired, cancelled): it freezes nothing
             row.ended_on = row.starts_on
             ctx.uow.add(row)
-    due = ctx.uow.select(Cancellation).where(
-        col(Cancellation.applied).is_(False),
-        col(Cancellation.revoked_at).is_(None),
-        col(Cancellation.effective_on) <= today,
-    )
-    for cancellation in ctx.uow.all(due.order_by(col(Cancellation.contract_id))):
-        contract = _contract(ctx, cancellation.contract_id, for_update=True)
-        if Status(contract.status) in LIVE:
+    for cancellation in due:
+        contract = locked.get(cancellation.contract_id)
+        if contract is not None and Status(contract.status) in LIVE:
             _apply_cancellation(ctx, contract, cancellation, actor=SYSTEM)
             billing.raise_charges(ctx, contract)
             moved += 1

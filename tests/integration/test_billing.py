@@ -615,6 +615,7 @@ def test_schedulers_running_the_same_day_at_once_bill_it_once(shop: Shop) -> Non
     with shop.tx(MANAGER) as ctx:
         memberships.freeze(ctx, members[0], starts=date(2025, 3, 21))
         memberships.cancel(ctx, members[1], "Moving", on=date(2025, 3, 21))
+        memberships.freeze(ctx, members[2], until=date(2025, 3, 20))  # one day: it ends on the 21st
     before = {m: charges(shop, m) for m in members}
     at(shop, date(2025, 3, 21))
     start = threading.Barrier(3)
@@ -644,3 +645,5 @@ def test_schedulers_running_the_same_day_at_once_bill_it_once(shop: Shop) -> Non
     with shop.tx(write=False) as ctx:
         marks = {c.overdue_since for c in ctx.uow.all(ctx.uow.select(Charge)) if c.overdue_since}
         assert marks == {date(2025, 3, 21)}
+        assert billing.frozen_on(ctx, members[2], date(2025, 3, 20))  # ended, not undone by a rerun
+        assert not billing.frozen_on(ctx, members[2], date(2025, 3, 21))
