@@ -17,6 +17,7 @@ from enum import StrEnum
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import or_
 from sqlmodel import col
+from sqlmodel.sql.expression import SelectOfScalar
 
 from core import billing_schedule, plans, roles
 from core.billing_schedule import Pricing
@@ -65,12 +66,7 @@ def reference(charge_id: int) -> str:
 
 def overdue_charges(ctx: Ctx, contract_id: int, *, on: date | None = None) -> list[Charge]:
     """The membership's unpaid charges whose due date has passed, oldest first."""
-    today = on or ctx.today()
-    query = ctx.uow.select(Charge).where(
-        col(Charge.contract_id) == contract_id,
-        col(Charge.status).in_([s.value for s in UNPAID]),
-        col(Charge.due_on) < today,
-    )
+    query = _overdue(ctx, [contract_id], on or ctx.today())
     return list(ctx.uow.all(query.order_by(col(Charge.due_on), col(Charge.id))))
 
 
@@ -79,12 +75,15 @@ def unpaid_memberships(ctx: Ctx, contract_ids: Iterable[int]) -> set[int]:
     ids = sorted(set(contract_ids))
     if not ids or not ctx.tenant.enforce_billing:
         return set()
-    query = ctx.uow.select(Charge).where(
-        col(Charge.contract_id).in_(ids),
+    return {c.contract_id for c in ctx.uow.all(_overdue(ctx, ids, ctx.today()))}
+
+
+def _overdue(ctx: Ctx, contract_ids: list[int], today: date) -> SelectOfScalar[Charge]:
+    return ctx.uow.select(Charge).where(
+        col(Charge.contract_id).in_(contract_ids),
         col(Charge.status).in_([s.value for s in UNPAID]),
-        col(Charge.due_on) < ctx.today(),
+        col(Charge.due_on) < today,
     )
-    return {c.contract_id for c in ctx.uow.all(query)}
 
 
 def require_paid_up(ctx: Ctx, contract_id: int) -> None:

@@ -5,6 +5,7 @@ reactivation, renewal, the daily step, and who may do what."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, time, timedelta
 from decimal import Decimal
@@ -61,6 +62,28 @@ def gold(
             ),
         )
         return plan.id
+
+
+def at_once(workers: int, work: Callable[[int], object]) -> list[Exception]:
+    """Run `work(i)` on `workers` threads released together; the exceptions they raised."""
+    start = threading.Barrier(workers)
+    failures: list[Exception] = []
+    lock = threading.Lock()
+
+    def run(i: int) -> None:
+        start.wait()
+        try:
+            work(i)
+        except Exception as exc:  # collected for the test to assert
+            with lock:
+                failures.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return failures
 
 
 def charges(shop: Shop, membership: int) -> list[billing.ChargeView]:
@@ -419,34 +442,21 @@ def test_concurrent_daily_steps_and_payments_settle_each_charge_once(shop: Shop)
     at(shop, date(2025, 3, 5))
     _, m = member(shop, gold(shop), START)
     raised = charges(shop, m)
-    start = threading.Barrier(WORKERS)
-    failures: list[Exception] = []
-    lock = threading.Lock()
 
-    def work(i: int) -> None:
-        start.wait()
-        try:  # what the daily step does, each part in its own transaction as it does
-            if i % 3 == 0:
-                with transaction(shop.db, shop.team, SYSTEM, shop.clock) as ctx:
-                    billing.mark_overdue(ctx)
-            elif i % 3 == 1:
-                with transaction(shop.db, shop.team, SYSTEM, shop.clock) as ctx:
-                    contract = ctx.uow.get(Contract, m, for_update=True)
-                    assert contract is not None
-                    billing.raise_charges(ctx, contract)
-            else:
-                with transaction(shop.db, shop.team, STAFF, shop.clock) as ctx:
-                    billing.pay(ctx, raised[0].id, note=f"desk {i}")
-        except Exception as exc:  # collected and asserted below
-            with lock:
-                failures.append(exc)
+    def work(i: int) -> None:  # what the daily step does, each part in its own transaction as it does
+        if i % 3 == 0:
+            with transaction(shop.db, shop.team, SYSTEM, shop.clock) as ctx:
+                billing.mark_overdue(ctx)
+        elif i % 3 == 1:
+            with transaction(shop.db, shop.team, SYSTEM, shop.clock) as ctx:
+                contract = ctx.uow.get(Contract, m, for_update=True)
+                assert contract is not None
+                billing.raise_charges(ctx, contract)
+        else:
+            with transaction(shop.db, shop.team, STAFF, shop.clock) as ctx:
+                billing.pay(ctx, raised[0].id, note=f"desk {i}")
 
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(WORKERS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert failures == []
+    assert at_once(WORKERS, work) == []
     after = charges(shop, m)
     assert [(c.kind, c.period_start) for c in after] == [(c.kind, c.period_start) for c in raised]
     assert after[0].status is ChargeStatus.PAID and after[0].note.startswith("desk ")  # the first payment
@@ -618,22 +628,7 @@ def test_schedulers_running_the_same_day_at_once_bill_it_once(shop: Shop) -> Non
         memberships.freeze(ctx, members[2], until=date(2025, 3, 20))  # one day: it ends on the 21st
     before = {m: charges(shop, m) for m in members}
     at(shop, date(2025, 3, 21))
-    start = threading.Barrier(3)
-    failures: list[Exception] = []
-
-    def scheduler() -> None:
-        start.wait()
-        try:
-            daily.run_day(shop.db, shop.team, date(2025, 3, 21), shop.clock)
-        except Exception as exc:  # collected and asserted below
-            failures.append(exc)
-
-    threads = [threading.Thread(target=scheduler) for _ in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert failures == []
+    assert at_once(3, lambda _: daily.run_day(shop.db, shop.team, date(2025, 3, 21), shop.clock)) == []
     assert [memberships_status(shop, m) for m in members] == [
         Status.FROZEN,
         Status.CANCELLED,
