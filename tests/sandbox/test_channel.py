@@ -80,6 +80,8 @@ def test_an_end_before_the_start_is_shown_under_the_end_date(page: Page) -> None
     expect(error).to_contain_text("is before the start date")
     expect(modal).to_contain_text("Sell a membership")  # still open, as typed
     expect(modal.locator(".bk-search")).to_have_value("Harbour Gym (Hana Sato)")
+    modal.locator("footer [data-close]").click()  # Cancel
+    expect(page.locator(".modal")).to_have_count(0)
 
 
 def test_a_redemption_previewed_then_confirmed_replaces_the_preview(page: Page) -> None:
@@ -125,3 +127,16 @@ def test_the_manager_rejects_with_a_reason_given_in_a_modal(page: Page) -> None:
     expect(page.locator(".modal")).to_have_count(0)
     expect(request).to_contain_text("Already on Silver")
     expect(request.locator("button")).to_have_count(0)
+
+
+def test_the_home_tab_is_each_persons_own(page: Page) -> None:
+    page.goto("/home")
+    be(page, "Morgan Reyes")
+    home = page.locator("main .home")
+    expect(home).to_contain_text("Waiting for your approval")
+    expect(home).to_contain_text("Summit Climbing")
+    be(page, "Sam Carter")
+    expect(home).to_contain_text("Credits expiring in the next 7 days")
+    expect(home).not_to_contain_text("Waiting for your approval")
+    home.locator("button", has_text="Sell a membership").click()
+    expect(page.locator(".modal")).to_contain_text("Sell a membership")
