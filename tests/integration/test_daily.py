@@ -279,3 +279,23 @@ def test_the_grant_job_reads_only_memberships_whose_day_has_come(shop: Shop) -> 
         memberships.change_dates(ctx, contract.id or 0, date(2024, 12, 15), date(2025, 12, 14))
     with shop.tx() as ctx:
         assert credit_grants.grant_due_page(ctx, 0, 10)[0] >= 1
+
+
+def test_an_expiry_reminder_names_the_customer_and_goes_to_the_seller_or_the_reminders_channel(
+    shop: Shop,
+) -> None:
+    sold(shop)  # the January lot's last day is 13 Feb; sold by STAFF
+    at(shop, date(2025, 2, 6))
+    daily.catch_up(shop.db, shop.team, shop.clock)
+    (seven_days,) = [m for m in queued(shop) if m.key.startswith("expiry:2025-02-06:")]
+    assert seven_days.to == STAFF
+    assert (
+        seven_days.text
+        == "Customer 2025-01-15 (Ann Lee): 4 credits expire after Thu 13 Feb 2025 (in 7 day(s))."
+    )
+    with shop.tx() as ctx:
+        update_settings(ctx, reminders_channel="CREMIND")
+    at(shop, date(2025, 2, 12))
+    daily.catch_up(shop.db, shop.team, shop.clock)
+    (one_day,) = [m for m in queued(shop) if m.key.startswith("expiry:2025-02-12:")]
+    assert one_day.to == "CREMIND" and "(in 1 day(s))" in one_day.text
