@@ -39,10 +39,11 @@ from bench.slack_commands import STAFF, customer_row, insert_rows, machine
 from core import plans, roles
 from core.clock import FixedClock
 from core.context import SYSTEM, transaction
-from core.credit_grants import period_starts
+from core.credit_grants import next_grant_day, period_starts
 from core.credit_terms import CreditKind, CreditTerms, Expiry
 from core.tenants import ensure_tenant
 from core.test_clock import start_test_clock
+from core.visits import HORIZON_STEP
 from storage.uow import Database
 
 TEAM = "TBENCH"
@@ -264,7 +265,10 @@ def contract_row(member: int, version_id: int, start: date, end: date) -> dict[s
         "end_date": end,
         "summary": "",
         "seller_id": STAFF,
-        "visits_until": DAY - timedelta(days=1) + timedelta(days=90),  # the previous run's horizon
+        # As the previous runs left them: visits planned up to a step past the horizon, spread
+        # over the step; the next grant day worked out by the previous day's run.
+        "visits_until": DAY - timedelta(days=1) + timedelta(days=90 + member % HORIZON_STEP),
+        "next_grant_on": next_grant_day(start, end, TERMS, "monthly", DAY - timedelta(days=1)) or date.max,
         "created_by": STAFF,
         "created_at": datetime.combine(start, SETUP_AT.timetz()),
     }

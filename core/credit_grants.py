@@ -8,10 +8,13 @@ any number of times, and catch up after downtime, without granting anything twic
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_FLOOR, Decimal
 
 from dateutil.relativedelta import relativedelta
+from sqlalchemy import or_
 from sqlmodel import col, select
 
 from core import credit_terms, ledger, roles, services
@@ -34,22 +37,40 @@ def period_starts(
 ) -> list[date]:
     """The days on which a membership's periodic credits come, up to `until` (pure)."""
     last = until if end is None else min(until, end)
-    if terms.per_period <= 0 or last < start:
-        return []
+    return list(itertools.takewhile(lambda day: day <= last, _period_days(start, end, terms, billing_type)))
+
+
+def next_grant_day(
+    start: date, end: date | None, terms: CreditTerms, billing_type: str, after: date
+) -> date | None:
+    """The first day after `after` on which a periodic or anniversary credit comes (pure); None:
+    none ever will."""
+    days = list(itertools.islice((d for d in _period_days(start, end, terms, billing_type) if d > after), 1))
+    if terms.anniversary_amount > 0:
+        year = len(anniversaries(start, end, after)) + 1
+        day = start + relativedelta(years=year)
+        if end is None or day <= end + timedelta(days=1):
+            days.append(day)
+    return min(days, default=None)
+
+
+def _period_days(start: date, end: date | None, terms: CreditTerms, billing_type: str) -> Iterator[date]:
+    if terms.per_period <= 0:
+        return
     if terms.frequency == Frequency.ONCE or (
         terms.frequency == Frequency.BILLING_PERIOD and billing_type not in _MONTHS
     ):
-        return [start]
-    days: list[date] = []
+        yield start
+        return
     k = 0
     while True:
         if terms.frequency == Frequency.EVERY_N_DAYS:
             day = start + timedelta(days=k * terms.every_days)
         else:
             day = start + relativedelta(months=k * _MONTHS[billing_type])
-        if day > last:
-            return days
-        days.append(day)
+        if end is not None and day > end:
+            return
+        yield day
         k += 1
 
 
@@ -92,6 +113,7 @@ def grant_due_page(ctx: Ctx, after: int, limit: int) -> tuple[int, int | None]:
     query = ctx.uow.select(Contract).where(
         col(Contract.status).in_([s.value for s in EARNING]),
         col(Contract.plan_version_id).is_not(None),
+        or_(col(Contract.next_grant_on).is_(None), col(Contract.next_grant_on) <= ctx.today()),
         col(Contract.id) > after,
     )
     page = ctx.uow.all(query.order_by(col(Contract.id)).limit(limit))
@@ -100,10 +122,14 @@ def grant_due_page(ctx: Ctx, after: int, limit: int) -> tuple[int, int | None]:
 
 
 def grant_due_for(ctx: Ctx, contract: Contract) -> int:
-    terms = _terms(ctx, contract)
-    if terms is None or Status(contract.status) not in EARNING:
+    """Grant what has come due for one membership, and note the next day something will."""
+    if Status(contract.status) not in EARNING:
         return 0
+    terms = _terms(ctx, contract)
     today = ctx.today()
+    if terms is None:
+        _next_grant_on(ctx, contract, None)
+        return 0
     done = _keys_done(ctx, contract)
     written = 0
     billing = _billing_type(ctx, contract)
@@ -133,7 +159,15 @@ def grant_due_for(ctx: Ctx, contract: Contract) -> int:
                     reference=f"year {year}",
                 )
                 written += 1
+    _next_grant_on(
+        ctx, contract, next_grant_day(contract.start_date, contract.end_date, terms, billing, today)
+    )
     return written
+
+
+def _next_grant_on(ctx: Ctx, contract: Contract, day: date | None) -> None:
+    contract.next_grant_on = date.max if day is None else day
+    ctx.uow.add(contract)
 
 
 def earn_points(

@@ -125,6 +125,7 @@ def catch_up(db: Database, team: str, clock: Clock, until: date | None = None) -
     if not days:
         return []
     reports = [run_day(db, team, day, clock) for day in days]
+    clock = FixedClock(clock.now())  # one moment for the whole transaction (a test clock is read once)
     with transaction(db, team, SYSTEM, clock) as ctx:
         *past, current = reports
         late = [r for report in past for r in report.reminders]

@@ -436,6 +436,7 @@ def change_dates(ctx: Ctx, contract_id: int, start: date, end: date | None) -> M
     errors.raise_if_any()
     before = f"{contract.start_date} to {contract.end_date or 'no end'}"
     contract.start_date, contract.end_date = start, end
+    contract.next_grant_on = None  # the periods move with the dates: the grant job works it out again
     if Status(contract.status) in {Status.SCHEDULED, Status.ACTIVE, Status.GRACE}:
         contract.status = _calendar_status(ctx, contract).value
     contract_log.record(ctx, contract, "change dates", None, None, f"was {before}")

@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlmodel import col
+from sqlmodel import col, select
 
 from core import outbox, visits
 from core.context import Ctx
@@ -127,14 +127,16 @@ def expiry_reminders(ctx: Ctx, day: date) -> list[Reminder]:
         for lot in ctx.uow.all(query.order_by(col(CreditLot.customer_id), col(CreditLot.id))):
             totals[(lot.customer_id, lot.unit)] += lot.remaining
             contracts.setdefault(lot.customer_id, lot.contract_id)
+        names = outbox.customer_names(ctx, contracts)
+        sellers = _sellers(ctx, [c for c in contracts.values() if c is not None])
         for (customer_id, unit), quantity in sorted(totals.items()):
-            name = outbox.customer_name(ctx, customer_id)
             what = _quantity(ctx, Unit(unit), quantity)
+            when = f"{last_day:%a %d %b %Y} (in {lead} day(s))"
             found.append(
                 Reminder(
                     key=f"expiry:{day}:{customer_id}:{unit}:{lead}",
-                    to=_recipient(ctx, contracts.get(customer_id)),
-                    text=f"{name}: {what} expire after {last_day:%a %d %b %Y} (in {lead} day(s)).",
+                    to=_recipient(ctx, contracts.get(customer_id), sellers),
+                    text=f"{names[customer_id]}: {what} expire after {when}.",
                     customer_id=customer_id,
                 )
             )
@@ -157,12 +159,28 @@ def renewal_reminders(ctx: Ctx, day: date) -> list[Reminder]:
     ]
 
 
-def _recipient(ctx: Ctx, contract_id: int | None) -> str:
+def _recipient(ctx: Ctx, contract_id: int | None, sellers: dict[int, str] | None = None) -> str:
     """The reminders channel, or the staff member who sold the membership (a direct message)."""
     if ctx.tenant.reminders_channel:
         return ctx.tenant.reminders_channel
-    contract = ctx.uow.get(Contract, contract_id) if contract_id else None
-    return contract.seller_id if contract else (ctx.tenant.approvals_channel or "")
+    if sellers is None:
+        sellers = _sellers(ctx, [contract_id] if contract_id else [])
+    seller = sellers.get(contract_id) if contract_id else None
+    return seller if seller is not None else (ctx.tenant.approvals_channel or "")
+
+
+def _sellers(ctx: Ctx, contract_ids: list[int]) -> dict[int, str]:
+    """Who sold each of these memberships, in one query per thousand."""
+    wanted = sorted(set(contract_ids))
+    sellers: dict[int, str] = {}
+    if ctx.tenant.reminders_channel:
+        return sellers
+    for start in range(0, len(wanted), 1000):
+        query = select(Contract.id, Contract.seller_id).where(
+            col(Contract.tenant_id) == ctx.uow.tenant_id, col(Contract.id).in_(wanted[start : start + 1000])
+        )
+        sellers.update({row_id: seller for row_id, seller in ctx.uow.session.exec(query).all() if row_id})
+    return sellers
 
 
 def _quantity(ctx: Ctx, unit: Unit, quantity: Decimal) -> str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from sqlmodel import col, or_
+from sqlmodel import and_, col, or_
 
 from core import recurrence, roles
 from core.context import Ctx
@@ -43,6 +43,11 @@ class VisitView:
     overdue: bool
     rescheduled_from: date | None
     note: str
+
+
+# The daily job plans visits this many days past the horizon, so that it has nothing to do for a
+# membership until the horizon catches up with them.
+HORIZON_STEP = 28
 
 
 def horizon(ctx: Ctx) -> date:
@@ -132,16 +137,27 @@ def extend_horizons(ctx: Ctx) -> int:
 
 
 def extend_page(ctx: Ctx, after: int, limit: int) -> tuple[int, int | None]:
-    """`extend_horizons` for the next `limit` memberships after id `after`; the last id seen."""
+    """`extend_horizons` for the next `limit` memberships after id `after`; the last id seen.
+
+    Only memberships whose visits stop short of the horizon (and of their own end) are read, and
+    they are extended a step beyond it: each is visited once every HORIZON_STEP days, not every
+    day as the horizon moves (bench/daily.py)."""
     until = horizon(ctx)
     query = ctx.uow.select(Contract).where(
         col(Contract.status).in_([s.value for s in SERVICED]),
         col(Contract.plan_version_id).is_not(None),
-        or_(col(Contract.visits_until).is_(None), col(Contract.visits_until) < until),
+        or_(
+            col(Contract.visits_until).is_(None),
+            and_(
+                col(Contract.visits_until) < until,
+                or_(col(Contract.end_date).is_(None), col(Contract.visits_until) < col(Contract.end_date)),
+            ),
+        ),
         col(Contract.id) > after,
     )
     page = ctx.uow.all(query.order_by(col(Contract.id)).limit(limit))
-    return sum(materialize(ctx, c, until) for c in page), (page[-1].id if len(page) == limit else None)
+    ahead = until + timedelta(days=HORIZON_STEP)
+    return sum(materialize(ctx, c, ahead) for c in page), (page[-1].id if len(page) == limit else None)
 
 
 def cancel_future(ctx: Ctx, contract: Contract, from_day: date) -> None:

@@ -191,6 +191,9 @@ class Contract(Entity, table=True):
     frozen_since: date | None = None
     # Visits exist up to this date; the daily horizon job extends it.
     visits_until: date | None = None
+    # The next day a periodic or anniversary grant can come (None: not worked out yet; date.max:
+    # never). The daily grant job reads only the memberships due, not every one every day.
+    next_grant_on: date | None = Field(default=None, index=True)
     # For the plan's wait time between redemptions.
     last_redeemed_at: datetime | None = _utc(nullable=True)
     created_by: str = Field(max_length=32)

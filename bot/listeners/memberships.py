@@ -109,6 +109,8 @@ def membership_reply(
         return list_memberships(deps, team, user, rest), None
     if verb == "report" and rest:
         return report(deps, team, user, rest), None
+    if verb == "renew" and rest:
+        return renew(deps, team, user, channel, rest)
     if verb in CHANGES and rest:
         result = change(deps, team, user, channel, verb, rest)
         return (result.reply, result.post) if isinstance(result, Held) else (result, None)
@@ -261,14 +263,20 @@ def change(deps: Deps, team: str, user: str, channel: str, verb: str, text: str)
             done = memberships.unfreeze(ctx, contract_id, reason)
         elif verb == "cancel":
             done = memberships.cancel(ctx, contract_id, reason)
-        elif verb == "reactivate":
-            done = memberships.reactivate(ctx, contract_id, reason)
         else:
-            done = memberships.renew(ctx, contract_id)
-            return messages.message(messages.say("renewed", reference=done.reference, start=done.start))
+            done = memberships.reactivate(ctx, contract_id, reason)
         return messages.message(
             messages.say("now_in_state", reference=done.reference, state=done.status.label)
         )
+
+
+def renew(deps: Deps, team: str, user: str, channel: str, text: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A renewal is a new sale: it waits for approval like one, with the same request posted."""
+    contract_id = _contract_id(text.split()[0])
+    with deps.tx(team, user) as ctx:
+        done = memberships.renew(ctx, contract_id)
+        reply = messages.message(messages.say("renewed", reference=done.reference, start=done.start))
+        return reply, approval_request(ctx, done, channel)
 
 
 def delete(deps: Deps, team: str, user: str, contract_id: int) -> dict[str, Any]:

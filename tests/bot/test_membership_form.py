@@ -161,3 +161,44 @@ def test_list_report_freeze_unfreeze_cancel_and_delete(slack: Slack) -> None:
     confirm = slack.command("/membership", f"delete M-{contract}", user=ADMIN)
     assert "for good?" in confirm["text"] and status(slack, contract) is Status.CANCELLED
     assert "No customer matches “Nobody”" in slack.command("/membership", "list Nobody", user=STAFF)["text"]
+
+
+def test_reactivate_brings_a_cancelled_membership_back_and_a_renewal_waits_for_approval(slack: Slack) -> None:
+    contract = approve(slack, sell(slack))
+    at(slack.shop, date(2025, 2, 10))
+    assert (
+        "is now *cancelled*"
+        in slack.command("/membership", f"cancel M-{contract} moved", user=MANAGER)["text"]
+    )
+    assert (
+        "admin or manager role"
+        in slack.command("/membership", f"reactivate M-{contract}", user=STAFF)["text"]
+    )
+    assert status(slack, contract) is Status.CANCELLED
+    assert (
+        "is now *active*"
+        in slack.command("/membership", f"reactivate M-{contract} back", user=MANAGER)["text"]
+    )
+    assert status(slack, contract) is Status.ACTIVE
+
+    requests = len(slack.standin.channel_messages(CHANNEL))
+    renewed = slack.command("/membership", f"renew M-{contract}", user=STAFF)["text"]
+    assert "renews it from 01 Feb 2026; it is waiting for approval" in renewed
+    posted = wait_until(
+        lambda: slack.standin.channel_messages(CHANNEL)[requests:], what="the renewal's approval request"
+    )
+    assert "*New membership M-" in posted[-1].text and "Café Müller" in posted[-1].text
+    renewal = int(posted[-1].blocks[1]["elements"][0]["value"])
+    assert renewal != contract and status(slack, renewal) is Status.PENDING
+    approve(slack, posted[-1])
+    assert status(slack, renewal) is Status.SCHEDULED  # it starts when the first one ends
+
+
+def approve(slack: Slack, request: Posted) -> int:
+    """A manager presses Approve on an approval request; the membership's id."""
+    contract = int(request.blocks[1]["elements"][0]["value"])
+    slack.driver.click(
+        request.blocks[1]["elements"][0]["action_id"], str(contract), user=MANAGER, message=request
+    )
+    wait_until(lambda: "Approved by" in request.text, what="the approval")
+    return contract

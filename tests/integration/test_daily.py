@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import col, select
 
-from core import daily, ledger, memberships, outbox, roles
+from core import credit_grants, daily, ledger, memberships, outbox, roles
 from core.clock import FixedClock
 from core.context import Ctx
 from core.credit_terms import CreditKind, CreditTerms, Expiry
@@ -25,7 +25,7 @@ from core.lots import Unit
 from core.tenants import ensure_tenant, update_settings
 from core.test_clock import move_test_clock, start_test_clock
 from storage.migrate import prepare
-from storage.models import DailyRun, LedgerOperation, Outbox
+from storage.models import Contract, DailyRun, LedgerOperation, Outbox
 from storage.uow import Database
 from tests.conftest import ADMIN, MANAGER, STAFF, TZ, Shop
 from tests.integration.credit_helpers import at, credit_plan, member
@@ -256,3 +256,46 @@ def test_tomorrows_services_go_to_the_operations_channel_and_mondays_bring_a_dig
     at(shop, date(2025, 1, 14))  # a Tuesday: services, but no digest
     daily.catch_up(shop.db, shop.team, shop.clock)
     assert [m.key for m in queued(shop) if m.key.startswith("digest")] == [digest.key]
+
+
+def test_the_grant_job_reads_only_memberships_whose_day_has_come(shop: Shop) -> None:
+    sold(shop)
+    with shop.tx(write=False) as ctx:
+        (contract,) = ctx.uow.all(ctx.uow.select(Contract))
+    assert contract.next_grant_on == date(2025, 2, 15)  # approved on 15 Jan: January granted
+    at(shop, date(2025, 2, 14))
+    with shop.tx() as ctx:
+        assert credit_grants.grant_due_page(ctx, 0, 10) == (0, None)
+        query = ctx.uow.select(Contract).where(col(Contract.next_grant_on) <= ctx.today())
+        assert ctx.uow.all(query) == []  # not read at all before its day
+    at(shop, date(2025, 2, 15))
+    with shop.tx() as ctx:
+        assert credit_grants.grant_due_page(ctx, 0, 10) == (1, None)
+    with shop.tx(write=False) as ctx:
+        again = ctx.uow.get(Contract, contract.id or 0)
+        assert again is not None and again.next_grant_on == date(2025, 3, 15)
+    # Moving the start back a month makes the job work the periods out again: one more is due.
+    with shop.tx(MANAGER) as ctx:
+        memberships.change_dates(ctx, contract.id or 0, date(2024, 12, 15), date(2025, 12, 14))
+    with shop.tx() as ctx:
+        assert credit_grants.grant_due_page(ctx, 0, 10)[0] >= 1
+
+
+def test_an_expiry_reminder_names_the_customer_and_goes_to_the_seller_or_the_reminders_channel(
+    shop: Shop,
+) -> None:
+    sold(shop)  # the January lot's last day is 13 Feb; sold by STAFF
+    at(shop, date(2025, 2, 6))
+    daily.catch_up(shop.db, shop.team, shop.clock)
+    (seven_days,) = [m for m in queued(shop) if m.key.startswith("expiry:2025-02-06:")]
+    assert seven_days.to == STAFF
+    assert (
+        seven_days.text
+        == "Customer 2025-01-15 (Ann Lee): 4 credits expire after Thu 13 Feb 2025 (in 7 day(s))."
+    )
+    with shop.tx() as ctx:
+        update_settings(ctx, reminders_channel="CREMIND")
+    at(shop, date(2025, 2, 12))
+    daily.catch_up(shop.db, shop.team, shop.clock)
+    (one_day,) = [m for m in queued(shop) if m.key.startswith("expiry:2025-02-12:")]
+    assert one_day.to == "CREMIND" and "(in 1 day(s))" in one_day.text

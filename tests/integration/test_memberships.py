@@ -193,7 +193,8 @@ def test_the_horizon_rolls_forward_and_a_rerun_writes_nothing(shop: Shop) -> Non
         assert visits.extend_horizons(ctx) == 0
     rows = visit_rows(shop, m)
     assert written == len(rows) - before > 0
-    assert rows[-1].due_on <= date(2025, 2, 14) + timedelta(days=90)
+    # Planned a step past the horizon, so the job has nothing to do for it until the horizon catches up.
+    assert rows[-1].due_on <= date(2025, 2, 14) + timedelta(days=90 + visits.HORIZON_STEP)
 
 
 def test_visits_are_completed_skipped_rescheduled_and_reported(shop: Shop) -> None:
