@@ -544,7 +544,7 @@ def _membership(ctx: Ctx, contract_id: int) -> Contract:
 
 
 def _settle(ctx: Ctx, charge_id: int, to: ChargeStatus, note: str) -> ChargeView:
-    roles.require(ctx, Action.ASSIGN)
+    roles.require(ctx, Action.RECORD_PAYMENTS)
     errors = Errors()
     note = clean(errors, "note", note, label="The note", max_length=500)
     errors.raise_if_any()

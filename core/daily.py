@@ -23,7 +23,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from core import balance_alerts, billing, credit_grants, ledger, memberships, reminders, visits
+from core import balance_alerts, billing, classes, credit_grants, ledger, memberships, reminders, visits
 from core.clock import Clock, FixedClock
 from core.context import SYSTEM, Ctx, transaction
 from core.errors import InvalidInput
@@ -45,6 +45,7 @@ class DayReport:
     moved: int = 0
     alerts: int = 0  # balance alerts queued
     visits: int = 0
+    sessions: int = 0  # class sessions written ahead
     billed: int = 0  # planned freezes and cancellations applied, charges raised or marked overdue
     reminders: list[reminders.Reminder] = field(default_factory=list)
 
@@ -96,6 +97,8 @@ def run_day(db: Database, team: str, day: date, clock: Clock) -> DayReport:
         db, team, clock, lambda ctx, after: _count(memberships.advance_page(ctx, after, PAGE))
     )
     report.visits = _paged(db, team, clock, lambda ctx, after: visits.extend_page(ctx, after, PAGE))
+    with transaction(db, team, SYSTEM, clock) as ctx:  # a workspace has a handful of class series
+        report.sessions = classes.extend_horizons(ctx)
     with transaction(db, team, SYSTEM, clock, write=False) as ctx:
         report.reminders = reminders.collect(ctx, day)
     return report

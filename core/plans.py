@@ -204,7 +204,13 @@ def update_plan(ctx: Ctx, plan_id: int, terms: PlanTerms) -> PlanView:
         ctx.uow.add(plan)
     if sold and ctx.tenant.plan_versioning:
         new = _write_version(ctx, plan, version.version + 1, terms)
+        # What else is sold with a version carries over to the next: location prices, discounts,
+        # and the revenue split (when it still adds up to the new price).
         _copy_location_prices(ctx, version, new)
+        from core import benefit_terms, revenue  # they build on plans: imported here, not at the top
+
+        benefit_terms.copy_discounts(ctx, version.id or 0, new.id or 0)
+        revenue.copy_splits(ctx, version.id or 0, new.id or 0)
     else:
         _overwrite_version(ctx, version, terms, services_changed="services" in changed)
     ctx.uow.flush()

@@ -34,6 +34,7 @@ class Action(StrEnum):
     REDEEM = "redeem, reverse or transfer credits"
     ADJUST_CREDITS = "grant or deduct credits by hand"
     VOID_INVOICES = "void posted invoices"
+    RECORD_PAYMENTS = "record a charge paid or failed"
     MANAGE_CLASSES = "set up class series and their session rules"
     BOOK_CLASSES = "book classes, cancel bookings and record attendance"
 
@@ -54,6 +55,7 @@ _ALLOWED: dict[Action, frozenset[Role]] = {
     Action.REDEEM: frozenset({Role.ADMIN, Role.MANAGER, Role.STAFF}),
     Action.ADJUST_CREDITS: frozenset({Role.ADMIN}),
     Action.VOID_INVOICES: frozenset({Role.ADMIN, Role.MANAGER}),
+    Action.RECORD_PAYMENTS: frozenset({Role.ADMIN, Role.MANAGER, Role.STAFF}),
 }
 
 

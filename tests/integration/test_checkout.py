@@ -491,3 +491,19 @@ def test_redeem_lots_refuses_a_lot_it_may_not_use_and_writes_nothing(shop: Shop)
     with shop.tx(STAFF) as ctx:
         used = ledger.redeem_lots(ctx, c.customer, [(other, D(1))], key="lots-ok")
     assert [(e.lot_id, e.quantity) for e in used.entries] == [(other, D(-1))]
+
+
+def test_a_change_to_a_sold_plan_under_versioning_keeps_its_discounts(shop: Shop) -> None:
+    counter(shop)  # Gold is sold, with two discounts
+    with shop.tx() as ctx:
+        ctx.tenant.plan_versioning = True
+        ctx.uow.session.add(ctx.tenant)
+    with shop.tx() as ctx:
+        gold = next(p for p in plans.list_plans(ctx) if p.name == "Gold")
+        changed = plans.update_plan(ctx, gold.id, replace(gold.terms, description="Now with a sauna"))
+        assert changed.version_id != gold.version_id  # sold: a new version
+        kept = benefit_terms.discounts_of(ctx, [changed.version_id])[changed.version_id]
+    assert [(d.applies_to, d.kind, d.value) for d in kept] == [
+        ("service", "percent", D(20)),
+        ("product", "percent", D(10)),
+    ]
