@@ -10,8 +10,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import secrets
+import shutil
+import signal
 import socket
+import sys
 import tempfile
 import threading
 import time
@@ -20,6 +24,7 @@ from collections.abc import Callable, Coroutine
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 from typing import Any, TypeVar
 
 import httpx
@@ -194,18 +199,30 @@ def run(options: Options, say: Callable[[str], None] = print) -> None:
     say("Stop it with Ctrl-C.")
     if options.open_browser:
         threading.Timer(0.5, _open, args=(url,)).start()
+    signal.signal(signal.SIGTERM, _interrupt)  # stopped by a service manager: as Ctrl-C
     try:
         page.run()
-    except KeyboardInterrupt:  # uvicorn hands Ctrl-C back once it has stopped: a normal stop
+    except KeyboardInterrupt:  # uvicorn hands the signal back once it has stopped: a normal stop
         pass
     finally:
         bot.stop()
         fake.stop()
         db.dispose()
+        if options.db_file is None:  # a fresh sandbox is gone with its process
+            shutil.rmtree(path.parent, ignore_errors=True)
     say("The sandbox stopped." + (f" It is kept in {path}." if options.db_file else ""))
 
 
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
 def _open(url: str) -> None:
-    """Opens the default browser when there is one; without a display this does nothing."""
+    """Opens the default browser when there is one. Without a display nothing is opened: Python's
+    webbrowser would otherwise start a text browser (w3m, lynx) in the terminal the sandbox runs in."""
+    if sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    ):
+        return
     with contextlib.suppress(webbrowser.Error):
         webbrowser.open(url)
