@@ -17,7 +17,7 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import or_
 from sqlmodel import col, select
 
-from core import credit_terms, ledger, roles, services
+from core import billing, credit_terms, ledger, roles, services
 from core.context import Ctx
 from core.credit_terms import CreditKind, CreditTerms, Frequency
 from core.errors import Conflict, InvalidInput, NotFound
@@ -132,10 +132,14 @@ def grant_due_for(ctx: Ctx, contract: Contract) -> int:
         return 0
     done = _keys_done(ctx, contract)
     written = 0
-    billing = _billing_type(ctx, contract)
-    for k, day in enumerate(period_starts(contract.start_date, contract.end_date, terms, billing, today)):
+    billing_type = _billing_type(ctx, contract)
+    for k, day in enumerate(
+        period_starts(contract.start_date, contract.end_date, terms, billing_type, today)
+    ):
         key = f"grant:{contract.id}:{k}"
-        if key not in done:
+        # A period that begins inside a freeze bills the freeze fee instead of the price: it earns
+        # no credits (docs/billing.md).
+        if key not in done and not billing.frozen_on(ctx, contract.id or 0, day):
             written += len(
                 _grant_lots(
                     ctx, contract, terms, key, terms.per_period, _midnight(ctx, day), f"period {k + 1}"
@@ -160,7 +164,7 @@ def grant_due_for(ctx: Ctx, contract: Contract) -> int:
                 )
                 written += 1
     _next_grant_on(
-        ctx, contract, next_grant_day(contract.start_date, contract.end_date, terms, billing, today)
+        ctx, contract, next_grant_day(contract.start_date, contract.end_date, terms, billing_type, today)
     )
     return written
 

@@ -642,3 +642,24 @@ def test_schedulers_running_the_same_day_at_once_bill_it_once(shop: Shop) -> Non
         assert marks == {date(2025, 3, 21)}
         assert billing.frozen_on(ctx, members[2], date(2025, 3, 20))  # ended, not undone by a rerun
         assert not billing.frozen_on(ctx, members[2], date(2025, 3, 21))
+
+
+def test_a_period_that_begins_inside_a_freeze_earns_no_credits(shop: Shop) -> None:
+    """Gold grants 4 credits on the 1st; frozen 20 Feb to 10 Mar, March bills the freeze fee and
+    grants nothing, April grants as usual."""
+    at(shop, date(2025, 2, 15))
+    customer, m = member(shop, gold(shop), START)
+    with shop.tx(MANAGER) as ctx:
+        memberships.freeze(ctx, m, "Travelling", starts=date(2025, 2, 20), until=date(2025, 3, 10))
+    day = date(2025, 2, 16)
+    while day <= date(2025, 4, 2):
+        at(shop, day)
+        daily.catch_up(shop.db, shop.team, shop.clock)
+        day += timedelta(days=1)
+    with shop.tx(STAFF, write=False) as ctx:
+        granted = sorted(
+            lot.usable_from.astimezone(ctx.tz).date()
+            for lot in ctx.uow.all(ctx.uow.select(CreditLot).where(CreditLot.contract_id == m))
+        )
+        assert granted == [date(2025, 2, 1), date(2025, 4, 1)]
+        assert ledger.balance(ctx, customer).total(Unit.CREDIT) == D(8)
