@@ -168,6 +168,15 @@ def _credit_history(ctx: Ctx, today: date) -> None:
     found = {c.company: c.id for c in customers.search_customers(ctx, "", limit=50)}
     ledger.redeem(ctx, found["Café Müller"], Decimal(1), key="demo:redeem:cafe")
     ledger.redeem(ctx, found["Northwind Traders"], Decimal(3), key="demo:redeem:northwind")
+    ledger.grant(  # account credit above the workspace's alert threshold: the specialist hears of it
+        ctx,
+        found["Seaside Barbers"],
+        Unit.MONEY,
+        Decimal(150),
+        key="demo:refund:seaside",
+        source="adjust",
+        reason="Refund of a double charge",
+    )
     for company, quantity, days in (
         ("Blue Fin Spa", 2, 3),
         ("Maple Street Clinic", 1, 6),

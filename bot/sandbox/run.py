@@ -23,6 +23,7 @@ import webbrowser
 from collections.abc import Callable, Coroutine
 from concurrent.futures import Future
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from types import FrameType
 from typing import Any, TypeVar
@@ -48,6 +49,7 @@ from storage.uow import Database
 
 BOT_TOKEN = "xoxb-sandbox"
 TIMEZONE = "America/New_York"
+ALERT_ABOVE = Decimal(100)
 T = TypeVar("T")
 Seed = Callable[[Ctx, str, str], None]  # demo data: (ctx as the admin, a staff member, another)
 
@@ -98,7 +100,8 @@ def set_up(db: Database, seed: Seed | None) -> Clock:
         for person in people.PEOPLE:
             if person is not people.ADMIN:
                 roles.grant(ctx, person.id, person.role)
-        tenants.update_settings(ctx, operations_channel=people.OPERATIONS)
+        # Tomorrow's services to #operations; the specialist alerted of account credit above 100.
+        tenants.update_settings(ctx, operations_channel=people.OPERATIONS, balance_alert_above=ALERT_ABOVE)
         if seed is not None:
             seed(ctx, people.STAFF.id, people.STAFF_2.id)
     daily.catch_up(db, people.TEAM, clock)  # today's jobs; the clock moves on from here

@@ -140,3 +140,14 @@ def test_the_home_tab_is_each_persons_own(page: Page) -> None:
     expect(home).not_to_contain_text("Waiting for your approval")
     home.locator("button", has_text="Sell a membership").click()
     expect(page.locator(".modal")).to_contain_text("Sell a membership")
+
+
+def test_the_specialist_is_alerted_of_account_credit_and_snoozes_it(page: Page) -> None:
+    page.goto("/dm")
+    be(page, "Priya Nair")
+    alert = page.locator("main article", has_text="Seaside Barbers").first
+    expect(alert).to_contain_text("150")  # delivered by the bot's scheduler soon after the start
+    alert.locator("button", has_text="Snooze").click()
+    expect(page.locator("article.ephemeral", has_text="Snoozed until")).to_contain_text("Seaside Barbers")
+    be(page, "Sam Carter")
+    expect(page.locator("main")).not_to_contain_text("Seaside Barbers")  # it was Priya's alone

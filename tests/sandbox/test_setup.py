@@ -8,7 +8,7 @@ from pathlib import Path
 from bot.sandbox import people
 from bot.sandbox.run import open_database, set_up
 from cli.demo import seed_sandbox
-from core import classes, customers, ledger, memberships, roles
+from core import classes, customers, ledger, memberships, outbox, roles
 from core.context import transaction
 from core.lifecycle import Status
 from core.test_clock import has_test_clock
@@ -34,6 +34,8 @@ def test_a_new_sandbox_holds_every_state_of_a_membership_and_lots_about_to_expir
             c.id for c in found if c.company in ("Blue Fin Spa", "Maple Street Clinic")
         }
         assert [s.name for s in classes.list_series(ctx)] == ["Morning mobility"]
+        alerts = [o for o in outbox.pending(ctx) if o.to == people.SPECIALIST.id]
+        assert len(alerts) == 1 and "Seaside Barbers" in alerts[0].text  # to be delivered at start
     set_up(db, seed_sandbox)  # a kept sandbox started again: nothing added
     with transaction(db, people.TEAM, people.ADMIN.id, clock, write=False) as ctx:
         assert len(customers.search_customers(ctx, "", limit=50)) == 12
