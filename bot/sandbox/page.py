@@ -9,10 +9,11 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import logging
 from datetime import date
 from urllib.parse import parse_qsl, quote, urlsplit
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from starlette.applications import Starlette
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
@@ -28,6 +29,8 @@ from bot.sandbox.timeline import Origin, Shown, conversation, fingerprint
 from bot.standin import Posted, SlackStandIn
 from core.context import SYSTEM, transaction
 from core.errors import MemberbotError
+
+log = logging.getLogger("memberbot.sandbox")
 
 
 def create_page(sandbox: Sandbox) -> Starlette:
@@ -111,7 +114,8 @@ def create_page(sandbox: Sandbox) -> Starlette:
 
     def back(form: FormData) -> RedirectResponse:
         target = str(form.get("back", "/"))
-        return RedirectResponse(target if target.startswith("/") else "/", status_code=303)
+        local = target.startswith("/") and not target.startswith("//")  # never off to another site
+        return RedirectResponse(target if local else "/", status_code=303)
 
     async def switch(request: Request) -> Response:
         form = await _form(request)
@@ -202,9 +206,7 @@ def create_page(sandbox: Sandbox) -> Starlette:
         await asyncio.to_thread(sandbox.changed, user, before)
         updated = sandbox.standin.top_modal(user)
         if updated is not None and updated["hash"] != view["hash"] and updated["id"] == view["id"]:
-            sandbox.notes[updated["hash"]] = Note(
-                dict(note.values), dict(note.labels)
-            )  # what was typed stays
+            sandbox.notes[updated["hash"]] = Note(dict(note.values), dict(note.labels))  # typed stays
         return back(form)
 
     async def suggest(request: Request) -> Response:
@@ -243,6 +245,15 @@ def create_page(sandbox: Sandbox) -> Starlette:
         disposition = f"attachment; filename*=UTF-8''{quote(name)}"  # RFC 6266: any name survives
         return Response(content, headers={"content-disposition": disposition})
 
+    async def failed(request: Request, exc: Exception) -> Response:
+        """Whatever breaks (the bot refusing a request, say) is shown, not a bare 500."""
+        log.exception("the sandbox page failed on %s", request.url.path, exc_info=exc)
+        return HTMLResponse(
+            f"<p>The sandbox could not do that: {escape(type(exc).__name__)}: {escape(str(exc))}</p>"
+            '<p><a href="/">Back to the sandbox</a> (details are in its output)</p>',
+            status_code=500,
+        )
+
     async def root(_: Request) -> Response:
         return RedirectResponse(f"/c/{people.FRONT_DESK}", status_code=303)
 
@@ -265,7 +276,8 @@ def create_page(sandbox: Sandbox) -> Starlette:
             Route("/clock", advance, methods=["POST"]),
             Route("/clock/dismiss", dismiss, methods=["POST"]),
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
-        ]
+        ],
+        exception_handlers={Exception: failed},
     )
 
 
