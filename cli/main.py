@@ -231,7 +231,13 @@ def serve(host: str) -> None:
 
 
 @cli.command()
-@click.option("--port", type=int, default=8080, show_default=True, help="The page's port on localhost.")
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=8080,
+    show_default=True,
+    help="The page's port on localhost.",
+)
 @click.option("--empty", is_flag=True, help="Start without the demo data.")
 @click.option(
     "--db",
