@@ -190,6 +190,8 @@ def run(options: Options, say: Callable[[str], None] = print) -> None:
     def deliver_now() -> int:
         return bot.run(lambda: deliver_due(db, clock, client_for))
 
+    while deliver_now():  # what set-up queued (the day's reminders and alerts) is there at once
+        pass
     sandbox = Sandbox(
         standin, Driver(bot_url, standin.url, secret, people.TEAM, standin), db, clock, deliver_now
     )
