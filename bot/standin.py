@@ -595,7 +595,7 @@ def _initial(element: dict[str, Any]) -> Any:
         return [o["value"] for o in element["initial_options"]]
     if "initial_user" in element or "initial_conversation" in element:
         return element.get("initial_user", element.get("initial_conversation"))
-    return element.get("initial_value", element.get("initial_date"))
+    return element.get("initial_value", element.get("initial_date", element.get("initial_time")))
 
 
 def _state_value(kind: str, element: dict[str, Any], given: Any) -> dict[str, Any]:
@@ -607,6 +607,8 @@ def _state_value(kind: str, element: dict[str, Any], given: Any) -> dict[str, An
         return {"type": kind, "value": given}
     if kind == "datepicker":
         return {"type": kind, "selected_date": given}
+    if kind == "timepicker":
+        return {"type": kind, "selected_time": given}
     if kind in ("static_select", "external_select", "radio_buttons"):
         return {"type": kind, "selected_option": option(given) if given else None}
     if kind in ("checkboxes", "multi_static_select", "multi_external_select"):

@@ -49,7 +49,14 @@ def initial(element: dict[str, Any], block_id: str, note: Note | None) -> Any:
         return element["initial_option"]["value"]
     if "initial_options" in element:
         return [o["value"] for o in element["initial_options"]]
-    for key in ("initial_value", "initial_date", "initial_user", "initial_conversation", "initial_channel"):
+    for key in (
+        "initial_value",
+        "initial_date",
+        "initial_time",
+        "initial_user",
+        "initial_conversation",
+        "initial_channel",
+    ):
         if key in element:
             return element[key]
     return None

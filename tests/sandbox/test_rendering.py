@@ -151,6 +151,12 @@ def test_a_modal_renders_every_kind_of_input_with_its_value_and_error() -> None:
     blocks = [
         views.text_input("name", "Name", initial="Gold <b>"),
         views.date_input("start", "Start", initial=date(2026, 1, 2)),
+        {
+            "type": "input",
+            "block_id": "at",
+            "label": views.plain("At"),
+            "element": {"type": "timepicker", "action_id": "at", "initial_time": "07:30"},
+        },
         views.select("plan", "Plan", [("1", "Gold"), ("2", "Silver")], initial="2", dispatch=True),
         views.external_select("customer", "Customer", initial=("7", "Café Müller")),
         views.checkboxes("steps", "Next", [("a", "A"), ("b", "B")], initial=["b"]),
@@ -173,6 +179,7 @@ def test_a_modal_renders_every_kind_of_input_with_its_value_and_error() -> None:
         "close": [""],
         "name": ["Platinum"],  # what was typed beats the initial value
         "start": ["2026-01-02"],
+        "at": ["07:30"],
         "plan": ["2"],
         "customer": ["7"],
         "customer__label": ["Café Müller"],
