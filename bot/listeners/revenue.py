@@ -1,0 +1,73 @@
+"""/revenue: the deferred revenue report of a month — its totals by plan and location in the
+reply, and with `export` the Excel report (by plan and location, and by membership) uploaded to
+the conversation. The figures are core/revenue.py's; nothing here computes or rounds money."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+
+from bot import messages
+from bot.deps import Deps
+from bot.listeners.replies import Upload, slash_command
+from bot.mrkdwn import escape
+from core import revenue
+from core.money import display
+from core.revenue import RevenueLine
+
+LINES_SHOWN = 30  # plan-and-location lines in the reply; the Excel report has every one
+
+
+def register(app: AsyncApp, deps: Deps) -> None:
+    app.command("/revenue")(slash_command(deps, "/revenue", revenue_reply))
+
+
+def revenue_reply(deps: Deps, team: str, user: str, text: str) -> dict[str, Any] | Upload:
+    verb, _, rest = text.partition(" ")
+    exporting = verb.lower() == "export"
+    month_text = rest.strip() if exporting else text
+    if not month_text or verb.lower() == "help":
+        return messages.message(messages.say("revenue_help"))
+    with deps.tx(team, user, write=False) as ctx:
+        report = revenue.deferred_report(ctx, month_text)  # a month that is not one is quoted back
+        content = revenue.to_xlsx(report) if exporting else b""
+    said = totals(report, exported=exporting)
+    if not exporting:
+        return messages.message(said)
+    return Upload(
+        f"deferred-revenue-{report.month:%Y-%m}.xlsx",
+        content,
+        f"Deferred revenue — {report.month:%B %Y}",
+        said,
+    )
+
+
+def totals(report: revenue.RevenueReport, *, exported: bool) -> str:
+    shown = report.lines[:LINES_SHOWN]
+    return messages.say(
+        "revenue_totals",
+        month=report.month,
+        lines=[_amounts(line, report.currency) for line in shown],
+        total=_amounts(report.total, report.currency),
+        hidden=len(report.lines) - len(shown),
+        exported=exported,
+    )
+
+
+def _amounts(line: RevenueLine, currency: str) -> dict[str, str]:
+    def money(value: Decimal) -> str:
+        return display(value, currency)
+
+    return {
+        "plan": escape(line.plan),
+        "location": escape(line.location),
+        "sold": money(line.sold),
+        "recognised": money(line.recognised),
+        "irr": money(line.irr),
+        "mrr": money(line.mrr),
+        "scr": money(line.scr),
+        "to_date": money(line.recognised_to_date),
+        "deferred": money(line.deferred),
+    }

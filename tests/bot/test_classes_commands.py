@@ -1,0 +1,380 @@
+"""/classes over real HTTP: the list, the set-up form (refused for staff, field errors, then a
+class), booking with and without credits, a booking asked twice, refusals that write nothing, a
+pick list, cancelling either side of the cut-off, the roster's attendance buttons, and help."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, time
+from decimal import Decimal
+from typing import Any
+
+from bot.listeners.classes import ATTENDED, CREATED, LIST_MORE, NEW_FORM, NO_SHOW, PICK
+from bot.standin import Posted, view_state
+from core import catalog, classes, customers, ledger, memberships
+from core.class_rules import BookingStatus
+from core.classes import SeriesTerms, SeriesView
+from core.credit_terms import CreditKind, CreditTerms
+from core.lots import Unit
+from core.recurrence import Weekly
+from tests.bot.conftest import Slack, wait_until
+from tests.conftest import MANAGER, STAFF
+from tests.integration.credit_helpers import at, credit_plan, member
+from tests.integration.helpers import plan_by_name
+
+TODAY = date(2025, 1, 15)  # a Wednesday; `at` puts the clock at 12:00 in New York
+MON, WED = 0, 2
+CHANNEL = "CFRONTDESK"
+
+
+def studio(slack: Slack) -> dict[str, int]:
+    """Downtown; Gold gives 10 session credits a month, Silver none (unlimited); Anna Berg holds
+    Gold and Bruno Costa Silver."""
+    at(slack.shop, TODAY)
+    gold = credit_plan(slack.shop, CreditTerms(kind=CreditKind.SERVICE, per_period=Decimal(10)))
+    with slack.shop.tx() as ctx:
+        location = catalog.add_location(ctx, "Downtown")
+        silver = plan_by_name(ctx, "Silver").id
+        platinum = plan_by_name(ctx, "Platinum").id
+    found = {"location": location, "gold": gold, "silver": silver, "platinum": platinum}
+    for key, name, plan in (("anna", "Anna Berg", gold), ("bruno", "Bruno Costa", silver)):
+        found[key] = add(slack, name)
+        found[f"{key}_membership"] = member(slack.shop, plan, TODAY, customer=found[key])[1]
+    return found
+
+
+def add(slack: Slack, company: str) -> int:
+    with slack.shop.tx() as ctx:
+        return customers.add_customer(ctx, customers.CustomerInput(company=company)).id
+
+
+def yoga(slack: Slack, s: dict[str, int], **changes: Any) -> SeriesView:
+    """Yoga, Mondays and Wednesdays at 18:00, 2 places, for Gold and Silver, 12-hour cut-off."""
+    terms = SeriesTerms(
+        name="Yoga",
+        location_id=s["location"],
+        schedule=Weekly(1, (MON, WED)),
+        starts_on=TODAY,
+        start_time=time(18, 0),
+        capacity=2,
+        plan_ids=(s["gold"], s["silver"]),
+    )
+    with slack.shop.tx(MANAGER) as ctx:
+        return classes.create_series(ctx, replace(terms, **changes))
+
+
+def credits(slack: Slack, customer: int) -> Decimal:
+    with slack.shop.tx(write=False) as ctx:
+        return ledger.balance(ctx, customer).total(Unit.CREDIT)
+
+
+def bookings(slack: Slack, customer: int) -> list[classes.BookingView]:
+    with slack.shop.tx(write=False) as ctx:
+        return classes.bookings_of(ctx, customer, include_past=True)
+
+
+def submit(
+    slack: Slack, user: str, values: dict[str, Any], start_time: str | None = "18:00"
+) -> dict[str, Any]:
+    """Submit the user's form as Slack would. The stand-in's driver does not know timepickers, so
+    this builds the submission itself: every other input through the stand-in's view_state."""
+    view = slack.standin.top_modal(user)
+    assert view is not None
+    others = [b for b in view["blocks"] if b.get("element", {}).get("type") != "timepicker"]
+    state = view_state({**view, "blocks": others}, values)
+    state["start_time"] = {"start_time": {"type": "timepicker", "selected_time": start_time}}
+    payload = {
+        "type": "view_submission",
+        "team": {"id": slack.shop.team, "domain": "sandbox"},
+        "user": {"id": user, "team_id": slack.shop.team},
+        "api_app_id": "AMEMBERBOT",
+        "trigger_id": slack.standin.issue_trigger(user),
+        "view": {**view, "state": {"values": state}},
+    }
+    http = slack.driver._interaction(payload)
+    assert http.status_code == 200, http.text
+    answer: dict[str, Any] = http.json() if http.content else {}
+    slack.standin.apply_view_answer(user, answer)
+    return answer
+
+
+def press(
+    slack: Slack, reply: dict[str, Any], action_id: str, value: str, user: str = STAFF
+) -> dict[str, Any]:
+    """Press a button of an ephemeral reply; the bot's answer through response_url."""
+    message = Posted(CHANNEL, str(reply["text"]), reply["blocks"], ephemeral_to=user, ts="1.000001")
+    http, response_id = slack.driver.click(action_id, value, user=user, message=message)
+    assert http.status_code == 200
+    answered = wait_until(lambda: slack.standin.replies(response_id), what=f"the answer to {action_id}")[-1]
+    assert isinstance(answered, dict)
+    return answered
+
+
+def buttons(reply: dict[str, Any]) -> list[dict[str, Any]]:
+    return [e for b in reply["blocks"] if b["type"] == "actions" for e in b["elements"]]
+
+
+# --- setting up --------------------------------------------------------------------------------
+
+
+def test_staff_may_not_set_up_a_class(slack: Slack) -> None:
+    studio(slack)
+    refused = slack.command("/classes", "new", user=STAFF)["text"]
+    assert "You need the admin or manager role to set up class series" in refused
+    assert slack.standin.top_modal(STAFF) is None
+
+
+def test_the_form_names_bad_fields_and_writes_nothing_then_sets_up_the_class(slack: Slack) -> None:
+    s = studio(slack)
+    form = slack.open_modal("/classes", "new", user=MANAGER, callback_id=NEW_FORM)
+    assert [b["block_id"] for b in form["blocks"]] == [
+        "name",
+        "location",
+        "weekdays",
+        "start_time",
+        "starts_on",
+        "ends_on",
+        "capacity",
+        "duration_minutes",
+        "cancel_cutoff_hours",
+        "plans",
+    ]
+    typo = submit(slack, MANAGER, {"name": "Yoga", "weekdays": ["0", "2"], "capacity": "two"})
+    assert typo == {
+        "response_action": "errors",
+        "errors": {"capacity": "The number of places must be a whole number, not “two”."},
+    }
+    wrong = submit(
+        slack,
+        MANAGER,
+        {"name": "Yoga", "weekdays": [], "capacity": "0", "ends_on": "2025-01-01", "plans": []},
+    )
+    assert wrong["response_action"] == "errors"
+    assert set(wrong["errors"]) == {"weekdays", "capacity", "ends_on"}
+    assert "Choose at least one weekday" in wrong["errors"]["weekdays"]
+    with slack.shop.tx(write=False) as ctx:
+        assert classes.list_series(ctx) == []
+
+    done = submit(
+        slack,
+        MANAGER,
+        {"name": "Yoga", "weekdays": ["0", "2"], "capacity": "12", "plans": [str(s["gold"])]},
+    )
+    assert done["response_action"] == "update"
+    shown = slack.standin.top_modal(MANAGER)
+    assert shown is not None and shown["callback_id"] == CREATED
+    said = shown["blocks"][0]["text"]["text"]
+    assert "*Yoga* is set up at Downtown: Every week on Mon, Wed at 18:00." in said
+    assert "The first session is on Wed 15 Jan 2025." in said
+    with slack.shop.tx(write=False) as ctx:
+        (made,) = classes.list_series(ctx)
+    assert (made.capacity, made.cancel_cutoff_hours, made.duration_minutes) == (12, 12, 60)
+    assert made.plans == ("Gold",)
+
+    slack.open_modal("/classes", "new", user=MANAGER, callback_id=NEW_FORM)
+    again = submit(slack, MANAGER, {"name": "yoga", "weekdays": ["1"], "capacity": "5"}, start_time="07:30")
+    assert again["errors"] == {"name": "There is already a class called Yoga at Downtown."}
+
+
+# --- the list ----------------------------------------------------------------------------------
+
+
+def test_the_list_shows_the_next_sessions_and_places_left_a_page_at_a_time(slack: Slack) -> None:
+    s = studio(slack)
+    assert "No classes yet" in slack.command("/classes", "", user=STAFF)["text"]
+    series = yoga(slack, s)
+    for n in range(10):
+        yoga(slack, s, name=f"Zumba {n:02}", plan_ids=None)
+    slack.command("/classes", f"book anna berg {series.name}", user=STAFF)
+    first = slack.command("/classes", "", user=STAFF)
+    text = first["text"]
+    assert "*Classes* (1–10 of 11)" in text
+    assert "*Yoga* at Downtown — Every week on Mon, Wed at 18:00, 2 places, for Gold, Silver" in text
+    assert "Wed 15 Jan 18:00: 1 of 2 places left" in text and "Mon 20 Jan 18:00: 2 of 2 places left" in text
+    assert "Zumba 09" not in text
+    (more,) = buttons(first)
+    assert more["action_id"] == LIST_MORE
+    second = press(slack, first, LIST_MORE, more["value"])
+    assert "*Classes* (11–11 of 11)" in second["text"] and "*Zumba 09*" in second["text"]
+    assert buttons(second) == []
+
+
+# --- booking -----------------------------------------------------------------------------------
+
+
+def test_booking_spends_a_credit_of_a_limited_plan_once_and_none_of_an_unlimited_one(slack: Slack) -> None:
+    s = studio(slack)
+    yoga(slack, s)
+    booked = slack.command("/classes", "book anna berg yoga", user=STAFF)["text"]
+    (anna,) = bookings(slack, s["anna"])
+    assert (
+        f"Booked *Anna Berg* into *Yoga* on Wed 15 Jan 2025 18:00: *B-{anna.id}*. "
+        f"One credit of M-{s['anna_membership']} (Gold) was spent; 9 credits left. 1 places left."
+    ) == booked
+    again = slack.command("/classes", "book anna berg yoga", user=STAFF)["text"]
+    assert f"*Anna Berg* was already booked into *Yoga* on Wed 15 Jan 2025 18:00 (*B-{anna.id}*)" in again
+    assert credits(slack, s["anna"]) == 9 and len(bookings(slack, s["anna"])) == 1
+
+    free = slack.command("/classes", "book bruno yoga on 20 Jan 2025", user=STAFF)["text"]
+    assert "into *Yoga* on Mon 20 Jan 2025 18:00" in free
+    assert f"No credit was spent: M-{s['bruno_membership']} (Silver) books without credits." in free
+
+    listed = slack.command("/classes", "bookings anna", user=STAFF)["text"]
+    assert (
+        f"*Bookings of Anna Berg*\n• *B-{anna.id}* Yoga, Wed 15 Jan 2025 18:00 — booked, a credit of M-"
+        in listed
+    )
+
+
+def test_refusals_are_explained_and_write_nothing(slack: Slack) -> None:
+    s = studio(slack)
+    yoga(slack, s, capacity=1)
+    carla, dora, emil = add(slack, "Carla Dias"), add(slack, "Dora Eck"), add(slack, "Emil Fox")
+    member(slack.shop, s["platinum"], TODAY, customer=carla)
+    _, frozen = member(slack.shop, s["gold"], TODAY, customer=dora)
+    with slack.shop.tx(MANAGER) as ctx:
+        memberships.freeze(ctx, frozen, "travelling")
+    member(slack.shop, s["gold"], TODAY, customer=emil)
+    with slack.shop.tx(STAFF) as ctx:
+        ledger.redeem(ctx, emil, Decimal(10), key="used-them-all")
+
+    plan = slack.command("/classes", "book carla yoga", user=STAFF)["text"]
+    assert "Carla Dias cannot book Yoga on Wed 15 Jan 2025 18:00." in plan
+    assert "Platinum is not one of the plans this class accepts" in plan
+    assert (
+        f"M-{frozen} (Gold) is frozen; it can book again once unfrozen."
+        in (slack.command("/classes", "book dora yoga", user=STAFF)["text"])
+    )
+    assert (
+        "Emil Fox has no session credit that can be used now to book Yoga"
+        in (slack.command("/classes", "book emil yoga", user=STAFF)["text"])
+    )
+    slack.command("/classes", "book bruno yoga", user=STAFF)
+    full = slack.command("/classes", "book anna berg yoga", user=STAFF)["text"]
+    assert full == "Yoga on Wed 15 Jan 2025 18:00 is full (1 booked)."
+    assert [bookings(slack, c) for c in (carla, dora, emil, s["anna"])] == [[], [], [], []]
+    assert credits(slack, s["anna"]) == 10 and credits(slack, emil) == 0
+
+    assert "No customer matches “Zed”" in slack.command("/classes", "book Zed yoga", user=STAFF)["text"]
+    assert (
+        "“bruno pilates” names no class"
+        in slack.command("/classes", "book bruno pilates", user=STAFF)["text"]
+    )
+    assert (
+        "“someday” is not a date I understand"
+        in (slack.command("/classes", "book bruno yoga on someday", user=STAFF)["text"])
+    )
+    assert (
+        "*Yoga* has no session on Tue 21 Jan 2025 still to start"
+        in (slack.command("/classes", "book bruno yoga on 21 Jan 2025", user=STAFF)["text"])
+    )
+
+
+def test_an_ambiguous_customer_or_class_gets_a_pick_list_never_a_guess(slack: Slack) -> None:
+    s = studio(slack)
+    yoga(slack, s)
+    with slack.shop.tx() as ctx:
+        uptown = catalog.add_location(ctx, "Uptown")
+    yoga(slack, s, location_id=uptown)
+    lind = add(slack, "Anna Lind")
+    member(slack.shop, s["silver"], TODAY, customer=lind)
+
+    which = slack.command("/classes", "book anna yoga", user=STAFF)
+    assert which["text"] == "Several classes match “yoga”; which one?"
+    assert [b["text"]["text"] for b in buttons(which)] == ["Yoga (Downtown)", "Yoga (Uptown)"]
+    downtown = buttons(which)[0]
+    who = press(slack, which, downtown["action_id"], downtown["value"])
+    assert who["text"] == "Several customers match “anna”; which one?"
+    assert [b["text"]["text"] for b in buttons(who)] == ["Anna Berg", "Anna Lind"]
+    assert bookings(slack, s["anna"]) == [] and bookings(slack, lind) == []
+
+    pick = next(b for b in buttons(who) if b["text"]["text"] == "Anna Lind")
+    assert pick["action_id"].startswith(PICK)
+    done = press(slack, who, pick["action_id"], pick["value"])["text"]
+    assert done.startswith("Booked *Anna Lind* into *Yoga* on Wed 15 Jan 2025 18:00")
+    twice = press(slack, who, pick["action_id"], pick["value"])["text"]
+    assert "was already booked" in twice
+    (booked,) = bookings(slack, lind)
+    with slack.shop.tx(write=False) as ctx:
+        assert (
+            classes.get_series(ctx, classes.get_session(ctx, booked.session_id).series_id).location
+            == "Downtown"
+        )
+    assert bookings(slack, s["anna"]) == []
+
+
+# --- cancelling and attendance -----------------------------------------------------------------
+
+
+def test_a_cancellation_before_the_cut_off_returns_the_credit_and_a_late_one_keeps_it(slack: Slack) -> None:
+    s = studio(slack)
+    yoga(slack, s)
+    slack.command("/classes", "book anna berg yoga on 20 Jan 2025", user=STAFF)
+    slack.command("/classes", "book anna berg yoga", user=STAFF)
+    monday, today = sorted(bookings(slack, s["anna"]), key=lambda b: b.on_date, reverse=True)
+    assert credits(slack, s["anna"]) == 8
+
+    early = slack.command("/classes", f"cancel B-{monday.id} changed plans", user=STAFF)["text"]
+    assert f"Cancelled *B-{monday.id}* (Anna Berg, Yoga on Mon 20 Jan 2025 18:00)." in early
+    assert f"before the cut-off, so the credit went back to M-{s['anna_membership']}." in early
+    assert credits(slack, s["anna"]) == 9
+    repeated = slack.command("/classes", f"cancel B-{monday.id}", user=STAFF)["text"]
+    assert repeated == f"*B-{monday.id}* was already cancelled; nothing changed."
+    assert credits(slack, s["anna"]) == 9
+
+    late = slack.command("/classes", f"cancel {today.id}", user=STAFF)["text"]  # 6 hours before 18:00
+    assert "late cancellation (less than 12 hours before the start), so the credit is kept" in late
+    assert credits(slack, s["anna"]) == 9
+    assert {b.status for b in bookings(slack, s["anna"])} == {
+        BookingStatus.CANCELLED,
+        BookingStatus.LATE_CANCEL,
+    }
+
+    assert "“X-1” is not a booking" in slack.command("/classes", "cancel X-1", user=STAFF)["text"]
+    assert "There is no booking #999999." in slack.command("/classes", "cancel B-999999", user=STAFF)["text"]
+
+
+def test_the_roster_records_attendance_once_however_often_pressed(slack: Slack) -> None:
+    s = studio(slack)
+    yoga(slack, s)
+    slack.command("/classes", "book anna berg yoga", user=STAFF)
+    slack.command("/classes", "book bruno yoga", user=STAFF)
+    (anna,) = bookings(slack, s["anna"])
+    roster = slack.command("/classes", "roster yoga", user=STAFF)
+    assert roster["text"] == "*Yoga* at Downtown, Wed 15 Jan 2025 18:00 — 2 of 2 places taken"
+    lines = [b["text"]["text"] for b in roster["blocks"] if b["type"] == "section"][1:]
+    assert lines[0] == f"*B-{anna.id}* Anna Berg — booked (a credit of M-{s['anna_membership']})"
+    assert lines[1].endswith("Bruno Costa — booked")
+    attended = next(b for b in buttons(roster) if b["action_id"] == f"{ATTENDED}_{anna.id}")
+    assert f'"booking": {anna.id}' in attended["value"]
+
+    early = press(slack, roster, f"{NO_SHOW}_{anna.id}", attended["value"])
+    assert early["text"] == "The session has not started yet; a no-show is recorded once it has."
+    assert slack.command("/classes", "bookings anna berg", user=STAFF)["text"].endswith(
+        "— booked, a credit of M-" + str(s["anna_membership"])
+    )
+
+    first = press(slack, roster, attended["action_id"], attended["value"])
+    assert first["text"].startswith("Anna Berg: attended.\n*Yoga* at Downtown")
+    assert f"*B-{anna.id}* Anna Berg — attended" in str(first["blocks"])
+    second = press(slack, roster, attended["action_id"], attended["value"])
+    assert second["text"].startswith("Anna Berg was already recorded as attended.")
+    assert [b.status for b in bookings(slack, s["anna"])] == [BookingStatus.ATTENDED]
+
+    at(slack.shop, date(2025, 1, 16))  # the next day: today's roster is of the session gone by
+    after = slack.command("/classes", "roster yoga on 15 Jan 2025", user=STAFF)
+    assert "Wed 15 Jan 2025 18:00 — 2 of 2 places taken" in after["text"]
+    bruno = [b for b in buttons(after) if b["action_id"].startswith(NO_SHOW)][1]
+    assert press(slack, after, bruno["action_id"], bruno["value"])["text"].startswith(
+        "Bruno Costa: a no-show."
+    )
+    upcoming = slack.command("/classes", "roster yoga", user=STAFF)["text"]
+    assert upcoming == "*Yoga* at Downtown, Mon 20 Jan 2025 18:00 — 0 of 2 places taken"
+
+
+def test_help(slack: Slack) -> None:
+    studio(slack)
+    said = slack.command("/classes", "help", user=STAFF)["text"]
+    assert said.startswith("*/classes* — classes, bookings and attendance")
+    assert "`/classes book <customer> <class> [on <date>]`" in said
+    assert slack.command("/classes", "dance", user=STAFF)["text"] == said
