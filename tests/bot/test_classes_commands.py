@@ -188,14 +188,14 @@ def test_the_list_shows_the_next_sessions_and_places_left_a_page_at_a_time(slack
     slack.command("/classes", f"book anna berg {series.name}", user=STAFF)
     first = slack.command("/classes", "", user=STAFF)
     text = first["text"]
-    assert "*Classes* (1–10 of 11)" in text
+    assert "*Classes* (1 to 10 of 11)" in text
     assert "*Yoga* at Downtown — Every week on Mon, Wed at 18:00, 2 places, for Gold, Silver" in text
     assert "Wed 15 Jan 18:00: 1 of 2 places left" in text and "Mon 20 Jan 18:00: 2 of 2 places left" in text
     assert "Zumba 09" not in text
     (more,) = buttons(first)
     assert more["action_id"] == LIST_MORE
     second = press(slack, first, LIST_MORE, more["value"])
-    assert "*Classes* (11–11 of 11)" in second["text"] and "*Zumba 09*" in second["text"]
+    assert "*Classes* (11 to 11 of 11)" in second["text"] and "*Zumba 09*" in second["text"]
     assert buttons(second) == []
 
 

@@ -1,0 +1,82 @@
+"""/revenue over real HTTP: a month's totals by plan and location, the Excel report uploaded to the
+conversation, a month that is not one quoted back, and help."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from decimal import Decimal
+
+from openpyxl import load_workbook
+
+from core import catalog, customers
+from core.credit_terms import CreditKind, CreditTerms
+from tests.bot.conftest import Slack, wait_until
+from tests.conftest import STAFF
+from tests.integration.credit_helpers import at, credit_plan, member
+
+TOTAL = (
+    "*Total*: sold $588.00, recognised $27.39 (IRR $0.00, MRR $27.39, SCR $0.00), "
+    "recognised to date $27.39, deferred $560.61"
+)
+
+
+def sold(slack: Slack) -> None:
+    """Gold, 49.00 a month for twelve months, sold to Anna on 15 January 2025 (365 days: January's
+    17 of them earn 588.00 x 17 / 365 = 27.39, all of it MRR until a split is set)."""
+    at(slack.shop, date(2025, 1, 15))
+    gold = credit_plan(slack.shop, CreditTerms(kind=CreditKind.SERVICE, per_period=Decimal(4)))
+    with slack.shop.tx() as ctx:
+        catalog.add_location(ctx, "Downtown")
+        anna = customers.add_customer(ctx, customers.CustomerInput(company="Anna Berg")).id
+    member(slack.shop, gold, date(2025, 1, 15), customer=anna)
+
+
+def test_a_month_s_totals_by_plan_and_location(slack: Slack) -> None:
+    sold(slack)
+    text = slack.command("/revenue", "2025-01", user=STAFF)["text"]
+    assert text == "\n".join(
+        [
+            "*Deferred revenue, January 2025*",
+            "• *Gold* at No location: sold $588.00, recognised $27.39 (IRR $0.00, MRR $27.39, SCR $0.00), "
+            "to date $27.39, deferred $560.61",
+            TOTAL,
+            "`/revenue export 2025-01` uploads the Excel report.",
+        ]
+    )
+    february = slack.command("/revenue", "2025-02", user=STAFF)["text"]
+    assert "sold $0.00, recognised $45.10" in february and "deferred $515.51" in february
+    before = slack.command("/revenue", "2024-12", user=STAFF)["text"]
+    assert "Nothing sold by the end of the month." in before
+    assert slack.standin.files == {}  # nothing uploaded without `export`
+
+
+def test_export_uploads_the_excel_report_and_replies_with_the_totals(slack: Slack) -> None:
+    sold(slack)
+    said = slack.command("/revenue", "export 2025-01", user=STAFF)["text"]
+    assert TOTAL in said and said.endswith("The Excel report is uploaded to this conversation.")
+    (uploaded,) = wait_until(
+        lambda: [f for f in slack.standin.files.values() if f["channel"]], what="the upload"
+    )
+    assert uploaded["name"] == "deferred-revenue-2025-01.xlsx" and uploaded["channel"] == "CFRONTDESK"
+    book = load_workbook(io.BytesIO(uploaded["content"]))
+    assert book.sheetnames == ["By plan and location", "Memberships"]
+    rows = list(book["By plan and location"].iter_rows(values_only=True))
+    assert rows[1][:4] == ("Gold", "No location", 0, 588)
+    assert rows[-1][0] == "Total"
+
+
+def test_a_month_that_is_not_one_is_quoted_back_with_the_form_expected(slack: Slack) -> None:
+    sold(slack)
+    said = slack.command("/revenue", "2025-13", user=STAFF)["text"]
+    assert said == "'2025-13' is not a month; write it as YYYY-MM, such as 2025-03."
+    assert "'March' is not a month" in slack.command("/revenue", "export March", user=STAFF)["text"]
+    assert slack.standin.files == {}
+
+
+def test_help(slack: Slack) -> None:
+    said = slack.command("/revenue", "help", user=STAFF)["text"]
+    assert said.startswith("*/revenue* — the deferred revenue report")
+    assert "`/revenue export <YYYY-MM>`" in said
+    assert slack.command("/revenue", "", user=STAFF)["text"] == said
+    assert slack.command("/revenue", "export", user=STAFF)["text"] == said
