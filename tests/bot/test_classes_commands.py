@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from bot.listeners.classes import ATTENDED, CREATED, LIST_MORE, NEW_FORM, NO_SHOW, PICK
-from bot.standin import Posted, view_state
+from bot.standin import Posted
 from core import catalog, classes, customers, ledger, memberships
 from core.class_rules import BookingStatus
 from core.classes import SeriesTerms, SeriesView
@@ -73,29 +73,8 @@ def bookings(slack: Slack, customer: int) -> list[classes.BookingView]:
         return classes.bookings_of(ctx, customer, include_past=True)
 
 
-def submit(
-    slack: Slack, user: str, values: dict[str, Any], start_time: str | None = "18:00"
-) -> dict[str, Any]:
-    """Submit the user's form as Slack would. The stand-in's driver does not know timepickers, so
-    this builds the submission itself: every other input through the stand-in's view_state."""
-    view = slack.standin.top_modal(user)
-    assert view is not None
-    others = [b for b in view["blocks"] if b.get("element", {}).get("type") != "timepicker"]
-    state = view_state({**view, "blocks": others}, values)
-    state["start_time"] = {"start_time": {"type": "timepicker", "selected_time": start_time}}
-    payload = {
-        "type": "view_submission",
-        "team": {"id": slack.shop.team, "domain": "sandbox"},
-        "user": {"id": user, "team_id": slack.shop.team},
-        "api_app_id": "AMEMBERBOT",
-        "trigger_id": slack.standin.issue_trigger(user),
-        "view": {**view, "state": {"values": state}},
-    }
-    http = slack.driver._interaction(payload)
-    assert http.status_code == 200, http.text
-    answer: dict[str, Any] = http.json() if http.content else {}
-    slack.standin.apply_view_answer(user, answer)
-    return answer
+def submit(slack: Slack, user: str, values: dict[str, Any], start_time: str = "18:00") -> dict[str, Any]:
+    return slack.driver.submit(user, {"start_time": start_time, **values})
 
 
 def press(
@@ -159,12 +138,13 @@ def test_the_form_names_bad_fields_and_writes_nothing_then_sets_up_the_class(sla
         slack,
         MANAGER,
         {"name": "Yoga", "weekdays": ["0", "2"], "capacity": "12", "plans": [str(s["gold"])]},
+        start_time="19:15",
     )
     assert done["response_action"] == "update"
     shown = slack.standin.top_modal(MANAGER)
     assert shown is not None and shown["callback_id"] == CREATED
     said = shown["blocks"][0]["text"]["text"]
-    assert "*Yoga* is set up at Downtown: Every week on Mon, Wed at 18:00." in said
+    assert "*Yoga* is set up at Downtown: Every week on Mon, Wed at 19:15." in said
     assert "The first session is on Wed 15 Jan 2025." in said
     with slack.shop.tx(write=False) as ctx:
         (made,) = classes.list_series(ctx)
