@@ -13,10 +13,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from dateutil.relativedelta import relativedelta
 from sqlmodel import col
 
-from core import ledger, memberships, plans, roles
+from core import billing, ledger, memberships, plans, roles
 from core.context import Ctx
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.roles import Action
@@ -58,19 +57,23 @@ def freeze_needs_approval(ctx: Ctx) -> bool:
     return bool(ctx.tenant.approve_freezes)
 
 
-def cancel_needs_approval(ctx: Ctx, contract_id: int) -> bool:
-    """Within the lock-in of the plan it was sold on, a cancellation waits, when the policy says so."""
+def cancel_needs_approval(
+    ctx: Ctx, contract_id: int, *, on: date | None = None, at_term_end: bool = False
+) -> bool:
+    """Within the lock-in of the plan it was sold on, a cancellation waits, when the policy says so.
+    Inside the lock-in means the cancellation would charge a lock-in fee: the fee, not the calendar,
+    decides (a cancellation on the lock-in's last billing period charges nothing and waits for
+    nobody)."""
     if not ctx.tenant.approve_lock_in_cancels:
         return False
     contract = ctx.uow.get(Contract, contract_id)
-    if contract is None:
+    if contract is None or contract.kind != "membership":
         return False
     lock_in = plans.version_terms(ctx, contract.plan_version_id or 0).lock_in_months
-    return lock_in > 0 and ctx.today() < _lock_in_end(contract.start_date, lock_in)
-
-
-def _lock_in_end(start: date, months: int) -> date:
-    return start + relativedelta(months=months)
+    if lock_in == 0:
+        return False
+    preview = billing.cancellation_preview(ctx, contract_id, on=on, at_term_end=at_term_end)
+    return preview.lock_in_fee > 0
 
 
 # --- asking and deciding -------------------------------------------------------------------------
@@ -131,6 +134,12 @@ def pending(ctx: Ctx) -> list[ApprovalView]:
     return [_view(r) for r in ctx.uow.all(query.order_by(col(ApprovalRequest.id)))]
 
 
+def by_key(ctx: Ctx, key: str) -> ApprovalView | None:
+    """The request asked under `key`, if any: a second press of a Confirm button finds it."""
+    row = _by_key(ctx, key)
+    return _view(row) if row is not None else None
+
+
 def get(ctx: Ctx, request_id: int) -> ApprovalView:
     row = ctx.uow.get(ApprovalRequest, request_id)
     if row is None:
@@ -166,9 +175,28 @@ def _perform(ctx: Ctx, kind: str, request: dict[str, Any], key: str) -> None:
             expires_on=expires,
         )
     elif kind == "freeze":
-        memberships.freeze(ctx, int(request["contract"]), str(request.get("reason", "")))
+        memberships.freeze(
+            ctx,
+            int(request["contract"]),
+            str(request.get("reason", "")),
+            starts=_day(request.get("starts")),
+            until=_day(request.get("until")),
+        )
     else:
-        memberships.cancel(ctx, int(request["contract"]), str(request.get("reason", "")))
+        fee = request.get("expected_fee")
+        memberships.cancel(
+            ctx,
+            int(request["contract"]),
+            str(request.get("reason", "")),
+            on=_day(request.get("on")),
+            at_term_end=bool(request.get("at_term_end", False)),
+            expected_fee=Decimal(str(fee)) if fee is not None else None,
+        )
+
+
+def _day(value: object) -> date | None:
+    """A date a request carries as ISO text (None or "" when not given: the change's default)."""
+    return date.fromisoformat(str(value)) if value else None
 
 
 def _by_key(ctx: Ctx, key: str) -> ApprovalRequest | None:

@@ -13,7 +13,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from bot import views
 from bot.deps import Deps
 from bot.listeners.replies import submission
-from core import catalog, customers, roles, tenants
+from core import billing, catalog, customers, roles, tenants
 from core.errors import InvalidInput
 from core.roles import Action, Role
 
@@ -74,6 +74,7 @@ def settings_form(deps: Deps, team: str, user: str) -> dict[str, Any]:
     with deps.tx(team, user, write=False) as ctx:
         roles.require(ctx, Action.MANAGE_SETTINGS)
         s = tenants.settings(ctx)
+        b = billing.billing_settings(ctx)
     blocks = [
         views.text_input("name", "Business name", initial=s.name, max_length=200),
         views.text_input(
@@ -146,8 +147,31 @@ def settings_form(deps: Deps, team: str, user: str) -> dict[str, Any]:
             [("yes", "Keep a new version when a sold plan changes")],
             initial=["yes"] if s.plan_versioning else [],
         ),
+        views.checkboxes(
+            "enforce_billing",
+            "Billing",
+            [("yes", "Enforce billing: overdue charges stop redeeming and booking")],
+            initial=["yes"] if b.enforce_billing else [],
+        ),
+        _radio_buttons(
+            "cancelled_credits",
+            "Credits of a cancelled membership",
+            [("keep", "Kept until they expire"), ("forfeit", "Forfeited on the cancellation")],
+            initial=b.cancelled_credits,
+        ),
     ]
     return views.modal(SETTINGS_FORM, "Workspace settings", blocks)
+
+
+def _radio_buttons(
+    block_id: str, label: str, options: list[tuple[str, str]], *, initial: str
+) -> dict[str, Any]:
+    listed = [views.option(v, t) for v, t in options]
+    element: dict[str, Any] = {"type": "radio_buttons", "action_id": block_id, "options": listed}
+    chosen = [o for o in listed if o["value"] == initial]
+    if chosen:
+        element["initial_option"] = chosen[0]
+    return {"type": "input", "block_id": block_id, "label": views.plain(label), "element": element}
 
 
 def settings_submitted(deps: Deps, team: str, user: str, chosen: dict[str, Any]) -> None:
@@ -189,6 +213,11 @@ def settings_submitted(deps: Deps, team: str, user: str, chosen: dict[str, Any])
             expiry_reminder_days=chosen.get("expiry_reminder_days", ""),
             renewal_reminder_days=_days(chosen, "renewal_reminder_days"),
             balance_alert_above=alert_above,
+        )
+        billing.update_billing_settings(
+            ctx,
+            enforce_billing=bool(chosen.get("enforce_billing")),
+            cancelled_credits=chosen.get("cancelled_credits") or None,
         )
 
 

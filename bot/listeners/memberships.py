@@ -8,26 +8,36 @@ membership already decided and is told so."""
 from __future__ import annotations
 
 import asyncio
+import json
 import re
+import uuid
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import messages, views
-from bot.dates import parse_date
+from bot.dates import ACCEPTED, parse_date
 from bot.deps import Deps
 from bot.listeners import decisions, home, membership_forms
 from bot.listeners.approvals import Held, held
 from bot.listeners.membership_forms import APPROVE, REJECT, approval_request
 from bot.listeners.replies import Modal, answer, open_modal
 from bot.mrkdwn import escape
-from core import approvals, customers, memberships, plans, roles
+from core import approvals, billing, customers, memberships, plans, roles
 from core.context import Ctx
-from core.errors import InvalidInput, NotFound, PermissionDenied
+from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from core.lifecycle import Status
+from core.money import display
 from core.roles import Action
 
 CONFIRM_DELETE = "membership_delete_confirm"
+CONFIRM_CANCEL = "membership_cancel_confirm"
+VOIDED_SHOWN = 10  # charges a cancellation preview lists one by one
+_TERM_END = re.compile(r"^at\s+(?:the\s+)?(?:term\s+end|end\s+of\s+(?:the\s+)?term|end)\b", re.IGNORECASE)
+_JOINERS = frozenset({"on", "at", "and", "of", "the", "to", "for", "in"})
 REJECT_FORM = "membership_reject_reason"
 _REFERENCE = re.compile(r"^(?:M-)?(\d+)$", re.IGNORECASE)
 CHANGES = ("freeze", "unfreeze", "cancel", "reactivate", "renew", "delete")
@@ -80,6 +90,29 @@ def register(app: AsyncApp, deps: Deps) -> None:
             after=lambda client, team: home.refresh_approvers(client, deps, team),
         ),
     )
+
+    @app.action(CONFIRM_CANCEL)
+    async def cancel_pressed(
+        ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+    ) -> None:
+        await ack()
+        team, user = body["team"]["id"], body["user"]["id"]
+        request = json.loads(body["actions"][0]["value"])
+        channel = body.get("container", {}).get("channel_id", "")
+        waiting: list[Held] = []
+
+        def work() -> dict[str, Any]:
+            result = cancel_confirmed(deps, team, user, request)
+            if isinstance(result, Held):
+                waiting.append(result)
+                return result.reply
+            return result
+
+        reply = await asyncio.to_thread(answer, work, request=f"cancel of M-{request.get('contract')}")
+        await respond(replace_original=True, **reply)
+        if waiting:
+            post = waiting[0].post
+            await post_for_approval(client, team, {**post, "channel": post["channel"] or channel})
 
     @app.action(CONFIRM_DELETE)
     async def delete_confirmed(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
@@ -243,31 +276,259 @@ def change(deps: Deps, team: str, user: str, channel: str, verb: str, text: str)
         }
         reply["blocks"].append({"type": "actions", "elements": [button]})
         return reply
+    if verb == "freeze":
+        return freeze(deps, team, user, channel, contract_id, reason)
+    if verb == "unfreeze":
+        return unfreeze(deps, team, user, contract_id, reason)
+    if verb == "cancel":
+        return cancel_preview(deps, team, user, contract_id, reason)
     with deps.tx(team, user) as ctx:
-        waits = (verb == "freeze" and approvals.freeze_needs_approval(ctx)) or (
-            verb == "cancel" and approvals.cancel_needs_approval(ctx, contract_id)
-        )
-        if waits:
-            m = memberships.get(ctx, contract_id)
-            summary = (
-                f"{verb.capitalize()} {m.reference} ({m.customer}, {m.plan}): {reason or 'no reason given'}"
-            )
-            key = f"slack-{verb}-{contract_id}-{ctx.today().isoformat()}"  # once a day per membership
-            asked = approvals.request_approval(
-                ctx, verb, {"contract": contract_id, "reason": reason}, summary, key=key
-            )
-            return held(ctx, asked, channel)
-        if verb == "freeze":
-            done = memberships.freeze(ctx, contract_id, reason)
-        elif verb == "unfreeze":
-            done = memberships.unfreeze(ctx, contract_id, reason)
-        elif verb == "cancel":
-            done = memberships.cancel(ctx, contract_id, reason)
-        else:
-            done = memberships.reactivate(ctx, contract_id, reason)
+        done = memberships.reactivate(ctx, contract_id, reason)
         return messages.message(
             messages.say("now_in_state", reference=done.reference, state=done.status.label)
         )
+
+
+# Freezing and cancelling: "freeze M-12 [from <date>] [until <date>] [reason]" and "cancel M-12
+# [now | at term end | on <date>] <reason>". The options come first, right after the membership,
+# so a reason may use any words ("away from home").
+
+
+def freeze(
+    deps: Deps, team: str, user: str, channel: str, contract_id: int, text: str
+) -> dict[str, Any] | Held:
+    with deps.tx(team, user) as ctx:
+        roles.require(ctx, Action.CHANGE_STATE)
+        dates, reason = _options(text, ("from", "until"), ctx.today())
+        starts, until = dates.get("from"), dates.get("until")
+        if approvals.freeze_needs_approval(ctx):
+            m = memberships.get(ctx, contract_id)
+            when = messages.say("freeze_dates", starts=starts, until=until)
+            summary = f"Freeze {m.reference} ({m.customer}, {m.plan}) {when}: {reason or 'no reason given'}"
+            # Once a day per membership and dates: a retried command asks once.
+            key = f"slack-freeze-{contract_id}-{ctx.today()}-{starts or ''}-{until or ''}"
+            request = {
+                "contract": contract_id,
+                "reason": reason,
+                "starts": starts.isoformat() if starts else None,
+                "until": until.isoformat() if until else None,
+            }
+            return held(ctx, approvals.request_approval(ctx, "freeze", request, summary, key=key), channel)
+        done = memberships.freeze(ctx, contract_id, reason, starts=starts, until=until)
+        planned = done.status is not Status.FROZEN
+        return messages.message(
+            messages.say("frozen", reference=done.reference, starts=starts, until=until, planned=planned)
+        )
+
+
+def unfreeze(deps: Deps, team: str, user: str, contract_id: int, reason: str) -> dict[str, Any]:
+    """Ends a freeze, or withdraws one planned for later (and says which)."""
+    with deps.tx(team, user) as ctx:
+        roles.require(ctx, Action.CHANGE_STATE)
+        before = memberships.get(ctx, contract_id)
+        planned = billing.open_freeze(ctx, contract_id)
+        done = memberships.unfreeze(ctx, contract_id, reason)
+        if before.status is not Status.FROZEN and planned is not None:
+            return messages.message(
+                messages.say(
+                    "freeze_withdrawn",
+                    reference=done.reference,
+                    starts=planned.starts_on,
+                    state=done.status.label,
+                )
+            )
+        return messages.message(
+            messages.say("now_in_state", reference=done.reference, state=done.status.label)
+        )
+
+
+class _DryRun(Exception):
+    """Rolls back a cancellation made only to have core check that it can be made."""
+
+
+def cancel_preview(deps: Deps, team: str, user: str, contract_id: int, text: str) -> dict[str, Any]:
+    """What the cancellation would do (core's preview), with a Confirm button carrying the options,
+    the lock-in fee shown and an idempotency key. Core checks the cancellation now, by making it
+    and rolling it back, so a membership that cannot be cancelled is told before any button."""
+    reply: dict[str, Any] = {}
+    try:
+        with deps.tx(team, user) as ctx:
+            roles.require(ctx, Action.CHANGE_STATE)
+            on, at_term_end, reason = _cancel_options(text, ctx.today())
+            if not reason:
+                raise InvalidInput.single(
+                    "reason", messages.say("cancel_needs_reason", reference=f"M-{contract_id}")
+                )
+            reply = _preview_reply(ctx, contract_id, on=on, at_term_end=at_term_end, reason=reason)
+            memberships.cancel(ctx, contract_id, reason, on=on, at_term_end=at_term_end)
+            raise _DryRun
+    except _DryRun:
+        pass
+    return reply
+
+
+def _preview_reply(
+    ctx: Ctx, contract_id: int, *, on: date | None, at_term_end: bool, reason: str, changed: str = ""
+) -> dict[str, Any]:
+    m = memberships.get(ctx, contract_id)
+    preview = billing.cancellation_preview(ctx, contract_id, on=on, at_term_end=at_term_end)
+    currency = ctx.tenant.currency
+    voided = [
+        {"reference": c.reference, "period_start": c.period_start, "amount": display(c.amount, currency)}
+        for c in preview.voided
+    ]
+    total = sum((c.amount for c in preview.voided), Decimal(0))
+    waits = approvals.cancel_needs_approval(ctx, contract_id, on=on, at_term_end=at_term_end)
+    text = messages.say(
+        "cancel_preview",
+        reference=m.reference,
+        customer=escape(m.customer),
+        plan=escape(m.plan),
+        effective=preview.effective_on,
+        fee=display(preview.lock_in_fee, currency) if preview.lock_in_fee > 0 else "",
+        months=preview.lock_in_months_left,
+        voided=voided[:VOIDED_SHOWN],
+        more=max(len(voided) - VOIDED_SHOWN, 0),
+        voided_total=display(total, currency),
+        credits=preview.credits,
+        reason=escape(reason),
+        waits=waits,
+        changed=changed,
+    )
+    request = {
+        "contract": contract_id,
+        "on": on.isoformat() if on else None,
+        "term_end": at_term_end,
+        "effective": preview.effective_on.isoformat(),
+        "fee": str(preview.lock_in_fee),
+        "reason": reason,
+        "key": f"slack-cancel-{uuid.uuid4().hex}",
+    }
+    reply = messages.message(text)
+    button = {
+        "type": "button",
+        "action_id": CONFIRM_CANCEL,
+        "style": "danger",
+        "value": json.dumps(request, separators=(",", ":"), ensure_ascii=False),
+        "text": views.plain("Ask for approval" if waits else "Cancel the membership"),
+    }
+    reply["blocks"].append({"type": "actions", "elements": [button]})
+    return reply
+
+
+def cancel_confirmed(deps: Deps, team: str, user: str, request: dict[str, Any]) -> dict[str, Any] | Held:
+    """The cancellation as previewed, or its approval request. Pressing twice cancels once: the
+    second press finds the cancellation this person made for that date (or the request asked under
+    the button's key) and says so. A lock-in fee that changed since the preview is refused by
+    core; the answer is the preview again, with the new fee and a fresh button."""
+    contract_id, reason, key = int(request["contract"]), str(request["reason"]), str(request["key"])
+    on = date.fromisoformat(request["on"]) if request.get("on") else None
+    at_term_end, fee = bool(request.get("term_end")), Decimal(str(request["fee"]))
+    effective = date.fromisoformat(str(request["effective"]))
+    with deps.tx(team, user) as ctx:
+        roles.require(ctx, Action.CHANGE_STATE)
+        asked = approvals.by_key(ctx, key)
+        if asked is not None:
+            return messages.message(
+                messages.say("already_asked", reference=asked.reference, status=asked.status)
+            )
+        earlier = billing.pending_cancellation(ctx, contract_id)
+        if earlier is not None and earlier.created_by == user and earlier.effective_on == effective:
+            return messages.message(
+                messages.say("already_cancelled", reference=f"M-{contract_id}", effective=effective)
+            )
+        if approvals.cancel_needs_approval(ctx, contract_id, on=on, at_term_end=at_term_end):
+            m = memberships.get(ctx, contract_id)
+            summary = messages.say(
+                "cancel_summary",
+                reference=m.reference,
+                customer=m.customer,
+                plan=m.plan,
+                effective=effective,
+                fee=display(fee, ctx.tenant.currency) if fee > 0 else "",
+                reason=reason,
+            )
+            wanted = {
+                "contract": contract_id,
+                "reason": reason,
+                "on": request.get("on"),
+                "at_term_end": at_term_end,
+                "expected_fee": str(fee),
+            }
+            return held(ctx, approvals.request_approval(ctx, "cancel", wanted, summary, key=key), "")
+        try:
+            done = memberships.cancel(
+                ctx, contract_id, reason, on=on, at_term_end=at_term_end, expected_fee=fee
+            )
+        except Conflict as exc:
+            if exc.field != "expected_fee":
+                raise
+            was = display(fee, ctx.tenant.currency)
+            return _preview_reply(
+                ctx, contract_id, on=on, at_term_end=at_term_end, reason=reason, changed=was
+            )
+        if done.status is Status.CANCELLED:
+            return messages.message(
+                messages.say("now_in_state", reference=done.reference, state=done.status.label)
+            )
+        return messages.message(messages.say("cancel_planned", reference=done.reference, effective=effective))
+
+
+def _cancel_options(text: str, today: date) -> tuple[date | None, bool, str]:
+    """(on, at term end, reason) from "[now | at term end | on <date>] <reason>"."""
+    words = text.split()
+    first = words[0].lower() if words else ""
+    if first == "now":
+        return None, False, " ".join(words[1:])
+    term_end = _TERM_END.match(text)
+    if term_end:
+        return None, True, text[term_end.end() :].strip()
+    dates, reason = _options(text, ("on",), today)
+    return dates.get("on"), False, reason
+
+
+def _options(text: str, keywords: tuple[str, ...], today: date) -> tuple[dict[str, date], str]:
+    """Leading "<keyword> <date>" options (each date as many words as read as one, up to four)
+    and the words after them. A date that does not read is quoted back."""
+    words, dates = text.split(), {}
+    while words and words[0].lower() in keywords and words[0].lower() not in dates:
+        keyword = words[0].lower()
+        following = words[1:]
+        stop = next((i for i, w in enumerate(following) if w.lower() in keywords), len(following))
+        candidates = following[: min(stop, 4)]
+        field = "starts" if keyword == "from" else keyword
+        if not candidates:
+            raise InvalidInput.single(field, messages.say("date_missing", keyword=keyword, accepted=ACCEPTED))
+        found = _leading_date(candidates, today)
+        if found is None:
+            parse_date(" ".join(candidates), today, field=field)  # raises, quoting what was typed
+            raise AssertionError("unreachable: those words read as no date")
+        dates[keyword], size = found
+        words = following[size:]
+    return dates, " ".join(words)
+
+
+def _leading_date(words: list[str], today: date) -> tuple[date, int] | None:
+    """The longest run of leading words that reads as a date, and its length. A bare number is no
+    date here (dateutil would read "31" as this month's 31st), and a trailing "on" or "for" that
+    changes nothing is left to the reason ("10 Mar on holiday")."""
+    for size in range(len(words), 0, -1):
+        typed = " ".join(words[:size])
+        if typed.isdigit():
+            continue
+        try:
+            day = parse_date(typed, today)
+        except InvalidInput:
+            continue
+        while size > 1 and words[size - 1].lower() in _JOINERS:
+            try:
+                if parse_date(" ".join(words[: size - 1]), today) != day:
+                    break
+            except InvalidInput:
+                break
+            size -= 1
+        return day, size
+    return None
 
 
 def renew(deps: Deps, team: str, user: str, channel: str, text: str) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -87,7 +87,8 @@ def details_view(ctx: Ctx, plan_id: int | None, terms: PlanTerms | None, *, sold
     if sold:
         blocks.append(
             views.context(
-                f"Sold {sold} time(s): billing {t.billing_type.value}, term "
+                f"Sold {sold} time(s): billing {t.billing_type.value}"
+                f"{' (first period prorated)' if t.prorate_first_period else ' (not prorated)'}, term "
                 f"{f'{t.term_months} months' if t.term_months else 'without end'} and the credits are fixed. "
                 "Clone the plan to sell different terms."
             )
@@ -106,6 +107,12 @@ def details_view(ctx: Ctx, plan_id: int | None, terms: PlanTerms | None, *, sold
                 initial=str(t.term_months or ""),
                 optional=True,
                 hint="Empty: the membership runs until cancelled.",
+            ),
+            views.checkboxes(
+                "prorate_first_period",
+                "Proration",
+                [("yes", "Prorate the first period (bill from the 1st of the month)")],
+                initial=["yes"] if t.prorate_first_period else [],
             ),
         ]
     steps = [s for s in STEPS if not (sold and s[0] == "credits")]
@@ -247,6 +254,7 @@ def _terms(ctx: Ctx, draft: dict[str, Any]) -> PlanTerms:
         location_ids=current.location_ids if current else None,
         services=current.services if current else (),
         credits=current.credits if current else None,
+        prorate_first_period=_prorate(d, current),
     )
     if "credits" in draft:
         terms = dataclasses.replace(terms, credits=_credit_terms(errors, draft["credits"], current))
@@ -266,6 +274,13 @@ def _billing(errors: Errors, d: dict[str, Any], current: PlanTerms | None) -> Bi
     except ValueError:
         errors.add("billing_type", "Choose how the plan is billed.")
         return BillingType.MONTHLY
+
+
+def _prorate(d: dict[str, Any], current: PlanTerms | None) -> bool:
+    """Fixed once sold, like the billing type: a sold plan's form has no such field."""
+    if "prorate_first_period" not in d:
+        return current.prorate_first_period if current else False
+    return "yes" in d["prorate_first_period"]
 
 
 def _term(errors: Errors, d: dict[str, Any], current: PlanTerms | None) -> int | None:

@@ -150,10 +150,7 @@ def test_list_report_freeze_unfreeze_cancel_and_delete(slack: Slack) -> None:
         in slack.command("/membership", f"freeze M-{contract} travelling", user=MANAGER)["text"]
     )
     assert "is now *active*" in slack.command("/membership", f"unfreeze M-{contract}", user=MANAGER)["text"]
-    assert (
-        "is now *cancelled*"
-        in slack.command("/membership", f"cancel M-{contract} moved away", user=MANAGER)["text"]
-    )
+    assert "is now *cancelled*" in cancel_confirmed(slack, f"cancel M-{contract} moved away")
     assert (
         "is not a membership such as M-12"
         in slack.command("/membership", "cancel twelve", user=MANAGER)["text"]
@@ -166,10 +163,7 @@ def test_list_report_freeze_unfreeze_cancel_and_delete(slack: Slack) -> None:
 def test_reactivate_brings_a_cancelled_membership_back_and_a_renewal_waits_for_approval(slack: Slack) -> None:
     contract = approve(slack, sell(slack))
     at(slack.shop, date(2025, 2, 10))
-    assert (
-        "is now *cancelled*"
-        in slack.command("/membership", f"cancel M-{contract} moved", user=MANAGER)["text"]
-    )
+    assert "is now *cancelled*" in cancel_confirmed(slack, f"cancel M-{contract} moved")
     assert (
         "admin or manager role"
         in slack.command("/membership", f"reactivate M-{contract}", user=STAFF)["text"]
@@ -202,3 +196,12 @@ def approve(slack: Slack, request: Posted) -> int:
     )
     wait_until(lambda: "Approved by" in request.text, what="the approval")
     return contract
+
+
+def cancel_confirmed(slack: Slack, text: str) -> str:
+    """A cancellation is previewed first; the manager presses its button (the answer's text)."""
+    preview = slack.command("/membership", text, user=MANAGER)
+    button = preview["blocks"][-1]["elements"][0]
+    message = Posted(CHANNEL, str(preview["text"]), preview["blocks"], ephemeral_to=MANAGER, ts="1.000001")
+    _, response_id = slack.driver.click(button["action_id"], button["value"], user=MANAGER, message=message)
+    return str(wait_until(lambda: slack.standin.replies(response_id), what="the cancellation")[-1]["text"])

@@ -1,0 +1,199 @@
+"""/billing: a membership's charges, and recording a payment or a failed one.
+
+`/billing <customer or M-12>` lists the charges (a page at a time) with Paid and Failed buttons for
+those who may record payments; `/billing pay C-12 [note]` and `/billing fail C-12 [note]` record by
+command. Recording is idempotent in core: marking a paid charge paid again changes nothing, and the
+answer says it was already so."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+
+from bot import messages, views
+from bot.deps import Deps
+from bot.listeners.memberships import one_customer
+from bot.listeners.replies import answer, slash_command
+from bot.mrkdwn import escape
+from bot.pagination import more_button, page, read_more
+from core import billing, customers, memberships, roles
+from core.billing import ChargeStatus, ChargeView
+from core.context import Ctx
+from core.errors import InvalidInput
+from core.money import display
+from core.roles import Action
+
+MARK_PAID, MARK_FAILED, CHARGES_MORE = "billing_mark_paid", "billing_mark_failed", "billing_more"
+CHARGES_PAGE = 10  # a section and a row of buttons each, with headings: well under 50 blocks
+_CHARGE = re.compile(r"^(?:C-)?(\d+)$", re.IGNORECASE)
+_MEMBERSHIP = re.compile(r"^M-(\d+)$", re.IGNORECASE)
+_CUSTOMER_ID = re.compile(r"^#(\d+)$")
+TEXT_MAX = 40_000  # a message's text fallback
+_KINDS = {"freeze": "freeze fee", "lock-in": "lock-in fee"}
+
+
+def register(app: AsyncApp, deps: Deps) -> None:
+    for action_id, to in ((MARK_PAID, ChargeStatus.PAID), (MARK_FAILED, ChargeStatus.FAILED)):
+        # One button per charge, and action ids are unique within a message: "<id>:<charge>".
+        app.action(re.compile(rf"^{action_id}(?::\d+)?$"))(_pressed(deps, to))
+
+    @app.action(CHARGES_MORE)
+    async def more_charges(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()
+        team, user = body["team"]["id"], body["user"]["id"]
+        offset, state = read_more(body["actions"][0]["value"])
+        reply = await asyncio.to_thread(
+            answer,
+            lambda: charges_page(deps, team, user, str(state["q"]), offset),
+            request=f"charges for {user}",
+        )
+        await respond(replace_original=True, **reply)
+
+    app.command("/billing")(slash_command(deps, "/billing", billing_reply))
+
+
+def _pressed(deps: Deps, to: ChargeStatus) -> Any:
+    """A Paid or Failed button: record it, then show the same page again with what was done on top."""
+
+    async def handle(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()
+        team, user = body["team"]["id"], body["user"]["id"]
+        state = json.loads(body["actions"][0]["value"])
+
+        def work() -> dict[str, Any]:
+            said = record(deps, team, user, int(state["charge"]), to, "")
+            return charges_page(deps, team, user, str(state["q"]), int(state["o"]), said=said)
+
+        reply = await asyncio.to_thread(answer, work, request=f"{to.value} of C-{state.get('charge')}")
+        await respond(replace_original=True, **reply)
+
+    return handle
+
+
+def billing_reply(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]:
+    verb, _, rest = text.partition(" ")
+    verb, rest = verb.lower(), rest.strip()
+    if not text or verb == "help":
+        return messages.message(messages.render("billing_help"))
+    if verb in ("pay", "fail"):
+        reference, _, note = rest.partition(" ")
+        to = ChargeStatus.PAID if verb == "pay" else ChargeStatus.FAILED
+        return messages.message(record(deps, team, user, _charge_id(reference), to, note.strip()))
+    return charges_page(deps, team, user, text, 0)
+
+
+def record(deps: Deps, team: str, user: str, charge_id: int, to: ChargeStatus, note: str) -> str:
+    """Mark the charge paid or failed; what was done, or that it was so already."""
+    with deps.tx(team, user) as ctx:
+        roles.require(ctx, Action.RECORD_PAYMENTS)
+        before = billing.get_charge(ctx, charge_id).status
+        settle = billing.pay if to is ChargeStatus.PAID else billing.fail
+        done = settle(ctx, charge_id, note=note)
+        return messages.say(
+            "charge_recorded",
+            reference=done.reference,
+            membership=f"M-{done.contract_id}",
+            amount=display(done.amount, ctx.tenant.currency),
+            status=done.status.value,
+            already=before is to,
+        )
+
+
+def charges_page(
+    deps: Deps, team: str, user: str, query: str, offset: int, *, said: str = ""
+) -> dict[str, Any]:
+    """The charges of the membership (M-12) or of every membership of the customer, oldest first
+    within each membership; unpaid ones with Paid (and, while due, Failed) buttons."""
+    with deps.tx(team, user, write=False) as ctx:
+        roles.require(ctx, Action.VIEW)
+        found = _MEMBERSHIP.match(query)
+        if found:
+            held = [memberships.get(ctx, int(found.group(1)))]
+            whose = held[0].customer
+        else:
+            # The buttons carry the customer found ("#7"), not the words typed: short, and exact.
+            chosen = _CUSTOMER_ID.match(query)
+            customer = (
+                customers.get_customer(ctx, int(chosen.group(1))) if chosen else one_customer(ctx, query)
+            )
+            held, whose, query = (
+                memberships.memberships_of(ctx, customer.id),
+                customer.label,
+                f"#{customer.id}",
+            )
+        rows = [(m, c) for m in held for c in billing.charges_of(ctx, m.id)]
+        shown, next_offset = page(rows, offset, CHARGES_PAGE)
+        may_record = roles.can(ctx, Action.RECORD_PAYMENTS)
+        title = messages.say(
+            "charges_title", customer=escape(whose), count=len(rows), memberships=len(held), offset=offset
+        )
+        lines = [said, title] if said else [title]
+        blocks = [views.section(line) for line in lines]
+        heading = None
+        for m, charge in shown:
+            if m.id != heading:
+                heading = m.id
+                text = messages.say(
+                    "charges_heading", reference=m.reference, plan=escape(m.plan), status=m.status.label
+                )
+                lines.append(text)
+                blocks.append(views.section(text))
+            line = _line(ctx, charge)
+            lines.append(line)
+            blocks.append(views.section(line))
+            if may_record and charge.status in billing.UNPAID:
+                blocks.append(_buttons(charge, query, offset))
+    if next_offset is not None:
+        blocks.append(more_button(CHARGES_MORE, next_offset, {"q": query}))
+    return {"text": "\n".join(lines)[:TEXT_MAX], "blocks": blocks}
+
+
+def _line(ctx: Ctx, c: ChargeView) -> str:
+    currency = ctx.tenant.currency
+    return messages.say(
+        "charge_line",
+        reference=c.reference,
+        kind=_KINDS.get(c.kind, ""),
+        start=c.period_start,
+        end=c.period_end,
+        amount=display(c.amount, currency),
+        setup_fee=display(c.setup_fee, currency) if c.setup_fee > 0 else "",
+        due=c.due_on,
+        status=c.status.value,
+        overdue=c.overdue,
+        note=escape(c.note),
+    )
+
+
+def _buttons(c: ChargeView, query: str, offset: int) -> dict[str, Any]:
+    value = json.dumps({"charge": c.id, "q": query, "o": offset}, separators=(",", ":"), ensure_ascii=False)
+    elements = [
+        {
+            "type": "button",
+            "action_id": f"{MARK_PAID}:{c.id}",
+            "style": "primary",
+            "value": value,
+            "text": views.plain(f"Paid {c.reference}"),
+        }
+    ]
+    if c.status is ChargeStatus.DUE:  # a failed charge has failed already; it can still be paid
+        elements.append(
+            {
+                "type": "button",
+                "action_id": f"{MARK_FAILED}:{c.id}",
+                "value": value,
+                "text": views.plain("Failed"),
+            }
+        )
+    return {"type": "actions", "block_id": f"charge-{c.id}", "elements": elements}
+
+
+def _charge_id(reference: str) -> int:
+    found = _CHARGE.match(reference.strip())
+    if found is None:
+        raise InvalidInput.single("charge", messages.say("not_a_charge", typed=escape(reference)))
+    return int(found.group(1))
