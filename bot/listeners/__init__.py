@@ -7,6 +7,7 @@ from slack_bolt.async_app import AsyncApp
 from bot.deps import Deps
 from bot.listeners import admin_forms, approvals, balance_alerts, catalog, credits, home, memberships
 from bot.listeners import classes, revenue
+from bot.listeners import billing
 
 
 def register_listeners(app: AsyncApp, deps: Deps) -> None:
@@ -17,5 +18,6 @@ def register_listeners(app: AsyncApp, deps: Deps) -> None:
     admin_forms.register(app, deps)
     approvals.register(app, deps)
     balance_alerts.register(app, deps)
+    billing.register(app, deps)
     classes.register(app, deps)
     revenue.register(app, deps)

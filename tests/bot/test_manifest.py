@@ -45,7 +45,15 @@ def test_the_validation_can_fail() -> None:
 def test_every_command_has_a_usage_hint_and_the_home_tab_is_on() -> None:
     data = manifest()
     commands = data["features"]["slash_commands"]
-    assert {c["command"] for c in commands} == {"/plans", "/customers", "/membership", "/credits"}
+    assert {c["command"] for c in commands} == {
+        "/plans",
+        "/customers",
+        "/membership",
+        "/credits",
+        "/billing",
+        "/classes",
+        "/revenue",
+    }
     assert all(c.get("usage_hint") for c in commands)
     assert data["features"]["app_home"]["home_tab_enabled"] is True
     assert data["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened"]
