@@ -7,6 +7,7 @@ from slack_bolt.async_app import AsyncApp
 from bot.deps import Deps
 from bot.listeners import admin_forms, approvals, balance_alerts, catalog, credits, home, memberships
 from bot.listeners import classes, revenue
+from bot.listeners import checkout
 from bot.listeners import billing
 
 
@@ -21,3 +22,4 @@ def register_listeners(app: AsyncApp, deps: Deps) -> None:
     billing.register(app, deps)
     classes.register(app, deps)
     revenue.register(app, deps)
+    checkout.register(app, deps)

@@ -1,0 +1,664 @@
+"""/checkout: what a member pays for a visit. `/checkout <customer> [at <location>]: 2 x Massage
+60 @ 100, 1 x LOTION @ 25` previews the invoice (core/checkout.py: credits, discount, monetary
+credit and points, each with the rule that produced it) and writes nothing; its Post button posts
+it once however often it is pressed; "Remove discount" (where the location applies discounts
+first) takes a discount off a line for good. Also: void, show, points conversion, the location's
+order of benefits, and a form when the command says too little.
+
+Where the draft lives: an ephemeral message has no metadata Slack sends back, so each button's
+value carries the draft itself, compactly (see `Draft.encoded`): the invoice number, customer,
+location, the lines as typed (kind, quantity, price, service id or product code), the idempotency
+key and a fingerprint of what the preview applied on each line. At most `SLACK_LINES` lines, so a
+value stays under Slack's 2,000 characters. On Post the invoice is previewed again in the posting
+transaction; a line whose fingerprint differs is named and a fresh preview offered, and core's
+own check under the customer's lock (StalePreview) catches a change in the last instant."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import re
+import secrets
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import messages, views
+from bot.deps import Deps
+from bot.listeners.replies import Modal, answer, open_modal, submission
+from bot.mrkdwn import escape, escape_controls
+from core import benefit_terms, benefits, catalog, checkout, customers, ledger, roles, services
+from core.benefits import Breakdown, ItemKind, Order
+from core.checkout import Invoice, Item, StalePreview
+from core.context import Ctx
+from core.errors import Conflict, FieldError, InvalidInput, MemberbotError, NotFound
+from core.lots import Pool, Unit
+from core.roles import Action
+
+POST = "checkout_post"
+REMOVE_DISCOUNT = "checkout_remove_discount"  # then -<line>
+CONVERT_POINTS = "checkout_convert_points"
+CHECKOUT_FORM = "checkout_form"
+SLACK_LINES = 20  # lines of one invoice entered in Slack: each button carries them all
+VALUE_MAX = 2000  # Slack's limit for a button's value
+REMOVE_BUTTONS = 24  # an actions block holds 25 elements, one of them Post
+_LINE = re.compile(r"(?:(?P<qty>\d+)\s*[x\u00d7]\s+)?(?P<what>.+?)\s*@\s*(?P<price>\S+)", re.IGNORECASE)
+_HEAD = re.compile(r"(?P<who>.+?)(?:\s+at\s+(?P<where>[^:]+?))?\s*:(?P<lines>.*)", re.IGNORECASE | re.DOTALL)
+_SEPARATORS = re.compile(r"[,;\n]")
+VERBS = ("void", "show", "points", "order")
+
+
+@dataclass(frozen=True)
+class Draft:
+    """An invoice being checked out, as the buttons of its preview carry it."""
+
+    reference: str
+    customer: int
+    location: int
+    items: tuple[Item, ...]
+    key: str
+    seen: tuple[str, ...] = ()  # the fingerprint of each line of the preview, and then its points
+
+    def invoice(self) -> Invoice:
+        return Invoice(self.reference, self.customer, self.location, self.items)
+
+    def encoded(self) -> dict[str, Any]:
+        items = [
+            ["s", i.quantity, str(i.unit_price), i.service_id]
+            if i.kind == ItemKind.SERVICE
+            else ["p", i.quantity, str(i.unit_price), i.product]
+            for i in self.items
+        ]
+        return {
+            "r": self.reference,
+            "c": self.customer,
+            "l": self.location,
+            "i": items,
+            "k": self.key,
+            "h": list(self.seen),
+        }
+
+    @classmethod
+    def decoded(cls, data: dict[str, Any]) -> Draft:
+        items = tuple(
+            Item(ItemKind.SERVICE, int(q), Decimal(p), service_id=int(x))
+            if kind == "s"
+            else Item(ItemKind.PRODUCT, int(q), Decimal(p), product=str(x))
+            for kind, q, p, x in data["i"]
+        )
+        return cls(
+            str(data["r"]), int(data["c"]), int(data["l"]), items, str(data["k"]), tuple(data.get("h", ()))
+        )
+
+
+def fingerprint(breakdown: Breakdown) -> tuple[str, ...]:
+    """A short digest of what each line of the breakdown applied, then of its points."""
+    stored = benefits.to_dict(breakdown)
+
+    def digest(value: Any) -> str:
+        return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()[:10]
+
+    return (*(digest(line) for line in stored["lines"]), digest([stored["points"], stored["points_rule"]]))
+
+
+def register(app: AsyncApp, deps: Deps) -> None:
+    @app.command("/checkout")
+    async def checkout_command(
+        ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
+    ) -> None:
+        await ack()
+        team, user, channel = command["team_id"], command["user_id"], command["channel_id"]
+        text = str(command.get("text", "")).strip()
+        request = f"/checkout from {user} in {team}"
+        modal: list[Modal] = []
+
+        def work() -> dict[str, Any]:
+            result = checkout_reply(deps, team, user, channel, text)
+            if isinstance(result, Modal):
+                modal.append(result)
+                return {}
+            return result
+
+        reply = await asyncio.to_thread(answer, work, request=request)
+        if modal:
+            await open_modal(client, command["trigger_id"], modal[0], request=request)
+            return
+        await respond(response_type="ephemeral", replace_original=False, **reply)
+
+    app.action(POST)(_pressed(deps, POST, posted))
+    app.action(CONVERT_POINTS)(_pressed(deps, CONVERT_POINTS, points_converted))
+    # One Remove button per discounted line, and action ids are unique in a message.
+    app.action(re.compile(rf"^{REMOVE_DISCOUNT}-\d+$"))(_pressed(deps, REMOVE_DISCOUNT, discount_removed))
+
+    @app.view(CHECKOUT_FORM)
+    async def form_submitted(
+        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        team, user = body["team"]["id"], body["user"]["id"]
+        shown: dict[str, Any] = {}
+
+        def work() -> None:
+            shown.update(form_preview(deps, team, user, view))
+
+        errors = await asyncio.to_thread(submission, work, view, request=f"checkout form of {user}")
+        await ack(**(errors or {}))
+        if shown:
+            channel = str(views.metadata(view).get("channel", ""))
+            await client.chat_postEphemeral(channel=channel, user=user, **shown)
+
+
+def _pressed(deps: Deps, action_id: str, work: Any) -> Any:
+    async def handle(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()
+        team, user = body["team"]["id"], body["user"]["id"]
+        value = json.loads(body["actions"][0]["value"])
+        reply = await asyncio.to_thread(
+            answer, lambda: work(deps, team, user, value), request=f"{action_id} by {user}"
+        )
+        await respond(replace_original=True, **reply)
+
+    return handle
+
+
+# --- the command ---------------------------------------------------------------------------------
+
+
+def checkout_reply(deps: Deps, team: str, user: str, channel: str, text: str) -> dict[str, Any] | Modal:
+    if text.lower() == "help":
+        return messages.message(messages.say("checkout_help", most=SLACK_LINES))
+    if not text:
+        return Modal("Checkout", lambda: form_view(deps, team, user, channel))
+    verb, _, rest = text.partition(" ")
+    verb, rest = verb.lower(), rest.strip()
+    if verb in VERBS and rest and (":" not in text or verb == "void"):  # a reason may hold a colon
+        handlers = {"void": void, "show": show, "points": points_preview, "order": set_order}
+        return handlers[verb](deps, team, user, rest)
+    match = _HEAD.fullmatch(text)
+    if match is None:  # a customer only: the form, with the customer chosen
+        return _form_for(deps, team, user, channel, text, None, "", [])
+    return command_preview(deps, team, user, channel, match)
+
+
+def command_preview(
+    deps: Deps, team: str, user: str, channel: str, match: re.Match[str]
+) -> dict[str, Any] | Modal:
+    who, where, typed = match.group("who").strip(), match.group("where"), match.group("lines")
+    with deps.tx(team, user, write=False) as ctx:
+        found = customers.search_customers(ctx, who, limit=10)
+        exact = [
+            c for c in found if c.name.casefold() == who.casefold() or c.label.casefold() == who.casefold()
+        ]
+        if not found:
+            return messages.message(messages.say("no_customer", query=escape(who)))
+        if len(found) > 1 and len(exact) != 1:
+            labels = [escape(c.label) for c in found]
+            return messages.message(messages.render("pick_customer", query=escape(who), customers=labels))
+        customer = exact[0] if exact else found[0]
+        items, problems = parse_lines(ctx, typed)
+    if problems:  # the form, filled in, with each bad line said
+        return _form_for(deps, team, user, channel, customer.label, where, typed, problems, customer.id)
+    with deps.tx(team, user, write=False) as ctx:
+        location = _location(ctx, where, customer.location)
+        draft = Draft(_new_reference(), customer.id, location, tuple(items), _new_key())
+        return preview_message(ctx, draft)
+
+
+def _form_for(
+    deps: Deps,
+    team: str,
+    user: str,
+    channel: str,
+    who: str,
+    where: str | None,
+    typed: str,
+    problems: list[FieldError],
+    customer_id: int | None = None,
+) -> Modal:
+    lines = "\n".join(p.strip() for p in _SEPARATORS.split(typed) if p.strip())
+
+    def build() -> dict[str, Any]:
+        with deps.tx(team, user, write=False) as ctx:
+            chosen = customer_id
+            if chosen is None and who:
+                found = customers.search_customers(ctx, who, limit=2)
+                chosen = found[0].id if len(found) == 1 else None
+            place = catalog.find_location(ctx, where) if where else None
+            return _form(ctx, channel, chosen, place.id if place else None, lines, problems)
+
+    return Modal("Checkout", build)
+
+
+# --- lines as typed ------------------------------------------------------------------------------
+
+
+def parse_lines(ctx: Ctx, typed: str) -> tuple[list[Item], list[FieldError]]:
+    """`2 x Massage 60 @ 100` lines, separated by commas, semicolons or new lines: a service by its
+    name, anything else a one-word product code. Every bad line is reported, by its number."""
+    items: list[Item] = []
+    problems: list[FieldError] = []
+    entries = [e.strip() for e in _SEPARATORS.split(typed) if e.strip()]
+    if not entries:
+        problems.append(FieldError("lines", messages.say("checkout_no_lines")))
+    if len(entries) > SLACK_LINES:
+        problems.append(FieldError("lines", messages.say("checkout_too_many_lines", most=SLACK_LINES)))
+        return items, problems
+    for number, entry in enumerate(entries, 1):
+        quoted = escape(entry)
+        match = _LINE.fullmatch(entry)
+        if match is None:
+            problems.append(
+                FieldError(f"lines.{number}", messages.say("checkout_bad_line", n=number, line=quoted))
+            )
+            continue
+        quantity = int(match.group("qty") or 1)
+        try:
+            price = Decimal(match.group("price"))
+            if not price.is_finite():
+                raise InvalidOperation
+        except InvalidOperation:
+            problems.append(
+                FieldError(
+                    f"lines.{number}",
+                    messages.say("checkout_bad_price", n=number, price=escape(match.group("price"))),
+                )
+            )
+            continue
+        name = match.group("what").strip()
+        service = services.find_service(ctx, name)
+        if service is not None:
+            items.append(Item(ItemKind.SERVICE, quantity, price, service_id=service.id))
+        elif " " in name:
+            problems.append(
+                FieldError(
+                    f"lines.{number}", messages.say("checkout_no_service", n=number, name=escape(name))
+                )
+            )
+        else:
+            items.append(Item(ItemKind.PRODUCT, quantity, price, product=name))
+    return items, problems
+
+
+def _by_line(error: InvalidInput) -> InvalidInput:
+    """Core's line errors ("lines.2.unit_price") said with the line's number."""
+    said = []
+    for e in error.errors:
+        parts = e.field.split(".")
+        if parts[0] == "lines" and len(parts) > 1 and parts[1].isdigit():
+            said.append(
+                FieldError(e.field, messages.say("checkout_line_error", n=parts[1], message=e.message))
+            )
+        else:
+            said.append(e)
+    return InvalidInput(said)
+
+
+def _location(ctx: Ctx, where: str | None, home: str) -> int:
+    """The location named, else the customer's own, else the only one there is."""
+    known = catalog.locations(ctx)
+    names = ", ".join(escape(loc.name) for loc in known) or "none yet"
+    if where:
+        found = catalog.find_location(ctx, where.strip())
+        if found is None:
+            raise NotFound(
+                messages.say("checkout_no_location", name=escape(where.strip()), names=names), "location"
+            )
+        return found.id or 0
+    found = catalog.find_location(ctx, home) if home else None
+    if found is not None:
+        return found.id or 0
+    if len(known) == 1:
+        return known[0].id or 0
+    raise InvalidInput.single("location", messages.say("checkout_which_location", names=names))
+
+
+def _new_reference() -> str:
+    """A random invoice number: two desks previewing at once never share one (a removed discount
+    belongs to its invoice number)."""
+    return f"INV-{secrets.token_hex(3).upper()}"
+
+
+def _new_key() -> str:
+    return f"slack-checkout-{uuid.uuid4().hex}"
+
+
+# --- the preview and its buttons -----------------------------------------------------------------
+
+
+def preview_message(ctx: Ctx, draft: Draft, *, said: str = "") -> dict[str, Any]:
+    """The breakdown, with Post and (discounts first) Remove discount buttons carrying the draft."""
+    try:
+        shown = checkout.preview(ctx, draft.invoice())
+    except InvalidInput as error:
+        raise _by_line(error) from None
+    draft = Draft(draft.reference, draft.customer, draft.location, draft.items, draft.key, fingerprint(shown))
+    text = messages.say("checkout_preview", said=said, breakdown=_breakdown(ctx, draft, shown))
+    reply = messages.message(text)
+    encoded = draft.encoded()
+    buttons = [_button(POST, messages.say("checkout_post_button"), encoded, style="primary")]
+    if shown.order is Order.DISCOUNTS_FIRST:
+        for result in shown.lines:
+            for a in result.applied:
+                if a.discount_id is not None and len(buttons) <= REMOVE_BUTTONS:
+                    label = messages.say("checkout_remove_button", n=result.line.number)
+                    buttons.append(
+                        _button(
+                            f"{REMOVE_DISCOUNT}-{result.line.number}",
+                            label,
+                            {**encoded, "x": [result.line.number, a.discount_id]},
+                        )
+                    )
+    reply["blocks"].append({"type": "actions", "block_id": "checkout", "elements": buttons})
+    return reply
+
+
+def _button(action_id: str, label: str, value: dict[str, Any], *, style: str | None = None) -> dict[str, Any]:
+    encoded = json.dumps(value, separators=(",", ":"))
+    if len(encoded) > VALUE_MAX:
+        raise InvalidInput.single("lines", messages.say("checkout_too_many_lines", most=SLACK_LINES))
+    button: dict[str, Any] = {
+        "type": "button",
+        "action_id": action_id,
+        "value": encoded,
+        "text": views.plain(label),
+    }
+    if style:
+        button["style"] = style
+    return button
+
+
+def _breakdown(ctx: Ctx, draft: Draft | None, b: Breakdown, *, reference: str = "", status: str = "") -> str:
+    """The breakdown in words (customer and location when the draft names them)."""
+    customer = escape(customers.get_customer(ctx, draft.customer).label) if draft else ""
+    location = escape(catalog.location(ctx, draft.location).name) if draft else ""
+    lines = [
+        messages.say(
+            "checkout_line",
+            number=r.line.number,
+            name=escape(r.line.name),
+            quantity=r.line.quantity,
+            unit_price=r.line.unit_price,
+            gross=r.line.gross,
+            benefits=[
+                messages.say(
+                    "checkout_applied", kind=a.kind.value, amount=a.amount, units=a.units, rule=escape(a.rule)
+                )
+                for a in r.applied
+            ],
+            removed=bool(r.removed),
+            due=r.due,
+        )
+        for r in b.lines
+    ]
+    return messages.say(
+        "checkout_breakdown",
+        reference=reference or (draft.reference if draft else ""),
+        status=status,
+        customer=customer,
+        location=location,
+        order=b.order.value,
+        lines=lines,
+        gross=b.gross,
+        benefits=b.gross - b.due,
+        due=b.due,
+        points=b.points,
+        points_rule=escape(b.points_rule),
+        notes=[escape(n) for n in b.notes],
+        currency=ctx.tenant.currency,
+    )
+
+
+def posted(deps: Deps, team: str, user: str, value: dict[str, Any]) -> dict[str, Any]:
+    """Post the invoice as previewed — once, however often Post is pressed — or name the line that
+    changed since and offer a fresh preview."""
+    draft = Draft.decoded(value)
+    invoice = draft.invoice()
+    with deps.tx(team, user) as ctx:
+        earlier = _posted_invoice(ctx, draft.reference)
+        if earlier is not None:  # pressed again: the key replays it (or refuses another request)
+            done = checkout.post(ctx, invoice, key=draft.key, preview=earlier.breakdown)
+            return _posted_reply(ctx, draft, done)
+        try:
+            fresh = checkout.preview(ctx, invoice)
+        except InvalidInput as error:
+            raise _by_line(error) from None
+        changed = _changed(draft.seen, fresh)
+        if changed is None:
+            try:
+                done = checkout.post(ctx, invoice, key=draft.key, preview=fresh)
+                return _posted_reply(ctx, draft, done)
+            except StalePreview as stale:
+                changed = escape_controls(stale.message)
+        return preview_message(ctx, draft, said=messages.say("checkout_stale", why=changed))
+
+
+def _changed(seen: tuple[str, ...], fresh: Breakdown) -> str | None:
+    now = fingerprint(fresh)
+    if len(seen) != len(now):
+        return messages.say("checkout_changed_lines")
+    for result, before, after in zip(fresh.lines, seen, now, strict=False):
+        if before != after:
+            return messages.say("checkout_changed_line", n=result.line.number, name=escape(result.line.name))
+    if seen[-1] != now[-1]:
+        return messages.say("checkout_changed_points")
+    return None
+
+
+def _posted_invoice(ctx: Ctx, reference: str) -> checkout.Posted | None:
+    try:
+        return checkout.get_invoice(ctx, reference)
+    except NotFound:
+        return None
+
+
+def _posted_reply(ctx: Ctx, draft: Draft, done: checkout.Posted) -> dict[str, Any]:
+    said = messages.say(
+        "checkout_posted",
+        reference=done.reference,
+        due=done.breakdown.due,
+        currency=ctx.tenant.currency,
+        points=done.breakdown.points,
+        replayed=done.replayed,
+    )
+    return messages.message(f"{said}\n{_breakdown(ctx, draft, done.breakdown)}")
+
+
+def discount_removed(deps: Deps, team: str, user: str, value: dict[str, Any]) -> dict[str, Any]:
+    """Take the discount off the line for good, and show the preview again in place."""
+    draft = Draft.decoded(value)
+    line, discount = (int(v) for v in value["x"])
+    with deps.tx(team, user) as ctx:
+        checkout.remove_discount(ctx, draft.invoice(), line, discount)
+        said = messages.say("checkout_discount_removed", n=line)
+        return preview_message(ctx, draft, said=said)
+
+
+# --- the form ------------------------------------------------------------------------------------
+
+
+def form_view(deps: Deps, team: str, user: str, channel: str) -> dict[str, Any]:
+    with deps.tx(team, user, write=False) as ctx:
+        return _form(ctx, channel, None, None, "", [])
+
+
+def _form(
+    ctx: Ctx,
+    channel: str,
+    customer_id: int | None,
+    location_id: int | None,
+    lines: str,
+    problems: list[FieldError],
+) -> dict[str, Any]:
+    roles.require(ctx, Action.VIEW)  # anyone with a role previews
+    places = [(str(loc.id), loc.name) for loc in catalog.locations(ctx)]
+    if not places:
+        raise Conflict(messages.say("checkout_no_locations"), "location")
+    chosen = (str(customer_id), customers.get_customer(ctx, customer_id).label) if customer_id else None
+    home = None
+    if location_id is None and chosen and customer_id:
+        found = catalog.find_location(ctx, customers.get_customer(ctx, customer_id).location)
+        home = found.id if found else None
+    initial = str(location_id or home or (places[0][0] if len(places) == 1 else "")) or None
+    blocks: list[dict[str, Any]] = []
+    if problems:
+        blocks.append(
+            views.section(messages.say("checkout_form_problems", problems=[p.message for p in problems]))
+        )
+    blocks += [
+        views.external_select("customer", "Customer", initial=chosen),
+        views.select("location", "Location", places, initial=initial),
+        views.text_input(
+            "lines",
+            "Lines, one a line",
+            initial=lines or None,
+            multiline=True,
+            hint=messages.say("checkout_lines_hint"),
+            max_length=2000,
+        ),
+    ]
+    return views.modal(CHECKOUT_FORM, "Checkout", blocks, submit="Preview", metadata={"channel": channel})
+
+
+def form_preview(deps: Deps, team: str, user: str, view: dict[str, Any]) -> dict[str, Any]:
+    """The submitted form's preview (posted ephemerally where the command was typed), or its field
+    errors: each bad line named under the lines field."""
+    chosen = views.values(view)
+    problems: list[FieldError] = []
+    if not chosen.get("customer"):
+        problems.append(FieldError("customer", "Choose the customer."))
+    if not chosen.get("location"):
+        problems.append(FieldError("location", "Choose the location."))
+    with deps.tx(team, user, write=False) as ctx:
+        items, bad = parse_lines(ctx, str(chosen.get("lines", "")))
+        problems += bad
+        if problems:
+            raise InvalidInput(problems)
+        draft = Draft(
+            _new_reference(), int(chosen["customer"]), int(chosen["location"]), tuple(items), _new_key()
+        )
+        return preview_message(ctx, draft)
+
+
+# --- void, show, points, order -------------------------------------------------------------------
+
+
+def _reference(ctx: Ctx, typed: str) -> checkout.Posted:
+    try:
+        return checkout.get_invoice(ctx, typed)
+    except NotFound:
+        if typed.upper() == typed:
+            raise
+        return checkout.get_invoice(ctx, typed.upper())
+
+
+def void(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]:
+    """`void INV-12 <reason>`: managers and admins (core refuses the others)."""
+    typed, _, reason = text.partition(" ")
+    with deps.tx(team, user) as ctx:
+        reference = _reference(ctx, typed).reference
+        done = checkout.void(ctx, reference, reason.strip())
+    said = messages.say(
+        "checkout_voided", reference=done.reference, reason=escape(reason.strip()), replayed=done.replayed
+    )
+    return messages.message(said)
+
+
+def show(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]:
+    with deps.tx(team, user, write=False) as ctx:
+        found = _reference(ctx, text.strip())
+        return messages.message(
+            _breakdown(ctx, None, found.breakdown, reference=found.reference, status=found.status)
+        )
+
+
+def points_preview(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]:
+    """`points <customer> <n>`: what the points are worth, tried in a transaction that is rolled
+    back (so the preview is refused exactly as the conversion would be), then a Convert button."""
+    *words, count = text.split()
+    if not words or not count.isdigit() or int(count) < 1:
+        raise InvalidInput.single("points", messages.say("checkout_points_usage"))
+    key = f"slack-points-{uuid.uuid4().hex}"
+    with deps.tx(team, user, write=False) as ctx:
+        customer = _one_customer(ctx, " ".join(words))
+        have = ledger.balance(ctx, customer.id).total(Unit.POINTS)
+        currency = ctx.tenant.currency
+    worth = _dry_run_conversion(deps, team, user, customer.id, Decimal(count), key)
+    said = messages.say(
+        "checkout_points_preview",
+        points=count,
+        customer=escape(customer.label),
+        worth=worth,
+        currency=currency,
+        have=have,
+    )
+    reply = messages.message(said)
+    value = {"c": customer.id, "n": count, "k": key}
+    button = _button(CONVERT_POINTS, messages.say("checkout_convert_button"), value, style="primary")
+    reply["blocks"].append({"type": "actions", "block_id": "points", "elements": [button]})
+    return reply
+
+
+class _RolledBack(Exception):
+    def __init__(self, worth: Decimal) -> None:
+        super().__init__("rolled back on purpose")
+        self.worth = worth
+
+
+def _dry_run_conversion(
+    deps: Deps, team: str, user: str, customer: int, points: Decimal, key: str
+) -> Decimal:
+    try:
+        with deps.tx(team, user) as ctx:
+            result = checkout.convert_points(ctx, customer, points, key=f"{key}:preview")
+            raise _RolledBack(result.total)
+    except _RolledBack as done:
+        return done.worth
+
+
+def points_converted(deps: Deps, team: str, user: str, value: dict[str, Any]) -> dict[str, Any]:
+    customer = int(value["c"])
+    with deps.tx(team, user) as ctx:
+        result = checkout.convert_points(ctx, customer, Decimal(value["n"]), key=str(value["k"]))
+        balance = ledger.balance(ctx, customer)
+        name = customers.get_customer(ctx, customer).label
+        said = messages.say(
+            "checkout_points_converted",
+            points=value["n"],
+            customer=escape(name),
+            worth=result.total,
+            currency=ctx.tenant.currency,
+            points_left=balance.total(Unit.POINTS),
+            common=balance.available.get((Unit.MONEY, Pool.COMMON), Decimal(0)),
+            replayed=result.replayed,
+        )
+    return messages.message(said)
+
+
+def set_order(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]:
+    """`order <location> credits-first|discounts-first|manual` (admins; core refuses the others)."""
+    *words, order = text.split()
+    if not words:
+        raise InvalidInput.single("benefit_order", messages.say("checkout_order_usage"))
+    with deps.tx(team, user) as ctx:
+        location = _location(ctx, " ".join(words), "")
+        chosen = benefit_terms.set_benefit_order(ctx, location, order.lower())
+        name = catalog.location(ctx, location).name
+    return messages.message(messages.say("checkout_order_set", location=escape(name), order=chosen.value))
+
+
+def _one_customer(ctx: Ctx, text: str) -> customers.CustomerView:
+    found = customers.search_customers(ctx, text, limit=10)
+    exact = [
+        c for c in found if c.name.casefold() == text.casefold() or c.label.casefold() == text.casefold()
+    ]
+    if len(found) == 1 or len(exact) == 1:
+        return exact[0] if exact else found[0]
+    if not found:
+        raise NotFound(messages.say("no_customer", query=escape(text)), "customer")
+    raise MemberbotError(
+        messages.render("pick_customer", query=escape(text), customers=[escape(c.label) for c in found])
+    )
