@@ -17,6 +17,7 @@ from bot import messages, views
 from bot.deps import Deps
 from bot.events import first_delivery
 from bot.listeners import admin_forms, membership_forms, plan_forms
+from bot.listeners.classes import home_lines as class_sessions
 from bot.listeners.credits import redeem_form
 from bot.listeners.replies import Modal, answer, open_modal
 from bot.mrkdwn import escape
@@ -97,7 +98,7 @@ def home_view(deps: Deps, team: str, user: str) -> dict[str, Any]:
             workspace=escape(ctx.tenant.name),
             approvals=_approvals(ctx),
             expiring=_expiring(ctx),
-            services=_services(ctx),
+            services=_services(ctx) + class_sessions(ctx),
             recent=_recent(ctx),
         )
         buttons = [

@@ -189,7 +189,7 @@ def test_booking_spends_a_credit_of_a_limited_plan_once_and_none_of_an_unlimited
     (anna,) = bookings(slack, s["anna"])
     assert (
         f"Booked *Anna Berg* into *Yoga* on Wed 15 Jan 2025 18:00: *B-{anna.id}*. "
-        f"One credit of M-{s['anna_membership']} (Gold) was spent; 9 credits left. 1 places left."
+        f"One credit of M-{s['anna_membership']} (Gold) was spent; 9 credits left. 1 place left."
     ) == booked
     again = slack.command("/classes", "book anna berg yoga", user=STAFF)["text"]
     assert f"*Anna Berg* was already booked into *Yoga* on Wed 15 Jan 2025 18:00 (*B-{anna.id}*)" in again
@@ -350,6 +350,23 @@ def test_the_roster_records_attendance_once_however_often_pressed(slack: Slack) 
     )
     upcoming = slack.command("/classes", "roster yoga", user=STAFF)["text"]
     assert upcoming == "*Yoga* at Downtown, Mon 20 Jan 2025 18:00 — 0 of 2 places taken"
+
+
+def test_the_home_lists_today_s_and_tomorrow_s_sessions_with_the_services(slack: Slack) -> None:
+    s = studio(slack)
+    yoga(slack, s)
+    yoga(slack, s, name="Spin", schedule=Weekly(1, (3,)), start_time=time(7, 0))  # Thursdays
+    slack.command("/classes", "book bruno yoga", user=STAFF)
+    http = slack.driver.open_home(STAFF)
+    assert http.status_code == 200
+    home = wait_until(lambda: slack.standin.homes.get(STAFF), what="the Home of staff")
+    text = "\n".join(b["text"]["text"] for b in home["blocks"] if b["type"] == "section")
+    services = text.split("*Services today and tomorrow*\n")[1].split("\n\n")[0]
+    assert services.splitlines()[:2] == [
+        "• Wed 18:00 Yoga at Downtown: 1 of 2 booked",
+        "• Thu 07:00 Spin at Downtown: 0 of 2 booked",
+    ]
+    assert "Mon 18:00" not in text
 
 
 def test_help(slack: Slack) -> None:
