@@ -9,7 +9,7 @@ from datetime import date, time
 from decimal import Decimal
 from typing import Any
 
-from bot.listeners.classes import ATTENDED, CREATED, LIST_MORE, NEW_FORM, NO_SHOW, PICK
+from bot.listeners.classes import ATTENDED, CREATED, LIST_MORE, NEW_FORM, NO_SHOW, PICK, ROSTER_MORE
 from bot.standin import Posted
 from core import catalog, classes, customers, ledger, memberships
 from core.class_rules import BookingStatus
@@ -350,6 +350,36 @@ def test_the_roster_records_attendance_once_however_often_pressed(slack: Slack) 
     )
     upcoming = slack.command("/classes", "roster yoga", user=STAFF)["text"]
     assert upcoming == "*Yoga* at Downtown, Mon 20 Jan 2025 18:00 — 0 of 2 places taken"
+
+
+def test_a_long_roster_pages_and_names_typed_by_people_are_escaped(slack: Slack) -> None:
+    s = studio(slack)
+    yoga(slack, s, name="Yoga <!channel> *hot*", capacity=20, plan_ids=None)
+    for n in range(16):
+        customer = add(slack, f"Member {n:02}")
+        member(slack.shop, s["silver"], TODAY, customer=customer)
+        slack.command("/classes", f"book member {n:02} yoga", user=STAFF)
+    listed = slack.command("/classes", "", user=STAFF)["text"]
+    assert "*Yoga &lt;!channel&gt; \u2217hot\u2217* at Downtown" in listed
+    first = slack.command("/classes", "roster yoga", user=STAFF)
+    assert len(first["blocks"]) == 1 + 15 * 2 + 1 and "— 16 of 20 places taken" in first["text"]
+    more = next(b for b in buttons(first) if b["action_id"] == ROSTER_MORE)
+    second = press(slack, first, ROSTER_MORE, more["value"])
+    lines = [b["text"]["text"] for b in second["blocks"] if b["type"] == "section"]
+    assert len(lines) == 2 and lines[1].endswith("Member 15 — booked")
+    last = next(b for b in buttons(second) if b["action_id"].startswith(ATTENDED))
+    marked = press(slack, second, last["action_id"], last["value"])
+    assert marked["text"].startswith("Member 15: attended.") and "Member 15 — attended" in str(
+        marked["blocks"]
+    )
+    assert "Member 00" not in str(marked["blocks"])  # the roster came back on its second page
+
+
+def test_the_form_needs_a_location(slack: Slack) -> None:
+    at(slack.shop, TODAY)
+    form = slack.open_modal("/classes", "new", user=MANAGER, callback_id="notice")
+    assert form["blocks"][0]["text"]["text"] == "A class runs at a location, and this workspace has none yet."
+    assert "submit" not in form
 
 
 def test_the_home_lists_today_s_and_tomorrow_s_sessions_with_the_services(slack: Slack) -> None:
