@@ -432,8 +432,7 @@ def cancel_confirmed(deps: Deps, team: str, user: str, request: dict[str, Any]) 
             return messages.message(
                 messages.say("already_asked", reference=asked.reference, status=asked.status)
             )
-        earlier = billing.pending_cancellation(ctx, contract_id)
-        if earlier is not None and earlier.created_by == user and earlier.effective_on == effective:
+        if _cancelled_by(ctx, contract_id, user, effective):
             return messages.message(
                 messages.say("already_cancelled", reference=f"M-{contract_id}", effective=effective)
             )
@@ -461,6 +460,12 @@ def cancel_confirmed(deps: Deps, team: str, user: str, request: dict[str, Any]) 
                 ctx, contract_id, reason, on=on, at_term_end=at_term_end, expected_fee=fee
             )
         except Conflict as exc:
+            if _cancelled_by(ctx, contract_id, user, effective):
+                # Two presses at once: this one waited on the membership's lock while the other
+                # cancelled it.
+                return messages.message(
+                    messages.say("already_cancelled", reference=f"M-{contract_id}", effective=effective)
+                )
             if exc.field != "expected_fee":
                 raise
             was = display(fee, ctx.tenant.currency)
@@ -472,6 +477,12 @@ def cancel_confirmed(deps: Deps, team: str, user: str, request: dict[str, Any]) 
                 messages.say("now_in_state", reference=done.reference, state=done.status.label)
             )
         return messages.message(messages.say("cancel_planned", reference=done.reference, effective=effective))
+
+
+def _cancelled_by(ctx: Ctx, contract_id: int, user: str, effective: date) -> bool:
+    """Whether this person's cancellation from that date is already in force (a second press)."""
+    earlier = billing.pending_cancellation(ctx, contract_id)
+    return earlier is not None and earlier.created_by == user and earlier.effective_on == effective
 
 
 def _cancel_options(text: str, today: date) -> tuple[date | None, bool, str]:

@@ -4,6 +4,7 @@ the billing settings, the plan form's proration, and an overdue charge refusing 
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -78,6 +79,10 @@ def press(slack: Slack, reply: dict[str, Any], action_id: str, user: str, value:
     return answered
 
 
+def answer_to(slack: Slack, response_id: str) -> str:
+    return str(wait_until(lambda: slack.standin.replies(response_id), what="an answer")[-1]["text"])
+
+
 def say(slack: Slack, text: str, user: str = MANAGER, command: str = "/membership") -> str:
     return str(slack.command(command, text, user=user)["text"])
 
@@ -144,6 +149,32 @@ def test_a_cancellation_is_previewed_and_confirming_twice_cancels_once(slack: Sl
     assert after[("regular", date(2025, 4, 1))].status is ChargeStatus.DUE  # a period begun stays owed
     assert after[("regular", date(2025, 5, 1))].status is ChargeStatus.VOID
     assert "cannot cancel" in say(slack, f"cancel M-{m} again")  # core checks before any button
+
+
+def test_two_presses_at_once_cancel_once(slack: Slack) -> None:
+    m = gold_member(slack, today=date(2025, 4, 10))
+    preview = slack.command("/membership", f"cancel M-{m} moving away", user=MANAGER)
+    (button,) = buttons(preview, CONFIRM_CANCEL)
+    message = Posted("CFRONTDESK", str(preview["text"]), preview["blocks"], ephemeral_to=MANAGER, ts="1.1")
+    start = threading.Barrier(2)
+    sent: list[str] = []
+
+    def click() -> None:
+        start.wait()
+        sent.append(slack.driver.click(CONFIRM_CANCEL, button["value"], user=MANAGER, message=message)[1])
+
+    threads = [threading.Thread(target=click) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    answers = [answer_to(slack, r) for r in sent]
+    assert sum("is now *cancelled*" in a for a in answers) == 1, answers
+    assert sum("already cancelled" in a for a in answers) == 1, answers
+    with slack.shop.tx(write=False) as ctx:
+        cancellation = billing.pending_cancellation(ctx, m)
+        assert cancellation is not None and cancellation.effective_on == date(2025, 4, 10)
+    assert status(slack, m) is Status.CANCELLED
 
 
 def test_inside_the_lock_in_the_fee_is_shown_and_a_fee_changed_since_is_refused(slack: Slack) -> None:
