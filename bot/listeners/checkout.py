@@ -336,7 +336,12 @@ def preview_message(ctx: Ctx, draft: Draft, *, said: str = "") -> dict[str, Any]
     except InvalidInput as error:
         raise _by_line(error) from None
     draft = Draft(draft.reference, draft.customer, draft.location, draft.items, draft.key, fingerprint(shown))
-    text = messages.say("checkout_preview", said=said, breakdown=_breakdown(ctx, draft, shown))
+    text = messages.say(
+        "checkout_preview",
+        said=said,
+        breakdown=_breakdown(ctx, draft, shown),
+        manual=shown.order is Order.MANUAL,  # choosing benefits by hand is not offered in Slack yet
+    )
     reply = messages.message(text)
     encoded = draft.encoded()
     buttons = [_button(POST, messages.say("checkout_post_button"), encoded, style="primary")]
@@ -463,6 +468,7 @@ def _posted_reply(ctx: Ctx, draft: Draft, done: checkout.Posted) -> dict[str, An
         currency=ctx.tenant.currency,
         points=done.breakdown.points,
         replayed=done.replayed,
+        void=done.status == "void",
     )
     return messages.message(f"{said}\n{_breakdown(ctx, draft, done.breakdown)}")
 

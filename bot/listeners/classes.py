@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, time, timedelta
 from typing import Any
 
@@ -309,6 +309,7 @@ class Request:
     customer: str | int | None = None
     series: str | int | None = None
     on: date | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def parse(cls, verb: str, text: str, deps: Deps, team: str, user: str) -> Request:

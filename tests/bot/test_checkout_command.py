@@ -141,6 +141,30 @@ def posted(slack: Slack, c: Counter) -> str:
     return reference(reply)
 
 
+def test_post_pressed_after_a_void_changes_nothing(slack: Slack) -> None:
+    counter(slack.shop)
+    reply = slack.command("/checkout", VISIT, user=STAFF)
+    press(slack, reply, POST)
+    slack.command("/checkout", f"void {reference(reply)} wrong customer", user=MANAGER)
+    after = rows(slack.shop)
+    again = press(slack, reply, POST)
+    assert f"*{reference(reply)}* was posted and has since been voided; nothing changed." in str(
+        again["text"]
+    )
+    assert rows(slack.shop) == after
+
+
+def test_a_manual_location_says_what_slack_does_not_choose(slack: Slack) -> None:
+    counter(slack.shop)
+    slack.command("/checkout", "order Downtown manual", user=ADMIN)
+    text = str(slack.command("/checkout", VISIT, user=STAFF)["text"])
+    assert ", manual" in text and "service credit on" not in text and "discount on" not in text
+    assert "chooses benefits by hand (manual order), which Slack does not offer yet" in text
+    assert "is not an order of benefits" in str(
+        slack.command("/checkout", "order Downtown cheapest-first", user=ADMIN)["text"]
+    )
+
+
 def test_void_by_a_manager_restores_credits_and_is_refused_for_staff(slack: Slack) -> None:
     c = counter(slack.shop)
     number = posted(slack, c)
@@ -156,6 +180,7 @@ def test_void_by_a_manager_restores_credits_and_is_refused_for_staff(slack: Slac
     again = slack.command("/checkout", f"void {number} again", user=MANAGER)
     assert "was already void; nothing changed" in str(again["text"])
     assert "(void)" in str(slack.command("/checkout", f"show {number}", user=STAFF)["text"])
+    assert slack.command("/checkout", f"void {number}", user=MANAGER)["text"] == "The reason is required."
     assert "There is no posted invoice INV-NONE" in str(
         slack.command("/checkout", "void INV-NONE oops", user=MANAGER)["text"]
     )
@@ -228,6 +253,10 @@ def test_help(slack: Slack) -> None:
 
 def test_the_form_reports_each_bad_line_then_posts_the_preview(slack: Slack) -> None:
     c = counter(slack.shop)
+    named = slack.open_modal("/checkout", WHO, user=STAFF, callback_id=CHECKOUT_FORM)
+    assert named["blocks"][0]["element"]["initial_option"]["value"] == str(c.customer)
+    assert named["blocks"][1]["element"]["initial_option"]["text"]["text"] == "Downtown"
+    slack.standin.apply_view_answer(STAFF, {"response_action": "clear"})
     view = slack.open_modal("/checkout", "", user=STAFF, callback_id=CHECKOUT_FORM)
     assert [b.get("block_id") for b in view["blocks"]] == ["customer", "location", "lines"]
     offered = slack.driver.suggest(STAFF, "customer", "2025-01")
