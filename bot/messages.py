@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -22,11 +23,19 @@ _env = Environment(
     trim_blocks=False,
 )
 _env.filters["escape_mrkdwn"] = escape
-_env.globals["unit_label"] = lambda unit: {
-    Unit.CREDIT: "credits",
-    Unit.MONEY: "of monetary credit",
-    Unit.POINTS: "points",
-}[unit]
+
+
+def _unit_label(unit: Unit, quantity: Decimal | None = None) -> str:
+    """What a quantity of `unit` is called: "1 credit", "2 credits", "5.00 of monetary credit"."""
+    one = quantity is not None and quantity == 1
+    return {
+        Unit.CREDIT: "credit" if one else "credits",
+        Unit.MONEY: "of monetary credit",
+        Unit.POINTS: "point" if one else "points",
+    }[unit]
+
+
+_env.globals["unit_label"] = _unit_label
 
 
 def render(template: str, **values: Any) -> str:

@@ -93,7 +93,7 @@ def test_a_redemption_previewed_then_confirmed_replaces_the_preview(page: Page) 
     key = preview.get_attribute("data-key")
     preview.locator("button").first.click()
     confirmed = page.locator(f"article[data-key='{key}']")  # the same message, replaced
-    expect(confirmed).to_contain_text("Redeemed 1 credits from Northwind Traders")
+    expect(confirmed).to_contain_text("Redeemed 1 credit from Northwind Traders")
     expect(confirmed.locator("button")).to_have_count(0)
 
 

@@ -447,3 +447,31 @@ def test_the_more_button_carries_the_offset_and_state_within_the_limits() -> Non
         more_button("customers_more", 40, {"query": "x" * 2000})
     with pytest.raises(ValueError):
         read_more('{"offset": -1}')
+
+
+def test_one_credit_is_singular_in_the_balance_and_the_redemption() -> None:
+    one = Decimal(1)
+    balance = Balance(
+        available={},
+        by_scope={(Unit.CREDIT, "any service"): one},
+        upcoming={},
+        on_hold={},
+        expiring=(
+            Expiring(date(2026, 12, 13), Unit.CREDIT, one),
+            Expiring(date(2026, 12, 25), Unit.CREDIT, Decimal(3)),
+        ),
+        granted={Unit.CREDIT: Decimal(4)},
+        used={},
+        expired={},
+        transferred_in={},
+        transferred_out={},
+        adjusted={},
+    )
+    text = messages.render("balance", customer="Ann", balance=balance)
+    assert "• *1* credit available for any service" in text
+    assert "• 1 credit, last day Sun 13 Dec 2026" in text and "• 3 credits, last day" in text
+    said = messages.say("redeemed", quantity="1", customer="Ann", left=2, replayed=False)
+    assert said.startswith("Redeemed *1* credit from *Ann*")
+    assert messages.say("redeemed", quantity="2", customer="Ann", left=2, replayed=False).startswith(
+        "Redeemed *2* credits"
+    )
