@@ -51,6 +51,15 @@ def test_a_month_s_totals_by_plan_and_location(slack: Slack) -> None:
     assert slack.standin.files == {}  # nothing uploaded without `export`
 
 
+def test_money_is_shown_in_the_workspace_currency(slack: Slack) -> None:
+    sold(slack)
+    with slack.shop.tx() as ctx:
+        ctx.tenant.currency = "EUR"
+        ctx.uow.session.add(ctx.tenant)
+    text = slack.command("/revenue", "2025-01", user=STAFF)["text"]
+    assert "*Total*: sold €588.00, recognised €27.39" in text and "$" not in text
+
+
 def test_export_uploads_the_excel_report_and_replies_with_the_totals(slack: Slack) -> None:
     sold(slack)
     said = slack.command("/revenue", "export 2025-01", user=STAFF)["text"]
