@@ -21,6 +21,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import messages, views
 from bot.dates import ACCEPTED, parse_date
 from bot.deps import Deps
+from bot.limits import BUTTON_VALUE
 from bot.listeners import decisions, home, membership_forms
 from bot.listeners.approvals import Held, held
 from bot.listeners.membership_forms import APPROVE, REJECT, approval_request
@@ -404,12 +405,15 @@ def _preview_reply(
         "reason": reason,
         "key": f"slack-cancel-{uuid.uuid4().hex}",
     }
+    value = json.dumps(request, separators=(",", ":"), ensure_ascii=False)
+    if len(value) > BUTTON_VALUE:  # the reason rides on the button; Slack would refuse the message
+        raise InvalidInput.single("reason", messages.say("reason_too_long_for_a_button"))
     reply = messages.message(text)
     button = {
         "type": "button",
         "action_id": CONFIRM_CANCEL,
         "style": "danger",
-        "value": json.dumps(request, separators=(",", ":"), ensure_ascii=False),
+        "value": value,
         "text": views.plain("Ask for approval" if waits else "Cancel the membership"),
     }
     reply["blocks"].append({"type": "actions", "elements": [button]})

@@ -207,6 +207,8 @@ def test_cancelling_on_a_date_or_at_term_end_and_mistakes_explained(slack: Slack
     assert "“the 32nd” is not a date I understand" in say(slack, f"cancel M-{other} on the 32nd")
     assert "Say why: `/membership cancel" in say(slack, f"cancel M-{other} now")
     assert "in the past" in say(slack, f"cancel M-{other} on 1 Apr 2025 moving")
+    quotes = '"' * 990  # each one two characters on the button: over Slack's 2,000
+    assert "too long to carry on the confirmation button" in say(slack, f"cancel M-{other} {quotes}")
     refused = slack.command("/membership", f"cancel M-{other} moving", user=STAFF)
     assert "admin or manager role" in refused["text"] and not buttons(refused, CONFIRM_CANCEL)
     assert "There is no membership M-9999" in say(slack, "cancel M-9999 moving")
