@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, time, timedelta
 from typing import Any
 
@@ -309,7 +309,6 @@ class Request:
     customer: str | int | None = None
     series: str | int | None = None
     on: date | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def parse(cls, verb: str, text: str, deps: Deps, team: str, user: str) -> Request:
@@ -567,7 +566,9 @@ def _session(
         )
         found = [classes.get_session(ctx, row.id)] if row is not None and row.id is not None else []
     if not found:
-        return messages.message(messages.say("no_session", name=escape(series.name), on=on))
+        return messages.message(
+            messages.say("no_session", name=escape(series.name), on=on, upcoming=upcoming)
+        )
     return found[0]
 
 

@@ -348,6 +348,8 @@ def test_the_roster_records_attendance_once_however_often_pressed(slack: Slack) 
     assert press(slack, after, bruno["action_id"], bruno["value"])["text"].startswith(
         "Bruno Costa: a no-show."
     )
+    none = slack.command("/classes", "roster yoga on 14 Jan 2025", user=STAFF)["text"]
+    assert none == "*Yoga* has no session on Tue 14 Jan 2025. `/classes` shows the next ones."
     upcoming = slack.command("/classes", "roster yoga", user=STAFF)["text"]
     assert upcoming == "*Yoga* at Downtown, Mon 20 Jan 2025 18:00 — 0 of 2 places taken"
 
