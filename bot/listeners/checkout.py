@@ -300,13 +300,12 @@ def _by_line(error: InvalidInput) -> InvalidInput:
 def _location(ctx: Ctx, where: str | None, home: str) -> int:
     """The location named, else the customer's own, else the only one there is."""
     known = catalog.locations(ctx)
-    names = ", ".join(escape(loc.name) for loc in known) or "none yet"
+    # Raised, so escaped once by replies.answer (escape_controls), as /credits does.
+    names = ", ".join(loc.name for loc in known) or "none yet"
     if where:
         found = catalog.find_location(ctx, where.strip())
         if found is None:
-            raise NotFound(
-                messages.say("checkout_no_location", name=escape(where.strip()), names=names), "location"
-            )
+            raise NotFound(messages.say("checkout_no_location", name=where.strip(), names=names), "location")
         return found.id or 0
     found = catalog.find_location(ctx, home) if home else None
     if found is not None:
@@ -664,7 +663,5 @@ def _one_customer(ctx: Ctx, text: str) -> customers.CustomerView:
     if len(found) == 1 or len(exact) == 1:
         return exact[0] if exact else found[0]
     if not found:
-        raise NotFound(messages.say("no_customer", query=escape(text)), "customer")
-    raise MemberbotError(
-        messages.render("pick_customer", query=escape(text), customers=[escape(c.label) for c in found])
-    )
+        raise NotFound(messages.say("no_customer", query=text), "customer")  # escaped by answer
+    raise MemberbotError(messages.render("pick_customer", query=text, customers=[c.label for c in found]))

@@ -6,6 +6,7 @@ their number, in the form too."""
 from __future__ import annotations
 
 import json
+import threading
 from decimal import Decimal
 from typing import Any
 
@@ -87,6 +88,27 @@ def test_post_pressed_twice_posts_once(slack: Slack) -> None:
     assert balance[(Unit.POINTS, Pool.ANY)] == Decimal(65)
     shown = slack.command("/checkout", f"show {reference(reply).lower()}", user=STAFF)
     assert f"*{reference(reply)}* (posted)" in str(shown["text"]) and "*due 65.00 USD*" in str(shown["text"])
+
+
+def test_two_presses_at_once_post_once(slack: Slack) -> None:
+    c = counter(slack.shop)
+    reply = slack.command("/checkout", VISIT, user=STAFF)
+    start = threading.Barrier(2)
+    answers: list[dict[str, Any]] = []
+
+    def double_click() -> None:
+        start.wait()
+        answers.append(press(slack, reply, POST))
+
+    threads = [threading.Thread(target=double_click) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    said = sorted(str(a["text"]).split("\n")[0] for a in answers)
+    assert len(said) == 2 and all(s.startswith(f"Posted *{reference(reply)}*") for s in said)
+    assert sum("already posted" in s for s in said) == 1
+    assert available(slack.shop, c.customer)[(Unit.POINTS, Pool.ANY)] == Decimal(65)
 
 
 def test_a_stale_preview_names_the_line_and_offers_a_fresh_one(slack: Slack) -> None:
@@ -242,6 +264,14 @@ def test_unknown_and_ambiguous_customers(slack: Slack) -> None:
     assert not buttons(several, POST)
     nowhere = slack.command("/checkout", f"{WHO} at Uptown: 1 x Massage 60 @ 100", user=STAFF)
     assert "No location is named “Uptown”. Locations: Downtown." in str(nowhere["text"])
+    amp = slack.command("/checkout", f"{WHO} at Up & Down: 1 x Massage 60 @ 100", user=STAFF)
+    assert "No location is named “Up &amp; Down”." in str(amp["text"])  # escaped once
+    assert "“Tom &amp; Jerry”" in str(
+        slack.command("/checkout", "Tom & Jerry: 1 x A @ 1", user=STAFF)["text"]
+    )
+    assert "“Tom &amp; Jerry”" in str(slack.command("/checkout", "points Tom & Jerry 5", user=STAFF)["text"])
+    several_points = slack.command("/checkout", "points customer 2025 5", user=STAFF)
+    assert "Several customers match “customer 2025”" in str(several_points["text"])
 
 
 def test_help(slack: Slack) -> None:
