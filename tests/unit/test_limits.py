@@ -364,6 +364,7 @@ CONTEXTS: dict[str, list[dict[str, Any]]] = {
         {"plans": [], "currency": "USD", "first": 1, "total": 0},
     ],
     "plans_help": [{}],
+    "billing_help": [{}],
 }
 RENDERINGS = [
     pytest.param(name, values, id=f"{name}-{i}")
@@ -396,6 +397,20 @@ REPLY_VALUES: dict[str, Any] = {
     "left": Decimal(3),
     "available": Decimal(4),
     "verb": "Grant",
+    # freezes, cancellations and billing (bot/listeners/memberships.py, bot/listeners/billing.py)
+    "starts": date(2025, 2, 20),
+    "effective": date(2025, 4, 10),
+    "due": date(2025, 4, 1),
+    "voided": [{"reference": "C-12", "period_start": date(2025, 5, 1), "amount": "$49.00"}] * 10,
+    "more": 3,
+    "months": 3,
+    "waits": True,
+    "planned": True,
+    "already": False,
+    "overdue": True,
+    "count": 12,
+    "memberships": 2,
+    "offset": 10,
 }
 REPLIES = sorted(n for n in dir(messages._replies()) if not n.startswith("_"))
 
