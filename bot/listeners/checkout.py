@@ -178,6 +178,8 @@ def checkout_reply(deps: Deps, team: str, user: str, channel: str, text: str) ->
     if verb in VERBS and rest and (":" not in text or verb == "void"):  # a reason may hold a colon
         handlers = {"void": void, "show": show, "points": points_preview, "order": set_order}
         return handlers[verb](deps, team, user, rest)
+    if verb in VERBS and not rest:  # "/checkout void": how to say it, not a customer search
+        return messages.message(messages.say("checkout_usage", verb=verb))
     match = _HEAD.fullmatch(text)
     if match is None:  # a customer only: the form, with the customer chosen
         return _form_for(deps, team, user, channel, text, None, "", [])

@@ -12,11 +12,11 @@ from typing import Any
 
 from bot.listeners.checkout import CHECKOUT_FORM, CONVERT_POINTS, POST, REMOVE_DISCOUNT
 from bot.standin import Posted
-from core import checkout, ledger
+from core import catalog, checkout, ledger
 from core.customers import CustomerInput, add_customer
 from core.lots import Pool, Unit
 from tests.bot.conftest import Slack, wait_until
-from tests.conftest import ADMIN, MANAGER, STAFF
+from tests.conftest import ADMIN, MANAGER, SPECIALIST, STAFF
 from tests.integration.test_checkout import Counter, available, counter, rows
 
 CHANNEL = "CFRONTDESK"
@@ -77,6 +77,10 @@ def test_the_preview_of_a_worked_invoice_says_each_benefit_and_its_rule_and_writ
 def test_post_pressed_twice_posts_once(slack: Slack) -> None:
     c = counter(slack.shop)
     reply = slack.command("/checkout", VISIT, user=STAFF)
+    before = rows(slack.shop)
+    refused = press(slack, reply, POST, user=SPECIALIST)  # a specialist previews but may not post
+    assert "You need the admin, manager or staff role" in str(refused["text"])
+    assert rows(slack.shop) == before
     first = press(slack, reply, POST)
     assert f"Posted *{reference(reply)}*: due *65.00 USD*, 65 points earned." in str(first["text"])
     after = rows(slack.shop)
@@ -262,8 +266,15 @@ def test_unknown_and_ambiguous_customers(slack: Slack) -> None:
     assert "Several customers match “customer 2025”; say which one:" in text
     assert f"• {WHO} (Ann Lee)" in text and "• Customer 2025-02-01 (Bo)" in text
     assert not buttons(several, POST)
+    with slack.shop.tx() as ctx:
+        catalog.add_location(ctx, "Airport")
+    where = slack.command("/checkout", f"{WHO}: 1 x Massage 60 @ 100", user=STAFF)
+    assert (
+        "Say where: `/checkout &lt;customer&gt; at &lt;location&gt;: …` (locations: Airport, Downtown)."
+        in str(where["text"])
+    )
     nowhere = slack.command("/checkout", f"{WHO} at Uptown: 1 x Massage 60 @ 100", user=STAFF)
-    assert "No location is named “Uptown”. Locations: Downtown." in str(nowhere["text"])
+    assert "No location is named “Uptown”. Locations: Airport, Downtown." in str(nowhere["text"])
     amp = slack.command("/checkout", f"{WHO} at Up & Down: 1 x Massage 60 @ 100", user=STAFF)
     assert "No location is named “Up &amp; Down”." in str(amp["text"])  # escaped once
     assert "“Tom &amp; Jerry”" in str(
@@ -275,6 +286,7 @@ def test_unknown_and_ambiguous_customers(slack: Slack) -> None:
 
 
 def test_help(slack: Slack) -> None:
+    assert "`/checkout void INV-12 <reason>`" in str(slack.command("/checkout", "void", user=STAFF)["text"])
     text = str(slack.command("/checkout", "help", user=STAFF)["text"])
     assert "*`/checkout`: what a member pays for a visit*" in text
     for usage in ("show INV-12", "void INV-12 <reason>", "points <customer> <points>", "order <location>"):
