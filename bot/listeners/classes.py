@@ -146,6 +146,11 @@ def classes_reply(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]
         return Request("bookings", customer=rest).run(deps, team, user)
     if verb == "cancel" and rest:
         return cancel(deps, team, user, rest)
+    if verb == "rules" and rest:
+        name, colon, wanted = rest.partition(":")
+        return Request(
+            "rules", series=name.strip(), plans=wanted.strip() if colon and wanted.strip() else None
+        ).run(deps, team, user)
     return messages.message(messages.say("classes_help"))
 
 
@@ -309,6 +314,7 @@ class Request:
     customer: str | int | None = None
     series: str | int | None = None
     on: date | None = None
+    plans: str | None = None  # rules: the plans as typed ("Gold, Silver", "every plan"); None: show them
 
     @classmethod
     def parse(cls, verb: str, text: str, deps: Deps, team: str, user: str) -> Request:
@@ -341,10 +347,11 @@ class Request:
             customer=value.get("customer"),
             series=value.get("series"),
             on=date.fromisoformat(on) if on else None,
+            plans=value.get("plans"),
         )
 
     def value(self, **chosen: int) -> str:
-        data = {"verb": self.verb, "customer": self.customer, "series": self.series}
+        data = {"verb": self.verb, "customer": self.customer, "series": self.series, "plans": self.plans}
         data.update(chosen)
         if self.on is not None:
             data["on"] = self.on.isoformat()
@@ -352,7 +359,7 @@ class Request:
 
     def run(self, deps: Deps, team: str, user: str) -> dict[str, Any]:
         with deps.tx(team, user, write=False) as ctx:
-            series = self._series(ctx) if self.verb in ("book", "roster") else None
+            series = self._series(ctx) if self.verb in ("book", "roster", "rules") else None
             if isinstance(series, dict):
                 return series
             if series is not None:
@@ -362,6 +369,8 @@ class Request:
                 return customer
         if self.verb == "roster" and series is not None:
             return roster_of(deps, team, user, series, self.on)
+        if self.verb == "rules" and series is not None:
+            return session_rules(deps, team, user, series, self.plans)
         if self.verb == "bookings" and customer is not None:
             return bookings(deps, team, user, customer)
         assert series is not None and customer is not None
@@ -434,6 +443,34 @@ def book(
             spent=booked.credit_spent,
             credits_left=f"{credits_left.normalize():f}",
         )
+    return messages.message(said)
+
+
+EVERY_PLAN = frozenset({"every plan", "every", "all", "all plans", "any plan"})
+
+
+def session_rules(deps: Deps, team: str, user: str, series: SeriesView, wanted: str | None) -> dict[str, Any]:
+    """Which plans may book the class: shown, or set from "Gold, Silver" or "every plan"
+    (managers). Each plan named must match one plan; several matching is answered with their
+    names, nothing changed."""
+    if wanted is None:
+        said = messages.say("class_rules", name=escape(series.name), plans=[escape(p) for p in series.plans])
+        return messages.message(said)
+    with deps.tx(team, user) as ctx:
+        roles.require(ctx, Action.MANAGE_CLASSES)
+        chosen: list[int] | None = None
+        if fold(wanted) not in EVERY_PLAN:
+            chosen = []
+            for typed in (part.strip() for part in wanted.split(",")):
+                found = plans.find_plans(ctx, typed) if typed else []
+                if len(found) != 1:
+                    names = [escape(p.name) for p in found]
+                    reply = "several_plans" if found else "no_plan"
+                    extra = {"names": names} if found else {}
+                    return messages.message(messages.say(reply, query=escape(typed), **extra))
+                chosen.append(found[0].id)
+        done = classes.set_session_rules(ctx, series.id, chosen)
+        said = messages.say("class_rules_set", name=escape(done.name), plans=[escape(p) for p in done.plans])
     return messages.message(said)
 
 

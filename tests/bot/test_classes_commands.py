@@ -401,6 +401,31 @@ def test_the_home_lists_today_s_and_tomorrow_s_sessions_with_the_services(slack:
     assert "Mon 18:00" not in text
 
 
+def test_managers_change_which_plans_may_book(slack: Slack) -> None:
+    s = studio(slack)
+    yoga(slack, s)
+    shown = slack.command("/classes", "rules yoga", user=STAFF)["text"]
+    assert shown.startswith("*Yoga* may be booked by members of Gold, Silver.")
+    refused = slack.command("/classes", "rules yoga: gold", user=STAFF)["text"]
+    assert refused.startswith("You need the admin or manager role")
+    assert (
+        "No plan matches “bronze”"
+        in slack.command("/classes", "rules yoga: gold, bronze", user=MANAGER)["text"]
+    )
+    with slack.shop.tx(write=False) as ctx:
+        assert classes.list_series(ctx)[0].plans == ("Gold", "Silver")
+
+    done = slack.command("/classes", "rules yoga: gold", user=MANAGER)["text"]
+    assert done == "From now on *Yoga* may be booked by members of Gold; bookings already made stay."
+    assert (
+        "Silver is not one of the plans this class accepts"
+        in (slack.command("/classes", "book bruno yoga", user=STAFF)["text"])
+    )
+    every = slack.command("/classes", "rules Yoga: every plan", user=MANAGER)["text"]
+    assert every == "From now on *Yoga* may be booked by members of every plan; bookings already made stay."
+    assert slack.command("/classes", "book bruno yoga", user=STAFF)["text"].startswith("Booked *Bruno Costa*")
+
+
 def test_help(slack: Slack) -> None:
     studio(slack)
     said = slack.command("/classes", "help", user=STAFF)["text"]
