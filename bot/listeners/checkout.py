@@ -21,7 +21,7 @@ import json
 import re
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -33,7 +33,7 @@ from bot.deps import Deps
 from bot.listeners.replies import Modal, answer, open_modal, submission
 from bot.mrkdwn import escape, escape_controls
 from core import benefit_terms, benefits, catalog, checkout, customers, ledger, roles, services
-from core.benefits import Breakdown, ItemKind, Order
+from core.benefits import Breakdown, ItemKind, Kind, Order
 from core.checkout import Invoice, Item, StalePreview
 from core.context import Ctx
 from core.errors import Conflict, FieldError, InvalidInput, MemberbotError, NotFound
@@ -43,10 +43,11 @@ from core.roles import Action
 POST = "checkout_post"
 REMOVE_DISCOUNT = "checkout_remove_discount"  # then -<line>
 CONVERT_POINTS = "checkout_convert_points"
+MONEY = "checkout_monetary_credit"  # use it, or keep it for later
 CHECKOUT_FORM = "checkout_form"
 SLACK_LINES = 20  # lines of one invoice entered in Slack: each button carries them all
 VALUE_MAX = 2000  # Slack's limit for a button's value
-REMOVE_BUTTONS = 24  # an actions block holds 25 elements, one of them Post
+REMOVE_BUTTONS = 23  # an actions block holds 25 elements: Post, the monetary credit, the removals
 _LINE = re.compile(r"(?:(?P<qty>\d+)\s*[x\u00d7]\s+)?(?P<what>.+?)\s*@\s*(?P<price>\S+)", re.IGNORECASE)
 _HEAD = re.compile(r"(?P<who>.+?)(?:\s+at\s+(?P<where>[^:]+?))?\s*:(?P<lines>.*)", re.IGNORECASE | re.DOTALL)
 _SEPARATORS = re.compile(r"[,;\n]")
@@ -63,9 +64,12 @@ class Draft:
     items: tuple[Item, ...]
     key: str
     seen: tuple[str, ...] = ()  # the fingerprint of each line of the preview, and then its points
+    money: bool = True  # monetary credit pays what is left (False: the member keeps it for later)
 
     def invoice(self) -> Invoice:
-        return Invoice(self.reference, self.customer, self.location, self.items)
+        return Invoice(
+            self.reference, self.customer, self.location, self.items, use_monetary_credit=self.money
+        )
 
     def encoded(self) -> dict[str, Any]:
         items = [
@@ -81,6 +85,7 @@ class Draft:
             "i": items,
             "k": self.key,
             "h": list(self.seen),
+            "m": int(self.money),
         }
 
     @classmethod
@@ -91,9 +96,9 @@ class Draft:
             else Item(ItemKind.PRODUCT, int(q), Decimal(p), product=str(x))
             for kind, q, p, x in data["i"]
         )
-        return cls(
-            str(data["r"]), int(data["c"]), int(data["l"]), items, str(data["k"]), tuple(data.get("h", ()))
-        )
+        seen = tuple(str(h) for h in data.get("h", ()))
+        money = bool(data.get("m", 1))
+        return cls(str(data["r"]), int(data["c"]), int(data["l"]), items, str(data["k"]), seen, money)
 
 
 def fingerprint(breakdown: Breakdown) -> tuple[str, ...]:
@@ -132,6 +137,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
 
     app.action(POST)(_pressed(deps, POST, posted))
     app.action(CONVERT_POINTS)(_pressed(deps, CONVERT_POINTS, points_converted))
+    app.action(MONEY)(_pressed(deps, MONEY, money_switched))
     # One Remove button per discounted line, and action ids are unique in a message.
     app.action(re.compile(rf"^{REMOVE_DISCOUNT}-\d+$"))(_pressed(deps, REMOVE_DISCOUNT, discount_removed))
 
@@ -336,7 +342,7 @@ def preview_message(ctx: Ctx, draft: Draft, *, said: str = "") -> dict[str, Any]
         shown = checkout.preview(ctx, draft.invoice())
     except InvalidInput as error:
         raise _by_line(error) from None
-    draft = Draft(draft.reference, draft.customer, draft.location, draft.items, draft.key, fingerprint(shown))
+    draft = replace(draft, seen=fingerprint(shown))
     text = messages.say(
         "checkout_preview",
         said=said,
@@ -346,6 +352,9 @@ def preview_message(ctx: Ctx, draft: Draft, *, said: str = "") -> dict[str, Any]
     reply = messages.message(text)
     encoded = draft.encoded()
     buttons = [_button(POST, messages.say("checkout_post_button"), encoded, style="primary")]
+    if not draft.money or shown.total(Kind.MONEY) > 0:
+        label = messages.say("checkout_money_button", keep=draft.money)
+        buttons.append(_button(MONEY, label, {**encoded, "m": int(not draft.money)}))
     if shown.order is Order.DISCOUNTS_FIRST:
         for result in shown.lines:
             for a in result.applied:
@@ -482,6 +491,13 @@ def discount_removed(deps: Deps, team: str, user: str, value: dict[str, Any]) ->
         checkout.remove_discount(ctx, draft.invoice(), line, discount)
         said = messages.say("checkout_discount_removed", n=line)
         return preview_message(ctx, draft, said=said)
+
+
+def money_switched(deps: Deps, team: str, user: str, value: dict[str, Any]) -> dict[str, Any]:
+    """The preview again, with monetary credit used or kept for later (writes nothing)."""
+    draft = Draft.decoded(value)
+    with deps.tx(team, user, write=False) as ctx:
+        return preview_message(ctx, draft, said=messages.say("checkout_money_switched", keep=not draft.money))
 
 
 # --- the form ------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import threading
 from decimal import Decimal
 from typing import Any
 
-from bot.listeners.checkout import CHECKOUT_FORM, CONVERT_POINTS, POST, REMOVE_DISCOUNT
+from bot.listeners.checkout import CHECKOUT_FORM, CONVERT_POINTS, MONEY, POST, REMOVE_DISCOUNT
 from bot.standin import Posted
 from core import catalog, checkout, ledger
 from core.customers import CustomerInput, add_customer
@@ -92,6 +92,21 @@ def test_post_pressed_twice_posts_once(slack: Slack) -> None:
     assert balance[(Unit.POINTS, Pool.ANY)] == Decimal(65)
     shown = slack.command("/checkout", f"show {reference(reply).lower()}", user=STAFF)
     assert f"*{reference(reply)}* (posted)" in str(shown["text"]) and "*due 65.00 USD*" in str(shown["text"])
+
+
+def test_monetary_credit_can_be_kept_for_later(slack: Slack) -> None:
+    c = counter(slack.shop)
+    reply = slack.command("/checkout", VISIT, user=STAFF)
+    kept = press(slack, reply, MONEY)
+    text = str(kept["text"])
+    assert "Monetary credit is kept for later" in text and "monetary credit:" not in text
+    assert "*due 125.00 USD*; earns *125* points" in text
+    assert [b["text"]["text"] for b in buttons(kept, MONEY)] == ["Use monetary credit"]
+    done = press(slack, kept, POST)
+    assert "due *125.00 USD*" in str(done["text"])
+    balance = available(slack.shop, c.customer)
+    assert balance[(Unit.MONEY, Pool.SERVICES)] == Decimal("30.00")
+    assert balance[(Unit.MONEY, Pool.COMMON)] == Decimal("50.00")
 
 
 def test_two_presses_at_once_post_once(slack: Slack) -> None:
