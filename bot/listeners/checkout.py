@@ -197,16 +197,7 @@ def command_preview(
 ) -> dict[str, Any] | Modal:
     who, where, typed = match.group("who").strip(), match.group("where"), match.group("lines")
     with deps.tx(team, user, write=False) as ctx:
-        found = customers.search_customers(ctx, who, limit=10)
-        exact = [
-            c for c in found if c.name.casefold() == who.casefold() or c.label.casefold() == who.casefold()
-        ]
-        if not found:
-            return messages.message(messages.say("no_customer", query=escape(who)))
-        if len(found) > 1 and len(exact) != 1:
-            labels = [escape(c.label) for c in found]
-            return messages.message(messages.render("pick_customer", query=escape(who), customers=labels))
-        customer = exact[0] if exact else found[0]
+        customer = _one_customer(ctx, who)  # a pick list when several match, never a guess
         items, problems = parse_lines(ctx, typed)
     if problems:  # the form, filled in, with each bad line said
         return _form_for(deps, team, user, channel, customer.label, where, typed, problems, customer.id)
@@ -674,6 +665,7 @@ def set_order(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]:
 
 
 def _one_customer(ctx: Ctx, text: str) -> customers.CustomerView:
+    """The customer meant, or the reply saying none or several match (escaped by replies.answer)."""
     found = customers.search_customers(ctx, text, limit=10)
     exact = [
         c for c in found if c.name.casefold() == text.casefold() or c.label.casefold() == text.casefold()
