@@ -2,8 +2,10 @@
 60 @ 100, 1 x LOTION @ 25` previews the invoice (core/checkout.py: credits, discount, monetary
 credit and points, each with the rule that produced it) and writes nothing; its Post button posts
 it once however often it is pressed; "Remove discount" (where the location applies discounts
-first) takes a discount off a line for good. Also: void, show, points conversion, the location's
-order of benefits, and a form when the command says too little.
+first) takes a discount off a line for good; "Keep monetary credit" previews it again with the
+member's monetary credit kept for later. Also: void, show, points conversion, the location's order
+of benefits, and a form when the command says too little. Not yet: choosing benefits by hand in a
+manual-order location (the preview says so).
 
 Where the draft lives: an ephemeral message has no metadata Slack sends back, so each button's
 value carries the draft itself, compactly (see `Draft.encoded`): the invoice number, customer,
