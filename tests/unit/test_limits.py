@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,7 @@ from bot import limits, messages
 from bot.limits import message_problems, view_problems
 from bot.mrkdwn import escape
 from bot.pagination import more_button, page, read_more
+from core.class_rules import BookingStatus
 from core.ledger import Balance, Expiring
 from core.lifecycle import Status
 from core.lots import Unit
@@ -412,13 +413,65 @@ REPLY_VALUES: dict[str, Any] = {
     "memberships": 2,
     "offset": 10,
 }
+# classes and revenue (bot/listeners/classes.py, bot/listeners/revenue.py)
+AT = datetime(2025, 3, 1, 23, 0, tzinfo=UTC)
+BOOKING = {
+    "id": 12,
+    "series": USER,
+    "starts_at": AT,
+    "customer": USER,
+    "membership_id": 3,
+    "status": BookingStatus.LATE_CANCEL,
+    "credit_spent": True,
+    "credit_returned": False,
+    "replayed": False,
+}
+REPLY_VALUES.update(
+    {
+        "b": BOOKING,
+        "cutoff": 12,
+        "spent": True,
+        "credits_left": "3",
+        "on": date(2025, 3, 1),
+        "upcoming": True,
+        "first": date(2025, 3, 1),
+        "starts_at": AT,
+        "taken": 11,
+        "capacity": 12,
+        "month": date(2025, 1, 1),
+        "hidden": 3,
+        "exported": True,
+    }
+)
+AMOUNTS = dict.fromkeys(("sold", "recognised", "irr", "mrr", "scr", "to_date", "deferred"), "$1,234,567.89")
+# Arguments whose name means something else in these macros.
+MACRO_VALUES: dict[str, dict[str, Any]] = {
+    "class_list": {
+        "rows": [
+            {
+                "name": USER,
+                "location": USER,
+                "schedule": USER,
+                "capacity": 12,
+                "plans": [USER] * 3,
+                "sessions": [{"starts_at": AT, "seats_left": 2, "capacity": 12}] * 3,
+            }
+        ]
+        * 10,
+        "first": 11,
+        "last": 20,
+        "total": 31,
+    },
+    "bookings_of": {"rows": [BOOKING] * 10},
+    "revenue_totals": {"lines": [{"plan": USER, "location": USER, **AMOUNTS}] * 30, "total": AMOUNTS},
+}
 REPLIES = sorted(n for n in dir(messages._replies()) if not n.startswith("_"))
 
 
 @pytest.mark.parametrize("reply", REPLIES)
 def test_every_short_reply_renders_within_the_limits_with_user_text_escaped(reply: str) -> None:
     macro = getattr(messages._replies(), reply)
-    values = {name: REPLY_VALUES.get(name, USER) for name in macro.arguments}
+    values = {name: REPLY_VALUES.get(name, USER) for name in macro.arguments} | MACRO_VALUES.get(reply, {})
     payload = messages.message(messages.say(reply, **values))
     assert message_problems(payload) == []
     for raw in RAW:
