@@ -425,7 +425,7 @@ def _benefits(ctx: Ctx, customer_id: int, *, lock: bool) -> Benefits:
     for row in _open_lots(ctx, customer_id, lock=lock):
         if row.contract_id is not None and row.contract_id not in lending:
             continue
-        view = _lot_view(row)
+        view = ledger.as_lot(row)
         if not lots.usable(view, now):
             continue
         (credit_lots if row.unit == lots.Unit.CREDIT.value else money_lots).append(view)
@@ -463,21 +463,3 @@ def _open_lots(ctx: Ctx, customer_id: int, *, lock: bool) -> list[CreditLot]:
         .execution_options(populate_existing=True)  # remaining changes by SQL, not through the ORM
     )
     return list(ctx.uow.all(query.with_for_update() if lock else query))
-
-
-def _lot_view(row: CreditLot) -> lots.Lot:
-    scope = row.scope or {}
-    return lots.Lot(
-        id=row.id or 0,
-        remaining=row.remaining,
-        usable_from=row.usable_from,
-        expires_at=row.expires_at,
-        priority=row.priority,
-        promotional=row.promotional,
-        granted_at=row.granted_at,
-        pool=lots.Pool(row.pool),
-        services=frozenset(int(s) for s in scope.get("services", ())),
-        categories=frozenset(scope.get("categories", ())),
-        costs={int(k): int(v) for k, v in scope.get("costs", {}).items()},
-        contract_id=row.contract_id,
-    )

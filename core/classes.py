@@ -482,26 +482,10 @@ def _next_credit(ctx: Ctx, customer_id: int, limited: tuple[int, ...]) -> lots.L
     )
     usable = [
         lot
-        for lot in (_as_lot(row) for row in ctx.uow.all(query))
+        for lot in (ledger.as_lot(row) for row in ctx.uow.all(query))
         if lots.usable(lot, now) and lots.covers(lot, None, None) and lot.contract_id not in resting
     ]
     return min(usable, key=lots.redemption_order, default=None)
-
-
-def _as_lot(row: CreditLot) -> lots.Lot:
-    scope = row.scope or {}
-    return lots.Lot(
-        id=row.id or 0,
-        remaining=row.remaining,
-        usable_from=row.usable_from,
-        expires_at=row.expires_at,
-        priority=row.priority,
-        promotional=row.promotional,
-        granted_at=row.granted_at,
-        services=frozenset(scope.get("services", ())),
-        categories=frozenset(scope.get("categories", ())),
-        contract_id=row.contract_id,
-    )
 
 
 def _holdings(ctx: Ctx, customer_id: int) -> list[Holding]:

@@ -307,7 +307,7 @@ def redeem_lots(
         membership = held.get(lot.contract_id) if lot is not None and lot.contract_id is not None else None
         if (
             lot is None
-            or not lots.usable(_lot(lot), now)
+            or not lots.usable(as_lot(lot), now)
             or (membership is not None and membership.status not in REDEEMABLE)
         ):
             raise NotEnoughCredits(
@@ -689,7 +689,7 @@ def _plan(
     # request short, the refusal names the charge (billing.require_paid_up).
     unpaid = billing.unpaid_memberships(ctx, held) if honour_rules and not for_transfer else set()
     for lot in rows.values():
-        view = _lot(lot)
+        view = as_lot(lot)
         if not lots.usable(view, now) or not lots.covers(view, service_id, category):
             continue
         if pools is not None and view.pool not in pools:
@@ -1021,7 +1021,8 @@ def _customer(ctx: Ctx, customer_id: int) -> Customer:
     return customer
 
 
-def _lot(row: CreditLot) -> lots.Lot:
+def as_lot(row: CreditLot) -> lots.Lot:
+    """A stored lot as the pure redemption rules (core/lots.py) see it."""
     scope = row.scope or {}
     return lots.Lot(
         id=row.id or 0,
@@ -1032,7 +1033,7 @@ def _lot(row: CreditLot) -> lots.Lot:
         promotional=row.promotional,
         granted_at=row.granted_at,
         pool=Pool(row.pool),
-        services=frozenset(scope.get("services", ())),
+        services=frozenset(int(s) for s in scope.get("services", ())),
         categories=frozenset(scope.get("categories", ())),
         costs={int(k): int(v) for k, v in scope.get("costs", {}).items()},
         contract_id=row.contract_id,

@@ -4,8 +4,6 @@ reactivation, renewal, the daily step, and who may do what."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, time, timedelta
 from decimal import Decimal
@@ -32,6 +30,7 @@ from storage.uow import Database
 from tests.conftest import ADMIN, MANAGER, SPECIALIST, STAFF, Shop
 from tests.integration.credit_helpers import D, at, member
 from tests.integration.helpers import add_customer, plan_by_name, with_services
+from tests.integration.threads import race
 
 START = date(2025, 2, 1)
 WORKERS = 9
@@ -62,28 +61,6 @@ def gold(
             ),
         )
         return plan.id
-
-
-def at_once(workers: int, work: Callable[[int], object]) -> list[Exception]:
-    """Run `work(i)` on `workers` threads released together; the exceptions they raised."""
-    start = threading.Barrier(workers)
-    failures: list[Exception] = []
-    lock = threading.Lock()
-
-    def run(i: int) -> None:
-        start.wait()
-        try:
-            work(i)
-        except Exception as exc:  # collected for the test to assert
-            with lock:
-                failures.append(exc)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(workers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return failures
 
 
 def charges(shop: Shop, membership: int) -> list[billing.ChargeView]:
@@ -456,7 +433,7 @@ def test_concurrent_daily_steps_and_payments_settle_each_charge_once(shop: Shop)
             with transaction(shop.db, shop.team, STAFF, shop.clock) as ctx:
                 billing.pay(ctx, raised[0].id, note=f"desk {i}")
 
-    assert at_once(WORKERS, work) == []
+    assert race(work, WORKERS)[1] == []
     after = charges(shop, m)
     assert [(c.kind, c.period_start) for c in after] == [(c.kind, c.period_start) for c in raised]
     assert after[0].status is ChargeStatus.PAID and after[0].note.startswith("desk ")  # the first payment
@@ -628,7 +605,7 @@ def test_schedulers_running_the_same_day_at_once_bill_it_once(shop: Shop) -> Non
         memberships.freeze(ctx, members[2], until=date(2025, 3, 20))  # one day: it ends on the 21st
     before = {m: charges(shop, m) for m in members}
     at(shop, date(2025, 3, 21))
-    assert at_once(3, lambda _: daily.run_day(shop.db, shop.team, date(2025, 3, 21), shop.clock)) == []
+    assert race(lambda _: daily.run_day(shop.db, shop.team, date(2025, 3, 21), shop.clock), 3)[1] == []
     assert [memberships_status(shop, m) for m in members] == [
         Status.FROZEN,
         Status.CANCELLED,

@@ -3,8 +3,6 @@ credits, cancellations either side of the cut-off, attendance, and a full class 
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -27,6 +25,7 @@ from storage.models import Charge, ClassBooking, ClassSeries, ClassSession
 from tests.conftest import MANAGER, SPECIALIST, STAFF, TZ, Shop
 from tests.integration.credit_helpers import D, credit_plan, member
 from tests.integration.helpers import add_customer, plan_by_name
+from tests.integration.threads import race
 
 TODAY = date(2025, 1, 15)  # a Wednesday; the clock reads 10:00 in New York
 NY = ZoneInfo(TZ)
@@ -461,32 +460,6 @@ def test_a_customers_bookings_soonest_first(shop: Shop, studio: dict[str, int]) 
 # --- a crowd -------------------------------------------------------------------------------------
 
 
-def race(work: Callable[[int], BookingView], workers: int = 20) -> tuple[list[BookingView], list[Exception]]:
-    """Run `work(i)` on `workers` threads released at the same instant."""
-    start = threading.Barrier(workers)
-    results: list[BookingView] = []
-    failures: list[Exception] = []
-    lock = threading.Lock()
-
-    def run(i: int) -> None:
-        start.wait()
-        try:
-            outcome = work(i)
-        except Exception as exc:  # collected and asserted by the test
-            with lock:
-                failures.append(exc)
-        else:
-            with lock:
-                results.append(outcome)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(workers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results, failures
-
-
 def test_twenty_people_booking_five_seats_exactly_five_get_in_and_the_rest_spend_nothing(
     shop: Shop, studio: dict[str, int]
 ) -> None:
@@ -498,7 +471,7 @@ def test_twenty_people_booking_five_seats_exactly_five_get_in_and_the_rest_spend
         with transaction(shop.db, shop.team, STAFF, shop.clock) as ctx:
             return classes.book(ctx, session, crowd[i])
 
-    booked, failures = race(attempt)
+    booked, failures = race(attempt, 20)
     assert len(booked) == 5 and len(failures) == 15
     assert all(isinstance(f, Conflict) and "is full" in f.message for f in failures), failures
     winners = {b.customer_id for b in booked}

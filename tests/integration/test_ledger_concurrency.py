@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from datetime import date
 
 from core import ledger
@@ -14,34 +12,9 @@ from core.lots import Unit
 from tests.conftest import STAFF, Shop
 from tests.integration.credit_helpers import D, at, credit_plan, member
 from tests.integration.helpers import add_customer
+from tests.integration.threads import race
 
 WORKERS = 20
-
-
-def race(work: Callable[[int], LedgerResult]) -> tuple[list[LedgerResult], list[Exception]]:
-    """Run `work(i)` on WORKERS threads released at the same instant."""
-    start = threading.Barrier(WORKERS)
-    results: list[LedgerResult] = []
-    failures: list[Exception] = []
-    lock = threading.Lock()
-
-    def run(i: int) -> None:
-        start.wait()
-        try:
-            outcome = work(i)
-        except Exception as exc:  # collected and asserted by the test
-            with lock:
-                failures.append(exc)
-        else:
-            with lock:
-                results.append(outcome)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(WORKERS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results, failures
 
 
 def test_twenty_people_redeeming_five_credits_exactly_five_succeed(shop: Shop) -> None:
@@ -54,7 +27,7 @@ def test_twenty_people_redeeming_five_credits_exactly_five_succeed(shop: Shop) -
         with transaction(shop.db, shop.team, STAFF, shop.clock) as ctx:
             return ledger.redeem(ctx, customer, D(1), key=f"visit-{i}")
 
-    results, failures = race(redeem)
+    results, failures = race(redeem, WORKERS)
     assert len(results) == 5
     assert len(failures) == WORKERS - 5
     assert all(isinstance(f, NotEnoughCredits) for f in failures), failures
@@ -75,7 +48,7 @@ def test_the_same_request_sent_twenty_times_at_once_is_applied_once(shop: Shop) 
         with transaction(shop.db, shop.team, STAFF, shop.clock) as ctx:
             return ledger.redeem(ctx, customer, D(2), key="one-visit")
 
-    results, failures = race(redeem)
+    results, failures = race(redeem, WORKERS)
     assert failures == []
     assert len({r.operation_id for r in results}) == 1
     assert sum(1 for r in results if not r.replayed) == 1
@@ -94,7 +67,7 @@ def test_concurrent_transfers_both_ways_conserve_credits(shop: Shop) -> None:
         with transaction(shop.db, shop.team, STAFF, shop.clock) as ctx:
             return ledger.transfer(ctx, giver, taker, D(1), key=f"gift-{i}")
 
-    results, failures = race(transfer)
+    results, failures = race(transfer, WORKERS)
     assert all(isinstance(f, NotEnoughCredits) for f in failures), failures
     with shop.tx(write=False) as ctx:
         total = ledger.balance(ctx, first).total(Unit.CREDIT) + ledger.balance(ctx, second).total(Unit.CREDIT)
