@@ -8,16 +8,13 @@ import csv
 import io
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 
 from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 from sqlmodel import col
 
-from core import ledger, roles
+from core import ledger, roles, spreadsheets
 from core.context import Ctx
 from core.errors import NotFound
 from core.lots import Unit
@@ -157,14 +154,14 @@ def to_xlsx(report: CreditReport | LiabilityReport) -> bytes:
     assert first is not None
     book.remove(first)
     if isinstance(report, CreditReport):
-        _sheet(
+        spreadsheets.add_sheet(
             book,
             "Summary",
             ["What", "Available", "Granted", "Used", "Expired"],
             [[UNIT_LABELS[s.unit], s.available, s.granted, s.used, s.expired] for s in report.summary],
             [_fmt(report.currency, s.unit) for s in report.summary],
         )
-        _sheet(
+        spreadsheets.add_sheet(
             book,
             "History",
             HISTORY_HEADER,
@@ -173,7 +170,7 @@ def to_xlsx(report: CreditReport | LiabilityReport) -> bytes:
         )
     else:
         for title, rows in (("By plan", report.by_plan), ("By expiry month", report.by_month)):
-            _sheet(
+            spreadsheets.add_sheet(
                 book,
                 title,
                 ["Plan" if title == "By plan" else "Expires", "What", "Outstanding"],
@@ -227,27 +224,6 @@ def _history_cells(r: HistoryRow) -> list[object]:
         r.reason,
         r.reference,
     ]
-
-
-def _sheet(
-    book: Workbook, title: str, header: list[str], rows: list[list[object]], formats: list[str]
-) -> None:
-    sheet: Worksheet = book.create_sheet(title)
-    sheet.append(header)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row, number_format in zip(rows, formats, strict=True):
-        sheet.append(row)
-        for cell in sheet[sheet.max_row]:
-            if isinstance(cell.value, Decimal):
-                cell.number_format = number_format
-            elif isinstance(cell.value, date):
-                cell.number_format = "yyyy-mm-dd"
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = sheet.dimensions
-    for index, column in enumerate(sheet.iter_cols(min_row=1, max_row=sheet.max_row), start=1):
-        longest = max(len(str(c.value)) if c.value is not None else 0 for c in column)
-        sheet.column_dimensions[get_column_letter(index)].width = min(max(longest + 2, 10), 60)
 
 
 def _fmt(currency: str, unit: Unit) -> str:

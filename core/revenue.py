@@ -20,12 +20,10 @@ from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 from sqlalchemy import func, or_
 from sqlmodel import col, select
 
-from core import credit_terms, recognition, roles
+from core import credit_terms, recognition, roles, spreadsheets
 from core.context import Ctx
 from core.credit_grants import period_starts
 from core.credit_terms import CreditKind, CreditTerms, Frequency
@@ -366,9 +364,9 @@ def to_xlsx(report: RevenueReport) -> bytes:
     book.remove(first)
     money = "#,##0" if minor_digits(report.currency) == 0 else "#,##0." + "0" * minor_digits(report.currency)
     rows = [line_cells(line) for line in (*report.lines, report.total)]
-    _sheet(book, "By plan and location", HEADER, rows, money)
+    spreadsheets.add_sheet(book, "By plan and location", HEADER, rows, [money] * len(rows))
     members = [[m.membership, m.customer, m.sold_on, *line_cells(m)] for m in report.memberships]
-    _sheet(book, "Memberships", MEMBERSHIP_HEADER, members, money)
+    spreadsheets.add_sheet(book, "Memberships", MEMBERSHIP_HEADER, members, [money] * len(members))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -382,25 +380,6 @@ def to_csv(report: RevenueReport) -> str:
     for line in (*report.lines, report.total):
         writer.writerow([f"{report.month:%Y-%m}", *line_cells(line)])
     return out.getvalue()
-
-
-def _sheet(book: Workbook, title: str, header: list[str], rows: list[list[object]], money: str) -> None:
-    sheet = book.create_sheet(title)
-    sheet.append(header)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append(row)
-        for cell in sheet[sheet.max_row]:
-            if isinstance(cell.value, Decimal):
-                cell.number_format = money
-            elif isinstance(cell.value, date):
-                cell.number_format = "yyyy-mm-dd"
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = sheet.dimensions
-    for index, column in enumerate(sheet.iter_cols(min_row=1, max_row=sheet.max_row), start=1):
-        longest = max(len(str(c.value)) if c.value is not None else 0 for c in column)
-        sheet.column_dimensions[get_column_letter(index)].width = min(max(longest + 2, 10), 60)
 
 
 # --- internals -----------------------------------------------------------------------------------
