@@ -1,8 +1,9 @@
 """Golden files: representative payloads of the real bot, pinned in tests/bot/golden/*.json.
 
 Each scenario drives the running bot through the Slack stand-in, normalises what changes from run
-to run (database ids, idempotency keys, ts) and compares the payload with its golden file. Every
-payload must also pass bot.limits. When a change to a payload is intended, rewrite the files with
+to run (database ids, idempotency keys, random invoice numbers, ts) and compares the payload with
+its golden file. Every payload must also pass bot.limits. When a change to a payload is intended,
+rewrite the files with
 
     MEMBERBOT_UPDATE_GOLDEN=1 .venv/bin/pytest tests/bot/test_golden.py
 
@@ -31,17 +32,28 @@ from core.credit_terms import CreditKind, CreditTerms
 from core.customers import CustomerInput, add_customer
 from core.lots import Unit
 from tests.bot.conftest import Slack, wait_until
+from tests.bot.test_billing_commands import gold_member
+from tests.bot.test_checkout_command import VISIT
+from tests.bot.test_classes_commands import studio, yoga
 from tests.conftest import MANAGER, STAFF
 from tests.integration.credit_helpers import at
 from tests.integration.helpers import plan_by_name, with_services
+from tests.integration.test_checkout import counter
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = "MEMBERBOT_UPDATE_GOLDEN"
 CHANNEL = "CFRONTDESK"
-_IDS = re.compile(r"(?<=\bM-)\d+|(?<=^approval-)\d+")  # membership references and the approval block
+# Database ids: membership references, lots and the approval block.
+_IDS = re.compile(r"(?<=\bM-)\d+|(?<=\blot #)\d+|(?<=^approval-)\d+")
+# A charge's reference and its block; its Paid/Failed buttons' action ids (billing_mark_paid:12).
+_CHARGE = re.compile(r"(?<=\bC-)\d+|(?<=^charge-)\d+")
+_CHARGE_ACTION = re.compile(r"(?<=:)\d+$")
+_REF = re.compile(r"(?<=\bINV-)[0-9A-F]{6}\b")  # a random invoice number of /checkout
 _TS_KEYS = frozenset({"ts", "message_ts", "thread_ts", "action_ts", "event_ts"})
-_ID_KEYS = frozenset({"customer", "service", "membership", "contract", "plan"})
+# In button values; c(ustomer) and l(ocation) are /checkout's short names.
+_ID_KEYS = frozenset({"customer", "service", "membership", "contract", "plan", "c", "l"})
 _KEY = re.compile(r"[0-9a-f]{32}$")  # uuid4().hex in an idempotency key
+_CUSTOMER_QUERY = re.compile(r"^#\d+$")  # /billing's buttons carry the customer found as "#7"
 
 Payload = dict[str, Any]
 
@@ -49,23 +61,34 @@ Payload = dict[str, Any]
 # --- normalising and comparing -------------------------------------------------------------------
 
 
-def normalised(value: Any) -> Any:
-    """The payload with database ids, idempotency keys and timestamps replaced by placeholders."""
+def normalised(value: Any, charges: dict[int, int] | None = None) -> Any:
+    """The payload with database ids, idempotency keys and timestamps replaced by placeholders.
+    Charges are numbered <1>, <2>... in the order they appear: a block and a button are named
+    after their charge, and Slack wants those names distinct within a message."""
+    charges = {} if charges is None else charges
     if isinstance(value, dict):
-        out = {k: "<ts>" if k in _TS_KEYS else normalised(v) for k, v in value.items()}
-        if "action_id" in out and isinstance(out.get("value"), str):
-            out["value"] = _button_value(out["value"])
+        out = {k: "<ts>" if k in _TS_KEYS else normalised(v, charges) for k, v in value.items()}
+        if isinstance(out.get("action_id"), str):
+            out["action_id"] = _CHARGE_ACTION.sub(lambda m: _charge(int(m[0]), charges), out["action_id"])
+            if isinstance(out.get("value"), str):
+                out["value"] = _button_value(out["value"], charges)
         return out
     if isinstance(value, list):
-        return [normalised(v) for v in value]
+        return [normalised(v, charges) for v in value]
     if isinstance(value, str):
-        return _IDS.sub("<id>", value)
+        value = _CHARGE.sub(lambda m: _charge(int(m[0]), charges), value)
+        return _REF.sub("<ref>", _IDS.sub("<id>", value))
     return value
 
 
-def _button_value(value: str) -> str:
-    """The bot's buttons carry a database id (Approve, Reject...) or a JSON request whose ids and
-    idempotency key (Redeem) differ from run to run."""
+def _charge(charge: int, charges: dict[int, int]) -> str:
+    return f"<{charges.setdefault(charge, len(charges) + 1)}>"
+
+
+def _button_value(value: str, charges: dict[int, int]) -> str:
+    """The bot's buttons carry a database id (Approve, Reject...) or a JSON request whose ids,
+    idempotency key (Redeem, Cancel, Post) and digests of ids (Post) differ from run to run; the
+    text of the value is normalised already (references, invoice numbers)."""
     if value.isdigit():
         return "<id>"
     try:
@@ -77,8 +100,16 @@ def _button_value(value: str) -> str:
     for key, item in request.items():
         if key in _ID_KEYS and isinstance(item, int):
             request[key] = "<id>"
-        elif key == "key" and isinstance(item, str):
+        elif key == "charge" and isinstance(item, int):
+            request[key] = _charge(item, charges)
+        elif key in ("key", "k") and isinstance(item, str):
             request[key] = _KEY.sub("<key>", item)
+        elif key == "q" and isinstance(item, str):
+            request[key] = _CUSTOMER_QUERY.sub("#<id>", item)
+        elif key == "i" and isinstance(item, list):  # /checkout's lines: a service's is ["s", n, price, id]
+            request[key] = [[*i[:3], "<id>"] if isinstance(i, list) and i[:1] == ["s"] else i for i in item]
+        elif key == "h" and isinstance(item, list):  # /checkout's digests of what each line applied (ids)
+            request[key] = ["<digest>" for _ in item]
     return json.dumps(request)
 
 
@@ -227,6 +258,32 @@ def assign_form(slack: Slack) -> tuple[str, Payload]:
     return "view", held_view(view)
 
 
+def checkout_preview(slack: Slack) -> tuple[str, Payload]:
+    """Service credits, two discounts and monetary credit on one invoice; points earned."""
+    counter(slack.shop)
+    return "message", slack.command("/checkout", VISIT, user=STAFF)
+
+
+def billing_charges(slack: Slack) -> tuple[str, Payload]:
+    """A page of a membership's charges, one overdue, each with Paid and Failed, and More."""
+    gold_member(slack)
+    return "message", slack.command("/billing", "anna", user=STAFF)
+
+
+def classes_listing(slack: Slack) -> tuple[str, Payload]:
+    """A class and its next sessions, one place of the first taken."""
+    s = studio(slack)
+    yoga(slack, s)
+    slack.command("/classes", "book anna berg yoga", user=STAFF)
+    return "message", slack.command("/classes", "", user=STAFF)
+
+
+def cancel_preview(slack: Slack) -> tuple[str, Payload]:
+    """Cancelling inside the lock-in: the fee, the charges voided, and Confirm."""
+    m = gold_member(slack, lock_in=6, today=date(2025, 4, 10))
+    return "message", slack.command("/membership", f"cancel M-{m} now moving away", user=MANAGER)
+
+
 SCENARIOS: dict[str, Callable[[Slack], tuple[str, Payload]]] = {
     "modal_plan_details": plan_form,
     "modal_assign_membership": assign_form,
@@ -237,6 +294,10 @@ SCENARIOS: dict[str, Callable[[Slack], tuple[str, Payload]]] = {
     "membership_approval_request": approval_request,
     "membership_approval_outcome": approval_outcome,
     "home_manager": manager_home,
+    "checkout_preview": checkout_preview,
+    "billing_charges": billing_charges,
+    "classes": classes_listing,
+    "membership_cancel_preview": cancel_preview,
 }
 
 
@@ -259,6 +320,7 @@ def test_every_golden_file_has_a_scenario_and_passes_the_limits() -> None:
     assert {p.stem for p in GOLDEN.glob("*.json")} == set(SCENARIOS)
     for name in SCENARIOS:
         payload = golden(name)
+        assert dumped(payload) == (GOLDEN / f"{name}.json").read_text(encoding="utf-8"), name  # normalised
         kind = "view" if payload.get("type") in ("home", "modal") else "message"
         assert problems(kind, payload) == [], name
 
@@ -290,4 +352,28 @@ def test_normalising_replaces_only_what_changes_between_runs() -> None:
         {"ts": "<ts>"},
         "M-<id> (not XM-31)",
         {"block_id": "approval-<id>"},
+    ]
+
+
+def test_normalising_the_newer_surfaces_ids_references_and_digests() -> None:
+    charge = {"action_id": "billing_mark_paid:37", "value": '{"charge":37,"q":"#2","o":0}'}
+    failed = {"action_id": "billing_mark_failed:38", "value": '{"charge":38,"q":"#2","o":0}'}
+    more = {"action_id": "billing_more", "value": '{"q": "anna #2", "offset": 10}'}
+    post = {
+        "action_id": "checkout_post",
+        "value": '{"r":"INV-64934B","c":1,"l":4,"i":[["s",3,"100",9],["p",2,"25","lotion"]],'
+        '"k":"slack-checkout-0a8bbcc629744954944c56b28c759140","h":["c302ceadf0"],"m":1}',
+    }
+    text = "Paid C-38, C-37 (lot #3) on INV-64934B, not INV-1 nor ABC-37; charge-37"
+    assert normalised([charge, failed, more, post, text, {"block_id": "charge-37"}]) == [
+        {"action_id": "billing_mark_paid:<1>", "value": '{"charge": "<1>", "q": "#<id>", "o": 0}'},
+        {"action_id": "billing_mark_failed:<2>", "value": '{"charge": "<2>", "q": "#<id>", "o": 0}'},
+        {"action_id": "billing_more", "value": '{"q": "anna #2", "offset": 10}'},
+        {
+            "action_id": "checkout_post",
+            "value": '{"r": "INV-<ref>", "c": "<id>", "l": "<id>", "i": [["s", 3, "100", "<id>"], '
+            '["p", 2, "25", "lotion"]], "k": "slack-checkout-<key>", "h": ["<digest>"], "m": 1}',
+        },
+        "Paid C-<2>, C-<1> (lot #<id>) on INV-<ref>, not INV-1 nor ABC-37; charge-37",
+        {"block_id": "charge-<1>"},
     ]
