@@ -257,19 +257,11 @@ def reverse(ctx: Ctx, of_key: str, reason: str) -> LedgerResult:
     errors = Errors()
     reason = clean(errors, "reason", reason, label="The reason", max_length=1000, required=True)
     errors.raise_if_any()
-    original = ctx.uow.first(ctx.uow.select(LedgerOperation).where(col(LedgerOperation.key) == of_key))
-    if original is None:
-        raise NotFound(f"There is no ledger operation with the key {of_key!r}.", "key")
-    if original.kind != "redeem":
-        raise Conflict(f"Only redemptions can be reversed; {of_key!r} is a {original.kind}.", "key")
+    original = _undone(ctx, of_key, "redeem", "Only redemptions can be reversed")
     op, replay = _begin(ctx, f"reverse:{of_key}", "reverse", {"of": of_key})
     if replay is not None:
         return replay
-    taken = ctx.uow.all(
-        ctx.uow.select(LedgerEntry)
-        .where(col(LedgerEntry.operation_id) == original.id)
-        .order_by(col(LedgerEntry.lot_id))
-    )
+    taken = _entries_of(ctx, original)
     _lock_customers(ctx, *(e.customer_id for e in taken))
     now = ctx.now()
     for entry in taken:
@@ -335,19 +327,14 @@ def take_back(ctx: Ctx, of_key: str, reason: str) -> LedgerResult:
     """Undo a grant (points earned on an invoice that was voided): each of its lots gives back what
     it still holds of it, as an adjustment; what was already used stays used. Twice changes nothing."""
     roles.require(ctx, Action.REDEEM)
-    original = _operation(ctx, of_key)
-    if original is None:
-        raise NotFound(f"There is no ledger operation with the key {of_key!r}.", "key")
-    if original.kind != "grant":
-        raise Conflict(f"Only grants can be taken back; {of_key!r} is a {original.kind}.", "key")
+    errors = Errors()
+    reason = clean(errors, "reason", reason, label="The reason", max_length=1000, required=True)
+    errors.raise_if_any()
+    original = _undone(ctx, of_key, "grant", "Only grants can be taken back")
     op, replay = _begin(ctx, f"take-back:{of_key}", "adjust", {"of": of_key})
     if replay is not None:
         return replay
-    granted = ctx.uow.all(
-        ctx.uow.select(LedgerEntry)
-        .where(col(LedgerEntry.operation_id) == original.id)
-        .order_by(col(LedgerEntry.lot_id))
-    )
+    granted = _entries_of(ctx, original)
     _lock_customers(ctx, *(e.customer_id for e in granted))
     for entry in granted:
         lot = ctx.uow.get(CreditLot, entry.lot_id, for_update=True)
@@ -905,6 +892,22 @@ def _begin(ctx: Ctx, key: str, kind: str, request: dict[str, Any]) -> tuple[_Op,
 
 def _operation(ctx: Ctx, key: str) -> LedgerOperation | None:
     return ctx.uow.first(ctx.uow.select(LedgerOperation).where(col(LedgerOperation.key) == key))
+
+
+def _undone(ctx: Ctx, key: str, kind: str, only: str) -> LedgerOperation:
+    """The operation a reversal or take-back undoes, which must exist and be of `kind`."""
+    original = _operation(ctx, key)
+    if original is None:
+        raise NotFound(f"There is no ledger operation with the key {key!r}.", "key")
+    if original.kind != kind:
+        raise Conflict(f"{only}; {key!r} is a {original.kind}.", "key")
+    return original
+
+
+def _entries_of(ctx: Ctx, op: LedgerOperation) -> list[LedgerEntry]:
+    """An operation's entries, in lot order (the order rows are locked in)."""
+    query = ctx.uow.select(LedgerEntry).where(col(LedgerEntry.operation_id) == op.id)
+    return list(ctx.uow.all(query.order_by(col(LedgerEntry.lot_id))))
 
 
 def _debit(

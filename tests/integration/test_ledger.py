@@ -10,7 +10,7 @@ from sqlalchemy import func
 
 from core import ledger, memberships, plans, services
 from core.credit_terms import CreditKind, CreditTerms, Expiry
-from core.errors import Conflict, ImmutableField, InvalidInput, PermissionDenied
+from core.errors import Conflict, ImmutableField, InvalidInput, NotFound, PermissionDenied
 from core.ledger import NotEnoughCredits
 from core.lots import Unit
 from storage.models import LedgerEntry
@@ -362,3 +362,30 @@ def test_points_are_earned_on_payments_and_converted_to_monetary_credit(shop: Sh
         credit_grants.convert_points(ctx, m, D(100), key="convert-1")
         b = ledger.balance(ctx, customer)
     assert (b.total(Unit.POINTS), b.total(Unit.MONEY)) == (D(29), D("5.00"))
+
+
+def test_taking_back_a_grant_returns_what_is_left_once_and_refuses_what_it_cannot_undo(shop: Shop) -> None:
+    with shop.tx() as ctx:
+        customer = add_customer(ctx)
+    manual(shop, customer, "5", "points-earned")
+    with shop.tx(STAFF) as ctx:
+        ledger.redeem(ctx, customer, D(2), key="spent")
+    with shop.tx(STAFF) as ctx:
+        taken = ledger.take_back(ctx, "points-earned", "Invoice voided")
+        again = ledger.take_back(ctx, "points-earned", "Invoice voided")
+        left = ledger.balance(ctx, customer).total(Unit.CREDIT)
+    assert [e.quantity for e in taken.entries] == [D(-3)]  # the 2 already used stay used
+    assert again.replayed and left == D(0)
+    with shop.tx(write=False) as ctx:
+        before = len(ledger.history(ctx, customer))
+    for key, reason, error in (
+        ("points-earned", " ", InvalidInput),  # no reason
+        ("spent", "Invoice voided", Conflict),  # a redemption is reversed, not taken back
+        ("never-written", "Invoice voided", NotFound),
+    ):
+        with pytest.raises(error), shop.tx(STAFF) as ctx:
+            ledger.take_back(ctx, key, reason)
+    with pytest.raises(PermissionDenied), shop.tx(SPECIALIST) as ctx:
+        ledger.take_back(ctx, "points-earned", "Invoice voided")
+    with shop.tx(write=False) as ctx:
+        assert len(ledger.history(ctx, customer)) == before
