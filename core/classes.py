@@ -267,6 +267,17 @@ def get_session(ctx: Ctx, session_id: int) -> SessionView:
     return _session_views(ctx, [_session(ctx, session_id)])[0]
 
 
+def session_on(ctx: Ctx, series_id: int, day: date) -> SessionView | None:
+    """The series' session on `day`, started or not (a roster is taken during and after it)."""
+    roles.require(ctx, Action.VIEW)
+    series = _series(ctx, series_id)
+    query = ctx.uow.select(ClassSession).where(
+        col(ClassSession.series_id) == series.id, col(ClassSession.on_date) == day
+    )
+    rows = ctx.uow.all(query)
+    return _session_views(ctx, rows)[0] if rows else None
+
+
 # --- bookings ------------------------------------------------------------------------------------
 
 

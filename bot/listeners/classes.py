@@ -18,7 +18,6 @@ from datetime import date, time, timedelta
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
-from sqlmodel import col
 
 from bot import messages, pagination, views
 from bot.dates import parse_date
@@ -34,7 +33,6 @@ from core.lots import Unit
 from core.recurrence import Weekly
 from core.roles import Action
 from core.text import fold
-from storage.models import ClassSession
 
 NEW_FORM = "classes_new"
 CREATED = "classes_created"
@@ -595,13 +593,8 @@ def _session(
         found = [s for s in found if on is None or s.on_date == on]
     else:
         # The roster also shows a session under way or over (attendance is recorded after the start).
-        # Core lists only sessions still to start, so the day's session is looked up here.
-        row = ctx.uow.first(
-            ctx.uow.select(ClassSession).where(
-                col(ClassSession.series_id) == series.id, col(ClassSession.on_date) == on
-            )
-        )
-        found = [classes.get_session(ctx, row.id)] if row is not None and row.id is not None else []
+        day = classes.session_on(ctx, series.id, on) if on is not None else None
+        found = [day] if day is not None else []
     if not found:
         return messages.message(
             messages.say("no_session", name=escape(series.name), on=on, upcoming=upcoming)

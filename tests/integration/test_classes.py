@@ -17,7 +17,7 @@ from core.class_rules import BookingStatus
 from core.classes import BookingView, CannotBook, SeriesTerms, SessionView
 from core.context import transaction
 from core.credit_terms import CreditKind, CreditTerms, Expiry
-from core.errors import Conflict, InvalidInput, PermissionDenied
+from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.ledger import NotEnoughCredits
 from core.lots import Unit
 from core.recurrence import LAST_DAY, Monthly, Weekly
@@ -502,3 +502,16 @@ def test_a_last_credit_booked_into_ten_sessions_at_once_pays_once(shop: Shop, st
 def test_times_are_stored_in_utc(shop: Shop, studio: dict[str, int]) -> None:
     series = yoga(shop, studio)
     assert sessions(shop, series.id)[0].starts_at == datetime(2025, 1, 15, 23, 0, tzinfo=UTC)
+
+
+def test_the_session_of_a_day_is_found_started_or_not(shop: Shop, studio: dict[str, int]) -> None:
+    series = yoga(shop, studio)
+    first = sessions(shop, series.id)[0]
+    shop.clock.set(first.starts_at + timedelta(minutes=30))  # under way: no longer upcoming
+    with shop.tx(write=False) as ctx:
+        found = classes.session_on(ctx, series.id, first.on_date)
+        assert found is not None and found.id == first.id
+        assert classes.upcoming_sessions(ctx, series.id)[0].id != first.id
+        assert classes.session_on(ctx, series.id, first.on_date + timedelta(days=1)) is None
+    with pytest.raises(NotFound), shop.tx(write=False) as ctx:
+        classes.session_on(ctx, 999_999, first.on_date)
