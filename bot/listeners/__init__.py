@@ -5,10 +5,19 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.deps import Deps
-from bot.listeners import admin_forms, approvals, balance_alerts, catalog, credits, home, memberships
-from bot.listeners import classes, revenue
-from bot.listeners import checkout
-from bot.listeners import billing
+from bot.listeners import (
+    admin_forms,
+    approvals,
+    balance_alerts,
+    billing,
+    catalog,
+    checkout,
+    classes,
+    credits,
+    home,
+    memberships,
+    revenue,
+)
 
 
 def register_listeners(app: AsyncApp, deps: Deps) -> None:
