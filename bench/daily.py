@@ -36,14 +36,15 @@ from sqlmodel import SQLModel
 
 from bench.ledger import fresh
 from bench.slack_commands import STAFF, customer_row, insert_rows, machine
-from core import plans, roles
-from core.clock import FixedClock
 from core.context import SYSTEM, transaction
-from core.credit_grants import next_grant_day, period_starts
-from core.credit_terms import CreditKind, CreditTerms, Expiry
-from core.tenants import ensure_tenant
-from core.test_clock import start_test_clock
-from core.visits import HORIZON_STEP
+from core.credits.grants import next_grant_day, period_starts
+from core.credits.terms import CreditKind, CreditTerms, Expiry
+from core.kernel.clock import FixedClock
+from core.plans import service as plans
+from core.visits.service import HORIZON_STEP
+from core.workspace import roles
+from core.workspace.tenants import ensure_tenant
+from core.workspace.test_clock import start_test_clock
 from storage.uow import Database
 
 TEAM = "TBENCH"
@@ -205,7 +206,7 @@ def seed_batch(
 def period_lot(
     ledger: dict[str, list[dict[str, Any]]], ids: Ids, member: int, k: int, day: date, expected: Expected
 ) -> bool:
-    """Period k's grant (key `grant:<membership>:<k>`, as core.credit_grants writes it) and, when
+    """Period k's grant (key `grant:<membership>:<k>`, as core.credits.grants writes it) and, when
     its expiry came before DAY's run, its expiry. True when it has expired."""
     usable_from = datetime.combine(day, datetime.min.time(), tzinfo=UTC)
     expires_at = usable_from + timedelta(days=TERMS.expiry_days)

@@ -26,11 +26,12 @@ from pathlib import Path
 from sqlalchemy import Column, Integer, MetaData, Table, insert, select, text, update
 from sqlmodel import SQLModel
 
-from core import ledger, plans
-from core.clock import FixedClock
 from core.context import SYSTEM, transaction
-from core.lots import Unit
-from core.tenants import ensure_tenant
+from core.credits import ledger
+from core.credits.lots import Unit
+from core.kernel.clock import FixedClock
+from core.plans import service as plans
+from core.workspace.tenants import ensure_tenant
 from storage.migrate import upgrade
 from storage.models import Contract, Customer
 from storage.uow import Database

@@ -18,7 +18,7 @@ from bot.app import build_app
 from bot.deps import Deps
 from bot.server import create_server
 from bot.settings import Settings
-from core.clock import FixedClock
+from core.kernel.clock import FixedClock
 from storage.uow import Database
 
 ADMIN = "UADMIN"

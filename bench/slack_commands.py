@@ -54,11 +54,12 @@ from starlette.routing import Route
 from bench.ledger import fresh
 from bench.served import ADMIN, SECRET, TOKEN
 from bot.standin import SlackStandIn, signature
-from core import plans, roles
-from core.clock import FixedClock
 from core.context import SYSTEM, transaction
-from core.tenants import ensure_tenant
-from core.text import fold
+from core.kernel.clock import FixedClock
+from core.kernel.text import fold
+from core.plans import service as plans
+from core.workspace import roles
+from core.workspace.tenants import ensure_tenant
 from storage.uow import Database
 
 TEAM = "TBENCH"

@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from dateutil import parser
 from dateutil.relativedelta import relativedelta
 
-from core.errors import InvalidInput
+from core.kernel.errors import InvalidInput
 
 ACCEPTED = "2025-03-01, 1 Mar 2025, today, tomorrow or in 2 weeks"
 _RELATIVE = re.compile(r"^in\s+(\d{1,3})\s+(day|week|month|year)s?$")

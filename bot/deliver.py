@@ -14,9 +14,9 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from core import outbox
-from core.clock import Clock
 from core.context import SYSTEM, transaction
-from core.tenants import tenant_ids
+from core.kernel.clock import Clock
+from core.workspace.tenants import tenant_ids
 from storage.uow import Database
 
 log = logging.getLogger("memberbot.deliver")

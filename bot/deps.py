@@ -7,9 +7,9 @@ import threading
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
-from core.clock import Clock
 from core.context import Ctx, transaction
-from core.tenants import ensure_tenant
+from core.kernel.clock import Clock
+from core.workspace.tenants import ensure_tenant
 from storage.uow import Database
 
 

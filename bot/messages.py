@@ -10,7 +10,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from bot.mrkdwn import escape
-from core.lots import Unit
+from core.credits.lots import Unit
 
 SECTION_TEXT_MAX = 3000  # Slack's limit for a section's text
 BLOCKS_MAX = 50  # per message

@@ -1,5 +1,5 @@
 """The scheduler: APScheduler 3 (asyncio) inside `memberbot serve`, or alone as `memberbot
-scheduler`. Two jobs: the daily sweep (core/daily.py), checked every minute because each
+scheduler`. Two jobs: the daily sweep (core/daily/jobs.py), checked every minute because each
 workspace has its own local run time, and the outbox deliverer, every few seconds.
 
 APScheduler 3 must never share a job store between processes (its FAQ: duplicate or missed runs),
@@ -26,8 +26,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import Connection, text
 
 from bot.deliver import ClientFor, deliver_due
-from core import daily
-from core.clock import Clock
+from core.daily import jobs as daily
+from core.kernel.clock import Clock
 from storage.uow import Database
 
 log = logging.getLogger("memberbot.scheduler")

@@ -26,7 +26,7 @@ from bot.deps import Deps
 from bot.scheduler import Scheduler
 from bot.settings import Settings
 from bot.socket_mode import run_socket_mode
-from core.test_clock import clock_for
+from core.workspace.test_clock import clock_for
 from storage.migrate import prepare
 from storage.uow import Database
 

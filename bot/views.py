@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
-from core.errors import InvalidInput, MemberbotError
+from core.kernel.errors import InvalidInput, MemberbotError
 
 TITLE_MAX = 24  # modal title, submit and close (PLATFORM.md)
 METADATA_MAX = 3000

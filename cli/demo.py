@@ -8,12 +8,17 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from core import catalog, classes, customers, ledger, memberships, plans
+from core.catalog import locations as catalog
+from core.classes import service as classes
 from core.context import Ctx
-from core.credit_terms import CreditKind, CreditTerms, Expiry
-from core.customers import CustomerInput
-from core.lots import Unit
-from core.recurrence import LAST_DAY, Monthly, Weekly
+from core.credits import ledger
+from core.credits.lots import Unit
+from core.credits.terms import CreditKind, CreditTerms, Expiry
+from core.customers import service as customers
+from core.customers.service import CustomerInput
+from core.kernel.recurrence import LAST_DAY, Monthly, Weekly
+from core.memberships import service as memberships
+from core.plans import service as plans
 from storage.models import Customer
 
 
@@ -199,7 +204,7 @@ def _credit_history(ctx: Ctx, today: date) -> None:
 
 
 def _midnight_after(ctx: Ctx, day: date) -> datetime:
-    """A lot's expires_at is the local midnight after its last day (core/reminders.py)."""
+    """A lot's expires_at is the local midnight after its last day (core/credits/reminders.py)."""
     return datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=ctx.tz)
 
 

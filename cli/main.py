@@ -14,23 +14,21 @@ from pathlib import Path
 
 import click
 
-from core import (
-    credit_grants,
-    credit_reports,
-    customers,
-    daily,
-    ledger,
-    memberships,
-    plan_catalog,
-    plans,
-    visits,
-)
-from core.clock import Clock, SystemClock
 from core.context import SYSTEM, Ctx, transaction
-from core.errors import InvalidInput, MemberbotError
-from core.lots import Unit
-from core.tenants import ensure_tenant, tenant_ids
-from core.test_clock import clock_for, has_test_clock, move_test_clock, start_test_clock
+from core.credits import grants as credit_grants
+from core.credits import ledger
+from core.credits import reports as credit_reports
+from core.credits.lots import Unit
+from core.customers import service as customers
+from core.daily import jobs as daily
+from core.kernel.clock import Clock, SystemClock
+from core.kernel.errors import InvalidInput, MemberbotError
+from core.memberships import service as memberships
+from core.plans import catalog_file as plan_catalog
+from core.plans import service as plans
+from core.visits import service as visits
+from core.workspace.tenants import ensure_tenant, tenant_ids
+from core.workspace.test_clock import clock_for, has_test_clock, move_test_clock, start_test_clock
 from storage.engine import database_url_from_env
 from storage.migrate import prepare, upgrade
 from storage.uow import Database
@@ -328,7 +326,7 @@ def revenue_group() -> None:
 @pass_app
 def revenue_report(app: App, month: str, file: Path) -> None:
     """Write the deferred revenue report of MONTH, by plan and location, to FILE (.xlsx or .csv)."""
-    from core import revenue
+    from core.revenue import service as revenue
 
     first = revenue.parse_month(month)  # a bad month is refused before the database is opened
     if file.suffix.lower() not in (".xlsx", ".csv"):
@@ -356,7 +354,7 @@ def billing_group() -> None:
 @pass_app
 def billing_charges(app: App, membership_id: int) -> None:
     """List a membership's charges: due date, period, amount, status."""
-    from core import billing
+    from core.billing import service as billing
 
     with app.tx(write=False) as ctx:
         charges = billing.charges_of(ctx, membership_id)
@@ -384,7 +382,7 @@ def _charge_id(text: str) -> int:
 @pass_app
 def billing_pay(app: App, charge: str, note: str) -> None:
     """Record that CHARGE (C-12 or 12) was paid. Paying twice changes nothing."""
-    from core import billing
+    from core.billing import service as billing
 
     with app.tx() as ctx:
         c = billing.pay(ctx, _charge_id(charge), note=note)
@@ -397,7 +395,7 @@ def billing_pay(app: App, charge: str, note: str) -> None:
 @pass_app
 def billing_fail(app: App, charge: str, note: str) -> None:
     """Record that collecting CHARGE (C-12 or 12) failed; it is still owed."""
-    from core import billing
+    from core.billing import service as billing
 
     with app.tx() as ctx:
         c = billing.fail(ctx, _charge_id(charge), note=note)

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from core.clock import Clock
-from core.errors import NotFound
+from core.kernel.clock import Clock
+from core.kernel.errors import NotFound
 from storage.models import Tenant
 from storage.uow import Database, UnitOfWork
 

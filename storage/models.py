@@ -42,11 +42,11 @@ class Tenant(SQLModel, table=True):
     grace_days: int = 30
     visit_horizon_days: int = 90
     approvals_channel: str = Field(default="", max_length=32)  # "" : where the sale was made
-    # Approval policies: what else waits for a second person (see core/approvals.py).
+    # Approval policies: what else waits for a second person (see core/approvals/service.py).
     approve_grants_above: Decimal | None = Field(default=None, sa_type=Money)  # None: never
     approve_freezes: bool = False
     approve_lock_in_cancels: bool = False
-    # The daily jobs (core/daily.py): when they run, and whom reminders go to.
+    # The daily jobs (core/daily/jobs.py): when they run, and whom reminders go to.
     daily_run_at: time = Field(
         default=time(6, 0), sa_column=Column(Time, nullable=False, server_default="06:00:00")
     )
@@ -55,9 +55,9 @@ class Tenant(SQLModel, table=True):
     renewal_reminder_days: int = 30  # days before a membership's end
     operations_channel: str = Field(default="", max_length=32)  # tomorrow's services; "": not sent
     balance_alert_above: Decimal | None = Field(default=None, sa_type=Money)  # monetary credit; None: off
-    # Billing (core/billing.py): an overdue charge stops redemptions and bookings until it is paid.
+    # Billing (core/billing/service.py): an overdue charge stops redemptions and bookings until it is paid.
     enforce_billing: bool = False
-    cancelled_credits: str = Field(default="keep", max_length=8)  # keep | forfeit (core/billing.py)
+    cancelled_credits: str = Field(default="keep", max_length=8)  # keep | forfeit (core/billing/service.py)
     created_at: datetime = Field(sa_type=UTCDateTime)
 
 
@@ -128,9 +128,9 @@ class PlanVersion(Entity, table=True):
     term_months: int | None = None  # None: no expiry
     freeze_fee: Decimal = Field(sa_type=Money)
     lock_in_months: int = 0
-    prorate_first_period: bool = False  # a start mid-period pays that part only (core/billing_schedule.py)
+    prorate_first_period: bool = False  # a start mid-period pays that part only (core/billing/schedule.py)
     all_locations: bool = True
-    # The credit program sold with this version (core.credit_terms); None: unlimited, no credits.
+    # The credit program sold with this version (core.credits.terms); None: unlimited, no credits.
     credit_terms: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     created_at: datetime = Field(sa_type=UTCDateTime)
 
@@ -488,7 +488,7 @@ class ForfeitedLot(TenantRow, table=True):
 
 
 class ClassSeries(Entity, table=True):
-    """A class on a schedule at a location (core/classes.py); its sessions are the dated occurrences."""
+    """A class on a schedule at a location (core/classes/service.py); its sessions are dated occurrences."""
 
     __tablename__ = "class_series"
     __table_args__ = (UniqueConstraint("tenant_id", "location_id", "name_key"),)
@@ -617,7 +617,7 @@ class RemovedDiscount(TenantRow, table=True):
 
 class RevenueSplit(TenantRow, table=True):
     """How a plan version's price divides into initially recognised (IRR), monthly recognised
-    (MRR) and service credit revenue (SCR); see core/revenue.py. Fixed once the version is sold.
+    (MRR) and service credit revenue (SCR); see core/revenue/service.py. Fixed once the version is sold.
     Revenue itself is not stored: it is derived from contracts and ledger entries."""
 
     __tablename__ = "revenue_split"

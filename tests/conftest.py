@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from core import roles
-from core.clock import FixedClock
 from core.context import Ctx, transaction
-from core.tenants import ensure_tenant
+from core.kernel.clock import FixedClock
+from core.workspace import roles
+from core.workspace.tenants import ensure_tenant
 from storage.migrate import upgrade
 from storage.uow import Database
 

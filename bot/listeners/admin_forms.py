@@ -13,9 +13,12 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from bot import views
 from bot.deps import Deps
 from bot.listeners.replies import submission
-from core import billing, catalog, customers, roles, tenants
-from core.errors import InvalidInput
-from core.roles import Action, Role
+from core.billing import service as billing
+from core.catalog import locations as catalog
+from core.customers import service as customers
+from core.kernel.errors import InvalidInput
+from core.workspace import roles, tenants
+from core.workspace.roles import Action, Role
 
 CUSTOMER_FORM, SETTINGS_FORM, ROLES_FORM = "customer_add", "workspace_settings", "staff_roles"
 

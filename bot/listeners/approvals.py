@@ -1,4 +1,4 @@
-"""Changes held by an approval policy (core/approvals.py): the request is posted to the approvals
+"""Changes held by an approval policy (core/approvals/service.py): the request is posted to the approvals
 channel with Approve and Reject; a manager or admin other than the requester decides. The message
 is updated in place, the decision and its reason are kept in its thread, the requester is told."""
 
@@ -14,10 +14,11 @@ from bot import messages, views
 from bot.deps import Deps
 from bot.listeners import decisions
 from bot.mrkdwn import escape
-from core import approvals, roles, tenants
+from core.approvals import service as approvals
 from core.context import Ctx
-from core.errors import PermissionDenied
-from core.roles import Action
+from core.kernel.errors import PermissionDenied
+from core.workspace import roles, tenants
+from core.workspace.roles import Action
 
 APPROVE, REJECT, REASON_FORM = "approval_approve", "approval_reject", "approval_reject_reason"
 

@@ -1,4 +1,4 @@
-"""The buttons of a balance alert (core/balance_alerts.py) and the specialist's follow-up report:
+"""The buttons of a balance alert (core/credits/alerts.py) and the specialist's follow-up report:
 open the customer's credit report (the Excel file, uploaded to the conversation), log a
 follow-up (a form with a note), snooze; `/credits followups` lists who is above the threshold."""
 
@@ -14,8 +14,9 @@ from bot import messages, views
 from bot.deps import Deps
 from bot.listeners.replies import answer, submission
 from bot.mrkdwn import escape
-from core import balance_alerts, credit_reports
-from core.errors import NotFound
+from core.credits import alerts as balance_alerts
+from core.credits import reports as credit_reports
+from core.kernel.errors import NotFound
 
 FOLLOW_UP_FORM = "balance_follow_up_note"
 

@@ -20,12 +20,15 @@ from bot.listeners.memberships import one_customer
 from bot.listeners.replies import answer, slash_command
 from bot.mrkdwn import escape
 from bot.pagination import more_button, page, read_more
-from core import billing, customers, memberships, roles
-from core.billing import ChargeStatus, ChargeView
+from core.billing import service as billing
+from core.billing.service import ChargeStatus, ChargeView
 from core.context import Ctx
-from core.errors import InvalidInput
-from core.money import display
-from core.roles import Action
+from core.customers import service as customers
+from core.kernel.errors import InvalidInput
+from core.kernel.money import display
+from core.memberships import service as memberships
+from core.workspace import roles
+from core.workspace.roles import Action
 
 MARK_PAID, MARK_FAILED, CHARGES_MORE = "billing_mark_paid", "billing_mark_failed", "billing_more"
 CHARGES_PAGE = 10  # a section and a row of buttons each, with headings: well under 50 blocks

@@ -13,11 +13,13 @@ from bot.listeners import admin_forms, plan_forms
 from bot.listeners.replies import Modal, answer, slash_command
 from bot.mrkdwn import escape
 from bot.pagination import more_button, page, read_more
-from core import customers, plans, roles
 from core.context import Ctx
-from core.credit_terms import CreditKind
-from core.errors import NotFound
-from core.roles import Action
+from core.credits.terms import CreditKind
+from core.customers import service as customers
+from core.kernel.errors import NotFound
+from core.plans import service as plans
+from core.workspace import roles
+from core.workspace.roles import Action
 
 CUSTOMERS_MORE, PLANS_MORE = "customers_more", "plans_more"
 CUSTOMERS_PAGE, PLANS_PAGE = 20, 10

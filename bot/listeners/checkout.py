@@ -1,5 +1,5 @@
 """/checkout: what a member pays for a visit. `/checkout <customer> [at <location>]: 2 x Massage
-60 @ 100, 1 x LOTION @ 25` previews the invoice (core/checkout.py: credits, discount, monetary
+60 @ 100, 1 x LOTION @ 25` previews the invoice (core/checkout/service.py: credits, discount, monetary
 credit and points, each with the rule that produced it) and writes nothing; its Post button posts
 it once however often it is pressed; "Remove discount" (where the location applies discounts
 first) takes a discount off a line for good; "Keep monetary credit" previews it again with the
@@ -34,13 +34,19 @@ from bot import messages, views
 from bot.deps import Deps
 from bot.listeners.replies import Modal, answer, open_modal, submission
 from bot.mrkdwn import escape, escape_controls
-from core import benefit_terms, benefits, catalog, checkout, customers, ledger, roles, services
-from core.benefits import Breakdown, ItemKind, Kind, Order
-from core.checkout import Invoice, Item, StalePreview
+from core.catalog import locations as catalog
+from core.catalog import services
+from core.checkout import benefit_terms, benefits
+from core.checkout import service as checkout
+from core.checkout.benefits import Breakdown, ItemKind, Kind, Order
+from core.checkout.service import Invoice, Item, StalePreview
 from core.context import Ctx
-from core.errors import Conflict, FieldError, InvalidInput, MemberbotError, NotFound
-from core.lots import Pool, Unit
-from core.roles import Action
+from core.credits import ledger
+from core.credits.lots import Pool, Unit
+from core.customers import service as customers
+from core.kernel.errors import Conflict, FieldError, InvalidInput, MemberbotError, NotFound
+from core.workspace import roles
+from core.workspace.roles import Action
 
 POST = "checkout_post"
 REMOVE_DISCOUNT = "checkout_remove_discount"  # then -<line>

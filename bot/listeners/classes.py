@@ -24,15 +24,21 @@ from bot.dates import parse_date
 from bot.deps import Deps
 from bot.listeners.replies import Modal, answer, slash_command, submission
 from bot.mrkdwn import escape
-from core import catalog, classes, customers, ledger, memberships, plans, roles
-from core.class_rules import CANCELLED, DEFAULT_CUTOFF_HOURS, BookingStatus
-from core.classes import BookingView, SeriesTerms, SeriesView, SessionView
+from core.catalog import locations as catalog
+from core.classes import service as classes
+from core.classes.rules import CANCELLED, DEFAULT_CUTOFF_HOURS, BookingStatus
+from core.classes.service import BookingView, SeriesTerms, SeriesView, SessionView
 from core.context import Ctx
-from core.errors import Errors, InvalidInput, MemberbotError, NotFound
-from core.lots import Unit
-from core.recurrence import Weekly
-from core.roles import Action
-from core.text import fold
+from core.credits import ledger
+from core.credits.lots import Unit
+from core.customers import service as customers
+from core.kernel.errors import Errors, InvalidInput, MemberbotError, NotFound
+from core.kernel.recurrence import Weekly
+from core.kernel.text import fold
+from core.memberships import service as memberships
+from core.plans import service as plans
+from core.workspace import roles
+from core.workspace.roles import Action
 
 NEW_FORM = "classes_new"
 CREATED = "classes_created"

@@ -22,12 +22,17 @@ from bot.listeners import balance_alerts
 from bot.listeners.approvals import Held, held, post_held
 from bot.listeners.replies import Modal, Upload, answer, open_modal, slash_command, submission
 from bot.mrkdwn import escape
-from core import approvals, credit_reports, customers, ledger, roles, services
+from core.approvals import service as approvals
+from core.catalog import services
 from core.context import Ctx
-from core.errors import InvalidInput, NotFound
-from core.lots import Unit
-from core.reminders import REDEEM_FROM_REMINDER
-from core.roles import Action
+from core.credits import ledger
+from core.credits import reports as credit_reports
+from core.credits.lots import Unit
+from core.credits.reminders import REDEEM_FROM_REMINDER
+from core.customers import service as customers
+from core.kernel.errors import InvalidInput, NotFound
+from core.workspace import roles
+from core.workspace.roles import Action
 
 CONFIRM_REDEEM = "credits_redeem_confirm"
 CONFIRM_TRANSFER, CONFIRM_GRANT = "credits_transfer_confirm", "credits_grant_confirm"

@@ -21,9 +21,12 @@ from bot.listeners.classes import home_lines as class_sessions
 from bot.listeners.credits import redeem_form
 from bot.listeners.replies import Modal, answer, open_modal
 from bot.mrkdwn import escape
-from core import ledger, memberships, roles, visits
 from core.context import SYSTEM, Ctx
-from core.roles import Action
+from core.credits import ledger
+from core.memberships import service as memberships
+from core.visits import service as visits
+from core.workspace import roles
+from core.workspace.roles import Action
 
 EXPIRING_DAYS = 7
 LISTED = 15  # per section; the Home view must stay under Slack's 100 blocks and 250 kB

@@ -17,10 +17,13 @@ from bot import messages, views
 from bot.deps import Deps
 from bot.listeners.replies import answer, submission
 from bot.mrkdwn import escape
-from core import customers, memberships, plans, tenants
 from core.context import Ctx
-from core.credit_terms import CreditKind, Expiry
-from core.errors import InvalidInput
+from core.credits.terms import CreditKind, Expiry
+from core.customers import service as customers
+from core.kernel.errors import InvalidInput
+from core.memberships import service as memberships
+from core.plans import service as plans
+from core.workspace import tenants
 
 ASSIGN_FORM = "membership_assign"
 APPROVE, REJECT = "membership_approve", "membership_reject"

@@ -27,12 +27,17 @@ from bot.listeners.approvals import Held, held
 from bot.listeners.membership_forms import APPROVE, REJECT, approval_request
 from bot.listeners.replies import Modal, answer, open_modal
 from bot.mrkdwn import escape
-from core import approvals, billing, customers, memberships, plans, roles
+from core.approvals import service as approvals
+from core.billing import service as billing
 from core.context import Ctx
-from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from core.lifecycle import Status
-from core.money import display
-from core.roles import Action
+from core.customers import service as customers
+from core.kernel.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from core.kernel.money import display
+from core.memberships import service as memberships
+from core.memberships.lifecycle import Status
+from core.plans import service as plans
+from core.workspace import roles
+from core.workspace.roles import Action
 
 CONFIRM_DELETE = "membership_delete_confirm"
 CONFIRM_CANCEL = "membership_cancel_confirm"

@@ -17,12 +17,13 @@ from bot import views
 from bot.deps import Deps
 from bot.listeners.replies import submission
 from bot.mrkdwn import escape
-from core import catalog, plans
+from core.catalog import locations as catalog
 from core.context import Ctx
-from core.credit_terms import CreditKind, CreditTerms, Expiry, Frequency
-from core.errors import Errors
-from core.plans import BillingType, PlanTerms, RecurringService
-from core.recurrence import LAST_DAY, MONTHS, WEEKDAYS, Monthly, Recurrence, Weekly
+from core.credits.terms import CreditKind, CreditTerms, Expiry, Frequency
+from core.kernel.errors import Errors
+from core.kernel.recurrence import LAST_DAY, MONTHS, WEEKDAYS, Monthly, Recurrence, Weekly
+from core.plans import service as plans
+from core.plans.service import BillingType, PlanTerms, RecurringService
 
 DETAILS, CREDITS, SERVICE = "plan_details", "plan_credits", "plan_service"
 STEPS = (("credits", "Set up credits"), ("services", "Add a recurring service"))

@@ -17,7 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import messages, views
 from bot.deps import Deps
 from bot.mrkdwn import escape_controls
-from core.errors import MemberbotError
+from core.kernel.errors import MemberbotError
 
 log = logging.getLogger("memberbot.bot")
 

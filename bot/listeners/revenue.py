@@ -1,6 +1,6 @@
 """/revenue: the deferred revenue report of a month — its totals by plan and location in the
 reply, and with `export` the Excel report (by plan and location, and by membership) uploaded to
-the conversation. The figures are core/revenue.py's; nothing here computes or rounds money."""
+the conversation. The figures are core/revenue/service.py's; nothing here computes or rounds money."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from bot import messages
 from bot.deps import Deps
 from bot.listeners.replies import Upload, slash_command
 from bot.mrkdwn import escape
-from core import revenue
-from core.money import display
-from core.revenue import RevenueLine
+from core.kernel.money import display
+from core.revenue import service as revenue
+from core.revenue.service import RevenueLine
 
 LINES_SHOWN = 30  # plan-and-location lines in the reply; the Excel report has every one
 

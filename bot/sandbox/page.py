@@ -28,7 +28,7 @@ from bot.sandbox.state import Sandbox
 from bot.sandbox.timeline import Origin, Shown, conversation, fingerprint
 from bot.standin import Posted, SlackStandIn
 from core.context import SYSTEM, transaction
-from core.errors import MemberbotError
+from core.kernel.errors import MemberbotError
 
 log = logging.getLogger("memberbot.sandbox")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.roles import Role
+from core.workspace.roles import Role
 
 TEAM = "TSANDBOX"
 WORKSPACE = "Harbour Fitness & Services"

@@ -39,11 +39,12 @@ from bot.sandbox.state import Sandbox
 from bot.server import Service, clients
 from bot.settings import Settings
 from bot.standin import Driver, SlackStandIn
-from core import daily, roles, tenants
-from core.clock import Clock, SystemClock
 from core.context import Ctx, transaction
-from core.tenants import ensure_tenant, tenant_ids
-from core.test_clock import clock_for, has_test_clock, start_test_clock
+from core.daily import jobs as daily
+from core.kernel.clock import Clock, SystemClock
+from core.workspace import roles, tenants
+from core.workspace.tenants import ensure_tenant, tenant_ids
+from core.workspace.test_clock import clock_for, has_test_clock, start_test_clock
 from storage.migrate import prepare
 from storage.uow import Database
 

@@ -15,10 +15,10 @@ from bot.sandbox import people
 from bot.sandbox.forms import Note
 from bot.sandbox.timeline import Origin, fingerprint
 from bot.standin import Driver, Posted, SlackStandIn
-from core import daily
-from core.clock import Clock
 from core.context import SYSTEM, transaction
-from core.test_clock import move_test_clock
+from core.daily import jobs as daily
+from core.kernel.clock import Clock
+from core.workspace.test_clock import move_test_clock
 from storage.uow import Database
 
 STEP_DAYS = 62  # the clock steps a day at a time up to this far ahead (Sandbox.advance)

@@ -7,10 +7,11 @@ from decimal import Decimal
 from bot.listeners.approvals import APPROVE, REJECT
 from bot.listeners.credits import CONFIRM_GRANT
 from bot.standin import Posted
-from core import ledger, memberships
-from core.lifecycle import Status
-from core.lots import Unit
-from core.tenants import update_settings
+from core.credits import ledger
+from core.credits.lots import Unit
+from core.memberships import service as memberships
+from core.memberships.lifecycle import Status
+from core.workspace.tenants import update_settings
 from tests.bot.conftest import Slack, wait_until
 from tests.bot.test_credit_commands import press, two_members
 from tests.conftest import ADMIN, MANAGER, STAFF

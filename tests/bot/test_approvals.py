@@ -6,9 +6,9 @@ from datetime import date
 
 from bot.listeners.membership_forms import APPROVE
 from bot.standin import Posted
-from core import memberships
-from core.customers import CustomerInput, add_customer
-from core.lifecycle import Status
+from core.customers.service import CustomerInput, add_customer
+from core.memberships import service as memberships
+from core.memberships.lifecycle import Status
 from tests.bot.conftest import Slack, wait_until
 from tests.conftest import ADMIN, MANAGER, STAFF
 from tests.integration.credit_helpers import at

@@ -10,9 +10,12 @@ from decimal import Decimal
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deliver import deliver_due
-from core import balance_alerts, daily, ledger, outbox
-from core.lots import Pool, Unit
-from core.tenants import update_settings
+from core import outbox
+from core.credits import alerts as balance_alerts
+from core.credits import ledger
+from core.credits.lots import Pool, Unit
+from core.daily import jobs as daily
+from core.workspace.tenants import update_settings
 from tests.bot.conftest import TOKEN, Slack, wait_until
 from tests.conftest import ADMIN, SPECIALIST, STAFF
 from tests.integration.credit_helpers import at

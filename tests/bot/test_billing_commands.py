@@ -14,11 +14,14 @@ from bot.listeners.approvals import APPROVE
 from bot.listeners.billing import CHARGES_MORE, MARK_FAILED, MARK_PAID
 from bot.listeners.memberships import CONFIRM_CANCEL
 from bot.standin import Posted
-from core import billing, customers, memberships, plans
-from core.billing import ChargeStatus
-from core.credit_terms import CreditKind, CreditTerms
-from core.lifecycle import Status
-from core.tenants import update_settings
+from core.billing import service as billing
+from core.billing.service import ChargeStatus
+from core.credits.terms import CreditKind, CreditTerms
+from core.customers import service as customers
+from core.memberships import service as memberships
+from core.memberships.lifecycle import Status
+from core.plans import service as plans
+from core.workspace.tenants import update_settings
 from tests.bot.conftest import Slack, wait_until
 from tests.bot.test_home import press_home
 from tests.conftest import ADMIN, MANAGER, SPECIALIST, STAFF

@@ -6,9 +6,9 @@ from dataclasses import replace
 from decimal import Decimal
 
 from bot.standin import Posted
-from core import plans
-from core.credit_terms import CreditKind, CreditTerms
-from core.customers import CustomerInput, add_customer
+from core.credits.terms import CreditKind, CreditTerms
+from core.customers.service import CustomerInput, add_customer
+from core.plans import service as plans
 from tests.bot.conftest import Slack, wait_until
 from tests.conftest import STAFF
 from tests.integration.helpers import plan_by_name, with_services

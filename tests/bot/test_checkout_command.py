@@ -12,9 +12,11 @@ from typing import Any
 
 from bot.listeners.checkout import CHECKOUT_FORM, CONVERT_POINTS, MONEY, POST, REMOVE_DISCOUNT
 from bot.standin import Posted
-from core import catalog, checkout, ledger
-from core.customers import CustomerInput, add_customer
-from core.lots import Pool, Unit
+from core.catalog import locations as catalog
+from core.checkout import service as checkout
+from core.credits import ledger
+from core.credits.lots import Pool, Unit
+from core.customers.service import CustomerInput, add_customer
 from tests.bot.conftest import Slack, wait_until
 from tests.conftest import ADMIN, MANAGER, SPECIALIST, STAFF
 from tests.integration.test_checkout import Counter, available, counter, rows

@@ -11,12 +11,16 @@ from typing import Any
 
 from bot.listeners.classes import ATTENDED, CREATED, LIST_MORE, NEW_FORM, NO_SHOW, PICK, ROSTER_MORE
 from bot.standin import Posted
-from core import catalog, classes, customers, ledger, memberships
-from core.class_rules import BookingStatus
-from core.classes import SeriesTerms, SeriesView
-from core.credit_terms import CreditKind, CreditTerms
-from core.lots import Unit
-from core.recurrence import Weekly
+from core.catalog import locations as catalog
+from core.classes import service as classes
+from core.classes.rules import BookingStatus
+from core.classes.service import SeriesTerms, SeriesView
+from core.credits import ledger
+from core.credits.lots import Unit
+from core.credits.terms import CreditKind, CreditTerms
+from core.customers import service as customers
+from core.kernel.recurrence import Weekly
+from core.memberships import service as memberships
 from tests.bot.conftest import Slack, wait_until
 from tests.conftest import MANAGER, STAFF
 from tests.integration.credit_helpers import at, credit_plan, member

@@ -7,9 +7,10 @@ from decimal import Decimal
 
 from bot.listeners.credits import CONFIRM_GRANT, CONFIRM_TRANSFER
 from bot.standin import Posted
-from core import customers, ledger
-from core.credit_terms import CreditKind, CreditTerms
-from core.lots import Unit
+from core.credits import ledger
+from core.credits.lots import Unit
+from core.credits.terms import CreditKind, CreditTerms
+from core.customers import service as customers
 from tests.bot.conftest import Slack, wait_until
 from tests.conftest import ADMIN, STAFF
 from tests.integration.credit_helpers import at, credit_plan, member

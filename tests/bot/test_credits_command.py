@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import httpx
 
-from core import ledger
-from core.customers import CustomerInput, add_customer
-from core.lots import Unit
+from core.credits import ledger
+from core.credits.lots import Unit
+from core.customers.service import CustomerInput, add_customer
 from tests.bot.conftest import SECRET, Slack
 from tests.conftest import STAFF
 from tests.integration.credit_helpers import at

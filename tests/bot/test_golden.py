@@ -27,10 +27,13 @@ import pytest
 from bot.limits import message_problems, view_problems
 from bot.listeners.credits import CONFIRM_REDEEM
 from bot.standin import Posted
-from core import ledger, memberships, plans, services
-from core.credit_terms import CreditKind, CreditTerms
-from core.customers import CustomerInput, add_customer
-from core.lots import Unit
+from core.catalog import services
+from core.credits import ledger
+from core.credits.lots import Unit
+from core.credits.terms import CreditKind, CreditTerms
+from core.customers.service import CustomerInput, add_customer
+from core.memberships import service as memberships
+from core.plans import service as plans
 from tests.bot.conftest import Slack, wait_until
 from tests.bot.test_billing_commands import gold_member
 from tests.bot.test_checkout_command import VISIT

@@ -7,10 +7,13 @@ from decimal import Decimal
 from typing import Any
 
 from bot.standin import Posted
-from core import customers, ledger, memberships, roles, tenants
-from core.customers import CustomerInput, add_customer
-from core.lots import Unit
-from core.roles import Role
+from core.credits import ledger
+from core.credits.lots import Unit
+from core.customers import service as customers
+from core.customers.service import CustomerInput, add_customer
+from core.memberships import service as memberships
+from core.workspace import roles, tenants
+from core.workspace.roles import Role
 from tests.bot.conftest import Slack, wait_until
 from tests.conftest import ADMIN, MANAGER, STAFF
 from tests.integration.credit_helpers import at

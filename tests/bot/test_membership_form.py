@@ -6,10 +6,11 @@ from datetime import date
 
 from bot.listeners.membership_forms import REJECT
 from bot.standin import Posted
-from core import memberships, plans
-from core.customers import CustomerInput, add_customer
-from core.lifecycle import Status
-from core.tenants import update_settings
+from core.customers.service import CustomerInput, add_customer
+from core.memberships import service as memberships
+from core.memberships.lifecycle import Status
+from core.plans import service as plans
+from core.workspace.tenants import update_settings
 from tests.bot.conftest import Slack, wait_until
 from tests.bot.test_approvals import CHANNEL, sell, status
 from tests.conftest import ADMIN, MANAGER, STAFF

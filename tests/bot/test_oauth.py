@@ -22,10 +22,11 @@ from bot.server import create_server
 from bot.settings import MANIFEST_BOT_SCOPES, OAuth, Settings
 from bot.standin import Driver, SlackStandIn
 from bot.standin_install import InstallStandIn
-from core import ledger, roles
 from core.context import transaction
-from core.customers import CustomerInput, add_customer
-from core.lots import Unit
+from core.credits import ledger
+from core.credits.lots import Unit
+from core.customers.service import CustomerInput, add_customer
+from core.workspace import roles
 from storage.models import SLACK_INSTALLATIONS, Tenant
 from tests.bot.conftest import SECRET, TOKEN, Running, wait_until
 from tests.conftest import ADMIN, Shop, new_team

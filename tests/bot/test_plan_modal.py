@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from core import plans
-from core.credit_terms import CreditKind, CreditTerms, Expiry
-from core.plans import BillingType
-from core.recurrence import Weekly
+from core.credits.terms import CreditKind, CreditTerms, Expiry
+from core.kernel.recurrence import Weekly
+from core.plans import service as plans
+from core.plans.service import BillingType
 from tests.bot.conftest import Slack
 from tests.conftest import ADMIN, STAFF
 from tests.integration.credit_helpers import at, credit_plan, member

@@ -7,9 +7,10 @@ from decimal import Decimal
 
 from bot.listeners.credits import CONFIRM_REDEEM
 from bot.standin import Posted
-from core import ledger, services
-from core.customers import CustomerInput, add_customer
-from core.lots import Unit
+from core.catalog import services
+from core.credits import ledger
+from core.credits.lots import Unit
+from core.customers.service import CustomerInput, add_customer
 from tests.bot.conftest import Slack, wait_until
 from tests.conftest import SPECIALIST, STAFF
 from tests.integration.credit_helpers import at

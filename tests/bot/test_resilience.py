@@ -9,7 +9,7 @@ import time
 import pytest
 from sqlalchemy import text
 
-from core.customers import CustomerInput, add_customer
+from core.customers.service import CustomerInput, add_customer
 from storage.models import SlackEvent
 from tests.bot.conftest import Slack, wait_until
 from tests.bot.test_approvals import CHANNEL

@@ -9,8 +9,9 @@ from decimal import Decimal
 
 from openpyxl import load_workbook
 
-from core import catalog, customers
-from core.credit_terms import CreditKind, CreditTerms
+from core.catalog import locations as catalog
+from core.credits.terms import CreditKind, CreditTerms
+from core.customers import service as customers
 from tests.bot.conftest import Slack, wait_until
 from tests.conftest import STAFF
 from tests.integration.credit_helpers import at, credit_plan, member

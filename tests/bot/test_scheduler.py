@@ -20,13 +20,16 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.deliver import deliver_due
 from bot.scheduler import Leadership
 from bot.standin import Posted, SlackStandIn
-from core import daily, ledger, outbox, roles
-from core.clock import FixedClock
-from core.credit_terms import CreditKind, CreditTerms, Expiry
-from core.lots import Unit
-from core.reminders import REDEEM_FROM_REMINDER
-from core.tenants import ensure_tenant
-from core.test_clock import start_test_clock
+from core import outbox
+from core.credits import ledger
+from core.credits.lots import Unit
+from core.credits.reminders import REDEEM_FROM_REMINDER
+from core.credits.terms import CreditKind, CreditTerms, Expiry
+from core.daily import jobs as daily
+from core.kernel.clock import FixedClock
+from core.workspace import roles
+from core.workspace.tenants import ensure_tenant
+from core.workspace.test_clock import start_test_clock
 from storage.migrate import prepare
 from storage.uow import Database
 from tests.bot.conftest import SECRET, TOKEN, Running, Slack, free_port, wait_until

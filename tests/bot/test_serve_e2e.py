@@ -21,10 +21,12 @@ import pytest
 from bot.listeners.credits import CONFIRM_REDEEM
 from bot.listeners.membership_forms import APPROVE
 from bot.standin import Driver, Posted, SlackStandIn
-from core import ledger, memberships, plans
-from core.credit_terms import CreditKind, CreditTerms
-from core.customers import CustomerInput, add_customer
-from core.lots import Unit
+from core.credits import ledger
+from core.credits.lots import Unit
+from core.credits.terms import CreditKind, CreditTerms
+from core.customers.service import CustomerInput, add_customer
+from core.memberships import service as memberships
+from core.plans import service as plans
 from storage.uow import Database
 from tests.bot.conftest import SECRET, TOKEN, Running, free_port, wait_until
 from tests.conftest import ADMIN, MANAGER, STAFF, Shop

@@ -6,8 +6,9 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from core import memberships, plans
-from core.credit_terms import CreditTerms
+from core.credits.terms import CreditTerms
+from core.memberships import service as memberships
+from core.plans import service as plans
 from tests.conftest import MANAGER, STAFF, Shop
 from tests.integration.helpers import add_customer, plan_by_name
 

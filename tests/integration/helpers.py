@@ -5,14 +5,15 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import time
 
-from core import catalog, plans
+from core.catalog import locations as catalog
 from core.context import Ctx
-from core.recurrence import Monthly, Weekly
+from core.kernel.recurrence import Monthly, Weekly
+from core.plans import service as plans
 from storage.models import Customer
 
 
 def add_customer(ctx: Ctx, company: str = "Acme Heating", contact: str = "Ann Lee") -> int:
-    from core.text import fold
+    from core.kernel.text import fold
 
     row = ctx.uow.add(
         Customer(

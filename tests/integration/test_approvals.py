@@ -9,11 +9,15 @@ from decimal import Decimal
 
 import pytest
 
-from core import approvals, ledger, memberships, plans, roles
-from core.errors import Conflict, InvalidInput, MemberbotError, PermissionDenied
-from core.lifecycle import Status
-from core.lots import Unit
-from core.tenants import update_settings
+from core.approvals import service as approvals
+from core.credits import ledger
+from core.credits.lots import Unit
+from core.kernel.errors import Conflict, InvalidInput, MemberbotError, PermissionDenied
+from core.memberships import service as memberships
+from core.memberships.lifecycle import Status
+from core.plans import service as plans
+from core.workspace import roles
+from core.workspace.tenants import update_settings
 from tests.conftest import ADMIN, MANAGER, STAFF, Shop
 from tests.integration.credit_helpers import at, member
 from tests.integration.helpers import add_customer, plan_by_name

@@ -13,18 +13,26 @@ import pytest
 from click.testing import CliRunner
 
 from cli.main import cli
-from core import billing, catalog, classes, daily, ledger, memberships, plan_catalog, plans, visits
-from core.billing import ChargeStatus, PaymentOverdue
-from core.class_rules import BookingStatus
-from core.clock import SystemClock
+from core.billing import service as billing
+from core.billing.service import ChargeStatus, PaymentOverdue
+from core.catalog import locations as catalog
+from core.classes import service as classes
+from core.classes.rules import BookingStatus
 from core.context import SYSTEM, Ctx, transaction
-from core.credit_terms import CreditKind, CreditTerms, Expiry
-from core.errors import Conflict, ImmutableField, InvalidInput, PermissionDenied
-from core.ledger import NotEnoughCredits
-from core.lifecycle import Status
-from core.lots import Unit
-from core.recurrence import Weekly
-from core.visits import VisitStatus, VisitView
+from core.credits import ledger
+from core.credits.ledger import NotEnoughCredits
+from core.credits.lots import Unit
+from core.credits.terms import CreditKind, CreditTerms, Expiry
+from core.daily import jobs as daily
+from core.kernel.clock import SystemClock
+from core.kernel.errors import Conflict, ImmutableField, InvalidInput, PermissionDenied
+from core.kernel.recurrence import Weekly
+from core.memberships import service as memberships
+from core.memberships.lifecycle import Status
+from core.plans import catalog_file as plan_catalog
+from core.plans import service as plans
+from core.visits import service as visits
+from core.visits.service import VisitStatus, VisitView
 from storage.models import Charge, Contract, CreditLot, Location
 from storage.uow import Database
 from tests.conftest import ADMIN, MANAGER, SPECIALIST, STAFF, Shop

@@ -6,9 +6,9 @@ from collections.abc import Callable
 
 import pytest
 
-from core import catalog
+from core.catalog import locations as catalog
 from core.context import Ctx
-from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from core.kernel.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from tests.conftest import STAFF, Shop
 
 

@@ -13,24 +13,22 @@ from typing import cast
 import pytest
 from sqlalchemy import func
 
-from core import (
-    benefit_terms,
-    billing,
-    catalog,
-    checkout,
-    credit_grants,
-    ledger,
-    memberships,
-    plans,
-    services,
-)
-from core.benefit_terms import DiscountRule
-from core.benefits import Choice, DiscountKind, ItemKind, Kind, Order
-from core.checkout import Invoice, Item, StalePreview
+from core.billing import service as billing
+from core.catalog import locations as catalog
+from core.catalog import services
+from core.checkout import benefit_terms
+from core.checkout import service as checkout
+from core.checkout.benefit_terms import DiscountRule
+from core.checkout.benefits import Choice, DiscountKind, ItemKind, Kind, Order
+from core.checkout.service import Invoice, Item, StalePreview
 from core.context import transaction
-from core.credit_terms import CreditKind, CreditTerms, Expiry
-from core.errors import Conflict, ImmutableField, InvalidInput, PermissionDenied
-from core.lots import Pool, Unit
+from core.credits import grants as credit_grants
+from core.credits import ledger
+from core.credits.lots import Pool, Unit
+from core.credits.terms import CreditKind, CreditTerms, Expiry
+from core.kernel.errors import Conflict, ImmutableField, InvalidInput, PermissionDenied
+from core.memberships import service as memberships
+from core.plans import service as plans
 from storage.models import CheckoutInvoice, CreditLot, LedgerEntry, LedgerOperation, RemovedDiscount
 from tests.conftest import MANAGER, NOBODY, SPECIALIST, STAFF, Shop
 from tests.integration.credit_helpers import D, credit_plan, member

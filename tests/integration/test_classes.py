@@ -12,15 +12,19 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import col
 
-from core import catalog, classes, ledger, memberships, services
-from core.class_rules import BookingStatus
-from core.classes import BookingView, CannotBook, SeriesTerms, SessionView
+from core.catalog import locations as catalog
+from core.catalog import services
+from core.classes import service as classes
+from core.classes.rules import BookingStatus
+from core.classes.service import BookingView, CannotBook, SeriesTerms, SessionView
 from core.context import transaction
-from core.credit_terms import CreditKind, CreditTerms, Expiry
-from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from core.ledger import NotEnoughCredits
-from core.lots import Unit
-from core.recurrence import LAST_DAY, Monthly, Weekly
+from core.credits import ledger
+from core.credits.ledger import NotEnoughCredits
+from core.credits.lots import Unit
+from core.credits.terms import CreditKind, CreditTerms, Expiry
+from core.kernel.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from core.kernel.recurrence import LAST_DAY, Monthly, Weekly
+from core.memberships import service as memberships
 from storage.models import Charge, ClassBooking, ClassSeries, ClassSession
 from tests.conftest import MANAGER, SPECIALIST, STAFF, TZ, Shop
 from tests.integration.credit_helpers import D, credit_plan, member

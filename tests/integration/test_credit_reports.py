@@ -9,11 +9,12 @@ from datetime import date, datetime, timedelta
 import pytest
 from openpyxl import load_workbook
 
-from core import credit_reports, ledger
-from core.credit_reports import LiabilityRow, SummaryLine
-from core.credit_terms import CreditKind, CreditTerms, Expiry
-from core.errors import NotFound
-from core.lots import Unit
+from core.credits import ledger
+from core.credits import reports as credit_reports
+from core.credits.lots import Unit
+from core.credits.reports import LiabilityRow, SummaryLine
+from core.credits.terms import CreditKind, CreditTerms, Expiry
+from core.kernel.errors import NotFound
 from tests.conftest import ADMIN, STAFF, Shop
 from tests.integration.credit_helpers import D, at, credit_plan, member
 from tests.integration.helpers import add_customer
@@ -37,7 +38,7 @@ def scenario(shop: Shop) -> tuple[int, int, int]:
         ledger.adjust(ctx, bo, D("50.00"), "Apology for a missed visit", key="goodwill", unit=Unit.MONEY)
     at(shop, date(2025, 3, 1))
     with shop.tx() as ctx:
-        from core import credit_grants
+        from core.credits import grants as credit_grants
 
         credit_grants.grant_due(ctx)
     return ann, bo, membership

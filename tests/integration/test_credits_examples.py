@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from core import credit_grants, ledger
-from core.credit_terms import CreditKind, CreditTerms, Expiry, Frequency
-from core.lots import Pool, Purpose, Unit
+from core.credits import grants as credit_grants
+from core.credits import ledger
+from core.credits.lots import Pool, Purpose, Unit
+from core.credits.terms import CreditKind, CreditTerms, Expiry, Frequency
 from tests.conftest import STAFF, Shop
 from tests.integration.credit_helpers import D, at, credit_plan, member
 

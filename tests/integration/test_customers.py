@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func
 
-from core import catalog
+from core.catalog import locations as catalog
 from core.context import transaction
-from core.customers import (
+from core.customers.service import (
     MAX_ROWS,
     CustomerInput,
     CustomerView,
@@ -17,8 +17,8 @@ from core.customers import (
     search_customers,
     update_customer,
 )
-from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from core.tenants import ensure_tenant
+from core.kernel.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from core.workspace.tenants import ensure_tenant
 from storage.models import Customer
 from tests.conftest import ADMIN, MANAGER, NOBODY, SPECIALIST, STAFF, Shop, new_team
 

@@ -16,14 +16,19 @@ from pathlib import Path
 import pytest
 from sqlmodel import col, select
 
-from core import credit_grants, daily, ledger, memberships, outbox, roles
-from core.clock import FixedClock
+from core import outbox
 from core.context import Ctx
-from core.credit_terms import CreditKind, CreditTerms, Expiry
-from core.errors import InvalidInput
-from core.lots import Unit
-from core.tenants import ensure_tenant, update_settings
-from core.test_clock import move_test_clock, start_test_clock
+from core.credits import grants as credit_grants
+from core.credits import ledger
+from core.credits.lots import Unit
+from core.credits.terms import CreditKind, CreditTerms, Expiry
+from core.daily import jobs as daily
+from core.kernel.clock import FixedClock
+from core.kernel.errors import InvalidInput
+from core.memberships import service as memberships
+from core.workspace import roles
+from core.workspace.tenants import ensure_tenant, update_settings
+from core.workspace.test_clock import move_test_clock, start_test_clock
 from storage.migrate import prepare
 from storage.models import Contract, DailyRun, LedgerOperation, Outbox
 from storage.uow import Database

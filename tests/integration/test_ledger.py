@@ -8,11 +8,14 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func
 
-from core import ledger, memberships, plans, services
-from core.credit_terms import CreditKind, CreditTerms, Expiry
-from core.errors import Conflict, ImmutableField, InvalidInput, NotFound, PermissionDenied
-from core.ledger import NotEnoughCredits
-from core.lots import Unit
+from core.catalog import services
+from core.credits import ledger
+from core.credits.ledger import NotEnoughCredits
+from core.credits.lots import Unit
+from core.credits.terms import CreditKind, CreditTerms, Expiry
+from core.kernel.errors import Conflict, ImmutableField, InvalidInput, NotFound, PermissionDenied
+from core.memberships import service as memberships
+from core.plans import service as plans
 from storage.models import LedgerEntry
 from tests.conftest import ADMIN, MANAGER, SPECIALIST, STAFF, Shop
 from tests.integration.credit_helpers import D, at, credit_plan, member
@@ -352,7 +355,7 @@ def test_credit_terms_are_validated_field_by_field(shop: Shop) -> None:
 
 
 def test_points_are_earned_on_payments_and_converted_to_monetary_credit(shop: Shop) -> None:
-    from core import credit_grants
+    from core.credits import grants as credit_grants
 
     plan = credit_plan(shop, CreditTerms(kind=CreditKind.POINTS, points_per_unit=D(1), point_value=D("0.05")))
     customer, m = member(shop, plan, date(2025, 1, 15))

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from core import ledger
 from core.context import transaction
-from core.credit_terms import CreditKind, CreditTerms
-from core.ledger import LedgerResult, NotEnoughCredits
-from core.lots import Unit
+from core.credits import ledger
+from core.credits.ledger import LedgerResult, NotEnoughCredits
+from core.credits.lots import Unit
+from core.credits.terms import CreditKind, CreditTerms
 from tests.conftest import STAFF, Shop
 from tests.integration.credit_helpers import D, at, credit_plan, member
 from tests.integration.helpers import add_customer

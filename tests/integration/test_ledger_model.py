@@ -24,14 +24,16 @@ from hypothesis.stateful import (
 from sqlalchemy import func
 from sqlmodel import col
 
-from core import ledger, memberships, plans
-from core.clock import FixedClock
 from core.context import SYSTEM, Ctx, transaction
-from core.credit_terms import CreditKind, CreditTerms
-from core.errors import Conflict
-from core.ledger import NotEnoughCredits
-from core.lots import Pool, Unit
-from core.tenants import ensure_tenant
+from core.credits import ledger
+from core.credits.ledger import NotEnoughCredits
+from core.credits.lots import Pool, Unit
+from core.credits.terms import CreditKind, CreditTerms
+from core.kernel.clock import FixedClock
+from core.kernel.errors import Conflict
+from core.memberships import service as memberships
+from core.plans import service as plans
+from core.workspace.tenants import ensure_tenant
 from storage.models import CreditLot, LedgerEntry
 from storage.uow import Database
 from tests.conftest import ADMIN, new_team

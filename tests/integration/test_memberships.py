@@ -8,10 +8,12 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import col
 
-from core import memberships, plans, visits
-from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from core.lifecycle import Status
-from core.tenants import ensure_tenant
+from core.kernel.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from core.memberships import service as memberships
+from core.memberships.lifecycle import Status
+from core.plans import service as plans
+from core.visits import service as visits
+from core.workspace.tenants import ensure_tenant
 from storage.models import Contract, ContractEvent, ServiceVisit
 from tests.conftest import ADMIN, MANAGER, SPECIALIST, STAFF, Shop, new_team
 from tests.integration.helpers import add_customer, plan_by_name, with_services

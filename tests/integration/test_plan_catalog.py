@@ -8,10 +8,13 @@ import pytest
 import yaml
 from sqlalchemy import func
 
-from core import memberships, plan_catalog, plans, services
+from core.catalog import services
 from core.context import transaction
-from core.errors import InvalidInput, PermissionDenied
-from core.tenants import ensure_tenant
+from core.kernel.errors import InvalidInput, PermissionDenied
+from core.memberships import service as memberships
+from core.plans import catalog_file as plan_catalog
+from core.plans import service as plans
+from core.workspace.tenants import ensure_tenant
 from storage.models import JobTemplate, Plan
 from tests.conftest import ADMIN, MANAGER, STAFF, Shop, new_team
 from tests.integration.helpers import add_customer, with_services

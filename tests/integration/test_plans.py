@@ -11,12 +11,15 @@ from typing import Any, cast
 import pytest
 from sqlalchemy import func
 
-from core import catalog, memberships, plans, visits
+from core.catalog import locations as catalog
 from core.context import Ctx, transaction
-from core.errors import Conflict, ImmutableField, InvalidInput, NotFound, PermissionDenied
-from core.plans import BillingType, PlanTerms, RecurringService
-from core.recurrence import Weekly
-from core.tenants import ensure_tenant, update_settings
+from core.kernel.errors import Conflict, ImmutableField, InvalidInput, NotFound, PermissionDenied
+from core.kernel.recurrence import Weekly
+from core.memberships import service as memberships
+from core.plans import service as plans
+from core.plans.service import BillingType, PlanTerms, RecurringService
+from core.visits import service as visits
+from core.workspace.tenants import ensure_tenant, update_settings
 from storage.models import Plan, PlanVersion, ServiceVisit
 from tests.conftest import ADMIN, MANAGER, STAFF, Shop, new_team
 from tests.integration.helpers import add_customer, plan_by_name, templates, with_services

@@ -17,12 +17,17 @@ from click.testing import CliRunner
 from dateutil.relativedelta import relativedelta
 from openpyxl import load_workbook
 
-from core import catalog, credit_grants, ledger, memberships, plans, revenue
+from core.catalog import locations as catalog
 from core.context import transaction
-from core.credit_terms import CreditKind, CreditTerms, Expiry
-from core.errors import ImmutableField, InvalidInput, PermissionDenied
-from core.recognition import Split
-from core.revenue import RevenueReport
+from core.credits import grants as credit_grants
+from core.credits import ledger
+from core.credits.terms import CreditKind, CreditTerms, Expiry
+from core.kernel.errors import ImmutableField, InvalidInput, PermissionDenied
+from core.memberships import service as memberships
+from core.plans import service as plans
+from core.revenue import service as revenue
+from core.revenue.recognition import Split
+from core.revenue.service import RevenueReport
 from storage.models import RevenueSplitLocation
 from tests.conftest import ADMIN, MANAGER, STAFF, Shop
 from tests.integration.credit_helpers import D, at

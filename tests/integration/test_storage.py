@@ -15,7 +15,7 @@ from sqlalchemy import Column, Integer, MetaData, Table, text
 from sqlalchemy.exc import StatementError
 from sqlmodel import SQLModel, col
 
-from core.plans import list_plans
+from core.plans.service import list_plans
 from storage.migrate import is_empty, prepare
 from storage.models import Plan, PlanVersion, Tenant
 from storage.uow import Database

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from core import plans, roles
 from core.context import transaction
-from core.errors import Conflict, InvalidInput, PermissionDenied
-from core.roles import Action, Role
-from core.tenants import ensure_tenant, settings, update_settings
+from core.kernel.errors import Conflict, InvalidInput, PermissionDenied
+from core.plans import service as plans
+from core.workspace import roles
+from core.workspace.roles import Action, Role
+from core.workspace.tenants import ensure_tenant, settings, update_settings
 from storage.uow import Database
 from tests.conftest import ADMIN, MANAGER, NOBODY, SPECIALIST, STAFF, Shop, new_team
 from tests.integration.helpers import add_customer, plan_by_name
@@ -33,7 +34,7 @@ def test_set_up_twice_adds_only_missing_admins(shop: Shop) -> None:
 def test_a_workspace_needs_a_real_timezone_and_currency(
     db: Database, kwargs: dict[str, str], field: str
 ) -> None:
-    from core.clock import SystemClock
+    from core.kernel.clock import SystemClock
 
     with pytest.raises(InvalidInput) as raised:
         ensure_tenant(db, SystemClock(), new_team(), **kwargs)
@@ -61,7 +62,7 @@ def test_only_admins_change_settings_and_bad_values_are_refused(shop: Shop) -> N
 def test_the_currency_is_fixed_once_memberships_are_sold(shop: Shop) -> None:
     from datetime import date
 
-    from core import memberships
+    from core.memberships import service as memberships
 
     with shop.tx(STAFF) as ctx:
         memberships.assign(ctx, add_customer(ctx), plan_by_name(ctx, "Gold").id, date(2025, 2, 1))

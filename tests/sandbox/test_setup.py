@@ -8,10 +8,15 @@ from pathlib import Path
 from bot.sandbox import people
 from bot.sandbox.run import open_database, set_up
 from cli.demo import seed_sandbox
-from core import classes, customers, ledger, memberships, outbox, roles
+from core import outbox
+from core.classes import service as classes
 from core.context import transaction
-from core.lifecycle import Status
-from core.test_clock import has_test_clock
+from core.credits import ledger
+from core.customers import service as customers
+from core.memberships import service as memberships
+from core.memberships.lifecycle import Status
+from core.workspace import roles
+from core.workspace.test_clock import has_test_clock
 
 
 def test_a_new_sandbox_holds_every_state_of_a_membership_and_lots_about_to_expire(tmp_path: Path) -> None:

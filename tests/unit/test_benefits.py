@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core import benefits
-from core.benefits import (
+from core.checkout import benefits
+from core.checkout.benefits import (
     Benefits,
     Breakdown,
     Choice,
@@ -25,8 +25,8 @@ from core.benefits import (
     Membership,
     Order,
 )
-from core.errors import InvalidInput
-from core.lots import Lot, Pool
+from core.credits.lots import Lot, Pool
+from core.kernel.errors import InvalidInput
 
 D = Decimal
 T = TypeVar("T")

@@ -9,7 +9,7 @@ from itertools import pairwise
 
 import pytest
 
-from core.billing_schedule import (
+from core.billing.schedule import (
     FREEZE,
     LOCK_IN,
     Freeze,
@@ -19,7 +19,7 @@ from core.billing_schedule import (
     regular,
     schedule,
 )
-from core.plans import BillingType
+from core.plans.service import BillingType
 
 D = Decimal
 YEAR_2026 = (date(2026, 1, 1), date(2026, 12, 31))
@@ -99,7 +99,7 @@ def test_an_open_ended_membership_bills_what_begins_by_the_horizon() -> None:
 
 
 def test_a_location_override_is_just_another_price() -> None:
-    # core.billing resolves a location's price and setup fee into the Pricing; the rules stay the same.
+    # core.billing.service resolves a location's price and setup fee into the Pricing; the rules stay.
     base = Pricing(BillingType.MONTHLY, D("49.00"), setup_fee=D("25.00"))
     downtown = Pricing(BillingType.MONTHLY, D("59.00"), setup_fee=D("0.00"))
     assert regular(base, *YEAR_2026, through=date(2027, 1, 1))[0].amount == D("74.00")

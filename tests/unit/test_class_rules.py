@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from core.class_rules import (
+from core.classes.rules import (
     BookingStatus,
     Holding,
     attendance_problem,
@@ -18,7 +18,7 @@ from core.class_rules import (
     refusal,
     seats_left,
 )
-from core.lifecycle import Status
+from core.memberships.lifecycle import Status
 
 START = datetime(2025, 1, 20, 23, 0, tzinfo=UTC)  # 18:00 in New York
 DAY = date(2025, 1, 20)

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from bot.dates import parse_date
-from core.errors import InvalidInput
+from core.kernel.errors import InvalidInput
 
 TODAY = date(2025, 1, 31)
 

@@ -31,11 +31,11 @@ from bot import limits, messages
 from bot.limits import message_problems, view_problems
 from bot.mrkdwn import escape
 from bot.pagination import more_button, page, read_more
-from core.class_rules import BookingStatus
-from core.ledger import Balance, Expiring
-from core.lifecycle import Status
-from core.lots import Unit
-from core.memberships import MembershipView
+from core.classes.rules import BookingStatus
+from core.credits.ledger import Balance, Expiring
+from core.credits.lots import Unit
+from core.memberships.lifecycle import Status
+from core.memberships.service import MembershipView
 
 Payload = dict[str, Any]
 Check = Callable[[Payload], list[str]]

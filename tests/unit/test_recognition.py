@@ -11,9 +11,9 @@ from dateutil.relativedelta import relativedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core import recognition as r
-from core.errors import Errors
-from core.recognition import Amounts, CreditEvent, Sale, Split
+from core.kernel.errors import Errors
+from core.revenue import recognition as r
+from core.revenue.recognition import Amounts, CreditEvent, Sale, Split
 
 D = Decimal
 

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.errors import InvalidInput
-from core.recurrence import (
+from core.kernel.errors import InvalidInput
+from core.kernel.recurrence import (
     LAST_DAY,
     Monthly,
     Recurrence,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.search import escape_like, like_patterns, rank
+from core.customers.search import escape_like, like_patterns, rank
 
 PEOPLE = [
     (1, "Café Müller", "Anna Müller"),

@@ -1,0 +1,220 @@
+"""Approval policies: a workspace may hold some changes until a second person agrees — manual
+credit grants above a number of credits, freezes, and cancellations inside the plan's lock-in.
+The requester must be allowed to make the change; a manager or admin other than the requester
+decides. An approved change is then made in the requester's name (the ledger and the audit trail
+show who asked), in the same transaction as the decision, so it happens exactly once.
+
+Asking twice with the same key asks once; deciding twice decides once (the second is told)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlmodel import col
+
+from core.billing import service as billing
+from core.context import Ctx
+from core.credits import ledger
+from core.kernel.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from core.memberships import service as memberships
+from core.plans import service as plans
+from core.workspace import roles
+from core.workspace.roles import Action
+from storage.models import ApprovalRequest, Contract
+from storage.upserts import insert_if_absent
+
+KINDS = {"grant": Action.ADJUST_CREDITS, "freeze": Action.CHANGE_STATE, "cancel": Action.CHANGE_STATE}
+
+
+@dataclass(frozen=True)
+class ApprovalView:
+    id: int
+    kind: str
+    summary: str
+    status: str
+    requested_by: str
+    requested_at: datetime
+    decided_by: str
+    reason: str
+
+    @property
+    def reference(self) -> str:
+        return f"A-{self.id}"
+
+
+class _DryRun(Exception):
+    """Rolls back a change made only to check that it can be made."""
+
+
+# --- which changes wait --------------------------------------------------------------------------
+
+
+def grant_needs_approval(ctx: Ctx, quantity: Decimal) -> bool:
+    threshold = ctx.tenant.approve_grants_above
+    return threshold is not None and abs(quantity) > threshold
+
+
+def freeze_needs_approval(ctx: Ctx) -> bool:
+    return bool(ctx.tenant.approve_freezes)
+
+
+def cancel_needs_approval(
+    ctx: Ctx, contract_id: int, *, on: date | None = None, at_term_end: bool = False
+) -> bool:
+    """Within the lock-in of the plan it was sold on, a cancellation waits, when the policy says so.
+    Inside the lock-in means the cancellation would charge a lock-in fee: the fee, not the calendar,
+    decides (a cancellation on the lock-in's last billing period charges nothing and waits for
+    nobody)."""
+    if not ctx.tenant.approve_lock_in_cancels:
+        return False
+    contract = ctx.uow.get(Contract, contract_id)
+    if contract is None or contract.kind != "membership":
+        return False
+    lock_in = plans.version_terms(ctx, contract.plan_version_id or 0).lock_in_months
+    if lock_in == 0:
+        return False
+    preview = billing.cancellation_preview(ctx, contract_id, on=on, at_term_end=at_term_end)
+    return preview.lock_in_fee > 0
+
+
+# --- asking and deciding -------------------------------------------------------------------------
+
+
+def request_approval(ctx: Ctx, kind: str, request: dict[str, Any], summary: str, *, key: str) -> ApprovalView:
+    """Hold the change for approval, after checking that it could be made now."""
+    if kind not in KINDS:
+        raise InvalidInput.single("kind", f"{kind!r} changes do not wait for approval.")
+    roles.require(ctx, KINDS[kind])
+    existing = _by_key(ctx, key)
+    if existing is not None:
+        return _view(existing)
+    _check(ctx, kind, request, key)
+    values = {
+        "tenant_id": ctx.uow.tenant_id,
+        "key": key,
+        "kind": kind,
+        "request": request,
+        "summary": summary[:500],
+        "status": "pending",
+        "requested_by": ctx.actor,
+        "requested_at": ctx.now(),
+        "decided_by": "",
+        "reason": "",
+    }
+    written = insert_if_absent(ctx.uow, "approval_request", values, ["tenant_id", "key"])
+    # None: a concurrent request with the same key got there first; that one stands.
+    row = ctx.uow.get(ApprovalRequest, written) if written is not None else _by_key(ctx, key)
+    if row is None:
+        raise Conflict("The same request is being sent from elsewhere; try again in a moment.")
+    return _view(row)
+
+
+def decide(ctx: Ctx, request_id: int, *, approve: bool, reason: str = "") -> ApprovalView:
+    roles.require(ctx, Action.APPROVE)
+    row = ctx.uow.get(ApprovalRequest, request_id, for_update=True)
+    if row is None:
+        raise NotFound(f"There is no approval request A-{request_id}.")
+    if row.status != "pending":
+        raise Conflict(f"A-{row.id} was already {row.status} by <@{row.decided_by}>.")
+    if row.requested_by == ctx.actor:
+        raise PermissionDenied("Nobody approves their own request: ask another manager.")
+    if not approve and not reason.strip():
+        raise InvalidInput.single("reason", "Say why it is rejected.")
+    if approve:
+        _perform(Ctx(ctx.uow, row.requested_by, ctx.clock), row.kind, row.request, row.key)
+    row.status = "approved" if approve else "rejected"
+    row.decided_by, row.decided_at, row.reason = ctx.actor, ctx.now(), reason.strip()[:1000]
+    ctx.uow.add(row)
+    ctx.uow.flush()
+    return _view(row)
+
+
+def pending(ctx: Ctx) -> list[ApprovalView]:
+    roles.require(ctx, Action.VIEW)
+    query = ctx.uow.select(ApprovalRequest).where(col(ApprovalRequest.status) == "pending")
+    return [_view(r) for r in ctx.uow.all(query.order_by(col(ApprovalRequest.id)))]
+
+
+def by_key(ctx: Ctx, key: str) -> ApprovalView | None:
+    """The request asked under `key`, if any: a second press of a Confirm button finds it."""
+    row = _by_key(ctx, key)
+    return _view(row) if row is not None else None
+
+
+def get(ctx: Ctx, request_id: int) -> ApprovalView:
+    row = ctx.uow.get(ApprovalRequest, request_id)
+    if row is None:
+        raise NotFound(f"There is no approval request A-{request_id}.")
+    return _view(row)
+
+
+# --- internals -----------------------------------------------------------------------------------
+
+
+def _check(ctx: Ctx, kind: str, request: dict[str, Any], key: str) -> None:
+    """Make the change inside a savepoint and roll it back: whatever would stop it later (an
+    unknown customer, a membership that is not live, too few credits) stops the request now."""
+    savepoint = ctx.uow.session.begin_nested()
+    try:
+        _perform(ctx, kind, request, key)
+        raise _DryRun
+    except _DryRun:
+        pass
+    finally:
+        savepoint.rollback()
+
+
+def _perform(ctx: Ctx, kind: str, request: dict[str, Any], key: str) -> None:
+    if kind == "grant":
+        expires = date.fromisoformat(request["expires"]) if request.get("expires") else None
+        ledger.adjust(
+            ctx,
+            int(request["customer"]),
+            Decimal(str(request["quantity"])),
+            str(request["reason"]),
+            key=key,
+            expires_on=expires,
+        )
+    elif kind == "freeze":
+        memberships.freeze(
+            ctx,
+            int(request["contract"]),
+            str(request.get("reason", "")),
+            starts=_day(request.get("starts")),
+            until=_day(request.get("until")),
+        )
+    else:
+        fee = request.get("expected_fee")
+        memberships.cancel(
+            ctx,
+            int(request["contract"]),
+            str(request.get("reason", "")),
+            on=_day(request.get("on")),
+            at_term_end=bool(request.get("at_term_end", False)),
+            expected_fee=Decimal(str(fee)) if fee is not None else None,
+        )
+
+
+def _day(value: object) -> date | None:
+    """A date a request carries as ISO text (None or "" when not given: the change's default)."""
+    return date.fromisoformat(str(value)) if value else None
+
+
+def _by_key(ctx: Ctx, key: str) -> ApprovalRequest | None:
+    return ctx.uow.first(ctx.uow.select(ApprovalRequest).where(col(ApprovalRequest.key) == key))
+
+
+def _view(row: ApprovalRequest) -> ApprovalView:
+    return ApprovalView(
+        row.id or 0,
+        row.kind,
+        row.summary,
+        row.status,
+        row.requested_by,
+        row.requested_at,
+        row.decided_by,
+        row.reason,
+    )

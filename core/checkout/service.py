@@ -1,0 +1,479 @@
+"""Checkout: what a member pays for an invoice, as the service functions over storage.
+
+- `preview` computes the breakdown (core/checkout/benefits.py) from the customer's benefits now; it writes
+  nothing.
+- `post` writes the invoice and its ledger entries in the caller's one transaction. It locks the
+  customer, recomputes from the locked lots and refuses (StalePreview) when the result is not the
+  preview staff confirmed; under the same key and request it answers again with the first result.
+- `remove_discount` takes a discount off a line of an unposted invoice for good.
+- `void` gives back the credits and monetary credit a posted invoice used (core/ledger.reverse: a
+  lot that expired meanwhile expires again at once) and takes back the points it earned.
+- `convert_points` turns points into monetary credit at the plan's value per point.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, replace
+from datetime import timedelta
+from decimal import Decimal
+
+from sqlmodel import col, select
+
+from core.billing import service as billing
+from core.checkout import benefit_terms, benefits
+from core.checkout.benefits import (
+    Benefits,
+    Breakdown,
+    Choice,
+    Discount,
+    DiscountKind,
+    ItemKind,
+    Line,
+    Membership,
+)
+from core.context import Ctx
+from core.credits import grants as credit_grants
+from core.credits import ledger, lots
+from core.credits import terms as credit_terms
+from core.credits.terms import CreditKind
+from core.kernel.errors import Conflict, Errors, InvalidInput, NotFound
+from core.kernel.money import amount, minor_digits
+from core.kernel.text import clean
+from core.memberships.lifecycle import Status
+from core.workspace import roles
+from core.workspace.roles import Action
+from storage import upserts
+from storage.models import (
+    CheckoutInvoice,
+    Contract,
+    CreditLot,
+    Customer,
+    Location,
+    PlanVersion,
+    RemovedDiscount,
+    Service,
+)
+
+MAX_LINES = 100
+MAX_QUANTITY = 1000
+# Memberships whose discounts and points apply: running, not frozen, not merely sold for later.
+EARNING = frozenset({Status.ACTIVE, Status.GRACE})
+
+
+class StalePreview(Conflict):
+    """The customer's benefits changed between the preview and the post; `line` names the line."""
+
+    def __init__(self, message: str, line: int | None) -> None:
+        super().__init__(message, f"lines.{line}" if line is not None else "lines")
+        self.line = line
+
+
+@dataclass(frozen=True)
+class Item:
+    """A line as staff enter it: a service (by id) or a product (by its code)."""
+
+    kind: ItemKind | str
+    quantity: int
+    unit_price: Decimal
+    service_id: int | None = None
+    product: str = ""
+
+
+@dataclass(frozen=True)
+class Invoice:
+    reference: str  # the invoice number, unique in the workspace
+    customer_id: int
+    location_id: int
+    items: tuple[Item, ...]
+    choices: tuple[Choice, ...] = ()  # only where the location's order is manual
+    use_monetary_credit: bool = True
+
+
+@dataclass(frozen=True)
+class Posted:
+    invoice_id: int
+    reference: str
+    status: str  # posted | void
+    breakdown: Breakdown
+    replayed: bool = False
+
+
+def preview(ctx: Ctx, invoice: Invoice) -> Breakdown:
+    """The invoice's breakdown with the customer's benefits as they are now. Writes nothing."""
+    roles.require(ctx, Action.VIEW)
+    lines = _validated(ctx, invoice)
+    return _compute(ctx, invoice, lines, lock=False)
+
+
+def post(ctx: Ctx, invoice: Invoice, *, key: str, preview: Breakdown) -> Posted:
+    """Post the invoice as previewed: its credits and monetary credit taken from their lots, its
+    points earned, all in this transaction. The same key and request answer with the first
+    result; the same key with another request is a Conflict."""
+    roles.require(ctx, Action.REDEEM)
+    lines = _validated(ctx, invoice)
+    if not key or len(key) > 200:
+        raise InvalidInput.single("key", "An idempotency key of 1 to 200 characters is required.")
+    digest = _digest(invoice, lines)
+    # Lock the customer before looking for the key: a retry racing the first attempt waits for it
+    # and then replays it, instead of recomputing against the balances the first one used.
+    if ctx.uow.get(Customer, invoice.customer_id, for_update=True) is None:
+        raise InvalidInput.single("customer", f"There is no customer #{invoice.customer_id}.")
+    earlier = _by_key(ctx, key)
+    if earlier is not None:
+        return _replay(earlier, digest, key)
+    if _by_reference(ctx, invoice.reference) is not None:
+        raise Conflict(
+            f"Invoice {invoice.reference} was already posted; void it or use a new number.", "reference"
+        )
+    fresh = _compute(ctx, invoice, lines, lock=True)
+    found = benefits.difference(preview, fresh)
+    if found is not None:
+        raise StalePreview(found.message, found.line)
+    invoice_id = upserts.insert_if_absent(
+        ctx.uow,
+        "checkout_invoice",
+        {
+            "tenant_id": ctx.uow.tenant_id,
+            "key": key,
+            "request_hash": digest,
+            "reference": invoice.reference,
+            "customer_id": invoice.customer_id,
+            "location_id": invoice.location_id,
+            "status": "posted",
+            "breakdown": benefits.to_dict(fresh),
+            "gross": fresh.gross,
+            "due": fresh.due,
+            "points": fresh.points,
+            "posted_by": ctx.actor,
+            "posted_at": ctx.now(),
+            "voided_by": "",
+            "void_reason": "",
+        },
+        ["tenant_id", "key"],
+    )
+    if invoice_id is None:  # the same key, posted for another customer a moment ago
+        again = _by_key(ctx, key)
+        assert again is not None
+        return _replay(again, digest, key)
+    takes = fresh.takes()
+    if takes:
+        ledger.redeem_lots(
+            ctx,
+            invoice.customer_id,
+            takes,
+            key=_benefits_key(invoice_id),
+            reference=f"invoice {invoice.reference}",
+        )
+    if fresh.points > 0 and fresh.points_contract is not None:
+        credit_grants.earn_points(
+            ctx,
+            fresh.points_contract,
+            fresh.due,
+            key=_points_key(invoice_id),
+            reference=f"invoice {invoice.reference}",
+        )
+    ctx.uow.flush()
+    return Posted(invoice_id, invoice.reference, "posted", fresh)
+
+
+def remove_discount(ctx: Ctx, invoice: Invoice, line: int, discount_id: int) -> Breakdown:
+    """Take a discount off a line of an invoice not yet posted, so a credit can be used instead;
+    it cannot be put back on that invoice. Returns the new preview."""
+    roles.require(ctx, Action.REDEEM)
+    lines = _validated(ctx, invoice)
+    if _by_reference(ctx, invoice.reference) is not None:
+        raise Conflict(
+            f"Invoice {invoice.reference} is posted; its discounts can no longer change.", "reference"
+        )
+    current = _compute(ctx, invoice, lines, lock=False)
+    result = next((r for r in current.lines if r.line.number == line), None)
+    if result is None:
+        raise InvalidInput.single("line", f"The invoice has no line {line}.")
+    if discount_id not in result.removed:
+        if not any(a.discount_id == discount_id for a in result.applied):
+            raise Conflict(f"That discount is not applied to line {line}.", "discount")
+        upserts.insert_ignoring_duplicates(
+            ctx.uow,
+            "removed_discount",
+            {
+                "tenant_id": ctx.uow.tenant_id,
+                "reference": invoice.reference,
+                "line": line,
+                "discount_id": discount_id,
+                "removed_by": ctx.actor,
+                "removed_at": ctx.now(),
+            },
+            ["tenant_id", "reference", "line", "discount_id"],
+        )
+    return _compute(ctx, invoice, lines, lock=False)
+
+
+def void(ctx: Ctx, reference: str, reason: str) -> Posted:
+    """Void a posted invoice: its credits and monetary credit go back to their lots (a lot that
+    expired meanwhile expires again at once), the points it earned are taken back (what was
+    already converted stays converted). Voiding twice changes nothing."""
+    roles.require(ctx, Action.VOID_INVOICES)
+    errors = Errors()
+    reason = clean(errors, "reason", reason, label="The reason", max_length=1000, required=True)
+    errors.raise_if_any()
+    row = _by_reference(ctx, reference, for_update=True)
+    if row is None:
+        raise NotFound(f"There is no posted invoice {reference}.", "reference")
+    breakdown = benefits.from_dict(row.breakdown)
+    if row.status == "void":
+        return Posted(row.id or 0, row.reference, row.status, breakdown, replayed=True)
+    if breakdown.takes():
+        ledger.reverse(ctx, _benefits_key(row.id or 0), f"invoice {reference} voided: {reason}")
+    if row.points > 0:
+        ledger.take_back(ctx, _points_key(row.id or 0), f"invoice {reference} voided: {reason}")
+    row.status, row.voided_by, row.voided_at, row.void_reason = "void", ctx.actor, ctx.now(), reason
+    ctx.uow.add(row)
+    ctx.uow.flush()
+    return Posted(row.id or 0, row.reference, row.status, breakdown)
+
+
+def get_invoice(ctx: Ctx, reference: str) -> Posted:
+    roles.require(ctx, Action.VIEW)
+    row = _by_reference(ctx, reference)
+    if row is None:
+        raise NotFound(f"There is no posted invoice {reference}.", "reference")
+    return Posted(row.id or 0, row.reference, row.status, benefits.from_dict(row.breakdown))
+
+
+def convert_points(ctx: Ctx, customer_id: int, points: Decimal, *, key: str) -> ledger.LedgerResult:
+    """Turn the customer's points into monetary credit (common pool) at the value per point of
+    the membership that earns them (the oldest live one whose plan earns points)."""
+    roles.require(ctx, Action.REDEEM)
+    if ctx.uow.get(Customer, customer_id) is None:
+        raise NotFound(f"There is no customer #{customer_id}.", "customer")
+    earner = next((c for c, _, t in _memberships(ctx, customer_id) if _earns_points(c, t)), None)
+    if earner is None:
+        raise Conflict("The customer has no live membership whose plan earns points.", "customer")
+    return credit_grants.convert_points(ctx, earner.id or 0, points, key=key)
+
+
+# --- internals -----------------------------------------------------------------------------------
+
+
+def _benefits_key(invoice_id: int) -> str:
+    return f"invoice:{invoice_id}:benefits"
+
+
+def _points_key(invoice_id: int) -> str:
+    return f"invoice:{invoice_id}:points"
+
+
+def _digest(invoice: Invoice, lines: list[Line]) -> str:
+    """The request as validated, so "100" and "100.00" are the same price and "lotion" is LOTION."""
+    request = {**asdict(invoice), "items": [asdict(line) for line in lines]}
+    return hashlib.sha256(json.dumps(request, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _replay(row: CheckoutInvoice, digest: str, key: str) -> Posted:
+    if row.request_hash != digest:
+        raise Conflict(f"The key {key!r} was already used for a different invoice.", "key")
+    return Posted(row.id or 0, row.reference, row.status, benefits.from_dict(row.breakdown), replayed=True)
+
+
+def _by_key(ctx: Ctx, key: str) -> CheckoutInvoice | None:
+    return ctx.uow.first(ctx.uow.select(CheckoutInvoice).where(col(CheckoutInvoice.key) == key))
+
+
+def _by_reference(ctx: Ctx, reference: str, *, for_update: bool = False) -> CheckoutInvoice | None:
+    query = ctx.uow.select(CheckoutInvoice).where(col(CheckoutInvoice.reference) == reference.strip())
+    return ctx.uow.first(query.with_for_update() if for_update else query)
+
+
+def _validated(ctx: Ctx, invoice: Invoice) -> list[Line]:
+    """The invoice's lines, after reporting every problem at once under its field."""
+    errors = Errors()
+    reference = clean(
+        errors, "reference", invoice.reference, label="The invoice number", max_length=40, required=True
+    )
+    if reference and reference != invoice.reference:
+        errors.add("reference", "The invoice number has spaces around it or inside it.")
+    if ctx.uow.get(Customer, invoice.customer_id) is None:
+        errors.add("customer", f"There is no customer #{invoice.customer_id}.")
+    if ctx.uow.get(Location, invoice.location_id) is None:
+        errors.add("location", f"There is no location #{invoice.location_id}.")
+    if not invoice.items:
+        errors.add("lines", "An invoice needs at least one line.")
+    if len(invoice.items) > MAX_LINES:
+        errors.add("lines", f"An invoice has at most {MAX_LINES} lines.")
+    wanted = {i.service_id for i in invoice.items if i.service_id is not None}
+    services = {s.id: s for s in ctx.uow.all(ctx.uow.select(Service).where(col(Service.id).in_(wanted)))}
+    lines: list[Line] = []
+    for number, item in enumerate(invoice.items, 1):
+        e = Errors(f"lines.{number}.")
+        kind: ItemKind | None = None  # unknown: no checks that depend on it
+        try:
+            kind = ItemKind(item.kind)
+        except ValueError:
+            e.add("kind", f"{item.kind!r} is not service or product.")
+        if (
+            not isinstance(item.quantity, int)
+            or isinstance(item.quantity, bool)
+            or not 1 <= item.quantity <= MAX_QUANTITY
+        ):
+            e.add("quantity", f"The quantity is a whole number from 1 to {MAX_QUANTITY}.")
+        price = amount(e, "unit_price", item.unit_price, label="The unit price", currency=ctx.tenant.currency)
+        service = services.get(item.service_id) if item.service_id is not None else None
+        code = benefit_terms.product_code(item.product)
+        if kind is ItemKind.SERVICE and service is None:
+            e.add(
+                "service",
+                "Choose a service."
+                if item.service_id is None
+                else f"There is no service #{item.service_id}.",
+            )
+        if kind is ItemKind.SERVICE and code:
+            e.add("product", "A service line has no product.")
+        if kind is ItemKind.PRODUCT and (not code or len(code) > 40):
+            e.add("product", "A product line needs a product code of at most 40 characters.")
+        if kind is ItemKind.PRODUCT and item.service_id is not None:
+            e.add("service", "A product line has no service.")
+        errors.extend(e.items)
+        if not e and kind is not None:
+            lines.append(
+                Line(
+                    number,
+                    kind,
+                    item.quantity,
+                    price,
+                    service_id=item.service_id if service else None,
+                    category=service.category if service else "",
+                    product=code,
+                    name=service.name if service else code,
+                )
+            )
+    errors.raise_if_any()
+    return lines
+
+
+def _compute(ctx: Ctx, invoice: Invoice, lines: list[Line], *, lock: bool) -> Breakdown:
+    order = benefit_terms.benefit_order(ctx, invoice.location_id)
+    removed = [
+        (r.line, r.discount_id)
+        for r in ctx.uow.all(
+            ctx.uow.select(RemovedDiscount).where(col(RemovedDiscount.reference) == invoice.reference)
+        )
+    ]
+    found = _benefits(ctx, invoice.customer_id, lock=lock)
+    return benefits.compute(
+        lines,
+        found,
+        order,
+        places=minor_digits(ctx.tenant.currency),
+        removed=removed,
+        choices=invoice.choices,
+        use_monetary=invoice.use_monetary_credit,
+    )
+
+
+def _memberships(
+    ctx: Ctx, customer_id: int
+) -> list[tuple[Contract, PlanVersion | None, credit_terms.CreditTerms | None]]:
+    """The customer's memberships, oldest first, with their plan versions and credit terms."""
+    query = (
+        select(Contract, PlanVersion)
+        .outerjoin(PlanVersion, col(PlanVersion.id) == col(Contract.plan_version_id))
+        .where(col(Contract.tenant_id) == ctx.uow.tenant_id, col(Contract.customer_id) == customer_id)
+        .order_by(col(Contract.id))
+    )
+    return [
+        (c, v, None if v is None or v.credit_terms is None else credit_terms.from_dict(v.credit_terms))
+        for c, v in ctx.uow.session.exec(query)
+    ]
+
+
+def _earns_points(contract: Contract, terms: credit_terms.CreditTerms | None) -> bool:
+    return Status(contract.status) in EARNING and terms is not None and terms.kind is CreditKind.POINTS
+
+
+def _benefits(ctx: Ctx, customer_id: int, *, lock: bool) -> Benefits:
+    """The customer's benefits usable now. A membership that is frozen (or otherwise not running),
+    waiting between redemptions, or has an overdue charge under enforce billing lends nothing."""
+    now = ctx.now()
+    members: list[Membership] = []
+    notes: list[str] = []
+    lending: set[int] = set()  # memberships whose credits may be used now
+    giving: set[int] = set()  # memberships whose discounts apply now
+    versions: dict[int, int] = {}
+    for contract, version, terms in _memberships(ctx, customer_id):
+        cid = contract.id or 0
+        status = Status(contract.status)
+        name = version.name if version else "membership"
+        if status not in ledger.REDEEMABLE:
+            if status is Status.FROZEN:
+                notes.append(f"M-{cid} {name} is frozen: its benefits are on hold.")
+            continue
+        try:
+            billing.require_paid_up(ctx, cid)
+        except billing.PaymentOverdue as overdue:
+            # Its benefits wait until the charge is paid; preview and post agree on it.
+            notes.append(f"{overdue.message} Its benefits apply again once it is paid.")
+            continue
+        members.append(
+            Membership(
+                cid,
+                f"M-{cid} {name}",
+                max_per_invoice=terms.max_per_redemption if terms else None,
+                points_per_unit=terms.points_per_unit
+                if _earns_points(contract, terms) and terms
+                else Decimal(0),
+            )
+        )
+        last = contract.last_redeemed_at
+        if terms and terms.wait_days and last is not None and now < last + timedelta(days=terms.wait_days):
+            again = (last + timedelta(days=terms.wait_days)).astimezone(ctx.tz)
+            notes.append(f"M-{cid} {name}: its credits can be used again from {again:%d %b %Y %H:%M}.")
+        else:
+            lending.add(cid)
+        if status in EARNING and version is not None:
+            giving.add(cid)
+            versions[cid] = version.id or 0
+    credit_lots: list[lots.Lot] = []
+    money_lots: list[lots.Lot] = []
+    for row in _open_lots(ctx, customer_id, lock=lock):
+        if row.contract_id is not None and row.contract_id not in lending:
+            continue
+        view = ledger.as_lot(row)
+        if not lots.usable(view, now):
+            continue
+        (credit_lots if row.unit == lots.Unit.CREDIT.value else money_lots).append(view)
+    rules = benefit_terms.discounts_of(ctx, versions.values())
+    names = {s.id or 0: s.name for s in ctx.uow.all(ctx.uow.select(Service))} if rules else {}
+    labels = {m.contract_id: m.label for m in members}
+    discounts = []
+    for cid in sorted(giving):
+        for rule in rules.get(versions[cid], []):
+            d = Discount(
+                rule.id or 0,
+                cid,
+                ItemKind(rule.applies_to),
+                DiscountKind(rule.kind),
+                rule.value,
+                frozenset(rule.services),
+                frozenset(rule.categories),
+                frozenset(rule.products),
+            )
+            label = benefits.describe(d, names, labels[cid], ctx.tenant.currency)
+            discounts.append(replace(d, label=label))
+    return Benefits(tuple(members), tuple(credit_lots), tuple(money_lots), tuple(discounts), tuple(notes))
+
+
+def _open_lots(ctx: Ctx, customer_id: int, *, lock: bool) -> list[CreditLot]:
+    """Open credit and money lots, locked in id order when posting (the ledger's lock order)."""
+    query = (
+        ctx.uow.select(CreditLot)
+        .where(
+            col(CreditLot.customer_id) == customer_id,
+            col(CreditLot.remaining) > 0,
+            col(CreditLot.unit).in_([lots.Unit.CREDIT.value, lots.Unit.MONEY.value]),
+        )
+        .order_by(col(CreditLot.id))
+        .execution_options(populate_existing=True)  # remaining changes by SQL, not through the ORM
+    )
+    return list(ctx.uow.all(query.with_for_update() if lock else query))

@@ -1,0 +1,1092 @@
+"""The credit ledger. Credits live in lots (one per grant); every change is an append-only entry
+on one lot, written by an operation that carries an idempotency key:
+
+- the same key with the same request changes nothing the second time and answers as the first;
+- the same key with a different request is refused as a conflict;
+- scheduled work derives its keys from what it acts on, e.g. ("expire", lot, expiry), so a rerun
+  is harmless by construction.
+
+A balance never goes negative: the lots a write depends on are locked (PostgreSQL FOR UPDATE, in
+id order; SQLite's write lock is taken at BEGIN) and each debit is a conditional update that
+checks the lot still holds enough.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import or_, update
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import col, select
+
+from core.billing import service as billing
+from core.context import Ctx
+from core.credits import lots
+from core.credits import terms as credit_terms
+from core.credits.lots import Pool, Purpose, Unit
+from core.credits.terms import CreditTerms
+from core.kernel.errors import Conflict, Errors, InvalidInput, NotFound
+from core.kernel.money import MAX_AMOUNT, minor_digits
+from core.kernel.text import clean
+from core.memberships import contract_log
+from core.memberships.lifecycle import Status
+from core.workspace import roles
+from core.workspace.roles import Action
+from storage import upserts
+from storage.models import (
+    Contract,
+    CreditLot,
+    CreditTotals,
+    Customer,
+    LedgerEntry,
+    LedgerOperation,
+    PlanVersion,
+    Service,
+)
+
+_NO_TERMS = CreditTerms(kind=credit_terms.CreditKind.SERVICE)
+
+# A membership in these states lends its lots to redemptions; frozen, expired, cancelled do not.
+REDEEMABLE = frozenset({Status.SCHEDULED, Status.ACTIVE, Status.GRACE})
+
+
+class NotEnoughCredits(Conflict):
+    """The customer's usable credits do not cover the request."""
+
+
+@dataclass(frozen=True)
+class EntryView:
+    id: int
+    operation_id: int
+    lot_id: int
+    contract_id: int | None
+    kind: str
+    quantity: Decimal
+    remaining_after: Decimal
+    at: datetime
+    actor: str
+    reason: str
+    reference: str
+
+
+@dataclass(frozen=True)
+class LedgerResult:
+    key: str
+    operation_id: int
+    entries: tuple[EntryView, ...]
+    replayed: bool
+
+    @property
+    def total(self) -> Decimal:
+        return sum((e.quantity for e in self.entries), Decimal(0))
+
+
+@dataclass(frozen=True)
+class Expiring:
+    on: date  # the last day the credits can be used, in the workspace's timezone
+    unit: Unit
+    quantity: Decimal
+
+
+@dataclass(frozen=True)
+class Balance:
+    available: dict[tuple[Unit, Pool], Decimal]  # usable now
+    by_scope: dict[tuple[Unit, str], Decimal]  # usable now, by what it is good for ("any service", ...)
+    upcoming: dict[Unit, Decimal]  # granted, usable from a later date
+    on_hold: dict[Unit, Decimal]  # in lots of frozen (or otherwise paused) memberships
+    expiring: tuple[Expiring, ...]  # usable lots expiring within the window asked for
+    granted: dict[Unit, Decimal]
+    used: dict[Unit, Decimal]
+    expired: dict[Unit, Decimal]
+    transferred_in: dict[Unit, Decimal]
+    transferred_out: dict[Unit, Decimal]
+    adjusted: dict[Unit, Decimal]
+
+    def total(self, unit: Unit) -> Decimal:
+        return sum((q for (u, _), q in self.available.items() if u is unit), Decimal(0))
+
+
+# --- writing -------------------------------------------------------------------------------------
+
+
+def grant(
+    ctx: Ctx,
+    customer_id: int,
+    unit: Unit,
+    quantity: Decimal,
+    *,
+    key: str,
+    contract_id: int | None = None,
+    pool: Pool = Pool.ANY,
+    scope: dict[str, Any] | None = None,
+    usable_from: datetime | None = None,
+    expires_at: datetime | None = None,
+    priority: int = 100,
+    promotional: bool = False,
+    source: str = "grant",
+    reason: str = "",
+    reference: str = "",
+) -> LedgerResult:
+    """A new lot. Used by scheduled grants (as the system) and, through `adjust`, by admins."""
+    quantity = _quantity(ctx, unit, quantity)
+    usable_from = usable_from or ctx.now()
+    if expires_at is not None and expires_at <= usable_from:
+        raise InvalidInput.single("expires", "Credits must expire after they become usable.")
+    request = {
+        "customer": customer_id,
+        "unit": unit,
+        "quantity": quantity,
+        "contract": contract_id,
+        "pool": pool,
+        "scope": scope,
+        "usable_from": usable_from,
+        "expires_at": expires_at,
+        "priority": priority,
+        "promotional": promotional,
+        "source": source,
+        "reason": reason,
+        "reference": reference,
+    }
+    op, replay = _begin(ctx, key, "grant" if source != "adjust" else "adjust", request)
+    if replay is not None:
+        return replay
+    _lock_customers(ctx, customer_id)
+    lot = ctx.uow.add(
+        CreditLot(
+            tenant_id=ctx.uow.tenant_id,
+            customer_id=customer_id,
+            contract_id=contract_id,
+            unit=unit.value,
+            pool=pool.value,
+            scope=scope,
+            priority=priority,
+            promotional=promotional,
+            granted=quantity,
+            remaining=quantity,
+            usable_from=usable_from,
+            expires_at=expires_at,
+            granted_at=ctx.now(),
+            source=source,
+        )
+    )
+    ctx.uow.flush()
+    kind = "adjust" if source == "adjust" else "grant"
+    _entry(ctx, op, lot, kind, quantity, reason=reason, reference=reference)
+    _count(ctx, customer_id, unit, **{"adjusted" if kind == "adjust" else "granted": quantity})
+    return op.result()
+
+
+def adjust(
+    ctx: Ctx,
+    customer_id: int,
+    quantity: Decimal,
+    reason: str,
+    *,
+    key: str,
+    unit: Unit = Unit.CREDIT,
+    expires_on: date | None = None,
+) -> LedgerResult:
+    """A manual correction by an admin, with a required reason: a positive quantity is a new lot,
+    a negative one is taken from the customer's lots in redemption order."""
+    roles.require(ctx, Action.ADJUST_CREDITS)
+    errors = Errors()
+    reason = clean(errors, "reason", reason, label="The reason", max_length=1000, required=True)
+    if quantity == 0:
+        errors.add("quantity", "An adjustment of zero changes nothing.")
+    if expires_on is not None and expires_on <= ctx.today():
+        errors.add("expires", f"{expires_on:%d %b %Y} is not in the future.")
+    errors.raise_if_any()
+    if quantity > 0:
+        expires_at = None if expires_on is None else _local_midnight(ctx, expires_on + timedelta(days=1))
+        return grant(
+            ctx, customer_id, unit, quantity, key=key, expires_at=expires_at, source="adjust", reason=reason
+        )
+    return _take(ctx, "adjust", customer_id, -quantity, key=key, unit=unit, reason=reason)
+
+
+def redeem(
+    ctx: Ctx,
+    customer_id: int,
+    quantity: Decimal,
+    *,
+    key: str,
+    unit: Unit = Unit.CREDIT,
+    service_id: int | None = None,
+    purpose: Purpose | None = None,
+    reference: str = "",
+) -> LedgerResult:
+    """Use credits: `quantity` services (with a service) or units of credit, money or points."""
+    roles.require(ctx, Action.REDEEM)
+    return _take(
+        ctx,
+        "redeem",
+        customer_id,
+        quantity,
+        key=key,
+        unit=unit,
+        service_id=service_id,
+        purpose=purpose,
+        reference=reference,
+    )
+
+
+def preview(
+    ctx: Ctx,
+    customer_id: int,
+    quantity: Decimal,
+    *,
+    unit: Unit = Unit.CREDIT,
+    service_id: int | None = None,
+    purpose: Purpose | None = None,
+) -> list[tuple[CreditLot, Decimal]]:
+    """Which lots a redemption would use, without writing anything (the confirmation step)."""
+    roles.require(ctx, Action.VIEW)
+    quantity = _quantity(ctx, unit, quantity)
+    plan, short, _ = _plan(ctx, customer_id, quantity, unit, service_id, purpose, lock=False)
+    if short > 0:
+        raise _not_enough(ctx, unit, quantity, short, service_id)
+    return plan
+
+
+def reverse(ctx: Ctx, of_key: str, reason: str) -> LedgerResult:
+    """Undo a redemption: each lot gets back what was taken from it. A lot that has expired in the
+    meantime expires again at once (both entries are written). Reversing twice changes nothing."""
+    roles.require(ctx, Action.REDEEM)
+    errors = Errors()
+    reason = clean(errors, "reason", reason, label="The reason", max_length=1000, required=True)
+    errors.raise_if_any()
+    original = _undone(ctx, of_key, "redeem", "Only redemptions can be reversed")
+    op, replay = _begin(ctx, f"reverse:{of_key}", "reverse", {"of": of_key})
+    if replay is not None:
+        return replay
+    taken = _entries_of(ctx, original)
+    _lock_customers(ctx, *(e.customer_id for e in taken))
+    now = ctx.now()
+    for entry in taken:
+        lot = ctx.uow.get(CreditLot, entry.lot_id, for_update=True)
+        assert lot is not None
+        back = -entry.quantity
+        _set_remaining(ctx, lot, lot.remaining + back)
+        _entry(ctx, op, lot, "reverse", back, reason=reason, reference=f"reverses {of_key}")
+        _count(ctx, lot.customer_id, Unit(lot.unit), used=-back)
+        if lot.expires_at is not None and lot.expires_at <= now:
+            _set_remaining(ctx, lot, lot.remaining - back)
+            _entry(ctx, op, lot, "expire", -back, reason="expired before the reversal")
+            _count(ctx, lot.customer_id, Unit(lot.unit), expired=back)
+    return op.result()
+
+
+def redeem_lots(
+    ctx: Ctx, customer_id: int, takes: list[tuple[int, Decimal]], *, key: str, reference: str = ""
+) -> LedgerResult:
+    """Use credits from lots the caller chose (checkout plans a whole invoice, with caps per
+    invoice, and posts it as one operation that `reverse` undoes whole). Each lot must still be
+    the customer's, usable now, of a membership that lends, and hold enough."""
+    roles.require(ctx, Action.REDEEM)
+    request = {"customer": customer_id, "takes": [[lot_id, str(q)] for lot_id, q in takes], "ref": reference}
+    op, replay = _begin(ctx, key, "redeem", request)
+    if replay is not None:
+        return replay
+    _lock_customers(ctx, customer_id)
+    rows, held = _open_lots_held(ctx, customer_id, Unit.CREDIT, lock=True)
+    money, money_held = _open_lots_held(ctx, customer_id, Unit.MONEY, lock=True)
+    rows, held = {**rows, **money}, {**held, **money_held}
+    now = ctx.now()
+    for lot_id, quantity in sorted(takes):
+        lot = rows.get(lot_id)
+        membership = held.get(lot.contract_id) if lot is not None and lot.contract_id is not None else None
+        if (
+            lot is None
+            or not lots.usable(as_lot(lot), now)
+            or (membership is not None and membership.status not in REDEEMABLE)
+        ):
+            raise NotEnoughCredits(
+                f"Lot #{lot_id} can no longer be used here (used up, expired or on hold).", "quantity"
+            )
+        unit = Unit(lot.unit)
+        _debit(ctx, op, lot, _quantity(ctx, unit, quantity), "redeem", reference=reference)
+        _count(ctx, customer_id, unit, used=quantity)
+    touched = sorted({rows[lot_id].contract_id or 0 for lot_id, _ in takes} - {0})
+    waiting = [c for c in touched if (held[c].terms or _NO_TERMS).wait_days > 0]
+    if waiting:
+        ctx.uow.session.execute(
+            update(Contract)
+            .where(col(Contract.tenant_id) == ctx.uow.tenant_id, col(Contract.id).in_(waiting))
+            .values(last_redeemed_at=now)
+        )
+    for contract_id in touched:
+        if (held[contract_id].terms or _NO_TERMS).ends_when_used_up:
+            _end_if_used_up(ctx, contract_id)
+    ctx.uow.flush()
+    return op.result()
+
+
+def take_back(ctx: Ctx, of_key: str, reason: str) -> LedgerResult:
+    """Undo a grant (points earned on an invoice that was voided): each of its lots gives back what
+    it still holds of it, as an adjustment; what was already used stays used. Twice changes nothing."""
+    roles.require(ctx, Action.REDEEM)
+    errors = Errors()
+    reason = clean(errors, "reason", reason, label="The reason", max_length=1000, required=True)
+    errors.raise_if_any()
+    original = _undone(ctx, of_key, "grant", "Only grants can be taken back")
+    op, replay = _begin(ctx, f"take-back:{of_key}", "adjust", {"of": of_key})
+    if replay is not None:
+        return replay
+    granted = _entries_of(ctx, original)
+    _lock_customers(ctx, *(e.customer_id for e in granted))
+    for entry in granted:
+        lot = ctx.uow.get(CreditLot, entry.lot_id, for_update=True)
+        assert lot is not None
+        amount = min(lot.remaining, entry.quantity)
+        if amount > 0:
+            _debit(ctx, op, lot, amount, "adjust", reason=reason, reference=f"takes back {of_key}")
+            _count(ctx, lot.customer_id, Unit(lot.unit), adjusted=-amount)
+    return op.result()
+
+
+def transfer(
+    ctx: Ctx,
+    from_customer: int,
+    to_customer: int,
+    quantity: Decimal,
+    *,
+    key: str,
+    unit: Unit = Unit.CREDIT,
+) -> LedgerResult:
+    """Move credits between customers, where the plan allows it and the membership is active. They
+    are taken in redemption order and arrive as lots under the recipient's expiry rule."""
+    roles.require(ctx, Action.REDEEM)
+    if from_customer == to_customer:
+        raise InvalidInput.single("to", "Credits can only be transferred to another customer.")
+    quantity = _quantity(ctx, unit, quantity)
+    op, replay = _begin(
+        ctx, key, "transfer", {"from": from_customer, "to": to_customer, "quantity": quantity, "unit": unit}
+    )
+    if replay is not None:
+        return replay
+    _lock_customers(ctx, from_customer, to_customer)
+    plan, short, _ = _plan(ctx, from_customer, quantity, unit, None, None, lock=True, for_transfer=True)
+    if short > 0:
+        raise NotEnoughCredits(
+            f"Only {_shown(ctx, unit, quantity - short)} {_unit_label(unit)} can be transferred (from active "
+            f"memberships whose plan allows transfers); {quantity} asked.",
+            "quantity",
+        )
+    recipient = _recipient_contract(ctx, to_customer, unit)
+    for source, amount in plan:
+        _debit(ctx, op, source, amount, "transfer_out", reference=f"to customer #{to_customer}")
+        _count(ctx, from_customer, unit, transferred_out=amount)
+        expires_at = _expiry_for(ctx, recipient, ctx.now()) if recipient is not None else source.expires_at
+        arrived = ctx.uow.add(
+            CreditLot(
+                tenant_id=ctx.uow.tenant_id,
+                customer_id=to_customer,
+                contract_id=recipient.id if recipient else None,
+                unit=unit.value,
+                pool=source.pool,
+                scope=source.scope,
+                priority=source.priority,
+                promotional=source.promotional,
+                granted=amount,
+                remaining=amount,
+                usable_from=ctx.now(),
+                expires_at=expires_at,
+                granted_at=ctx.now(),
+                source="transfer",
+            )
+        )
+        ctx.uow.flush()
+        _entry(ctx, op, arrived, "transfer_in", amount, reference=f"from customer #{from_customer}")
+        _count(ctx, to_customer, unit, transferred_in=amount)
+    return op.result()
+
+
+def expire_due(ctx: Ctx, at: datetime | None = None) -> int:
+    """Expire every lot whose expiry has come by `at` (default now). Each lot's expiry is keyed by
+    (lot, expiry time), so running this any number of times expires exactly what is due, once."""
+    count, after = 0, 0
+    while True:
+        page, last = expire_page(ctx, after, 1000, at)
+        count += page
+        if last is None:
+            return count
+        after = last
+
+
+def expire_page(ctx: Ctx, after: int, limit: int, at: datetime | None = None) -> tuple[int, int | None]:
+    """`expire_due` for the next `limit` due lots with an id above `after` (bounded work for one
+    transaction): the lots expired, and the last id seen (None: no more)."""
+    at = at or ctx.now()
+    # Expiry is paused while a membership is frozen: unfreezing moves its lots' expiry on.
+    frozen = ctx.uow.select(Contract).where(col(Contract.status) == Status.FROZEN.value)
+    query = ctx.uow.select(CreditLot).where(
+        col(CreditLot.remaining) > 0,
+        col(CreditLot.expires_at).is_not(None),
+        col(CreditLot.expires_at) <= at,
+        col(CreditLot.id) > after,
+        or_(
+            col(CreditLot.contract_id).is_(None),
+            col(CreditLot.contract_id).not_in(frozen.with_only_columns(col(Contract.id))),
+        ),
+    )
+    page = ctx.uow.all(query.order_by(col(CreditLot.id)).limit(limit))
+    last = page[-1].id if len(page) == limit else None
+    count = 0
+    # Customers are locked in id order, as transfers lock them: no deadlock between the two.
+    due = sorted(page, key=lambda lot: (lot.customer_id, lot.id or 0))
+    for lot in due:
+        _lock_customers(ctx, lot.customer_id)
+        ctx.uow.session.refresh(lot, with_for_update=True)
+        if lot.remaining <= 0:
+            continue  # used or expired by someone else meanwhile
+        assert lot.expires_at is not None
+        op, replay = _begin(ctx, f"expire:{lot.id}:{lot.expires_at.isoformat()}", "expire", {"lot": lot.id})
+        if replay is not None:
+            continue
+        quantity = lot.remaining
+        _debit(ctx, op, lot, quantity, "expire")
+        _count(ctx, lot.customer_id, Unit(lot.unit), expired=quantity)
+        count += 1
+    return count, last
+
+
+def postpone_expiry(ctx: Ctx, contract_id: int, days: int) -> int:
+    """Move the expiry of the membership's open lots `days` later (by the calendar: the same local
+    time of day), after a freeze of that many days. Returns the lots moved."""
+    if days <= 0:
+        return 0
+    query = ctx.uow.select(CreditLot).where(
+        col(CreditLot.contract_id) == contract_id,
+        col(CreditLot.remaining) > 0,
+        col(CreditLot.expires_at).is_not(None),
+    )
+    moved = 0
+    for lot in ctx.uow.all(query.order_by(col(CreditLot.id)).with_for_update()):
+        assert lot.expires_at is not None
+        lot.expires_at = lot.expires_at.astimezone(ctx.tz) + timedelta(days=days)
+        ctx.uow.add(lot)
+        moved += 1
+    ctx.uow.flush()
+    return moved
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+
+def balance(ctx: Ctx, customer_id: int, *, within_days: int = 30) -> Balance:
+    """What the customer has now. Reads only open lots and running totals, never the history, so
+    its cost does not grow with the length of the history."""
+    roles.require(ctx, Action.VIEW)
+    _customer(ctx, customer_id)
+    now = ctx.now()
+    horizon = now + timedelta(days=within_days)
+    available: dict[tuple[Unit, Pool], Decimal] = defaultdict(Decimal)
+    upcoming: dict[Unit, Decimal] = defaultdict(Decimal)
+    on_hold: dict[Unit, Decimal] = defaultdict(Decimal)
+    expiring: dict[tuple[date, Unit], Decimal] = defaultdict(Decimal)
+    by_scope: dict[tuple[Unit, str], Decimal] = defaultdict(Decimal)
+    scopes = _ScopeNames(ctx)
+    statuses = {contract_id: m.status for contract_id, m in _memberships(ctx, customer_id).items()}
+    for lot in _open_lots(ctx, customer_id, unit=None, lock=False):
+        unit = Unit(lot.unit)
+        if lot.expires_at is not None and lot.expires_at <= now:
+            continue  # expired; the expiry job writes its entry
+        if lot.contract_id is not None and statuses.get(lot.contract_id) not in REDEEMABLE:
+            on_hold[unit] += lot.remaining
+        elif lot.usable_from > now:
+            upcoming[unit] += lot.remaining
+        else:
+            available[(unit, Pool(lot.pool))] += lot.remaining
+            by_scope[(unit, scopes.label(lot))] += lot.remaining
+            if lot.expires_at is not None and lot.expires_at <= horizon:
+                last_day = (lot.expires_at - timedelta(microseconds=1)).astimezone(ctx.tz).date()
+                expiring[(last_day, unit)] += lot.remaining
+    totals = {
+        Unit(t.unit): t
+        for t in ctx.uow.all(
+            ctx.uow.select(CreditTotals)
+            .where(col(CreditTotals.customer_id) == customer_id)
+            .execution_options(populate_existing=True)  # totals change by SQL, not through the ORM
+        )
+    }
+
+    def column(name: str) -> dict[Unit, Decimal]:
+        return {u: _shown(ctx, u, getattr(t, name)) for u, t in totals.items()}
+
+    return Balance(
+        available={(u, p): _shown(ctx, u, q) for (u, p), q in available.items()},
+        by_scope={(u, label): _shown(ctx, u, q) for (u, label), q in sorted(by_scope.items())},
+        upcoming={u: _shown(ctx, u, q) for u, q in upcoming.items()},
+        on_hold={u: _shown(ctx, u, q) for u, q in on_hold.items()},
+        expiring=tuple(Expiring(d, u, _shown(ctx, u, q)) for (d, u), q in sorted(expiring.items())),
+        granted=column("granted"),
+        used=column("used"),
+        expired=column("expired"),
+        transferred_in=column("transferred_in"),
+        transferred_out=column("transferred_out"),
+        adjusted=column("adjusted"),
+    )
+
+
+@dataclass(frozen=True)
+class ExpiringFor:
+    customer_id: int
+    customer: str
+    expiring: Expiring
+
+
+def expiring_soon(ctx: Ctx, *, within_days: int) -> list[ExpiringFor]:
+    """Every customer's credits that expire within the window, soonest first (one query)."""
+    roles.require(ctx, Action.VIEW)
+    now = ctx.now()
+    query = ctx.uow.select(CreditLot).where(
+        col(CreditLot.remaining) > 0,
+        col(CreditLot.expires_at) > now,
+        col(CreditLot.expires_at) <= now + timedelta(days=within_days),
+    )
+    totals: dict[tuple[date, int, Unit], Decimal] = defaultdict(Decimal)
+    for lot in ctx.uow.all(query):
+        assert lot.expires_at is not None
+        last_day = (lot.expires_at - timedelta(microseconds=1)).astimezone(ctx.tz).date()
+        totals[(last_day, lot.customer_id, Unit(lot.unit))] += lot.remaining
+    names = {
+        c.id: c.company or c.contact
+        for c in ctx.uow.all(ctx.uow.select(Customer).where(col(Customer.id).in_({k[1] for k in totals})))
+    }
+    return [
+        ExpiringFor(customer, names.get(customer, ""), Expiring(day, unit, _shown(ctx, unit, quantity)))
+        for (day, customer, unit), quantity in sorted(totals.items(), key=lambda i: (i[0][0], i[0][1]))
+    ]
+
+
+def history(ctx: Ctx, customer_id: int, *, contract_id: int | None = None) -> list[EntryView]:
+    roles.require(ctx, Action.VIEW)
+    _customer(ctx, customer_id)
+    query = ctx.uow.select(LedgerEntry).where(col(LedgerEntry.customer_id) == customer_id)
+    if contract_id is not None:
+        query = query.where(col(LedgerEntry.contract_id) == contract_id)
+    return [_view(e) for e in ctx.uow.all(query.order_by(col(LedgerEntry.id)))]
+
+
+def lots_of(ctx: Ctx, customer_id: int) -> list[CreditLot]:
+    roles.require(ctx, Action.VIEW)
+    return list(
+        ctx.uow.all(
+            ctx.uow.select(CreditLot)
+            .where(col(CreditLot.customer_id) == customer_id)
+            .order_by(col(CreditLot.id))
+        )
+    )
+
+
+# --- internals -----------------------------------------------------------------------------------
+
+
+def _take(
+    ctx: Ctx,
+    kind: str,
+    customer_id: int,
+    quantity: Decimal,
+    *,
+    key: str,
+    unit: Unit,
+    service_id: int | None = None,
+    purpose: Purpose | None = None,
+    reason: str = "",
+    reference: str = "",
+) -> LedgerResult:
+    quantity = _quantity(ctx, unit, quantity)
+    if unit is Unit.MONEY and purpose is None:
+        purpose = Purpose.SERVICE
+    op, replay = _begin(
+        ctx,
+        key,
+        kind,
+        {
+            "customer": customer_id,
+            "quantity": quantity,
+            "unit": unit,
+            "service": service_id,
+            "purpose": purpose,
+            "reason": reason,
+            "reference": reference,
+        },
+    )
+    if replay is not None:
+        return replay
+    plan, short, held = _plan(
+        ctx, customer_id, quantity, unit, service_id, purpose, lock=True, honour_rules=kind == "redeem"
+    )
+    if short > 0:
+        raise _not_enough(ctx, unit, quantity, short, service_id)
+    touched: set[int] = set()
+    for lot, amount in plan:
+        _debit(ctx, op, lot, amount, kind, reason=reason, reference=reference)
+        counter = "used" if kind == "redeem" else "adjusted"
+        _count(ctx, customer_id, unit, **{counter: amount if kind == "redeem" else -amount})
+        if lot.contract_id is not None:
+            touched.add(lot.contract_id)
+    # Remember the time for plans with a wait between redemptions (sold terms never change, so
+    # memberships without a wait never need it).
+    waiting = [c for c in touched if (held[c].terms or _NO_TERMS).wait_days > 0]
+    if kind == "redeem" and waiting:
+        ctx.uow.session.execute(
+            update(Contract)
+            .where(col(Contract.tenant_id) == ctx.uow.tenant_id, col(Contract.id).in_(waiting))
+            .values(last_redeemed_at=ctx.now())
+        )
+    for contract_id in sorted(touched):
+        rule = held[contract_id].terms
+        if rule is not None and rule.ends_when_used_up:
+            _end_if_used_up(ctx, contract_id)
+    ctx.uow.flush()
+    return op.result()
+
+
+def _plan(
+    ctx: Ctx,
+    customer_id: int,
+    quantity: Decimal,
+    unit: Unit,
+    service_id: int | None,
+    purpose: Purpose | None,
+    *,
+    lock: bool,
+    for_transfer: bool = False,
+    honour_rules: bool = True,
+) -> tuple[list[tuple[CreditLot, Decimal]], Decimal, dict[int, _Membership]]:
+    """The lots to take from, what is left uncovered, and the customer's memberships, applying
+    every rule of use. Redeemers lock the lots they read (in id order), nothing else."""
+    if not lock:
+        _customer(ctx, customer_id)
+    category = None
+    if service_id is not None:
+        service = ctx.uow.get(Service, service_id)
+        if service is None:
+            raise NotFound(f"There is no service #{service_id}.", "service")
+        category = service.category or None
+    now = ctx.now()
+    rows, held = _open_lots_held(ctx, customer_id, unit, lock=lock)
+    pools = lots.POOLS_FOR[purpose] if unit is Unit.MONEY and purpose is not None else None
+    candidates: list[lots.Lot] = []
+    caps: dict[int | None, Decimal] = {}
+    # Enforce billing: a membership with an overdue charge lends nothing; if that leaves the
+    # request short, the refusal names the charge (billing.require_paid_up).
+    unpaid = billing.unpaid_memberships(ctx, held) if honour_rules and not for_transfer else set()
+    for lot in rows.values():
+        view = as_lot(lot)
+        if not lots.usable(view, now) or not lots.covers(view, service_id, category):
+            continue
+        if pools is not None and view.pool not in pools:
+            continue
+        if lot.contract_id is not None:
+            membership = held[lot.contract_id]
+            rule = membership.terms
+            if membership.status not in REDEEMABLE or lot.contract_id in unpaid:
+                continue
+            if for_transfer and (rule is None or not rule.transferable or membership.status != Status.ACTIVE):
+                continue
+            if honour_rules and rule is not None and not for_transfer:
+                last = membership.last_redeemed_at
+                if rule.wait_days and last is not None and now < last + timedelta(days=rule.wait_days):
+                    continue
+                if rule.max_per_redemption is not None:
+                    caps[lot.contract_id] = rule.max_per_redemption
+        elif for_transfer:
+            continue  # credits outside a membership (manual grants) have no plan allowing transfer
+        candidates.append(view)
+    taken, short = lots.take(candidates, quantity, service_id=service_id, caps=caps)
+    if short > 0:
+        _customer(ctx, customer_id)  # an unknown customer is "not found", not "not enough credits"
+        for contract_id in sorted(unpaid):
+            billing.require_paid_up(ctx, contract_id)
+    return [(rows[view.id], amount) for view, amount in taken], short, held
+
+
+@dataclass(frozen=True)
+class _Membership:
+    status: Status
+    terms: CreditTerms | None
+    last_redeemed_at: datetime | None
+
+
+def _open_lots_held(
+    ctx: Ctx, customer_id: int, unit: Unit, *, lock: bool
+) -> tuple[dict[int, CreditLot], dict[int, _Membership]]:
+    """The customer's open lots of a unit with the state and terms of their memberships, in one
+    query; writers lock the lots (only the lots), in id order so redeemers never deadlock."""
+    query = (
+        select(CreditLot, col(Contract.status), col(Contract.last_redeemed_at), col(PlanVersion.credit_terms))
+        .outerjoin(Contract, col(Contract.id) == col(CreditLot.contract_id))
+        .outerjoin(PlanVersion, col(PlanVersion.id) == col(Contract.plan_version_id))
+        .where(
+            col(CreditLot.tenant_id) == ctx.uow.tenant_id,
+            col(CreditLot.customer_id) == customer_id,
+            col(CreditLot.unit) == unit.value,
+            col(CreditLot.remaining) > 0,
+        )
+        .order_by(col(CreditLot.id))
+        .execution_options(populate_existing=True)  # remaining changes by SQL, not through the ORM
+    )
+    if lock:
+        query = query.with_for_update(of=CreditLot)
+    rows: dict[int, CreditLot] = {}
+    held: dict[int, _Membership] = {}
+    for lot, status, last, terms in ctx.uow.session.exec(query):
+        rows[lot.id or 0] = lot
+        if lot.contract_id is not None:
+            held[lot.contract_id] = _Membership(
+                Status(status), None if terms is None else credit_terms.from_dict(terms), last
+            )
+    return rows, held
+
+
+def _memberships(ctx: Ctx, customer_id: int) -> dict[int, _Membership]:
+    """The customer's contracts with their credit terms, in one query."""
+    query = (
+        select(Contract, col(PlanVersion.credit_terms))
+        .outerjoin(PlanVersion, col(PlanVersion.id) == col(Contract.plan_version_id))
+        .where(col(Contract.tenant_id) == ctx.uow.tenant_id, col(Contract.customer_id) == customer_id)
+    )
+    return {
+        contract.id or 0: _Membership(
+            Status(contract.status),
+            None if terms is None else credit_terms.from_dict(terms),
+            contract.last_redeemed_at,
+        )
+        for contract, terms in ctx.uow.session.exec(query)
+    }
+
+
+class _ScopeNames:
+    """Says what a lot is good for, in words: "any service", "Massage 60, category skin"."""
+
+    def __init__(self, ctx: Ctx) -> None:
+        self._ctx = ctx
+        self._names: dict[int, str] = {}
+
+    def label(self, lot: CreditLot) -> str:
+        if lot.unit != Unit.CREDIT.value:
+            return {
+                Pool.ANY.value: "any use",
+                Pool.SERVICES.value: "services",
+                Pool.PRODUCTS.value: "products",
+                Pool.COMMON.value: "services, products or prepaid cards",
+            }[lot.pool]
+        scope = lot.scope or {}
+        parts = [self._service(int(i)) for i in scope.get("services", [])]
+        parts += [f"category {c}" for c in scope.get("categories", [])]
+        return ", ".join(parts) if parts else "any service"
+
+    def _service(self, service_id: int) -> str:
+        if service_id not in self._names:
+            row = self._ctx.uow.get(Service, service_id)
+            self._names[service_id] = row.name if row else f"service #{service_id}"
+        return self._names[service_id]
+
+
+def _open_lots(ctx: Ctx, customer_id: int, *, unit: Unit | None, lock: bool) -> list[CreditLot]:
+    query = ctx.uow.select(CreditLot).where(
+        col(CreditLot.customer_id) == customer_id, col(CreditLot.remaining) > 0
+    )
+    if unit is not None:
+        query = query.where(col(CreditLot.unit) == unit.value)
+    query = query.order_by(col(CreditLot.id))  # a fixed lock order: no deadlocks between redeemers
+    return list(ctx.uow.all(query.with_for_update() if lock else query))
+
+
+def _contract_terms(ctx: Ctx, contract: Contract) -> CreditTerms | None:
+    version = ctx.uow.get(PlanVersion, contract.plan_version_id or 0)
+    return (
+        None
+        if version is None or version.credit_terms is None
+        else credit_terms.from_dict(version.credit_terms)
+    )
+
+
+def _end_if_used_up(ctx: Ctx, contract_id: int) -> None:
+    """A plan may end its memberships when their credits are used up."""
+    contract = ctx.uow.get(Contract, contract_id, for_update=True)
+    assert contract is not None
+    if Status(contract.status) not in REDEEMABLE:
+        return
+    left = ctx.uow.first(
+        ctx.uow.select(CreditLot).where(
+            col(CreditLot.contract_id) == contract.id, col(CreditLot.remaining) > 0
+        )
+    )
+    if left is None:
+        contract_log.move(ctx, contract, "credits used up", Status.EXPIRED, "All of its credits were used.")
+
+
+def _recipient_contract(ctx: Ctx, customer_id: int, unit: Unit) -> Contract | None:
+    """The recipient's active membership with credits of this unit, whose expiry rule applies."""
+    query = ctx.uow.select(Contract).where(
+        col(Contract.customer_id) == customer_id, col(Contract.status) == Status.ACTIVE.value
+    )
+    for contract in ctx.uow.all(query.order_by(col(Contract.id))):
+        rule = _contract_terms(ctx, contract)
+        if rule is not None and rule.unit == unit.value:
+            return contract
+    return None
+
+
+def _expiry_for(ctx: Ctx, contract: Contract, usable_from: datetime) -> datetime | None:
+    rule = _contract_terms(ctx, contract)
+    assert rule is not None, "the recipient's contract was chosen for its credit terms"
+    return expiry_of(ctx, rule, contract, usable_from)
+
+
+def expiry_of(ctx: Ctx, rule: CreditTerms, contract: Contract, usable_from: datetime) -> datetime | None:
+    """When a lot granted under `rule` to `contract`, usable from `usable_from`, expires."""
+    if rule.expiry == credit_terms.Expiry.DAYS:
+        return usable_from + timedelta(days=rule.expiry_days)
+    if rule.expiry == credit_terms.Expiry.MEMBERSHIP_END and contract.end_date is not None:
+        return _local_midnight(ctx, contract.end_date + timedelta(days=1))
+    return None
+
+
+def _local_midnight(ctx: Ctx, day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=ctx.tz)
+
+
+@dataclass
+class _Op:
+    """An operation being written: its id and the entries written for it so far."""
+
+    id: int
+    key: str
+    entries: list[EntryView] = field(default_factory=list)
+
+    def result(self) -> LedgerResult:
+        return LedgerResult(self.key, self.id, tuple(self.entries), replayed=False)
+
+
+def _begin(ctx: Ctx, key: str, kind: str, request: dict[str, Any]) -> tuple[_Op, LedgerResult | None]:
+    """The operation for this key: a new one, or the earlier one and its result to replay."""
+    if not key or len(key) > 200:
+        raise InvalidInput.single("key", "An idempotency key of 1 to 200 characters is required.")
+    digest = hashlib.sha256(
+        json.dumps({"kind": kind, **request}, sort_keys=True, default=str).encode()
+    ).hexdigest()
+    values = {
+        "tenant_id": ctx.uow.tenant_id,
+        "key": key,
+        "kind": kind,
+        "request_hash": digest,
+        "actor": ctx.actor,
+        "at": ctx.now(),
+    }
+    # One statement: a concurrent request with the same key makes it wait, then find that key taken.
+    new_id = upserts.insert_if_absent(ctx.uow, "ledger_operation", values, ["tenant_id", "key"])
+    if new_id is not None:
+        return _Op(new_id, key), None
+    existing = _operation(ctx, key)
+    assert existing is not None
+    if existing.request_hash != digest:
+        raise Conflict(f"The key {key!r} was already used for a different request.", "key")
+    return _Op(existing.id or 0, key), _result(ctx, existing, replayed=True)
+
+
+def _operation(ctx: Ctx, key: str) -> LedgerOperation | None:
+    return ctx.uow.first(ctx.uow.select(LedgerOperation).where(col(LedgerOperation.key) == key))
+
+
+def _undone(ctx: Ctx, key: str, kind: str, only: str) -> LedgerOperation:
+    """The operation a reversal or take-back undoes, which must exist and be of `kind`."""
+    original = _operation(ctx, key)
+    if original is None:
+        raise NotFound(f"There is no ledger operation with the key {key!r}.", "key")
+    if original.kind != kind:
+        raise Conflict(f"{only}; {key!r} is a {original.kind}.", "key")
+    return original
+
+
+def _entries_of(ctx: Ctx, op: LedgerOperation) -> list[LedgerEntry]:
+    """An operation's entries, in lot order (the order rows are locked in)."""
+    query = ctx.uow.select(LedgerEntry).where(col(LedgerEntry.operation_id) == op.id)
+    return list(ctx.uow.all(query.order_by(col(LedgerEntry.lot_id))))
+
+
+def _debit(
+    ctx: Ctx, op: _Op, lot: CreditLot, amount: Decimal, kind: str, *, reason: str = "", reference: str = ""
+) -> None:
+    """Take from a lot and record it. The debit only happens while the lot still holds enough:
+    the second line of defence behind the row locks."""
+    row = _entry_row(ctx, op, lot, kind, -amount, reason, reference)
+    done = upserts.debit_and_record(ctx.uow, lot.id or 0, amount, row)
+    if done is None:
+        raise NotEnoughCredits("Not enough credits: someone used them a moment ago. Try again.", "quantity")
+    entry_id, after = done
+    set_committed_value(lot, "remaining", after)
+    op.entries.append(_entry_view(entry_id, {**row, "remaining_after": after}))
+
+
+def _set_remaining(ctx: Ctx, lot: CreditLot, value: Decimal) -> None:
+    lot.remaining = value
+    ctx.uow.add(lot)
+    ctx.uow.flush()
+
+
+def _entry(
+    ctx: Ctx, op: _Op, lot: CreditLot, kind: str, quantity: Decimal, *, reason: str = "", reference: str = ""
+) -> None:
+    """Record a change already made to the lot (a grant, a reversal, an arrival)."""
+    ctx.uow.flush()  # the lot must exist, with its new balance, before its entry
+    row = {**_entry_row(ctx, op, lot, kind, quantity, reason, reference), "remaining_after": lot.remaining}
+    op.entries.append(_entry_view(upserts.insert_returning_id(ctx.uow, "ledger_entry", row), row))
+
+
+def _entry_row(
+    ctx: Ctx, op: _Op, lot: CreditLot, kind: str, quantity: Decimal, reason: str, reference: str
+) -> dict[str, Any]:
+    return {
+        "tenant_id": ctx.uow.tenant_id,
+        "operation_id": op.id,
+        "customer_id": lot.customer_id,
+        "lot_id": lot.id or 0,
+        "contract_id": lot.contract_id,
+        "kind": kind,
+        "quantity": quantity,
+        "actor": ctx.actor,
+        "reason": reason,
+        "reference": reference,
+        "at": ctx.now(),
+    }
+
+
+def _entry_view(entry_id: int, row: dict[str, Any]) -> EntryView:
+    return EntryView(
+        entry_id,
+        row["operation_id"],
+        row["lot_id"],
+        row["contract_id"],
+        row["kind"],
+        row["quantity"],
+        row["remaining_after"],
+        row["at"],
+        row["actor"],
+        row["reason"],
+        row["reference"],
+    )
+
+
+COUNTERS = ("granted", "used", "expired", "transferred_in", "transferred_out", "adjusted")
+
+
+def _count(ctx: Ctx, customer_id: int, unit: Unit, **deltas: Decimal) -> None:
+    """Add to the customer's running totals in one statement (created at zero when missing)."""
+    row = {"tenant_id": ctx.uow.tenant_id, "customer_id": customer_id, "unit": unit.value}
+    upserts.add_to_counters(
+        ctx.uow,
+        "credit_totals",
+        row,
+        ["customer_id", "unit"],
+        deltas,
+        zero=[name for name in COUNTERS if name not in deltas],
+    )
+
+
+def _quantity(ctx: Ctx, unit: Unit, quantity: Decimal) -> Decimal:
+    if not isinstance(quantity, Decimal) or not quantity.is_finite():
+        raise InvalidInput.single("quantity", f"{quantity!r} is not a quantity.")
+    if quantity <= 0:
+        raise InvalidInput.single("quantity", "The quantity must be more than zero.")
+    if quantity > MAX_AMOUNT:
+        raise InvalidInput.single("quantity", f"{quantity} is too large (at most {MAX_AMOUNT:,}).")
+    places = 0 if unit is not Unit.MONEY else minor_digits(ctx.tenant.currency)
+    if quantity != quantity.quantize(Decimal(1).scaleb(-places)):
+        what = (
+            "whole credits"
+            if unit is Unit.CREDIT
+            else "whole points"
+            if unit is Unit.POINTS
+            else f"{ctx.tenant.currency} with at most {places} decimals"
+        )
+        raise InvalidInput.single("quantity", f"{quantity} is not a valid quantity: use {what}.")
+    return quantity.quantize(Decimal(1).scaleb(-places))
+
+
+def _lock_customers(ctx: Ctx, *customer_ids: int) -> None:
+    """Serialise ledger writes per customer. Every writer locks the customers it touches first,
+    in ascending id order, so two transfers in opposite directions queue instead of deadlocking."""
+    for customer_id in sorted(set(customer_ids)):
+        if ctx.uow.get(Customer, customer_id, for_update=True) is None:
+            raise NotFound(f"There is no customer #{customer_id}.", "customer")
+
+
+def _customer(ctx: Ctx, customer_id: int) -> Customer:
+    customer = ctx.uow.get(Customer, customer_id)
+    if customer is None:
+        raise NotFound(f"There is no customer #{customer_id}.", "customer")
+    return customer
+
+
+def as_lot(row: CreditLot) -> lots.Lot:
+    """A stored lot as the pure redemption rules (core/credits/lots.py) see it."""
+    scope = row.scope or {}
+    return lots.Lot(
+        id=row.id or 0,
+        remaining=row.remaining,
+        usable_from=row.usable_from,
+        expires_at=row.expires_at,
+        priority=row.priority,
+        promotional=row.promotional,
+        granted_at=row.granted_at,
+        pool=Pool(row.pool),
+        services=frozenset(int(s) for s in scope.get("services", ())),
+        categories=frozenset(scope.get("categories", ())),
+        costs={int(k): int(v) for k, v in scope.get("costs", {}).items()},
+        contract_id=row.contract_id,
+    )
+
+
+def _result(ctx: Ctx, op: LedgerOperation, *, replayed: bool) -> LedgerResult:
+    entries = ctx.uow.all(
+        ctx.uow.select(LedgerEntry)
+        .where(col(LedgerEntry.operation_id) == op.id)
+        .order_by(col(LedgerEntry.id))
+    )
+    return LedgerResult(op.key, op.id or 0, tuple(_view(e) for e in entries), replayed)
+
+
+def _view(e: LedgerEntry) -> EntryView:
+    return EntryView(
+        e.id or 0,
+        e.operation_id,
+        e.lot_id,
+        e.contract_id,
+        e.kind,
+        e.quantity,
+        e.remaining_after,
+        e.at,
+        e.actor,
+        e.reason,
+        e.reference,
+    )
+
+
+def _not_enough(
+    ctx: Ctx, unit: Unit, quantity: Decimal, short: Decimal, service_id: int | None
+) -> NotEnoughCredits:
+    usable = _shown(ctx, unit, quantity - short)
+    what = "services" if service_id is not None else _unit_label(unit)
+    return NotEnoughCredits(
+        f"Not enough credits: {usable} {what} can be used now, {quantity} asked.", "quantity"
+    )
+
+
+def _shown(ctx: Ctx, unit: Unit, quantity: Decimal) -> Decimal:
+    """A quantity with the decimals its unit has: 2 credits, 75.00 USD (storage keeps four)."""
+    places = minor_digits(ctx.tenant.currency) if unit is Unit.MONEY else 0
+    return quantity.quantize(Decimal(1).scaleb(-places))
+
+
+def _unit_label(unit: Unit) -> str:
+    return {Unit.CREDIT: "credits", Unit.MONEY: "of monetary credit", Unit.POINTS: "points"}[unit]

@@ -1,0 +1,213 @@
+"""What the daily run tells people: credits about to expire (at each lead time, to the staff
+member who sold the membership or to the reminders channel) and memberships nearing their end.
+Each reminder is keyed by (kind, business date, entity), so running a day twice sends it once.
+
+On a day being caught up after downtime the reminders are not sent one by one: `collect` returns
+them and the caller sends each recipient one summary."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlmodel import col, select
+
+from core import outbox
+from core.context import Ctx
+from core.credits.lots import Unit
+from core.memberships.lifecycle import Status
+from core.visits import service as visits
+from storage.models import Contract, CreditLot
+
+REDEEM_FROM_REMINDER = "reminder_redeem"  # the button in an expiry reminder (bot/listeners/credits.py)
+LIVE = (Status.ACTIVE.value, Status.GRACE.value, Status.SCHEDULED.value, Status.FROZEN.value)
+
+
+@dataclass(frozen=True)
+class Reminder:
+    key: str
+    to: str
+    text: str
+    customer_id: int | None = None  # an expiry reminder carries a Redeem button for this customer
+
+
+def lead_days(ctx: Ctx) -> list[int]:
+    """The tenant's lead times, largest first (a malformed setting falls back to 7 and 1)."""
+    parts = [p.strip() for p in ctx.tenant.expiry_reminder_days.split(",") if p.strip()]
+    leads = sorted({int(p) for p in parts if p.isdigit() and 0 < int(p) <= 365}, reverse=True)
+    return leads or [7, 1]
+
+
+def collect(ctx: Ctx, day: date) -> list[Reminder]:
+    return (
+        expiry_reminders(ctx, day)
+        + renewal_reminders(ctx, day)
+        + services_tomorrow(ctx, day)
+        + weekly_digest(ctx, day)
+    )
+
+
+def services_tomorrow(ctx: Ctx, day: date) -> list[Reminder]:
+    """The next day's service visits, to the operations channel (when the workspace has one)."""
+    channel = ctx.tenant.operations_channel
+    if not channel:
+        return []
+    tomorrow = day + timedelta(days=1)
+    due = [v for v in visits.upcoming(ctx, until=tomorrow) if v.due_on == tomorrow]
+    lines = [
+        f"• {v.starts_at.astimezone(ctx.tz):%H:%M} {outbox.quoted(v.customer)}: "
+        f"{outbox.quoted(v.job)} / {outbox.quoted(v.task)}"
+        for v in due[:40]
+    ]
+    more = f"\n…and {len(due) - 40} more." if len(due) > 40 else ""
+    text = f"*Services tomorrow, {tomorrow:%a %d %b}*\n" + ("\n".join(lines) or "None.") + more
+    return [Reminder(key=f"services:{day}", to=channel, text=text)]
+
+
+def weekly_digest(ctx: Ctx, day: date) -> list[Reminder]:
+    """On Mondays, to the reminders channel: credits expiring in the coming week, per customer,
+    the most at risk first (monetary credit by amount, then service credits and points by count)."""
+    channel = ctx.tenant.reminders_channel
+    if not channel or day.weekday() != 0:
+        return []
+    start, end = _midnight(ctx, day + timedelta(days=1)), _midnight(ctx, day + timedelta(days=8))
+    query = ctx.uow.select(CreditLot).where(
+        col(CreditLot.remaining) > 0, col(CreditLot.expires_at) >= start, col(CreditLot.expires_at) < end
+    )
+    at_risk: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
+    for lot in ctx.uow.all(query):
+        at_risk[(lot.customer_id, lot.unit)] += lot.remaining
+    ranked = sorted(at_risk.items(), key=lambda item: (item[0][1] != Unit.MONEY.value, -item[1], item[0][0]))
+    lines = [f"• {outbox.customer_name(ctx, c)}: {_quantity(ctx, Unit(u), q)}" for (c, u), q in ranked[:40]]
+    text = f"*Credits expiring in the week from {day:%a %d %b}*\n" + ("\n".join(lines) or "None.")
+    return [Reminder(key=f"digest:{day}:{channel}", to=channel, text=text)]
+
+
+def send(ctx: Ctx, reminders: list[Reminder]) -> int:
+    return sum(outbox.enqueue(ctx, r.key, r.to, r.text, _blocks(r)) for r in reminders)
+
+
+def send_summary(ctx: Ctx, first: date, last: date, reminders: list[Reminder]) -> int:
+    """One message per recipient for the reminders of days caught up, instead of a flood."""
+    by_recipient: dict[str, list[Reminder]] = defaultdict(list)
+    for r in reminders:
+        by_recipient[r.to].append(r)
+    written = 0
+    for to, theirs in sorted(by_recipient.items()):
+        shown = theirs[:20]
+        lines = "\n".join(f"• {r.text.splitlines()[0]}" for r in shown)
+        more = f"\n…and {len(theirs) - len(shown)} more." if len(theirs) > len(shown) else ""
+        text = (
+            f"*While memberbot was not running ({first:%d %b} to {last:%d %b}), "
+            f"{len(theirs)} reminder(s) came due:*\n{lines}{more}"
+        )
+        written += outbox.enqueue(ctx, f"summary:{first}:{last}:{to}", to, text)
+    return written
+
+
+def expiry_reminders(ctx: Ctx, day: date) -> list[Reminder]:
+    """Per customer and lead time: the credits whose last day is `lead` days after `day`."""
+    found: list[Reminder] = []
+    for lead in lead_days(ctx):
+        last_day = day + timedelta(days=lead)
+        # A lot's expires_at is the local midnight after its last day.
+        start, end = (
+            _midnight(ctx, last_day + timedelta(days=1)),
+            _midnight(ctx, last_day + timedelta(days=2)),
+        )
+        query = ctx.uow.select(CreditLot).where(
+            col(CreditLot.remaining) > 0,
+            col(CreditLot.expires_at) >= start,
+            col(CreditLot.expires_at) < end,
+        )
+        totals: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
+        contracts: dict[int, int | None] = {}
+        for lot in ctx.uow.all(query.order_by(col(CreditLot.customer_id), col(CreditLot.id))):
+            totals[(lot.customer_id, lot.unit)] += lot.remaining
+            contracts.setdefault(lot.customer_id, lot.contract_id)
+        names = outbox.customer_names(ctx, contracts)
+        sellers = _sellers(ctx, [c for c in contracts.values() if c is not None])
+        for (customer_id, unit), quantity in sorted(totals.items()):
+            what = _quantity(ctx, Unit(unit), quantity)
+            when = f"{last_day:%a %d %b %Y} (in {lead} day(s))"
+            found.append(
+                Reminder(
+                    key=f"expiry:{day}:{customer_id}:{unit}:{lead}",
+                    to=_recipient(ctx, contracts.get(customer_id), sellers),
+                    text=f"{names[customer_id]}: {what} expire after {when}.",
+                    customer_id=customer_id,
+                )
+            )
+    return found
+
+
+def renewal_reminders(ctx: Ctx, day: date) -> list[Reminder]:
+    ends = day + timedelta(days=ctx.tenant.renewal_reminder_days)
+    query = ctx.uow.select(Contract).where(col(Contract.end_date) == ends, col(Contract.status).in_(LIVE))
+    return [
+        Reminder(
+            key=f"renewal:{day}:{c.id}",
+            to=_recipient(ctx, c.id),
+            text=(
+                f"{outbox.customer_name(ctx, c.customer_id)}: membership M-{c.id} ends on "
+                f"{ends:%a %d %b %Y}. Renew it with `/membership renew M-{c.id}`."
+            ),
+        )
+        for c in ctx.uow.all(query.order_by(col(Contract.id)))
+    ]
+
+
+def _recipient(ctx: Ctx, contract_id: int | None, sellers: dict[int, str] | None = None) -> str:
+    """The reminders channel, or the staff member who sold the membership (a direct message)."""
+    if ctx.tenant.reminders_channel:
+        return ctx.tenant.reminders_channel
+    if sellers is None:
+        sellers = _sellers(ctx, [contract_id] if contract_id else [])
+    seller = sellers.get(contract_id) if contract_id else None
+    return seller if seller is not None else (ctx.tenant.approvals_channel or "")
+
+
+def _sellers(ctx: Ctx, contract_ids: list[int]) -> dict[int, str]:
+    """Who sold each of these memberships, in one query per thousand."""
+    wanted = sorted(set(contract_ids))
+    sellers: dict[int, str] = {}
+    if ctx.tenant.reminders_channel:
+        return sellers
+    for start in range(0, len(wanted), 1000):
+        query = select(Contract.id, Contract.seller_id).where(
+            col(Contract.tenant_id) == ctx.uow.tenant_id, col(Contract.id).in_(wanted[start : start + 1000])
+        )
+        sellers.update({row_id: seller for row_id, seller in ctx.uow.session.exec(query).all() if row_id})
+    return sellers
+
+
+def _quantity(ctx: Ctx, unit: Unit, quantity: Decimal) -> str:
+    if unit is Unit.MONEY:
+        return f"{quantity.normalize():f} {ctx.tenant.currency} of credit"
+    return f"{quantity.normalize():f} {'credits' if unit is Unit.CREDIT else 'points'}"
+
+
+def _midnight(ctx: Ctx, day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=ctx.tz)
+
+
+def _blocks(r: Reminder) -> list[dict[str, Any]]:
+    if r.customer_id is None:
+        return []
+    return [
+        {"type": "section", "text": {"type": "mrkdwn", "text": r.text}},
+        {
+            "type": "actions",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": REDEEM_FROM_REMINDER,
+                    "value": str(r.customer_id),
+                    "text": {"type": "plain_text", "text": "Redeem"},
+                }
+            ],
+        },
+    ]

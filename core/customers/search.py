@@ -1,0 +1,80 @@
+"""Customer search ranking: pure rules, shared by the CLI and Slack's pick lists.
+
+Matching ignores case and accents and accepts parts of words; every word typed must match the
+company or the contact. Best first: a name equal to the query, a name starting with it, every word
+starting a word of the name, every word somewhere inside the name. Among equals the shorter name
+comes first (the user typed most of it), then the alphabetical order, then the key, so the order
+never depends on the order the database happened to return the rows in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Protocol, TypeVar
+
+from core.kernel.text import fold
+
+
+class _Orderable(Protocol):
+    def __lt__(self, other: Any, /) -> bool: ...
+
+
+K = TypeVar("K", bound=_Orderable)
+
+# Tiers, best first.
+EQUAL, STARTS, WORD_STARTS, INSIDE = range(4)
+
+
+def like_patterns(query: str) -> list[str]:
+    """LIKE patterns (escape character: backslash) that prefilter candidates in the database: one
+    per folded word of the query, each matching text that contains the word anywhere."""
+    return [f"%{escape_like(token)}%" for token in dict.fromkeys(fold(query).split())]
+
+
+def escape_like(text: str) -> str:
+    """`text` as a literal inside a LIKE pattern whose escape character is backslash."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def rank(query: str, candidates: Iterable[tuple[K, str, str]]) -> list[K]:
+    """Keys of the candidates (key, company, contact) that match, best match first."""
+    phrase = fold(query)
+    tokens = phrase.split()
+    if not tokens:
+        return []
+    scored: list[tuple[tuple[int, int, str], K]] = []
+    for key, company, contact in candidates:
+        match = _match(phrase, tokens, fold(company), fold(contact))
+        if match is not None:
+            tier, name = match
+            scored.append(((tier, len(name), name), key))
+    # Two stable sorts: by key first, so that it only decides what the match leaves tied.
+    scored.sort(key=lambda item: item[1])
+    scored.sort(key=lambda item: item[0])
+    return [key for _, key in scored]
+
+
+def _match(phrase: str, tokens: list[str], company: str, contact: str) -> tuple[int, str] | None:
+    """The tier of the match and the name that ranks it among its tier (ties go to the shorter).
+
+    The name is the field that matched; when the words match only across both fields (the
+    company's name and the contact's first name, say), it is both together.
+    """
+    names = [n for n in (company, contact) if n]
+    both = " ".join(names)
+    for tier, matches in (
+        (EQUAL, lambda name: name == phrase),
+        (STARTS, lambda name: name.startswith(phrase)),
+        (WORD_STARTS, lambda name: all(_starts_a_word(token, name) for token in tokens)),
+        (INSIDE, lambda name: all(token in name for token in tokens)),
+    ):
+        matching = [n for n in names if matches(n)]
+        if matching:
+            return tier, min(matching, key=lambda n: (len(n), n))
+        if tier >= WORD_STARTS and len(names) == 2 and matches(both):
+            return tier, both
+    return None
+
+
+def _starts_a_word(token: str, name: str) -> bool:
+    return name.startswith(token) or f" {token}" in name

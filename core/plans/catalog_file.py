@@ -1,0 +1,426 @@
+"""The plan catalogue as YAML: export, review in version control, import.
+
+Schema (version 1), one entry per live plan, in code order:
+
+    version: 1
+    plans:
+    - code: GOLD                  # fixed identity of the plan; an import updates the plan with this code
+      name: Gold
+      description: Gold membership
+      enabled: true
+      billing_type: monthly       # one-time | monthly | quarterly | twice-a-year | yearly
+      price: '49.00'              # amounts are quoted strings so they stay exact
+      setup_fee: '0.00'
+      term_months: 12             # or null: no expiry
+      freeze_fee: '0.00'
+      lock_in_months: 0
+      prorate_first_period: true  # optional, false when left out (core/billing/schedule.py)
+      locations: all              # or a list of location names
+      recurring_services:
+      - job: HVAC maintenance     # job and task templates (and locations) are created when missing
+        task: Filter change
+        at: '09:00'               # local time of each visit
+        recurrence: {kind: weekly, interval: 2, weekdays: [tue, thu]}
+
+An import is all or nothing: every bad field is reported with its path (`plans[1].price`) and
+nothing is written unless the whole file is good.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from datetime import time
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import yaml
+
+from core.catalog import locations as catalog
+from core.catalog import services
+from core.context import Ctx
+from core.credits import terms as credit_terms
+from core.credits.terms import CreditTerms
+from core.kernel import recurrence
+from core.kernel.errors import Errors, FieldError, InvalidInput, MemberbotError
+from core.plans import service as plans
+from core.plans.service import BillingType, PlanTerms, RecurringService
+from core.workspace import roles
+from core.workspace.roles import Action
+
+SCHEMA_VERSION = 1
+_PLAN_KEYS = {
+    "code",
+    "name",
+    "description",
+    "enabled",
+    "billing_type",
+    "price",
+    "setup_fee",
+    "term_months",
+    "freeze_fee",
+    "lock_in_months",
+    "prorate_first_period",
+    "locations",
+    "recurring_services",
+    "credits",
+}
+_SERVICE_KEYS = {"job", "task", "at", "recurrence"}
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    created: list[str]
+    updated: list[str]
+    unchanged: list[str]
+
+
+def export_plans(ctx: Ctx) -> str:
+    roles.require(ctx, Action.VIEW)
+    names = {loc.id: loc.name for loc in catalog.locations(ctx)}
+    entries = []
+    for plan in sorted(plans.list_plans(ctx), key=lambda p: p.code):
+        t = plan.terms
+        entries.append(
+            {
+                "code": plan.code,
+                "name": t.name,
+                "description": t.description,
+                "enabled": plan.enabled,
+                "billing_type": t.billing_type.value,
+                "price": str(t.price),
+                "setup_fee": str(t.setup_fee),
+                "term_months": t.term_months,
+                "freeze_fee": str(t.freeze_fee),
+                "lock_in_months": t.lock_in_months,
+                # Written only when on, so catalogues from before billing export unchanged.
+                **({"prorate_first_period": True} if t.prorate_first_period else {}),
+                "locations": "all" if t.location_ids is None else sorted(names[i] for i in t.location_ids),
+                "recurring_services": [
+                    {
+                        "job": view.job,
+                        "task": view.task,
+                        "at": s.at.strftime("%H:%M"),
+                        "recurrence": recurrence.to_dict(s.recurrence),
+                    }
+                    for s, view in zip(t.services, plan.services, strict=True)
+                ],
+                "credits": None if t.credits is None else _credits_out(ctx, t.credits),
+            }
+        )
+    return yaml.safe_dump({"version": SCHEMA_VERSION, "plans": entries}, sort_keys=False, allow_unicode=True)
+
+
+def import_plans(ctx: Ctx, text: str) -> ImportResult:
+    roles.require(ctx, Action.MANAGE_PLANS)
+    errors = Errors()
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise InvalidInput.single("file", f"This is not valid YAML: {exc}") from None
+    if not isinstance(document, dict) or document.get("version") != SCHEMA_VERSION:
+        raise InvalidInput.single(
+            "version", f"Expected a mapping with 'version: {SCHEMA_VERSION}' and 'plans'."
+        )
+    entries = document.get("plans")
+    if not isinstance(entries, list):
+        raise InvalidInput.single("plans", "'plans' must be a list of plans.")
+    extra = set(document) - {"version", "plans"}
+    if extra:
+        errors.add(sorted(extra)[0], "Unknown key; only 'version' and 'plans' are allowed at the top.")
+    parsed = [_parse_plan(errors, f"plans[{i}].", entry) for i, entry in enumerate(entries)]
+    codes = [p.code.upper() for p in parsed if p is not None]
+    for i, code in enumerate(codes):
+        if code in codes[:i]:
+            errors.add(f"plans[{i}].code", f"The code {code} appears twice in the file.")
+    errors.raise_if_any()
+
+    result = ImportResult([], [], [])
+    for i, entry in enumerate(parsed):
+        assert entry is not None
+        try:
+            with ctx.uow.session.begin_nested():  # keep going after a bad plan to report them all
+                _apply(ctx, entry, result)
+        except MemberbotError as exc:
+            problems = (
+                exc.errors
+                if isinstance(exc, InvalidInput)
+                else [FieldError(exc.field or "code", exc.message)]
+            )
+            errors.extend(problems, prefix=f"plans[{i}].")
+    errors.raise_if_any()
+    return result
+
+
+@dataclass
+class _Service:
+    job: str
+    task: str
+    at: time
+    rule: recurrence.Recurrence
+
+
+@dataclass
+class _Entry:
+    code: str
+    enabled: bool
+    locations: list[str] | None
+    services: list[_Service]
+    terms: PlanTerms  # services, locations and credits filled in once names are resolved
+    credits: dict[str, Any] | None = None
+
+
+def _parse_plan(errors: Errors, path: str, raw: object) -> _Entry | None:
+    if not isinstance(raw, dict):
+        errors.add(path.rstrip("."), "Each plan must be a mapping of fields.")
+        return None
+    for key in sorted(set(raw) - _PLAN_KEYS):
+        errors.add(f"{path}{key}", "Unknown field.")
+    before = len(errors.items)
+    code = _text(errors, path, raw, "code", required=True)
+    name = _text(errors, path, raw, "name", required=True)
+    description = _text(errors, path, raw, "description")
+    enabled = raw.get("enabled", True)
+    if not isinstance(enabled, bool):
+        errors.add(f"{path}enabled", "Must be true or false.")
+    billing = _text(errors, path, raw, "billing_type") or BillingType.MONTHLY.value
+    if billing not in {b.value for b in BillingType}:
+        errors.add(
+            f"{path}billing_type", f"{billing!r} is not one of {', '.join(b.value for b in BillingType)}."
+        )
+        billing = BillingType.MONTHLY.value
+    term = raw.get("term_months", 12)
+    if term is not None and (not isinstance(term, int) or isinstance(term, bool)):
+        errors.add(f"{path}term_months", "Must be a whole number of months, or null for no expiry.")
+        term = 12
+    lock_in = raw.get("lock_in_months", 0)
+    if not isinstance(lock_in, int) or isinstance(lock_in, bool):
+        errors.add(f"{path}lock_in_months", "Must be a whole number of months.")
+        lock_in = 0
+    prorate = raw.get("prorate_first_period", False)
+    if not isinstance(prorate, bool):
+        errors.add(f"{path}prorate_first_period", "Must be true or false.")
+        prorate = False
+    locations = raw.get("locations", "all")
+    if locations != "all" and not (
+        isinstance(locations, list) and all(isinstance(x, str) for x in locations)
+    ):
+        errors.add(f"{path}locations", "Must be 'all' or a list of location names.")
+        locations = "all"
+    services = []
+    raw_services = raw.get("recurring_services", [])
+    if not isinstance(raw_services, list):
+        errors.add(f"{path}recurring_services", "Must be a list.")
+        raw_services = []
+    for j, raw_service in enumerate(raw_services):
+        service = _parse_service(errors, f"{path}recurring_services[{j}].", raw_service)
+        if service is not None:
+            services.append(service)
+    terms = PlanTerms(
+        name=name,
+        description=description,
+        billing_type=BillingType(billing),
+        term_months=term,
+        lock_in_months=lock_in,
+        price=_amount(errors, path, raw, "price", required=True),
+        setup_fee=_amount(errors, path, raw, "setup_fee"),
+        freeze_fee=_amount(errors, path, raw, "freeze_fee"),
+        prorate_first_period=prorate,
+    )
+    credits = _parse_credits(errors, f"{path}credits.", raw.get("credits"))
+    if len(errors.items) > before:
+        return None
+    return _Entry(
+        code, bool(enabled), None if locations == "all" else list(locations), services, terms, credits
+    )
+
+
+def _parse_service(errors: Errors, path: str, raw: object) -> _Service | None:
+    if not isinstance(raw, dict):
+        errors.add(path.rstrip("."), "Each recurring service must be a mapping.")
+        return None
+    for key in sorted(set(raw) - _SERVICE_KEYS):
+        errors.add(f"{path}{key}", "Unknown field.")
+    before = len(errors.items)
+    job = _text(errors, path, raw, "job", required=True)
+    task = _text(errors, path, raw, "task", required=True)
+    at = plans.DEFAULT_AT
+    raw_at = raw.get("at", "09:00")
+    try:
+        if not isinstance(raw_at, str):  # YAML 1.1 reads an unquoted 14:00 as the number 840
+            raise ValueError
+        at = time.fromisoformat(raw_at)
+    except ValueError:
+        errors.add(f"{path}at", "Write the time of day in quotes, such as '09:00'.")
+    rule: recurrence.Recurrence | None = None
+    try:
+        rule = recurrence.from_dict(raw.get("recurrence"))
+    except InvalidInput as exc:
+        errors.extend(exc.errors, prefix=f"{path}recurrence.")
+    if len(errors.items) > before or rule is None:
+        return None
+    return _Service(job, task, at, rule)
+
+
+def _text(errors: Errors, path: str, raw: dict[str, Any], key: str, *, required: bool = False) -> str:
+    value = raw.get(key, "")
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        errors.add(f"{path}{key}", "Must be text.")
+        return ""
+    if required and not value.strip():
+        errors.add(f"{path}{key}", "Is required.")
+    return value
+
+
+def _amount(errors: Errors, path: str, raw: dict[str, Any], key: str, *, required: bool = False) -> Decimal:
+    value = raw.get(key)
+    if value is None:
+        if required:
+            errors.add(f"{path}{key}", "Is required.")
+        return Decimal(0)
+    if isinstance(value, float | bool):
+        errors.add(f"{path}{key}", f"Write amounts in quotes, such as '{value}', so they stay exact.")
+        return Decimal(0)
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        errors.add(f"{path}{key}", f"{value!r} is not an amount such as '49.00'.")
+        return Decimal(0)
+
+
+def _apply(ctx: Ctx, entry: _Entry, result: ImportResult) -> None:
+    location_ids = None
+    if entry.locations is not None:
+        location_ids = tuple(_location_id(ctx, name) for name in entry.locations)
+    services = tuple(
+        RecurringService(*_template_ids(ctx, s.job, s.task), recurrence=s.rule, at=s.at)
+        for s in entry.services
+    )
+    credits = None if entry.credits is None else _credits_in(ctx, entry.credits)
+    terms = replace(entry.terms, location_ids=location_ids, services=services, credits=credits)
+    existing = next(
+        (p for p in plans.list_plans(ctx, include_archived=True) if p.code == entry.code.upper()), None
+    )
+    if existing is None:
+        plan = plans.create_plan(ctx, terms, code=entry.code)
+        if not entry.enabled:
+            plans.set_enabled(ctx, plan.id, False)
+        result.created.append(plan.code)
+        return
+    updated = plans.update_plan(ctx, existing.id, terms)
+    if updated.enabled != entry.enabled:
+        updated = plans.set_enabled(ctx, existing.id, entry.enabled)
+    same = updated.terms == existing.terms and updated.enabled == existing.enabled
+    (result.unchanged if same else result.updated).append(existing.code)
+
+
+def _location_id(ctx: Ctx, name: str) -> int:
+    found = catalog.find_location(ctx, name)
+    return found.id or 0 if found is not None else catalog.add_location(ctx, name)
+
+
+def _template_ids(ctx: Ctx, job_name: str, task_name: str) -> tuple[int, int]:
+    job = catalog.find_job(ctx, job_name)
+    job_id = job.id or 0 if job is not None else catalog.add_job_template(ctx, job_name)
+    task = catalog.find_task(ctx, job_id, task_name)
+    return job_id, task.id or 0 if task is not None else catalog.add_task_template(ctx, job_id, task_name)
+
+
+# --- credits -------------------------------------------------------------------------------------
+
+_CREDIT_FIELDS = {f.name for f in fields(CreditTerms)} - {"equality_template_id"} | {"equality_template"}
+_CREDIT_AMOUNTS = {
+    "per_period",
+    "initial",
+    "for_services",
+    "for_products",
+    "points_per_unit",
+    "point_value",
+    "max_per_redemption",
+    "anniversary_amount",
+}
+_CREDIT_INTS = {"every_days", "expiry_days", "wait_days"}
+_CREDIT_BOOLS = {"ends_when_used_up", "transferable"}
+_CREDIT_NAMES = {"services", "categories"}
+
+
+def _credits_out(ctx: Ctx, terms: CreditTerms) -> dict[str, Any]:
+    """Credit terms with services and the equality template by name, so files travel between
+    workspaces."""
+    out = credit_terms.to_dict(terms)
+    template = out.pop("equality_template_id")
+    out["services"] = sorted(services.get_service(ctx, i).name for i in terms.services)
+    out["equality_template"] = None if template is None else services.template_name(ctx, template)
+    return out
+
+
+def _parse_credits(errors: Errors, path: str, raw: object) -> dict[str, Any] | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        errors.add(path.rstrip("."), "Must be a mapping of credit settings, or null for unlimited.")
+        return None
+    for key in sorted(set(raw) - _CREDIT_FIELDS):
+        errors.add(f"{path}{key}", "Unknown field.")
+    for key, value in raw.items():
+        if (
+            key in _CREDIT_AMOUNTS
+            and value is not None
+            and (isinstance(value, float | bool) or not isinstance(value, str | int))
+        ):
+            errors.add(f"{path}{key}", "Write amounts in quotes, such as '75.00', so they stay exact.")
+        elif key in _CREDIT_INTS and (isinstance(value, bool) or not isinstance(value, int)):
+            errors.add(f"{path}{key}", "Must be a whole number of days.")
+        elif key in _CREDIT_BOOLS and not isinstance(value, bool):
+            errors.add(f"{path}{key}", "Must be true or false.")
+        elif key in _CREDIT_NAMES and not (
+            isinstance(value, list) and all(isinstance(v, str) for v in value)
+        ):
+            errors.add(f"{path}{key}", "Must be a list of names.")
+    if "kind" not in raw:
+        errors.add(f"{path}kind", "Is required: service, monetary or points.")
+    return raw
+
+
+def _credits_in(ctx: Ctx, raw: dict[str, Any]) -> CreditTerms:
+    def dec(key: str) -> Decimal:
+        try:
+            return Decimal(str(raw.get(key) or 0))
+        except InvalidOperation:
+            raise InvalidInput.single(f"credits.{key}", f"{raw.get(key)!r} is not a number.") from None
+
+    service_ids = []
+    for name in raw.get("services", []):
+        found = services.find_service(ctx, name)
+        service_ids.append(found.id if found is not None else services.add_service(ctx, name).id)
+    template = raw.get("equality_template")
+    template_id = None
+    if template is not None:
+        template_id = services.find_template(ctx, str(template))
+        if template_id is None:
+            raise InvalidInput.single(
+                "credits.equality_template", f"There is no equality template {template!r}."
+            )
+    cap = raw.get("max_per_redemption")
+    return CreditTerms(
+        kind=raw["kind"],
+        per_period=dec("per_period"),
+        frequency=raw.get("frequency", "billing-period"),
+        every_days=raw.get("every_days", 30),
+        expiry=raw.get("expiry", "never"),
+        expiry_days=raw.get("expiry_days", 0),
+        initial=dec("initial"),
+        services=tuple(service_ids),
+        categories=tuple(raw.get("categories", [])),
+        equality_template_id=template_id,
+        for_services=dec("for_services"),
+        for_products=dec("for_products"),
+        points_per_unit=dec("points_per_unit"),
+        point_value=dec("point_value"),
+        wait_days=raw.get("wait_days", 0),
+        max_per_redemption=None if cap is None else dec("max_per_redemption"),
+        ends_when_used_up=raw.get("ends_when_used_up", False),
+        transferable=raw.get("transferable", False),
+        anniversary_amount=dec("anniversary_amount"),
+    )

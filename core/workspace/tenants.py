@@ -1,0 +1,231 @@
+"""Workspaces (tenants) and their settings: timezone, currency, plan versioning, windows."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import time
+from decimal import Decimal
+from enum import Enum
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel.numbers import list_currencies
+from sqlmodel import col, select
+
+from core.context import SYSTEM, Ctx, transaction
+from core.kernel.clock import Clock
+from core.kernel.errors import Conflict, Errors
+from core.kernel.text import clean
+from core.plans import service as plans
+from core.workspace import roles
+from core.workspace.roles import Action
+from storage.models import Contract, Tenant
+from storage.uow import Database
+
+
+class Unset(Enum):
+    """A setting not given (None is a value for some settings: "never")."""
+
+    UNSET = "unset"
+
+
+UNSET = Unset.UNSET
+
+
+@dataclass(frozen=True)
+class Settings:
+    name: str
+    timezone: str
+    currency: str
+    plan_versioning: bool
+    grace_days: int
+    visit_horizon_days: int
+    approvals_channel: str  # Slack channel id for approval requests; "" posts where the sale was made
+    approve_grants_above: Decimal | None  # manual grants above this wait for approval; None: never
+    approve_freezes: bool
+    approve_lock_in_cancels: bool
+    daily_run_at: time
+    reminders_channel: str
+    operations_channel: str
+    expiry_reminder_days: str
+    renewal_reminder_days: int
+    balance_alert_above: Decimal | None  # monetary credit above this alerts the specialist; None: off
+
+
+def ensure_tenant(
+    db: Database,
+    clock: Clock,
+    team_id: str,
+    *,
+    name: str = "",
+    timezone: str = "UTC",
+    currency: str = "USD",
+    admins: Iterable[str] = (),
+) -> None:
+    """Set up a workspace on first contact: settings, bootstrap admins and the three default plans.
+    Calling it again only adds bootstrap admins that are missing."""
+    errors = Errors()
+    if not team_id or len(team_id) > 32 or not team_id.isalnum():
+        errors.add("team", f"{team_id!r} is not a Slack team id.")
+    _check_timezone(errors, timezone)
+    _check_currency(errors, currency)
+    errors.raise_if_any()
+    with transaction(db, team_id, SYSTEM, clock) as ctx:
+        if ctx.uow.session.get(Tenant, team_id, with_for_update=True) is None:
+            ctx.uow.session.add(
+                Tenant(
+                    id=team_id,
+                    name=name or team_id,
+                    timezone=timezone,
+                    currency=currency.upper(),
+                    created_at=clock.now(),
+                )
+            )
+            ctx.uow.flush()
+            plans.create_default_plans(ctx)
+        roles.bootstrap_admins(ctx, admins)
+
+
+def settings(ctx: Ctx) -> Settings:
+    t = ctx.tenant
+    return Settings(
+        t.name,
+        t.timezone,
+        t.currency,
+        t.plan_versioning,
+        t.grace_days,
+        t.visit_horizon_days,
+        t.approvals_channel,
+        t.approve_grants_above,
+        t.approve_freezes,
+        t.approve_lock_in_cancels,
+        t.daily_run_at,
+        t.reminders_channel,
+        t.operations_channel,
+        t.expiry_reminder_days,
+        t.renewal_reminder_days,
+        t.balance_alert_above,
+    )
+
+
+def update_settings(
+    ctx: Ctx,
+    *,
+    name: str | None = None,
+    timezone: str | None = None,
+    currency: str | None = None,
+    plan_versioning: bool | None = None,
+    grace_days: int | None = None,
+    visit_horizon_days: int | None = None,
+    approvals_channel: str | None = None,
+    approve_grants_above: Decimal | Unset | None = UNSET,
+    approve_freezes: bool | None = None,
+    approve_lock_in_cancels: bool | None = None,
+    daily_run_at: time | None = None,
+    reminders_channel: str | None = None,
+    operations_channel: str | None = None,
+    expiry_reminder_days: str | None = None,
+    renewal_reminder_days: int | None = None,
+    balance_alert_above: Decimal | Unset | None = UNSET,
+) -> Settings:
+    roles.require(ctx, Action.MANAGE_SETTINGS)
+    errors = Errors()
+    tenant = ctx.tenant
+    if name is not None:
+        name = clean(errors, "name", name, label="Workspace name", max_length=200, required=True)
+    if timezone is not None:
+        _check_timezone(errors, timezone)
+    if currency is not None:
+        _check_currency(errors, currency)
+    if grace_days is not None and not 0 <= grace_days <= 365:
+        errors.add("grace_days", "The grace window must be between 0 and 365 days.")
+    if visit_horizon_days is not None and not 7 <= visit_horizon_days <= 730:
+        errors.add("visit_horizon_days", "The visit horizon must be between 7 and 730 days.")
+    if approvals_channel is not None and not re.fullmatch(r"(?:[CG][A-Z0-9]{2,31})?", approvals_channel):
+        errors.add("approvals_channel", "Choose a channel (a Slack channel id such as C012ABCDEF).")
+    for field, channel in (
+        ("reminders_channel", reminders_channel),
+        ("operations_channel", operations_channel),
+    ):
+        if channel is not None and not re.fullmatch(r"(?:[CG][A-Z0-9]{2,31})?", channel):
+            errors.add(field, "Choose a channel (a Slack channel id such as C012ABCDEF).")
+    if expiry_reminder_days is not None:
+        leads = [p.strip() for p in expiry_reminder_days.split(",") if p.strip()]
+        if not leads or not all(p.isdigit() and 1 <= int(p) <= 365 for p in leads):
+            errors.add("expiry_reminder_days", "Give days before expiry such as 7,1 (each 1 to 365).")
+        expiry_reminder_days = ",".join(
+            str(n) for n in sorted({int(p) for p in leads if p.isdigit()}, reverse=True)
+        )
+    if renewal_reminder_days is not None and not 0 <= renewal_reminder_days <= 365:
+        errors.add("renewal_reminder_days", "Renewal reminders come 0 to 365 days before the end.")
+    if isinstance(balance_alert_above, Decimal) and not (
+        balance_alert_above.is_finite() and balance_alert_above > 0
+    ):
+        errors.add("balance_alert_above", "The alert threshold must be an amount above 0.")
+    if isinstance(approve_grants_above, Decimal) and not (
+        approve_grants_above.is_finite() and approve_grants_above >= 0
+    ):
+        errors.add("approve_grants_above", "The grant threshold must be a number of credits, 0 or more.")
+    errors.raise_if_any()
+    if currency is not None and currency.upper() != tenant.currency and _has_contracts(ctx):
+        raise Conflict("The currency cannot change once memberships have been sold in it.", "currency")
+    if name is not None:
+        tenant.name = name
+    if timezone is not None:
+        tenant.timezone = timezone
+        ctx.__dict__.pop("_tz", None)  # drop the cached ZoneInfo
+    if currency is not None:
+        tenant.currency = currency.upper()
+    if plan_versioning is not None:
+        tenant.plan_versioning = plan_versioning
+    if grace_days is not None:
+        tenant.grace_days = grace_days
+    if visit_horizon_days is not None:
+        tenant.visit_horizon_days = visit_horizon_days
+    if approvals_channel is not None:
+        tenant.approvals_channel = approvals_channel
+    if not isinstance(balance_alert_above, Unset):
+        tenant.balance_alert_above = balance_alert_above
+    if not isinstance(approve_grants_above, Unset):
+        tenant.approve_grants_above = approve_grants_above
+    if approve_freezes is not None:
+        tenant.approve_freezes = approve_freezes
+    if approve_lock_in_cancels is not None:
+        tenant.approve_lock_in_cancels = approve_lock_in_cancels
+    for name, value in (
+        ("daily_run_at", daily_run_at),
+        ("reminders_channel", reminders_channel),
+        ("operations_channel", operations_channel),
+        ("expiry_reminder_days", expiry_reminder_days),
+        ("renewal_reminder_days", renewal_reminder_days),
+    ):
+        if value is not None:
+            setattr(tenant, name, value)
+    ctx.uow.session.add(tenant)
+    ctx.uow.flush()
+    return settings(ctx)
+
+
+def _has_contracts(ctx: Ctx) -> bool:
+    return ctx.uow.first(ctx.uow.select(Contract).limit(1)) is not None
+
+
+def _check_timezone(errors: Errors, timezone: str) -> None:
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        errors.add(
+            "timezone", f"{timezone!r} is not a timezone name; use one like Europe/Paris or America/Chicago."
+        )
+
+
+def _check_currency(errors: Errors, currency: str) -> None:
+    if currency.upper() not in list_currencies():
+        errors.add("currency", f"{currency!r} is not an ISO 4217 currency code such as USD or EUR.")
+
+
+def tenant_ids(db: Database) -> list[str]:
+    """Every workspace, for work that runs across them (the scheduler, operators' reports)."""
+    with db.engine.connect() as conn:
+        return [row[0] for row in conn.execute(select(col(Tenant.id)).order_by(col(Tenant.id)))]
