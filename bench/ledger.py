@@ -33,7 +33,8 @@ from core.kernel.clock import FixedClock
 from core.plans import service as plans
 from core.workspace.tenants import ensure_tenant
 from storage.migrate import upgrade
-from storage.models import Contract, Customer
+from storage.tables.customers import Customer
+from storage.tables.memberships import Contract
 from storage.uow import Database
 
 TEAM = "TBENCH"

@@ -1,5 +1,5 @@
 """Where workspaces that installed the app are kept: slack_sdk's SQLAlchemy installation and OAuth
-state stores, on our database and in tables our migrations create (storage/models.py).
+state stores, on our database and in tables our migrations create (storage/tables/slack.py).
 
 Bolt's AsyncApp wants asynchronous stores. slack_sdk's async ones need an async engine and driver;
 ours is synchronous, so the synchronous stores run in a worker thread, as core does for listeners.

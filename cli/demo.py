@@ -19,7 +19,7 @@ from core.customers.service import CustomerInput
 from core.kernel.recurrence import LAST_DAY, Monthly, Weekly
 from core.memberships import service as memberships
 from core.plans import service as plans
-from storage.models import Customer
+from storage.tables.customers import Customer
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from core.kernel.clock import Clock
 from core.kernel.errors import NotFound
-from storage.models import Tenant
+from storage.tables.workspace import Tenant
 from storage.uow import Database, UnitOfWork
 
 # The actor of scheduled work and of operators' CLI commands (who already hold the database).

@@ -11,7 +11,8 @@ from typing import Any
 from sqlmodel import col
 
 from core.context import Ctx
-from storage.models import Customer, Outbox
+from storage.tables.customers import Customer
+from storage.tables.outbox import Outbox
 from storage.upserts import insert_if_absent
 
 BACKOFF = (timedelta(seconds=10), timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30))

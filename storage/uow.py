@@ -17,7 +17,7 @@ from sqlmodel import Session, SQLModel, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from storage.engine import make_engine, writer
-from storage.models import Entity, TenantRow
+from storage.tables.base import Entity, TenantRow
 
 R = TypeVar("R", bound=TenantRow)
 E = TypeVar("E", bound=Entity)

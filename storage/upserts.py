@@ -10,8 +10,8 @@ from typing import Any
 
 from sqlalchemy import CursorResult, Table, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import SQLModel
 
+from storage.schema import metadata
 from storage.uow import UnitOfWork
 
 
@@ -24,7 +24,7 @@ def insert_if_absent(
 ) -> int | None:
     """Insert the row and return its id, or return None when a row with the same unique columns
     exists (on PostgreSQL, after waiting for a concurrent inserter of that row to finish)."""
-    table = SQLModel.metadata.tables[table_name]
+    table = metadata.tables[table_name]
     statement = _insert(uow, table).values(**values).on_conflict_do_nothing(index_elements=unique)
     row = uow.session.connection().execute(statement.returning(table.c.id)).first()
     return None if row is None else int(row[0])
@@ -34,21 +34,21 @@ def insert_ignoring_duplicates(
     uow: UnitOfWork, table_name: str, values: dict[str, Any], unique: list[str]
 ) -> bool:
     """Insert the row unless one with the same unique columns exists; True when it was inserted."""
-    table = SQLModel.metadata.tables[table_name]
+    table = metadata.tables[table_name]
     statement = _insert(uow, table).values(**values).on_conflict_do_nothing(index_elements=unique)
     result = uow.session.connection().execute(statement)
     return bool(result.rowcount)
 
 
 def insert_returning_id(uow: UnitOfWork, table_name: str, values: dict[str, Any]) -> int:
-    table = SQLModel.metadata.tables[table_name]
+    table = metadata.tables[table_name]
     statement = insert(table).values(**values).returning(table.c.id)
     return int(uow.session.connection().execute(statement).scalar_one())
 
 
 def take_from(uow: UnitOfWork, table_name: str, row_id: int, column: str, amount: Decimal) -> bool:
     """Subtract `amount` from a row's column only while it holds at least that much."""
-    table = SQLModel.metadata.tables[table_name]
+    table = metadata.tables[table_name]
     statement = (
         update(table)
         .where(table.c.id == row_id, table.c[column] >= amount)
@@ -65,7 +65,7 @@ def debit_and_record(
     with the lot's new balance: (entry id, balance after), or None when the lot holds too little.
     One statement on PostgreSQL (a data-modifying CTE); two on SQLite, which has none and does not
     need it (its write lock is held from BEGIN)."""
-    lots, entries = SQLModel.metadata.tables["credit_lot"], SQLModel.metadata.tables["ledger_entry"]
+    lots, entries = metadata.tables["credit_lot"], metadata.tables["ledger_entry"]
     taking = (
         update(lots)
         .where(lots.c.id == lot_id, lots.c.remaining >= amount)
@@ -100,7 +100,7 @@ def add_to_counters(
 ) -> None:
     """Add `deltas` to the counters of the row whose `unique` columns match `row`, creating it
     (with the counters in `zero` at zero) if missing."""
-    table = SQLModel.metadata.tables[table_name]
+    table = metadata.tables[table_name]
     statement = _insert(uow, table).values(**row, **deltas, **dict.fromkeys(zero, 0))
     statement = statement.on_conflict_do_update(
         index_elements=unique, set_={name: table.c[name] + statement.excluded[name] for name in deltas}

@@ -23,7 +23,8 @@ from core.memberships import service as memberships
 from core.plans import service as plans
 from core.workspace import roles
 from core.workspace.roles import Action
-from storage.models import ApprovalRequest, Contract
+from storage.tables.approvals import ApprovalRequest
+from storage.tables.memberships import Contract
 from storage.upserts import insert_if_absent
 
 KINDS = {"grant": Action.ADJUST_CREDITS, "freeze": Action.CHANGE_STATE, "cancel": Action.CHANGE_STATE}

@@ -30,16 +30,10 @@ from core.plans import service as plans
 from core.plans.service import BillingType
 from core.workspace import roles
 from core.workspace.roles import Action
-from storage.models import (
-    Cancellation,
-    Charge,
-    Contract,
-    ForfeitedLot,
-    Location,
-    LocationPrice,
-    MembershipFreeze,
-    PlanVersion,
-)
+from storage.tables.billing import Cancellation, Charge, ForfeitedLot, LocationPrice, MembershipFreeze
+from storage.tables.catalog import Location
+from storage.tables.memberships import Contract
+from storage.tables.plans import PlanVersion
 
 
 class ChargeStatus(StrEnum):

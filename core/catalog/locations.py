@@ -11,7 +11,7 @@ from core.kernel.errors import Conflict, Errors, NotFound
 from core.kernel.text import clean, fold
 from core.workspace import roles
 from core.workspace.roles import Action
-from storage.models import JobTemplate, Location, TaskTemplate
+from storage.tables.catalog import JobTemplate, Location, TaskTemplate
 
 NAME_MAX = 100
 

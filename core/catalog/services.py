@@ -13,7 +13,7 @@ from core.kernel.errors import Conflict, Errors, NotFound
 from core.kernel.text import clean, fold
 from core.workspace import roles
 from core.workspace.roles import Action
-from storage.models import EqualityEntry, EqualityTemplate, Service
+from storage.tables.catalog import EqualityEntry, EqualityTemplate, Service
 
 
 @dataclass(frozen=True)

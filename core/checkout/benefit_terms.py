@@ -21,15 +21,10 @@ from core.kernel.errors import Errors, ImmutableField, InvalidInput, NotFound
 from core.kernel.money import amount
 from core.workspace import roles
 from core.workspace.roles import Action
-from storage.models import (
-    Contract,
-    Location,
-    LocationBenefitOrder,
-    PlanDiscount,
-    PlanVersion,
-    RemovedDiscount,
-    Service,
-)
+from storage.tables.catalog import Location, Service
+from storage.tables.checkout import LocationBenefitOrder, PlanDiscount, RemovedDiscount
+from storage.tables.memberships import Contract
+from storage.tables.plans import PlanVersion
 
 MAX_DISCOUNTS = 20
 DEFAULT_ORDER = Order.CREDITS_FIRST  # as Zenoti's organisation-wide default

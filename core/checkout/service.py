@@ -45,16 +45,12 @@ from core.memberships.lifecycle import Status
 from core.workspace import roles
 from core.workspace.roles import Action
 from storage import upserts
-from storage.models import (
-    CheckoutInvoice,
-    Contract,
-    CreditLot,
-    Customer,
-    Location,
-    PlanVersion,
-    RemovedDiscount,
-    Service,
-)
+from storage.tables.catalog import Location, Service
+from storage.tables.checkout import CheckoutInvoice, RemovedDiscount
+from storage.tables.credits import CreditLot
+from storage.tables.customers import Customer
+from storage.tables.memberships import Contract
+from storage.tables.plans import PlanVersion
 
 MAX_LINES = 100
 MAX_QUANTITY = 1000

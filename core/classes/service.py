@@ -51,18 +51,12 @@ from core.memberships.lifecycle import LIVE, Status
 from core.visits import service as visits
 from core.workspace import roles
 from core.workspace.roles import Action
-from storage.models import (
-    ClassBooking,
-    ClassSeries,
-    ClassSeriesPlan,
-    ClassSession,
-    Contract,
-    CreditLot,
-    Customer,
-    Location,
-    Plan,
-    PlanVersion,
-)
+from storage.tables.catalog import Location
+from storage.tables.classes import ClassBooking, ClassSeries, ClassSeriesPlan, ClassSession
+from storage.tables.credits import CreditLot
+from storage.tables.customers import Customer
+from storage.tables.memberships import Contract
+from storage.tables.plans import Plan, PlanVersion
 
 NAME_MAX = 100
 MIN_DURATION_MINUTES = 5

@@ -24,7 +24,8 @@ from core.kernel.errors import Conflict, Errors, NotFound, PermissionDenied
 from core.kernel.text import clean
 from core.workspace import roles
 from core.workspace.roles import Action, Role
-from storage.models import BalanceAlert, CreditLot, RoleGrant
+from storage.tables.credits import BalanceAlert, CreditLot
+from storage.tables.workspace import RoleGrant
 
 OPEN_REPORT, LOG_FOLLOW_UP, SNOOZE = "balance_report", "balance_follow_up", "balance_snooze"
 SNOOZE_DAYS = 30

@@ -29,7 +29,9 @@ from core.kernel.errors import Conflict, InvalidInput, NotFound
 from core.memberships.lifecycle import Status
 from core.workspace import roles
 from core.workspace.roles import Action
-from storage.models import Contract, LedgerEntry, LedgerOperation, PlanVersion
+from storage.tables.credits import LedgerEntry, LedgerOperation
+from storage.tables.memberships import Contract
+from storage.tables.plans import PlanVersion
 
 # Memberships that earn their periodic and anniversary credits.
 EARNING = frozenset({Status.ACTIVE, Status.GRACE})

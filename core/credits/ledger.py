@@ -39,16 +39,11 @@ from core.memberships.lifecycle import Status
 from core.workspace import roles
 from core.workspace.roles import Action
 from storage import upserts
-from storage.models import (
-    Contract,
-    CreditLot,
-    CreditTotals,
-    Customer,
-    LedgerEntry,
-    LedgerOperation,
-    PlanVersion,
-    Service,
-)
+from storage.tables.catalog import Service
+from storage.tables.credits import CreditLot, CreditTotals, LedgerEntry, LedgerOperation
+from storage.tables.customers import Customer
+from storage.tables.memberships import Contract
+from storage.tables.plans import PlanVersion
 
 _NO_TERMS = CreditTerms(kind=credit_terms.CreditKind.SERVICE)
 

@@ -20,7 +20,8 @@ from core.context import Ctx
 from core.credits.lots import Unit
 from core.memberships.lifecycle import Status
 from core.visits import service as visits
-from storage.models import Contract, CreditLot
+from storage.tables.credits import CreditLot
+from storage.tables.memberships import Contract
 
 REDEEM_FROM_REMINDER = "reminder_redeem"  # the button in an expiry reminder (bot/listeners/credits.py)
 LIVE = (Status.ACTIVE.value, Status.GRACE.value, Status.SCHEDULED.value, Status.FROZEN.value)

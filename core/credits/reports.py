@@ -22,7 +22,10 @@ from core.kernel.errors import NotFound
 from core.kernel.money import minor_digits
 from core.workspace import roles
 from core.workspace.roles import Action
-from storage.models import Contract, CreditLot, Customer, Plan, PlanVersion
+from storage.tables.credits import CreditLot
+from storage.tables.customers import Customer
+from storage.tables.memberships import Contract
+from storage.tables.plans import Plan, PlanVersion
 
 KIND_LABELS = {
     "grant": "Granted",

@@ -23,7 +23,8 @@ from core.kernel.errors import Conflict, Errors, FieldError, InvalidInput, NotFo
 from core.kernel.text import clean, fold
 from core.workspace import roles
 from core.workspace.roles import Action
-from storage.models import Customer, Location
+from storage.tables.catalog import Location
+from storage.tables.customers import Customer
 
 COMPANY_MAX = 200
 CONTACT_MAX = 200

@@ -36,7 +36,7 @@ from core.memberships import service as memberships
 from core.memberships.lifecycle import Status
 from core.visits import service as visits
 from core.workspace.tenants import tenant_ids
-from storage.models import DailyRun
+from storage.tables.workspace import DailyRun
 from storage.uow import Database
 from storage.upserts import insert_ignoring_duplicates
 

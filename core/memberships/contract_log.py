@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from core.context import Ctx
 from core.memberships.lifecycle import Status
-from storage.models import Contract, ContractEvent
+from storage.tables.memberships import Contract, ContractEvent
 
 
 def move(

@@ -29,18 +29,12 @@ from core.plans import service as plans
 from core.visits import service as visits
 from core.workspace import roles
 from core.workspace.roles import Action
-from storage.models import (
-    Cancellation,
-    Contract,
-    ContractEvent,
-    CreditLot,
-    Customer,
-    ForfeitedLot,
-    Location,
-    MembershipFreeze,
-    Plan,
-    PlanVersion,
-)
+from storage.tables.billing import Cancellation, ForfeitedLot, MembershipFreeze
+from storage.tables.catalog import Location
+from storage.tables.credits import CreditLot
+from storage.tables.customers import Customer
+from storage.tables.memberships import Contract, ContractEvent
+from storage.tables.plans import Plan, PlanVersion
 
 EARLIEST = date(2000, 1, 1)
 MAX_YEARS_AHEAD = 5  # a start further out than this is a typo, not a sale

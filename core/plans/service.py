@@ -30,19 +30,10 @@ from core.kernel.text import clean, fold
 from core.visits import service as visits
 from core.workspace import roles
 from core.workspace.roles import Action
-from storage.models import (
-    Contract,
-    EqualityTemplate,
-    JobTemplate,
-    Location,
-    LocationPrice,
-    Plan,
-    PlanService,
-    PlanVersion,
-    PlanVersionLocation,
-    Service,
-    TaskTemplate,
-)
+from storage.tables.billing import LocationPrice
+from storage.tables.catalog import EqualityTemplate, JobTemplate, Location, Service, TaskTemplate
+from storage.tables.memberships import Contract
+from storage.tables.plans import Plan, PlanService, PlanVersion, PlanVersionLocation
 
 NAME_MAX = 100
 CODE_MAX = 20

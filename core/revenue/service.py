@@ -35,20 +35,13 @@ from core.revenue import recognition
 from core.revenue.recognition import Amounts, CreditEvent, Sale, Schedule, Split, Term
 from core.workspace import roles
 from core.workspace.roles import Action
-from storage.models import (
-    Contract,
-    ContractEvent,
-    CreditLot,
-    Customer,
-    LedgerEntry,
-    Location,
-    LocationPrice,
-    Plan,
-    PlanVersion,
-    PlanVersionLocation,
-    RevenueSplit,
-    RevenueSplitLocation,
-)
+from storage.tables.billing import LocationPrice
+from storage.tables.catalog import Location
+from storage.tables.credits import CreditLot, LedgerEntry
+from storage.tables.customers import Customer
+from storage.tables.memberships import Contract, ContractEvent
+from storage.tables.plans import Plan, PlanVersion, PlanVersionLocation
+from storage.tables.revenue import RevenueSplit, RevenueSplitLocation
 
 NO_LOCATION = "No location"
 NOT_SOLD = frozenset({Status.PENDING.value, Status.REJECTED.value})  # never approved: nothing sold

@@ -21,7 +21,11 @@ from core.kernel.text import clean
 from core.memberships.lifecycle import SERVICED, Status
 from core.workspace import roles
 from core.workspace.roles import Action
-from storage.models import Contract, Customer, JobTemplate, PlanService, ServiceVisit, TaskTemplate
+from storage.tables.catalog import JobTemplate, TaskTemplate
+from storage.tables.customers import Customer
+from storage.tables.memberships import Contract
+from storage.tables.plans import PlanService
+from storage.tables.visits import ServiceVisit
 
 
 class VisitStatus(StrEnum):

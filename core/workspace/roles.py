@@ -10,7 +10,7 @@ from sqlmodel import col
 
 from core.context import SYSTEM, Ctx
 from core.kernel.errors import InvalidInput, PermissionDenied
-from storage.models import RoleGrant
+from storage.tables.workspace import RoleGrant
 
 
 class Role(StrEnum):

@@ -20,7 +20,8 @@ from core.kernel.text import clean
 from core.plans import service as plans
 from core.workspace import roles
 from core.workspace.roles import Action
-from storage.models import Contract, Tenant
+from storage.tables.memberships import Contract
+from storage.tables.workspace import Tenant
 from storage.uow import Database
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from core.kernel.clock import Clock, SystemClock, aware
 from core.kernel.errors import Conflict, InvalidInput
-from storage.models import TestClock
+from storage.tables.workspace import TestClock
 from storage.uow import Database
 
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 from alembic import context
 
 from storage.engine import database_url_from_env, make_engine
-from storage.models import Tenant
+from storage.schema import metadata
 
 config = context.config
-# Importing storage.models defines every table; they all share SQLModel's metadata.
-target_metadata = Tenant.metadata
+target_metadata = metadata  # every table of every domain (storage/schema.py)
 
 
 def run_migrations_online() -> None:

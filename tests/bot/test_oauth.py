@@ -27,7 +27,8 @@ from core.credits import ledger
 from core.credits.lots import Unit
 from core.customers.service import CustomerInput, add_customer
 from core.workspace import roles
-from storage.models import SLACK_INSTALLATIONS, Tenant
+from storage.tables.slack import SLACK_INSTALLATIONS
+from storage.tables.workspace import Tenant
 from tests.bot.conftest import SECRET, TOKEN, Running, wait_until
 from tests.conftest import ADMIN, Shop, new_team
 

@@ -9,7 +9,7 @@ from core.catalog import locations as catalog
 from core.context import Ctx
 from core.kernel.recurrence import Monthly, Weekly
 from core.plans import service as plans
-from storage.models import Customer
+from storage.tables.customers import Customer
 
 
 def add_customer(ctx: Ctx, company: str = "Acme Heating", contact: str = "Ann Lee") -> int:

@@ -33,7 +33,10 @@ from core.plans import catalog_file as plan_catalog
 from core.plans import service as plans
 from core.visits import service as visits
 from core.visits.service import VisitStatus, VisitView
-from storage.models import Charge, Contract, CreditLot, Location
+from storage.tables.billing import Charge
+from storage.tables.catalog import Location
+from storage.tables.credits import CreditLot
+from storage.tables.memberships import Contract
 from storage.uow import Database
 from tests.conftest import ADMIN, MANAGER, SPECIALIST, STAFF, Shop
 from tests.integration.credit_helpers import D, at, member

@@ -29,7 +29,8 @@ from core.credits.terms import CreditKind, CreditTerms, Expiry
 from core.kernel.errors import Conflict, ImmutableField, InvalidInput, PermissionDenied
 from core.memberships import service as memberships
 from core.plans import service as plans
-from storage.models import CheckoutInvoice, CreditLot, LedgerEntry, LedgerOperation, RemovedDiscount
+from storage.tables.checkout import CheckoutInvoice, RemovedDiscount
+from storage.tables.credits import CreditLot, LedgerEntry, LedgerOperation
 from tests.conftest import MANAGER, NOBODY, SPECIALIST, STAFF, Shop
 from tests.integration.credit_helpers import D, credit_plan, member
 from tests.integration.helpers import add_customer

@@ -25,7 +25,8 @@ from core.credits.terms import CreditKind, CreditTerms, Expiry
 from core.kernel.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.kernel.recurrence import LAST_DAY, Monthly, Weekly
 from core.memberships import service as memberships
-from storage.models import Charge, ClassBooking, ClassSeries, ClassSession
+from storage.tables.billing import Charge
+from storage.tables.classes import ClassBooking, ClassSeries, ClassSession
 from tests.conftest import MANAGER, SPECIALIST, STAFF, TZ, Shop
 from tests.integration.credit_helpers import D, credit_plan, member
 from tests.integration.helpers import add_customer, plan_by_name

@@ -19,7 +19,7 @@ from core.customers.service import (
 )
 from core.kernel.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.workspace.tenants import ensure_tenant
-from storage.models import Customer
+from storage.tables.customers import Customer
 from tests.conftest import ADMIN, MANAGER, NOBODY, SPECIALIST, STAFF, Shop, new_team
 
 

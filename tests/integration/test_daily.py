@@ -30,7 +30,10 @@ from core.workspace import roles
 from core.workspace.tenants import ensure_tenant, update_settings
 from core.workspace.test_clock import move_test_clock, start_test_clock
 from storage.migrate import prepare
-from storage.models import Contract, DailyRun, LedgerOperation, Outbox
+from storage.tables.credits import LedgerOperation
+from storage.tables.memberships import Contract
+from storage.tables.outbox import Outbox
+from storage.tables.workspace import DailyRun
 from storage.uow import Database
 from tests.conftest import ADMIN, MANAGER, STAFF, TZ, Shop
 from tests.integration.credit_helpers import at, credit_plan, member

@@ -16,7 +16,7 @@ from core.credits.terms import CreditKind, CreditTerms, Expiry
 from core.kernel.errors import Conflict, ImmutableField, InvalidInput, NotFound, PermissionDenied
 from core.memberships import service as memberships
 from core.plans import service as plans
-from storage.models import LedgerEntry
+from storage.tables.credits import LedgerEntry
 from tests.conftest import ADMIN, MANAGER, SPECIALIST, STAFF, Shop
 from tests.integration.credit_helpers import D, at, credit_plan, member
 from tests.integration.helpers import add_customer

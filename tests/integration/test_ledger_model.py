@@ -34,7 +34,7 @@ from core.kernel.errors import Conflict
 from core.memberships import service as memberships
 from core.plans import service as plans
 from core.workspace.tenants import ensure_tenant
-from storage.models import CreditLot, LedgerEntry
+from storage.tables.credits import CreditLot, LedgerEntry
 from storage.uow import Database
 from tests.conftest import ADMIN, new_team
 from tests.integration.helpers import add_customer, plan_by_name

@@ -14,7 +14,8 @@ from core.memberships.lifecycle import Status
 from core.plans import service as plans
 from core.visits import service as visits
 from core.workspace.tenants import ensure_tenant
-from storage.models import Contract, ContractEvent, ServiceVisit
+from storage.tables.memberships import Contract, ContractEvent
+from storage.tables.visits import ServiceVisit
 from tests.conftest import ADMIN, MANAGER, SPECIALIST, STAFF, Shop, new_team
 from tests.integration.helpers import add_customer, plan_by_name, with_services
 

@@ -15,7 +15,8 @@ from core.memberships import service as memberships
 from core.plans import catalog_file as plan_catalog
 from core.plans import service as plans
 from core.workspace.tenants import ensure_tenant
-from storage.models import JobTemplate, Plan
+from storage.tables.catalog import JobTemplate
+from storage.tables.plans import Plan
 from tests.conftest import ADMIN, MANAGER, STAFF, Shop, new_team
 from tests.integration.helpers import add_customer, with_services
 

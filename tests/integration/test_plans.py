@@ -20,7 +20,8 @@ from core.plans import service as plans
 from core.plans.service import BillingType, PlanTerms, RecurringService
 from core.visits import service as visits
 from core.workspace.tenants import ensure_tenant, update_settings
-from storage.models import Plan, PlanVersion, ServiceVisit
+from storage.tables.plans import Plan, PlanVersion
+from storage.tables.visits import ServiceVisit
 from tests.conftest import ADMIN, MANAGER, STAFF, Shop, new_team
 from tests.integration.helpers import add_customer, plan_by_name, templates, with_services
 

@@ -28,7 +28,7 @@ from core.plans import service as plans
 from core.revenue import service as revenue
 from core.revenue.recognition import Split
 from core.revenue.service import RevenueReport
-from storage.models import RevenueSplitLocation
+from storage.tables.revenue import RevenueSplitLocation
 from tests.conftest import ADMIN, MANAGER, STAFF, Shop
 from tests.integration.credit_helpers import D, at
 from tests.integration.helpers import add_customer, plan_by_name

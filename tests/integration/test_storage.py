@@ -17,7 +17,8 @@ from sqlmodel import SQLModel, col
 
 from core.plans.service import list_plans
 from storage.migrate import is_empty, prepare
-from storage.models import Plan, PlanVersion, Tenant
+from storage.tables.plans import Plan, PlanVersion
+from storage.tables.workspace import Tenant
 from storage.uow import Database
 from tests.conftest import Shop
 

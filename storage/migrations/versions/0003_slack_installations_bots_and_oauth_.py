@@ -1,6 +1,6 @@
 """slack installations, bots and oauth states
 
-Bolt's OAuth installation and state stores (slack_sdk's SQLAlchemy tables, see storage/models.py).
+Bolt's OAuth installation and state stores (see storage/tables/slack.py).
 
 Revision ID: 0003
 Revises: 0002

@@ -1,0 +1,1 @@
+"""The tables, one module per domain. storage.schema imports them all (for migrations)."""
