@@ -2,41 +2,29 @@
 
 from __future__ import annotations
 
+from importlib import import_module
+
 from sqlalchemy import MetaData
 from sqlmodel import SQLModel
 
-from storage.tables import (
-    approvals,
-    billing,
-    catalog,
-    checkout,
-    classes,
-    credits,
-    customers,
-    memberships,
-    outbox,
-    plans,
-    revenue,
-    slack,
-    visits,
-    workspace,
-)
+# A domain's module defines its tables on SQLModel's metadata when it is imported.
+DOMAINS = [
+    "approvals",
+    "billing",
+    "catalog",
+    "checkout",
+    "classes",
+    "credits",
+    "customers",
+    "memberships",
+    "outbox",
+    "plans",
+    "revenue",
+    "slack",
+    "visits",
+    "workspace",
+]
+for _domain in DOMAINS:
+    import_module(f"storage.tables.{_domain}")
 
-# Importing a domain's module defines its tables on SQLModel's metadata; this names them all.
-DOMAINS = (
-    approvals,
-    billing,
-    catalog,
-    checkout,
-    classes,
-    credits,
-    customers,
-    memberships,
-    outbox,
-    plans,
-    revenue,
-    slack,
-    visits,
-    workspace,
-)
 metadata: MetaData = SQLModel.metadata
