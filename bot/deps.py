@@ -1,16 +1,24 @@
 """What listeners need: the database, the clock and the bootstrap admins — and one unit of work
-per request, opened and closed here (Bolt runs listeners concurrently; sessions are never shared)."""
+per request, opened and closed here (Bolt runs listeners concurrently; sessions are never shared).
+
+A listener names the core function to run — a flow, or a single service — and `read` or `write`
+runs it in one unit of work for the user who asked: listeners never open a unit of work themselves."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from typing import Concatenate, ParamSpec, TypeVar
 
 from core.context import Ctx, transaction
 from core.kernel.clock import Clock
 from core.workspace.tenants import ensure_tenant
 from storage.uow import Database
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 @dataclass
@@ -28,3 +36,17 @@ class Deps:
             with self._lock:
                 self._known.add(team)
         return transaction(self.db, team, user, self.clock, write=write)
+
+    def read(
+        self, team: str, user: str, work: Callable[Concatenate[Ctx, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """`work(ctx, ...)` in a read-only unit of work for `user` in `team`."""
+        with self.tx(team, user, write=False) as ctx:
+            return work(ctx, *args, **kwargs)
+
+    def write(
+        self, team: str, user: str, work: Callable[Concatenate[Ctx, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """`work(ctx, ...)` in a unit of work that commits when it returns and rolls back if it raises."""
+        with self.tx(team, user) as ctx:
+            return work(ctx, *args, **kwargs)

@@ -30,9 +30,8 @@ def revenue_reply(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]
     month_text = rest.strip() if exporting else text
     if not month_text or verb.lower() == "help":
         return messages.message(messages.say("revenue_help"))
-    with deps.tx(team, user, write=False) as ctx:
-        report = revenue.deferred_report(ctx, month_text)  # a month that is not one is quoted back
-        content = revenue.to_xlsx(report) if exporting else b""
+    report = deps.read(team, user, revenue.deferred_report, month_text)  # a bad month is quoted back
+    content = revenue.to_xlsx(report) if exporting else b""
     said = totals(report, exported=exporting)
     if not exporting:
         return messages.message(said)
