@@ -19,6 +19,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import errors
 from bot.deps import Deps
 from bot.installations import STATE_SECONDS, InstallationStore, StateStore
 from bot.listeners import register_listeners
@@ -48,6 +49,7 @@ def build_app(settings: Settings, deps: Deps) -> AsyncApp:
         user_facing_authorize_error_message=NOT_INSTALLED,
     )
     register_listeners(app, deps)
+    errors.register(app)  # the one answer to what nobody expected
     return app
 
 

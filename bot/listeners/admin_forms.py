@@ -36,9 +36,7 @@ def _submitted(deps: Deps, callback_id: str, work: Any) -> Any:
     async def handle(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         team, user = body["team"]["id"], body["user"]["id"]
         chosen = views.values(view)
-        answer = await asyncio.to_thread(
-            submission, lambda: work(deps, team, user, chosen), view, request=f"{callback_id} by {user}"
-        )
+        answer = await asyncio.to_thread(submission, lambda: work(deps, team, user, chosen), view)
         await ack(**(answer or {}))
 
     return handle

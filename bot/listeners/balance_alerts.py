@@ -35,7 +35,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
             upload.update(report_file(deps, team, user, alert_id))
             return {}
 
-        refusal = await asyncio.to_thread(answer, work, request=f"balance report by {user}")
+        refusal = await asyncio.to_thread(answer, work)
         if not upload:
             await respond(response_type="ephemeral", replace_original=False, **refusal)
             return
@@ -62,7 +62,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
             with deps.tx(team, user) as ctx:
                 balance_alerts.follow_up(ctx, alert_id, note)
 
-        errors = await asyncio.to_thread(submission, work, view, request=f"follow-up by {user}")
+        errors = await asyncio.to_thread(submission, work, view)
         await ack(**(errors or {}))
 
     @app.action(balance_alerts.SNOOZE)
@@ -76,7 +76,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
                 row = balance_alerts.snooze(ctx, alert_id)
             return messages.message(messages.say("snoozed", until=row.snoozed_until, customer=row.customer))
 
-        reply = await asyncio.to_thread(answer, work, request=f"snooze by {user}")
+        reply = await asyncio.to_thread(answer, work)
         await respond(response_type="ephemeral", replace_original=False, **reply)
 
 

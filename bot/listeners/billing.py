@@ -52,7 +52,6 @@ def register(app: AsyncApp, deps: Deps) -> None:
         reply = await asyncio.to_thread(
             answer,
             lambda: charges_page(deps, team, user, str(state["q"]), offset),
-            request=f"charges for {user}",
         )
         await respond(replace_original=True, **reply)
 
@@ -71,7 +70,7 @@ def _pressed(deps: Deps, to: ChargeStatus) -> Any:
             said = record(deps, team, user, int(state["charge"]), to, "")
             return charges_page(deps, team, user, str(state["q"]), int(state["o"]), said=said)
 
-        reply = await asyncio.to_thread(answer, work, request=f"{to.value} of C-{state.get('charge')}")
+        reply = await asyncio.to_thread(answer, work)
         await respond(replace_original=True, **reply)
 
     return handle

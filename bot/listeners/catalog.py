@@ -37,7 +37,6 @@ def register(app: AsyncApp, deps: Deps) -> None:
         reply = await asyncio.to_thread(
             answer,
             lambda: customers_page(deps, team, user, str(state["q"]), offset),
-            request=f"customers of {user}",
         )
         await respond(replace_original=True, **reply)
 
@@ -46,9 +45,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
         await ack()
         team, user = body["team"]["id"], body["user"]["id"]
         offset, _ = read_more(body["actions"][0]["value"])
-        reply = await asyncio.to_thread(
-            answer, lambda: plans_page(deps, team, user, offset), request=f"plans of {user}"
-        )
+        reply = await asyncio.to_thread(answer, lambda: plans_page(deps, team, user, offset))
         await respond(replace_original=True, **reply)
 
     app.command("/plans")(slash_command(deps, "/plans", plans_reply))

@@ -127,7 +127,6 @@ def register(app: AsyncApp, deps: Deps) -> None:
         await ack()
         team, user, channel = command["team_id"], command["user_id"], command["channel_id"]
         text = str(command.get("text", "")).strip()
-        request = f"/checkout from {user} in {team}"
         modal: list[Modal] = []
 
         def work() -> dict[str, Any]:
@@ -137,9 +136,9 @@ def register(app: AsyncApp, deps: Deps) -> None:
                 return {}
             return result
 
-        reply = await asyncio.to_thread(answer, work, request=request)
+        reply = await asyncio.to_thread(answer, work)
         if modal:
-            await open_modal(client, command["trigger_id"], modal[0], request=request)
+            await open_modal(client, command["trigger_id"], modal[0])
             return
         await respond(response_type="ephemeral", replace_original=False, **reply)
 
@@ -159,7 +158,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
         def work() -> None:
             shown.update(form_preview(deps, team, user, view))
 
-        errors = await asyncio.to_thread(submission, work, view, request=f"checkout form of {user}")
+        errors = await asyncio.to_thread(submission, work, view)
         await ack(**(errors or {}))
         if shown:
             channel = str(views.metadata(view).get("channel", ""))
@@ -171,9 +170,7 @@ def _pressed(deps: Deps, action_id: str, work: Any) -> Any:
         await ack()
         team, user = body["team"]["id"], body["user"]["id"]
         value = json.loads(body["actions"][0]["value"])
-        reply = await asyncio.to_thread(
-            answer, lambda: work(deps, team, user, value), request=f"{action_id} by {user}"
-        )
+        reply = await asyncio.to_thread(answer, lambda: work(deps, team, user, value))
         await respond(replace_original=True, **reply)
 
     return handle

@@ -63,9 +63,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
     @app.view(NEW_FORM)
     async def new_class_submitted(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         team, user = body["team"]["id"], body["user"]["id"]
-        outcome = await asyncio.to_thread(
-            submission, lambda: create_from_form(deps, team, user, view), view, request=f"new class by {user}"
-        )
+        outcome = await asyncio.to_thread(submission, lambda: create_from_form(deps, team, user, view), view)
         await ack(**(outcome or {}))
 
     @app.action(re.compile(rf"^{PICK}_\d+$"))
@@ -73,9 +71,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
         await ack()
         team, user = body["team"]["id"], body["user"]["id"]
         request = json.loads(body["actions"][0]["value"])
-        reply = await asyncio.to_thread(
-            answer, lambda: Request.read(request).run(deps, team, user), request=f"/classes pick by {user}"
-        )
+        reply = await asyncio.to_thread(answer, lambda: Request.read(request).run(deps, team, user))
         await respond(replace_original=True, **reply)
 
     @app.action(LIST_MORE)
@@ -83,9 +79,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
         await ack()
         team, user = body["team"]["id"], body["user"]["id"]
         offset, _ = pagination.read_more(body["actions"][0]["value"])
-        reply = await asyncio.to_thread(
-            answer, lambda: class_list(deps, team, user, offset), request=f"/classes page by {user}"
-        )
+        reply = await asyncio.to_thread(answer, lambda: class_list(deps, team, user, offset))
         await respond(replace_original=True, **reply)
 
     @app.action(ROSTER_MORE)
@@ -96,7 +90,6 @@ def register(app: AsyncApp, deps: Deps) -> None:
         reply = await asyncio.to_thread(
             answer,
             lambda: roster_page(deps, team, user, int(state["session"]), offset),
-            request=f"roster page by {user}",
         )
         await respond(replace_original=True, **reply)
 
@@ -123,7 +116,7 @@ def _attendance(deps: Deps, status: BookingStatus) -> Any:
                 refused.append(exc.message)
                 return {}
 
-        reply = await asyncio.to_thread(answer, work, request=f"attendance by {user}")
+        reply = await asyncio.to_thread(answer, work)
         if refused:
             await respond(replace_original=False, response_type="ephemeral", **messages.message(refused[0]))
         else:

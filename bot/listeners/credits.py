@@ -46,9 +46,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
         await ack()
         team, user = body["team"]["id"], body["user"]["id"]
         request = json.loads(body["actions"][0]["value"])
-        reply = await asyncio.to_thread(
-            answer, lambda: redeem_confirmed(deps, team, user, request), request=f"redemption by {user}"
-        )
+        reply = await asyncio.to_thread(answer, lambda: redeem_confirmed(deps, team, user, request))
         await respond(replace_original=True, **reply)
 
     for action_id, work in ((CONFIRM_TRANSFER, transfer_confirmed), (CONFIRM_GRANT, grant_confirmed)):
@@ -61,7 +59,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
         team, user = body["team"]["id"], body["user"]["id"]
         customer_id = int(body["actions"][0]["value"])
         modal = Modal("Redeem credits", lambda: redeem_form(deps, team, user, customer_id))
-        await open_modal(client, body["trigger_id"], modal, request=f"redeem from a reminder by {user}")
+        await open_modal(client, body["trigger_id"], modal)
 
     for callback_id in (REDEEM_FORM, TRANSFER_FORM):
         app.view(callback_id)(_form_submitted(deps, callback_id))
@@ -87,7 +85,7 @@ def _confirmed(deps: Deps, work: Any) -> Any:
                 return result.reply
             return dict(result)
 
-        reply = await asyncio.to_thread(answer, run, request=f"credits by {user}")
+        reply = await asyncio.to_thread(answer, run)
         await respond(replace_original=True, **reply)
         if waiting:
             await post_held(client, waiting[0])
@@ -116,7 +114,7 @@ def _form_submitted(deps: Deps, callback_id: str) -> Any:
                 transfer_confirmed(deps, team, user, {**request, "key": key})
             return None
 
-        errors = await asyncio.to_thread(submission, work, view, request=f"{callback_id} by {user}")
+        errors = await asyncio.to_thread(submission, work, view)
         await ack(**(errors or {}))
 
     return handle

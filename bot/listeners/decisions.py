@@ -46,7 +46,7 @@ def register(app: AsyncApp, d: Decisions) -> None:
             decided.update(d.decide(team, user, item, True, ""))
             return {}
 
-        refusal = await asyncio.to_thread(answer, work, request=f"approval of {d.prefix}{item} by {user}")
+        refusal = await asyncio.to_thread(answer, work)
         if not decided:
             await respond(response_type="ephemeral", replace_original=False, **refusal)
             return
@@ -60,9 +60,7 @@ def register(app: AsyncApp, d: Decisions) -> None:
     ) -> None:
         await ack()
         team, user, item = body["team"]["id"], body["user"]["id"], int(body["actions"][0]["value"])
-        refusal = await asyncio.to_thread(
-            answer, lambda: d.may_decide(team, user, item), request=f"rejection of {d.prefix}{item}"
-        )
+        refusal = await asyncio.to_thread(answer, lambda: d.may_decide(team, user, item))
         if refusal:
             await respond(response_type="ephemeral", replace_original=False, **refusal)
             return
@@ -87,7 +85,7 @@ def register(app: AsyncApp, d: Decisions) -> None:
         def work() -> None:
             decided.update(d.decide(team, user, int(where["item"]), False, reason))
 
-        errors = await asyncio.to_thread(submission, work, view, request=f"rejection by {user}")
+        errors = await asyncio.to_thread(submission, work, view)
         await ack(**(errors or {}))
         if decided:
             await announce(client, where["channel"], where["ts"], decided)

@@ -13,7 +13,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import messages, views
+from bot import errors, messages, views
 from bot.deps import Deps
 from bot.events import first_delivery
 from bot.listeners import admin_forms, membership_forms, plan_forms
@@ -68,7 +68,7 @@ def _quick(deps: Deps, title: str, form: Form) -> Any:
         await ack()
         team, user = body["team"]["id"], body["user"]["id"]
         modal = Modal(title, lambda: form(deps, team, user))
-        await open_modal(client, body["trigger_id"], modal, request=f"{title} from Home by {user}")
+        await open_modal(client, body["trigger_id"], modal)
 
     return handle
 
@@ -80,7 +80,12 @@ async def publish(client: AsyncWebClient, deps: Deps, team: str, users: list[str
 
 
 def _home_or_apology(deps: Deps, team: str, user: str) -> dict[str, Any]:
-    view = answer(lambda: home_view(deps, team, user), request=f"home of {user}")
+    """The Home, or in it what went wrong: it is also refreshed for managers who did not ask."""
+    view = errors.or_apology(
+        lambda: answer(lambda: home_view(deps, team, user)),
+        messages.message,
+        what=f"home of {user} in {team}",
+    )
     return view if view.get("type") == "home" else {"type": "home", "blocks": view["blocks"]}
 
 

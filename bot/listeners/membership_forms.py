@@ -58,9 +58,7 @@ def register(app: AsyncApp, deps: Deps, post_for_approval: PostForApproval) -> N
         view = body["view"]
         team, user = body["team"]["id"], body["user"]["id"]
         chosen = views.values(view)
-        updated = await asyncio.to_thread(
-            answer, lambda: refreshed_view(deps, team, user, view, chosen), request=f"assign form of {user}"
-        )
+        updated = await asyncio.to_thread(answer, lambda: refreshed_view(deps, team, user, view, chosen))
         if updated.get("type") == "modal":
             await client.views_update(view_id=view["id"], hash=view["hash"], view=updated)
 
@@ -74,7 +72,7 @@ def register(app: AsyncApp, deps: Deps, post_for_approval: PostForApproval) -> N
         def work() -> None:
             sold.update(sell(deps, team, user, view))
 
-        errors = await asyncio.to_thread(submission, work, view, request=f"assign form of {user}")
+        errors = await asyncio.to_thread(submission, work, view)
         await ack(**(errors or {}))
         if sold:
             await post_for_approval(client, team, sold["post"])

@@ -63,7 +63,6 @@ def register(app: AsyncApp, deps: Deps) -> None:
         await ack()
         team, user, channel = command["team_id"], command["user_id"], command["channel_id"]
         text = str(command.get("text", "")).strip()
-        request = f"/membership from {user} in {team}"
         outcome: dict[str, Any] = {}
 
         def work() -> dict[str, Any]:
@@ -74,9 +73,9 @@ def register(app: AsyncApp, deps: Deps) -> None:
             reply, outcome["post"] = result
             return reply
 
-        reply = await asyncio.to_thread(answer, work, request=request)
+        reply = await asyncio.to_thread(answer, work)
         if "modal" in outcome:
-            await open_modal(client, command["trigger_id"], outcome["modal"], request=request)
+            await open_modal(client, command["trigger_id"], outcome["modal"])
             return
         if outcome.get("post") is not None:
             await post_for_approval(client, team, outcome["post"])
@@ -114,7 +113,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
                 return result.reply
             return result
 
-        reply = await asyncio.to_thread(answer, work, request=f"cancel of M-{request.get('contract')}")
+        reply = await asyncio.to_thread(answer, work)
         await respond(replace_original=True, **reply)
         if waiting:
             post = waiting[0].post
@@ -125,9 +124,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
         await ack()
         team, user = body["team"]["id"], body["user"]["id"]
         contract_id = int(body["actions"][0]["value"])
-        reply = await asyncio.to_thread(
-            answer, lambda: delete(deps, team, user, contract_id), request=f"delete of M-{contract_id}"
-        )
+        reply = await asyncio.to_thread(answer, lambda: delete(deps, team, user, contract_id))
         await respond(replace_original=True, **reply)
 
 

@@ -45,7 +45,6 @@ def _submitted(deps: Deps, callback_id: str) -> Any:
             submission,
             lambda: step_submitted(deps, team, user, callback_id, view),
             view,
-            request=f"{callback_id} by {user}",
         )
         await ack(**(answer or {}))
 

@@ -1,12 +1,11 @@
-"""Running a core call for a listener, and answering errors by kind: a user's mistake or a
-forbidden action gets its message; anything unexpected is logged with a reference and answered
-with a short apology — never a stack trace, never silence."""
+"""Running a core call for a listener, and the one place a person's mistake or a forbidden action
+(core's MemberbotError) becomes its message: in the reply, in the modal, or under the fields it
+concerns. Anything unexpected propagates to the app's error handler (bot/errors.py), which logs it
+with a reference and answers with a short apology — never a stack trace, never silence."""
 
 from __future__ import annotations
 
 import asyncio
-import logging
-import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -14,23 +13,18 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import messages, views
+from bot import errors, messages, views
 from bot.deps import Deps
 from bot.mrkdwn import escape_controls
 from core.kernel.errors import MemberbotError
 
-log = logging.getLogger("memberbot.bot")
 
-
-def answer(work: Callable[[], dict[str, Any]], *, request: str) -> dict[str, Any]:
+def answer(work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """The reply, or the message of the mistake core refused."""
     try:
         return work()
     except MemberbotError as exc:
         return messages.message(escape_controls(exc.message))
-    except Exception:
-        reference = uuid.uuid4().hex[:8]
-        log.exception("unexpected error answering %s (reference %s)", request, reference)
-        return messages.message(messages.say("apology", reference=reference))
 
 
 @dataclass(frozen=True)
@@ -65,7 +59,6 @@ def slash_command(deps: Deps, name: str, reply: Reply) -> Callable[..., Awaitabl
         await ack()
         text = str(command.get("text", "")).strip()
         team, user = command["team_id"], command["user_id"]
-        request = f"{name} from {user} in {team}"
         outcome: list[Modal | Upload] = []
 
         def work() -> dict[str, Any]:
@@ -75,9 +68,9 @@ def slash_command(deps: Deps, name: str, reply: Reply) -> Callable[..., Awaitabl
                 return messages.message(result.said) if isinstance(result, Upload) else {}
             return result
 
-        message = await asyncio.to_thread(answer, work, request=request)
+        message = await asyncio.to_thread(answer, work)
         if outcome and isinstance(outcome[0], Modal):
-            await open_modal(client, command["trigger_id"], outcome[0], request=request)
+            await open_modal(client, command["trigger_id"], outcome[0])
             return
         if outcome and isinstance(outcome[0], Upload):
             upload = outcome[0]
@@ -92,30 +85,26 @@ def slash_command(deps: Deps, name: str, reply: Reply) -> Callable[..., Awaitabl
     return handle
 
 
-async def open_modal(client: AsyncWebClient, trigger_id: str, modal: Modal, *, request: str) -> None:
+async def open_modal(client: AsyncWebClient, trigger_id: str, modal: Modal) -> None:
     opened = await client.views_open(trigger_id=trigger_id, view=views.loading(modal.title))
-    view = await asyncio.to_thread(built, modal, request=request)
+    errors.showing(opened["view"]["id"], modal.title)  # an unexpected error answers in it
+    view = await asyncio.to_thread(built, modal)
     await client.views_update(view_id=opened["view"]["id"], hash=opened["view"]["hash"], view=view)
 
 
-def built(modal: Modal, *, request: str) -> dict[str, Any]:
-    """The modal's view, or the same modal explaining what went wrong (the person already sees it)."""
+def built(modal: Modal) -> dict[str, Any]:
+    """The modal's view, or the same modal explaining the mistake (the person already sees it)."""
     try:
         return modal.build()
     except MemberbotError as exc:
         return views.modal("notice", modal.title, [views.section(escape_controls(exc.message))], submit=None)
-    except Exception:
-        reference = uuid.uuid4().hex[:8]
-        log.exception("unexpected error building a modal for %s (reference %s)", request, reference)
-        sorry = messages.say("apology", reference=reference)
-        return views.modal("notice", modal.title, [views.section(sorry)], submit=None)
 
 
 Submitted = Callable[[], dict[str, Any] | None]
 
 
 def submission(
-    work: Submitted, view: dict[str, Any], *, request: str, aliases: dict[str, str] | None = None
+    work: Submitted, view: dict[str, Any], *, aliases: dict[str, str] | None = None
 ) -> dict[str, Any] | None:
     """Run a modal's submission: its answer (None closes the modal), or core's errors under the
     fields they concern, written nowhere (core raised before committing)."""
@@ -123,10 +112,3 @@ def submission(
         return work()
     except MemberbotError as exc:
         return views.field_errors(exc, view, aliases)
-    except Exception:
-        reference = uuid.uuid4().hex[:8]
-        log.exception("unexpected error submitting %s (reference %s)", request, reference)
-        sorry = views.field_errors(
-            MemberbotError(messages.say("apology", reference=reference).replace("`", "")), view
-        )
-        return sorry
