@@ -10,17 +10,20 @@ How Bolt calls it (slack_bolt/listener/asyncio_runner.py, process_before_respons
 runs in a task of its own and the HTTP request waits for its ack(). An exception before ack() —
 a submission, which acks with its answer — reaches the handler with the pending `response`, and
 what the handler returns is the HTTP answer; one after ack() (or raised in asyncio.to_thread, which
-re-raises in the listener) comes with `response` None, so the answer must be an API call."""
+re-raises in the listener) comes with `response` None, so the answer must be an API call. Bolt
+then clears the acknowledgement (`ack.response = None`): if its dispatcher, which polls every 10 ms,
+had not seen it yet, Slack got a 404 three seconds later instead of the 200 already given — so
+each request's ack here keeps the answer once given (`Ack`)."""
 
 from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
-from slack_bolt.async_app import AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -38,7 +41,31 @@ _showing: ContextVar[tuple[str, str] | None] = ContextVar("showing", default=Non
 
 
 def register(app: AsyncApp) -> None:
+    app.use(_acknowledging)
     app.error(answer_unexpected)
+
+
+class Ack(AsyncAck):
+    """Bolt's ack(), except that an answer once given stays given: Bolt resets it to None when a
+    listener raises after acknowledging (see the module's docstring), which must not take back the
+    200 Slack may not have been sent yet. An error answer replacing it is still taken."""
+
+    def __init__(self) -> None:  # AsyncAck's own only sets response to None
+        self._given: BoltResponse | None = None
+
+    @property
+    def response(self) -> BoltResponse | None:
+        return self._given
+
+    @response.setter
+    def response(self, value: BoltResponse | None) -> None:
+        if value is not None:
+            self._given = value
+
+
+async def _acknowledging(context: AsyncBoltContext, next_: Callable[[], Awaitable[None]]) -> None:
+    context["ack"] = Ack()  # before any listener runs: Bolt creates its own on first use
+    await next_()
 
 
 def showing(view_id: str, title: str) -> None:
