@@ -2,7 +2,8 @@
 once with a short reference, and the person sees the apology with that reference where they are —
 under the modal's first field for a submission, in the modal a command or button opened, through
 response_url for a command or a button in a message, in a notice modal for a button in a modal or
-the Home. An event has nobody waiting: its log line is the answer. Slack always gets a 200: a 5xx
+the Home. An event, or a submission failing after its answer closed the modal, has nobody left
+to tell: its log line is the answer. Slack always gets a 200: a 5xx
 only makes it retry or show its own error. A person's mistake (core's MemberbotError) never comes
 here: bot/listeners/replies.py answers it with its message.
 
