@@ -1,13 +1,17 @@
-"""Message wording: Jinja2 templates in bot/templates, rendered to Block Kit within Slack's limits."""
+"""Message wording: Jinja2 templates in bot/templates, one folder per domain, rendered to Block Kit
+within Slack's limits. Values that users typed arrive escaped for mrkdwn; dates arrive as dates."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2.runtime import Macro
 
 from bot.mrkdwn import escape
 from core.credits.lots import Unit
@@ -15,14 +19,14 @@ from core.credits.lots import Unit
 SECTION_TEXT_MAX = 3000  # Slack's limit for a section's text
 BLOCKS_MAX = 50  # per message
 
-_env = Environment(
-    loader=FileSystemLoader(Path(__file__).parent / "templates"),
-    undefined=StrictUndefined,
-    autoescape=False,  # mrkdwn, not HTML: user text is escaped with bot.mrkdwn.escape before rendering
-    keep_trailing_newline=False,
-    trim_blocks=False,
-)
-_env.filters["escape_mrkdwn"] = escape
+TEMPLATES = Path(__file__).parent / "templates"
+REPLIES = "replies.md.j2"  # in each domain's folder: one macro per short reply
+SUFFIX = ".md.j2"
+
+
+class DuplicateName(Exception):
+    """Two templates, or two macros of the replies files, have one name: say() and render() would
+    not know which one is meant."""
 
 
 def _unit_label(unit: Unit, quantity: Decimal | None = None) -> str:
@@ -35,22 +39,81 @@ def _unit_label(unit: Unit, quantity: Decimal | None = None) -> str:
     }[unit]
 
 
-_env.globals["unit_label"] = _unit_label
+@dataclass(frozen=True)
+class Wording:
+    """Every template under one folder, by the name the listeners use.
+
+    `<domain>/replies.md.j2` holds that domain's short replies, one macro each (`say`); any other
+    `<domain>/<name>.md.j2` is a whole message named `<name>` (`render`); a file directly in the
+    folder (common.md.j2) holds helpers the others import, and is neither said nor rendered.
+    Names are unique across domains, so a listener names a reply without saying where it lives.
+    """
+
+    env: Environment
+    templates: Mapping[str, str]  # name -> path in the folder, "credits_help" -> "credits/credits_help.md.j2"
+    replies: Mapping[str, Macro]  # macro name -> the macro, from every domain's replies.md.j2
 
 
-def render(template: str, **values: Any) -> str:
-    return _env.get_template(f"{template}.md.j2").render(**values).strip()
+def load(folder: Path) -> Wording:
+    """Index every template under `folder`; DuplicateName if a template or a reply is named twice."""
+    env = Environment(
+        loader=FileSystemLoader(folder),
+        undefined=StrictUndefined,
+        autoescape=False,  # mrkdwn, not HTML: user text is escaped with bot.mrkdwn.escape before rendering
+        keep_trailing_newline=False,
+        trim_blocks=False,
+    )
+    env.filters["escape_mrkdwn"] = escape
+    env.globals["unit_label"] = _unit_label
+    templates: dict[str, str] = {}
+    replies: dict[str, Macro] = {}
+    defined_in: dict[str, str] = {}
+    for path in sorted(folder.rglob(f"*{SUFFIX}")):
+        where = path.relative_to(folder).as_posix()
+        if path.parent == folder:
+            continue  # shared helpers, imported by the domains' templates
+        if path.name == REPLIES:
+            for name, macro in _macros(env, where).items():
+                _claim(defined_in, f"reply {name!r}", where)
+                replies[name] = macro
+        else:
+            name = path.name.removesuffix(SUFFIX)
+            _claim(defined_in, f"template {name!r}", where)
+            templates[name] = where
+    return Wording(env, templates, replies)
+
+
+def _macros(env: Environment, where: str) -> dict[str, Macro]:
+    module = env.get_template(where).make_module()
+    return {name: value for name, value in vars(module).items() if isinstance(value, Macro)}
+
+
+def _claim(defined_in: dict[str, str], what: str, where: str) -> None:
+    if what in defined_in:
+        raise DuplicateName(f"The {what} is defined in {defined_in[what]} and in {where}; rename one.")
+    defined_in[what] = where
 
 
 @lru_cache(maxsize=1)
-def _replies() -> Any:
-    return _env.get_template("replies.md.j2").make_module()
+def wording() -> Wording:
+    """bot/templates, indexed at first use (and by the tests, so a duplicate name fails them)."""
+    return load(TEMPLATES)
+
+
+def render(template: str, **values: Any) -> str:
+    """A whole message: the template `<domain>/<template>.md.j2`."""
+    found = wording()
+    if template not in found.templates:
+        raise LookupError(f"No template is named {template!r} in bot/templates.")
+    return found.env.get_template(found.templates[template]).render(**values).strip()
 
 
 def say(reply: str, /, **values: Any) -> str:
-    """A short reply: the macro `reply` of templates/replies.md.j2."""
-    macro = getattr(_replies(), reply)
-    return str(macro(**values)).strip()
+    """A short reply: the macro `reply` of a domain's replies.md.j2."""
+    replies = wording().replies
+    if reply not in replies:
+        raise LookupError(f"No reply is named {reply!r} in bot/templates/*/{REPLIES}.")
+    return str(replies[reply](**values)).strip()
 
 
 def message(text: str) -> dict[str, Any]:

@@ -5,6 +5,7 @@ bot.pagination pages long lists."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -375,13 +376,14 @@ RENDERINGS = [
 
 
 def test_every_template_has_hostile_values_here() -> None:
-    rendered = {p.name.removesuffix(".md.j2") for p in TEMPLATES.glob("*.md.j2")} - {"replies"}
-    assert set(CONTEXTS) == rendered
+    files = {p.name.removesuffix(".md.j2") for p in TEMPLATES.glob("*/*.md.j2")} - {"replies"}
+    assert set(messages.wording().templates) == files
+    assert set(CONTEXTS) == files
     assert len(HOSTILE) > 3000
 
 
-# The short replies (replies.md.j2, one macro each): every argument given hostile user text, or the
-# kind of value its name says it is.
+# The short replies (each domain's replies.md.j2, one macro each): every argument given hostile user
+# text, or the kind of value its name says it is.
 SHOWN_MEMBERSHIP = {"reference": "M-12", "customer": USER, "plan": USER, "status": "active"}
 REPLY_VALUES: dict[str, Any] = {
     "start": date(2025, 1, 1),
@@ -465,12 +467,18 @@ MACRO_VALUES: dict[str, dict[str, Any]] = {
     "bookings_of": {"rows": [BOOKING] * 10},
     "revenue_totals": {"lines": [{"plan": USER, "location": USER, **AMOUNTS}] * 30, "total": AMOUNTS},
 }
-REPLIES = sorted(n for n in dir(messages._replies()) if not n.startswith("_"))
+REPLIES = sorted(messages.wording().replies)
+
+
+def test_every_macro_of_every_domain_is_a_reply_tried_here() -> None:
+    defined = re.compile(r"{%-? macro (\w+)\(")
+    macros = [m for p in TEMPLATES.glob("*/replies.md.j2") for m in defined.findall(p.read_text())]
+    assert sorted(macros) == REPLIES
 
 
 @pytest.mark.parametrize("reply", REPLIES)
 def test_every_short_reply_renders_within_the_limits_with_user_text_escaped(reply: str) -> None:
-    macro = getattr(messages._replies(), reply)
+    macro = messages.wording().replies[reply]
     values = {name: REPLY_VALUES.get(name, USER) for name in macro.arguments} | MACRO_VALUES.get(reply, {})
     payload = messages.message(messages.say(reply, **values))
     assert message_problems(payload) == []
