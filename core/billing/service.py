@@ -27,7 +27,7 @@ from core.kernel.money import amount, display, in_currency, minor_digits
 from core.kernel.text import clean
 from core.memberships.lifecycle import Status
 from core.plans import service as plans
-from core.plans.service import BillingType
+from core.plans.terms import BillingType
 from core.workspace import roles
 from core.workspace.roles import Action
 from storage.tables.billing import Cancellation, Charge, ForfeitedLot, LocationPrice, MembershipFreeze

@@ -25,7 +25,7 @@ from sqlmodel import col, select
 
 from core.context import Ctx
 from core.credits import terms as credit_terms
-from core.credits.grants import period_starts
+from core.credits.calendar import period_starts
 from core.credits.terms import CreditKind, CreditTerms, Frequency
 from core.kernel import spreadsheets
 from core.kernel.errors import Errors, ImmutableField, InvalidInput, NotFound
@@ -148,57 +148,6 @@ def split_for(ctx: Ctx, plan_version_id: int, location_id: int | None = None) ->
         _shown(ctx, recognition.fitted(chosen, price, minor_digits(ctx.tenant.currency))),
         row is not None,
     )
-
-
-def copy_splits(ctx: Ctx, from_version_id: int, to_version_id: int) -> int:
-    """Give a new plan version the splits of the version it replaces (versioning on: a change to a
-    sold plan writes a new version, which splits its price as before unless told otherwise). Only
-    splits that still add up to the new version's price (or its location's) are copied, and a
-    version that has a split already keeps its own. Returns how many were copied."""
-    roles.require(ctx, Action.MANAGE_PLANS)
-    target = ctx.uow.get(PlanVersion, to_version_id, for_update=True)
-    if target is None:
-        raise NotFound(f"There is no plan version #{to_version_id}.", "plan_version")
-    prices = _location_prices(ctx, [to_version_id])
-    copied = 0
-    own = ctx.uow.first(
-        ctx.uow.select(RevenueSplit).where(col(RevenueSplit.plan_version_id) == from_version_id)
-    )
-    fits = own is not None and own.irr + own.mrr + own.scr == _price(ctx, target, prices, None)[0]
-    if own is not None and fits and _split_row(ctx, to_version_id, None) is None:
-        ctx.uow.add(
-            RevenueSplit(
-                tenant_id=ctx.uow.tenant_id,
-                plan_version_id=to_version_id,
-                irr=own.irr,
-                mrr=own.mrr,
-                scr=own.scr,
-                set_by=ctx.actor,
-                set_at=ctx.now(),
-            )
-        )
-        copied += 1
-    query = ctx.uow.select(RevenueSplitLocation).where(
-        col(RevenueSplitLocation.plan_version_id) == from_version_id
-    )
-    for row in ctx.uow.all(query):
-        fits = row.irr + row.mrr + row.scr == _price(ctx, target, prices, row.location_id)[0]
-        if fits and _split_row(ctx, to_version_id, row.location_id) is None:
-            ctx.uow.add(
-                RevenueSplitLocation(
-                    tenant_id=ctx.uow.tenant_id,
-                    plan_version_id=to_version_id,
-                    location_id=row.location_id,
-                    irr=row.irr,
-                    mrr=row.mrr,
-                    scr=row.scr,
-                    set_by=ctx.actor,
-                    set_at=ctx.now(),
-                )
-            )
-            copied += 1
-    ctx.uow.flush()
-    return copied
 
 
 # --- memberships ---------------------------------------------------------------------------------

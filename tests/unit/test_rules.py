@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from core.credits.grants import next_grant_day, period_starts
+from core.credits.calendar import next_grant_day, period_starts
 from core.credits.terms import CreditKind, CreditTerms, Frequency
 from core.kernel.errors import Errors, InvalidInput
 from core.kernel.money import amount
