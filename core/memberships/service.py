@@ -24,7 +24,7 @@ from core.credits.lots import Pool, Unit
 from core.kernel.errors import Conflict, Errors, NotFound, PermissionDenied
 from core.kernel.text import clean
 from core.memberships import contract_log
-from core.memberships.lifecycle import ALLOWED_FROM, LIVE, SERVICED, Status, by_calendar
+from core.memberships.lifecycle import ALLOWED_FROM, LIVE, SERVICED, Status, by_calendar, default_end
 from core.plans import service as plans
 from core.visits import service as visits
 from core.workspace import roles
@@ -93,11 +93,6 @@ class MembershipReport:
 
 
 # --- selling -------------------------------------------------------------------------------------
-
-
-def default_end(start: date, term_months: int | None) -> date | None:
-    """The last day covered by a term that starts on `start` (12 months from 1 March: 28 February)."""
-    return None if term_months is None else start + relativedelta(months=term_months) - timedelta(days=1)
 
 
 def assign(

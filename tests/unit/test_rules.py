@@ -12,8 +12,7 @@ from core.credits.terms import CreditKind, CreditTerms, Frequency
 from core.kernel.errors import Errors, InvalidInput
 from core.kernel.money import amount
 from core.kernel.text import clean, fold
-from core.memberships.lifecycle import Status, by_calendar
-from core.memberships.service import default_end
+from core.memberships.lifecycle import Status, by_calendar, default_end
 
 
 @pytest.mark.parametrize(
