@@ -286,6 +286,20 @@ def _by_reference(ctx: Ctx, reference: str, *, for_update: bool = False) -> Chec
 def _validated(ctx: Ctx, invoice: Invoice) -> list[Line]:
     """The invoice's lines, after reporting every problem at once under its field."""
     errors = Errors()
+    _check_invoice(ctx, errors, invoice)
+    wanted = {i.service_id for i in invoice.items if i.service_id is not None}
+    services = {s.id or 0: s for s in ctx.uow.all(ctx.uow.select(Service).where(col(Service.id).in_(wanted)))}
+    lines: list[Line] = []
+    for number, item in enumerate(invoice.items, 1):
+        line = _line(ctx, errors, number, item, services)
+        if line is not None:
+            lines.append(line)
+    errors.raise_if_any()
+    return lines
+
+
+def _check_invoice(ctx: Ctx, errors: Errors, invoice: Invoice) -> None:
+    """What the whole invoice needs: its number, a known customer and location, 1 to MAX_LINES lines."""
     reference = clean(
         errors, "reference", invoice.reference, label="The invoice number", max_length=40, required=True
     )
@@ -299,54 +313,59 @@ def _validated(ctx: Ctx, invoice: Invoice) -> list[Line]:
         errors.add("lines", "An invoice needs at least one line.")
     if len(invoice.items) > MAX_LINES:
         errors.add("lines", f"An invoice has at most {MAX_LINES} lines.")
-    wanted = {i.service_id for i in invoice.items if i.service_id is not None}
-    services = {s.id: s for s in ctx.uow.all(ctx.uow.select(Service).where(col(Service.id).in_(wanted)))}
-    lines: list[Line] = []
-    for number, item in enumerate(invoice.items, 1):
-        e = Errors(f"lines.{number}.")
-        kind: ItemKind | None = None  # unknown: no checks that depend on it
-        try:
-            kind = ItemKind(item.kind)
-        except ValueError:
-            e.add("kind", f"{item.kind!r} is not service or product.")
-        if (
-            not isinstance(item.quantity, int)
-            or isinstance(item.quantity, bool)
-            or not 1 <= item.quantity <= MAX_QUANTITY
-        ):
-            e.add("quantity", f"The quantity is a whole number from 1 to {MAX_QUANTITY}.")
-        price = amount(e, "unit_price", item.unit_price, label="The unit price", currency=ctx.tenant.currency)
-        service = services.get(item.service_id) if item.service_id is not None else None
-        code = benefit_terms.product_code(item.product)
-        if kind is ItemKind.SERVICE and service is None:
-            e.add(
-                "service",
-                "Choose a service."
-                if item.service_id is None
-                else f"There is no service #{item.service_id}.",
-            )
-        if kind is ItemKind.SERVICE and code:
-            e.add("product", "A service line has no product.")
-        if kind is ItemKind.PRODUCT and (not code or len(code) > 40):
-            e.add("product", "A product line needs a product code of at most 40 characters.")
-        if kind is ItemKind.PRODUCT and item.service_id is not None:
-            e.add("service", "A product line has no service.")
-        errors.extend(e.items)
-        if not e and kind is not None:
-            lines.append(
-                Line(
-                    number,
-                    kind,
-                    item.quantity,
-                    price,
-                    service_id=item.service_id if service else None,
-                    category=service.category if service else "",
-                    product=code,
-                    name=service.name if service else code,
-                )
-            )
-    errors.raise_if_any()
-    return lines
+
+
+def _line(ctx: Ctx, errors: Errors, number: int, item: Item, services: dict[int, Service]) -> Line | None:
+    """One line as checkout prices it; None when it has a problem (recorded under lines.<number>.)."""
+    e = Errors(f"lines.{number}.")
+    kind: ItemKind | None = None  # unknown: no checks that depend on it
+    try:
+        kind = ItemKind(item.kind)
+    except ValueError:
+        e.add("kind", f"{item.kind!r} is not service or product.")
+    if (
+        not isinstance(item.quantity, int)
+        or isinstance(item.quantity, bool)
+        or not 1 <= item.quantity <= MAX_QUANTITY
+    ):
+        e.add("quantity", f"The quantity is a whole number from 1 to {MAX_QUANTITY}.")
+    price = amount(e, "unit_price", item.unit_price, label="The unit price", currency=ctx.tenant.currency)
+    service = services.get(item.service_id) if item.service_id is not None else None
+    code = benefit_terms.product_code(item.product)
+    if kind is ItemKind.SERVICE:
+        _check_service_line(e, item, service, code)
+    elif kind is ItemKind.PRODUCT:
+        _check_product_line(e, item, code)
+    errors.extend(e.items)
+    if e or kind is None:
+        return None
+    return Line(
+        number,
+        kind,
+        item.quantity,
+        price,
+        service_id=item.service_id if service else None,
+        category=service.category if service else "",
+        product=code,
+        name=service.name if service else code,
+    )
+
+
+def _check_service_line(e: Errors, item: Item, service: Service | None, code: str) -> None:
+    if service is None:
+        e.add(
+            "service",
+            "Choose a service." if item.service_id is None else f"There is no service #{item.service_id}.",
+        )
+    if code:
+        e.add("product", "A service line has no product.")
+
+
+def _check_product_line(e: Errors, item: Item, code: str) -> None:
+    if not code or len(code) > 40:
+        e.add("product", "A product line needs a product code of at most 40 characters.")
+    if item.service_id is not None:
+        e.add("service", "A product line has no service.")
 
 
 def _compute(ctx: Ctx, invoice: Invoice, lines: list[Line], *, lock: bool) -> Breakdown:

@@ -334,7 +334,20 @@ def _revenues(ctx: Ctx, month: date, *, contract_id: int | None = None) -> list[
     """Every membership sold by the end of `month`, with its sales and schedule. A handful of
     queries whatever the number of memberships: contracts, approvals, versions, lots, entries."""
     last_day = month + relativedelta(months=1) - timedelta(days=1)
+    contracts, sold_on = _sold_by(ctx, last_day, contract_id)
+    if not contracts:
+        return []
     cutoff = datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=ctx.tz)
+    books = _Books.read(ctx, contracts, _plan_credits(ctx, cutoff, contract_id))
+    today = ctx.today()
+    return [
+        books.revenue(ctx, contract, sold_on[contract.id or 0], last_day, today) for contract in contracts
+    ]
+
+
+def _sold_by(ctx: Ctx, last_day: date, contract_id: int | None) -> tuple[list[Contract], dict[int, date]]:
+    """The memberships sold by `last_day` (all, or one), and the day each was sold: approved, or
+    created when it needed no approval."""
     query = ctx.uow.select(Contract).where(
         col(Contract.plan_version_id).is_not(None),
         col(Contract.kind) == "membership",
@@ -345,42 +358,63 @@ def _revenues(ctx: Ctx, month: date, *, contract_id: int | None = None) -> list[
     contracts = list(ctx.uow.all(query.order_by(col(Contract.id))))
     sold_on = _approval_days(ctx, contract_id)
     contracts = [c for c in contracts if sold_on.setdefault(c.id or 0, _local(ctx, c.created_at)) <= last_day]
-    if not contracts:
-        return []
-    version_ids = sorted({c.plan_version_id or 0 for c in contracts})
-    versions = {
-        v.id: v for v in ctx.uow.all(ctx.uow.select(PlanVersion).where(col(PlanVersion.id).in_(version_ids)))
-    }
-    plan_names = {p.id: p.name for p in ctx.uow.all(ctx.uow.select(Plan))}
-    locations = {loc.id: loc.name for loc in ctx.uow.all(ctx.uow.select(Location))}
-    customers = {
-        c.id: c.company or c.contact
-        for c in ctx.uow.all(
-            ctx.uow.select(Customer).where(col(Customer.id).in_(sorted({c.customer_id for c in contracts})))
+    return contracts, sold_on
+
+
+@dataclass(frozen=True)
+class _Books:
+    """What the report needs besides the contracts, read once for all of them."""
+
+    versions: dict[int, PlanVersion]
+    plan_names: dict[int, str]
+    locations: dict[int, str]
+    customers: dict[int, str]
+    splits: dict[int, RevenueSplit]
+    local_splits: dict[tuple[int, int], RevenueSplitLocation]
+    prices: dict[tuple[int, int], LocationPrice]
+    credits: dict[int, _Credits]
+
+    @classmethod
+    def read(cls, ctx: Ctx, contracts: list[Contract], credits: dict[int, _Credits]) -> _Books:
+        version_ids = sorted({c.plan_version_id or 0 for c in contracts})
+        customer_ids = sorted({c.customer_id for c in contracts})
+        uow = ctx.uow
+        return cls(
+            versions={
+                v.id or 0: v
+                for v in uow.all(uow.select(PlanVersion).where(col(PlanVersion.id).in_(version_ids)))
+            },
+            plan_names={p.id or 0: p.name for p in uow.all(uow.select(Plan))},
+            locations={loc.id or 0: loc.name for loc in uow.all(uow.select(Location))},
+            customers={
+                c.id or 0: c.company or c.contact
+                for c in uow.all(uow.select(Customer).where(col(Customer.id).in_(customer_ids)))
+            },
+            splits={r.plan_version_id: r for r in uow.all(uow.select(RevenueSplit))},
+            local_splits={
+                (r.plan_version_id, r.location_id): r for r in uow.all(uow.select(RevenueSplitLocation))
+            },
+            prices=_location_prices(ctx, version_ids),
+            credits=credits,
         )
-    }
-    splits = {r.plan_version_id: r for r in ctx.uow.all(ctx.uow.select(RevenueSplit))}
-    local_splits = {
-        (r.plan_version_id, r.location_id): r for r in ctx.uow.all(ctx.uow.select(RevenueSplitLocation))
-    }
-    prices = _location_prices(ctx, version_ids)
-    credits = _plan_credits(ctx, cutoff, contract_id)
-    places = minor_digits(ctx.tenant.currency)
-    today = ctx.today()
-    out = []
-    for contract in contracts:
-        version = versions[contract.plan_version_id]
+
+    def split(self, ctx: Ctx, version: PlanVersion, location_id: int | None, price: Decimal) -> Split:
+        """The location's own split, else the version's, else the default; fitted to the price."""
+        row = self.local_splits.get((version.id or 0, location_id or 0)) or self.splits.get(version.id or 0)
+        chosen = (
+            recognition.default_split(price) if row is None else _shown(ctx, Split(row.irr, row.mrr, row.scr))
+        )
+        return recognition.fitted(chosen, price, minor_digits(ctx.tenant.currency))
+
+    def revenue(
+        self, ctx: Ctx, contract: Contract, sold_on: date, last_day: date, today: date
+    ) -> MembershipRevenue:
+        """One membership's sales by `last_day` and what they earn month by month."""
+        version = self.versions[contract.plan_version_id or 0]
         terms = None if version.credit_terms is None else credit_terms.from_dict(version.credit_terms)
-        price, setup_fee = _price(ctx, version, prices, contract.location_id)
-        row = local_splits.get((version.id or 0, contract.location_id or 0)) or splits.get(version.id or 0)
-        split = recognition.fitted(
-            recognition.default_split(price)
-            if row is None
-            else _shown(ctx, Split(row.irr, row.mrr, row.scr)),
-            price,
-            places,
-        )
-        day = sold_on[contract.id or 0]
+        price, setup_fee = _price(ctx, version, self.prices, contract.location_id)
+        split = self.split(ctx, version, contract.location_id, price)
+        places = minor_digits(ctx.tenant.currency)
         sold_terms = recognition.terms_sold(
             version.billing_type,
             contract.start_date,
@@ -388,31 +422,31 @@ def _revenues(ctx: Ctx, month: date, *, contract_id: int | None = None) -> list[
             last_day,
             prorate=version.prorate_first_period,
         )
-        history = credits.get(contract.id or 0, _Credits())
+        history = self.credits.get(contract.id or 0, _Credits())
         sales: list[Sale] = []
         plan: Schedule = {}
         for term in sold_terms:
             planned = _planned(term, contract, terms, version.billing_type)
-            sold = max(day, term.start) if term.index else day
+            sold = max(sold_on, term.start) if term.index else sold_on  # a later period is sold as it begins
             sale = recognition.sale_of(term, price, split, setup_fee, sold, planned, places)
             events = history.events_in(term, sold_terms, planned, today)
             for key, value in recognition.schedule(sale, events, places).items():
                 plan[key] = plan.get(key, Amounts()) + value
             sales.append(sale)
-        out.append(
-            MembershipRevenue(
-                contract.id or 0,
-                customers.get(contract.customer_id, ""),
-                version.plan_id,
-                plan_names.get(version.plan_id, version.name),
-                contract.location_id or 0,
-                locations.get(contract.location_id, NO_LOCATION) if contract.location_id else NO_LOCATION,
-                day,
-                tuple(sales),
-                dict(sorted(plan.items())),
-            )
+        location = (
+            self.locations.get(contract.location_id, NO_LOCATION) if contract.location_id else NO_LOCATION
         )
-    return out
+        return MembershipRevenue(
+            contract.id or 0,
+            self.customers.get(contract.customer_id, ""),
+            version.plan_id,
+            self.plan_names.get(version.plan_id, version.name),
+            contract.location_id or 0,
+            location,
+            sold_on,
+            tuple(sales),
+            dict(sorted(plan.items())),
+        )
 
 
 @dataclass
