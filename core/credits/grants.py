@@ -126,12 +126,7 @@ def earn_points(
 ) -> LedgerResult | None:
     """Points for a payment, at the plan's rate per currency unit (whole points, rounded down)."""
     roles.require(ctx, Action.REDEEM)
-    contract = ctx.uow.get(Contract, contract_id)
-    if contract is None:
-        raise NotFound(f"There is no membership M-{contract_id}.", "membership")
-    terms = _terms(ctx, contract)
-    if terms is None or terms.kind != CreditKind.POINTS:
-        raise Conflict("This membership's plan does not earn points.", "membership")
+    contract, terms = _earning_points(ctx, contract_id)
     if paid <= 0:
         raise InvalidInput.single("amount", "The amount paid must be more than zero.")
     points = (paid * terms.points_per_unit).to_integral_value(rounding=ROUND_FLOOR)
@@ -154,12 +149,7 @@ def earn_points(
 def convert_points(ctx: Ctx, contract_id: int, points: Decimal, *, key: str) -> LedgerResult:
     """Turn points into monetary credit (common pool) at the plan's value per point."""
     roles.require(ctx, Action.REDEEM)
-    contract = ctx.uow.get(Contract, contract_id)
-    if contract is None:
-        raise NotFound(f"There is no membership M-{contract_id}.", "membership")
-    terms = _terms(ctx, contract)
-    if terms is None or terms.kind != CreditKind.POINTS:
-        raise Conflict("This membership's plan does not earn points.", "membership")
+    contract, terms = _earning_points(ctx, contract_id)
     ledger.redeem(
         ctx,
         contract.customer_id,
@@ -179,6 +169,17 @@ def convert_points(ctx: Ctx, contract_id: int, points: Decimal, *, key: str) -> 
         source="points",
         reference=f"{points} points",
     )
+
+
+def _earning_points(ctx: Ctx, contract_id: int) -> tuple[Contract, CreditTerms]:
+    """The membership and its credit terms, refused unless its plan earns points."""
+    contract = ctx.uow.get(Contract, contract_id)
+    if contract is None:
+        raise NotFound(f"There is no membership M-{contract_id}.", "membership")
+    terms = _terms(ctx, contract)
+    if terms is None or terms.kind != CreditKind.POINTS:
+        raise Conflict("This membership's plan does not earn points.", "membership")
+    return contract, terms
 
 
 def _grant_lots(

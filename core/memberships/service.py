@@ -510,37 +510,25 @@ def pending_approval(ctx: Ctx) -> list[MembershipView]:
 
 def history(ctx: Ctx, contract_id: int) -> list[EventView]:
     query = ctx.uow.select(ContractEvent).where(col(ContractEvent.contract_id) == contract_id)
-    return [
-        EventView(
-            e.action,
-            Status(e.from_status) if e.from_status else None,
-            Status(e.to_status) if e.to_status else None,
-            e.actor,
-            e.at,
-            e.reason,
-        )
-        for e in ctx.uow.all(query.order_by(col(ContractEvent.id)))
-    ]
+    return [_event_view(e) for e in ctx.uow.all(query.order_by(col(ContractEvent.id)))]
+
+
+def _event_view(e: ContractEvent) -> EventView:
+    return EventView(
+        e.action,
+        Status(e.from_status) if e.from_status else None,
+        Status(e.to_status) if e.to_status else None,
+        e.actor,
+        e.at,
+        e.reason,
+    )
 
 
 def recent_activity(ctx: Ctx, *, limit: int = 10) -> list[tuple[int, EventView]]:
     """The workspace's latest membership events, newest first, with the membership they concern."""
     roles.require(ctx, Action.VIEW)
     query = ctx.uow.select(ContractEvent).order_by(col(ContractEvent.id).desc()).limit(limit)
-    return [
-        (
-            e.contract_id,
-            EventView(
-                e.action,
-                Status(e.from_status) if e.from_status else None,
-                Status(e.to_status) if e.to_status else None,
-                e.actor,
-                e.at,
-                e.reason,
-            ),
-        )
-        for e in ctx.uow.all(query)
-    ]
+    return [(e.contract_id, _event_view(e)) for e in ctx.uow.all(query)]
 
 
 def report(ctx: Ctx, contract_id: int) -> MembershipReport:

@@ -81,15 +81,15 @@ def revenue_splits(ctx: Ctx, from_version_id: int, to_version_id: int) -> int:
         return split.irr + split.mrr + split.scr == in_currency(price, ctx.tenant.currency)
 
     copied = 0
-    own = _split(ctx, from_version_id, None)
-    if own is not None and fits(own, None) and _split(ctx, to_version_id, None) is None:
+    own = revenue_split(ctx, from_version_id, None)
+    if own is not None and fits(own, None) and revenue_split(ctx, to_version_id, None) is None:
         ctx.uow.add(_split_copy(ctx, own, to_version_id))
         copied += 1
     query = ctx.uow.select(RevenueSplitLocation).where(
         col(RevenueSplitLocation.plan_version_id) == from_version_id
     )
     for row in ctx.uow.all(query):
-        if fits(row, row.location_id) and _split(ctx, to_version_id, row.location_id) is None:
+        if fits(row, row.location_id) and revenue_split(ctx, to_version_id, row.location_id) is None:
             ctx.uow.add(_split_copy(ctx, row, to_version_id))
             copied += 1
     ctx.uow.flush()
@@ -106,7 +106,10 @@ def _discounts(ctx: Ctx, version_id: int) -> list[PlanDiscount]:
     return list(ctx.uow.all(query.order_by(col(PlanDiscount.position))))
 
 
-def _split(ctx: Ctx, version_id: int, location_id: int | None) -> RevenueSplit | RevenueSplitLocation | None:
+def revenue_split(
+    ctx: Ctx, version_id: int, location_id: int | None
+) -> RevenueSplit | RevenueSplitLocation | None:
+    """The split set on a plan version (`location_id` None) or on its sale at one location."""
     if location_id is None:
         return ctx.uow.first(
             ctx.uow.select(RevenueSplit).where(col(RevenueSplit.plan_version_id) == version_id)

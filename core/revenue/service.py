@@ -31,6 +31,7 @@ from core.kernel import spreadsheets
 from core.kernel.errors import Errors, ImmutableField, InvalidInput, NotFound
 from core.kernel.money import in_currency, minor_digits
 from core.memberships.lifecycle import Status
+from core.plans.carry_over import revenue_split
 from core.revenue import recognition
 from core.revenue.recognition import Amounts, CreditEvent, Sale, Schedule, Split, Term
 from core.workspace import roles
@@ -90,7 +91,7 @@ def set_split(ctx: Ctx, plan_version_id: int, split: Split, *, location_id: int 
         errors, split, price, currency=ctx.tenant.currency, has_credits=_divisible(version, terms)
     )
     errors.raise_if_any()
-    row = _split_row(ctx, plan_version_id, location_id)
+    row = revenue_split(ctx, plan_version_id, location_id)
     if row is not None and Split(row.irr, row.mrr, row.scr) == split:
         return split_for(ctx, plan_version_id, location_id)
     sold = _sold_count(ctx, plan_version_id, location_id)
@@ -138,8 +139,8 @@ def split_for(ctx: Ctx, plan_version_id: int, location_id: int | None = None) ->
     if version is None:
         raise NotFound(f"There is no plan version #{plan_version_id}.", "plan_version")
     price, _ = _price(ctx, version, _location_prices(ctx, [plan_version_id]), location_id)
-    own = _split_row(ctx, plan_version_id, location_id) if location_id is not None else None
-    row = own or _split_row(ctx, plan_version_id, None)
+    own = revenue_split(ctx, plan_version_id, location_id) if location_id is not None else None
+    row = own or revenue_split(ctx, plan_version_id, None)
     chosen = recognition.default_split(price) if row is None else Split(row.irr, row.mrr, row.scr)
     return SplitView(
         plan_version_id,
@@ -562,21 +563,6 @@ def _price(
     price = own.price if own is not None and own.price is not None else version.price
     fee = own.setup_fee if own is not None and own.setup_fee is not None else version.setup_fee
     return in_currency(price, ctx.tenant.currency), in_currency(fee, ctx.tenant.currency)
-
-
-def _split_row(
-    ctx: Ctx, version_id: int, location_id: int | None
-) -> RevenueSplit | RevenueSplitLocation | None:
-    if location_id is None:
-        return ctx.uow.first(
-            ctx.uow.select(RevenueSplit).where(col(RevenueSplit.plan_version_id) == version_id)
-        )
-    return ctx.uow.first(
-        ctx.uow.select(RevenueSplitLocation).where(
-            col(RevenueSplitLocation.plan_version_id) == version_id,
-            col(RevenueSplitLocation.location_id) == location_id,
-        )
-    )
 
 
 def _sold_at(ctx: Ctx, version: PlanVersion, location_id: int) -> bool:
