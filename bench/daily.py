@@ -37,7 +37,7 @@ from sqlmodel import SQLModel
 from bench.ledger import fresh
 from bench.slack_commands import STAFF, customer_row, insert_rows, machine
 from core.context import SYSTEM, transaction
-from core.credits.grants import next_grant_day, period_starts
+from core.credits.calendar import next_grant_day, period_starts
 from core.credits.terms import CreditKind, CreditTerms, Expiry
 from core.kernel.clock import FixedClock
 from core.plans import service as plans

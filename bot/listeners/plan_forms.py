@@ -23,7 +23,8 @@ from core.credits.terms import CreditKind, CreditTerms, Expiry, Frequency
 from core.kernel.errors import Errors
 from core.kernel.recurrence import LAST_DAY, MONTHS, WEEKDAYS, Monthly, Recurrence, Weekly
 from core.plans import service as plans
-from core.plans.service import BillingType, PlanTerms, RecurringService
+from core.plans.service import PlanTerms, RecurringService
+from core.plans.terms import BillingType
 
 DETAILS, CREDITS, SERVICE = "plan_details", "plan_credits", "plan_service"
 STEPS = (("credits", "Set up credits"), ("services", "Add a recurring service"))

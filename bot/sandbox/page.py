@@ -34,16 +34,47 @@ log = logging.getLogger("memberbot.sandbox")
 
 
 def create_page(sandbox: Sandbox) -> Starlette:
-    env = environment()
-    env.globals["file_name"] = lambda file_id: (sandbox.standin.file(file_id) or ("a file", b""))[0]
-    listed = commands()
-    known = {c.name for c in listed}
+    page = _Page(sandbox)
+    return Starlette(
+        routes=[
+            Route("/", page.root),
+            Route("/favicon.ico", lambda _: Response(status_code=204)),
+            Route("/c/{channel}", page.show),
+            Route("/dm", page.show),
+            Route("/home", page.show),
+            Route("/poll", page.poll),
+            Route("/files/{id}", page.shared_file),
+            Route("/as", page.switch, methods=["POST"]),
+            Route("/command", page.command, methods=["POST"]),
+            Route("/click", page.click, methods=["POST"]),
+            Route("/modal/submit", page.submit, methods=["POST"]),
+            Route("/modal/close", page.close, methods=["POST"]),
+            Route("/modal/action", page.modal_action, methods=["POST"]),
+            Route("/modal/suggest", page.suggest, methods=["POST"]),
+            Route("/clock", page.advance, methods=["POST"]),
+            Route("/clock/dismiss", page.dismiss, methods=["POST"]),
+            Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+        ],
+        exception_handlers={Exception: page.failed},
+    )
 
-    def viewer(request: Request) -> str:
+
+class _Page:
+    """The page's routes, over one sandbox: each handler turns a request into what Slack would
+    send the bot, or renders what the stand-in holds."""
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        self.sandbox = sandbox
+        self.env = environment()
+        self.env.globals["file_name"] = lambda file_id: (sandbox.standin.file(file_id) or ("a file", b""))[0]
+        self.listed = commands()
+        self.known = {c.name for c in self.listed}
+
+    def viewer(self, request: Request) -> str:
         who = request.cookies.get("who", "")
         return who if who in people.BY_ID else people.ADMIN.id
 
-    def where(path: str, user: str) -> tuple[str, str, set[str]]:
+    def where(self, path: str, user: str) -> tuple[str, str, set[str]]:
         """A page path as (kind, channel id, the channel ids shown there)."""
         parts = urlsplit(path).path.strip("/").split("/")
         if parts[0] == "home":
@@ -53,42 +84,45 @@ def create_page(sandbox: Sandbox) -> Starlette:
         channel = parts[1] if len(parts) > 1 and parts[1] in people.CHANNELS else people.FRONT_DESK
         return "channel", channel, {channel}
 
-    def main_html(path: str, user: str) -> str:
-        kind, channel, channels = where(path, user)
+    def main_html(self, path: str, user: str) -> str:
+        kind, channel, channels = self.where(path, user)
         if kind == "home":
-            home = sandbox.standin.homes.get(user)
-            return env.get_template("_home.html.j2").render(home=home, user=user, path=path)
-        shown = conversation(sandbox.standin, sandbox.origins, channels, user)
-        return env.get_template("_messages.html.j2").render(
+            home = self.sandbox.standin.homes.get(user)
+            return self.env.get_template("_home.html.j2").render(home=home, user=user, path=path)
+        shown = conversation(self.sandbox.standin, self.sandbox.origins, channels, user)
+        return self.env.get_template("_messages.html.j2").render(
             messages=shown, user=user, channel=channel, path=path
         )
 
-    def modal_html(user: str, path: str) -> str:
-        stack = sandbox.standin.modal_stack(user)
+    def modal_html(self, user: str, path: str) -> str:
+        stack = self.sandbox.standin.modal_stack(user)
         if not stack:
             return ""
         view = stack[-1]
-        return env.get_template("_modal.html.j2").render(
-            view=view, depth=len(stack), note=sandbox.notes.get(view["hash"]), path=path
+        return self.env.get_template("_modal.html.j2").render(
+            view=view, depth=len(stack), note=self.sandbox.notes.get(view["hash"]), path=path
         )
 
-    def clock_day() -> date:
-        with transaction(sandbox.db, people.TEAM, SYSTEM, sandbox.clock, write=False) as ctx:
+    def clock_day(self) -> date:
+        with transaction(self.sandbox.db, people.TEAM, SYSTEM, self.sandbox.clock, write=False) as ctx:
             return ctx.today()
 
-    async def page(request: Request) -> Response:
-        user = viewer(request)
+    async def show(self, request: Request) -> Response:
+        user = self.viewer(request)
         path = request.url.path
-        kind, channel, _ = where(path, user)
+        kind, channel, _ = self.where(path, user)
         if kind == "home":
-            before = sandbox.standin.homes.get(user)
-            await asyncio.to_thread(sandbox.driver.open_home, user)
+            before = self.sandbox.standin.homes.get(user)
+            await asyncio.to_thread(self.sandbox.driver.open_home, user)
             await asyncio.to_thread(
-                sandbox.changed, user, (), until=lambda: sandbox.standin.homes.get(user) is not before
+                self.sandbox.changed,
+                user,
+                (),
+                until=lambda: self.sandbox.standin.homes.get(user) is not before,
             )
-        today = await asyncio.to_thread(clock_day)
-        main, modal = await asyncio.to_thread(main_html, path, user), modal_html(user, path)
-        html = env.get_template("page.html.j2").render(
+        today = await asyncio.to_thread(self.clock_day)
+        main, modal = await asyncio.to_thread(self.main_html, path, user), self.modal_html(user, path)
+        html = self.env.get_template("page.html.j2").render(
             user=user,
             me=people.BY_ID[user],
             kind=kind,
@@ -98,154 +132,160 @@ def create_page(sandbox: Sandbox) -> Starlette:
             main_sig=_sig(main),
             modal=Markup(modal),
             modal_sig=_sig(modal),
-            commands=listed,
+            commands=self.listed,
             today=today,
-            move=sandbox.last_move,
-            flashes=sandbox.flashes.pop(user, []),
-            dms=_dm_counts(sandbox.standin),
+            move=self.sandbox.last_move,
+            flashes=self.sandbox.flashes.pop(user, []),
+            dms=_dm_counts(self.sandbox.standin),
         )
         return HTMLResponse(html)
 
-    async def poll(request: Request) -> Response:
-        user = viewer(request)
+    async def poll(self, request: Request) -> Response:
+        user = self.viewer(request)
         path = request.query_params.get("at", "/")
-        main, modal = await asyncio.to_thread(main_html, path, user), modal_html(user, path)
+        main, modal = await asyncio.to_thread(self.main_html, path, user), self.modal_html(user, path)
         return JSONResponse({"main": main, "main_sig": _sig(main), "modal": modal, "modal_sig": _sig(modal)})
 
-    def back(form: FormData) -> RedirectResponse:
+    def back(self, form: FormData) -> RedirectResponse:
         target = str(form.get("back", "/"))
         local = target.startswith("/") and not target.startswith("//")  # never off to another site
         return RedirectResponse(target if local else "/", status_code=303)
 
-    async def switch(request: Request) -> Response:
+    async def switch(self, request: Request) -> Response:
         form = await _form(request)
-        response = back(form)
+        response = self.back(form)
         who = str(form.get("user", ""))
         if who in people.BY_ID:
             response.set_cookie("who", who, samesite="lax")
         return response
 
-    async def command(request: Request) -> Response:
+    async def command(self, request: Request) -> Response:
         form = await _form(request)
-        user = viewer(request)
-        _, channel, _ = where(str(form.get("back", "/")), user)
+        user = self.viewer(request)
+        _, channel, _ = self.where(str(form.get("back", "/")), user)
         typed = str(form.get("text", "")).strip()
         name, _, text = typed.partition(" ")
         if not typed:
-            return back(form)
-        if known and name not in known:  # no manifest at hand (an installed wheel): let the bot say
-            hint = ", ".join(sorted(known))
-            sandbox.flashes.setdefault(user, []).append(f"{name} is not a command here. Try one of {hint}.")
-            return back(form)
-        before = fingerprint(sandbox.standin, people.BY_ID)
-        _, rid = await asyncio.to_thread(sandbox.driver.slash, name, text.strip(), user=user, channel=channel)
-        sandbox.origins[rid] = Origin(user, channel)
-        await asyncio.to_thread(sandbox.changed, user, before)
-        return back(form)
+            return self.back(form)
+        if self.known and name not in self.known:  # no manifest at hand (an installed wheel): let the bot say
+            hint = ", ".join(sorted(self.known))
+            self.sandbox.flashes.setdefault(user, []).append(
+                f"{name} is not a command here. Try one of {hint}."
+            )
+            return self.back(form)
+        before = fingerprint(self.sandbox.standin, people.BY_ID)
+        _, rid = await asyncio.to_thread(
+            self.sandbox.driver.slash, name, text.strip(), user=user, channel=channel
+        )
+        self.sandbox.origins[rid] = Origin(user, channel)
+        await asyncio.to_thread(self.sandbox.changed, user, before)
+        return self.back(form)
 
-    async def click(request: Request) -> Response:
+    async def click(self, request: Request) -> Response:
         form = await _form(request)
-        user = viewer(request)
+        user = self.viewer(request)
         key, action_id = str(form.get("key", "")), str(form.get("action_id", ""))
         value, kind = str(form.get("value", "")), str(form.get("kind", "button"))
-        before = fingerprint(sandbox.standin, people.BY_ID)
+        before = fingerprint(self.sandbox.standin, people.BY_ID)
         if key == "home":
-            home = sandbox.standin.homes.get(user) or {}
-            await asyncio.to_thread(sandbox.driver.click, action_id, value, user=user, home=home, kind=kind)
-        else:
-            _, _, channels = where(str(form.get("back", "/")), user)
-            message = _message(sandbox, key, channels, user)
-            if message is None:
-                return back(form)
-            _, rid = await asyncio.to_thread(
-                sandbox.driver.click, action_id, value, user=user, message=message, kind=kind
+            home = self.sandbox.standin.homes.get(user) or {}
+            await asyncio.to_thread(
+                self.sandbox.driver.click, action_id, value, user=user, home=home, kind=kind
             )
-            sandbox.origins[rid] = Origin(user, message.channel, key)
-        await asyncio.to_thread(sandbox.changed, user, before)
-        return back(form)
+        else:
+            _, _, channels = self.where(str(form.get("back", "/")), user)
+            message = _message(self.sandbox, key, channels, user)
+            if message is None:
+                return self.back(form)
+            _, rid = await asyncio.to_thread(
+                self.sandbox.driver.click, action_id, value, user=user, message=message, kind=kind
+            )
+            self.sandbox.origins[rid] = Origin(user, message.channel, key)
+        await asyncio.to_thread(self.sandbox.changed, user, before)
+        return self.back(form)
 
-    async def submit(request: Request) -> Response:
+    async def submit(self, request: Request) -> Response:
         form = await _form(request)
-        user = viewer(request)
-        view = sandbox.standin.top_modal(user)
+        user = self.viewer(request)
+        view = self.sandbox.standin.top_modal(user)
         if view is None:
-            return back(form)
+            return self.back(form)
         note = forms.read(view, form)
-        before = fingerprint(sandbox.standin, people.BY_ID)
-        answer = await asyncio.to_thread(sandbox.driver.submit, user, note.values)
+        before = fingerprint(self.sandbox.standin, people.BY_ID)
+        answer = await asyncio.to_thread(self.sandbox.driver.submit, user, note.values)
         if answer.get("response_action") == "errors":
             note.errors = {str(k): str(v) for k, v in answer.get("errors", {}).items()}
-            sandbox.notes[view["hash"]] = note
+            self.sandbox.notes[view["hash"]] = note
         else:
-            sandbox.notes.pop(view["hash"], None)
-            await asyncio.to_thread(sandbox.changed, user, before)
-        return back(form)
+            self.sandbox.notes.pop(view["hash"], None)
+            await asyncio.to_thread(self.sandbox.changed, user, before)
+        return self.back(form)
 
-    async def close(request: Request) -> Response:
+    async def close(self, request: Request) -> Response:
         form = await _form(request)
         # As Slack does: Cancel (Back) closes the top view, the close box closes them all.
         closing = {"response_action": "clear"} if form.get("close") == "all" else {}
-        sandbox.standin.apply_view_answer(viewer(request), closing)
-        return back(form)
+        self.sandbox.standin.apply_view_answer(self.viewer(request), closing)
+        return self.back(form)
 
-    async def modal_action(request: Request) -> Response:
+    async def modal_action(self, request: Request) -> Response:
         """A button pressed, or an option chosen with dispatch_action, inside the top modal."""
         form = await _form(request)
-        user = viewer(request)
-        view = sandbox.standin.top_modal(user)
+        user = self.viewer(request)
+        view = self.sandbox.standin.top_modal(user)
         pressed = json.loads(str(form.get("press", "{}")))
         if view is None or not pressed.get("a"):
-            return back(form)
+            return self.back(form)
         note = forms.read(view, form)
         value = pressed.get("v")
         if value is None:
             value = note.values.get(str(pressed.get("b", "")), "") or ""
-        sandbox.notes[view["hash"]] = note
-        before = fingerprint(sandbox.standin, people.BY_ID)
-        await asyncio.to_thread(sandbox.driver.choose, user, str(pressed["a"]), str(value), note.values)
-        await asyncio.to_thread(sandbox.changed, user, before)
-        updated = sandbox.standin.top_modal(user)
+        self.sandbox.notes[view["hash"]] = note
+        before = fingerprint(self.sandbox.standin, people.BY_ID)
+        await asyncio.to_thread(self.sandbox.driver.choose, user, str(pressed["a"]), str(value), note.values)
+        await asyncio.to_thread(self.sandbox.changed, user, before)
+        updated = self.sandbox.standin.top_modal(user)
         if updated is not None and updated["hash"] != view["hash"] and updated["id"] == view["id"]:
-            sandbox.notes[updated["hash"]] = Note(dict(note.values), dict(note.labels))  # typed stays
-        return back(form)
+            self.sandbox.notes[updated["hash"]] = Note(dict(note.values), dict(note.labels))  # typed stays
+        return self.back(form)
 
-    async def suggest(request: Request) -> Response:
+    async def suggest(self, request: Request) -> Response:
         asked = await request.json()
-        user = viewer(request)
+        user = self.viewer(request)
         options = await asyncio.to_thread(
-            sandbox.driver.suggest, user, str(asked.get("action_id", "")), str(asked.get("typed", ""))
+            self.sandbox.driver.suggest, user, str(asked.get("action_id", "")), str(asked.get("typed", ""))
         )
         return JSONResponse(
             [{"value": o["value"], "label": o.get("text", {}).get("text", o["value"])} for o in options]
         )
 
-    async def advance(request: Request) -> Response:
+    async def advance(self, request: Request) -> Response:
         form = await _form(request)
-        user = viewer(request)
+        user = self.viewer(request)
         try:
             day = date.fromisoformat(str(form.get("to", "")))
-            sandbox.last_move = await asyncio.to_thread(sandbox.advance, day)
+            self.sandbox.last_move = await asyncio.to_thread(self.sandbox.advance, day)
         except ValueError:
-            sandbox.flashes.setdefault(user, []).append("Choose the day to move the clock to.")
+            self.sandbox.flashes.setdefault(user, []).append("Choose the day to move the clock to.")
         except MemberbotError as exc:
-            sandbox.flashes.setdefault(user, []).append(exc.message)
-        return back(form)
+            self.sandbox.flashes.setdefault(user, []).append(exc.message)
+        return self.back(form)
 
-    async def dismiss(request: Request) -> Response:
+    async def dismiss(self, request: Request) -> Response:
         form = await _form(request)
-        sandbox.last_move = None
-        return back(form)
+        self.sandbox.last_move = None
+        return self.back(form)
 
-    async def shared_file(request: Request) -> Response:
+    async def shared_file(self, request: Request) -> Response:
         """A file the bot uploaded to a conversation (the Excel credit report), to download."""
-        held = sandbox.standin.file(request.path_params["id"])
+        held = self.sandbox.standin.file(request.path_params["id"])
         if held is None:
             return Response("No such file.", status_code=404)
         name, content = held
         disposition = f"attachment; filename*=UTF-8''{quote(name)}"  # RFC 6266: any name survives
         return Response(content, headers={"content-disposition": disposition})
 
-    async def failed(request: Request, exc: Exception) -> Response:
+    async def failed(self, request: Request, exc: Exception) -> Response:
         """Whatever breaks (the bot refusing a request, say) is shown, not a bare 500."""
         log.exception("the sandbox page failed on %s", request.url.path, exc_info=exc)
         return HTMLResponse(
@@ -254,31 +294,8 @@ def create_page(sandbox: Sandbox) -> Starlette:
             status_code=500,
         )
 
-    async def root(_: Request) -> Response:
+    async def root(self, _: Request) -> Response:
         return RedirectResponse(f"/c/{people.FRONT_DESK}", status_code=303)
-
-    return Starlette(
-        routes=[
-            Route("/", root),
-            Route("/favicon.ico", lambda _: Response(status_code=204)),
-            Route("/c/{channel}", page),
-            Route("/dm", page),
-            Route("/home", page),
-            Route("/poll", poll),
-            Route("/files/{id}", shared_file),
-            Route("/as", switch, methods=["POST"]),
-            Route("/command", command, methods=["POST"]),
-            Route("/click", click, methods=["POST"]),
-            Route("/modal/submit", submit, methods=["POST"]),
-            Route("/modal/close", close, methods=["POST"]),
-            Route("/modal/action", modal_action, methods=["POST"]),
-            Route("/modal/suggest", suggest, methods=["POST"]),
-            Route("/clock", advance, methods=["POST"]),
-            Route("/clock/dismiss", dismiss, methods=["POST"]),
-            Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
-        ],
-        exception_handlers={Exception: failed},
-    )
 
 
 def _dm_counts(standin: SlackStandIn) -> dict[str, int]:

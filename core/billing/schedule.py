@@ -26,14 +26,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from dateutil.relativedelta import relativedelta
 
-from core.plans.service import BillingType
-
-MONTHS: dict[BillingType, int] = {
-    BillingType.MONTHLY: 1,
-    BillingType.QUARTERLY: 3,
-    BillingType.TWICE_A_YEAR: 6,
-    BillingType.YEARLY: 12,
-}
+from core.plans.terms import PERIOD_MONTHS, BillingType
 
 REGULAR, FREEZE, LOCK_IN = "regular", "freeze", "lock-in"
 
@@ -81,7 +74,7 @@ def periods(
     `through` and by the end of the term. A one-time plan has one period: the whole term."""
     if billing_type is BillingType.ONE_TIME:
         return [(start, end or start, start)]
-    months = MONTHS[billing_type]
+    months = PERIOD_MONTHS[billing_type]
     anchor = start.replace(day=1) if prorate else start
     last = through if end is None else min(through, end)
     result: list[tuple[date, date, date]] = []
@@ -104,7 +97,8 @@ def regular(pricing: Pricing, start: date, end: date | None, through: date) -> l
     ):
         amount, prorated = pricing.price, False
         if pricing.billing_type is not BillingType.ONE_TIME and pricing.prorate:
-            full_days = (full_start + relativedelta(months=MONTHS[pricing.billing_type]) - full_start).days
+            full_end = full_start + relativedelta(months=PERIOD_MONTHS[pricing.billing_type])
+            full_days = (full_end - full_start).days
             days = (last - first).days + 1
             if days < full_days:
                 amount, prorated = _round(pricing.price * days / full_days, pricing.digits), True

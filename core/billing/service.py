@@ -27,7 +27,7 @@ from core.kernel.money import amount, display, in_currency, minor_digits
 from core.kernel.text import clean
 from core.memberships.lifecycle import Status
 from core.plans import service as plans
-from core.plans.service import BillingType
+from core.plans.terms import BillingType
 from core.workspace import roles
 from core.workspace.roles import Action
 from storage.tables.billing import Cancellation, Charge, ForfeitedLot, LocationPrice, MembershipFreeze
@@ -85,15 +85,22 @@ def _overdue(ctx: Ctx, contract_ids: list[int], today: date) -> SelectOfScalar[C
 def require_paid_up(ctx: Ctx, contract_id: int) -> None:
     """Refuse (PaymentOverdue) when enforce billing is on and the membership has an overdue
     charge; the message names the oldest one and its amount. Redemption and booking call it."""
+    overdue = payment_overdue(ctx, contract_id)
+    if overdue is not None:
+        raise overdue
+
+
+def payment_overdue(ctx: Ctx, contract_id: int) -> PaymentOverdue | None:
+    """What `require_paid_up` refuses with, for a caller that tells rather than refuses."""
     if not ctx.tenant.enforce_billing:
-        return
+        return None
     overdue = overdue_charges(ctx, contract_id)
     if not overdue:
-        return
+        return None
     first = overdue[0]
     owed = in_currency(first.amount, ctx.tenant.currency)
     more = f" (and {len(overdue) - 1} more)" if len(overdue) > 1 else ""
-    raise PaymentOverdue(
+    return PaymentOverdue(
         f"M-{contract_id} has an overdue charge {reference(first.id or 0)} of "
         f"{display(owed, ctx.tenant.currency)}, due {first.due_on:%d %b %Y}{more}: "
         "record its payment before redeeming or booking.",

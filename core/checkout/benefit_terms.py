@@ -105,31 +105,6 @@ def set_discounts(ctx: Ctx, plan_version_id: int, rules: Sequence[DiscountRule])
     return list(_rows(ctx, [plan_version_id]))
 
 
-def copy_discounts(ctx: Ctx, from_version_id: int, to_version_id: int) -> int:
-    """Give a new plan version the discounts of the version it replaces (versioning on: a change to
-    a sold plan writes a new version, which sells the same discounts unless they are then changed).
-    Returns how many were copied; a version that has discounts already keeps its own."""
-    if _rows(ctx, [to_version_id]):
-        return 0
-    source = _rows(ctx, [from_version_id])
-    for row in source:
-        ctx.uow.add(
-            PlanDiscount(
-                tenant_id=ctx.uow.tenant_id,
-                plan_version_id=to_version_id,
-                position=row.position,
-                applies_to=row.applies_to,
-                kind=row.kind,
-                value=row.value,
-                services=list(row.services),
-                categories=list(row.categories),
-                products=list(row.products),
-            )
-        )
-    ctx.uow.flush()
-    return len(source)
-
-
 def discounts_of(ctx: Ctx, plan_version_ids: Iterable[int]) -> dict[int, list[PlanDiscount]]:
     """The discounts of each plan version, in the order they were listed."""
     out: dict[int, list[PlanDiscount]] = {}

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, replace
-from datetime import timedelta
+from datetime import datetime
 from decimal import Decimal
 
 from sqlmodel import col, select
@@ -35,8 +35,9 @@ from core.checkout.benefits import (
 )
 from core.context import Ctx
 from core.credits import grants as credit_grants
-from core.credits import ledger, lots
+from core.credits import ledger, lending, lots
 from core.credits import terms as credit_terms
+from core.credits.lending import Refusal
 from core.credits.terms import CreditKind
 from core.kernel.errors import Conflict, Errors, InvalidInput, NotFound
 from core.kernel.money import amount, minor_digits
@@ -285,6 +286,20 @@ def _by_reference(ctx: Ctx, reference: str, *, for_update: bool = False) -> Chec
 def _validated(ctx: Ctx, invoice: Invoice) -> list[Line]:
     """The invoice's lines, after reporting every problem at once under its field."""
     errors = Errors()
+    _check_invoice(ctx, errors, invoice)
+    wanted = {i.service_id for i in invoice.items if i.service_id is not None}
+    services = {s.id or 0: s for s in ctx.uow.all(ctx.uow.select(Service).where(col(Service.id).in_(wanted)))}
+    lines: list[Line] = []
+    for number, item in enumerate(invoice.items, 1):
+        line = _line(ctx, errors, number, item, services)
+        if line is not None:
+            lines.append(line)
+    errors.raise_if_any()
+    return lines
+
+
+def _check_invoice(ctx: Ctx, errors: Errors, invoice: Invoice) -> None:
+    """What the whole invoice needs: its number, a known customer and location, 1 to MAX_LINES lines."""
     reference = clean(
         errors, "reference", invoice.reference, label="The invoice number", max_length=40, required=True
     )
@@ -298,54 +313,59 @@ def _validated(ctx: Ctx, invoice: Invoice) -> list[Line]:
         errors.add("lines", "An invoice needs at least one line.")
     if len(invoice.items) > MAX_LINES:
         errors.add("lines", f"An invoice has at most {MAX_LINES} lines.")
-    wanted = {i.service_id for i in invoice.items if i.service_id is not None}
-    services = {s.id: s for s in ctx.uow.all(ctx.uow.select(Service).where(col(Service.id).in_(wanted)))}
-    lines: list[Line] = []
-    for number, item in enumerate(invoice.items, 1):
-        e = Errors(f"lines.{number}.")
-        kind: ItemKind | None = None  # unknown: no checks that depend on it
-        try:
-            kind = ItemKind(item.kind)
-        except ValueError:
-            e.add("kind", f"{item.kind!r} is not service or product.")
-        if (
-            not isinstance(item.quantity, int)
-            or isinstance(item.quantity, bool)
-            or not 1 <= item.quantity <= MAX_QUANTITY
-        ):
-            e.add("quantity", f"The quantity is a whole number from 1 to {MAX_QUANTITY}.")
-        price = amount(e, "unit_price", item.unit_price, label="The unit price", currency=ctx.tenant.currency)
-        service = services.get(item.service_id) if item.service_id is not None else None
-        code = benefit_terms.product_code(item.product)
-        if kind is ItemKind.SERVICE and service is None:
-            e.add(
-                "service",
-                "Choose a service."
-                if item.service_id is None
-                else f"There is no service #{item.service_id}.",
-            )
-        if kind is ItemKind.SERVICE and code:
-            e.add("product", "A service line has no product.")
-        if kind is ItemKind.PRODUCT and (not code or len(code) > 40):
-            e.add("product", "A product line needs a product code of at most 40 characters.")
-        if kind is ItemKind.PRODUCT and item.service_id is not None:
-            e.add("service", "A product line has no service.")
-        errors.extend(e.items)
-        if not e and kind is not None:
-            lines.append(
-                Line(
-                    number,
-                    kind,
-                    item.quantity,
-                    price,
-                    service_id=item.service_id if service else None,
-                    category=service.category if service else "",
-                    product=code,
-                    name=service.name if service else code,
-                )
-            )
-    errors.raise_if_any()
-    return lines
+
+
+def _line(ctx: Ctx, errors: Errors, number: int, item: Item, services: dict[int, Service]) -> Line | None:
+    """One line as checkout prices it; None when it has a problem (recorded under lines.<number>.)."""
+    e = Errors(f"lines.{number}.")
+    kind: ItemKind | None = None  # unknown: no checks that depend on it
+    try:
+        kind = ItemKind(item.kind)
+    except ValueError:
+        e.add("kind", f"{item.kind!r} is not service or product.")
+    if (
+        not isinstance(item.quantity, int)
+        or isinstance(item.quantity, bool)
+        or not 1 <= item.quantity <= MAX_QUANTITY
+    ):
+        e.add("quantity", f"The quantity is a whole number from 1 to {MAX_QUANTITY}.")
+    price = amount(e, "unit_price", item.unit_price, label="The unit price", currency=ctx.tenant.currency)
+    service = services.get(item.service_id) if item.service_id is not None else None
+    code = benefit_terms.product_code(item.product)
+    if kind is ItemKind.SERVICE:
+        _check_service_line(e, item, service, code)
+    elif kind is ItemKind.PRODUCT:
+        _check_product_line(e, item, code)
+    errors.extend(e.items)
+    if e or kind is None:
+        return None
+    return Line(
+        number,
+        kind,
+        item.quantity,
+        price,
+        service_id=item.service_id if service else None,
+        category=service.category if service else "",
+        product=code,
+        name=service.name if service else code,
+    )
+
+
+def _check_service_line(e: Errors, item: Item, service: Service | None, code: str) -> None:
+    if service is None:
+        e.add(
+            "service",
+            "Choose a service." if item.service_id is None else f"There is no service #{item.service_id}.",
+        )
+    if code:
+        e.add("product", "A service line has no product.")
+
+
+def _check_product_line(e: Errors, item: Item, code: str) -> None:
+    if not code or len(code) > 40:
+        e.add("product", "A product line needs a product code of at most 40 characters.")
+    if item.service_id is not None:
+        e.add("service", "A product line has no service.")
 
 
 def _compute(ctx: Ctx, invoice: Invoice, lines: list[Line], *, lock: bool) -> Breakdown:
@@ -390,60 +410,83 @@ def _earns_points(contract: Contract, terms: credit_terms.CreditTerms | None) ->
 
 def _benefits(ctx: Ctx, customer_id: int, *, lock: bool) -> Benefits:
     """The customer's benefits usable now. A membership that is frozen (or otherwise not running),
-    waiting between redemptions, or has an overdue charge under enforce billing lends nothing."""
+    waiting between redemptions, or has an overdue charge under enforce billing lends nothing
+    (core/credits/lending.py decides, as for a redemption)."""
     now = ctx.now()
     members: list[Membership] = []
     notes: list[str] = []
-    lending: set[int] = set()  # memberships whose credits may be used now
-    giving: set[int] = set()  # memberships whose discounts apply now
-    versions: dict[int, int] = {}
-    for contract, version, terms in _memberships(ctx, customer_id):
+    lenders: set[int] = set()  # memberships whose credits may be used now
+    versions: dict[int, int] = {}  # memberships whose discounts apply now, with their plan versions
+    held = _memberships(ctx, customer_id)
+    unpaid = billing.unpaid_memberships(ctx, [contract.id or 0 for contract, _, _ in held])
+    for contract, version, terms in held:
         cid = contract.id or 0
-        status = Status(contract.status)
         name = version.name if version else "membership"
-        if status not in ledger.REDEEMABLE:
-            if status is Status.FROZEN:
-                notes.append(f"M-{cid} {name} is frozen: its benefits are on hold.")
+        status = Status(contract.status)
+        why = lending.refusal(status, terms, contract.last_redeemed_at, now, overdue=cid in unpaid)
+        if why is Refusal.NOT_RUNNING or why is Refusal.OVERDUE:
+            notes.extend(_on_hold(ctx, cid, name, status, why))
             continue
-        try:
-            billing.require_paid_up(ctx, cid)
-        except billing.PaymentOverdue as overdue:
-            # Its benefits wait until the charge is paid; preview and post agree on it.
-            notes.append(f"{overdue.message} Its benefits apply again once it is paid.")
-            continue
-        members.append(
-            Membership(
-                cid,
-                f"M-{cid} {name}",
-                max_per_invoice=terms.max_per_redemption if terms else None,
-                points_per_unit=terms.points_per_unit
-                if _earns_points(contract, terms) and terms
-                else Decimal(0),
-            )
-        )
-        last = contract.last_redeemed_at
-        if terms and terms.wait_days and last is not None and now < last + timedelta(days=terms.wait_days):
-            again = (last + timedelta(days=terms.wait_days)).astimezone(ctx.tz)
+        members.append(_member(contract, name, terms))
+        if why is Refusal.WAITING:
+            again = lending.lends_again_at(terms, contract.last_redeemed_at)
+            assert again is not None, "a membership waits until a time"
+            again = again.astimezone(ctx.tz)
             notes.append(f"M-{cid} {name}: its credits can be used again from {again:%d %b %Y %H:%M}.")
         else:
-            lending.add(cid)
+            lenders.add(cid)
         if status in EARNING and version is not None:
-            giving.add(cid)
             versions[cid] = version.id or 0
+    credit_lots, money_lots = _usable_lots(ctx, customer_id, lenders, now, lock=lock)
+    discounts = _discounts(ctx, versions, {m.contract_id: m.label for m in members})
+    return Benefits(tuple(members), tuple(credit_lots), tuple(money_lots), tuple(discounts), tuple(notes))
+
+
+def _on_hold(ctx: Ctx, contract_id: int, name: str, status: Status, why: Refusal) -> list[str]:
+    """What the preview says of a membership whose benefits are on hold."""
+    if why is Refusal.OVERDUE:
+        overdue = billing.payment_overdue(ctx, contract_id)
+        assert overdue is not None, "an unpaid membership has an overdue charge"
+        # Its benefits wait until the charge is paid; preview and post agree on it.
+        return [f"{overdue.message} Its benefits apply again once it is paid."]
+    if status is Status.FROZEN:
+        return [f"M-{contract_id} {name} is frozen: its benefits are on hold."]
+    return []
+
+
+def _member(contract: Contract, name: str, terms: credit_terms.CreditTerms | None) -> Membership:
+    earns = _earns_points(contract, terms) and terms is not None
+    return Membership(
+        contract.id or 0,
+        f"M-{contract.id or 0} {name}",
+        max_per_invoice=terms.max_per_redemption if terms else None,
+        points_per_unit=terms.points_per_unit if earns and terms else Decimal(0),
+    )
+
+
+def _usable_lots(
+    ctx: Ctx, customer_id: int, lenders: set[int], now: datetime, *, lock: bool
+) -> tuple[list[lots.Lot], list[lots.Lot]]:
+    """The credit lots and the monetary credit lots usable now: those outside a membership, and
+    those of the memberships that lend."""
     credit_lots: list[lots.Lot] = []
     money_lots: list[lots.Lot] = []
     for row in _open_lots(ctx, customer_id, lock=lock):
-        if row.contract_id is not None and row.contract_id not in lending:
+        if row.contract_id is not None and row.contract_id not in lenders:
             continue
         view = ledger.as_lot(row)
         if not lots.usable(view, now):
             continue
         (credit_lots if row.unit == lots.Unit.CREDIT.value else money_lots).append(view)
+    return credit_lots, money_lots
+
+
+def _discounts(ctx: Ctx, versions: dict[int, int], labels: dict[int, str]) -> list[Discount]:
+    """The discounts of each membership that gives them now, labelled for the preview."""
     rules = benefit_terms.discounts_of(ctx, versions.values())
     names = {s.id or 0: s.name for s in ctx.uow.all(ctx.uow.select(Service))} if rules else {}
-    labels = {m.contract_id: m.label for m in members}
     discounts = []
-    for cid in sorted(giving):
+    for cid in sorted(versions):
         for rule in rules.get(versions[cid], []):
             d = Discount(
                 rule.id or 0,
@@ -457,7 +500,7 @@ def _benefits(ctx: Ctx, customer_id: int, *, lock: bool) -> Benefits:
             )
             label = benefits.describe(d, names, labels[cid], ctx.tenant.currency)
             discounts.append(replace(d, label=label))
-    return Benefits(tuple(members), tuple(credit_lots), tuple(money_lots), tuple(discounts), tuple(notes))
+    return discounts
 
 
 def _open_lots(ctx: Ctx, customer_id: int, *, lock: bool) -> list[CreditLot]:

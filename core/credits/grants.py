@@ -8,23 +8,20 @@ any number of times, and catch up after downtime, without granting anything twic
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Iterator
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from decimal import ROUND_FLOOR, Decimal
 
-from dateutil.relativedelta import relativedelta
 from sqlalchemy import or_
 from sqlmodel import col, select
 
 from core.billing import service as billing
 from core.catalog import services
 from core.context import Ctx
-from core.credits import ledger
+from core.credits import calendar, ledger
 from core.credits import terms as credit_terms
 from core.credits.ledger import LedgerResult
 from core.credits.lots import Pool, Unit
-from core.credits.terms import CreditKind, CreditTerms, Frequency
+from core.credits.terms import CreditKind, CreditTerms
 from core.kernel.errors import Conflict, InvalidInput, NotFound
 from core.memberships.lifecycle import Status
 from core.workspace import roles
@@ -35,61 +32,6 @@ from storage.tables.plans import PlanVersion
 
 # Memberships that earn their periodic and anniversary credits.
 EARNING = frozenset({Status.ACTIVE, Status.GRACE})
-_MONTHS = {"monthly": 1, "quarterly": 3, "twice-a-year": 6, "yearly": 12}
-
-
-def period_starts(
-    start: date, end: date | None, terms: CreditTerms, billing_type: str, until: date
-) -> list[date]:
-    """The days on which a membership's periodic credits come, up to `until` (pure)."""
-    last = until if end is None else min(until, end)
-    return list(itertools.takewhile(lambda day: day <= last, _period_days(start, end, terms, billing_type)))
-
-
-def next_grant_day(
-    start: date, end: date | None, terms: CreditTerms, billing_type: str, after: date
-) -> date | None:
-    """The first day after `after` on which a periodic or anniversary credit comes (pure); None:
-    none ever will."""
-    days = list(itertools.islice((d for d in _period_days(start, end, terms, billing_type) if d > after), 1))
-    if terms.anniversary_amount > 0:
-        year = len(anniversaries(start, end, after)) + 1
-        day = start + relativedelta(years=year)
-        if end is None or day <= end + timedelta(days=1):
-            days.append(day)
-    return min(days, default=None)
-
-
-def _period_days(start: date, end: date | None, terms: CreditTerms, billing_type: str) -> Iterator[date]:
-    if terms.per_period <= 0:
-        return
-    if terms.frequency == Frequency.ONCE or (
-        terms.frequency == Frequency.BILLING_PERIOD and billing_type not in _MONTHS
-    ):
-        yield start
-        return
-    k = 0
-    while True:
-        if terms.frequency == Frequency.EVERY_N_DAYS:
-            day = start + timedelta(days=k * terms.every_days)
-        else:
-            day = start + relativedelta(months=k * _MONTHS[billing_type])
-        if end is not None and day > end:
-            return
-        yield day
-        k += 1
-
-
-def anniversaries(start: date, end: date | None, until: date) -> list[int]:
-    """The membership years completed by `until` (1, 2, ...): each one earns the anniversary credit."""
-    years = []
-    year = 1
-    while start + relativedelta(years=year) <= until and (
-        end is None or start + relativedelta(years=year) <= end + timedelta(days=1)
-    ):
-        years.append(year)
-        year += 1
-    return years
 
 
 def grant_initial(ctx: Ctx, contract: Contract) -> LedgerResult | None:
@@ -140,7 +82,7 @@ def grant_due_for(ctx: Ctx, contract: Contract) -> int:
     written = 0
     billing_type = _billing_type(ctx, contract)
     for k, day in enumerate(
-        period_starts(contract.start_date, contract.end_date, terms, billing_type, today)
+        calendar.period_starts(contract.start_date, contract.end_date, terms, billing_type, today)
     ):
         key = f"grant:{contract.id}:{k}"
         # A period that begins inside a freeze bills the freeze fee instead of the price: it earns
@@ -152,10 +94,10 @@ def grant_due_for(ctx: Ctx, contract: Contract) -> int:
                 )
             )
     if terms.anniversary_amount > 0:
-        for year in anniversaries(contract.start_date, contract.end_date, today):
+        for year in calendar.anniversaries(contract.start_date, contract.end_date, today):
             key = f"anniversary:{contract.id}:{year}"
             if key not in done:
-                day = contract.start_date + relativedelta(years=year)
+                day = calendar.anniversary_day(contract.start_date, year)
                 ledger.grant(
                     ctx,
                     contract.customer_id,
@@ -169,9 +111,8 @@ def grant_due_for(ctx: Ctx, contract: Contract) -> int:
                     reference=f"year {year}",
                 )
                 written += 1
-    _next_grant_on(
-        ctx, contract, next_grant_day(contract.start_date, contract.end_date, terms, billing_type, today)
-    )
+    next_day = calendar.next_grant_day(contract.start_date, contract.end_date, terms, billing_type, today)
+    _next_grant_on(ctx, contract, next_day)
     return written
 
 
@@ -185,12 +126,7 @@ def earn_points(
 ) -> LedgerResult | None:
     """Points for a payment, at the plan's rate per currency unit (whole points, rounded down)."""
     roles.require(ctx, Action.REDEEM)
-    contract = ctx.uow.get(Contract, contract_id)
-    if contract is None:
-        raise NotFound(f"There is no membership M-{contract_id}.", "membership")
-    terms = _terms(ctx, contract)
-    if terms is None or terms.kind != CreditKind.POINTS:
-        raise Conflict("This membership's plan does not earn points.", "membership")
+    contract, terms = _earning_points(ctx, contract_id)
     if paid <= 0:
         raise InvalidInput.single("amount", "The amount paid must be more than zero.")
     points = (paid * terms.points_per_unit).to_integral_value(rounding=ROUND_FLOOR)
@@ -213,12 +149,7 @@ def earn_points(
 def convert_points(ctx: Ctx, contract_id: int, points: Decimal, *, key: str) -> LedgerResult:
     """Turn points into monetary credit (common pool) at the plan's value per point."""
     roles.require(ctx, Action.REDEEM)
-    contract = ctx.uow.get(Contract, contract_id)
-    if contract is None:
-        raise NotFound(f"There is no membership M-{contract_id}.", "membership")
-    terms = _terms(ctx, contract)
-    if terms is None or terms.kind != CreditKind.POINTS:
-        raise Conflict("This membership's plan does not earn points.", "membership")
+    contract, terms = _earning_points(ctx, contract_id)
     ledger.redeem(
         ctx,
         contract.customer_id,
@@ -238,6 +169,17 @@ def convert_points(ctx: Ctx, contract_id: int, points: Decimal, *, key: str) -> 
         source="points",
         reference=f"{points} points",
     )
+
+
+def _earning_points(ctx: Ctx, contract_id: int) -> tuple[Contract, CreditTerms]:
+    """The membership and its credit terms, refused unless its plan earns points."""
+    contract = ctx.uow.get(Contract, contract_id)
+    if contract is None:
+        raise NotFound(f"There is no membership M-{contract_id}.", "membership")
+    terms = _terms(ctx, contract)
+    if terms is None or terms.kind != CreditKind.POINTS:
+        raise Conflict("This membership's plan does not earn points.", "membership")
+    return contract, terms
 
 
 def _grant_lots(

@@ -27,8 +27,9 @@ from sqlmodel import col, select
 
 from core.billing import service as billing
 from core.context import Ctx
-from core.credits import lots
+from core.credits import lending, lots
 from core.credits import terms as credit_terms
+from core.credits.lending import REDEEMABLE, Refusal
 from core.credits.lots import Pool, Purpose, Unit
 from core.credits.terms import CreditTerms
 from core.kernel.errors import Conflict, Errors, InvalidInput, NotFound
@@ -46,9 +47,6 @@ from storage.tables.memberships import Contract
 from storage.tables.plans import PlanVersion
 
 _NO_TERMS = CreditTerms(kind=credit_terms.CreditKind.SERVICE)
-
-# A membership in these states lends its lots to redemptions; frozen, expired, cancelled do not.
-REDEEMABLE = frozenset({Status.SCHEDULED, Status.ACTIVE, Status.GRACE})
 
 
 class NotEnoughCredits(Conflict):
@@ -660,41 +658,25 @@ def _plan(
     every rule of use. Redeemers lock the lots they read (in id order), nothing else."""
     if not lock:
         _customer(ctx, customer_id)
-    category = None
-    if service_id is not None:
-        service = ctx.uow.get(Service, service_id)
-        if service is None:
-            raise NotFound(f"There is no service #{service_id}.", "service")
-        category = service.category or None
+    category = _category(ctx, service_id)
     now = ctx.now()
     rows, held = _open_lots_held(ctx, customer_id, unit, lock=lock)
     pools = lots.POOLS_FOR[purpose] if unit is Unit.MONEY and purpose is not None else None
-    candidates: list[lots.Lot] = []
-    caps: dict[int | None, Decimal] = {}
     # Enforce billing: a membership with an overdue charge lends nothing; if that leaves the
     # request short, the refusal names the charge (billing.require_paid_up).
-    unpaid = billing.unpaid_memberships(ctx, held) if honour_rules and not for_transfer else set()
+    checked = honour_rules and not for_transfer
+    unpaid = billing.unpaid_memberships(ctx, held) if checked else set()
+    candidates: list[lots.Lot] = []
+    caps: dict[int | None, Decimal] = {}
     for lot in rows.values():
         view = as_lot(lot)
-        if not lots.usable(view, now) or not lots.covers(view, service_id, category):
+        if not _fits(view, now, service_id, category, pools):
             continue
-        if pools is not None and view.pool not in pools:
+        if not _lends(lot.contract_id, held, unpaid, now, for_transfer=for_transfer, waits=checked):
             continue
-        if lot.contract_id is not None:
-            membership = held[lot.contract_id]
-            rule = membership.terms
-            if membership.status not in REDEEMABLE or lot.contract_id in unpaid:
-                continue
-            if for_transfer and (rule is None or not rule.transferable or membership.status != Status.ACTIVE):
-                continue
-            if honour_rules and rule is not None and not for_transfer:
-                last = membership.last_redeemed_at
-                if rule.wait_days and last is not None and now < last + timedelta(days=rule.wait_days):
-                    continue
-                if rule.max_per_redemption is not None:
-                    caps[lot.contract_id] = rule.max_per_redemption
-        elif for_transfer:
-            continue  # credits outside a membership (manual grants) have no plan allowing transfer
+        rule = held[lot.contract_id].terms if lot.contract_id is not None else None
+        if checked and rule is not None and rule.max_per_redemption is not None:
+            caps[lot.contract_id] = rule.max_per_redemption
         candidates.append(view)
     taken, short = lots.take(candidates, quantity, service_id=service_id, caps=caps)
     if short > 0:
@@ -702,6 +684,50 @@ def _plan(
         for contract_id in sorted(unpaid):
             billing.require_paid_up(ctx, contract_id)
     return [(rows[view.id], amount) for view, amount in taken], short, held
+
+
+def _category(ctx: Ctx, service_id: int | None) -> str | None:
+    """The category of the service redeemed for (None: no service, or one without a category)."""
+    if service_id is None:
+        return None
+    service = ctx.uow.get(Service, service_id)
+    if service is None:
+        raise NotFound(f"There is no service #{service_id}.", "service")
+    return service.category or None
+
+
+def _fits(
+    view: lots.Lot, now: datetime, service_id: int | None, category: str | None, pools: frozenset[Pool] | None
+) -> bool:
+    """The lot can pay for this: usable now, good for the service, and of a pool that may pay."""
+    usable = lots.usable(view, now) and lots.covers(view, service_id, category)
+    return usable and (pools is None or view.pool in pools)
+
+
+def _lends(
+    contract_id: int | None,
+    held: dict[int, _Membership],
+    unpaid: set[int],
+    now: datetime,
+    *,
+    for_transfer: bool,
+    waits: bool,
+) -> bool:
+    """Whether the lot's membership lends it (core/credits/lending.py). A transfer takes only from
+    active memberships whose plan allows it and, like a redemption that skips the rules of use
+    (`waits` False), does not wait out the days between redemptions."""
+    if contract_id is None:
+        return not for_transfer  # credits outside a membership (manual grants) have no plan allowing transfer
+    membership = held[contract_id]
+    why = lending.refusal(
+        membership.status, membership.terms, membership.last_redeemed_at, now, overdue=contract_id in unpaid
+    )
+    if why is Refusal.WAITING and not waits:
+        why = None
+    if for_transfer:
+        rule = membership.terms
+        return why is None and membership.status is Status.ACTIVE and rule is not None and rule.transferable
+    return why is None
 
 
 @dataclass(frozen=True)

@@ -99,17 +99,7 @@ def validated(errors: Errors, terms: CreditTerms, currency: str, prefix: str = "
     initial = (
         quantity("initial", terms.initial, "Initial credits") if kind is not CreditKind.POINTS else Decimal(0)
     )
-    for name, enum in (("frequency", Frequency), ("expiry", Expiry)):
-        try:
-            enum(getattr(terms, name))
-        except ValueError:
-            e.add(name, f"{getattr(terms, name)!r} is not one of {', '.join(x.value for x in enum)}.")
-    if terms.frequency == Frequency.EVERY_N_DAYS and not 1 <= terms.every_days <= MAX_DAYS:
-        e.add("every_days", f"Credits can come every 1 to {MAX_DAYS} days.")
-    if terms.expiry == Expiry.DAYS and not 1 <= terms.expiry_days <= MAX_DAYS:
-        e.add("expiry_days", f"Credits can last 1 to {MAX_DAYS} days.")
-    if not 0 <= terms.wait_days <= 365:
-        e.add("wait_days", "The wait between redemptions must be 0 to 365 days.")
+    _check_timing(e, terms)
     cap = terms.max_per_redemption
     if cap is not None:
         cap = quantity("max_per_redemption", cap, "The maximum per redemption")
@@ -163,6 +153,21 @@ def validated(errors: Errors, terms: CreditTerms, currency: str, prefix: str = "
         transferable=terms.transferable,
         anniversary_amount=anniversary,
     )
+
+
+def _check_timing(e: Errors, terms: CreditTerms) -> None:
+    """How often credits come, how long they last, and the wait between two redemptions."""
+    for name, enum in (("frequency", Frequency), ("expiry", Expiry)):
+        try:
+            enum(getattr(terms, name))
+        except ValueError:
+            e.add(name, f"{getattr(terms, name)!r} is not one of {', '.join(x.value for x in enum)}.")
+    if terms.frequency == Frequency.EVERY_N_DAYS and not 1 <= terms.every_days <= MAX_DAYS:
+        e.add("every_days", f"Credits can come every 1 to {MAX_DAYS} days.")
+    if terms.expiry == Expiry.DAYS and not 1 <= terms.expiry_days <= MAX_DAYS:
+        e.add("expiry_days", f"Credits can last 1 to {MAX_DAYS} days.")
+    if not 0 <= terms.wait_days <= 365:
+        e.add("wait_days", "The wait between redemptions must be 0 to 365 days.")
 
 
 def changed_fixed_fields(before: CreditTerms | None, after: CreditTerms | None) -> list[str]:

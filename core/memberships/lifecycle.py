@@ -12,6 +12,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from enum import StrEnum
 
+from dateutil.relativedelta import relativedelta
+
 
 class Status(StrEnum):
     PENDING = "pending"
@@ -46,6 +48,11 @@ def by_calendar(start: date, end: date | None, grace_days: int, today: date) -> 
     if today <= end + timedelta(days=grace_days):
         return Status.GRACE
     return Status.EXPIRED
+
+
+def default_end(start: date, term_months: int | None) -> date | None:
+    """The last day covered by a term that starts on `start` (12 months from 1 March: 28 February)."""
+    return None if term_months is None else start + relativedelta(months=term_months) - timedelta(days=1)
 
 
 # Moves a person can ask for, from the states they are allowed in. Calendar moves are separate.

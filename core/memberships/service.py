@@ -24,7 +24,7 @@ from core.credits.lots import Pool, Unit
 from core.kernel.errors import Conflict, Errors, NotFound, PermissionDenied
 from core.kernel.text import clean
 from core.memberships import contract_log
-from core.memberships.lifecycle import ALLOWED_FROM, LIVE, SERVICED, Status, by_calendar
+from core.memberships.lifecycle import ALLOWED_FROM, LIVE, SERVICED, Status, by_calendar, default_end
 from core.plans import service as plans
 from core.visits import service as visits
 from core.workspace import roles
@@ -93,11 +93,6 @@ class MembershipReport:
 
 
 # --- selling -------------------------------------------------------------------------------------
-
-
-def default_end(start: date, term_months: int | None) -> date | None:
-    """The last day covered by a term that starts on `start` (12 months from 1 March: 28 February)."""
-    return None if term_months is None else start + relativedelta(months=term_months) - timedelta(days=1)
 
 
 def assign(
@@ -515,37 +510,25 @@ def pending_approval(ctx: Ctx) -> list[MembershipView]:
 
 def history(ctx: Ctx, contract_id: int) -> list[EventView]:
     query = ctx.uow.select(ContractEvent).where(col(ContractEvent.contract_id) == contract_id)
-    return [
-        EventView(
-            e.action,
-            Status(e.from_status) if e.from_status else None,
-            Status(e.to_status) if e.to_status else None,
-            e.actor,
-            e.at,
-            e.reason,
-        )
-        for e in ctx.uow.all(query.order_by(col(ContractEvent.id)))
-    ]
+    return [_event_view(e) for e in ctx.uow.all(query.order_by(col(ContractEvent.id)))]
+
+
+def _event_view(e: ContractEvent) -> EventView:
+    return EventView(
+        e.action,
+        Status(e.from_status) if e.from_status else None,
+        Status(e.to_status) if e.to_status else None,
+        e.actor,
+        e.at,
+        e.reason,
+    )
 
 
 def recent_activity(ctx: Ctx, *, limit: int = 10) -> list[tuple[int, EventView]]:
     """The workspace's latest membership events, newest first, with the membership they concern."""
     roles.require(ctx, Action.VIEW)
     query = ctx.uow.select(ContractEvent).order_by(col(ContractEvent.id).desc()).limit(limit)
-    return [
-        (
-            e.contract_id,
-            EventView(
-                e.action,
-                Status(e.from_status) if e.from_status else None,
-                Status(e.to_status) if e.to_status else None,
-                e.actor,
-                e.at,
-                e.reason,
-            ),
-        )
-        for e in ctx.uow.all(query)
-    ]
+    return [(e.contract_id, _event_view(e)) for e in ctx.uow.all(query)]
 
 
 def report(ctx: Ctx, contract_id: int) -> MembershipReport:

@@ -43,7 +43,8 @@ from core.credits.terms import CreditTerms
 from core.kernel import recurrence
 from core.kernel.errors import Errors, FieldError, InvalidInput, MemberbotError
 from core.plans import service as plans
-from core.plans.service import BillingType, PlanTerms, RecurringService
+from core.plans.service import PlanTerms, RecurringService
+from core.plans.terms import BillingType
 from core.workspace import roles
 from core.workspace.roles import Action
 

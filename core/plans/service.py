@@ -13,7 +13,6 @@ import re
 from dataclasses import dataclass, fields, replace
 from datetime import time
 from decimal import Decimal
-from enum import StrEnum
 
 from sqlalchemy import func
 from sqlmodel import col
@@ -27,10 +26,11 @@ from core.kernel.errors import Conflict, Errors, ImmutableField, NotFound
 from core.kernel.money import amount, in_currency
 from core.kernel.recurrence import Recurrence
 from core.kernel.text import clean, fold
+from core.plans import carry_over
+from core.plans.terms import BillingType
 from core.visits import service as visits
 from core.workspace import roles
 from core.workspace.roles import Action
-from storage.tables.billing import LocationPrice
 from storage.tables.catalog import EqualityTemplate, JobTemplate, Location, Service, TaskTemplate
 from storage.tables.memberships import Contract
 from storage.tables.plans import Plan, PlanService, PlanVersion, PlanVersionLocation
@@ -41,14 +41,6 @@ MAX_TERM_MONTHS = 120
 MAX_SERVICES = 50
 DEFAULT_AT = time(9, 0)
 _CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]*$")
-
-
-class BillingType(StrEnum):
-    ONE_TIME = "one-time"
-    MONTHLY = "monthly"
-    QUARTERLY = "quarterly"
-    TWICE_A_YEAR = "twice-a-year"
-    YEARLY = "yearly"
 
 
 @dataclass(frozen=True)
@@ -199,14 +191,8 @@ def update_plan(ctx: Ctx, plan_id: int, terms: PlanTerms) -> PlanView:
         ctx.uow.add(plan)
     if sold and ctx.tenant.plan_versioning:
         new = _write_version(ctx, plan, version.version + 1, terms)
-        # What else is sold with a version carries over to the next: location prices, discounts,
-        # and the revenue split (when it still adds up to the new price).
-        _copy_location_prices(ctx, version, new)
-        from core.checkout import benefit_terms  # they build on plans: imported here, not at the top
-        from core.revenue import service as revenue
-
-        benefit_terms.copy_discounts(ctx, version.id or 0, new.id or 0)
-        revenue.copy_splits(ctx, version.id or 0, new.id or 0)
+        # What else is sold with a version carries over to the next (core/plans/carry_over.py).
+        carry_over.carry_over(ctx, version.id or 0, new.id or 0)
     else:
         _overwrite_version(ctx, version, terms, services_changed="services" in changed)
     ctx.uow.flush()
@@ -404,22 +390,6 @@ def _write_version(ctx: Ctx, plan: Plan, number: int, terms: PlanTerms) -> PlanV
     ctx.uow.flush()
     _write_children(ctx, version, terms)
     return version
-
-
-def _copy_location_prices(ctx: Ctx, old: PlanVersion, new: PlanVersion) -> None:
-    """A location's own price and setup fee (core/billing/service.py) go to the next plan version."""
-    rows = ctx.uow.all(ctx.uow.select(LocationPrice).where(col(LocationPrice.plan_version_id) == old.id))
-    for row in rows:
-        ctx.uow.add(
-            LocationPrice(
-                tenant_id=ctx.uow.tenant_id,
-                plan_version_id=new.id or 0,
-                location_id=row.location_id,
-                price=row.price,
-                setup_fee=row.setup_fee,
-            )
-        )
-    ctx.uow.flush()
 
 
 def _overwrite_version(ctx: Ctx, version: PlanVersion, terms: PlanTerms, *, services_changed: bool) -> None:

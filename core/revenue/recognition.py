@@ -27,9 +27,8 @@ from dateutil.relativedelta import relativedelta
 
 from core.kernel.errors import Errors
 from core.kernel.money import amount
+from core.plans.terms import period_months
 
-# Months in one billing period; one-time plans are sold in one piece.
-PERIOD_MONTHS = {"monthly": 1, "quarterly": 3, "twice-a-year": 6, "yearly": 12}
 ZERO = Decimal(0)
 
 
@@ -108,7 +107,7 @@ def billing_periods(
     period cut short by the end of the term included; with proration (the plan version's
     `prorate_first_period`) they run from the first of the month, and a first or last period
     shorter than a full one is prorated by day, as billing charges them."""
-    months = PERIOD_MONTHS.get(billing_type)
+    months = period_months(billing_type)
     if months is None:
         return [Period(start, end or start, 1, 1)]
     anchor = start.replace(day=1) if prorate else start
@@ -168,7 +167,7 @@ def terms_sold(
     periods = billing_periods(billing_type, start, end, through, prorate=prorate)
     if end is not None:
         return [Term(0, start, end, tuple(periods))]
-    if billing_type not in PERIOD_MONTHS:
+    if period_months(billing_type) is None:
         return [Term(0, start, None, tuple(periods))]
     return [Term(k, p.first, p.last, (p,)) for k, p in enumerate(periods)]
 

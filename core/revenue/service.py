@@ -25,12 +25,13 @@ from sqlmodel import col, select
 
 from core.context import Ctx
 from core.credits import terms as credit_terms
-from core.credits.grants import period_starts
+from core.credits.calendar import period_starts
 from core.credits.terms import CreditKind, CreditTerms, Frequency
 from core.kernel import spreadsheets
 from core.kernel.errors import Errors, ImmutableField, InvalidInput, NotFound
 from core.kernel.money import in_currency, minor_digits
 from core.memberships.lifecycle import Status
+from core.plans.carry_over import revenue_split
 from core.revenue import recognition
 from core.revenue.recognition import Amounts, CreditEvent, Sale, Schedule, Split, Term
 from core.workspace import roles
@@ -90,7 +91,7 @@ def set_split(ctx: Ctx, plan_version_id: int, split: Split, *, location_id: int 
         errors, split, price, currency=ctx.tenant.currency, has_credits=_divisible(version, terms)
     )
     errors.raise_if_any()
-    row = _split_row(ctx, plan_version_id, location_id)
+    row = revenue_split(ctx, plan_version_id, location_id)
     if row is not None and Split(row.irr, row.mrr, row.scr) == split:
         return split_for(ctx, plan_version_id, location_id)
     sold = _sold_count(ctx, plan_version_id, location_id)
@@ -138,8 +139,8 @@ def split_for(ctx: Ctx, plan_version_id: int, location_id: int | None = None) ->
     if version is None:
         raise NotFound(f"There is no plan version #{plan_version_id}.", "plan_version")
     price, _ = _price(ctx, version, _location_prices(ctx, [plan_version_id]), location_id)
-    own = _split_row(ctx, plan_version_id, location_id) if location_id is not None else None
-    row = own or _split_row(ctx, plan_version_id, None)
+    own = revenue_split(ctx, plan_version_id, location_id) if location_id is not None else None
+    row = own or revenue_split(ctx, plan_version_id, None)
     chosen = recognition.default_split(price) if row is None else Split(row.irr, row.mrr, row.scr)
     return SplitView(
         plan_version_id,
@@ -148,57 +149,6 @@ def split_for(ctx: Ctx, plan_version_id: int, location_id: int | None = None) ->
         _shown(ctx, recognition.fitted(chosen, price, minor_digits(ctx.tenant.currency))),
         row is not None,
     )
-
-
-def copy_splits(ctx: Ctx, from_version_id: int, to_version_id: int) -> int:
-    """Give a new plan version the splits of the version it replaces (versioning on: a change to a
-    sold plan writes a new version, which splits its price as before unless told otherwise). Only
-    splits that still add up to the new version's price (or its location's) are copied, and a
-    version that has a split already keeps its own. Returns how many were copied."""
-    roles.require(ctx, Action.MANAGE_PLANS)
-    target = ctx.uow.get(PlanVersion, to_version_id, for_update=True)
-    if target is None:
-        raise NotFound(f"There is no plan version #{to_version_id}.", "plan_version")
-    prices = _location_prices(ctx, [to_version_id])
-    copied = 0
-    own = ctx.uow.first(
-        ctx.uow.select(RevenueSplit).where(col(RevenueSplit.plan_version_id) == from_version_id)
-    )
-    fits = own is not None and own.irr + own.mrr + own.scr == _price(ctx, target, prices, None)[0]
-    if own is not None and fits and _split_row(ctx, to_version_id, None) is None:
-        ctx.uow.add(
-            RevenueSplit(
-                tenant_id=ctx.uow.tenant_id,
-                plan_version_id=to_version_id,
-                irr=own.irr,
-                mrr=own.mrr,
-                scr=own.scr,
-                set_by=ctx.actor,
-                set_at=ctx.now(),
-            )
-        )
-        copied += 1
-    query = ctx.uow.select(RevenueSplitLocation).where(
-        col(RevenueSplitLocation.plan_version_id) == from_version_id
-    )
-    for row in ctx.uow.all(query):
-        fits = row.irr + row.mrr + row.scr == _price(ctx, target, prices, row.location_id)[0]
-        if fits and _split_row(ctx, to_version_id, row.location_id) is None:
-            ctx.uow.add(
-                RevenueSplitLocation(
-                    tenant_id=ctx.uow.tenant_id,
-                    plan_version_id=to_version_id,
-                    location_id=row.location_id,
-                    irr=row.irr,
-                    mrr=row.mrr,
-                    scr=row.scr,
-                    set_by=ctx.actor,
-                    set_at=ctx.now(),
-                )
-            )
-            copied += 1
-    ctx.uow.flush()
-    return copied
 
 
 # --- memberships ---------------------------------------------------------------------------------
@@ -385,7 +335,20 @@ def _revenues(ctx: Ctx, month: date, *, contract_id: int | None = None) -> list[
     """Every membership sold by the end of `month`, with its sales and schedule. A handful of
     queries whatever the number of memberships: contracts, approvals, versions, lots, entries."""
     last_day = month + relativedelta(months=1) - timedelta(days=1)
+    contracts, sold_on = _sold_by(ctx, last_day, contract_id)
+    if not contracts:
+        return []
     cutoff = datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=ctx.tz)
+    books = _Books.read(ctx, contracts, _plan_credits(ctx, cutoff, contract_id))
+    today = ctx.today()
+    return [
+        books.revenue(ctx, contract, sold_on[contract.id or 0], last_day, today) for contract in contracts
+    ]
+
+
+def _sold_by(ctx: Ctx, last_day: date, contract_id: int | None) -> tuple[list[Contract], dict[int, date]]:
+    """The memberships sold by `last_day` (all, or one), and the day each was sold: approved, or
+    created when it needed no approval."""
     query = ctx.uow.select(Contract).where(
         col(Contract.plan_version_id).is_not(None),
         col(Contract.kind) == "membership",
@@ -396,42 +359,63 @@ def _revenues(ctx: Ctx, month: date, *, contract_id: int | None = None) -> list[
     contracts = list(ctx.uow.all(query.order_by(col(Contract.id))))
     sold_on = _approval_days(ctx, contract_id)
     contracts = [c for c in contracts if sold_on.setdefault(c.id or 0, _local(ctx, c.created_at)) <= last_day]
-    if not contracts:
-        return []
-    version_ids = sorted({c.plan_version_id or 0 for c in contracts})
-    versions = {
-        v.id: v for v in ctx.uow.all(ctx.uow.select(PlanVersion).where(col(PlanVersion.id).in_(version_ids)))
-    }
-    plan_names = {p.id: p.name for p in ctx.uow.all(ctx.uow.select(Plan))}
-    locations = {loc.id: loc.name for loc in ctx.uow.all(ctx.uow.select(Location))}
-    customers = {
-        c.id: c.company or c.contact
-        for c in ctx.uow.all(
-            ctx.uow.select(Customer).where(col(Customer.id).in_(sorted({c.customer_id for c in contracts})))
+    return contracts, sold_on
+
+
+@dataclass(frozen=True)
+class _Books:
+    """What the report needs besides the contracts, read once for all of them."""
+
+    versions: dict[int, PlanVersion]
+    plan_names: dict[int, str]
+    locations: dict[int, str]
+    customers: dict[int, str]
+    splits: dict[int, RevenueSplit]
+    local_splits: dict[tuple[int, int], RevenueSplitLocation]
+    prices: dict[tuple[int, int], LocationPrice]
+    credits: dict[int, _Credits]
+
+    @classmethod
+    def read(cls, ctx: Ctx, contracts: list[Contract], credits: dict[int, _Credits]) -> _Books:
+        version_ids = sorted({c.plan_version_id or 0 for c in contracts})
+        customer_ids = sorted({c.customer_id for c in contracts})
+        uow = ctx.uow
+        return cls(
+            versions={
+                v.id or 0: v
+                for v in uow.all(uow.select(PlanVersion).where(col(PlanVersion.id).in_(version_ids)))
+            },
+            plan_names={p.id or 0: p.name for p in uow.all(uow.select(Plan))},
+            locations={loc.id or 0: loc.name for loc in uow.all(uow.select(Location))},
+            customers={
+                c.id or 0: c.company or c.contact
+                for c in uow.all(uow.select(Customer).where(col(Customer.id).in_(customer_ids)))
+            },
+            splits={r.plan_version_id: r for r in uow.all(uow.select(RevenueSplit))},
+            local_splits={
+                (r.plan_version_id, r.location_id): r for r in uow.all(uow.select(RevenueSplitLocation))
+            },
+            prices=_location_prices(ctx, version_ids),
+            credits=credits,
         )
-    }
-    splits = {r.plan_version_id: r for r in ctx.uow.all(ctx.uow.select(RevenueSplit))}
-    local_splits = {
-        (r.plan_version_id, r.location_id): r for r in ctx.uow.all(ctx.uow.select(RevenueSplitLocation))
-    }
-    prices = _location_prices(ctx, version_ids)
-    credits = _plan_credits(ctx, cutoff, contract_id)
-    places = minor_digits(ctx.tenant.currency)
-    today = ctx.today()
-    out = []
-    for contract in contracts:
-        version = versions[contract.plan_version_id]
+
+    def split(self, ctx: Ctx, version: PlanVersion, location_id: int | None, price: Decimal) -> Split:
+        """The location's own split, else the version's, else the default; fitted to the price."""
+        row = self.local_splits.get((version.id or 0, location_id or 0)) or self.splits.get(version.id or 0)
+        chosen = (
+            recognition.default_split(price) if row is None else _shown(ctx, Split(row.irr, row.mrr, row.scr))
+        )
+        return recognition.fitted(chosen, price, minor_digits(ctx.tenant.currency))
+
+    def revenue(
+        self, ctx: Ctx, contract: Contract, sold_on: date, last_day: date, today: date
+    ) -> MembershipRevenue:
+        """One membership's sales by `last_day` and what they earn month by month."""
+        version = self.versions[contract.plan_version_id or 0]
         terms = None if version.credit_terms is None else credit_terms.from_dict(version.credit_terms)
-        price, setup_fee = _price(ctx, version, prices, contract.location_id)
-        row = local_splits.get((version.id or 0, contract.location_id or 0)) or splits.get(version.id or 0)
-        split = recognition.fitted(
-            recognition.default_split(price)
-            if row is None
-            else _shown(ctx, Split(row.irr, row.mrr, row.scr)),
-            price,
-            places,
-        )
-        day = sold_on[contract.id or 0]
+        price, setup_fee = _price(ctx, version, self.prices, contract.location_id)
+        split = self.split(ctx, version, contract.location_id, price)
+        places = minor_digits(ctx.tenant.currency)
         sold_terms = recognition.terms_sold(
             version.billing_type,
             contract.start_date,
@@ -439,31 +423,31 @@ def _revenues(ctx: Ctx, month: date, *, contract_id: int | None = None) -> list[
             last_day,
             prorate=version.prorate_first_period,
         )
-        history = credits.get(contract.id or 0, _Credits())
+        history = self.credits.get(contract.id or 0, _Credits())
         sales: list[Sale] = []
         plan: Schedule = {}
         for term in sold_terms:
             planned = _planned(term, contract, terms, version.billing_type)
-            sold = max(day, term.start) if term.index else day
+            sold = max(sold_on, term.start) if term.index else sold_on  # a later period is sold as it begins
             sale = recognition.sale_of(term, price, split, setup_fee, sold, planned, places)
             events = history.events_in(term, sold_terms, planned, today)
             for key, value in recognition.schedule(sale, events, places).items():
                 plan[key] = plan.get(key, Amounts()) + value
             sales.append(sale)
-        out.append(
-            MembershipRevenue(
-                contract.id or 0,
-                customers.get(contract.customer_id, ""),
-                version.plan_id,
-                plan_names.get(version.plan_id, version.name),
-                contract.location_id or 0,
-                locations.get(contract.location_id, NO_LOCATION) if contract.location_id else NO_LOCATION,
-                day,
-                tuple(sales),
-                dict(sorted(plan.items())),
-            )
+        location = (
+            self.locations.get(contract.location_id, NO_LOCATION) if contract.location_id else NO_LOCATION
         )
-    return out
+        return MembershipRevenue(
+            contract.id or 0,
+            self.customers.get(contract.customer_id, ""),
+            version.plan_id,
+            self.plan_names.get(version.plan_id, version.name),
+            contract.location_id or 0,
+            location,
+            sold_on,
+            tuple(sales),
+            dict(sorted(plan.items())),
+        )
 
 
 @dataclass
@@ -579,21 +563,6 @@ def _price(
     price = own.price if own is not None and own.price is not None else version.price
     fee = own.setup_fee if own is not None and own.setup_fee is not None else version.setup_fee
     return in_currency(price, ctx.tenant.currency), in_currency(fee, ctx.tenant.currency)
-
-
-def _split_row(
-    ctx: Ctx, version_id: int, location_id: int | None
-) -> RevenueSplit | RevenueSplitLocation | None:
-    if location_id is None:
-        return ctx.uow.first(
-            ctx.uow.select(RevenueSplit).where(col(RevenueSplit.plan_version_id) == version_id)
-        )
-    return ctx.uow.first(
-        ctx.uow.select(RevenueSplitLocation).where(
-            col(RevenueSplitLocation.plan_version_id) == version_id,
-            col(RevenueSplitLocation.location_id) == location_id,
-        )
-    )
 
 
 def _sold_at(ctx: Ctx, version: PlanVersion, location_id: int) -> bool:

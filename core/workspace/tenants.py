@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import time
 from decimal import Decimal
 from enum import Enum
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.numbers import list_currencies
@@ -130,82 +131,129 @@ def update_settings(
     renewal_reminder_days: int | None = None,
     balance_alert_above: Decimal | Unset | None = UNSET,
 ) -> Settings:
+    """Change the settings given (None, or UNSET where None means "never", leaves one as it is),
+    after reporting every problem at once under its field."""
     roles.require(ctx, Action.MANAGE_SETTINGS)
-    errors = Errors()
-    tenant = ctx.tenant
-    if name is not None:
-        name = clean(errors, "name", name, label="Workspace name", max_length=200, required=True)
-    if timezone is not None:
-        _check_timezone(errors, timezone)
-    if currency is not None:
-        _check_currency(errors, currency)
-    if grace_days is not None and not 0 <= grace_days <= 365:
-        errors.add("grace_days", "The grace window must be between 0 and 365 days.")
-    if visit_horizon_days is not None and not 7 <= visit_horizon_days <= 730:
-        errors.add("visit_horizon_days", "The visit horizon must be between 7 and 730 days.")
-    if approvals_channel is not None and not re.fullmatch(r"(?:[CG][A-Z0-9]{2,31})?", approvals_channel):
-        errors.add("approvals_channel", "Choose a channel (a Slack channel id such as C012ABCDEF).")
-    for field, channel in (
-        ("reminders_channel", reminders_channel),
-        ("operations_channel", operations_channel),
-    ):
-        if channel is not None and not re.fullmatch(r"(?:[CG][A-Z0-9]{2,31})?", channel):
-            errors.add(field, "Choose a channel (a Slack channel id such as C012ABCDEF).")
-    if expiry_reminder_days is not None:
-        leads = [p.strip() for p in expiry_reminder_days.split(",") if p.strip()]
-        if not leads or not all(p.isdigit() and 1 <= int(p) <= 365 for p in leads):
-            errors.add("expiry_reminder_days", "Give days before expiry such as 7,1 (each 1 to 365).")
-        expiry_reminder_days = ",".join(
-            str(n) for n in sorted({int(p) for p in leads if p.isdigit()}, reverse=True)
+    given: dict[str, Any] = {
+        field: value
+        for field, value in (
+            ("name", name),
+            ("timezone", timezone),
+            ("currency", currency),
+            ("plan_versioning", plan_versioning),
+            ("grace_days", grace_days),
+            ("visit_horizon_days", visit_horizon_days),
+            ("approvals_channel", approvals_channel),
+            ("reminders_channel", reminders_channel),
+            ("operations_channel", operations_channel),
+            ("expiry_reminder_days", expiry_reminder_days),
+            ("renewal_reminder_days", renewal_reminder_days),
+            ("approve_freezes", approve_freezes),
+            ("approve_lock_in_cancels", approve_lock_in_cancels),
+            ("daily_run_at", daily_run_at),
         )
-    if renewal_reminder_days is not None and not 0 <= renewal_reminder_days <= 365:
-        errors.add("renewal_reminder_days", "Renewal reminders come 0 to 365 days before the end.")
-    if isinstance(balance_alert_above, Decimal) and not (
-        balance_alert_above.is_finite() and balance_alert_above > 0
+        if value is not None
+    }
+    for field, threshold in (
+        ("balance_alert_above", balance_alert_above),
+        ("approve_grants_above", approve_grants_above),
     ):
-        errors.add("balance_alert_above", "The alert threshold must be an amount above 0.")
-    if isinstance(approve_grants_above, Decimal) and not (
-        approve_grants_above.is_finite() and approve_grants_above >= 0
-    ):
-        errors.add("approve_grants_above", "The grant threshold must be a number of credits, 0 or more.")
+        if not isinstance(threshold, Unset):
+            given[field] = threshold
+    errors = Errors()
+    changes = {field: _CHECKS.get(field, _as_given)(errors, field, value) for field, value in given.items()}
     errors.raise_if_any()
-    if currency is not None and currency.upper() != tenant.currency and _has_contracts(ctx):
+    tenant = ctx.tenant
+    if "currency" in changes and changes["currency"] != tenant.currency and _has_contracts(ctx):
         raise Conflict("The currency cannot change once memberships have been sold in it.", "currency")
-    if name is not None:
-        tenant.name = name
-    if timezone is not None:
-        tenant.timezone = timezone
+    for field, value in changes.items():
+        setattr(tenant, field, value)
+    if "timezone" in changes:
         ctx.__dict__.pop("_tz", None)  # drop the cached ZoneInfo
-    if currency is not None:
-        tenant.currency = currency.upper()
-    if plan_versioning is not None:
-        tenant.plan_versioning = plan_versioning
-    if grace_days is not None:
-        tenant.grace_days = grace_days
-    if visit_horizon_days is not None:
-        tenant.visit_horizon_days = visit_horizon_days
-    if approvals_channel is not None:
-        tenant.approvals_channel = approvals_channel
-    if not isinstance(balance_alert_above, Unset):
-        tenant.balance_alert_above = balance_alert_above
-    if not isinstance(approve_grants_above, Unset):
-        tenant.approve_grants_above = approve_grants_above
-    if approve_freezes is not None:
-        tenant.approve_freezes = approve_freezes
-    if approve_lock_in_cancels is not None:
-        tenant.approve_lock_in_cancels = approve_lock_in_cancels
-    for name, value in (
-        ("daily_run_at", daily_run_at),
-        ("reminders_channel", reminders_channel),
-        ("operations_channel", operations_channel),
-        ("expiry_reminder_days", expiry_reminder_days),
-        ("renewal_reminder_days", renewal_reminder_days),
-    ):
-        if value is not None:
-            setattr(tenant, name, value)
     ctx.uow.session.add(tenant)
     ctx.uow.flush()
     return settings(ctx)
+
+
+# --- checks of each setting: they record a problem under the field and return the value to store ---
+
+Check = Callable[[Errors, str, Any], Any]
+_CHANNEL = re.compile(r"(?:[CG][A-Z0-9]{2,31})?")
+
+
+def _as_given(errors: Errors, field: str, value: Any) -> Any:
+    return value
+
+
+def _name(errors: Errors, field: str, value: str) -> str:
+    return clean(errors, field, value, label="Workspace name", max_length=200, required=True)
+
+
+def _timezone(errors: Errors, field: str, value: str) -> str:
+    _check_timezone(errors, value)
+    return value
+
+
+def _currency(errors: Errors, field: str, value: str) -> str:
+    _check_currency(errors, value)
+    return value.upper()
+
+
+def _within(low: int, high: int, message: str) -> Check:
+    def check(errors: Errors, field: str, value: int) -> int:
+        if not low <= value <= high:
+            errors.add(field, message)
+        return value
+
+    return check
+
+
+def _channel(errors: Errors, field: str, value: str) -> str:
+    if not _CHANNEL.fullmatch(value):
+        errors.add(field, "Choose a channel (a Slack channel id such as C012ABCDEF).")
+    return value
+
+
+def _reminder_days(errors: Errors, field: str, value: str) -> str:
+    """Days before expiry such as "7,1": each 1 to 365, stored without repeats, largest first."""
+    leads = [p.strip() for p in value.split(",") if p.strip()]
+    if not leads or not all(p.isdigit() and 1 <= int(p) <= 365 for p in leads):
+        errors.add(field, "Give days before expiry such as 7,1 (each 1 to 365).")
+    return ",".join(str(n) for n in sorted({int(p) for p in leads if p.isdigit()}, reverse=True))
+
+
+def _threshold(*, above_zero: bool, message: str) -> Check:
+    """An amount (None: never), above zero or at least zero."""
+
+    def check(errors: Errors, field: str, value: Decimal | None) -> Decimal | None:
+        # Only an amount is checked: None turns the rule off.
+        if isinstance(value, Decimal) and not (
+            value.is_finite() and (value > 0 if above_zero else value >= 0)
+        ):
+            errors.add(field, message)
+        return value
+
+    return check
+
+
+_CHECKS: dict[str, Check] = {
+    "name": _name,
+    "timezone": _timezone,
+    "currency": _currency,
+    "grace_days": _within(0, 365, "The grace window must be between 0 and 365 days."),
+    "visit_horizon_days": _within(7, 730, "The visit horizon must be between 7 and 730 days."),
+    "approvals_channel": _channel,
+    "reminders_channel": _channel,
+    "operations_channel": _channel,
+    "expiry_reminder_days": _reminder_days,
+    "renewal_reminder_days": _within(0, 365, "Renewal reminders come 0 to 365 days before the end."),
+    "balance_alert_above": _threshold(
+        above_zero=True, message="The alert threshold must be an amount above 0."
+    ),
+    "approve_grants_above": _threshold(
+        above_zero=False, message="The grant threshold must be a number of credits, 0 or more."
+    ),
+}
 
 
 def _has_contracts(ctx: Ctx) -> bool:

@@ -8,7 +8,7 @@ from decimal import Decimal
 from core.credits.terms import CreditKind, CreditTerms, Expiry
 from core.kernel.recurrence import Weekly
 from core.plans import service as plans
-from core.plans.service import BillingType
+from core.plans.terms import BillingType
 from tests.bot.conftest import Slack
 from tests.conftest import ADMIN, STAFF
 from tests.integration.credit_helpers import at, credit_plan, member

@@ -9,6 +9,7 @@ from decimal import Decimal
 from core.credits.terms import CreditTerms
 from core.memberships import service as memberships
 from core.plans import service as plans
+from core.plans.terms import BillingType
 from tests.conftest import MANAGER, STAFF, Shop
 from tests.integration.helpers import add_customer, plan_by_name
 
@@ -31,9 +32,7 @@ def credit_plan(
         plans.update_plan(
             ctx,
             plan.id,
-            replace(
-                plan.terms, credits=credits, billing_type=plans.BillingType(billing), term_months=term_months
-            ),
+            replace(plan.terms, credits=credits, billing_type=BillingType(billing), term_months=term_months),
         )
         return plan.id
 

@@ -28,6 +28,7 @@ from core.credits.lots import Pool, Unit
 from core.credits.terms import CreditKind, CreditTerms, Expiry
 from core.kernel.errors import Conflict, ImmutableField, InvalidInput, PermissionDenied
 from core.memberships import service as memberships
+from core.plans import carry_over
 from core.plans import service as plans
 from storage.tables.checkout import CheckoutInvoice, RemovedDiscount
 from storage.tables.credits import CreditLot, LedgerEntry, LedgerOperation
@@ -474,8 +475,8 @@ def test_a_new_plan_version_can_take_over_the_discounts(shop: Shop) -> None:
     with shop.tx() as ctx:
         gold = plans.get_plan(ctx, next(p.id for p in plans.list_plans(ctx) if p.name == "Gold")).version_id
         bronze = plans.create_plan(ctx, plans.PlanTerms(name="Bronze", price=D("19.00"))).version_id
-        assert benefit_terms.copy_discounts(ctx, gold, bronze) == 2
-        assert benefit_terms.copy_discounts(ctx, gold, bronze) == 0  # it has its own now
+        assert carry_over.discounts(ctx, gold, bronze) == 2
+        assert carry_over.discounts(ctx, gold, bronze) == 0  # it has its own now
         copied = benefit_terms.discounts_of(ctx, [bronze])[bronze]
     assert [(d.applies_to, d.kind, d.value) for d in copied] == [
         ("service", "percent", D(20)),

@@ -17,7 +17,8 @@ from core.kernel.errors import Conflict, ImmutableField, InvalidInput, NotFound,
 from core.kernel.recurrence import Weekly
 from core.memberships import service as memberships
 from core.plans import service as plans
-from core.plans.service import BillingType, PlanTerms, RecurringService
+from core.plans.service import PlanTerms, RecurringService
+from core.plans.terms import BillingType
 from core.visits import service as visits
 from core.workspace.tenants import ensure_tenant, update_settings
 from storage.tables.plans import Plan, PlanVersion

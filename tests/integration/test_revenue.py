@@ -24,6 +24,7 @@ from core.credits import ledger
 from core.credits.terms import CreditKind, CreditTerms, Expiry
 from core.kernel.errors import ImmutableField, InvalidInput, PermissionDenied
 from core.memberships import service as memberships
+from core.plans import carry_over
 from core.plans import service as plans
 from core.revenue import service as revenue
 from core.revenue.recognition import Split
@@ -338,9 +339,11 @@ def test_a_new_plan_version_takes_over_the_splits_that_still_add_up(shop: Shop) 
         same_price = plans.update_plan(ctx, plan.id, replace(plan.terms, description="Gold, renamed perks"))
         assert same_price.version_id != old
         # update_plan copied both splits (the plan's and downtown's) to the new version already.
-        assert revenue.copy_splits(ctx, old, same_price.version_id) == 0  # it has its own now
+        assert carry_over.revenue_splits(ctx, old, same_price.version_id) == 0  # it has its own now
         dearer = plans.update_plan(ctx, plan.id, replace(same_price.terms, price=D("59.00")))
-        assert revenue.copy_splits(ctx, same_price.version_id, dearer.version_id) == 0  # 49.00 no longer fits
+        assert (
+            carry_over.revenue_splits(ctx, same_price.version_id, dearer.version_id) == 0
+        )  # 49.00 no longer fits
     with shop.tx(STAFF, write=False) as ctx:
         assert revenue.split_for(ctx, same_price.version_id).split == GOLD_SPLIT
         assert revenue.split_for(ctx, same_price.version_id, downtown).split == DOWNTOWN_SPLIT

@@ -19,7 +19,7 @@ from core.billing.schedule import (
     regular,
     schedule,
 )
-from core.plans.service import BillingType
+from core.plans.terms import BillingType
 
 D = Decimal
 YEAR_2026 = (date(2026, 1, 1), date(2026, 12, 31))

@@ -7,13 +7,12 @@ from decimal import Decimal
 
 import pytest
 
-from core.credits.grants import next_grant_day, period_starts
+from core.credits.calendar import next_grant_day, period_starts
 from core.credits.terms import CreditKind, CreditTerms, Frequency
 from core.kernel.errors import Errors, InvalidInput
 from core.kernel.money import amount
 from core.kernel.text import clean, fold
-from core.memberships.lifecycle import Status, by_calendar
-from core.memberships.service import default_end
+from core.memberships.lifecycle import Status, by_calendar, default_end
 
 
 @pytest.mark.parametrize(
