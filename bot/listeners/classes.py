@@ -168,8 +168,8 @@ def class_list(deps: Deps, team: str, user: str, offset: int) -> dict[str, Any]:
         }
         for s in shown
     ]
-    every = table.series
-    text = messages.say("class_list", rows=rows, first=offset + 1, last=offset + len(shown), total=len(every))
+    total = len(table.series)
+    text = messages.say("class_list", rows=rows, first=offset + 1, last=offset + len(shown), total=total)
     reply = messages.message(text)
     if next_offset is not None:
         reply["blocks"].append(pagination.more_button(LIST_MORE, next_offset))
