@@ -50,3 +50,20 @@ class Deps:
         """`work(ctx, ...)` in a unit of work that commits when it returns and rolls back if it raises."""
         with self.tx(team, user) as ctx:
             return work(ctx, *args, **kwargs)
+
+    def rehearse(
+        self, team: str, user: str, work: Callable[Concatenate[Ctx, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """`work(ctx, ...)` in a unit of work that is always rolled back: what the write would
+        answer (or the refusal it would meet), written nowhere."""
+        done: list[T] = []
+        try:
+            with self.tx(team, user) as ctx:
+                done.append(work(ctx, *args, **kwargs))
+                raise _RolledBack
+        except _RolledBack:
+            return done[0]
+
+
+class _RolledBack(Exception):
+    """Raised to leave a rehearsal's unit of work without committing it."""

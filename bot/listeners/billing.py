@@ -20,15 +20,10 @@ from bot.listeners.memberships import one_customer
 from bot.listeners.replies import answer, slash_command
 from bot.mrkdwn import escape
 from bot.pagination import more_button, page, read_more
-from core.billing import service as billing
-from core.billing.service import ChargeStatus, ChargeView
-from core.context import Ctx
-from core.customers import service as customers
+from core.billing import flows as billing
+from core.billing.service import UNPAID, ChargeStatus, ChargeView
 from core.kernel.errors import InvalidInput
 from core.kernel.money import display
-from core.memberships import service as memberships
-from core.workspace import roles
-from core.workspace.roles import Action
 
 MARK_PAID, MARK_FAILED, CHARGES_MORE = "billing_mark_paid", "billing_mark_failed", "billing_more"
 CHARGES_PAGE = 10  # a section and a row of buttons each, with headings: well under 50 blocks
@@ -90,19 +85,15 @@ def billing_reply(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]
 
 def record(deps: Deps, team: str, user: str, charge_id: int, to: ChargeStatus, note: str) -> str:
     """Mark the charge paid or failed; what was done, or that it was so already."""
-    with deps.tx(team, user) as ctx:
-        roles.require(ctx, Action.RECORD_PAYMENTS)
-        before = billing.get_charge(ctx, charge_id).status
-        settle = billing.pay if to is ChargeStatus.PAID else billing.fail
-        done = settle(ctx, charge_id, note=note)
-        return messages.say(
-            "charge_recorded",
-            reference=done.reference,
-            membership=f"M-{done.contract_id}",
-            amount=display(done.amount, ctx.tenant.currency),
-            status=done.status.value,
-            already=before is to,
-        )
+    done = deps.write(team, user, billing.record_payment, charge_id, to, note)
+    return messages.say(
+        "charge_recorded",
+        reference=done.charge.reference,
+        membership=f"M-{done.charge.contract_id}",
+        amount=display(done.charge.amount, done.currency),
+        status=done.charge.status.value,
+        already=done.already,
+    )
 
 
 def charges_page(
@@ -110,52 +101,44 @@ def charges_page(
 ) -> dict[str, Any]:
     """The charges of the membership (M-12) or of every membership of the customer, oldest first
     within each membership; unpaid ones with Paid (and, while due, Failed) buttons."""
-    with deps.tx(team, user, write=False) as ctx:
-        roles.require(ctx, Action.VIEW)
-        found = _MEMBERSHIP.match(query)
-        if found:
-            held = [memberships.get(ctx, int(found.group(1)))]
-            whose = held[0].customer
-        else:
-            # The buttons carry the customer found ("#7"), not the words typed: short, and exact.
-            chosen = _CUSTOMER_ID.match(query)
-            customer = (
-                customers.get_customer(ctx, int(chosen.group(1))) if chosen else one_customer(ctx, query)
+    found = _MEMBERSHIP.match(query)
+    if found:
+        charges = deps.read(team, user, billing.membership_charges, int(found.group(1)))
+    else:
+        # The buttons carry the customer found ("#7"), not the words typed: short, and exact.
+        chosen = _CUSTOMER_ID.match(query)
+        customer_id = int(chosen.group(1)) if chosen else deps.read(team, user, one_customer, query).id
+        charges, query = deps.read(team, user, billing.customer_charges, customer_id), f"#{customer_id}"
+    shown, next_offset = page(charges.rows, offset, CHARGES_PAGE)
+    title = messages.say(
+        "charges_title",
+        customer=escape(charges.whose),
+        count=len(charges.rows),
+        memberships=charges.memberships,
+        offset=offset,
+    )
+    lines = [said, title] if said else [title]
+    blocks = [views.section(line) for line in lines]
+    heading = None
+    for m, charge in shown:
+        if m.id != heading:
+            heading = m.id
+            text = messages.say(
+                "charges_heading", reference=m.reference, plan=escape(m.plan), status=m.status.label
             )
-            held, whose, query = (
-                memberships.memberships_of(ctx, customer.id),
-                customer.label,
-                f"#{customer.id}",
-            )
-        rows = [(m, c) for m in held for c in billing.charges_of(ctx, m.id)]
-        shown, next_offset = page(rows, offset, CHARGES_PAGE)
-        may_record = roles.can(ctx, Action.RECORD_PAYMENTS)
-        title = messages.say(
-            "charges_title", customer=escape(whose), count=len(rows), memberships=len(held), offset=offset
-        )
-        lines = [said, title] if said else [title]
-        blocks = [views.section(line) for line in lines]
-        heading = None
-        for m, charge in shown:
-            if m.id != heading:
-                heading = m.id
-                text = messages.say(
-                    "charges_heading", reference=m.reference, plan=escape(m.plan), status=m.status.label
-                )
-                lines.append(text)
-                blocks.append(views.section(text))
-            line = _line(ctx, charge)
-            lines.append(line)
-            blocks.append(views.section(line))
-            if may_record and charge.status in billing.UNPAID:
-                blocks.append(_buttons(charge, query, offset))
+            lines.append(text)
+            blocks.append(views.section(text))
+        line = _line(charge, charges.currency)
+        lines.append(line)
+        blocks.append(views.section(line))
+        if charges.may_record and charge.status in UNPAID:
+            blocks.append(_buttons(charge, query, offset))
     if next_offset is not None:
         blocks.append(more_button(CHARGES_MORE, next_offset, {"q": query}))
     return {"text": "\n".join(lines)[:TEXT_MAX], "blocks": blocks}
 
 
-def _line(ctx: Ctx, c: ChargeView) -> str:
-    currency = ctx.tenant.currency
+def _line(c: ChargeView, currency: str) -> str:
     return messages.say(
         "charge_line",
         reference=c.reference,

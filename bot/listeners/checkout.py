@@ -18,14 +18,15 @@ own check under the customer's lock (StalePreview) catches a change in the last 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import re
 import secrets
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
@@ -34,19 +35,13 @@ from bot import messages, views
 from bot.deps import Deps
 from bot.listeners.replies import Modal, answer, open_modal, submission
 from bot.mrkdwn import escape, escape_controls
-from core.catalog import locations as catalog
-from core.catalog import services
-from core.checkout import benefit_terms, benefits
-from core.checkout import service as checkout
+from core.checkout import flows
 from core.checkout.benefits import Breakdown, ItemKind, Kind, Order
-from core.checkout.service import Invoice, Item, StalePreview
+from core.checkout.flows import fingerprint
+from core.checkout.service import Invoice, Item
 from core.context import Ctx
-from core.credits import ledger
-from core.credits.lots import Pool, Unit
 from core.customers import service as customers
 from core.kernel.errors import Conflict, FieldError, InvalidInput, MemberbotError, NotFound
-from core.workspace import roles
-from core.workspace.roles import Action
 
 POST = "checkout_post"
 REMOVE_DISCOUNT = "checkout_remove_discount"  # then -<line>
@@ -60,6 +55,7 @@ _LINE = re.compile(r"(?:(?P<qty>\d+)\s*[x\u00d7]\s+)?(?P<what>.+?)\s*@\s*(?P<pri
 _HEAD = re.compile(r"(?P<who>.+?)(?:\s+at\s+(?P<where>[^:]+?))?\s*:(?P<lines>.*)", re.IGNORECASE | re.DOTALL)
 _SEPARATORS = re.compile(r"[,;\n]")
 VERBS = ("void", "show", "points", "order")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -107,16 +103,6 @@ class Draft:
         seen = tuple(str(h) for h in data.get("h", ()))
         money = bool(data.get("m", 1))
         return cls(str(data["r"]), int(data["c"]), int(data["l"]), items, str(data["k"]), seen, money)
-
-
-def fingerprint(breakdown: Breakdown) -> tuple[str, ...]:
-    """A short digest of what each line of the breakdown applied, then of its points."""
-    stored = benefits.to_dict(breakdown)
-
-    def digest(value: Any) -> str:
-        return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()[:10]
-
-    return (*(digest(line) for line in stored["lines"]), digest([stored["points"], stored["points_rule"]]))
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
@@ -201,15 +187,25 @@ def command_preview(
     deps: Deps, team: str, user: str, channel: str, match: re.Match[str]
 ) -> dict[str, Any] | Modal:
     who, where, typed = match.group("who").strip(), match.group("where"), match.group("lines")
-    with deps.tx(team, user, write=False) as ctx:
-        customer = _one_customer(ctx, who)  # a pick list when several match, never a guess
-        items, problems = parse_lines(ctx, typed)
+    customer = deps.read(team, user, _one_customer, who)  # a pick list when several match, never a guess
+    items, problems = parse_lines(deps, team, user, typed)
     if problems:  # the form, filled in, with each bad line said
         return _form_for(deps, team, user, channel, customer.label, where, typed, problems, customer.id)
-    with deps.tx(team, user, write=False) as ctx:
-        location = _location(ctx, where, customer.location)
-        draft = Draft(_new_reference(), customer.id, location, tuple(items), _new_key())
-        return preview_message(ctx, draft)
+    with _numbered_lines():
+        shown = deps.read(
+            team,
+            user,
+            flows.preview_at,
+            where,
+            customer.location,
+            _new_reference(),
+            customer.id,
+            tuple(items),
+        )
+    shown = _located(shown)
+    invoice = shown.invoice
+    draft = Draft(invoice.reference, invoice.customer_id, invoice.location_id, invoice.items, _new_key())
+    return preview_message(draft, shown)
 
 
 def _form_for(
@@ -226,13 +222,11 @@ def _form_for(
     lines = "\n".join(p.strip() for p in _SEPARATORS.split(typed) if p.strip())
 
     def build() -> dict[str, Any]:
-        with deps.tx(team, user, write=False) as ctx:
-            chosen = customer_id
-            if chosen is None and who:
-                found = customers.search_customers(ctx, who, limit=2)
-                chosen = found[0].id if len(found) == 1 else None
-            place = catalog.find_location(ctx, where) if where else None
-            return _form(ctx, channel, chosen, place.id if place else None, lines, problems)
+        chosen = customer_id
+        if chosen is None and who:
+            found = deps.read(team, user, customers.search_customers, who, limit=2)
+            chosen = found[0].id if len(found) == 1 else None
+        return _form(deps.read(team, user, flows.form_choices, chosen, where), channel, lines, problems)
 
     return Modal("Checkout", build)
 
@@ -240,24 +234,23 @@ def _form_for(
 # --- lines as typed ------------------------------------------------------------------------------
 
 
-def parse_lines(ctx: Ctx, typed: str) -> tuple[list[Item], list[FieldError]]:
+def parse_lines(deps: Deps, team: str, user: str, typed: str) -> tuple[list[Item], list[FieldError]]:
     """`2 x Massage 60 @ 100` lines, separated by commas, semicolons or new lines: a service by its
     name, anything else a one-word product code. Every bad line is reported, by its number."""
-    items: list[Item] = []
     problems: list[FieldError] = []
     entries = [e.strip() for e in _SEPARATORS.split(typed) if e.strip()]
     if not entries:
         problems.append(FieldError("lines", messages.say("checkout_no_lines")))
     if len(entries) > SLACK_LINES:
         problems.append(FieldError("lines", messages.say("checkout_too_many_lines", most=SLACK_LINES)))
-        return items, problems
+        return [], problems
+    read: list[tuple[int, flows.Typed | FieldError]] = []
     for number, entry in enumerate(entries, 1):
         quoted = escape(entry)
         match = _LINE.fullmatch(entry)
         if match is None:
-            problems.append(
-                FieldError(f"lines.{number}", messages.say("checkout_bad_line", n=number, line=quoted))
-            )
+            said = messages.say("checkout_bad_line", n=number, line=quoted)
+            read.append((number, FieldError(f"lines.{number}", said)))
             continue
         quantity = int(match.group("qty") or 1)
         try:
@@ -265,25 +258,23 @@ def parse_lines(ctx: Ctx, typed: str) -> tuple[list[Item], list[FieldError]]:
             if not price.is_finite():
                 raise InvalidOperation
         except InvalidOperation:
-            problems.append(
-                FieldError(
-                    f"lines.{number}",
-                    messages.say("checkout_bad_price", n=number, price=escape(match.group("price"))),
-                )
-            )
+            said = messages.say("checkout_bad_price", n=number, price=escape(match.group("price")))
+            read.append((number, FieldError(f"lines.{number}", said)))
             continue
-        name = match.group("what").strip()
-        service = services.find_service(ctx, name)
-        if service is not None:
-            items.append(Item(ItemKind.SERVICE, quantity, price, service_id=service.id))
-        elif " " in name:
-            problems.append(
-                FieldError(
-                    f"lines.{number}", messages.say("checkout_no_service", n=number, name=escape(name))
-                )
-            )
+        read.append((number, flows.Typed(quantity, price, match.group("what").strip())))
+    typed_lines = [t for _, t in read if isinstance(t, flows.Typed)]
+    found = iter(deps.read(team, user, flows.items, typed_lines))
+    items: list[Item] = []
+    for number, t in read:
+        if isinstance(t, FieldError):
+            problems.append(t)
+            continue
+        item = next(found)
+        if item is None:
+            said = messages.say("checkout_no_service", n=number, name=escape(t.name))
+            problems.append(FieldError(f"lines.{number}", said))
         else:
-            items.append(Item(ItemKind.PRODUCT, quantity, price, product=name))
+            items.append(item)
     return items, problems
 
 
@@ -301,21 +292,23 @@ def _by_line(error: InvalidInput) -> InvalidInput:
     return InvalidInput(said)
 
 
-def _location(ctx: Ctx, where: str | None, home: str) -> int:
-    """The location named, else the customer's own, else the only one there is."""
-    known = catalog.locations(ctx)
-    # Raised, so escaped once by replies.answer (escape_controls), as /credits does.
-    names = ", ".join(loc.name for loc in known) or "none yet"
-    if where:
-        found = catalog.find_location(ctx, where.strip())
-        if found is None:
-            raise NotFound(messages.say("checkout_no_location", name=where.strip(), names=names), "location")
-        return found.id or 0
-    found = catalog.find_location(ctx, home) if home else None
-    if found is not None:
-        return found.id or 0
-    if len(known) == 1:
-        return known[0].id or 0
+@contextmanager
+def _numbered_lines() -> Iterator[None]:
+    """Core's refusal of a preview's lines said with each line's number."""
+    try:
+        yield
+    except flows.InvalidLines as error:
+        raise _by_line(error) from None
+
+
+def _located(found: T | flows.NoLocation) -> T:
+    """What was found at the location, or why there is no location (escaped once by
+    replies.answer, as /credits does)."""
+    if not isinstance(found, flows.NoLocation):
+        return found
+    names = ", ".join(found.names) or "none yet"
+    if found.named is not None:
+        raise NotFound(messages.say("checkout_no_location", name=found.named, names=names), "location")
     raise InvalidInput.single("location", messages.say("checkout_which_location", names=names))
 
 
@@ -332,27 +325,24 @@ def _new_key() -> str:
 # --- the preview and its buttons -----------------------------------------------------------------
 
 
-def preview_message(ctx: Ctx, draft: Draft, *, said: str = "") -> dict[str, Any]:
+def preview_message(draft: Draft, shown: flows.Preview, *, said: str = "") -> dict[str, Any]:
     """The breakdown, with Post and (discounts first) Remove discount buttons carrying the draft."""
-    try:
-        shown = checkout.preview(ctx, draft.invoice())
-    except InvalidInput as error:
-        raise _by_line(error) from None
-    draft = replace(draft, seen=fingerprint(shown))
+    breakdown = shown.breakdown
+    draft = replace(draft, seen=fingerprint(breakdown))
     text = messages.say(
         "checkout_preview",
         said=said,
-        breakdown=_breakdown(ctx, draft, shown),
-        manual=shown.order is Order.MANUAL,  # choosing benefits by hand is not offered in Slack yet
+        breakdown=_breakdown(shown.currency, breakdown, draft.reference, shown.customer, shown.location),
+        manual=breakdown.order is Order.MANUAL,  # choosing benefits by hand is not offered in Slack yet
     )
     reply = messages.message(text)
     encoded = draft.encoded()
     buttons = [_button(POST, messages.say("checkout_post_button"), encoded, style="primary")]
-    if not draft.money or shown.total(Kind.MONEY) > 0:
+    if not draft.money or breakdown.total(Kind.MONEY) > 0:
         label = messages.say("checkout_money_button", keep=draft.money)
         buttons.append(_button(MONEY, label, {**encoded, "m": int(not draft.money)}))
-    if shown.order is Order.DISCOUNTS_FIRST:
-        for result in shown.lines:
+    if breakdown.order is Order.DISCOUNTS_FIRST:
+        for result in breakdown.lines:
             for a in result.applied:
                 if a.discount_id is not None and len(buttons) <= REMOVE_BUTTONS:
                     label = messages.say("checkout_remove_button", n=result.line.number)
@@ -382,10 +372,10 @@ def _button(action_id: str, label: str, value: dict[str, Any], *, style: str | N
     return button
 
 
-def _breakdown(ctx: Ctx, draft: Draft | None, b: Breakdown, *, reference: str = "", status: str = "") -> str:
-    """The breakdown in words (customer and location when the draft names them)."""
-    customer = escape(customers.get_customer(ctx, draft.customer).label) if draft else ""
-    location = escape(catalog.location(ctx, draft.location).name) if draft else ""
+def _breakdown(
+    currency: str, b: Breakdown, reference: str, customer: str = "", location: str = "", *, status: str = ""
+) -> str:
+    """The breakdown in words (customer and location when the invoice is being checked out)."""
     lines = [
         messages.say(
             "checkout_line",
@@ -407,10 +397,10 @@ def _breakdown(ctx: Ctx, draft: Draft | None, b: Breakdown, *, reference: str = 
     ]
     return messages.say(
         "checkout_breakdown",
-        reference=reference or (draft.reference if draft else ""),
+        reference=reference,
         status=status,
-        customer=customer,
-        location=location,
+        customer=escape(customer),
+        location=escape(location),
         order=b.order.value,
         lines=lines,
         gross=b.gross,
@@ -419,7 +409,7 @@ def _breakdown(ctx: Ctx, draft: Draft | None, b: Breakdown, *, reference: str = 
         points=b.points,
         points_rule=escape(b.points_rule),
         notes=[escape(n) for n in b.notes],
-        currency=ctx.tenant.currency,
+        currency=currency,
     )
 
 
@@ -427,101 +417,68 @@ def posted(deps: Deps, team: str, user: str, value: dict[str, Any]) -> dict[str,
     """Post the invoice as previewed — once, however often Post is pressed — or name the line that
     changed since and offer a fresh preview."""
     draft = Draft.decoded(value)
-    invoice = draft.invoice()
-    with deps.tx(team, user) as ctx:
-        earlier = _posted_invoice(ctx, draft.reference)
-        if earlier is not None:  # pressed again: the key replays it (or refuses another request)
-            done = checkout.post(ctx, invoice, key=draft.key, preview=earlier.breakdown)
-            return _posted_reply(ctx, draft, done)
-        try:
-            fresh = checkout.preview(ctx, invoice)
-        except InvalidInput as error:
-            raise _by_line(error) from None
-        changed = _changed(draft.seen, fresh)
-        if changed is None:
-            try:
-                done = checkout.post(ctx, invoice, key=draft.key, preview=fresh)
-                return _posted_reply(ctx, draft, done)
-            except StalePreview as stale:
-                changed = escape_controls(stale.message)
-        return preview_message(ctx, draft, said=messages.say("checkout_stale", why=changed))
-
-
-def _changed(seen: tuple[str, ...], fresh: Breakdown) -> str | None:
-    now = fingerprint(fresh)
-    if len(seen) != len(now):
-        return messages.say("checkout_changed_lines")
-    for result, before, after in zip(fresh.lines, seen, now, strict=False):
-        if before != after:
-            return messages.say("checkout_changed_line", n=result.line.number, name=escape(result.line.name))
-    if seen[-1] != now[-1]:
-        return messages.say("checkout_changed_points")
-    return None
-
-
-def _posted_invoice(ctx: Ctx, reference: str) -> checkout.Posted | None:
-    try:
-        return checkout.get_invoice(ctx, reference)
-    except NotFound:
-        return None
-
-
-def _posted_reply(ctx: Ctx, draft: Draft, done: checkout.Posted) -> dict[str, Any]:
+    with _numbered_lines():
+        done = deps.write(team, user, flows.post, draft.invoice(), key=draft.key, seen=draft.seen)
+    if isinstance(done, flows.Stale):
+        return preview_message(
+            draft, done.preview, said=messages.say("checkout_stale", why=_why(done.change))
+        )
     said = messages.say(
         "checkout_posted",
-        reference=done.reference,
-        due=done.breakdown.due,
-        currency=ctx.tenant.currency,
-        points=done.breakdown.points,
-        replayed=done.replayed,
-        void=done.status == "void",
+        reference=done.posted.reference,
+        due=done.posted.breakdown.due,
+        currency=done.currency,
+        points=done.posted.breakdown.points,
+        replayed=done.posted.replayed,
+        void=done.posted.status == "void",
     )
-    return messages.message(f"{said}\n{_breakdown(ctx, draft, done.breakdown)}")
+    breakdown = _breakdown(
+        done.currency, done.posted.breakdown, draft.reference, done.customer, done.location
+    )
+    return messages.message(f"{said}\n{breakdown}")
+
+
+def _why(change: flows.Change) -> str:
+    if change.message:
+        return escape_controls(change.message)
+    if change.lines:
+        return messages.say("checkout_changed_lines")
+    if change.line is not None:
+        number, name = change.line
+        return messages.say("checkout_changed_line", n=number, name=escape(name))
+    return messages.say("checkout_changed_points")
 
 
 def discount_removed(deps: Deps, team: str, user: str, value: dict[str, Any]) -> dict[str, Any]:
     """Take the discount off the line for good, and show the preview again in place."""
     draft = Draft.decoded(value)
     line, discount = (int(v) for v in value["x"])
-    with deps.tx(team, user) as ctx:
-        checkout.remove_discount(ctx, draft.invoice(), line, discount)
-        said = messages.say("checkout_discount_removed", n=line)
-        return preview_message(ctx, draft, said=said)
+    with _numbered_lines():
+        shown = deps.write(team, user, flows.remove_discount, draft.invoice(), line, discount)
+    return preview_message(draft, shown, said=messages.say("checkout_discount_removed", n=line))
 
 
 def money_switched(deps: Deps, team: str, user: str, value: dict[str, Any]) -> dict[str, Any]:
     """The preview again, with monetary credit used or kept for later (writes nothing)."""
     draft = Draft.decoded(value)
-    with deps.tx(team, user, write=False) as ctx:
-        return preview_message(ctx, draft, said=messages.say("checkout_money_switched", keep=not draft.money))
+    with _numbered_lines():
+        shown = deps.read(team, user, flows.preview, draft.invoice())
+    return preview_message(draft, shown, said=messages.say("checkout_money_switched", keep=not draft.money))
 
 
 # --- the form ------------------------------------------------------------------------------------
 
 
 def form_view(deps: Deps, team: str, user: str, channel: str) -> dict[str, Any]:
-    with deps.tx(team, user, write=False) as ctx:
-        return _form(ctx, channel, None, None, "", [])
+    return _form(deps.read(team, user, flows.form_choices, None, None), channel, "", [])
 
 
-def _form(
-    ctx: Ctx,
-    channel: str,
-    customer_id: int | None,
-    location_id: int | None,
-    lines: str,
-    problems: list[FieldError],
-) -> dict[str, Any]:
-    roles.require(ctx, Action.VIEW)  # anyone with a role previews
-    places = [(str(loc.id), loc.name) for loc in catalog.locations(ctx)]
+def _form(choices: flows.FormChoices, channel: str, lines: str, problems: list[FieldError]) -> dict[str, Any]:
+    places = [(str(ident), name) for ident, name in choices.locations]
     if not places:
         raise Conflict(messages.say("checkout_no_locations"), "location")
-    chosen = (str(customer_id), customers.get_customer(ctx, customer_id).label) if customer_id else None
-    home = None
-    if location_id is None and chosen and customer_id:
-        found = catalog.find_location(ctx, customers.get_customer(ctx, customer_id).location)
-        home = found.id if found else None
-    initial = str(location_id or home or (places[0][0] if len(places) == 1 else "")) or None
+    chosen = (str(choices.customer[0]), choices.customer[1]) if choices.customer else None
+    initial = str(choices.location) if choices.location else None
     blocks: list[dict[str, Any]] = []
     if problems:
         blocks.append(
@@ -551,35 +508,25 @@ def form_preview(deps: Deps, team: str, user: str, view: dict[str, Any]) -> dict
         problems.append(FieldError("customer", "Choose the customer."))
     if not chosen.get("location"):
         problems.append(FieldError("location", "Choose the location."))
-    with deps.tx(team, user, write=False) as ctx:
-        items, bad = parse_lines(ctx, str(chosen.get("lines", "")))
-        problems += bad
-        if problems:
-            raise InvalidInput(problems)
-        draft = Draft(
-            _new_reference(), int(chosen["customer"]), int(chosen["location"]), tuple(items), _new_key()
-        )
-        return preview_message(ctx, draft)
+    items, bad = parse_lines(deps, team, user, str(chosen.get("lines", "")))
+    problems += bad
+    if problems:
+        raise InvalidInput(problems)
+    draft = Draft(
+        _new_reference(), int(chosen["customer"]), int(chosen["location"]), tuple(items), _new_key()
+    )
+    with _numbered_lines():
+        shown = deps.read(team, user, flows.preview, draft.invoice())
+    return preview_message(draft, shown)
 
 
 # --- void, show, points, order -------------------------------------------------------------------
 
 
-def _reference(ctx: Ctx, typed: str) -> checkout.Posted:
-    try:
-        return checkout.get_invoice(ctx, typed)
-    except NotFound:
-        if typed.upper() == typed:
-            raise
-        return checkout.get_invoice(ctx, typed.upper())
-
-
 def void(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]:
     """`void INV-12 <reason>`: managers and admins (core refuses the others)."""
     typed, _, reason = text.partition(" ")
-    with deps.tx(team, user) as ctx:
-        reference = _reference(ctx, typed).reference
-        done = checkout.void(ctx, reference, reason.strip())
+    done = deps.write(team, user, flows.void, typed, reason.strip())
     said = messages.say(
         "checkout_voided", reference=done.reference, reason=escape(reason.strip()), replayed=done.replayed
     )
@@ -587,11 +534,11 @@ def void(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]:
 
 
 def show(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]:
-    with deps.tx(team, user, write=False) as ctx:
-        found = _reference(ctx, text.strip())
-        return messages.message(
-            _breakdown(ctx, None, found.breakdown, reference=found.reference, status=found.status)
-        )
+    found = deps.read(team, user, flows.show, text.strip())
+    posted = found.posted
+    return messages.message(
+        _breakdown(found.currency, posted.breakdown, posted.reference, status=posted.status)
+    )
 
 
 def points_preview(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]:
@@ -601,18 +548,15 @@ def points_preview(deps: Deps, team: str, user: str, text: str) -> dict[str, Any
     if not words or not count.isdigit() or int(count) < 1:
         raise InvalidInput.single("points", messages.say("checkout_points_usage"))
     key = f"slack-points-{uuid.uuid4().hex}"
-    with deps.tx(team, user, write=False) as ctx:
-        customer = _one_customer(ctx, " ".join(words))
-        have = ledger.balance(ctx, customer.id).total(Unit.POINTS)
-        currency = ctx.tenant.currency
-    worth = _dry_run_conversion(deps, team, user, customer.id, Decimal(count), key)
+    customer = deps.read(team, user, _one_customer, " ".join(words))
+    tried = deps.rehearse(team, user, flows.points_worth, customer.id, Decimal(count), key=f"{key}:preview")
     said = messages.say(
         "checkout_points_preview",
         points=count,
         customer=escape(customer.label),
-        worth=worth,
-        currency=currency,
-        have=have,
+        worth=tried.worth,
+        currency=tried.currency,
+        have=tried.have,
     )
     reply = messages.message(said)
     value = {"c": customer.id, "n": count, "k": key}
@@ -621,39 +565,20 @@ def points_preview(deps: Deps, team: str, user: str, text: str) -> dict[str, Any
     return reply
 
 
-class _RolledBack(Exception):
-    def __init__(self, worth: Decimal) -> None:
-        super().__init__("rolled back on purpose")
-        self.worth = worth
-
-
-def _dry_run_conversion(
-    deps: Deps, team: str, user: str, customer: int, points: Decimal, key: str
-) -> Decimal:
-    try:
-        with deps.tx(team, user) as ctx:
-            result = checkout.convert_points(ctx, customer, points, key=f"{key}:preview")
-            raise _RolledBack(result.total)
-    except _RolledBack as done:
-        return done.worth
-
-
 def points_converted(deps: Deps, team: str, user: str, value: dict[str, Any]) -> dict[str, Any]:
-    customer = int(value["c"])
-    with deps.tx(team, user) as ctx:
-        result = checkout.convert_points(ctx, customer, Decimal(value["n"]), key=str(value["k"]))
-        balance = ledger.balance(ctx, customer)
-        name = customers.get_customer(ctx, customer).label
-        said = messages.say(
-            "checkout_points_converted",
-            points=value["n"],
-            customer=escape(name),
-            worth=result.total,
-            currency=ctx.tenant.currency,
-            points_left=balance.total(Unit.POINTS),
-            common=balance.available.get((Unit.MONEY, Pool.COMMON), Decimal(0)),
-            replayed=result.replayed,
-        )
+    done = deps.write(
+        team, user, flows.convert_points, int(value["c"]), Decimal(value["n"]), key=str(value["k"])
+    )
+    said = messages.say(
+        "checkout_points_converted",
+        points=value["n"],
+        customer=escape(done.customer),
+        worth=done.result.total,
+        currency=done.currency,
+        points_left=done.points_left,
+        common=done.common,
+        replayed=done.result.replayed,
+    )
     return messages.message(said)
 
 
@@ -662,11 +587,10 @@ def set_order(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]:
     *words, order = text.split()
     if not words:
         raise InvalidInput.single("benefit_order", messages.say("checkout_order_usage"))
-    with deps.tx(team, user) as ctx:
-        location = _location(ctx, " ".join(words), "")
-        chosen = benefit_terms.set_benefit_order(ctx, location, order.lower())
-        name = catalog.location(ctx, location).name
-    return messages.message(messages.say("checkout_order_set", location=escape(name), order=chosen.value))
+    done = _located(deps.write(team, user, flows.set_order, " ".join(words), order.lower()))
+    return messages.message(
+        messages.say("checkout_order_set", location=escape(done.location), order=done.order.value)
+    )
 
 
 def _one_customer(ctx: Ctx, text: str) -> customers.CustomerView:

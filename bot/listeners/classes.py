@@ -24,19 +24,15 @@ from bot.dates import parse_date
 from bot.deps import Deps
 from bot.listeners.replies import Modal, answer, slash_command, submission
 from bot.mrkdwn import escape
-from core.catalog import locations as catalog
+from core.classes import flows
 from core.classes import service as classes
-from core.classes.rules import CANCELLED, DEFAULT_CUTOFF_HOURS, BookingStatus
-from core.classes.service import BookingView, SeriesTerms, SeriesView, SessionView
+from core.classes.rules import CANCELLED, DEFAULT_CUTOFF_HOURS, BookingStatus, names_match
+from core.classes.service import BookingView, SeriesTerms, SeriesView
 from core.context import Ctx
-from core.credits import ledger
-from core.credits.lots import Unit
 from core.customers import service as customers
 from core.kernel.errors import Errors, InvalidInput, MemberbotError, NotFound
 from core.kernel.recurrence import Weekly
 from core.kernel.text import fold
-from core.memberships import service as memberships
-from core.plans import service as plans
 from core.workspace import roles
 from core.workspace.roles import Action
 
@@ -152,21 +148,21 @@ def classes_reply(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]
 
 
 def class_list(deps: Deps, team: str, user: str, offset: int) -> dict[str, Any]:
-    with deps.tx(team, user, write=False) as ctx:
-        every = classes.list_series(ctx)
-        shown, next_offset = pagination.page(every, offset, SERIES_PAGE)
-        rows = [
-            {
-                "name": escape(s.name),
-                "location": escape(s.location),
-                "schedule": s.schedule_text,
-                "capacity": s.capacity,
-                "plans": [escape(p) for p in s.plans],
-                "sessions": [_local(ctx, v) for v in classes.upcoming_sessions(ctx, s.id)[:NEXT_SESSIONS]],
-            }
-            for s in shown
-        ]
-    text = messages.say("class_list", rows=rows, first=offset + 1, last=offset + len(shown), total=len(every))
+    table = deps.read(team, user, flows.timetable, offset, SERIES_PAGE, NEXT_SESSIONS)
+    shown, next_offset = pagination.page(table.series, offset, SERIES_PAGE)
+    rows = [
+        {
+            "name": escape(s.name),
+            "location": escape(s.location),
+            "schedule": s.schedule_text,
+            "capacity": s.capacity,
+            "plans": [escape(p) for p in s.plans],
+            "sessions": table.upcoming[s.id],
+        }
+        for s in shown
+    ]
+    total = len(table.series)
+    text = messages.say("class_list", rows=rows, first=offset + 1, last=offset + len(shown), total=total)
     reply = messages.message(text)
     if next_offset is not None:
         reply["blocks"].append(pagination.more_button(LIST_MORE, next_offset))
@@ -178,17 +174,15 @@ def class_list(deps: Deps, team: str, user: str, offset: int) -> dict[str, Any]:
 
 def new_class(deps: Deps, team: str, user: str) -> Modal:
     """Refused at once for those who may not set up classes; the form otherwise."""
-    with deps.tx(team, user, write=False) as ctx:
-        roles.require(ctx, Action.MANAGE_CLASSES)
+    deps.read(team, user, roles.require, Action.MANAGE_CLASSES)
     return Modal("New class", lambda: new_class_form(deps, team, user))
 
 
 def new_class_form(deps: Deps, team: str, user: str) -> dict[str, Any]:
-    with deps.tx(team, user, write=False) as ctx:
-        roles.require(ctx, Action.MANAGE_CLASSES)
-        places = [(str(loc.id), loc.name) for loc in catalog.locations(ctx)]
-        sold = [(str(p.id), p.name) for p in plans.list_plans(ctx)]
-        today = ctx.today()
+    choices = deps.read(team, user, flows.class_choices)
+    places = [(str(ident), name) for ident, name in choices.locations]
+    sold = [(str(ident), name) for ident, name in choices.plans]
+    today = choices.today
     if not places:
         raise NotFound("A class runs at a location, and this workspace has none yet.", "location")
     blocks = [
@@ -240,15 +234,14 @@ def create_from_form(deps: Deps, team: str, user: str, view: dict[str, Any]) -> 
         plan_ids=picked_plans or None,
         cancel_cutoff_hours=cutoff,
     )
-    with deps.tx(team, user) as ctx:
-        made = classes.create_series(ctx, terms)
-        upcoming = classes.upcoming_sessions(ctx, made.id)
+    done = deps.write(team, user, flows.set_up_class, terms)
+    made = done.series
     said = messages.say(
         "class_created",
         name=escape(made.name),
         location=escape(made.location),
         schedule=made.schedule_text,
-        first=upcoming[0].on_date if upcoming else None,
+        first=done.first,
     )
     return {
         "response_action": "update",
@@ -317,20 +310,19 @@ class Request:
     def parse(cls, verb: str, text: str, deps: Deps, team: str, user: str) -> Request:
         """`<customer> <class> [on <date>]` for book, `<class> [on <date>]` for roster. The class
         is the longest end of the words that names one; the customer is what comes before it."""
-        with deps.tx(team, user, write=False) as ctx:
-            roles.require(ctx, Action.VIEW)
-            words, on = text, None
-            found = _ON.match(text)
-            if found is not None:
-                words, on = found.group(1), parse_date(found.group(2), ctx.today(), field="on")
-            if verb == "roster":
-                return cls(verb, series=words, on=on)
-            split = words.split()
-            names = [fold(s.name) for s in classes.list_series(ctx)]
-            for cut in range(1, len(split)):
-                tail = fold(" ".join(split[cut:]))
-                if any(_matches(tail, name) for name in names):
-                    return cls(verb, customer=" ".join(split[:cut]), series=" ".join(split[cut:]), on=on)
+        known = deps.read(team, user, flows.known_classes)
+        words, on = text, None
+        found = _ON.match(text)
+        if found is not None:
+            words, on = found.group(1), parse_date(found.group(2), known.today, field="on")
+        if verb == "roster":
+            return cls(verb, series=words, on=on)
+        split = words.split()
+        names = [fold(s.name) for s in known.series]
+        for cut in range(1, len(split)):
+            tail = fold(" ".join(split[cut:]))
+            if any(names_match(tail, name) for name in names):
+                return cls(verb, customer=" ".join(split[:cut]), series=" ".join(split[cut:]), on=on)
         raise InvalidInput.single(
             "series",
             f"Say who and which class: `/classes book <customer> <class>` (“{text}” names no class).",
@@ -355,15 +347,14 @@ class Request:
         return json.dumps({k: v for k, v in data.items() if v is not None}, separators=(",", ":"))
 
     def run(self, deps: Deps, team: str, user: str) -> dict[str, Any]:
-        with deps.tx(team, user, write=False) as ctx:
-            series = self._series(ctx) if self.verb in ("book", "roster", "rules") else None
-            if isinstance(series, dict):
-                return series
-            if series is not None:
-                self.series = series.id  # a pick list for the customer keeps the class chosen
-            customer = self._customer(ctx) if self.verb in ("book", "bookings") else None
-            if isinstance(customer, dict):
-                return customer
+        series = self._series(deps, team, user) if self.verb in ("book", "roster", "rules") else None
+        if isinstance(series, dict):
+            return series
+        if series is not None:
+            self.series = series.id  # a pick list for the customer keeps the class chosen
+        customer = deps.read(team, user, self._customer) if self.verb in ("book", "bookings") else None
+        if isinstance(customer, dict):
+            return customer
         if self.verb == "roster" and series is not None:
             return roster_of(deps, team, user, series, self.on)
         if self.verb == "rules" and series is not None:
@@ -373,13 +364,11 @@ class Request:
         assert series is not None and customer is not None
         return book(deps, team, user, customer, series, self.on)
 
-    def _series(self, ctx: Ctx) -> SeriesView | dict[str, Any]:
+    def _series(self, deps: Deps, team: str, user: str) -> SeriesView | dict[str, Any]:
         if isinstance(self.series, int):
-            return classes.get_series(ctx, self.series)
+            return deps.read(team, user, classes.get_series, self.series)
         typed = str(self.series or "")
-        every = classes.list_series(ctx)
-        exact = [s for s in every if fold(s.name) == fold(typed)]
-        found = exact or [s for s in every if _matches(fold(typed), fold(s.name))]
+        found = deps.read(team, user, flows.find_classes, typed)
         if len(found) == 1:
             return found[0]
         if not found:
@@ -415,31 +404,20 @@ class Request:
         return reply
 
 
-def _matches(typed: str, name: str) -> bool:
-    """Every typed word starts a word of the name ("morn yoga" matches "Morning Yoga")."""
-    words = name.split()
-    return bool(typed.split()) and all(any(w.startswith(t) for w in words) for t in typed.split())
-
-
 def book(
     deps: Deps, team: str, user: str, customer: customers.CustomerView, series: SeriesView, on: date | None
 ) -> dict[str, Any]:
-    with deps.tx(team, user) as ctx:
-        session = _session(ctx, series, on, upcoming=True)
-        if isinstance(session, dict):
-            return session
-        booked = classes.book(ctx, session.id, customer.id)
-        held = memberships.get(ctx, booked.membership_id)
-        left = classes.get_session(ctx, session.id).seats_left
-        credits_left = ledger.balance(ctx, customer.id).total(Unit.CREDIT)
-        said = messages.say(
-            "class_booked",
-            b=_shown(ctx, booked),
-            left=left,
-            membership=f"{held.reference} ({escape(held.plan)})",
-            spent=booked.credit_spent,
-            credits_left=f"{credits_left.normalize():f}",
-        )
+    booked = deps.write(team, user, flows.book_class, series.id, customer.id, on)
+    if booked is None:
+        return _no_session(series, on, upcoming=True)
+    said = messages.say(
+        "class_booked",
+        b=_shown(booked.booking),
+        left=booked.seats_left,
+        membership=f"{booked.membership} ({escape(booked.plan)})",
+        spent=booked.booking.credit_spent,
+        credits_left=f"{booked.credits_left.normalize():f}",
+    )
     return messages.message(said)
 
 
@@ -453,21 +431,13 @@ def session_rules(deps: Deps, team: str, user: str, series: SeriesView, wanted: 
     if wanted is None:
         said = messages.say("class_rules", name=escape(series.name), plans=[escape(p) for p in series.plans])
         return messages.message(said)
-    with deps.tx(team, user) as ctx:
-        roles.require(ctx, Action.MANAGE_CLASSES)
-        chosen: list[int] | None = None
-        if fold(wanted) not in EVERY_PLAN:
-            chosen = []
-            for typed in (part.strip() for part in wanted.split(",")):
-                found = plans.find_plans(ctx, typed) if typed else []
-                if len(found) != 1:
-                    names = [escape(p.name) for p in found]
-                    reply = "several_plans" if found else "no_plan"
-                    extra = {"names": names} if found else {}
-                    return messages.message(messages.say(reply, query=escape(typed), **extra))
-                chosen.append(found[0].id)
-        done = classes.set_session_rules(ctx, series.id, chosen)
-        said = messages.say("class_rules_set", name=escape(done.name), plans=[escape(p) for p in done.plans])
+    named = None if fold(wanted) in EVERY_PLAN else [part.strip() for part in wanted.split(",")]
+    done = deps.write(team, user, flows.set_class_plans, series.id, named)
+    if isinstance(done, flows.Unmatched):
+        reply = "several_plans" if done.names else "no_plan"
+        extra = {"names": [escape(n) for n in done.names]} if done.names else {}
+        return messages.message(messages.say(reply, query=escape(done.query), **extra))
+    said = messages.say("class_rules_set", name=escape(done.name), plans=[escape(p) for p in done.plans])
     return messages.message(said)
 
 
@@ -476,28 +446,22 @@ def cancel(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]:
     found = _BOOKING.match(reference)
     if found is None:
         return messages.message(messages.say("not_a_booking", text=escape(reference)))
-    with deps.tx(team, user) as ctx:
-        done = classes.cancel_booking(ctx, int(found.group(1)), reason.strip())
-        series = classes.get_series(ctx, classes.get_session(ctx, done.session_id).series_id)
-        said = messages.say("booking_cancelled", b=_shown(ctx, done), cutoff=series.cancel_cutoff_hours)
+    done = deps.write(team, user, flows.cancel_booking, int(found.group(1)), reason.strip())
+    said = messages.say("booking_cancelled", b=_shown(done.booking), cutoff=done.cutoff_hours)
     return messages.message(said)
 
 
 def bookings(deps: Deps, team: str, user: str, customer: customers.CustomerView) -> dict[str, Any]:
-    with deps.tx(team, user, write=False) as ctx:
-        rows = [_shown(ctx, b) for b in classes.bookings_of(ctx, customer.id)]
+    rows = [_shown(b) for b in deps.read(team, user, flows.bookings_of, customer.id)]
     shown = rows[: pagination.PAGE_SIZE * 2]  # a member's bookings still to come fit one message
     return messages.message(messages.say("bookings_of", customer=escape(customer.label), rows=shown))
 
 
 def roster_of(deps: Deps, team: str, user: str, series: SeriesView, on: date | None) -> dict[str, Any]:
-    with deps.tx(team, user, write=False) as ctx:
-        session = _session(ctx, series, on or ctx.today(), upcoming=False)
-        if isinstance(session, dict) and on is None:
-            session = _session(ctx, series, None, upcoming=True)
-        if isinstance(session, dict):
-            return session
-    return roster_page(deps, team, user, session.id, 0)
+    found = deps.read(team, user, flows.roster_of, series.id, on)
+    if found is None:  # no session that day (without one: none today, none still to come)
+        return _no_session(series, on, upcoming=on is None)
+    return _roster_reply(found, 0)
 
 
 def roster_page(
@@ -505,9 +469,12 @@ def roster_page(
 ) -> dict[str, Any]:
     """The session's bookings a page at a time, each with Attended and No-show buttons (not for
     cancelled ones); the buttons carry the page, so the roster comes back where it was."""
-    with deps.tx(team, user, write=False) as ctx:
-        session = _local(ctx, classes.get_session(ctx, session_id))
-        everyone = [_shown(ctx, b) for b in classes.roster(ctx, session_id)]
+    return _roster_reply(deps.read(team, user, flows.roster, session_id), offset, note)
+
+
+def _roster_reply(found: flows.Roster, offset: int, note: str = "") -> dict[str, Any]:
+    session, session_id = found.session, found.session.id
+    everyone = [_shown(b) for b in found.bookings]
     shown, next_offset = pagination.page(everyone, offset, ROSTER_PAGE)
     heading = messages.say(
         "roster_heading",
@@ -553,10 +520,9 @@ def roster_page(
 def record(
     deps: Deps, team: str, user: str, booking_id: int, status: BookingStatus, offset: int
 ) -> dict[str, Any]:
-    with deps.tx(team, user) as ctx:
-        done = classes.record_attendance(ctx, booking_id, status)
-        note = messages.say("attendance_recorded", b=_shown(ctx, done))
-    return roster_page(deps, team, user, done.session_id, offset, note)
+    done = deps.write(team, user, flows.mark_attendance, booking_id, status)
+    note = messages.say("attendance_recorded", b=_shown(done.booking))
+    return _roster_reply(done.roster, offset, note)
 
 
 def home_lines(ctx: Ctx) -> list[str]:
@@ -583,36 +549,10 @@ def home_lines(ctx: Ctx) -> list[str]:
 # --- helpers -------------------------------------------------------------------------------------
 
 
-def _session(
-    ctx: Ctx, series: SeriesView, on: date | None, *, upcoming: bool
-) -> SessionView | dict[str, Any]:
-    """The series' session on `on` (still to start, when booking), or its next one."""
-    if upcoming:
-        found = classes.upcoming_sessions(ctx, series.id, until=on)
-        found = [s for s in found if on is None or s.on_date == on]
-    else:
-        # The roster also shows a session under way or over (attendance is recorded after the start).
-        day = classes.session_on(ctx, series.id, on) if on is not None else None
-        found = [day] if day is not None else []
-    if not found:
-        return messages.message(
-            messages.say("no_session", name=escape(series.name), on=on, upcoming=upcoming)
-        )
-    return found[0]
+def _no_session(series: SeriesView, on: date | None, *, upcoming: bool) -> dict[str, Any]:
+    return messages.message(messages.say("no_session", name=escape(series.name), on=on, upcoming=upcoming))
 
 
-def _local(ctx: Ctx, session: SessionView) -> SessionView:
-    """Times as the workspace reads them."""
-    return replace(
-        session, starts_at=session.starts_at.astimezone(ctx.tz), ends_at=session.ends_at.astimezone(ctx.tz)
-    )
-
-
-def _shown(ctx: Ctx, booking: BookingView) -> BookingView:
-    """A booking as messages show it: local time, names escaped."""
-    return replace(
-        booking,
-        starts_at=booking.starts_at.astimezone(ctx.tz),
-        customer=escape(booking.customer),
-        series=escape(booking.series),
-    )
+def _shown(booking: BookingView) -> BookingView:
+    """A booking as messages show it (core gives its local time): names escaped."""
+    return replace(booking, customer=escape(booking.customer), series=escape(booking.series))

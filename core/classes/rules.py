@@ -122,3 +122,10 @@ def choose(holdings: Sequence[Holding], allowed_plans: frozenset[int] | None, on
         else:
             (limited if holding.limited else unlimited).append(holding.contract_id)
     return Choice(unlimited[0] if unlimited else None, tuple(limited), tuple(refusals))
+
+
+def names_match(typed: str, name: str) -> bool:
+    """Every typed word starts a word of the name ("morn yoga" matches "Morning Yoga"); both
+    folded by the caller."""
+    words = name.split()
+    return bool(typed.split()) and all(any(w.startswith(t) for w in words) for t in typed.split())
