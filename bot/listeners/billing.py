@@ -16,14 +16,13 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
 from bot import messages, views
 from bot.deps import Deps
-from bot.listeners.memberships import one_customer
 from bot.listeners.replies import answer, slash_command
 from bot.mrkdwn import escape
 from bot.pagination import more_button, page, read_more
 from core.billing import service as billing
 from core.billing.service import ChargeStatus, ChargeView
 from core.context import Ctx
-from core.customers import service as customers
+from core.customers.lookup import the_customer
 from core.kernel.errors import InvalidInput
 from core.kernel.money import display
 from core.memberships import service as memberships
@@ -34,7 +33,6 @@ MARK_PAID, MARK_FAILED, CHARGES_MORE = "billing_mark_paid", "billing_mark_failed
 CHARGES_PAGE = 10  # a section and a row of buttons each, with headings: well under 50 blocks
 _CHARGE = re.compile(r"^(?:C-)?(\d+)$", re.IGNORECASE)
 _MEMBERSHIP = re.compile(r"^M-(\d+)$", re.IGNORECASE)
-_CUSTOMER_ID = re.compile(r"^#(\d+)$")
 TEXT_MAX = 40_000  # a message's text fallback
 _KINDS = {"freeze": "freeze fee", "lock-in": "lock-in fee"}
 
@@ -119,10 +117,7 @@ def charges_page(
             whose = held[0].customer
         else:
             # The buttons carry the customer found ("#7"), not the words typed: short, and exact.
-            chosen = _CUSTOMER_ID.match(query)
-            customer = (
-                customers.get_customer(ctx, int(chosen.group(1))) if chosen else one_customer(ctx, query)
-            )
+            customer = the_customer(ctx, query)
             held, whose, query = (
                 memberships.memberships_of(ctx, customer.id),
                 customer.label,

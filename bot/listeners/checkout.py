@@ -44,6 +44,7 @@ from core.context import Ctx
 from core.credits import ledger
 from core.credits.lots import Pool, Unit
 from core.customers import service as customers
+from core.customers.lookup import find_customer
 from core.kernel.errors import Conflict, FieldError, InvalidInput, MemberbotError, NotFound
 from core.workspace import roles
 from core.workspace.roles import Action
@@ -232,8 +233,8 @@ def _form_for(
         with deps.tx(team, user, write=False) as ctx:
             chosen = customer_id
             if chosen is None and who:
-                found = customers.search_customers(ctx, who, limit=2)
-                chosen = found[0].id if len(found) == 1 else None
+                meant = find_customer(ctx, who).customer
+                chosen = meant.id if meant else None
             place = catalog.find_location(ctx, where) if where else None
             return _form(ctx, channel, chosen, place.id if place else None, lines, problems)
 
@@ -674,12 +675,10 @@ def set_order(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]:
 
 def _one_customer(ctx: Ctx, text: str) -> customers.CustomerView:
     """The customer meant, or the reply saying none or several match (escaped by replies.answer)."""
-    found = customers.search_customers(ctx, text, limit=10)
-    exact = [
-        c for c in found if c.name.casefold() == text.casefold() or c.label.casefold() == text.casefold()
-    ]
-    if len(found) == 1 or len(exact) == 1:
-        return exact[0] if exact else found[0]
-    if not found:
+    found = find_customer(ctx, text)
+    if found.customer is not None:
+        return found.customer
+    if not found.matches:
         raise NotFound(messages.say("no_customer", query=text), "customer")  # escaped by answer
-    raise MemberbotError(messages.render("pick_customer", query=text, customers=[c.label for c in found]))
+    labels = [c.label for c in found.matches]
+    raise MemberbotError(messages.render("pick_customer", query=text, customers=labels))

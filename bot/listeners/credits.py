@@ -30,6 +30,7 @@ from core.credits import reports as credit_reports
 from core.credits.lots import Unit
 from core.credits.reminders import REDEEM_FROM_REMINDER
 from core.customers import service as customers
+from core.customers.lookup import find_customer, the_customer
 from core.kernel.errors import InvalidInput, NotFound
 from core.workspace import roles
 from core.workspace.roles import Action
@@ -144,14 +145,13 @@ def credits_reply(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]
     if verb == "followups":
         return balance_alerts.follow_ups(deps, team, user)
     with deps.tx(team, user, write=False) as ctx:
-        found = customers.search_customers(ctx, text, limit=10)
-        if not found:
+        found = find_customer(ctx, text)
+        if not found.matches:
             return messages.message(messages.say("no_customer", query=escape(text)))
-        exact = [c for c in found if c.name.casefold() == text.casefold()]
-        if len(found) > 1 and len(exact) != 1:
-            labels = [escape(c.label) for c in found]
+        customer = found.customer
+        if customer is None:
+            labels = [escape(c.label) for c in found.matches]
             return messages.message(messages.render("pick_customer", query=escape(text), customers=labels))
-        customer = exact[0] if exact else found[0]
         balance = ledger.balance(ctx, customer.id)
         return messages.message(messages.render("balance", customer=escape(customer.label), balance=balance))
 
@@ -166,7 +166,7 @@ def redeem_preview(deps: Deps, team: str, user: str, text: str) -> dict[str, Any
             "quantity", "Say who and how many: `/credits redeem <customer> <quantity> [for <service>]`."
         )
     with deps.tx(team, user, write=False) as ctx:
-        customer = _one_customer(ctx, " ".join(customer_words))
+        customer = the_customer(ctx, " ".join(customer_words))
         service = None
         if service_name.strip():
             service = services.find_service(ctx, service_name)
@@ -235,7 +235,7 @@ def transfer_preview(deps: Deps, team: str, user: str, text: str) -> dict[str, A
     quantity = _quantity(match.group(1))
     with deps.tx(team, user, write=False) as ctx:
         roles.require(ctx, Action.REDEEM)
-        giver, receiver = _one_customer(ctx, match.group(2)), _one_customer(ctx, match.group(3))
+        giver, receiver = the_customer(ctx, match.group(2)), the_customer(ctx, match.group(3))
         if giver.id == receiver.id:
             raise InvalidInput.single("to_customer", "Credits are transferred to another customer.")
         available = ledger.balance(ctx, giver.id).total(Unit.CREDIT)
@@ -290,7 +290,7 @@ def grant_preview(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]
         )
     with deps.tx(team, user, write=False) as ctx:
         roles.require(ctx, Action.ADJUST_CREDITS)
-        customer = _one_customer(ctx, match.group(1))
+        customer = the_customer(ctx, match.group(1))
         expires, reason = None, match.group(4)
         if match.group(3):
             expires, reason = _expiry_and_reason(ctx, match.group(3), reason)
@@ -355,7 +355,7 @@ def grant_confirmed(deps: Deps, team: str, user: str, request: dict[str, Any]) -
 def history(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]:
     with deps.tx(team, user, write=False) as ctx:
         roles.require(ctx, Action.VIEW)
-        customer = _one_customer(ctx, text)
+        customer = the_customer(ctx, text)
         entries = ledger.history(ctx, customer.id)
         shown = entries[-HISTORY_SHOWN:]
         lines = [
@@ -379,7 +379,7 @@ def history(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]:
 def export(deps: Deps, team: str, user: str, text: str) -> Upload:
     with deps.tx(team, user, write=False) as ctx:
         roles.require(ctx, Action.VIEW)
-        customer = _one_customer(ctx, text)
+        customer = the_customer(ctx, text)
         report = credit_reports.customer_report(ctx, customer.id)
         content = credit_reports.to_xlsx(report)
         stamp = ctx.today().isoformat()
@@ -444,15 +444,6 @@ def _confirm_button(action_id: str, label: str, request: dict[str, Any]) -> dict
         "text": views.plain(label),
     }
     return {"type": "actions", "elements": [button]}
-
-
-def _one_customer(ctx: Ctx, text: str) -> customers.CustomerView:
-    found = customers.search_customers(ctx, text, limit=10)
-    exact = [c for c in found if c.name.casefold() == text.casefold()]
-    if len(found) == 1 or len(exact) == 1:
-        return exact[0] if exact else found[0]
-    what = "No customer matches" if not found else "Several customers match"
-    raise NotFound(f"{what} “{text}”; be more specific.", "customer")
 
 
 def _expiry(ctx: Ctx, at: datetime | None) -> str:
