@@ -16,12 +16,12 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
 from bot import messages, views
 from bot.deps import Deps
-from bot.listeners.memberships import one_customer
 from bot.listeners.replies import answer, slash_command
 from bot.mrkdwn import escape
 from bot.pagination import more_button, page, read_more
 from core.billing import flows as billing
 from core.billing.service import UNPAID, ChargeStatus, ChargeView
+from core.customers.lookup import the_customer
 from core.kernel.errors import InvalidInput
 from core.kernel.money import display
 
@@ -29,7 +29,6 @@ MARK_PAID, MARK_FAILED, CHARGES_MORE = "billing_mark_paid", "billing_mark_failed
 CHARGES_PAGE = 10  # a section and a row of buttons each, with headings: well under 50 blocks
 _CHARGE = re.compile(r"^(?:C-)?(\d+)$", re.IGNORECASE)
 _MEMBERSHIP = re.compile(r"^M-(\d+)$", re.IGNORECASE)
-_CUSTOMER_ID = re.compile(r"^#(\d+)$")
 TEXT_MAX = 40_000  # a message's text fallback
 _KINDS = {"freeze": "freeze fee", "lock-in": "lock-in fee"}
 
@@ -106,8 +105,7 @@ def charges_page(
         charges = deps.read(team, user, billing.membership_charges, int(found.group(1)))
     else:
         # The buttons carry the customer found ("#7"), not the words typed: short, and exact.
-        chosen = _CUSTOMER_ID.match(query)
-        customer_id = int(chosen.group(1)) if chosen else deps.read(team, user, one_customer, query).id
+        customer_id = deps.read(team, user, the_customer, query).id
         charges, query = deps.read(team, user, billing.customer_charges, customer_id), f"#{customer_id}"
     shown, next_offset = page(charges.rows, offset, CHARGES_PAGE)
     title = messages.say(

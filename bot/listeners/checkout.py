@@ -41,6 +41,7 @@ from core.checkout.flows import fingerprint
 from core.checkout.service import Invoice, Item
 from core.context import Ctx
 from core.customers import service as customers
+from core.customers.lookup import find_customer
 from core.kernel.errors import Conflict, FieldError, InvalidInput, MemberbotError, NotFound
 
 POST = "checkout_post"
@@ -224,8 +225,8 @@ def _form_for(
     def build() -> dict[str, Any]:
         chosen = customer_id
         if chosen is None and who:
-            found = deps.read(team, user, customers.search_customers, who, limit=2)
-            chosen = found[0].id if len(found) == 1 else None
+            meant = deps.read(team, user, find_customer, who).customer
+            chosen = meant.id if meant else None
         return _form(deps.read(team, user, flows.form_choices, chosen, where), channel, lines, problems)
 
     return Modal("Checkout", build)
@@ -595,12 +596,10 @@ def set_order(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]:
 
 def _one_customer(ctx: Ctx, text: str) -> customers.CustomerView:
     """The customer meant, or the reply saying none or several match (escaped by replies.answer)."""
-    found = customers.search_customers(ctx, text, limit=10)
-    exact = [
-        c for c in found if c.name.casefold() == text.casefold() or c.label.casefold() == text.casefold()
-    ]
-    if len(found) == 1 or len(exact) == 1:
-        return exact[0] if exact else found[0]
-    if not found:
+    found = find_customer(ctx, text)
+    if found.customer is not None:
+        return found.customer
+    if not found.matches:
         raise NotFound(messages.say("no_customer", query=text), "customer")  # escaped by answer
-    raise MemberbotError(messages.render("pick_customer", query=text, customers=[c.label for c in found]))
+    labels = [c.label for c in found.matches]
+    raise MemberbotError(messages.render("pick_customer", query=text, customers=labels))

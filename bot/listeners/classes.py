@@ -30,6 +30,7 @@ from core.classes.rules import CANCELLED, DEFAULT_CUTOFF_HOURS, BookingStatus, n
 from core.classes.service import BookingView, SeriesTerms, SeriesView
 from core.context import Ctx
 from core.customers import service as customers
+from core.customers.lookup import find_customer
 from core.kernel.errors import Errors, InvalidInput, MemberbotError, NotFound
 from core.kernel.recurrence import Weekly
 from core.kernel.text import fold
@@ -380,13 +381,12 @@ class Request:
         if isinstance(self.customer, int):
             return customers.get_customer(ctx, self.customer)
         typed = str(self.customer or "")
-        found = customers.search_customers(ctx, typed, limit=PICKS)
-        exact = [c for c in found if c.name.casefold() == typed.casefold()]
-        if len(found) == 1 or len(exact) == 1:
-            return exact[0] if exact else found[0]
-        if not found:
+        found = find_customer(ctx, typed, choices=PICKS)
+        if found.customer is not None:
+            return found.customer
+        if not found.matches:
             return messages.message(messages.say("no_customer", query=escape(typed)))
-        options = [(c.id, c.label) for c in found]
+        options = [(c.id, c.label) for c in found.matches]
         return self._pick(messages.say("pick_customer_for", query=escape(typed)), "customer", options)
 
     def _pick(self, text: str, key: str, options: list[tuple[int, str]]) -> dict[str, Any]:

@@ -8,7 +8,7 @@ import asyncio
 import json
 import re
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -23,14 +23,13 @@ from bot.listeners.approvals import Held, held, post_held
 from bot.listeners.replies import Modal, Upload, answer, open_modal, slash_command, submission
 from bot.mrkdwn import escape
 from core.approvals import service as approvals
-from core.catalog import services
-from core.context import Ctx
+from core.credits import flows as credits
 from core.credits import ledger
-from core.credits import reports as credit_reports
+from core.credits.flows import CustomerBalance
 from core.credits.lots import Unit
 from core.credits.reminders import REDEEM_FROM_REMINDER
 from core.customers import service as customers
-from core.kernel.errors import InvalidInput, NotFound
+from core.kernel.errors import InvalidInput
 from core.workspace import roles
 from core.workspace.roles import Action
 
@@ -141,17 +140,14 @@ def credits_reply(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]
         return grant_preview(deps, team, user, rest)
     if verb == "followups":
         return balance_alerts.follow_ups(deps, team, user)
-    with deps.tx(team, user, write=False) as ctx:
-        found = customers.search_customers(ctx, text, limit=10)
-        if not found:
-            return messages.message(messages.say("no_customer", query=escape(text)))
-        exact = [c for c in found if c.name.casefold() == text.casefold()]
-        if len(found) > 1 and len(exact) != 1:
-            labels = [escape(c.label) for c in found]
-            return messages.message(messages.render("pick_customer", query=escape(text), customers=labels))
-        customer = exact[0] if exact else found[0]
-        balance = ledger.balance(ctx, customer.id)
-        return messages.message(messages.render("balance", customer=escape(customer.label), balance=balance))
+    found = deps.read(team, user, credits.balance_for, text)
+    if isinstance(found, CustomerBalance):
+        shown = escape(found.customer.label)
+        return messages.message(messages.render("balance", customer=shown, balance=found.balance))
+    if not found.matches:
+        return messages.message(messages.say("no_customer", query=escape(text)))
+    labels = [escape(c.label) for c in found.matches]
+    return messages.message(messages.render("pick_customer", query=escape(text), customers=labels))
 
 
 def redeem_preview(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]:
@@ -163,21 +159,18 @@ def redeem_preview(deps: Deps, team: str, user: str, text: str) -> dict[str, Any
         raise InvalidInput.single(
             "quantity", "Say who and how many: `/credits redeem <customer> <quantity> [for <service>]`."
         )
-    with deps.tx(team, user, write=False) as ctx:
-        customer = _one_customer(ctx, " ".join(customer_words))
-        service = None
-        if service_name.strip():
-            service = services.find_service(ctx, service_name)
-            if service is None:
-                raise NotFound(f"There is no service named “{service_name.strip()}”.", "service")
-        quantity = Decimal(quantity_text)
-        plan = ledger.preview(ctx, customer.id, quantity, service_id=service.id if service else None)
-        lines = [
-            f"• {amount.normalize():f} from credits expiring {_expiry(ctx, lot.expires_at)}"
-            for lot, amount in plan
-        ]
-        what = f" for {escape(service.name)}" if service else ""
-        text_out = f"Redeem *{quantity}* credits{what} from *{escape(customer.label)}*?\n" + "\n".join(lines)
+    planned = deps.read(
+        team, user, credits.preview_redemption, " ".join(customer_words), Decimal(quantity_text), service_name
+    )
+    customer, service = planned.customer, planned.service
+    lines = [
+        f"• {amount.normalize():f} from credits expiring {_expiry(last_day)}"
+        for last_day, amount in planned.lots
+    ]
+    what = f" for {escape(service.name)}" if service else ""
+    text_out = f"Redeem *{planned.quantity}* credits{what} from *{escape(customer.label)}*?\n" + "\n".join(
+        lines
+    )
     reply = messages.message(text_out)
     value = json.dumps(
         {
@@ -205,20 +198,23 @@ def redeem_preview(deps: Deps, team: str, user: str, text: str) -> dict[str, Any
 
 
 def redeem_confirmed(deps: Deps, team: str, user: str, request: dict[str, Any]) -> dict[str, Any]:
-    with deps.tx(team, user) as ctx:
-        result = ledger.redeem(
-            ctx,
-            int(request["customer"]),
-            Decimal(request["quantity"]),
-            key=str(request["key"]),
-            service_id=request.get("service"),
-            reference="Slack",
-        )
-        left = ledger.balance(ctx, int(request["customer"])).total(Unit.CREDIT)
-        name = customers.get_customer(ctx, int(request["customer"])).label
-    quantity = f"{(-result.total).normalize():f}"
+    done = deps.write(
+        team,
+        user,
+        credits.redeem,
+        int(request["customer"]),
+        Decimal(request["quantity"]),
+        key=str(request["key"]),
+        service_id=request.get("service"),
+        reference="Slack",
+    )
+    quantity = f"{done.quantity.normalize():f}"
     said = messages.say(
-        "redeemed", quantity=quantity, customer=escape(name), left=left, replayed=result.replayed
+        "redeemed",
+        quantity=quantity,
+        customer=escape(done.customer.label),
+        left=done.left,
+        replayed=done.replayed,
     )
     return messages.message(said)
 
@@ -231,12 +227,8 @@ def transfer_preview(deps: Deps, team: str, user: str, text: str) -> dict[str, A
             "quantity", "Say how many and between whom: `/credits transfer 2 from <customer> to <customer>`."
         )
     quantity = _quantity(match.group(1))
-    with deps.tx(team, user, write=False) as ctx:
-        roles.require(ctx, Action.REDEEM)
-        giver, receiver = _one_customer(ctx, match.group(2)), _one_customer(ctx, match.group(3))
-        if giver.id == receiver.id:
-            raise InvalidInput.single("to_customer", "Credits are transferred to another customer.")
-        available = ledger.balance(ctx, giver.id).total(Unit.CREDIT)
+    planned = deps.read(team, user, credits.preview_transfer, match.group(2), match.group(3))
+    giver, receiver, available = planned.giver, planned.receiver, planned.available
     request = {
         "from": giver.id,
         "to": receiver.id,
@@ -257,23 +249,22 @@ def transfer_preview(deps: Deps, team: str, user: str, text: str) -> dict[str, A
 
 
 def transfer_confirmed(deps: Deps, team: str, user: str, request: dict[str, Any]) -> dict[str, Any]:
-    with deps.tx(team, user) as ctx:
-        result = ledger.transfer(
-            ctx,
-            int(request["from"]),
-            int(request["to"]),
-            Decimal(request["quantity"]),
-            key=str(request["key"]),
-        )
-        giver = customers.get_customer(ctx, int(request["from"])).label
-        receiver = customers.get_customer(ctx, int(request["to"])).label
+    done = deps.write(
+        team,
+        user,
+        credits.transfer,
+        int(request["from"]),
+        int(request["to"]),
+        Decimal(request["quantity"]),
+        key=str(request["key"]),
+    )
     return messages.message(
         messages.say(
             "transferred",
             quantity=request["quantity"],
-            giver=escape(giver),
-            receiver=escape(receiver),
-            replayed=result.replayed,
+            giver=escape(done.giver.label),
+            receiver=escape(done.receiver.label),
+            replayed=done.replayed,
         )
     )
 
@@ -286,12 +277,11 @@ def grant_preview(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]
             "quantity",
             "Say who, how many and why: `/credits grant <customer> <quantity> [expires <date>] <reason>`.",
         )
-    with deps.tx(team, user, write=False) as ctx:
-        roles.require(ctx, Action.ADJUST_CREDITS)
-        customer = _one_customer(ctx, match.group(1))
-        expires, reason = None, match.group(4)
-        if match.group(3):
-            expires, reason = _expiry_and_reason(ctx, match.group(3), reason)
+    target = deps.read(team, user, credits.grantee, match.group(1))
+    customer = target.customer
+    expires, reason = None, match.group(4)
+    if match.group(3):
+        expires, reason = _expiry_and_reason(target.today, match.group(3), reason)
     request = {
         "customer": customer.id,
         "quantity": match.group(2),
@@ -314,15 +304,15 @@ def grant_preview(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]
     return reply
 
 
-def _expiry_and_reason(ctx: Ctx, date_text: str, reason: str) -> tuple[date, str]:
+def _expiry_and_reason(today: date, date_text: str, reason: str) -> tuple[date, str]:
     """ "expires 1 Mar 2026 goodwill": the date is as many leading words as parse as one."""
     words = f"{date_text} {reason}".split()
     for size in range(min(4, len(words) - 1), 0, -1):
         try:
-            return parse_date(" ".join(words[:size]), ctx.today(), field="expires"), " ".join(words[size:])
+            return parse_date(" ".join(words[:size]), today, field="expires"), " ".join(words[size:])
         except InvalidInput:
             continue
-    return parse_date(date_text, ctx.today(), field="expires"), reason
+    return parse_date(date_text, today, field="expires"), reason
 
 
 def grant_confirmed(deps: Deps, team: str, user: str, request: dict[str, Any]) -> dict[str, Any] | Held:
@@ -351,22 +341,20 @@ def grant_confirmed(deps: Deps, team: str, user: str, request: dict[str, Any]) -
 
 
 def history(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]:
-    with deps.tx(team, user, write=False) as ctx:
-        roles.require(ctx, Action.VIEW)
-        customer = _one_customer(ctx, text)
-        entries = ledger.history(ctx, customer.id)
-        shown = entries[-HISTORY_SHOWN:]
-        lines = [
-            f"• {e.at.astimezone(ctx.tz):%d %b %Y} {e.kind} *{e.quantity.normalize():+f}* "
-            f"(<@{e.actor}>{', ' + escape(e.reason) if e.reason else ''})"
-            if e.actor.startswith(("U", "W"))
-            else f"• {e.at.astimezone(ctx.tz):%d %b %Y} {e.kind} *{e.quantity.normalize():+f}*"
-            f"{' (' + escape(e.reason) + ')' if e.reason else ''}"
-            for e in shown
-        ]
+    found = deps.read(team, user, credits.history, text)
+    entries, tz = found.entries, found.tz
+    shown = entries[-HISTORY_SHOWN:]
+    lines = [
+        f"• {e.at.astimezone(tz):%d %b %Y} {e.kind} *{e.quantity.normalize():+f}* "
+        f"(<@{e.actor}>{', ' + escape(e.reason) if e.reason else ''})"
+        if e.actor.startswith(("U", "W"))
+        else f"• {e.at.astimezone(tz):%d %b %Y} {e.kind} *{e.quantity.normalize():+f}*"
+        f"{' (' + escape(e.reason) + ')' if e.reason else ''}"
+        for e in shown
+    ]
     said = messages.say(
         "history",
-        customer=escape(customer.label),
+        customer=escape(found.customer.label),
         lines=lines,
         older=len(entries) - len(shown),
         query=escape(text),
@@ -375,12 +363,8 @@ def history(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]:
 
 
 def export(deps: Deps, team: str, user: str, text: str) -> Upload:
-    with deps.tx(team, user, write=False) as ctx:
-        roles.require(ctx, Action.VIEW)
-        customer = _one_customer(ctx, text)
-        report = credit_reports.customer_report(ctx, customer.id)
-        content = credit_reports.to_xlsx(report)
-        stamp = ctx.today().isoformat()
+    made = deps.read(team, user, credits.report, text)
+    customer, content, stamp = made.customer, made.xlsx, made.on.isoformat()
     slug = re.sub(r"[^A-Za-z0-9]+", "-", customer.label).strip("-").lower() or "customer"
     return Upload(
         f"credits-{slug}-{stamp}.xlsx",
@@ -391,10 +375,9 @@ def export(deps: Deps, team: str, user: str, text: str) -> Upload:
 
 
 def redeem_form(deps: Deps, team: str, user: str, customer_id: int | None = None) -> dict[str, Any]:
-    with deps.tx(team, user, write=False) as ctx:
-        roles.require(ctx, Action.REDEEM)
-        listed = [(str(s.id), s.name) for s in services.list_services(ctx)]
-        chosen = (str(customer_id), customers.get_customer(ctx, customer_id).label) if customer_id else None
+    offered = deps.read(team, user, credits.redeem_form, customer_id)
+    listed = [(str(s.id), s.name) for s in offered.services]
+    chosen = (str(offered.customer.id), offered.customer.label) if offered.customer else None
     blocks = [
         views.external_select("customer", "Customer", initial=chosen),
         views.text_input("quantity", "Credits to redeem", initial="1", max_length=10),
@@ -411,8 +394,7 @@ def redeem_form(deps: Deps, team: str, user: str, customer_id: int | None = None
 
 
 def transfer_form(deps: Deps, team: str, user: str) -> dict[str, Any]:
-    with deps.tx(team, user, write=False) as ctx:
-        roles.require(ctx, Action.REDEEM)
+    deps.read(team, user, roles.require, Action.REDEEM)
     blocks = [
         views.external_select("customer", "From"),
         views.external_select("to_customer", "To"),
@@ -444,18 +426,5 @@ def _confirm_button(action_id: str, label: str, request: dict[str, Any]) -> dict
     return {"type": "actions", "elements": [button]}
 
 
-def _one_customer(ctx: Ctx, text: str) -> customers.CustomerView:
-    found = customers.search_customers(ctx, text, limit=10)
-    exact = [c for c in found if c.name.casefold() == text.casefold()]
-    if len(found) == 1 or len(exact) == 1:
-        return exact[0] if exact else found[0]
-    what = "No customer matches" if not found else "Several customers match"
-    raise NotFound(f"{what} “{text}”; be more specific.", "customer")
-
-
-def _expiry(ctx: Ctx, at: datetime | None) -> str:
-    return (
-        "never"
-        if at is None
-        else (at - timedelta(microseconds=1)).astimezone(ctx.tz).strftime("after %d %b %Y")
-    )
+def _expiry(last_day: date | None) -> str:
+    return "never" if last_day is None else last_day.strftime("after %d %b %Y")

@@ -30,8 +30,8 @@ from bot.mrkdwn import escape
 from core.approvals import service as approvals
 from core.billing import service as billing
 from core.context import Ctx
-from core.customers import service as customers
-from core.kernel.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from core.customers.lookup import find_customer, the_customer
+from core.kernel.errors import Conflict, InvalidInput, PermissionDenied
 from core.kernel.money import display
 from core.memberships import service as memberships
 from core.memberships.lifecycle import Status
@@ -164,9 +164,7 @@ def assign(
         start = parse_date(dates["from"], ctx.today(), field="start") if "from" in dates else None
         end = parse_date(dates["to"], ctx.today(), field="end") if "to" in dates else None
         customer_words, plan = _split_plan(ctx, words)
-        found = customers.search_customers(ctx, customer_words, limit=10) if customer_words else []
-        exact = [c for c in found if c.name.casefold() == customer_words.casefold()]
-        customer = exact[0] if len(exact) == 1 else (found[0] if len(found) == 1 else None)
+        customer = find_customer(ctx, customer_words).customer
         if customer is None or plan is None:
             draft = membership_forms.Draft(
                 channel=channel,
@@ -234,7 +232,7 @@ def reject(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]:
 def list_memberships(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]:
     with deps.tx(team, user, write=False) as ctx:
         roles.require(ctx, Action.VIEW)
-        customer = one_customer(ctx, text)
+        customer = the_customer(ctx, text)
         rows = [_shown(m) for m in memberships.memberships_of(ctx, customer.id)]
         return messages.message(messages.say("memberships_of", customer=escape(customer.label), rows=rows))
 
@@ -245,7 +243,7 @@ def report(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]:
         if _REFERENCE.match(text):
             ids = [_contract_id(text)]
         else:
-            customer = one_customer(ctx, text)
+            customer = the_customer(ctx, text)
             ids = [m.id for m in memberships.memberships_of(ctx, customer.id)]
         if not ids:
             return messages.message(messages.say("memberships_of", customer=escape(text), rows=[]))
@@ -573,16 +571,6 @@ def _shown(m: memberships.MembershipView) -> dict[str, Any]:
         "start": m.start,
         "end": m.end,
     }
-
-
-def one_customer(ctx: Ctx, text: str) -> customers.CustomerView:
-    found = customers.search_customers(ctx, text, limit=10)
-    exact = [c for c in found if c.name.casefold() == text.casefold()]
-    if len(found) == 1 or len(exact) == 1:
-        return exact[0] if exact else found[0]
-    if not found:
-        raise NotFound(messages.say("no_customer", query=text), "customer")
-    raise NotFound(messages.say("several_customers", query=text, names=[c.label for c in found]), "customer")
 
 
 def _contract_id(reference: str) -> int:

@@ -78,3 +78,23 @@ def _match(phrase: str, tokens: list[str], company: str, contact: str) -> tuple[
 
 def _starts_a_word(token: str, name: str) -> bool:
     return name.startswith(token) or f" {token}" in name
+
+
+def meant(query: str, candidates: Iterable[tuple[K, str, str]]) -> list[K]:
+    """Which of the matching candidates (key, company, contact; best match first) the query names.
+
+    One key when the query is the whole name of exactly one of them — its company, its contact,
+    or both as pick lists show them ("Café Müller (Anna)") — ignoring case and accents, or when
+    only one matched at all; otherwise every candidate, for the person to choose from (never a
+    guess); none when none matched."""
+    listed = list(candidates)
+    phrase = fold(query)
+    exact = [key for key, company, contact in listed if phrase in _whole_names(company, contact)]
+    if len(exact) == 1:
+        return exact
+    return [key for key, _, _ in listed]
+
+
+def _whole_names(company: str, contact: str) -> set[str]:
+    label = f"{company} ({contact})" if company and contact else company or contact
+    return {fold(name) for name in (company, contact, label) if name}

@@ -1,0 +1,163 @@
+"""Credits as people ask for them: a customer's balance, redeeming and transferring (previewed,
+then done), a manual grant's preview, the history and the Excel report. Each function is one user
+intent in one unit of work; it finds the customer by what was typed (core/customers/lookup.py)
+and returns plain data for the caller to show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from core.catalog import services
+from core.catalog.services import ServiceView
+from core.context import Ctx
+from core.credits import ledger
+from core.credits import reports as credit_reports
+from core.credits.ledger import Balance, EntryView
+from core.credits.lots import Unit
+from core.customers.lookup import Lookup, find_customer, the_customer
+from core.customers.service import CustomerView, get_customer
+from core.kernel.errors import InvalidInput, NotFound
+from core.workspace import roles
+from core.workspace.roles import Action
+
+
+@dataclass(frozen=True)
+class CustomerBalance:
+    customer: CustomerView
+    balance: Balance
+
+
+@dataclass(frozen=True)
+class RedeemPreview:
+    customer: CustomerView
+    quantity: Decimal
+    service: ServiceView | None
+    lots: tuple[tuple[date | None, Decimal], ...]  # (last day the lot can be used, or None: never; credits)
+
+
+@dataclass(frozen=True)
+class Redeemed:
+    customer: CustomerView
+    quantity: Decimal  # the credits redeemed, positive
+    left: Decimal  # credits available afterwards
+    replayed: bool
+
+
+@dataclass(frozen=True)
+class TransferPreview:
+    giver: CustomerView
+    receiver: CustomerView
+    available: Decimal  # the giver's credits
+
+
+@dataclass(frozen=True)
+class Transferred:
+    giver: CustomerView
+    receiver: CustomerView
+    replayed: bool
+
+
+@dataclass(frozen=True)
+class Grantee:
+    customer: CustomerView
+    today: date  # in the workspace, for reading the expiry date typed
+
+
+@dataclass(frozen=True)
+class History:
+    customer: CustomerView
+    entries: tuple[EntryView, ...]  # oldest first
+    tz: ZoneInfo  # the workspace's, to show when each entry happened
+
+
+@dataclass(frozen=True)
+class Report:
+    customer: CustomerView
+    xlsx: bytes
+    on: date  # today, in the workspace
+
+
+@dataclass(frozen=True)
+class RedeemForm:
+    services: tuple[ServiceView, ...]
+    customer: CustomerView | None  # chosen already (from a reminder's button)
+
+
+def balance_for(ctx: Ctx, text: str) -> CustomerBalance | Lookup:
+    """The balance of the customer `text` names; the lookup itself when it names none or several."""
+    found = find_customer(ctx, text)
+    if found.customer is None:
+        return found
+    return CustomerBalance(found.customer, ledger.balance(ctx, found.customer.id))
+
+
+def preview_redemption(ctx: Ctx, who: str, quantity: Decimal, service_name: str = "") -> RedeemPreview:
+    """Which lots redeeming `quantity` credits (for the service named, if any) would use."""
+    customer = the_customer(ctx, who)
+    service = None
+    if service_name.strip():
+        service = services.find_service(ctx, service_name)
+        if service is None:
+            raise NotFound(f"There is no service named “{service_name.strip()}”.", "service")
+    plan = ledger.preview(ctx, customer.id, quantity, service_id=service.id if service else None)
+    lots = tuple((_last_day(ctx, lot.expires_at), amount) for lot, amount in plan)
+    return RedeemPreview(customer, quantity, service, lots)
+
+
+def redeem(
+    ctx: Ctx, customer_id: int, quantity: Decimal, *, key: str, service_id: int | None, reference: str
+) -> Redeemed:
+    """Redeem once per key (a second press replays the first), and what is left."""
+    result = ledger.redeem(ctx, customer_id, quantity, key=key, service_id=service_id, reference=reference)
+    left = ledger.balance(ctx, customer_id).total(Unit.CREDIT)
+    return Redeemed(get_customer(ctx, customer_id), -result.total, left, result.replayed)
+
+
+def preview_transfer(ctx: Ctx, giver_text: str, receiver_text: str) -> TransferPreview:
+    """Who gives and who receives, and what the giver has."""
+    roles.require(ctx, Action.REDEEM)
+    giver, receiver = the_customer(ctx, giver_text), the_customer(ctx, receiver_text)
+    if giver.id == receiver.id:
+        raise InvalidInput.single("to_customer", "Credits are transferred to another customer.")
+    return TransferPreview(giver, receiver, ledger.balance(ctx, giver.id).total(Unit.CREDIT))
+
+
+def transfer(ctx: Ctx, giver_id: int, receiver_id: int, quantity: Decimal, *, key: str) -> Transferred:
+    """Transfer once per key (a second press replays the first)."""
+    result = ledger.transfer(ctx, giver_id, receiver_id, quantity, key=key)
+    return Transferred(get_customer(ctx, giver_id), get_customer(ctx, receiver_id), result.replayed)
+
+
+def grantee(ctx: Ctx, who: str) -> Grantee:
+    """The customer a manual grant is for; only those who may adjust credits get this far."""
+    roles.require(ctx, Action.ADJUST_CREDITS)
+    return Grantee(the_customer(ctx, who), ctx.today())
+
+
+def history(ctx: Ctx, who: str) -> History:
+    roles.require(ctx, Action.VIEW)
+    customer = the_customer(ctx, who)
+    return History(customer, tuple(ledger.history(ctx, customer.id)), ctx.tz)
+
+
+def report(ctx: Ctx, who: str) -> Report:
+    """The customer's credit report as an Excel workbook."""
+    roles.require(ctx, Action.VIEW)
+    customer = the_customer(ctx, who)
+    content = credit_reports.to_xlsx(credit_reports.customer_report(ctx, customer.id))
+    return Report(customer, content, ctx.today())
+
+
+def redeem_form(ctx: Ctx, customer_id: int | None = None) -> RedeemForm:
+    """What the redeem form offers: the services, and the customer if one is chosen already."""
+    roles.require(ctx, Action.REDEEM)
+    chosen = get_customer(ctx, customer_id) if customer_id else None
+    return RedeemForm(tuple(services.list_services(ctx)), chosen)
+
+
+def _last_day(ctx: Ctx, expires_at: datetime | None) -> date | None:
+    """The last local day a lot can be used: it expires at the start of the next."""
+    return None if expires_at is None else (expires_at - timedelta(microseconds=1)).astimezone(ctx.tz).date()
