@@ -4,11 +4,17 @@ credit after each completed year, and points earned on payments.
 Every grant's idempotency key names what it is for — ("initial", membership),
 ("grant", membership, period, pool), ("anniversary", membership, year) — so the daily job can run
 any number of times, and catch up after downtime, without granting anything twice.
+
+A period's credits are usable from the first minute of its first day: the daily run of the day
+before writes them, usable from local midnight (LEAD_DAYS). So they are there whatever time the
+run is set to and whatever order a day's jobs take, for a start date, a renewal and every period
+after. A period that begins inside a freeze earns nothing: one frozen ahead is skipped, and a lot
+written before the freeze was decided is taken back when the freeze ends (`withdraw_frozen`).
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_FLOOR, Decimal
 
 from sqlalchemy import or_
@@ -26,12 +32,15 @@ from core.kernel.errors import Conflict, InvalidInput, NotFound
 from core.memberships.lifecycle import Status
 from core.workspace import roles
 from core.workspace.roles import Action
-from storage.tables.credits import LedgerEntry, LedgerOperation
+from storage.tables.credits import CreditLot, LedgerEntry, LedgerOperation
 from storage.tables.memberships import Contract
 from storage.tables.plans import PlanVersion
 
-# Memberships that earn their periodic and anniversary credits.
-EARNING = frozenset({Status.ACTIVE, Status.GRACE})
+# Memberships that earn their periodic and anniversary credits: a scheduled one earns its first
+# period the day before it starts.
+EARNING = frozenset({Status.SCHEDULED, Status.ACTIVE, Status.GRACE})
+# How far ahead the daily run writes a period's credits, usable from the period's local midnight.
+LEAD_DAYS = 1
 
 
 def grant_initial(ctx: Ctx, contract: Contract) -> LedgerResult | None:
@@ -61,7 +70,7 @@ def grant_due_page(ctx: Ctx, after: int, limit: int) -> tuple[int, int | None]:
     query = ctx.uow.select(Contract).where(
         col(Contract.status).in_([s.value for s in EARNING]),
         col(Contract.plan_version_id).is_not(None),
-        or_(col(Contract.next_grant_on).is_(None), col(Contract.next_grant_on) <= ctx.today()),
+        or_(col(Contract.next_grant_on).is_(None), col(Contract.next_grant_on) <= _horizon(ctx)),
         col(Contract.id) > after,
     )
     page = ctx.uow.all(query.order_by(col(Contract.id)).limit(limit))
@@ -70,11 +79,13 @@ def grant_due_page(ctx: Ctx, after: int, limit: int) -> tuple[int, int | None]:
 
 
 def grant_due_for(ctx: Ctx, contract: Contract) -> int:
-    """Grant what has come due for one membership, and note the next day something will."""
+    """Grant what comes due by tomorrow for one membership (usable from each period's first day),
+    and note the next day something will."""
     if Status(contract.status) not in EARNING:
         return 0
     terms = _terms(ctx, contract)
-    today = ctx.today()
+    through = _horizon(ctx)
+    stops = billing.pending_cancellation(ctx, contract.id or 0)
     if terms is None:
         _next_grant_on(ctx, contract, None)
         return 0
@@ -82,11 +93,13 @@ def grant_due_for(ctx: Ctx, contract: Contract) -> int:
     written = 0
     billing_type = _billing_type(ctx, contract)
     for k, day in enumerate(
-        calendar.period_starts(contract.start_date, contract.end_date, terms, billing_type, today)
+        calendar.period_starts(contract.start_date, contract.end_date, terms, billing_type, through)
     ):
         key = f"grant:{contract.id}:{k}"
         # A period that begins inside a freeze bills the freeze fee instead of the price: it earns
-        # no credits (docs/billing.md).
+        # no credits (docs/billing.md); nor does one from the day a cancellation takes effect.
+        if stops is not None and day >= stops.effective_on:
+            break
         if key not in done and not billing.frozen_on(ctx, contract.id or 0, day):
             written += len(
                 _grant_lots(
@@ -94,7 +107,7 @@ def grant_due_for(ctx: Ctx, contract: Contract) -> int:
                 )
             )
     if terms.anniversary_amount > 0:
-        for year in calendar.anniversaries(contract.start_date, contract.end_date, today):
+        for year in calendar.anniversaries(contract.start_date, contract.end_date, through):
             key = f"anniversary:{contract.id}:{year}"
             if key not in done:
                 day = calendar.anniversary_day(contract.start_date, year)
@@ -111,9 +124,40 @@ def grant_due_for(ctx: Ctx, contract: Contract) -> int:
                     reference=f"year {year}",
                 )
                 written += 1
-    next_day = calendar.next_grant_day(contract.start_date, contract.end_date, terms, billing_type, today)
+    next_day = calendar.next_grant_day(contract.start_date, contract.end_date, terms, billing_type, through)
     _next_grant_on(ctx, contract, next_day)
     return written
+
+
+def withdraw_frozen(ctx: Ctx, contract: Contract, first: date, ended: date) -> int:
+    """Take back what is left of the periodic lots of periods that began on a frozen day, from
+    `first` to the day before `ended`: written a day ahead, before the freeze was decided, they
+    were on hold while it lasted and are not the member's. Returns the grants taken back."""
+    if ended <= first:
+        return 0
+    since, until = _midnight(ctx, first), _midnight(ctx, ended)
+    query = (
+        select(LedgerOperation.key)
+        .join(LedgerEntry, col(LedgerEntry.operation_id) == col(LedgerOperation.id))
+        .join(CreditLot, col(CreditLot.id) == col(LedgerEntry.lot_id))
+        .where(
+            col(LedgerEntry.tenant_id) == ctx.uow.tenant_id,
+            col(LedgerEntry.contract_id) == contract.id,
+            col(LedgerOperation.kind) == "grant",
+            col(LedgerOperation.key).startswith(f"grant:{contract.id}:"),
+            col(CreditLot.usable_from) >= since,
+            col(CreditLot.usable_from) < until,
+        )
+        .distinct()
+    )
+    keys = sorted(ctx.uow.session.exec(query).all())
+    for key in keys:
+        ledger.take_back(ctx, key, "The period began while the membership was frozen.")
+    return len(keys)
+
+
+def _horizon(ctx: Ctx) -> date:
+    return ctx.today() + timedelta(days=LEAD_DAYS)
 
 
 def _next_grant_on(ctx: Ctx, contract: Contract, day: date | None) -> None:

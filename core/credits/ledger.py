@@ -88,6 +88,13 @@ class Expiring:
 
 
 @dataclass(frozen=True)
+class Coming:
+    on: date  # the first day the credits can be used, in the workspace's timezone
+    unit: Unit
+    quantity: Decimal
+
+
+@dataclass(frozen=True)
 class Balance:
     available: dict[tuple[Unit, Pool], Decimal]  # usable now
     by_scope: dict[tuple[Unit, str], Decimal]  # usable now, by what it is good for ("any service", ...)
@@ -100,6 +107,7 @@ class Balance:
     transferred_in: dict[Unit, Decimal]
     transferred_out: dict[Unit, Decimal]
     adjusted: dict[Unit, Decimal]
+    coming: tuple[Coming, ...] = ()  # the upcoming credits by the day they become usable
 
     def total(self, unit: Unit) -> Decimal:
         return sum((q for (u, _), q in self.available.items() if u is unit), Decimal(0))
@@ -481,6 +489,7 @@ def balance(ctx: Ctx, customer_id: int, *, within_days: int = 30) -> Balance:
     horizon = now + timedelta(days=within_days)
     available: dict[tuple[Unit, Pool], Decimal] = defaultdict(Decimal)
     upcoming: dict[Unit, Decimal] = defaultdict(Decimal)
+    coming: dict[tuple[date, Unit], Decimal] = defaultdict(Decimal)
     on_hold: dict[Unit, Decimal] = defaultdict(Decimal)
     expiring: dict[tuple[date, Unit], Decimal] = defaultdict(Decimal)
     by_scope: dict[tuple[Unit, str], Decimal] = defaultdict(Decimal)
@@ -494,6 +503,7 @@ def balance(ctx: Ctx, customer_id: int, *, within_days: int = 30) -> Balance:
             on_hold[unit] += lot.remaining
         elif lot.usable_from > now:
             upcoming[unit] += lot.remaining
+            coming[(lot.usable_from.astimezone(ctx.tz).date(), unit)] += lot.remaining
         else:
             available[(unit, Pool(lot.pool))] += lot.remaining
             by_scope[(unit, scopes.label(lot))] += lot.remaining
@@ -524,6 +534,7 @@ def balance(ctx: Ctx, customer_id: int, *, within_days: int = 30) -> Balance:
         transferred_in=column("transferred_in"),
         transferred_out=column("transferred_out"),
         adjusted=column("adjusted"),
+        coming=tuple(Coming(d, u, _shown(ctx, u, q)) for (d, u), q in sorted(coming.items())),
     )
 
 

@@ -244,6 +244,7 @@ def unfreeze(ctx: Ctx, contract_id: int, reason: str = "") -> MembershipView:
         ctx.uow.add(planned)
         contract_log.record(ctx, contract, "withdraw freeze", None, None, reason)
         billing.raise_charges(ctx, contract)
+        credit_grants.grant_due_for(ctx, contract)  # tomorrow's period, skipped while it was planned
         return _view(ctx, contract)
     _require_state(contract, "unfreeze")
     _end_freeze(ctx, contract, reason)
@@ -319,6 +320,7 @@ def reactivate(ctx: Ctx, contract_id: int, reason: str = "") -> MembershipView:
         if Status(contract.status) in SERVICED:
             visits.restore_future(ctx, contract)
         billing.raise_charges(ctx, contract)
+        credit_grants.grant_due_for(ctx, contract)  # a period from the withdrawn date was skipped
         return _view(ctx, contract)
     _require_state(contract, "reactivate")
     contract.frozen_since = None
@@ -331,6 +333,7 @@ def reactivate(ctx: Ctx, contract_id: int, reason: str = "") -> MembershipView:
     if Status(contract.status) in SERVICED:
         visits.restore_future(ctx, contract)
     billing.raise_charges(ctx, contract)
+    credit_grants.grant_due_for(ctx, contract)
     return _view(ctx, contract)
 
 
@@ -616,8 +619,10 @@ def _end_freeze(ctx: Ctx, contract: Contract, reason: str, *, actor: str | None 
         ctx.uow.add(row)
     contract.frozen_since = None
     contract_log.move(ctx, contract, "unfreeze", _calendar_status(ctx, contract), reason, actor=actor)
+    credit_grants.withdraw_frozen(ctx, contract, began, today)
     ledger.postpone_expiry(ctx, contract.id or 0, (today - began).days)
     billing.raise_charges(ctx, contract)
+    credit_grants.grant_due_for(ctx, contract)  # a period that starts tomorrow is there at midnight
 
 
 def _apply_cancellation(
@@ -628,6 +633,7 @@ def _apply_cancellation(
     if freeze is not None:  # a cancellation ends a freeze (or withdraws one still to come)
         freeze.ended_on = max(freeze.starts_on, today)
         ctx.uow.add(freeze)
+        credit_grants.withdraw_frozen(ctx, contract, freeze.starts_on, freeze.ended_on)
         ledger.postpone_expiry(ctx, contract.id or 0, (freeze.ended_on - freeze.starts_on).days)
     contract.frozen_since = None
     contract_log.move(ctx, contract, "cancel", Status.CANCELLED, cancellation.reason, actor=actor)

@@ -44,17 +44,18 @@ MONTHLY_4_FOR_30_DAYS = CreditTerms(
 )
 
 # After each day's run: (day, granted so far, expired so far, available). Sold on 15 Jan, monthly:
-# 4 credits on the 15th, each lot usable from local midnight and gone 30 days later.
+# 4 credits on the 15th, written by the run of the day before, each lot usable from local midnight
+# and gone 30 days later.
 THREE_MONTHS = [
     (date(2025, 1, 15), 4, 0, 4),
     (date(2025, 2, 13), 4, 0, 4),  # the January lot's last day
-    (date(2025, 2, 14), 4, 4, 0),  # expired at midnight, before the 06:00 run
+    (date(2025, 2, 14), 8, 4, 0),  # expired at midnight, before the 06:00 run; February's is written
     (date(2025, 2, 15), 8, 4, 4),
     (date(2025, 3, 15), 12, 4, 8),  # February's lot lasts to 16 March
     (date(2025, 3, 16), 12, 4, 8),
     (date(2025, 3, 17), 12, 8, 4),
     (date(2025, 4, 13), 12, 8, 4),
-    (date(2025, 4, 14), 12, 12, 0),
+    (date(2025, 4, 14), 16, 12, 0),
     (date(2025, 4, 15), 16, 12, 4),
 ]
 
@@ -132,7 +133,8 @@ def test_after_a_week_down_the_days_run_in_order_and_reminders_come_as_one_summa
     at(shop, date(2025, 2, 14))  # down from 2 to 13 February
     reports = daily.catch_up(shop.db, shop.team, shop.clock)
     assert [r.day for r in reports] == [date(2025, 2, 2) + timedelta(days=n) for n in range(13)]
-    assert totals(shop, customer) == (Decimal(4), Decimal(4), Decimal(0))  # expired on time
+    # January's lot expired on time; February's is written, usable from tomorrow's midnight.
+    assert totals(shop, customer) == (Decimal(8), Decimal(4), Decimal(0))
     messages = queued(shop)
     assert [m.key.split(":")[0] for m in messages] == ["summary"]  # not two separate reminders
     assert messages[0].to == STAFF and "2 reminder(s) came due" in messages[0].text
@@ -271,12 +273,12 @@ def test_the_grant_job_reads_only_memberships_whose_day_has_come(shop: Shop) -> 
     with shop.tx(write=False) as ctx:
         (contract,) = ctx.uow.all(ctx.uow.select(Contract))
     assert contract.next_grant_on == date(2025, 2, 15)  # approved on 15 Jan: January granted
-    at(shop, date(2025, 2, 14))
+    at(shop, date(2025, 2, 13))
     with shop.tx() as ctx:
         assert credit_grants.grant_due_page(ctx, 0, 10) == (0, None)
-        query = ctx.uow.select(Contract).where(col(Contract.next_grant_on) <= ctx.today())
-        assert ctx.uow.all(query) == []  # not read at all before its day
-    at(shop, date(2025, 2, 15))
+        query = ctx.uow.select(Contract).where(col(Contract.next_grant_on) <= ctx.today() + timedelta(days=1))
+        assert ctx.uow.all(query) == []  # not read at all before the day before its day
+    at(shop, date(2025, 2, 14))  # the day before: written ahead, usable from 15 Feb's midnight
     with shop.tx() as ctx:
         assert credit_grants.grant_due_page(ctx, 0, 10) == (1, None)
     with shop.tx(write=False) as ctx:
