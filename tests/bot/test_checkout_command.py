@@ -19,7 +19,7 @@ from core.credits.lots import Pool, Unit
 from core.customers.service import CustomerInput, add_customer
 from tests.bot.conftest import Slack, wait_until
 from tests.conftest import ADMIN, MANAGER, SPECIALIST, STAFF
-from tests.integration.test_checkout import Counter, available, counter, rows
+from tests.integration.checkout.test_service import Counter, available, counter, rows
 
 CHANNEL = "CFRONTDESK"
 WHO = "Customer 2025-01-01"  # the counter's customer (contact Ann Lee)

@@ -39,9 +39,9 @@ from tests.bot.test_billing_commands import gold_member
 from tests.bot.test_checkout_command import VISIT
 from tests.bot.test_classes_commands import studio, yoga
 from tests.conftest import MANAGER, STAFF
+from tests.integration.checkout.test_service import counter
 from tests.integration.credit_helpers import at
 from tests.integration.helpers import plan_by_name, with_services
-from tests.integration.test_checkout import counter
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = "MEMBERBOT_UPDATE_GOLDEN"

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.sandbox.conftest import be, command, today
+from tests.e2e.sandbox.conftest import be, command, today
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
-from tests.sandbox.conftest import command
+from tests.e2e.sandbox.conftest import command
 
 
 def test_a_new_plan_in_two_steps(page: Page) -> None:

@@ -23,21 +23,17 @@ from core.credits import ledger
 from core.credits.lots import Unit
 from core.credits.terms import CreditKind, CreditTerms, Expiry
 from core.daily import jobs as daily
-from core.kernel.clock import FixedClock
 from core.kernel.errors import InvalidInput
 from core.memberships import service as memberships
-from core.workspace import roles
-from core.workspace.tenants import ensure_tenant, update_settings
-from core.workspace.test_clock import move_test_clock, start_test_clock
-from storage.migrate import prepare
+from core.workspace.tenants import update_settings
+from core.workspace.test_clock import move_test_clock
 from storage.tables.credits import LedgerOperation
 from storage.tables.memberships import Contract
 from storage.tables.outbox import Outbox
 from storage.tables.workspace import DailyRun
-from storage.uow import Database
-from tests.conftest import ADMIN, MANAGER, STAFF, TZ, Shop
+from tests.conftest import ADMIN, MANAGER, STAFF, Shop
 from tests.integration.credit_helpers import at, credit_plan, member
-from tests.integration.helpers import add_customer, with_services
+from tests.integration.helpers import add_customer, shop_on_a_file, with_services
 
 MONTHLY_4_FOR_30_DAYS = CreditTerms(
     kind=CreditKind.SERVICE, per_period=Decimal(4), expiry=Expiry.DAYS, expiry_days=30
@@ -197,15 +193,8 @@ def test_sweep_refuses_a_day_that_has_not_come(shop: Shop) -> None:
 
 def test_a_sweep_killed_half_way_and_run_again_grants_everything_once(tmp_path: Path) -> None:
     """kill -9 of a real `memberbot sweep` in the middle of a long catch-up, then a rerun."""
-    db = Database(f"sqlite:///{tmp_path / 'killed.sqlite'}")
-    prepare(db)
-    start = datetime(2025, 1, 15, 17, 0, tzinfo=UTC)
-    start_test_clock(db, start)
-    shop = Shop(db, FixedClock(start), "TKILLED")
-    ensure_tenant(db, shop.clock, shop.team, timezone=TZ, admins=[ADMIN])
-    with shop.tx() as ctx:
-        roles.grant(ctx, MANAGER, "manager")
-        roles.grant(ctx, STAFF, "staff")
+    shop = shop_on_a_file(tmp_path / "killed.sqlite", datetime(2025, 1, 15, 17, 0, tzinfo=UTC), "TKILLED")
+    db = shop.db
     plan = credit_plan(shop, MONTHLY_4_FOR_30_DAYS, term_months=None)
     members = [member(shop, plan, date(2025, 1, 15))[1] for _ in range(5)]
     daily.catch_up(db, shop.team, shop.clock)

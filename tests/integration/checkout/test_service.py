@@ -4,7 +4,6 @@ permissions hold, and bad input is refused with field errors."""
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -35,6 +34,7 @@ from storage.tables.credits import CreditLot, LedgerEntry, LedgerOperation
 from tests.conftest import MANAGER, NOBODY, SPECIALIST, STAFF, Shop
 from tests.integration.credit_helpers import D, credit_plan, member
 from tests.integration.helpers import add_customer
+from tests.integration.threads import race
 
 START = date(2025, 1, 1)  # the clock stands at 15 January 2025
 
@@ -196,23 +196,12 @@ def test_concurrent_retries_post_once(shop: Shop) -> None:
     with shop.tx(STAFF) as ctx:
         shown = checkout.preview(ctx, invoice(c))
     workers = 6
-    start = threading.Barrier(workers)
-    results: list[checkout.Posted] = []
-    failures: list[Exception] = []
 
-    def post() -> None:
-        start.wait()
-        try:
-            with transaction(shop.db, shop.team, STAFF, shop.clock) as ctx:
-                results.append(checkout.post(ctx, invoice(c), key="pos-1", preview=shown))
-        except Exception as exc:  # asserted below
-            failures.append(exc)
+    def post(_: int) -> checkout.Posted:
+        with transaction(shop.db, shop.team, STAFF, shop.clock) as ctx:
+            return checkout.post(ctx, invoice(c), key="pos-1", preview=shown)
 
-    threads = [threading.Thread(target=post) for _ in range(workers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results, failures = race(post, workers)
     assert failures == []
     assert sorted(r.replayed for r in results) == [False] + [True] * (workers - 1)
     assert len({r.invoice_id for r in results}) == 1
@@ -407,23 +396,12 @@ def test_two_desks_racing_for_the_same_credits_one_posts(shop: Shop) -> None:
     desks = [invoice(c, f"INV-{n}", use_monetary_credit=False) for n in range(4)]
     with shop.tx(STAFF) as ctx:
         shown = [checkout.preview(ctx, desk) for desk in desks]  # each shows both credits
-    start = threading.Barrier(len(desks))
-    posted: list[str] = []
-    failures: list[Exception] = []
 
-    def post(n: int) -> None:
-        start.wait()
-        try:
-            with transaction(shop.db, shop.team, STAFF, shop.clock) as ctx:
-                posted.append(checkout.post(ctx, desks[n], key=f"desk-{n}", preview=shown[n]).reference)
-        except Exception as exc:  # asserted below
-            failures.append(exc)
+    def post(n: int) -> str:
+        with transaction(shop.db, shop.team, STAFF, shop.clock) as ctx:
+            return checkout.post(ctx, desks[n], key=f"desk-{n}", preview=shown[n]).reference
 
-    threads = [threading.Thread(target=post, args=(n,)) for n in range(len(desks))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    posted, failures = race(post, len(desks))
     assert len(posted) == 1
     assert len(failures) == len(desks) - 1 and all(isinstance(f, StalePreview) for f in failures), failures
     with shop.tx(write=False) as ctx:

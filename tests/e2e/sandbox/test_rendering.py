@@ -16,7 +16,7 @@ from bot.sandbox.forms import Note
 from bot.sandbox.mrkdwn_html import to_html
 from bot.sandbox.timeline import Origin, conversation
 from bot.standin import Posted, SlackStandIn
-from tests.sandbox import conftest
+from tests.e2e.sandbox import conftest
 
 NAMES = {"USAM": "Sam Carter", "CFRONTDESK": "front-desk"}
 

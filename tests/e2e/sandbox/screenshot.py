@@ -1,4 +1,4 @@
-"""Takes the README's picture of the sandbox: `python -m tests.sandbox.screenshot docs/sandbox.png`.
+"""Takes the README's picture of the sandbox: `python -m tests.e2e.sandbox.screenshot docs/sandbox.png`.
 A fresh sandbox, a balance asked for, a sale sent for approval, and the composer's command hints."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from pathlib import Path
 
 from playwright.sync_api import expect, sync_playwright
 
-from tests.sandbox.conftest import CHROMIUM, CHROMIUM_ARGS, be, command, running_sandbox
-from tests.sandbox.test_channel import sell
+from tests.e2e.sandbox.conftest import CHROMIUM, CHROMIUM_ARGS, be, command, running_sandbox
+from tests.e2e.sandbox.test_channel import sell
 
 
 def main(target: Path) -> None:

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from playwright.sync_api import Locator, Page, expect
 
-from tests.sandbox.conftest import be, command, today
+from tests.e2e.sandbox.conftest import be, command, today
 
 
 def fill_sale(page: Page, customer: str, plan: str) -> Locator:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-import threading
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -33,6 +32,7 @@ from storage.tables.revenue import RevenueSplitLocation
 from tests.conftest import ADMIN, MANAGER, STAFF, Shop
 from tests.integration.credit_helpers import D, at
 from tests.integration.helpers import add_customer, plan_by_name
+from tests.integration.threads import race
 
 # Gold: 49.00 a month for 12 months and a 25.00 setup fee, sold for 25.00 + 12 x 49.00 = 613.00.
 # Two credits at once and one each month (14 in all), each lasting 30 days.
@@ -303,22 +303,12 @@ def test_admins_setting_a_split_at_the_same_moment_queue_and_one_split_stands(sh
         version = plan_by_name(ctx, "Gold").version_id
         downtown = catalog.add_location(ctx, "Downtown")
     choices = [Split(D(f"{i}.00"), D(f"{49 - i}.00"), D(0)) for i in range(8)]
-    start = threading.Barrier(len(choices))
-    failures: list[Exception] = []
 
-    def set_one(split: Split) -> None:
-        start.wait()
-        try:
-            with transaction(shop.db, shop.team, ADMIN, shop.clock) as ctx:
-                revenue.set_split(ctx, version, split, location_id=downtown)
-        except Exception as exc:  # collected and asserted below
-            failures.append(exc)
+    def set_one(i: int) -> None:
+        with transaction(shop.db, shop.team, ADMIN, shop.clock) as ctx:
+            revenue.set_split(ctx, version, choices[i], location_id=downtown)
 
-    threads = [threading.Thread(target=set_one, args=(split,)) for split in choices]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    _, failures = race(set_one, len(choices))
     assert failures == []
     with shop.tx(STAFF, write=False) as ctx:
         assert revenue.split_for(ctx, version, downtown).split in choices

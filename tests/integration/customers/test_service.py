@@ -33,6 +33,13 @@ def everyone(shop: Shop) -> list[CustomerView]:
         return search_customers(ctx, "", limit=100)
 
 
+def imported(shop: Shop, text: str) -> tuple[int, list[tuple[int, str]]]:
+    """A CSV imported by staff: how many customers it created, and its bad rows by line."""
+    with shop.tx(STAFF) as ctx:
+        report = import_csv(ctx, text)
+    return report.created, [(e.line, e.reason) for e in report.errors]
+
+
 def other_workspace(shop: Shop) -> str:
     team = new_team()
     ensure_tenant(shop.db, shop.clock, team, admins=[ADMIN])
@@ -347,12 +354,7 @@ def test_csv_import_reports_bad_rows_by_line_and_never_duplicates(shop: Shop) ->
 @pytest.mark.parametrize("newline", ["\r\n", "\r"])
 def test_csv_with_windows_or_old_mac_line_breaks_counts_lines_the_same(shop: Shop, newline: str) -> None:
     text = 'company,notes\n"Quoted","one\ntwo\nthree"\nBad\x01Co,\nGood Co,\n'.replace("\n", newline)
-    with shop.tx(STAFF) as ctx:
-        report = import_csv(ctx, text)
-    assert report.created == 2
-    assert [(e.line, e.reason) for e in report.errors] == [
-        (5, "company: The company name contains control characters.")
-    ]
+    assert imported(shop, text) == (2, [(5, "company: The company name contains control characters.")])
     with shop.tx(STAFF, write=False) as ctx:
         assert search_customers(ctx, "quoted")[0].notes == "one\ntwo\nthree"
 
@@ -388,12 +390,7 @@ def test_csv_header_names_are_forgiving(shop: Shop) -> None:
         "Bolt,,,,,surprise\n"
         "Colt,,,,\n"
     )
-    with shop.tx(STAFF) as ctx:
-        report = import_csv(ctx, text)
-    assert report.created == 2
-    assert [(e.line, e.reason) for e in report.errors] == [
-        (4, "A value in column 6, which has no title in the header.")
-    ]
+    assert imported(shop, text) == (2, [(4, "A value in column 6, which has no title in the header.")])
     with shop.tx(STAFF, write=False) as ctx:
         assert [(c.label, c.email, c.location) for c in search_customers(ctx, "acme")] == [
             ("Acme (Ann)", "ann@acme.example", "North Side")
@@ -401,10 +398,10 @@ def test_csv_header_names_are_forgiving(shop: Shop) -> None:
 
 
 def test_rows_with_too_many_values_are_reported(shop: Shop) -> None:
-    with shop.tx(STAFF) as ctx:
-        report = import_csv(ctx, "company,contact\nA,B,C\nGood,Row\nTrailing,Comma,\n")
-    assert report.created == 2
-    assert [(e.line, e.reason) for e in report.errors] == [(2, "3 values, but the header names 2 columns.")]
+    assert imported(shop, "company,contact\nA,B,C\nGood,Row\nTrailing,Comma,\n") == (
+        2,
+        [(2, "3 values, but the header names 2 columns.")],
+    )
 
 
 @pytest.mark.parametrize(
