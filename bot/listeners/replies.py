@@ -112,3 +112,19 @@ def submission(
         return work()
     except MemberbotError as exc:
         return views.field_errors(exc, view, aliases)
+
+
+Filled = Callable[[Deps, str, str, dict[str, Any]], "dict[str, Any] | None"]
+
+
+def form_submitted(deps: Deps, work: Filled) -> Callable[..., Awaitable[None]]:
+    """A modal's submission listener: `work(deps, team, user, values)` in a worker thread (core is
+    synchronous), acknowledged with its answer or with core's errors under the fields."""
+
+    async def handle(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+        team, user = body["team"]["id"], body["user"]["id"]
+        chosen = views.values(view)
+        answer = await asyncio.to_thread(submission, lambda: work(deps, team, user, chosen), view)
+        await ack(**(answer or {}))
+
+    return handle

@@ -28,7 +28,7 @@ from core.credits.terms import CreditKind, CreditTerms, Expiry
 from core.daily import jobs as daily
 from core.kernel.clock import FixedClock
 from core.workspace import roles
-from core.workspace.tenants import ensure_tenant
+from core.workspace.flows import ensure_tenant
 from core.workspace.test_clock import start_test_clock
 from storage.migrate import prepare
 from storage.uow import Database

@@ -27,7 +27,8 @@ from core.kernel.clock import FixedClock
 from core.kernel.errors import InvalidInput
 from core.memberships import service as memberships
 from core.workspace import roles
-from core.workspace.tenants import ensure_tenant, update_settings
+from core.workspace.flows import ensure_tenant
+from core.workspace.tenants import update_settings
 from core.workspace.test_clock import move_test_clock, start_test_clock
 from storage.migrate import prepare
 from storage.tables.credits import LedgerOperation
