@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any
-
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncApp
 
 from bot.deps import Deps
 from bot.listeners.plans.commands import plans_page
 from bot.listeners.plans.ids import PlanAction
-from bot.listeners.replies import answer
-from bot.pagination import read_more
+from bot.listeners.replies import more_pressed
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
-    @app.action(PlanAction.MORE.value)
-    async def more_plans(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
-        await ack()
-        team, user = body["team"]["id"], body["user"]["id"]
-        offset, _ = read_more(body["actions"][0]["value"])
-        reply = await asyncio.to_thread(answer, lambda: plans_page(deps, team, user, offset))
-        await respond(replace_original=True, **reply)
+    app.action(PlanAction.MORE.value)(
+        more_pressed(deps, lambda d, team, user, offset, _: plans_page(d, team, user, offset))
+    )
