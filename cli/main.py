@@ -27,7 +27,8 @@ from core.memberships import service as memberships
 from core.plans import catalog_file as plan_catalog
 from core.plans import service as plans
 from core.visits import service as visits
-from core.workspace.tenants import ensure_tenant, tenant_ids
+from core.workspace.flows import ensure_tenant
+from core.workspace.tenants import tenant_ids
 from core.workspace.test_clock import clock_for, has_test_clock, move_test_clock, start_test_clock
 from storage.engine import database_url_from_env
 from storage.migrate import prepare, upgrade

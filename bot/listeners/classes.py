@@ -14,7 +14,7 @@ import asyncio
 import json
 import re
 from dataclasses import dataclass, replace
-from datetime import date, time, timedelta
+from datetime import date, time
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
@@ -46,7 +46,6 @@ SERIES_PAGE = 10  # classes per page of /classes
 NEXT_SESSIONS = 3  # sessions shown per class
 ROSTER_PAGE = 15  # two blocks a booking: the line and its buttons, within 50 blocks a message
 PICKS = 10  # buttons in a pick list
-HOME_LISTED = 15  # sessions on the App Home
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 DEFAULT_START = "18:00"
 _BOOKING = re.compile(r"^(?:B-?)?(\d+)$", re.IGNORECASE)
@@ -523,27 +522,6 @@ def record(
     done = deps.write(team, user, flows.mark_attendance, booking_id, status)
     note = messages.say("attendance_recorded", b=_shown(done.booking))
     return _roster_reply(done.roster, offset, note)
-
-
-def home_lines(ctx: Ctx) -> list[str]:
-    """Today's and tomorrow's sessions still to start, soonest first, for the App Home's list of
-    services."""
-    tomorrow = ctx.today() + timedelta(days=1)
-    found = [
-        s for c in classes.list_series(ctx) for s in classes.upcoming_sessions(ctx, c.id, until=tomorrow)
-    ]
-    found.sort(key=lambda s: (s.starts_at, s.series))
-    return [
-        messages.say(
-            "home_session",
-            starts_at=s.starts_at.astimezone(ctx.tz),
-            name=escape(s.series),
-            location=escape(s.location),
-            taken=s.taken,
-            capacity=s.capacity,
-        )
-        for s in found[:HOME_LISTED]
-    ]
 
 
 # --- helpers -------------------------------------------------------------------------------------

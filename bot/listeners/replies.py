@@ -16,6 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import errors, messages, views
 from bot.deps import Deps
 from bot.mrkdwn import escape_controls
+from bot.pagination import read_more
 from core.kernel.errors import MemberbotError
 
 
@@ -112,3 +113,36 @@ def submission(
         return work()
     except MemberbotError as exc:
         return views.field_errors(exc, view, aliases)
+
+
+Filled = Callable[[Deps, str, str, dict[str, Any]], "dict[str, Any] | None"]
+
+
+def form_submitted(deps: Deps, work: Filled) -> Callable[..., Awaitable[None]]:
+    """A modal's submission listener: `work(deps, team, user, values)` in a worker thread (core is
+    synchronous), acknowledged with its answer or with core's errors under the fields."""
+
+    async def handle(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+        team, user = body["team"]["id"], body["user"]["id"]
+        chosen = views.values(view)
+        answer = await asyncio.to_thread(submission, lambda: work(deps, team, user, chosen), view)
+        await ack(**(answer or {}))
+
+    return handle
+
+
+NextPage = Callable[[Deps, str, str, int, dict[str, Any]], dict[str, Any]]
+
+
+def more_pressed(deps: Deps, next_page: NextPage) -> Callable[..., Awaitable[None]]:
+    """A More button's listener (bot/pagination.py): `next_page(deps, team, user, offset, state)`
+    in a worker thread, in place of the page shown."""
+
+    async def handle(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()
+        team, user = body["team"]["id"], body["user"]["id"]
+        offset, state = read_more(body["actions"][0]["value"])
+        reply = await asyncio.to_thread(answer, lambda: next_page(deps, team, user, offset, state))
+        await respond(replace_original=True, **reply)
+
+    return handle

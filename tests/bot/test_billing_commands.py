@@ -23,7 +23,7 @@ from core.memberships.lifecycle import Status
 from core.plans import service as plans
 from core.workspace.tenants import update_settings
 from tests.bot.conftest import Slack, wait_until
-from tests.bot.test_home import press_home
+from tests.bot.home.test_home import press_home
 from tests.conftest import ADMIN, MANAGER, SPECIALIST, STAFF
 from tests.integration.credit_helpers import at, member
 from tests.integration.helpers import plan_by_name

@@ -12,7 +12,7 @@ from core.kernel.clock import FixedClock
 from core.kernel.recurrence import Monthly, Weekly
 from core.plans import service as plans
 from core.workspace import roles
-from core.workspace.tenants import ensure_tenant
+from core.workspace.flows import ensure_tenant
 from core.workspace.test_clock import start_test_clock
 from storage.migrate import prepare
 from storage.tables.customers import Customer

@@ -13,7 +13,7 @@ from core.memberships import service as memberships
 from core.memberships.lifecycle import Status
 from core.plans import service as plans
 from core.visits import service as visits
-from core.workspace.tenants import ensure_tenant
+from core.workspace.flows import ensure_tenant
 from storage.tables.memberships import Contract, ContractEvent
 from storage.tables.visits import ServiceVisit
 from tests.conftest import ADMIN, MANAGER, SPECIALIST, STAFF, Shop, new_team

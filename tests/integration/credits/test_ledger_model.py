@@ -33,7 +33,7 @@ from core.kernel.clock import FixedClock
 from core.kernel.errors import Conflict
 from core.memberships import service as memberships
 from core.plans import service as plans
-from core.workspace.tenants import ensure_tenant
+from core.workspace.flows import ensure_tenant
 from storage.tables.credits import CreditLot, LedgerEntry
 from storage.uow import Database
 from tests.conftest import ADMIN, new_team

@@ -8,7 +8,7 @@ import pytest
 from core.customers.lookup import NoCustomer, SeveralCustomers, find_customer, the_customer
 from core.customers.service import CustomerInput, add_customer
 from core.kernel.errors import NotFound, PermissionDenied
-from core.workspace.tenants import ensure_tenant
+from core.workspace.flows import ensure_tenant
 from tests.conftest import ADMIN, NOBODY, STAFF, Shop, new_team
 
 

@@ -18,7 +18,7 @@ from core.customers.service import (
     update_customer,
 )
 from core.kernel.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from core.workspace.tenants import ensure_tenant
+from core.workspace.flows import ensure_tenant
 from storage.tables.customers import Customer
 from tests.conftest import ADMIN, MANAGER, NOBODY, SPECIALIST, STAFF, Shop, new_team
 

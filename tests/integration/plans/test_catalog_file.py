@@ -14,7 +14,7 @@ from core.kernel.errors import InvalidInput, PermissionDenied
 from core.memberships import service as memberships
 from core.plans import catalog_file as plan_catalog
 from core.plans import service as plans
-from core.workspace.tenants import ensure_tenant
+from core.workspace.flows import ensure_tenant
 from storage.tables.catalog import JobTemplate
 from storage.tables.plans import Plan
 from tests.conftest import ADMIN, MANAGER, STAFF, Shop, new_team

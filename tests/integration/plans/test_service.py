@@ -20,7 +20,8 @@ from core.plans import service as plans
 from core.plans.service import PlanTerms, RecurringService
 from core.plans.terms import BillingType
 from core.visits import service as visits
-from core.workspace.tenants import ensure_tenant, update_settings
+from core.workspace.flows import ensure_tenant
+from core.workspace.tenants import update_settings
 from storage.tables.plans import Plan, PlanVersion
 from storage.tables.visits import ServiceVisit
 from tests.conftest import ADMIN, MANAGER, STAFF, Shop, new_team

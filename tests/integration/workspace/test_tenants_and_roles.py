@@ -8,8 +8,9 @@ from core.context import transaction
 from core.kernel.errors import Conflict, InvalidInput, PermissionDenied
 from core.plans import service as plans
 from core.workspace import roles
+from core.workspace.flows import ensure_tenant
 from core.workspace.roles import Action, Role
-from core.workspace.tenants import ensure_tenant, settings, update_settings
+from core.workspace.tenants import settings, update_settings
 from storage.uow import Database
 from tests.conftest import ADMIN, MANAGER, NOBODY, SPECIALIST, STAFF, Shop, new_team
 from tests.integration.helpers import add_customer, plan_by_name

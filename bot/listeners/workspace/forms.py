@@ -1,81 +1,32 @@
-"""Forms opened from App Home or a command: add a customer, and for admins the workspace settings
-and staff roles. Each writes through core, which checks permissions and every field."""
+"""The workspace's settings and its staff roles: forms for admins, opened from the App Home. Each
+writes through core, which checks permissions and every field."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import time
 from decimal import Decimal
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncApp
 
 from bot import views
 from bot.deps import Deps
-from bot.listeners.replies import submission
-from core.billing import service as billing
-from core.catalog import locations as catalog
-from core.customers import service as customers
+from bot.listeners.replies import form_submitted
+from bot.listeners.workspace.ids import WorkspaceForm
 from core.kernel.errors import InvalidInput
-from core.workspace import roles, tenants
+from core.workspace import flows, roles
 from core.workspace.roles import Action, Role
-
-CUSTOMER_FORM, SETTINGS_FORM, ROLES_FORM = "customer_add", "workspace_settings", "staff_roles"
+from core.workspace.tenants import Settings
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
-    for callback_id, work in (
-        (CUSTOMER_FORM, customer_submitted),
-        (SETTINGS_FORM, settings_submitted),
-        (ROLES_FORM, roles_submitted),
-    ):
-        app.view(callback_id)(_submitted(deps, callback_id, work))
-
-
-def _submitted(deps: Deps, callback_id: str, work: Any) -> Any:
-    async def handle(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
-        team, user = body["team"]["id"], body["user"]["id"]
-        chosen = views.values(view)
-        answer = await asyncio.to_thread(submission, lambda: work(deps, team, user, chosen), view)
-        await ack(**(answer or {}))
-
-    return handle
-
-
-def customer_form(deps: Deps, team: str, user: str, company: str = "") -> dict[str, Any]:
-    with deps.tx(team, user, write=False) as ctx:
-        roles.require(ctx, Action.MANAGE_CUSTOMERS)
-        locations = [(loc.name, loc.name) for loc in catalog.locations(ctx)]
-    blocks = [
-        views.text_input("company", "Company", initial=company, optional=True, max_length=200),
-        views.text_input("contact", "Contact person", optional=True, max_length=200),
-        views.text_input("email", "Email", optional=True, max_length=254),
-        views.text_input("phone", "Phone", optional=True, max_length=40),
-    ]
-    if locations:
-        blocks.append(views.select("location", "Location", locations, optional=True))
-    blocks.append(views.text_input("notes", "Notes", multiline=True, optional=True, max_length=2000))
-    return views.modal(CUSTOMER_FORM, "Add a customer", blocks, submit="Add")
-
-
-def customer_submitted(deps: Deps, team: str, user: str, chosen: dict[str, Any]) -> None:
-    data = customers.CustomerInput(
-        company=chosen.get("company", ""),
-        contact=chosen.get("contact", ""),
-        email=chosen.get("email", ""),
-        phone=chosen.get("phone", ""),
-        location=chosen.get("location") or None,
-        notes=chosen.get("notes", ""),
-    )
-    with deps.tx(team, user) as ctx:
-        customers.add_customer(ctx, data)
+    app.view(WorkspaceForm.SETTINGS.value)(form_submitted(deps, settings_submitted))
+    app.view(WorkspaceForm.ROLES.value)(form_submitted(deps, roles_submitted))
 
 
 def settings_form(deps: Deps, team: str, user: str) -> dict[str, Any]:
-    with deps.tx(team, user, write=False) as ctx:
-        roles.require(ctx, Action.MANAGE_SETTINGS)
-        s = tenants.settings(ctx)
-        b = billing.billing_settings(ctx)
+    current = deps.read(team, user, flows.workspace_settings)
+    s, b = current.workspace, current.billing
     blocks = [
         views.text_input("name", "Business name", initial=s.name, max_length=200),
         views.text_input(
@@ -161,7 +112,7 @@ def settings_form(deps: Deps, team: str, user: str) -> dict[str, Any]:
             initial=b.cancelled_credits,
         ),
     ]
-    return views.modal(SETTINGS_FORM, "Workspace settings", blocks)
+    return views.modal(WorkspaceForm.SETTINGS, "Workspace settings", blocks)
 
 
 def _radio_buttons(
@@ -195,31 +146,32 @@ def settings_submitted(deps: Deps, team: str, user: str, chosen: dict[str, Any])
         run_at = time.fromisoformat(chosen.get("daily_run_at", ""))
     except ValueError:
         raise InvalidInput.single("daily_run_at", "Give a time of day such as 06:00.") from None
-    with deps.tx(team, user) as ctx:
-        tenants.update_settings(
-            ctx,
-            name=chosen.get("name", ""),
-            timezone=chosen.get("timezone", ""),
-            currency=chosen.get("currency", ""),
-            approvals_channel=chosen.get("approvals_channel", ""),
-            plan_versioning=bool(chosen.get("plan_versioning")),
-            grace_days=grace,
-            visit_horizon_days=horizon,
-            approve_grants_above=threshold,
-            approve_freezes="freezes" in policies,
-            approve_lock_in_cancels="lock_in_cancels" in policies,
-            daily_run_at=run_at,
-            reminders_channel=chosen.get("reminders_channel", ""),
-            operations_channel=chosen.get("operations_channel", ""),
-            expiry_reminder_days=chosen.get("expiry_reminder_days", ""),
-            renewal_reminder_days=_days(chosen, "renewal_reminder_days"),
-            balance_alert_above=alert_above,
-        )
-        billing.update_billing_settings(
-            ctx,
-            enforce_billing=bool(chosen.get("enforce_billing")),
-            cancelled_credits=chosen.get("cancelled_credits") or None,
-        )
+    chosen_settings = Settings(
+        name=chosen.get("name", ""),
+        timezone=chosen.get("timezone", ""),
+        currency=chosen.get("currency", ""),
+        plan_versioning=bool(chosen.get("plan_versioning")),
+        grace_days=grace,
+        visit_horizon_days=horizon,
+        approvals_channel=chosen.get("approvals_channel", ""),
+        approve_grants_above=threshold,
+        approve_freezes="freezes" in policies,
+        approve_lock_in_cancels="lock_in_cancels" in policies,
+        daily_run_at=run_at,
+        reminders_channel=chosen.get("reminders_channel", ""),
+        operations_channel=chosen.get("operations_channel", ""),
+        expiry_reminder_days=chosen.get("expiry_reminder_days", ""),
+        renewal_reminder_days=_days(chosen, "renewal_reminder_days"),
+        balance_alert_above=alert_above,
+    )
+    deps.write(
+        team,
+        user,
+        flows.update_settings,
+        chosen_settings,
+        enforce_billing=bool(chosen.get("enforce_billing")),
+        cancelled_credits=chosen.get("cancelled_credits") or None,
+    )
 
 
 def _days(chosen: dict[str, Any], field: str) -> int:
@@ -230,8 +182,7 @@ def _days(chosen: dict[str, Any], field: str) -> int:
 
 
 def roles_form(deps: Deps, team: str, user: str) -> dict[str, Any]:
-    with deps.tx(team, user, write=False) as ctx:
-        roles.require(ctx, Action.MANAGE_ROLES)
+    deps.read(team, user, roles.require, Action.MANAGE_ROLES)
     blocks = [
         views.picker("user", "Staff member", "users_select"),
         views.select("role", "Role", [(r.value, r.value.capitalize()) for r in Role]),
@@ -242,7 +193,7 @@ def roles_form(deps: Deps, team: str, user: str) -> dict[str, Any]:
             initial="grant",
         ),
     ]
-    return views.modal(ROLES_FORM, "Staff roles", blocks)
+    return views.modal(WorkspaceForm.ROLES, "Staff roles", blocks)
 
 
 def roles_submitted(deps: Deps, team: str, user: str, chosen: dict[str, Any]) -> None:
@@ -250,8 +201,5 @@ def roles_submitted(deps: Deps, team: str, user: str, chosen: dict[str, Any]) ->
         raise InvalidInput.single("user", "Choose a staff member.")
     if not chosen.get("role"):
         raise InvalidInput.single("role", "Choose a role.")
-    with deps.tx(team, user) as ctx:
-        if chosen.get("change") == "revoke":
-            roles.revoke(ctx, chosen["user"], chosen["role"])
-        else:
-            roles.grant(ctx, chosen["user"], chosen["role"])
+    change = roles.revoke if chosen.get("change") == "revoke" else roles.grant
+    deps.write(team, user, change, chosen["user"], chosen["role"])

@@ -6,7 +6,6 @@ sold (billing type, term, credits) are shown but not editable: core refuses to c
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from datetime import time
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -15,31 +14,27 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot import views
 from bot.deps import Deps
+from bot.listeners.plans.ids import PlanStep
 from bot.listeners.replies import submission
 from bot.mrkdwn import escape
-from core.catalog import locations as catalog
-from core.context import Ctx
+from core.catalog.locations import JobView
 from core.credits.terms import CreditKind, CreditTerms, Expiry, Frequency
 from core.kernel.errors import Errors
 from core.kernel.recurrence import LAST_DAY, MONTHS, WEEKDAYS, Monthly, Recurrence, Weekly
+from core.plans import flows
 from core.plans import service as plans
 from core.plans.service import PlanTerms, RecurringService
 from core.plans.terms import BillingType
 
-DETAILS, CREDITS, SERVICE = "plan_details", "plan_credits", "plan_service"
 STEPS = (("credits", "Set up credits"), ("services", "Add a recurring service"))
 
 
-class _DryRun(Exception):
-    """Raised inside a unit of work to roll back a change made only to have core check it."""
-
-
 def register(app: AsyncApp, deps: Deps) -> None:
-    for callback_id in (DETAILS, CREDITS, SERVICE):
-        app.view(callback_id)(_submitted(deps, callback_id))
+    for step in PlanStep:
+        app.view(step.value)(_submitted(deps, step))
 
 
-def _submitted(deps: Deps, callback_id: str) -> Any:
+def _submitted(deps: Deps, callback_id: PlanStep) -> Any:
     async def handle(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
         team, user = body["team"]["id"], body["user"]["id"]
         answer = await asyncio.to_thread(
@@ -56,18 +51,17 @@ def _submitted(deps: Deps, callback_id: str) -> Any:
 
 
 def new_plan_view(deps: Deps, team: str, user: str) -> dict[str, Any]:
-    with deps.tx(team, user, write=False) as ctx:
-        return details_view(ctx, None, None, sold=0)
+    return details_view(deps.read(team, user, flows.plan_form, None))
 
 
 def edit_plan_view(deps: Deps, team: str, user: str, plan_id: int) -> dict[str, Any]:
-    with deps.tx(team, user, write=False) as ctx:
-        plan = plans.get_plan(ctx, plan_id)
-        return details_view(ctx, plan.id, plan.terms, sold=plan.memberships)
+    return details_view(deps.read(team, user, flows.plan_form, plan_id))
 
 
-def details_view(ctx: Ctx, plan_id: int | None, terms: PlanTerms | None, *, sold: int) -> dict[str, Any]:
-    t = terms or PlanTerms(name="", price=Decimal(0))
+def details_view(form: flows.PlanForm) -> dict[str, Any]:
+    plan = form.plan
+    plan_id, sold = (plan.id, plan.memberships) if plan else (None, 0)
+    t = plan.terms if plan else PlanTerms(name="", price=Decimal(0))
     blocks = [
         views.text_input("name", "Name", initial=t.name, max_length=plans.NAME_MAX),
         views.text_input(
@@ -78,9 +72,7 @@ def details_view(ctx: Ctx, plan_id: int | None, terms: PlanTerms | None, *, sold
             optional=True,
             max_length=1000,
         ),
-        views.text_input(
-            "price", f"Price per billing period ({ctx.tenant.currency})", initial=_amount(t.price)
-        ),
+        views.text_input("price", f"Price per billing period ({form.currency})", initial=_amount(t.price)),
         views.text_input("setup_fee", "Setup fee", initial=_amount(t.setup_fee), optional=True),
         views.text_input("freeze_fee", "Freeze fee", initial=_amount(t.freeze_fee), optional=True),
         views.text_input("lock_in_months", "Lock-in (months)", initial=str(t.lock_in_months), optional=True),
@@ -119,10 +111,10 @@ def details_view(ctx: Ctx, plan_id: int | None, terms: PlanTerms | None, *, sold
     steps = [s for s in STEPS if not (sold and s[0] == "credits")]
     blocks.append(views.checkboxes("steps", "Next", steps))
     title = "Edit plan" if plan_id else "New plan"
-    return views.modal(DETAILS, title, blocks, submit="Save", metadata={"plan": plan_id})
+    return views.modal(PlanStep.DETAILS, title, blocks, submit="Save", metadata={"plan": plan_id})
 
 
-def credits_view(ctx: Ctx, draft: dict[str, Any]) -> dict[str, Any]:
+def credits_view(currency: str, draft: dict[str, Any]) -> dict[str, Any]:
     c = _credits_of(draft) or CreditTerms(kind=CreditKind.SERVICE)
     blocks = [
         views.select(
@@ -130,7 +122,7 @@ def credits_view(ctx: Ctx, draft: dict[str, Any]) -> dict[str, Any]:
             "Kind of credit",
             [
                 ("service", "Service credits"),
-                ("monetary", f"Monetary credit ({ctx.tenant.currency})"),
+                ("monetary", f"Monetary credit ({currency})"),
                 ("points", "Points"),
             ],
             initial=c.kind.value,
@@ -166,18 +158,14 @@ def credits_view(ctx: Ctx, draft: dict[str, Any]) -> dict[str, Any]:
             initial=["yes"] if c.transferable else [],
         ),
     ]
-    return views.modal(CREDITS, "Plan credits", blocks, submit="Save", metadata=draft)
+    return views.modal(PlanStep.CREDITS, "Plan credits", blocks, submit="Save", metadata=draft)
 
 
-def service_view(ctx: Ctx, draft: dict[str, Any]) -> dict[str, Any]:
-    jobs = [
-        (f"{job.id}:{task.id}", f"{job.name} / {task.name}")
-        for job in catalog.job_templates(ctx)
-        for task in job.tasks
-    ]
+def service_view(templates: list[JobView], draft: dict[str, Any]) -> dict[str, Any]:
+    jobs = [(f"{job.id}:{task.id}", f"{job.name} / {task.name}") for job in templates for task in job.tasks]
     if not jobs:
         blocks = [views.section("There are no job templates yet: add them with `memberbot plans import`.")]
-        return views.modal(SERVICE, "Recurring service", blocks, submit=None)
+        return views.modal(PlanStep.SERVICE, "Recurring service", blocks, submit=None)
     blocks = [
         views.section(
             "The plan's services now: "
@@ -190,86 +178,67 @@ def service_view(ctx: Ctx, draft: dict[str, Any]) -> dict[str, Any]:
         views.text_input("day", "Day of the month (monthly: 1 to 31, or last)", optional=True),
         views.text_input("at", "Time of day", initial="09:00", optional=True),
     ]
-    return views.modal(SERVICE, "Recurring service", blocks, submit="Add", metadata=draft)
+    return views.modal(PlanStep.SERVICE, "Recurring service", blocks, submit="Add", metadata=draft)
 
 
 # Submitting
 
 
 def step_submitted(
-    deps: Deps, team: str, user: str, callback_id: str, view: dict[str, Any]
+    deps: Deps, team: str, user: str, callback_id: PlanStep, view: dict[str, Any]
 ) -> dict[str, Any] | None:
+    """The step's fields read; core checks the plan so far (the change is made and rolled back)
+    before the next step opens, and saves it after the last."""
     values = views.values(view)
     draft = views.metadata(view)
-    if callback_id == DETAILS:
+    if callback_id == PlanStep.DETAILS:
         draft = {"plan": draft.get("plan"), "details": values, "steps": values.get("steps", [])}
-    elif callback_id == CREDITS:
+    elif callback_id == PlanStep.CREDITS:
         draft["credits"] = values
     else:
         draft.setdefault("services", []).append(values)
-    with deps.tx(team, user, write=False) as ctx:
-        terms = _terms(ctx, draft)
+    edit = _edit(draft)
+    plan_id = int(draft["plan"]) if draft.get("plan") else None
     remaining = [s for s in draft.get("steps", []) if s not in draft.get("done", [])]
-    if remaining:
-        _check(deps, team, user, draft.get("plan"), terms)
-        draft["done"] = [*draft.get("done", []), remaining[0]]
-        with deps.tx(team, user, write=False) as ctx:
-            if remaining[0] == "credits":
-                return {"response_action": "push", "view": credits_view(ctx, draft)}
-            draft["service_names"] = [f"{s.job} / {s.task}" for s in plans.service_views(ctx, terms)]
-            return {"response_action": "push", "view": service_view(ctx, _slim(draft))}
-    with deps.tx(team, user) as ctx:
-        if draft.get("plan"):
-            plans.update_plan(ctx, int(draft["plan"]), terms)
-        else:
-            plans.create_plan(ctx, terms)
-    return {"response_action": "clear"}
+    if not remaining:
+        deps.write(team, user, flows.save_plan, plan_id, edit)
+        return {"response_action": "clear"}
+    step = deps.rehearse(team, user, flows.check_plan, plan_id, edit)
+    draft["done"] = [*draft.get("done", []), remaining[0]]
+    if remaining[0] == "credits":
+        return {"response_action": "push", "view": credits_view(step.currency, draft)}
+    draft["service_names"] = [f"{s.job} / {s.task}" for s in step.services]
+    return {"response_action": "push", "view": service_view(step.jobs, _slim(draft))}
 
 
-def _check(deps: Deps, team: str, user: str, plan_id: int | None, terms: PlanTerms) -> None:
-    """Have core check the terms so far by making the change in a unit of work that rolls back."""
-    try:
-        with deps.tx(team, user) as ctx:
-            if plan_id:
-                plans.update_plan(ctx, plan_id, terms)
-            else:
-                plans.create_plan(ctx, terms)
-            raise _DryRun
-    except _DryRun:
-        pass
-
-
-def _terms(ctx: Ctx, draft: dict[str, Any]) -> PlanTerms:
+def _edit(draft: dict[str, Any]) -> flows.PlanEdit:
+    """The plan as the form gives it (see flows.PlanEdit: core keeps what the form does not carry)."""
     d = draft["details"]
-    current = plans.get_plan(ctx, draft["plan"]).terms if draft.get("plan") else None
     errors = Errors()
     terms = PlanTerms(
         name=d.get("name", ""),
         price=_decimal(errors, "price", d.get("price", ""), "The price"),
-        billing_type=_billing(errors, d, current),
+        billing_type=_billing(errors, d),
         description=d.get("description", ""),
         setup_fee=_decimal(errors, "setup_fee", d.get("setup_fee") or "0", "The setup fee"),
-        term_months=_term(errors, d, current),
+        term_months=_term(errors, d),
         freeze_fee=_decimal(errors, "freeze_fee", d.get("freeze_fee") or "0", "The freeze fee"),
         lock_in_months=_whole(errors, "lock_in_months", d.get("lock_in_months") or "0", "The lock-in"),
-        location_ids=current.location_ids if current else None,
-        services=current.services if current else (),
-        credits=current.credits if current else None,
-        prorate_first_period=_prorate(d, current),
+        credits=_credit_terms(errors, draft["credits"]) if "credits" in draft else None,
+        prorate_first_period="yes" in d.get("prorate_first_period", []),
     )
-    if "credits" in draft:
-        terms = dataclasses.replace(terms, credits=_credit_terms(errors, draft["credits"], current))
-    for raw in draft.get("services", []):
-        service = _service(errors, raw)
-        if service is not None:
-            terms = dataclasses.replace(terms, services=(*terms.services, service))
+    added = tuple(
+        service for raw in draft.get("services", []) if (service := _service(errors, raw)) is not None
+    )
     errors.raise_if_any()
-    return terms
+    return flows.PlanEdit(
+        terms, kept=frozenset(name for name in plans.SOLD_TERMS if name not in d), added=added
+    )
 
 
-def _billing(errors: Errors, d: dict[str, Any], current: PlanTerms | None) -> BillingType:
+def _billing(errors: Errors, d: dict[str, Any]) -> BillingType:
     if "billing_type" not in d:
-        return current.billing_type if current else BillingType.MONTHLY
+        return BillingType.MONTHLY  # a sold plan's form has none: core keeps its billing type
     try:
         return BillingType(d["billing_type"])
     except ValueError:
@@ -277,26 +246,17 @@ def _billing(errors: Errors, d: dict[str, Any], current: PlanTerms | None) -> Bi
         return BillingType.MONTHLY
 
 
-def _prorate(d: dict[str, Any], current: PlanTerms | None) -> bool:
-    """Fixed once sold, like the billing type: a sold plan's form has no such field."""
-    if "prorate_first_period" not in d:
-        return current.prorate_first_period if current else False
-    return "yes" in d["prorate_first_period"]
-
-
-def _term(errors: Errors, d: dict[str, Any], current: PlanTerms | None) -> int | None:
+def _term(errors: Errors, d: dict[str, Any]) -> int | None:
     if "term_months" not in d:
-        return current.term_months if current else 12
+        return 12  # a sold plan's form has none: core keeps its term
     if not d["term_months"]:
         return None  # no end: runs until cancelled
     return _whole(errors, "term_months", d["term_months"], "The term")
 
 
-def _credit_terms(errors: Errors, raw: dict[str, Any], current: PlanTerms | None) -> CreditTerms:
-    base = current.credits if current and current.credits else CreditTerms(kind=CreditKind.SERVICE)
+def _credit_terms(errors: Errors, raw: dict[str, Any]) -> CreditTerms:
     e = Errors("credits.")
-    terms = dataclasses.replace(
-        base,
+    terms = CreditTerms(
         kind=CreditKind(raw.get("kind") or "service"),
         per_period=_decimal(e, "per_period", raw.get("per_period") or "0", "The amount granted"),
         frequency=Frequency(raw.get("frequency") or Frequency.BILLING_PERIOD.value),
@@ -349,7 +309,7 @@ def _credits_of(draft: dict[str, Any]) -> CreditTerms | None:
     if not isinstance(raw, dict):
         return None
     errors = Errors()
-    terms = _credit_terms(errors, raw, None)
+    terms = _credit_terms(errors, raw)
     return None if errors else terms
 
 

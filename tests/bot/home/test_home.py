@@ -9,11 +9,8 @@ from typing import Any
 from bot.standin import Posted
 from core.credits import ledger
 from core.credits.lots import Unit
-from core.customers import service as customers
 from core.customers.service import CustomerInput, add_customer
 from core.memberships import service as memberships
-from core.workspace import roles, tenants
-from core.workspace.roles import Role
 from tests.bot.conftest import Slack, wait_until
 from tests.conftest import ADMIN, MANAGER, STAFF
 from tests.integration.credit_helpers import at
@@ -93,34 +90,3 @@ def test_a_sale_refreshes_the_managers_home_and_a_decision_refreshes_it_again(sl
         what="the manager's Home to refresh",
     )
     assert "assign" in str(slack.standin.homes[MANAGER])  # recent activity
-
-
-def test_admin_settings_and_roles_forms(slack: Slack) -> None:
-    view = press_home(slack, ADMIN, "home_settings", "workspace_settings")
-    assert {b["block_id"] for b in view["blocks"]} >= {"timezone", "currency", "approvals_channel"}
-    wrong = slack.driver.submit(ADMIN, {"timezone": "Mars/Olympus", "grace_days": "soon"})
-    assert wrong["response_action"] == "errors" and "grace_days" in wrong["errors"]
-    wrong = slack.driver.submit(ADMIN, {"timezone": "Mars/Olympus"})
-    assert wrong["response_action"] == "errors" and "timezone" in wrong["errors"]
-    assert slack.driver.submit(ADMIN, {"timezone": "Europe/Lisbon", "approvals_channel": "CAPPROVALS"}) == {}
-    with slack.shop.tx(write=False) as ctx:
-        saved = tenants.settings(ctx)
-    assert (saved.timezone, saved.approvals_channel) == ("Europe/Lisbon", "CAPPROVALS")
-    press_home(slack, ADMIN, "home_roles", "staff_roles")
-    assert slack.driver.submit(ADMIN, {"user": "UNEWBIE", "role": "staff"}) == {}
-    with slack.shop.tx(write=False) as ctx:
-        assert roles.roles_of(ctx, "UNEWBIE") == {Role.STAFF}
-    press_home(slack, ADMIN, "home_roles", "staff_roles")
-    refused = slack.driver.submit(ADMIN, {"user": ADMIN, "role": "admin", "change": "revoke"})
-    assert "your own admin role" in refused["errors"]["role"]
-
-
-def test_customers_add_form_checks_every_field(slack: Slack) -> None:
-    slack.open_modal("/customers", "add Blue Fin", user=STAFF, callback_id="customer_add")
-    wrong = slack.driver.submit(STAFF, {"email": "not-an-email", "phone": "call me"})
-    assert wrong["response_action"] == "errors" and set(wrong["errors"]) == {"email", "phone"}
-    assert slack.driver.submit(STAFF, {"contact": "João", "email": "joao@bluefin.example"}) == {}
-    with slack.shop.tx(write=False) as ctx:
-        found = customers.search_customers(ctx, "blue fin")
-    assert [(c.company, c.contact, c.email) for c in found] == [("Blue Fin", "João", "joao@bluefin.example")]
-    assert "admin" in slack.command("/customers", "add", user="UOUTSIDER")["text"]
