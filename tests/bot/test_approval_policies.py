@@ -13,7 +13,7 @@ from core.memberships import service as memberships
 from core.memberships.lifecycle import Status
 from core.workspace.tenants import update_settings
 from tests.bot.conftest import Slack, wait_until
-from tests.bot.test_credit_commands import press, two_members
+from tests.bot.credits.test_credit_commands import press, two_members
 from tests.conftest import ADMIN, MANAGER, STAFF
 
 CHANNEL = "CFRONTDESK"

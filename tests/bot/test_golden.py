@@ -34,10 +34,10 @@ from core.credits.terms import CreditKind, CreditTerms
 from core.customers.service import CustomerInput, add_customer
 from core.memberships import service as memberships
 from core.plans import service as plans
+from tests.bot.billing.test_billing_commands import gold_member
+from tests.bot.checkout.test_checkout_command import VISIT
+from tests.bot.classes.test_classes_commands import studio, yoga
 from tests.bot.conftest import Slack, wait_until
-from tests.bot.test_billing_commands import gold_member
-from tests.bot.test_checkout_command import VISIT
-from tests.bot.test_classes_commands import studio, yoga
 from tests.conftest import MANAGER, STAFF
 from tests.integration.credit_helpers import at
 from tests.integration.helpers import plan_by_name, with_services
