@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 
 from bot.limits import message_problems, view_problems
-from bot.listeners.credits import CONFIRM_REDEEM
+from bot.listeners.credits.ids import CreditsAction
 from bot.standin import Posted
 from core.catalog import services
 from core.credits import ledger
@@ -341,13 +341,13 @@ def test_a_changed_payload_fails_the_comparison(monkeypatch: pytest.MonkeyPatch)
 
 def test_normalising_replaces_only_what_changes_between_runs() -> None:
     redeem = {
-        "action_id": CONFIRM_REDEEM,
+        "action_id": CreditsAction.CONFIRM_REDEEM,
         "value": '{"customer": 7, "key": "slack-redeem-ab12ab12ab12ab12ab12ab12ab12ab12", "service": 3}',
     }
     buttons = [{"action_id": "a", "value": "31"}, {"action_id": "b", "value": "keep 31"}]
     assert normalised([redeem, *buttons, {"ts": "1.2"}, "M-31 (not XM-31)", {"block_id": "approval-31"}]) == [
         {
-            "action_id": CONFIRM_REDEEM,
+            "action_id": CreditsAction.CONFIRM_REDEEM,
             "value": '{"customer": "<id>", "key": "slack-redeem-<key>", "service": "<id>"}',
         },
         {"action_id": "a", "value": "<id>"},
