@@ -27,7 +27,6 @@ import pytest
 from bot.limits import message_problems, view_problems
 from bot.listeners.credits.ids import CreditsAction
 from bot.standin import Posted
-from core.catalog import services
 from core.credits import ledger
 from core.credits.lots import Unit
 from core.credits.terms import CreditKind, CreditTerms
@@ -38,6 +37,7 @@ from tests.bot.billing.test_billing_commands import gold_member
 from tests.bot.checkout.test_checkout_command import VISIT
 from tests.bot.classes.test_classes_commands import studio, yoga
 from tests.bot.conftest import Slack, wait_until
+from tests.bot.credits.test_redeem import seeded
 from tests.conftest import MANAGER, STAFF
 from tests.integration.credit_helpers import at
 from tests.integration.helpers import plan_by_name, with_services
@@ -162,23 +162,13 @@ def customers_search(slack: Slack) -> tuple[str, Payload]:
     return "message", slack.command("/customers", "blue", user=STAFF)
 
 
-def seeded_customer(slack: Slack) -> None:
-    at(slack.shop, date(2025, 1, 15))
-    with slack.shop.tx() as ctx:
-        c = add_customer(ctx, CustomerInput(company="Café Müller", contact="Anna"))
-        services.add_service(ctx, "Yoga class", "classes", 60)
-        now = ctx.now()
-        ledger.grant(ctx, c.id, Unit.CREDIT, Decimal(2), key="soon", expires_at=now + timedelta(days=10))
-        ledger.grant(ctx, c.id, Unit.CREDIT, Decimal(5), key="never")
-
-
 def credits_balance(slack: Slack) -> tuple[str, Payload]:
-    seeded_customer(slack)
+    seeded(slack)
     return "message", slack.command("/credits", "cafe mul", user=STAFF)
 
 
 def redeem_preview(slack: Slack) -> tuple[str, Payload]:
-    seeded_customer(slack)
+    seeded(slack)
     return "message", slack.command("/credits", "redeem cafe muller 3 for yoga class", user=STAFF)
 
 

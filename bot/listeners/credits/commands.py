@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -17,7 +16,7 @@ from bot import messages
 from bot.dates import parse_date
 from bot.deps import Deps
 from bot.listeners import balance_alerts
-from bot.listeners.credits.forms import credit_quantity, redeem_form, transfer_form
+from bot.listeners.credits.forms import credit_quantity, new_key, redeem_form, transfer_form
 from bot.listeners.credits.ids import CreditsAction
 from bot.listeners.replies import Modal, Upload, slash_command
 from bot.mrkdwn import escape
@@ -91,7 +90,7 @@ def redeem_preview(deps: Deps, team: str, user: str, text: str) -> dict[str, Any
             "customer": customer.id,
             "quantity": quantity_text,
             "service": service.id if service else None,
-            "key": f"slack-redeem-{uuid.uuid4().hex}",
+            "key": new_key("redeem"),
         }
     )
     confirm = button(CreditsAction.CONFIRM_REDEEM, "Redeem", value, style="primary", emoji=False)
@@ -113,7 +112,7 @@ def transfer_preview(deps: Deps, team: str, user: str, text: str) -> dict[str, A
         "from": giver.id,
         "to": receiver.id,
         "quantity": str(quantity),
-        "key": f"slack-transfer-{uuid.uuid4().hex}",
+        "key": new_key("transfer"),
     }
     reply = messages.message(
         messages.say(
@@ -146,7 +145,7 @@ def grant_preview(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]
         "quantity": match.group(2),
         "expires": expires.isoformat() if expires else None,
         "reason": reason,
-        "key": f"slack-grant-{uuid.uuid4().hex}",
+        "key": new_key("grant"),
     }
     verb = "Deduct" if match.group(2).startswith("-") else "Grant"
     reply = messages.message(

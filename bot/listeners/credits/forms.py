@@ -74,13 +74,7 @@ def redeem_form(deps: Deps, team: str, user: str, customer_id: int | None = None
     ]
     if listed:
         blocks.append(views.select("service", "For the service", listed, optional=True))
-    return views.modal(
-        CreditsView.REDEEM_FORM,
-        "Redeem credits",
-        blocks,
-        submit="Redeem",
-        metadata={"key": f"slack-redeem-{uuid.uuid4().hex}"},
-    )
+    return _form(CreditsView.REDEEM_FORM, "Redeem credits", blocks, "Redeem", "redeem")
 
 
 def transfer_form(deps: Deps, team: str, user: str) -> dict[str, Any]:
@@ -90,13 +84,20 @@ def transfer_form(deps: Deps, team: str, user: str) -> dict[str, Any]:
         views.external_select("to_customer", "To"),
         views.text_input("quantity", "Credits to transfer", initial="1", max_length=10),
     ]
-    return views.modal(
-        CreditsView.TRANSFER_FORM,
-        "Transfer credits",
-        blocks,
-        submit="Transfer",
-        metadata={"key": f"slack-transfer-{uuid.uuid4().hex}"},
-    )
+    return _form(CreditsView.TRANSFER_FORM, "Transfer credits", blocks, "Transfer", "transfer")
+
+
+def _form(
+    callback_id: str, title: str, blocks: list[dict[str, Any]], submit: str, kind: str
+) -> dict[str, Any]:
+    """The form, opened with the idempotency key its submission changes the ledger with."""
+    return views.modal(callback_id, title, blocks, submit=submit, metadata={"key": new_key(kind)})
+
+
+def new_key(kind: str) -> str:
+    """An idempotency key for one request ("redeem", "transfer", "grant"): pressing twice, or
+    Slack retrying, changes the ledger once."""
+    return f"slack-{kind}-{uuid.uuid4().hex}"
 
 
 def credit_quantity(text: str) -> Decimal:
