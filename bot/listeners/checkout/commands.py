@@ -14,9 +14,9 @@ from slack_bolt.async_app import AsyncApp
 from bot import messages
 from bot.deps import Deps
 from bot.listeners.checkout.draft import SLACK_LINES, Draft, new_key, new_reference
-from bot.listeners.checkout.forms import form, form_view
+from bot.listeners.checkout.forms import form_for, form_view
 from bot.listeners.checkout.ids import CheckoutAction
-from bot.listeners.checkout.lines import SEPARATORS, numbered_lines, parse_lines
+from bot.listeners.checkout.lines import numbered_lines, parse_lines
 from bot.listeners.checkout.preview import breakdown_text, draft_button, preview_message
 from bot.listeners.replies import Modal, channel_command
 from bot.mrkdwn import escape
@@ -25,7 +25,7 @@ from core.checkout import flows
 from core.context import Ctx
 from core.customers import service as customers
 from core.customers.lookup import find_customer
-from core.kernel.errors import FieldError, InvalidInput, MemberbotError, NotFound
+from core.kernel.errors import InvalidInput, MemberbotError, NotFound
 
 _HEAD = re.compile(r"(?P<who>.+?)(?:\s+at\s+(?P<where>[^:]+?))?\s*:(?P<lines>.*)", re.IGNORECASE | re.DOTALL)
 VERBS = ("void", "show", "points", "order")
@@ -50,7 +50,7 @@ def checkout_reply(deps: Deps, team: str, user: str, channel: str, text: str) ->
         return messages.message(messages.say("checkout_usage", verb=verb))
     match = _HEAD.fullmatch(text)
     if match is None:  # a customer only: the form, with the customer chosen
-        return _form_for(deps, team, user, channel, text, None, "", [])
+        return form_for(deps, team, user, channel, text, None, "", [])
     return command_preview(deps, team, user, channel, match)
 
 
@@ -61,7 +61,7 @@ def command_preview(
     customer = deps.read(team, user, _one_customer, who)  # a pick list when several match, never a guess
     items, problems = parse_lines(deps, team, user, typed)
     if problems:  # the form, filled in, with each bad line said
-        return _form_for(deps, team, user, channel, customer.label, where, typed, problems, customer.id)
+        return form_for(deps, team, user, channel, customer.label, where, typed, problems, customer.id)
     with numbered_lines():
         shown = deps.read(
             team,
@@ -77,29 +77,6 @@ def command_preview(
     invoice = shown.invoice
     draft = Draft(invoice.reference, invoice.customer_id, invoice.location_id, invoice.items, new_key())
     return preview_message(draft, shown)
-
-
-def _form_for(
-    deps: Deps,
-    team: str,
-    user: str,
-    channel: str,
-    who: str,
-    where: str | None,
-    typed: str,
-    problems: list[FieldError],
-    customer_id: int | None = None,
-) -> Modal:
-    lines = "\n".join(p.strip() for p in SEPARATORS.split(typed) if p.strip())
-
-    def build() -> dict[str, Any]:
-        chosen = customer_id
-        if chosen is None and who:
-            meant = deps.read(team, user, find_customer, who).customer
-            chosen = meant.id if meant else None
-        return form(deps.read(team, user, flows.form_choices, chosen, where), channel, lines, problems)
-
-    return Modal("Checkout", build)
 
 
 def void(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]:

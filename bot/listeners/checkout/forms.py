@@ -13,10 +13,11 @@ from bot import messages, views
 from bot.deps import Deps
 from bot.listeners.checkout.draft import Draft, new_key, new_reference
 from bot.listeners.checkout.ids import CheckoutView
-from bot.listeners.checkout.lines import numbered_lines, parse_lines
+from bot.listeners.checkout.lines import SEPARATORS, numbered_lines, parse_lines
 from bot.listeners.checkout.preview import preview_message
-from bot.listeners.replies import submission
+from bot.listeners.replies import Modal, submission
 from core.checkout import flows
+from core.customers.lookup import find_customer
 from core.kernel.errors import Conflict, FieldError, InvalidInput
 
 
@@ -38,11 +39,36 @@ def register(app: AsyncApp, deps: Deps) -> None:
             await client.chat_postEphemeral(channel=channel, user=user, **shown)
 
 
+def form_for(
+    deps: Deps,
+    team: str,
+    user: str,
+    channel: str,
+    who: str,
+    where: str | None,
+    typed: str,
+    problems: list[FieldError],
+    customer_id: int | None = None,
+) -> Modal:
+    """The form, filled in with what the command said (the customer found, the lines typed, and
+    what was wrong with them)."""
+    lines = "\n".join(p.strip() for p in SEPARATORS.split(typed) if p.strip())
+
+    def build() -> dict[str, Any]:
+        chosen = customer_id
+        if chosen is None and who:
+            meant = deps.read(team, user, find_customer, who).customer
+            chosen = meant.id if meant else None
+        return _form(deps.read(team, user, flows.form_choices, chosen, where), channel, lines, problems)
+
+    return Modal("Checkout", build)
+
+
 def form_view(deps: Deps, team: str, user: str, channel: str) -> dict[str, Any]:
-    return form(deps.read(team, user, flows.form_choices, None, None), channel, "", [])
+    return _form(deps.read(team, user, flows.form_choices, None, None), channel, "", [])
 
 
-def form(choices: flows.FormChoices, channel: str, lines: str, problems: list[FieldError]) -> dict[str, Any]:
+def _form(choices: flows.FormChoices, channel: str, lines: str, problems: list[FieldError]) -> dict[str, Any]:
     places = [(str(ident), name) for ident, name in choices.locations]
     if not places:
         raise Conflict(messages.say("checkout_no_locations"), "location")
