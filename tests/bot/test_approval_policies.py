@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from bot.listeners.approvals import APPROVE, REJECT
-from bot.listeners.credits import CONFIRM_GRANT
+from bot.listeners.credits.ids import CreditsAction
 from bot.standin import Posted
 from core.credits import ledger
 from core.credits.lots import Unit
@@ -13,7 +13,7 @@ from core.memberships import service as memberships
 from core.memberships.lifecycle import Status
 from core.workspace.tenants import update_settings
 from tests.bot.conftest import Slack, wait_until
-from tests.bot.test_credit_commands import press, two_members
+from tests.bot.credits.test_credit_commands import press, two_members
 from tests.conftest import ADMIN, MANAGER, STAFF
 
 CHANNEL = "CFRONTDESK"
@@ -42,7 +42,7 @@ def test_a_grant_above_the_threshold_waits_for_a_manager(slack: Slack) -> None:
     with slack.shop.tx(ADMIN) as ctx:
         update_settings(ctx, approve_grants_above=Decimal(10))
     preview = slack.command("/credits", "grant anna 25 loyalty", user=ADMIN)
-    assert "waits for a manager's approval" in press(slack, preview, CONFIRM_GRANT, ADMIN)
+    assert "waits for a manager's approval" in press(slack, preview, CreditsAction.CONFIRM_GRANT, ADMIN)
     message = request_in(slack)
     assert "Grant 25 credits to Anna Yoga: loyalty" in message.text
     with slack.shop.tx(write=False) as ctx:

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.listeners.credits import CONFIRM_REDEEM
+from bot.listeners.credits.ids import CreditsAction
 from bot.listeners.membership_forms import APPROVE
 from bot.standin import Driver, Posted, SlackStandIn
 from core.credits import ledger
@@ -139,7 +139,9 @@ def test_sell_approve_redeem_and_an_unknown_customer(served: Served, driver: Dri
     button = blocks[-1]["elements"][0]
     shown = Posted("CFRONTDESK", str(preview["text"]), blocks, ephemeral_to=STAFF, ts="1.000001")
     for _ in range(2):  # pressed twice: redeemed once
-        _, response_id = driver.click(CONFIRM_REDEEM, button["value"], user=STAFF, message=shown)
+        _, response_id = driver.click(
+            CreditsAction.CONFIRM_REDEEM, button["value"], user=STAFF, message=shown
+        )
         answered = wait_until(replied(served, response_id), what="the redemption")
         assert "Redeemed *2* credits" in answered[-1]["text"]
     with shop.tx(write=False) as ctx:

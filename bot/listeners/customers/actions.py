@@ -13,6 +13,6 @@ from bot.listeners.replies import more_pressed
 def register(app: AsyncApp, deps: Deps) -> None:
     app.action(CustomerAction.MORE.value)(
         more_pressed(
-            deps, lambda d, team, user, offset, state: customers_page(d, team, user, str(state["q"]), offset)
+            lambda team, user, offset, state: customers_page(deps, team, user, str(state["q"]), offset)
         )
     )

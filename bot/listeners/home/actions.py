@@ -10,7 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import Deps
 from bot.listeners import membership_forms
-from bot.listeners.credits import redeem_form
+from bot.listeners.credits.forms import redeem_form
 from bot.listeners.customers.forms import customer_form
 from bot.listeners.home.ids import QuickAction
 from bot.listeners.plans.forms import new_plan_view

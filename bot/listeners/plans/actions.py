@@ -12,5 +12,5 @@ from bot.listeners.replies import more_pressed
 
 def register(app: AsyncApp, deps: Deps) -> None:
     app.action(PlanAction.MORE.value)(
-        more_pressed(deps, lambda d, team, user, offset, _: plans_page(d, team, user, offset))
+        more_pressed(lambda team, user, offset, _: plans_page(deps, team, user, offset))
     )

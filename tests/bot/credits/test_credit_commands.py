@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from bot.listeners.credits import CONFIRM_GRANT, CONFIRM_TRANSFER
+from bot.listeners.credits.ids import CreditsAction
 from bot.standin import Posted
 from core.credits import ledger
 from core.credits.lots import Unit
@@ -51,8 +51,8 @@ def test_transfer_is_previewed_and_confirming_twice_moves_credits_once(slack: Sl
     preview = slack.command("/credits", "transfer 3 from anna to bruno", user=STAFF)
     assert "Transfer *3* credits from *Anna Yoga* (4 available) to *Bruno Fitness*?" in preview["text"]
     assert credits_of(slack, anna) == 4  # nothing moves before confirmation
-    assert "Transferred *3* credits" in press(slack, preview, CONFIRM_TRANSFER, STAFF)
-    assert "already done" in press(slack, preview, CONFIRM_TRANSFER, STAFF)
+    assert "Transferred *3* credits" in press(slack, preview, CreditsAction.CONFIRM_TRANSFER, STAFF)
+    assert "already done" in press(slack, preview, CreditsAction.CONFIRM_TRANSFER, STAFF)
     assert (credits_of(slack, anna), credits_of(slack, bruno)) == (Decimal(1), Decimal(7))
 
 
@@ -80,14 +80,14 @@ def test_a_manual_grant_is_for_admins_with_a_reason_and_an_expiry(slack: Slack) 
     assert "admin role" in refused
     preview = slack.command("/credits", "grant anna 2 expires 1 Mar 2025 missed class", user=ADMIN)
     assert "Grant *2* credits to *Anna Yoga*, usable until 01 Mar 2025: missed class?" in preview["text"]
-    assert "now has 6 credits" in press(slack, preview, CONFIRM_GRANT, ADMIN)
-    assert "already done" in press(slack, preview, CONFIRM_GRANT, ADMIN)
+    assert "now has 6 credits" in press(slack, preview, CreditsAction.CONFIRM_GRANT, ADMIN)
+    assert "already done" in press(slack, preview, CreditsAction.CONFIRM_GRANT, ADMIN)
     with slack.shop.tx(write=False) as ctx:
         granted = [e for e in ledger.history(ctx, anna) if e.reason == "missed class"]
     assert len(granted) == 1 and granted[0].actor == ADMIN
     past = slack.command("/credits", "grant anna 2 expires 1 Jan 2025 too late", user=ADMIN)
     assert "`/credits grant" not in past["text"]
-    assert "is not in the future" in press(slack, past, CONFIRM_GRANT, ADMIN)
+    assert "is not in the future" in press(slack, past, CreditsAction.CONFIRM_GRANT, ADMIN)
 
 
 def test_history_lists_the_ledger_and_export_uploads_the_excel_report(slack: Slack) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from bot.listeners.credits import CONFIRM_REDEEM
+from bot.listeners.credits.ids import CreditsAction
 from bot.standin import Posted
 from core.catalog import services
 from core.credits import ledger
@@ -31,9 +31,11 @@ def confirm(slack: Slack, preview: dict[str, object], user: str) -> str:
     blocks = preview["blocks"]
     assert isinstance(blocks, list)
     button = blocks[-1]["elements"][0]
-    assert button["action_id"] == CONFIRM_REDEEM
+    assert button["action_id"] == CreditsAction.CONFIRM_REDEEM
     message = Posted("CFRONTDESK", str(preview["text"]), blocks, ephemeral_to=user, ts="1.000001")
-    http, response_id = slack.driver.click(CONFIRM_REDEEM, button["value"], user=user, message=message)
+    http, response_id = slack.driver.click(
+        CreditsAction.CONFIRM_REDEEM, button["value"], user=user, message=message
+    )
     assert http.status_code == 200
     replies = wait_until(lambda: slack.standin.replies(response_id), what="the redemption's answer")
     return str(replies[-1]["text"])

@@ -9,7 +9,7 @@ from datetime import date, time
 from decimal import Decimal
 from typing import Any
 
-from bot.listeners.classes import ATTENDED, CREATED, LIST_MORE, NEW_FORM, NO_SHOW, PICK, ROSTER_MORE
+from bot.listeners.classes.ids import ClassesAction, ClassesView
 from bot.standin import Posted
 from core.catalog import locations as catalog
 from core.classes import service as classes
@@ -109,7 +109,7 @@ def test_staff_may_not_set_up_a_class(slack: Slack) -> None:
 
 def test_the_form_names_bad_fields_and_writes_nothing_then_sets_up_the_class(slack: Slack) -> None:
     s = studio(slack)
-    form = slack.open_modal("/classes", "new", user=MANAGER, callback_id=NEW_FORM)
+    form = slack.open_modal("/classes", "new", user=MANAGER, callback_id=ClassesView.NEW_FORM)
     assert [b["block_id"] for b in form["blocks"]] == [
         "name",
         "location",
@@ -146,7 +146,7 @@ def test_the_form_names_bad_fields_and_writes_nothing_then_sets_up_the_class(sla
     )
     assert done["response_action"] == "update"
     shown = slack.standin.top_modal(MANAGER)
-    assert shown is not None and shown["callback_id"] == CREATED
+    assert shown is not None and shown["callback_id"] == ClassesView.CREATED
     said = shown["blocks"][0]["text"]["text"]
     assert "*Yoga* is set up at Downtown: Every week on Mon, Wed at 19:15." in said
     assert "The first session is on Wed 15 Jan 2025." in said
@@ -155,7 +155,7 @@ def test_the_form_names_bad_fields_and_writes_nothing_then_sets_up_the_class(sla
     assert (made.capacity, made.cancel_cutoff_hours, made.duration_minutes) == (12, 12, 60)
     assert made.plans == ("Gold",)
 
-    slack.open_modal("/classes", "new", user=MANAGER, callback_id=NEW_FORM)
+    slack.open_modal("/classes", "new", user=MANAGER, callback_id=ClassesView.NEW_FORM)
     again = submit(slack, MANAGER, {"name": "yoga", "weekdays": ["1"], "capacity": "5"}, start_time="07:30")
     assert again["errors"] == {"name": "There is already a class called Yoga at Downtown."}
 
@@ -177,8 +177,8 @@ def test_the_list_shows_the_next_sessions_and_places_left_a_page_at_a_time(slack
     assert "Wed 15 Jan 18:00: 1 of 2 places left" in text and "Mon 20 Jan 18:00: 2 of 2 places left" in text
     assert "Zumba 09" not in text
     (more,) = buttons(first)
-    assert more["action_id"] == LIST_MORE
-    second = press(slack, first, LIST_MORE, more["value"])
+    assert more["action_id"] == ClassesAction.LIST_MORE
+    second = press(slack, first, ClassesAction.LIST_MORE, more["value"])
     assert "*Classes* (11 to 11 of 11)" in second["text"] and "*Zumba 09*" in second["text"]
     assert buttons(second) == []
 
@@ -273,7 +273,7 @@ def test_an_ambiguous_customer_or_class_gets_a_pick_list_never_a_guess(slack: Sl
     assert bookings(slack, s["anna"]) == [] and bookings(slack, lind) == []
 
     pick = next(b for b in buttons(who) if b["text"]["text"] == "Anna Lind")
-    assert pick["action_id"].startswith(PICK)
+    assert pick["action_id"].startswith(ClassesAction.PICK)
     done = press(slack, who, pick["action_id"], pick["value"])["text"]
     assert done.startswith("Booked *Anna Lind* into *Yoga* on Wed 15 Jan 2025 18:00")
     twice = press(slack, who, pick["action_id"], pick["value"])["text"]
@@ -329,10 +329,10 @@ def test_the_roster_records_attendance_once_however_often_pressed(slack: Slack) 
     lines = [b["text"]["text"] for b in roster["blocks"] if b["type"] == "section"][1:]
     assert lines[0] == f"*B-{anna.id}* Anna Berg — booked (a credit of M-{s['anna_membership']})"
     assert lines[1].endswith("Bruno Costa — booked")
-    attended = next(b for b in buttons(roster) if b["action_id"] == f"{ATTENDED}_{anna.id}")
+    attended = next(b for b in buttons(roster) if b["action_id"] == f"{ClassesAction.ATTENDED}_{anna.id}")
     assert f'"booking": {anna.id}' in attended["value"]
 
-    early = press(slack, roster, f"{NO_SHOW}_{anna.id}", attended["value"])
+    early = press(slack, roster, f"{ClassesAction.NO_SHOW}_{anna.id}", attended["value"])
     assert early["text"] == "The session has not started yet; a no-show is recorded once it has."
     assert slack.command("/classes", "bookings anna berg", user=STAFF)["text"].endswith(
         "— booked, a credit of M-" + str(s["anna_membership"])
@@ -348,7 +348,7 @@ def test_the_roster_records_attendance_once_however_often_pressed(slack: Slack) 
     at(slack.shop, date(2025, 1, 16))  # the next day: today's roster is of the session gone by
     after = slack.command("/classes", "roster yoga on 15 Jan 2025", user=STAFF)
     assert "Wed 15 Jan 2025 18:00 — 2 of 2 places taken" in after["text"]
-    bruno = [b for b in buttons(after) if b["action_id"].startswith(NO_SHOW)][1]
+    bruno = [b for b in buttons(after) if b["action_id"].startswith(ClassesAction.NO_SHOW)][1]
     assert press(slack, after, bruno["action_id"], bruno["value"])["text"].startswith(
         "Bruno Costa: a no-show."
     )
@@ -369,11 +369,11 @@ def test_a_long_roster_pages_and_names_typed_by_people_are_escaped(slack: Slack)
     assert "*Yoga &lt;!channel&gt; \u2217hot\u2217* at Downtown" in listed
     first = slack.command("/classes", "roster yoga", user=STAFF)
     assert len(first["blocks"]) == 1 + 15 * 2 + 1 and "— 16 of 20 places taken" in first["text"]
-    more = next(b for b in buttons(first) if b["action_id"] == ROSTER_MORE)
-    second = press(slack, first, ROSTER_MORE, more["value"])
+    more = next(b for b in buttons(first) if b["action_id"] == ClassesAction.ROSTER_MORE)
+    second = press(slack, first, ClassesAction.ROSTER_MORE, more["value"])
     lines = [b["text"]["text"] for b in second["blocks"] if b["type"] == "section"]
     assert len(lines) == 2 and lines[1].endswith("Member 15 — booked")
-    last = next(b for b in buttons(second) if b["action_id"].startswith(ATTENDED))
+    last = next(b for b in buttons(second) if b["action_id"].startswith(ClassesAction.ATTENDED))
     marked = press(slack, second, last["action_id"], last["value"])
     assert marked["text"].startswith("Member 15: attended.") and "Member 15 — attended" in str(
         marked["blocks"]

@@ -10,7 +10,7 @@ import threading
 from decimal import Decimal
 from typing import Any
 
-from bot.listeners.checkout import CHECKOUT_FORM, CONVERT_POINTS, MONEY, POST, REMOVE_DISCOUNT
+from bot.listeners.checkout.ids import CheckoutAction, CheckoutView
 from bot.standin import Posted
 from core.catalog import locations as catalog
 from core.checkout import service as checkout
@@ -50,7 +50,7 @@ def press(
 
 
 def reference(reply: dict[str, Any]) -> str:
-    return str(json.loads(buttons(reply, POST)[0]["value"])["r"])
+    return str(json.loads(buttons(reply, CheckoutAction.POST)[0]["value"])["r"])
 
 
 def test_the_preview_of_a_worked_invoice_says_each_benefit_and_its_rule_and_writes_nothing(
@@ -72,21 +72,23 @@ def test_the_preview_of_a_worked_invoice_says_each_benefit_and_its_rule_and_writ
     assert "Gross 350.00 - benefits 285.00 = *due 65.00 USD*" in text
     assert f"earns *65* points (M-{c.platinum} Platinum: 1 point(s) per 1 paid, rounded down)" in text
     assert rows(slack.shop) == before  # a preview writes nothing
-    assert buttons(reply, REMOVE_DISCOUNT) == []  # credits first: nothing to swap
-    assert len(buttons(reply, POST)[0]["value"]) <= 2000
+    assert buttons(reply, CheckoutAction.REMOVE_DISCOUNT) == []  # credits first: nothing to swap
+    assert len(buttons(reply, CheckoutAction.POST)[0]["value"]) <= 2000
 
 
 def test_post_pressed_twice_posts_once(slack: Slack) -> None:
     c = counter(slack.shop)
     reply = slack.command("/checkout", VISIT, user=STAFF)
     before = rows(slack.shop)
-    refused = press(slack, reply, POST, user=SPECIALIST)  # a specialist previews but may not post
+    refused = press(
+        slack, reply, CheckoutAction.POST, user=SPECIALIST
+    )  # a specialist previews but may not post
     assert "You need the admin, manager or staff role" in str(refused["text"])
     assert rows(slack.shop) == before
-    first = press(slack, reply, POST)
+    first = press(slack, reply, CheckoutAction.POST)
     assert f"Posted *{reference(reply)}*: due *65.00 USD*, 65 points earned." in str(first["text"])
     after = rows(slack.shop)
-    again = press(slack, reply, POST)
+    again = press(slack, reply, CheckoutAction.POST)
     assert "(already posted: this request was sent twice)" in str(again["text"])
     assert rows(slack.shop) == after
     balance = available(slack.shop, c.customer)
@@ -99,12 +101,12 @@ def test_post_pressed_twice_posts_once(slack: Slack) -> None:
 def test_monetary_credit_can_be_kept_for_later(slack: Slack) -> None:
     c = counter(slack.shop)
     reply = slack.command("/checkout", VISIT, user=STAFF)
-    kept = press(slack, reply, MONEY)
+    kept = press(slack, reply, CheckoutAction.MONEY)
     text = str(kept["text"])
     assert "Monetary credit is kept for later" in text and "monetary credit:" not in text
     assert "*due 125.00 USD*; earns *125* points" in text
-    assert [b["text"]["text"] for b in buttons(kept, MONEY)] == ["Use monetary credit"]
-    done = press(slack, kept, POST)
+    assert [b["text"]["text"] for b in buttons(kept, CheckoutAction.MONEY)] == ["Use monetary credit"]
+    done = press(slack, kept, CheckoutAction.POST)
     assert "due *125.00 USD*" in str(done["text"])
     balance = available(slack.shop, c.customer)
     assert balance[(Unit.MONEY, Pool.SERVICES)] == Decimal("30.00")
@@ -119,7 +121,7 @@ def test_two_presses_at_once_post_once(slack: Slack) -> None:
 
     def double_click() -> None:
         start.wait()
-        answers.append(press(slack, reply, POST))
+        answers.append(press(slack, reply, CheckoutAction.POST))
 
     threads = [threading.Thread(target=double_click) for _ in range(2)]
     for t in threads:
@@ -138,12 +140,12 @@ def test_a_stale_preview_names_the_line_and_offers_a_fresh_one(slack: Slack) -> 
     with slack.shop.tx(STAFF) as ctx:  # another desk uses one of the credits meanwhile
         ledger.redeem(ctx, c.customer, Decimal(1), key="other-desk")
     before = rows(slack.shop)
-    stale = press(slack, reply, POST)
+    stale = press(slack, reply, CheckoutAction.POST)
     text = str(stale["text"])
     assert "*Not posted.* Line 1 (Massage 60) now gets other benefits than the preview showed" in text
     assert "- 100.00 service credit on 1:" in text  # the fresh preview: one credit left
     assert rows(slack.shop) == before
-    done = press(slack, stale, POST)
+    done = press(slack, stale, CheckoutAction.POST)
     assert "Posted *" in str(done["text"])
     with slack.shop.tx(write=False) as ctx:
         posted = checkout.get_invoice(ctx, reference(stale))
@@ -158,20 +160,24 @@ def test_a_removed_discount_stays_removed_in_a_discounts_first_location(slack: S
     assert "*Downtown* now applies benefits *discounts-first*" in str(told["text"])
     reply = slack.command("/checkout", VISIT, user=STAFF)
     assert f"- 60.00 discount on 3: M-{c.gold} Gold: 20% off every service" in str(reply["text"])
-    assert [b["text"]["text"] for b in buttons(reply, REMOVE_DISCOUNT)] == [
+    assert [b["text"]["text"] for b in buttons(reply, CheckoutAction.REMOVE_DISCOUNT)] == [
         "Remove discount, line 1",
         "Remove discount, line 2",
     ]
-    removed = press(slack, reply, REMOVE_DISCOUNT)
+    removed = press(slack, reply, CheckoutAction.REMOVE_DISCOUNT)
     text = str(removed["text"])
     assert "The discount is off line 1 for good" in text
     assert "- 200.00 service credit on 2:" in text and "a discount was removed from this line" in text
     assert "20% off every service" not in text  # not even for the third massage
-    assert [b["text"]["text"] for b in buttons(removed, REMOVE_DISCOUNT)] == ["Remove discount, line 2"]
+    assert [b["text"]["text"] for b in buttons(removed, CheckoutAction.REMOVE_DISCOUNT)] == [
+        "Remove discount, line 2"
+    ]
     assert reference(removed) == reference(reply)
-    again = press(slack, reply, REMOVE_DISCOUNT)  # the old button, pressed again: still removed
+    again = press(
+        slack, reply, CheckoutAction.REMOVE_DISCOUNT
+    )  # the old button, pressed again: still removed
     assert "20% off every service" not in str(again["text"])
-    done = press(slack, removed, POST)
+    done = press(slack, removed, CheckoutAction.POST)
     assert "Posted *" in str(done["text"]) and "20% off every service" not in str(done["text"])
     with slack.shop.tx(write=False) as ctx:
         line = checkout.get_invoice(ctx, reference(reply)).breakdown.lines[0]
@@ -180,17 +186,17 @@ def test_a_removed_discount_stays_removed_in_a_discounts_first_location(slack: S
 
 def posted(slack: Slack, c: Counter) -> str:
     reply = slack.command("/checkout", VISIT, user=STAFF)
-    press(slack, reply, POST)
+    press(slack, reply, CheckoutAction.POST)
     return reference(reply)
 
 
 def test_post_pressed_after_a_void_changes_nothing(slack: Slack) -> None:
     counter(slack.shop)
     reply = slack.command("/checkout", VISIT, user=STAFF)
-    press(slack, reply, POST)
+    press(slack, reply, CheckoutAction.POST)
     slack.command("/checkout", f"void {reference(reply)} wrong customer", user=MANAGER)
     after = rows(slack.shop)
-    again = press(slack, reply, POST)
+    again = press(slack, reply, CheckoutAction.POST)
     assert f"*{reference(reply)}* was posted and has since been voided; nothing changed." in str(
         again["text"]
     )
@@ -238,13 +244,13 @@ def test_points_are_previewed_then_converted_once(slack: Slack) -> None:
         reply["text"]
     )
     assert rows(slack.shop) == before  # the preview writes nothing
-    first = press(slack, reply, CONVERT_POINTS)
+    first = press(slack, reply, CheckoutAction.CONVERT_POINTS)
     assert "Converted *60* points" in str(first["text"]) and "5 points left" in str(first["text"])
-    again = press(slack, reply, CONVERT_POINTS)
+    again = press(slack, reply, CheckoutAction.CONVERT_POINTS)
     assert "(already done: this request was sent twice)" in str(again["text"])
     assert available(slack.shop, c.customer)[(Unit.POINTS, Pool.ANY)] == Decimal(5)
     too_many = slack.command("/checkout", f"points {WHO} 600", user=STAFF)
-    assert "Not enough" in str(too_many["text"]) and not buttons(too_many, CONVERT_POINTS)
+    assert "Not enough" in str(too_many["text"]) and not buttons(too_many, CheckoutAction.CONVERT_POINTS)
     assert "Say whose and how many" in str(
         slack.command("/checkout", f"points {WHO} lots", user=STAFF)["text"]
     )
@@ -257,7 +263,7 @@ def test_bad_lines_are_said_by_their_number_in_the_form(slack: Slack) -> None:
         "/checkout",
         f"{WHO}: 3 x Massage 60 @ 100, 2 x Masage 90 @ 80; lotion @ abc",
         user=STAFF,
-        callback_id=CHECKOUT_FORM,
+        callback_id=CheckoutView.FORM,
     )
     shown = json.dumps(view, ensure_ascii=False)
     assert "Line 2: no service is named “Masage 90”" in shown
@@ -282,7 +288,7 @@ def test_unknown_and_ambiguous_customers(slack: Slack) -> None:
     text = str(several["text"])
     assert "Several customers match “customer 2025”; say which one:" in text
     assert f"• {WHO} (Ann Lee)" in text and "• Customer 2025-02-01 (Bo)" in text
-    assert not buttons(several, POST)
+    assert not buttons(several, CheckoutAction.POST)
     with slack.shop.tx() as ctx:
         catalog.add_location(ctx, "Airport")
     where = slack.command("/checkout", f"{WHO}: 1 x Massage 60 @ 100", user=STAFF)
@@ -312,11 +318,11 @@ def test_help(slack: Slack) -> None:
 
 def test_the_form_reports_each_bad_line_then_posts_the_preview(slack: Slack) -> None:
     c = counter(slack.shop)
-    named = slack.open_modal("/checkout", WHO, user=STAFF, callback_id=CHECKOUT_FORM)
+    named = slack.open_modal("/checkout", WHO, user=STAFF, callback_id=CheckoutView.FORM)
     assert named["blocks"][0]["element"]["initial_option"]["value"] == str(c.customer)
     assert named["blocks"][1]["element"]["initial_option"]["text"]["text"] == "Downtown"
     slack.standin.apply_view_answer(STAFF, {"response_action": "clear"})
-    view = slack.open_modal("/checkout", "", user=STAFF, callback_id=CHECKOUT_FORM)
+    view = slack.open_modal("/checkout", "", user=STAFF, callback_id=CheckoutView.FORM)
     assert [b.get("block_id") for b in view["blocks"]] == ["customer", "location", "lines"]
     offered = slack.driver.suggest(STAFF, "customer", "2025-01")
     assert [o["value"] for o in offered] == [str(c.customer)]
@@ -339,4 +345,4 @@ def test_the_form_reports_each_bad_line_then_posts_the_preview(slack: Slack) -> 
     )
     assert "*due 20.00 USD*" in shown[-1].text
     reply = {"text": shown[-1].text, "blocks": shown[-1].blocks}
-    assert "Posted *" in str(press(slack, reply, POST)["text"])
+    assert "Posted *" in str(press(slack, reply, CheckoutAction.POST)["text"])

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from bot.listeners.approvals import APPROVE
-from bot.listeners.billing import CHARGES_MORE, MARK_FAILED, MARK_PAID
+from bot.listeners.billing.ids import BillingAction
 from bot.listeners.memberships import CONFIRM_CANCEL
 from bot.standin import Posted
 from core.billing import service as billing
@@ -274,25 +274,25 @@ def test_billing_lists_charges_with_paid_and_failed_buttons(slack: Slack) -> Non
     )
     assert f"• *C-{second.id}* 01 Mar to 31 Mar 2025: *$49.00*, due 01 Mar 2025 — due" in text
     assert f"C-{second.id}* 01 Mar to 31 Mar 2025: *$49.00*, due 01 Mar 2025 — due :warning:" not in text
-    assert len(buttons(listed, MARK_PAID)) == 10  # a page of ten, each owed
-    more = buttons(listed, CHARGES_MORE)
+    assert len(buttons(listed, BillingAction.MARK_PAID)) == 10  # a page of ten, each owed
+    more = buttons(listed, BillingAction.CHARGES_MORE)
     assert len(more) == 1
 
-    paid = press(slack, listed, MARK_PAID, STAFF)
+    paid = press(slack, listed, BillingAction.MARK_PAID, STAFF)
     assert f"C-{first.id} (M-{m}, $74.00) is now *paid*." in paid["text"]
     assert "due 01 Feb 2025 — paid" in paid["text"]  # the list again, as it is now
-    again = press(slack, listed, MARK_PAID, STAFF)  # the first reply's button, pressed twice
+    again = press(slack, listed, BillingAction.MARK_PAID, STAFF)  # the first reply's button, pressed twice
     assert "was already recorded as *paid*; nothing changed" in again["text"]
-    failed_value = buttons(paid, MARK_FAILED)[0]["value"]
+    failed_value = buttons(paid, BillingAction.MARK_FAILED)[0]["value"]
     assert json.loads(failed_value)["charge"] == second.id
-    failed = press(slack, paid, MARK_FAILED, STAFF, failed_value)
+    failed = press(slack, paid, BillingAction.MARK_FAILED, STAFF, failed_value)
     assert f"C-{second.id} (M-{m}, $49.00) is recorded as *failed*; it is still owed." in failed["text"]
     assert charges(slack, m)[("regular", date(2025, 3, 1))].status is ChargeStatus.FAILED
 
-    rest = press(slack, listed, CHARGES_MORE, STAFF)
+    rest = press(slack, listed, BillingAction.CHARGES_MORE, STAFF)
     assert "(continued; 12 in all)" in rest["text"] and "01 Jan 2026" in rest["text"]
     looked = slack.command("/billing", f"M-{m}", user=SPECIALIST)  # may read, not record
-    assert "*Charges of Anna Yoga*" in looked["text"] and not buttons(looked, MARK_PAID)
+    assert "*Charges of Anna Yoga*" in looked["text"] and not buttons(looked, BillingAction.MARK_PAID)
 
 
 def test_billing_commands_record_payments_and_explain_mistakes(slack: Slack) -> None:
