@@ -1,6 +1,7 @@
 """Demo data, written once into an empty workspace by core's demo flow (core/demo/flows.py): a
-little for `memberbot demo`, and more for `memberbot sandbox` (a dozen customers, memberships in
-every state, credit histories with lots about to expire, a class series)."""
+little for `memberbot demo` (`demo_workspace`), and more for `memberbot sandbox` (`seed_sandbox`:
+a dozen customers, memberships in every state, credit histories with lots about to expire, a class
+series)."""
 
 from __future__ import annotations
 
@@ -44,15 +45,16 @@ def _hvac(
     return Workspace("Downtown", *job, ("Filter change", "Tune-up"), plans, sales, credits, classes)
 
 
-def seed(ctx: Ctx) -> None:
-    start = ctx.today() - timedelta(days=20)
+def demo_workspace(today: date) -> Workspace:
+    """`memberbot demo`'s: three customers on Gold and Platinum since 20 days ago."""
+    start = today - timedelta(days=20)
     people = (
         ("Café Müller", "Anna Müller", "anna@cafe-mueller.example", "Gold"),
         ("Northwind Traders", "Nancy Davolio", "nancy@northwind.example", "Platinum"),
         ("Blue Fin Spa", "Joao Pereira", "joao@bluefin.example", "Gold"),
     )
     sales = tuple(Sale(company, contact, email, plan, start) for company, contact, email, plan in people)
-    demo.seed(ctx, _hvac((_GOLD, PlanSetup("Platinum", _PLATINUM_VISITS)), sales))
+    return _hvac((_GOLD, PlanSetup("Platinum", _PLATINUM_VISITS)), sales)
 
 
 def seed_sandbox(ctx: Ctx, seller: str, other_seller: str) -> None:

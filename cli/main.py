@@ -31,15 +31,15 @@ from core.customers.lookup import Lookup, SeveralCustomers
 from core.daily import flows as daily_flows
 from core.daily import jobs as daily
 from core.demo import flows as demo_flows
-from core.kernel.clock import Clock, SystemClock
+from core.kernel.clock import Clock
 from core.kernel.errors import InvalidInput, MemberbotError
 from core.memberships import flows as membership_flows
 from core.memberships import service as memberships
 from core.plans import catalog_file as plan_catalog
 from core.plans import service as plans
 from core.revenue import service as revenue
-from core.workspace.tenants import ensure_tenant, tenant_ids
-from core.workspace.test_clock import clock_for, has_test_clock, start_test_clock
+from core.workspace.tenants import ensure_tenant
+from core.workspace.test_clock import clock_for, has_test_clock
 from storage.engine import database_url_from_env
 from storage.migrate import prepare, upgrade
 from storage.uow import Database
@@ -508,13 +508,10 @@ def clock_advance(app: App, to: datetime) -> None:
 @pass_app
 def demo(app: App) -> None:
     """A tour of the local workspace: its plans, customers' memberships and upcoming visits."""
-    from cli.demo import seed
+    from cli.demo import demo_workspace
 
-    if not tenant_ids(app.db) and not has_test_clock(app.db):
-        start_test_clock(app.db, SystemClock().now())  # a demo database runs on its own clock
-    app.write(seed)
-    daily.catch_up(app.db, app.team, app.clock)  # today's jobs: the test clock moves on from here
-    _show_tour(app.team, app.read(demo_flows.tour))
+    demo_flows.own_clock(app.db)  # before the workspace is set up on it
+    _show_tour(app.team, demo_flows.open_demo(app.ready(), app.team, demo_workspace))
 
 
 def _show_tour(team: str, tour: demo_flows.Tour) -> None:

@@ -1,10 +1,12 @@
 """A demo workspace, as the CLI's `demo` and the sandbox describe it (cli/demo.py): its location
 and service catalogue, the default plans' recurring services and credit terms, customers and what
 they bought, credit entries and a class. `seed` writes it, in that order, into a workspace that has
-no customers yet; `tour` is what `memberbot demo` shows of a workspace."""
+no customers yet; `tour` is what `memberbot demo` shows of a workspace, and `open_demo` does both
+with the day's jobs between them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -13,13 +15,15 @@ from zoneinfo import ZoneInfo
 from core.catalog import locations as catalog
 from core.classes import service as classes
 from core.classes.service import SeriesTerms
-from core.context import Ctx
+from core.context import SYSTEM, Ctx, transaction
 from core.credits import ledger
 from core.credits.ledger import Balance
 from core.credits.lots import Unit
 from core.credits.terms import CreditTerms
 from core.customers import service as customers
 from core.customers.service import CustomerInput, CustomerView
+from core.daily.jobs import catch_up
+from core.kernel.clock import SystemClock
 from core.kernel.recurrence import Recurrence
 from core.memberships import service as memberships
 from core.memberships.lifecycle import Status
@@ -27,6 +31,9 @@ from core.plans import service as plans
 from core.plans.service import PlanView
 from core.visits import service as visits
 from core.visits.service import VisitView
+from core.workspace.tenants import tenant_ids
+from core.workspace.test_clock import clock_for, has_test_clock, start_test_clock
+from storage.uow import Database
 
 
 @dataclass(frozen=True)
@@ -107,6 +114,24 @@ class Tour:
     plans: tuple[PlanView, ...]
     visits: tuple[VisitView, ...]  # overdue and soon, soonest first
     balances: tuple[tuple[CustomerView, Balance], ...]  # customers holding credits now
+
+
+def own_clock(db: Database) -> None:
+    """A new database (no workspace, no test clock yet) runs its demo on a clock of its own,
+    standing at now: `memberbot clock advance` moves it on."""
+    if not tenant_ids(db) and not has_test_clock(db):
+        start_test_clock(db, SystemClock().now())
+
+
+def open_demo(db: Database, team: str, describe: Callable[[date], Workspace]) -> Tour:
+    """The workspace described for its today, written once (see `seed`); today's daily jobs (the
+    clock moves on from here); and the tour of it. The workspace itself exists already."""
+    clock = clock_for(db)
+    with transaction(db, team, SYSTEM, clock) as ctx:
+        seed(ctx, describe(ctx.today()))
+    catch_up(db, team, clock)
+    with transaction(db, team, SYSTEM, clock, write=False) as ctx:
+        return tour(ctx)
 
 
 def seed(ctx: Ctx, workspace: Workspace) -> bool:

@@ -6,19 +6,24 @@ from __future__ import annotations
 
 from datetime import date, time, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 from core.classes import service as classes
 from core.classes.service import SeriesTerms
+from core.context import transaction
 from core.credits import ledger
 from core.credits.lots import Unit
 from core.credits.terms import CreditKind, CreditTerms
 from core.customers import service as customers
+from core.daily.jobs import due_days
 from core.demo import flows as demo
 from core.demo.flows import ClassSeries, Credit, PlanSetup, Sale, Visit, Workspace
 from core.kernel.recurrence import Weekly
 from core.memberships import service as memberships
 from core.memberships.lifecycle import Status
-from tests.conftest import MANAGER, STAFF, Shop
+from core.workspace.tenants import ensure_tenant
+from core.workspace.test_clock import clock_for, has_test_clock
+from tests.conftest import MANAGER, STAFF, Shop, fresh_database
 
 TODAY = date(2025, 1, 15)  # the shop's clock: 10:00 in New York
 
@@ -103,3 +108,19 @@ def test_the_tour_shows_the_plans_the_visits_soon_and_who_holds_credits(shop: Sh
     assert all(v.due_on <= TODAY + timedelta(days=7) for v in tour.visits)
     assert {c.company for c, _ in tour.balances} >= {"Blue Lagoon", "Tide Inn"}
     assert "Coral Club" not in {c.company for c, _ in tour.balances}  # pending: nothing granted
+
+
+def test_a_new_database_opens_its_demo_on_a_clock_of_its_own_once(shop: Shop, tmp_path: Path) -> None:
+    demo.own_clock(shop.db)  # a database holding workspaces keeps its clock
+    assert not has_test_clock(shop.db)
+    db = fresh_database("sqlite", tmp_path)  # a test clock of its own, not the shared database's
+    demo.own_clock(db)
+    assert has_test_clock(db)
+    ensure_tenant(db, clock_for(db), "TDEMO", admins=[STAFF, MANAGER])  # the sellers in `pools`
+    first = demo.open_demo(db, "TDEMO", pools)
+    again = demo.open_demo(db, "TDEMO", pools)
+    assert [c.company for c, _ in first.balances] == [c.company for c, _ in again.balances]
+    assert [r.day for r in due_days(db, "TDEMO", clock_for(db))] == []  # today's jobs ran
+    with transaction(db, "TDEMO", STAFF, clock_for(db), write=False) as ctx:
+        assert len(customers.search_customers(ctx, "", limit=10)) == 4
+    db.dispose()
