@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 import click
 
 from core.billing import flows as billing_flows
-from core.billing import service as billing
 from core.billing.service import ChargeStatus
 from core.context import SYSTEM, Ctx, transaction
 from core.credits import flows as credit_flows
@@ -118,6 +117,7 @@ class MemberbotGroup(click.Group):
 
 _customer_argument = click.argument("customer", metavar="CUSTOMER")
 _report_file_argument = click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+_input_file_argument = click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 _REPORT_SUFFIXES = (".xlsx", ".csv")
 
 
@@ -127,10 +127,10 @@ def _who(customer: str) -> str:
     return f"#{text}" if text.isdigit() else text
 
 
-def _report_file(file: Path) -> Path:
+def _report_file(file: Path) -> None:
+    """Refuses a report file name that is neither .xlsx nor .csv, before the database is opened."""
     if file.suffix.lower() not in _REPORT_SUFFIXES:
         raise UserError(f"{file.name}: use a .xlsx or .csv file name.")
-    return file
 
 
 def _write_report(file: Path, report: R, to_xlsx: Callable[[R], bytes], to_csv: Callable[[R], str]) -> None:
@@ -140,19 +140,16 @@ def _write_report(file: Path, report: R, to_xlsx: Callable[[R], bytes], to_csv: 
         file.write_text(to_csv(report), encoding="utf-8")
 
 
-def _report_days(team: str, reports: list[daily.DayReport]) -> None:
-    if not reports:
-        click.echo(f"{team}: nothing due")
-    for r in reports:
-        click.echo(
-            f"{team} {r.day}: expired {r.expired} lot(s), granted {r.granted}, "
-            f"moved {r.moved} membership(s), {r.visits} visit(s) planned, {len(r.reminders)} reminder(s)"
-        )
-
-
 def _report_sweep(swept: dict[str, list[daily.DayReport]]) -> None:
+    """What the daily jobs did, a line per workspace and day."""
     for team, reports in swept.items():
-        _report_days(team, reports)
+        if not reports:
+            click.echo(f"{team}: nothing due")
+        for r in reports:
+            click.echo(
+                f"{team} {r.day}: expired {r.expired} lot(s), granted {r.granted}, moved {r.moved} "
+                f"membership(s), {r.visits} visit(s) planned, {len(r.reminders)} reminder(s)"
+            )
 
 
 def _settings() -> Settings:
@@ -228,7 +225,7 @@ def plans_export(app: App, file: Path | None) -> None:
 
 
 @plans_group.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_input_file_argument
 @pass_app
 def plans_import(app: App, file: Path) -> None:
     """Create or update plans from a YAML catalogue; all or nothing."""
@@ -242,7 +239,7 @@ customers_group = _group("customers", "Customers.")
 
 
 @customers_group.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_input_file_argument
 @pass_app
 def customers_import(app: App, file: Path) -> None:
     """Import customers from a CSV file; bad rows are reported and skipped, duplicates are not created."""
@@ -416,15 +413,14 @@ billing_group = _group("billing", "Charges of memberships, and payments recorded
 @pass_app
 def billing_charges(app: App, membership_id: int) -> None:
     """List a membership's charges: due date, period, amount, status."""
-    with app.tx(write=False) as ctx:
-        charges, currency = billing.charges_of(ctx, membership_id), ctx.tenant.currency
-    for c in charges:
+    charges = app.read(billing_flows.membership_charges, membership_id)
+    for _, c in charges.rows:
         state = "overdue" if c.overdue else c.status.value
         click.echo(
             f"{c.reference:<8} due {c.due_on}  {c.kind:<8} {c.period_start} to {c.period_end}"
-            f"  {c.amount:>10} {currency}  {state}"
+            f"  {c.amount:>10} {charges.currency}  {state}"
         )
-    if not charges:
+    if not charges.rows:
         click.echo(f"M-{membership_id} has no charges.")
 
 
