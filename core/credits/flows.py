@@ -74,6 +74,12 @@ class History:
 
 
 @dataclass(frozen=True)
+class Statement:
+    customer: CustomerView
+    report: credit_reports.CreditReport
+
+
+@dataclass(frozen=True)
 class Report:
     customer: CustomerView
     xlsx: bytes
@@ -143,12 +149,17 @@ def history(ctx: Ctx, who: str) -> History:
     return History(customer, tuple(ledger.history(ctx, customer.id)), ctx.tz)
 
 
-def report(ctx: Ctx, who: str) -> Report:
-    """The customer's credit report as an Excel workbook."""
+def statement(ctx: Ctx, who: str, *, contract_id: int | None = None) -> Statement:
+    """The credit report of the customer `who` names (of one membership's credits, if given)."""
     roles.require(ctx, Action.VIEW)
     customer = the_customer(ctx, who)
-    content = credit_reports.to_xlsx(credit_reports.customer_report(ctx, customer.id))
-    return Report(customer, content, ctx.today())
+    return Statement(customer, credit_reports.customer_report(ctx, customer.id, contract_id=contract_id))
+
+
+def report(ctx: Ctx, who: str) -> Report:
+    """The customer's credit report as an Excel workbook."""
+    done = statement(ctx, who)
+    return Report(done.customer, credit_reports.to_xlsx(done.report), ctx.today())
 
 
 def redeem_form(ctx: Ctx, customer_id: int | None = None) -> RedeemForm:

@@ -125,3 +125,17 @@ def test_history_report_and_form(shop: Shop, two: tuple[int, int]) -> None:
     assert str(seen.tz) == "America/New_York"
     assert made.customer.id == north and made.xlsx.startswith(b"PK") and made.on == date(2025, 1, 15)
     assert form.customer is not None and form.customer.id == north and empty.customer is None
+
+
+def test_a_statement_is_the_credit_report_of_the_customer_named(shop: Shop, two: tuple[int, int]) -> None:
+    north, _ = two
+    with shop.tx(STAFF, write=False) as ctx:
+        done = credits.statement(ctx, "northwind traders")
+        with pytest.raises(SeveralCustomers):
+            credits.statement(ctx, "northwind")
+    assert done.customer.id == north and (done.report.customer, done.report.membership) == (
+        "Northwind Traders",
+        "",
+    )
+    with shop.tx(NOBODY, write=False) as ctx, pytest.raises(PermissionDenied):
+        credits.statement(ctx, "Northwind Traders")
