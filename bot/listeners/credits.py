@@ -19,16 +19,14 @@ from bot import messages, views
 from bot.dates import parse_date
 from bot.deps import Deps
 from bot.listeners import balance_alerts
-from bot.listeners.approvals import Held, held, post_held
+from bot.listeners.approvals.requests import Waiting, post_held, waiting
 from bot.listeners.replies import Modal, Upload, answer, open_modal, slash_command, submission
 from bot.mrkdwn import escape
-from core.approvals import service as approvals
+from core.approvals import flows as approval_flows
+from core.approvals.flows import Held
 from core.credits import flows as credits
-from core.credits import ledger
 from core.credits.flows import CustomerBalance
-from core.credits.lots import Unit
 from core.credits.reminders import REDEEM_FROM_REMINDER
-from core.customers import service as customers
 from core.kernel.errors import InvalidInput
 from core.workspace import roles
 from core.workspace.roles import Action
@@ -75,11 +73,11 @@ def _confirmed(deps: Deps, work: Any) -> Any:
             **json.loads(body["actions"][0]["value"]),
             "channel": body["container"].get("channel_id", ""),
         }
-        waiting: list[Held] = []
+        waiting: list[Waiting] = []
 
         def run() -> dict[str, Any]:
             result = work(deps, team, user, request)
-            if isinstance(result, Held):
+            if isinstance(result, Waiting):
                 waiting.append(result)
                 return result.reply
             return dict(result)
@@ -315,29 +313,26 @@ def _expiry_and_reason(today: date, date_text: str, reason: str) -> tuple[date, 
     return parse_date(date_text, today, field="expires"), reason
 
 
-def grant_confirmed(deps: Deps, team: str, user: str, request: dict[str, Any]) -> dict[str, Any] | Held:
-    """The grant, or — above the workspace's threshold — a request for a manager's approval."""
-    expires = date.fromisoformat(request["expires"]) if request.get("expires") else None
-    with deps.tx(team, user) as ctx:
-        if approvals.grant_needs_approval(ctx, Decimal(request["quantity"])):
-            name = customers.get_customer(ctx, int(request["customer"])).label
-            summary = f"Grant {request['quantity']} credits to {name}: {request['reason']}"
-            wanted = {k: request[k] for k in ("customer", "quantity", "reason", "expires")}
-            asked = approvals.request_approval(ctx, "grant", wanted, summary, key=str(request["key"]))
-            return held(ctx, asked, str(request.get("channel", "")))
-        result = ledger.adjust(
-            ctx,
-            int(request["customer"]),
-            Decimal(request["quantity"]),
-            str(request["reason"]),
-            key=str(request["key"]),
-            expires_on=expires,
-        )
-        name = customers.get_customer(ctx, int(request["customer"])).label
-        left = ledger.balance(ctx, int(request["customer"])).total(Unit.CREDIT)
-    return messages.message(
-        messages.say("granted", customer=escape(name), left=left, replayed=result.replayed)
+def grant_confirmed(deps: Deps, team: str, user: str, request: dict[str, Any]) -> dict[str, Any] | Waiting:
+    """The grant, or — above the workspace's threshold — a request for a manager's approval (core
+    decides which, and where the request goes)."""
+    done = deps.write(
+        team,
+        user,
+        approval_flows.grant,
+        int(request["customer"]),
+        Decimal(request["quantity"]),
+        str(request["reason"]),
+        key=str(request["key"]),
+        expires_on=date.fromisoformat(request["expires"]) if request.get("expires") else None,
+        asked_in=str(request.get("channel", "")),
     )
+    if isinstance(done, Held):
+        return waiting(done)
+    said = messages.say(
+        "granted", customer=escape(done.customer.label), left=done.left, replayed=done.replayed
+    )
+    return messages.message(said)
 
 
 def history(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]:

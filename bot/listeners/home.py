@@ -16,9 +16,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import errors, messages, views
 from bot.deps import Deps
 from bot.events import first_delivery
-from bot.listeners import admin_forms, membership_forms, plan_forms
+from bot.listeners import admin_forms, plan_forms
 from bot.listeners.classes import home_lines as class_sessions
 from bot.listeners.credits import redeem_form
+from bot.listeners.memberships import forms as membership_forms
 from bot.listeners.replies import Modal, answer, open_modal
 from bot.mrkdwn import escape
 from core.context import SYSTEM, Ctx

@@ -1,7 +1,11 @@
 """Approve and Reject buttons on a request posted for a decision (a sale, or a change held by an
 approval policy): Approve decides at once; Reject first asks for the reason in a form; whoever may
-not decide is told at once, before any form opens. The message is then updated in place, the
-decision and its reason go into its thread, and the person who asked is told."""
+not decide is told at once, before any form opens (core says who may). The message is then
+updated in place, the decision and its reason go into its thread, and the person who asked is told.
+
+Shared by the approval requests (A-…, bot/listeners/approvals) and the sales (M-…,
+bot/listeners/memberships): each registers the buttons (`register_buttons`, its actions) and the
+reason form (`register_reason_form`, its forms) with its own ids and core calls."""
 
 from __future__ import annotations
 
@@ -18,7 +22,7 @@ from bot.listeners.replies import answer, submission
 
 # (team, user, id, approve, reason) -> {"message": the updated request, "audit": a line, "tell": user}
 Decide = Callable[[str, str, int, bool, str], dict[str, Any]]
-MayDecide = Callable[[str, str, int], dict[str, Any]]  # {} when the user may decide
+MayDecide = Callable[[str, str, int], object]  # raises core's refusal when the user may not decide
 After = Callable[[AsyncWebClient, str], Awaitable[None]]  # (client, team), once something was decided
 
 
@@ -33,7 +37,27 @@ class Decisions:
     after: After | None = None
 
 
-def register(app: AsyncApp, d: Decisions) -> None:
+def buttons(approve: str, reject: str, item: int) -> list[dict[str, Any]]:
+    """Approve and Reject, each carrying the id of what they decide."""
+    return [
+        {
+            "type": "button",
+            "action_id": approve,
+            "style": "primary",
+            "value": str(item),
+            "text": views.plain("Approve"),
+        },
+        {
+            "type": "button",
+            "action_id": reject,
+            "style": "danger",
+            "value": str(item),
+            "text": views.plain("Reject"),
+        },
+    ]
+
+
+def register_buttons(app: AsyncApp, d: Decisions) -> None:
     @app.action(d.approve)
     async def approve_pressed(
         ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
@@ -60,7 +84,12 @@ def register(app: AsyncApp, d: Decisions) -> None:
     ) -> None:
         await ack()
         team, user, item = body["team"]["id"], body["user"]["id"], int(body["actions"][0]["value"])
-        refusal = await asyncio.to_thread(answer, lambda: d.may_decide(team, user, item))
+
+        def check() -> dict[str, Any]:
+            d.may_decide(team, user, item)
+            return {}
+
+        refusal = await asyncio.to_thread(answer, check)
         if refusal:
             await respond(response_type="ephemeral", replace_original=False, **refusal)
             return
@@ -74,6 +103,8 @@ def register(app: AsyncApp, d: Decisions) -> None:
         )
         await client.views_open(trigger_id=body["trigger_id"], view=form)
 
+
+def register_reason_form(app: AsyncApp, d: Decisions) -> None:
     @app.view(d.reason_form)
     async def reject_submitted(
         ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
