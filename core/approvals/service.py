@@ -4,7 +4,8 @@ The requester must be allowed to make the change; a manager or admin other than 
 decides. An approved change is then made in the requester's name (the ledger and the audit trail
 show who asked), in the same transaction as the decision, so it happens exactly once.
 
-Asking twice with the same key asks once; deciding twice decides once (the second is told)."""
+Which changes wait, where a request goes and who may decide: policy.py. Asking twice with the same
+key asks once; deciding twice decides once (the second is told)."""
 
 from __future__ import annotations
 
@@ -45,7 +46,8 @@ class ApprovalView:
 
 
 class AlreadyDecided(Conflict):
-    """A request decided before: who decided it is data (`decided_by`), for the caller to name."""
+    """A request decided before. Who decided is data (`request.decided_by`), for the caller to name
+    as it names people: core writes no Slack mentions."""
 
     def __init__(self, request: ApprovalView) -> None:
         super().__init__(f"{request.reference} was already {request.status}.")

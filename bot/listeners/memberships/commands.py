@@ -127,9 +127,8 @@ def renew(deps: Deps, team: str, user: str, channel: str, text: str) -> Reply:
     """A renewal is a new sale: it waits for approval like one, with the same request posted."""
     sale = deps.write(team, user, flows.renew, _contract_id(text.split()[0]), asked_in=channel)
     done = sale.membership
-    return messages.message(
-        messages.say("renewed", reference=done.reference, start=done.start)
-    ), sale_request(sale, channel)
+    reply = messages.message(messages.say("renewed", reference=done.reference, start=done.start))
+    return reply, sale_request(sale, channel)
 
 
 def change(deps: Deps, team: str, user: str, channel: str, verb: str, text: str) -> dict[str, Any] | Waiting:
