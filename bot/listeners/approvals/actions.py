@@ -15,7 +15,6 @@ from bot.listeners.approvals import decisions
 from bot.listeners.approvals.ids import ApprovalAction, ApprovalForm
 from bot.mrkdwn import escape
 from core.approvals import service as approvals
-from core.kernel.errors import Conflict
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
@@ -40,13 +39,12 @@ def decide(
 ) -> dict[str, Any]:
     try:
         done = deps.write(team, user, approvals.decide, request_id, approve=approve, reason=reason)
-    except approvals.AlreadyDecided as exc:  # core names who decided; the mention is Slack's
+    except approvals.AlreadyDecided as exc:  # core says who decided; naming them is Slack's
         asked = exc.request
-        raise Conflict(
-            messages.say(
-                "already_decided", reference=asked.reference, status=asked.status, by=asked.decided_by
-            )
-        ) from exc
+        said = messages.say(
+            "already_decided", reference=asked.reference, status=asked.status, by=asked.decided_by
+        )
+        return {"refusal": messages.message(said)}
     audit = messages.say(
         "decided", reference=done.reference, outcome=done.status, by=user, reason=escape(done.reason)
     )

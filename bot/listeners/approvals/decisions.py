@@ -19,8 +19,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import views
 from bot.listeners.replies import answer, submission
+from core.kernel.errors import Conflict
 
-# (team, user, id, approve, reason) -> {"message": the updated request, "audit": a line, "tell": user}
+# (team, user, id, approve, reason) -> {"message": the updated request, "audit": a line, "tell": user},
+# or {"refusal": the reply} when nothing was decided and the answer names people (core's refusals,
+# raised, are plain text)
 Decide = Callable[[str, str, int, bool, str], dict[str, Any]]
 MayDecide = Callable[[str, str, int], object]  # raises core's refusal when the user may not decide
 After = Callable[[AsyncWebClient, str], Awaitable[None]]  # (client, team), once something was decided
@@ -71,8 +74,10 @@ def register_buttons(app: AsyncApp, d: Decisions) -> None:
             return {}
 
         refusal = await asyncio.to_thread(answer, work)
-        if not decided:
-            await respond(response_type="ephemeral", replace_original=False, **refusal)
+        if not decided or "refusal" in decided:
+            await respond(
+                response_type="ephemeral", replace_original=False, **decided.get("refusal", refusal)
+            )
             return
         await announce(client, body["container"]["channel_id"], body["container"]["message_ts"], decided)
         if d.after is not None:
@@ -115,6 +120,8 @@ def register_reason_form(app: AsyncApp, d: Decisions) -> None:
 
         def work() -> None:
             decided.update(d.decide(team, user, int(where["item"]), False, reason))
+            if "refusal" in decided:  # under the form's field, as text
+                raise Conflict(decided.pop("refusal")["text"])
 
         errors = await asyncio.to_thread(submission, work, view)
         await ack(**(errors or {}))
