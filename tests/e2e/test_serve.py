@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from bot.listeners.credits.ids import CreditsAction
-from bot.listeners.membership_forms import APPROVE
+from bot.listeners.memberships.ids import MembershipAction
 from bot.standin import Driver, Posted, SlackStandIn
 from core.credits import ledger
 from core.credits.lots import Unit
@@ -121,12 +121,12 @@ def test_sell_approve_redeem_and_an_unknown_customer(served: Served, driver: Dri
     )[-1]
     assert isinstance(request, Posted)
     contract = request.blocks[1]["elements"][0]["value"]
-    _, response_id = driver.click(APPROVE, contract, user=STAFF, message=request)
+    _, response_id = driver.click(MembershipAction.APPROVE, contract, user=STAFF, message=request)
     assert (
         "admin or manager role"
         in wait_until(lambda: served.standin.replies(response_id), what="refusal")[-1]["text"]
     )
-    driver.click(APPROVE, contract, user=MANAGER, message=request)
+    driver.click(MembershipAction.APPROVE, contract, user=MANAGER, message=request)
     wait_until(lambda: "Approved by" in request.text, what="the approval")
     with shop.tx(MANAGER, write=False) as ctx:
         assert memberships.get(ctx, int(contract)).plan_id == gold.id

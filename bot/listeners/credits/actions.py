@@ -15,15 +15,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import messages
 from bot.deps import Deps
-from bot.listeners.approvals import Held, held, post_held
+from bot.listeners.approvals.requests import Waiting, post_held, waiting
 from bot.listeners.credits.ids import CreditsAction
 from bot.listeners.replies import answer, pressed
 from bot.mrkdwn import escape
-from core.approvals import service as approvals
+from core.approvals import flows as approval_flows
+from core.approvals.flows import Held
 from core.credits import flows as credits
-from core.credits import ledger
-from core.credits.lots import Unit
-from core.customers import service as customers
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
@@ -48,19 +46,19 @@ def _confirmed(deps: Deps, work: Any) -> Any:
             **json.loads(body["actions"][0]["value"]),
             "channel": body["container"].get("channel_id", ""),
         }
-        waiting: list[Held] = []
+        held: list[Waiting] = []
 
         def run() -> dict[str, Any]:
             result = work(deps, team, user, request)
-            if isinstance(result, Held):
-                waiting.append(result)
+            if isinstance(result, Waiting):
+                held.append(result)
                 return result.reply
             return dict(result)
 
         reply = await asyncio.to_thread(answer, run)
         await respond(replace_original=True, **reply)
-        if waiting:
-            await post_held(client, waiting[0])
+        if held:
+            await post_held(client, held[0])
 
     return handle
 
@@ -108,26 +106,23 @@ def transfer_confirmed(deps: Deps, team: str, user: str, request: dict[str, Any]
     )
 
 
-def grant_confirmed(deps: Deps, team: str, user: str, request: dict[str, Any]) -> dict[str, Any] | Held:
-    """The grant, or — above the workspace's threshold — a request for a manager's approval."""
-    expires = date.fromisoformat(request["expires"]) if request.get("expires") else None
-    with deps.tx(team, user) as ctx:
-        if approvals.grant_needs_approval(ctx, Decimal(request["quantity"])):
-            name = customers.get_customer(ctx, int(request["customer"])).label
-            summary = f"Grant {request['quantity']} credits to {name}: {request['reason']}"
-            wanted = {k: request[k] for k in ("customer", "quantity", "reason", "expires")}
-            asked = approvals.request_approval(ctx, "grant", wanted, summary, key=str(request["key"]))
-            return held(ctx, asked, str(request.get("channel", "")))
-        result = ledger.adjust(
-            ctx,
-            int(request["customer"]),
-            Decimal(request["quantity"]),
-            str(request["reason"]),
-            key=str(request["key"]),
-            expires_on=expires,
-        )
-        name = customers.get_customer(ctx, int(request["customer"])).label
-        left = ledger.balance(ctx, int(request["customer"])).total(Unit.CREDIT)
-    return messages.message(
-        messages.say("granted", customer=escape(name), left=left, replayed=result.replayed)
+def grant_confirmed(deps: Deps, team: str, user: str, request: dict[str, Any]) -> dict[str, Any] | Waiting:
+    """The grant, or — above the workspace's threshold — a request for a manager's approval (core
+    decides which, and where the request goes)."""
+    done = deps.write(
+        team,
+        user,
+        approval_flows.grant,
+        int(request["customer"]),
+        Decimal(request["quantity"]),
+        str(request["reason"]),
+        key=str(request["key"]),
+        expires_on=date.fromisoformat(request["expires"]) if request.get("expires") else None,
+        asked_in=str(request.get("channel", "")),
     )
+    if isinstance(done, Held):
+        return waiting(done)
+    said = messages.say(
+        "granted", customer=escape(done.customer.label), left=done.left, replayed=done.replayed
+    )
+    return messages.message(said)

@@ -9,10 +9,10 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import Deps
-from bot.listeners import membership_forms
 from bot.listeners.credits.forms import redeem_form
 from bot.listeners.customers.forms import customer_form
 from bot.listeners.home.ids import QuickAction
+from bot.listeners.memberships import forms as membership_forms
 from bot.listeners.plans.forms import new_plan_view
 from bot.listeners.replies import Modal, open_modal
 from bot.listeners.workspace.forms import roles_form, settings_form

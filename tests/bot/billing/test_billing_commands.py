@@ -10,9 +10,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from bot.listeners.approvals import APPROVE
+from bot.listeners.approvals.ids import ApprovalAction
 from bot.listeners.billing.ids import BillingAction
-from bot.listeners.memberships import CONFIRM_CANCEL
+from bot.listeners.memberships.ids import MembershipAction
 from bot.standin import Posted
 from core.billing import service as billing
 from core.billing.service import ChargeStatus
@@ -139,13 +139,15 @@ def test_a_cancellation_is_previewed_and_confirming_twice_cancels_once(slack: Sl
     assert "9 unpaid charges from that date ($441.00) will be voided: C-" in text
     assert "Its credits are kept until they expire." in text
     assert status(slack, m) is Status.ACTIVE  # nothing changes before the button
-    (button,) = buttons(preview, CONFIRM_CANCEL)
+    (button,) = buttons(preview, MembershipAction.CONFIRM_CANCEL)
     request = json.loads(button["value"])
     assert (request["contract"], request["fee"], request["effective"]) == (m, "0.00", "2025-04-10")
     assert request["key"].startswith("slack-cancel-")
 
-    assert f"M-{m} is now *cancelled*" in press(slack, preview, CONFIRM_CANCEL, MANAGER)["text"]
-    again = press(slack, preview, CONFIRM_CANCEL, MANAGER)["text"]
+    assert (
+        f"M-{m} is now *cancelled*" in press(slack, preview, MembershipAction.CONFIRM_CANCEL, MANAGER)["text"]
+    )
+    again = press(slack, preview, MembershipAction.CONFIRM_CANCEL, MANAGER)["text"]
     assert "already cancelled from 10 Apr 2025 (the button was pressed twice)" in again
     assert status(slack, m) is Status.CANCELLED
     after = charges(slack, m)
@@ -157,14 +159,18 @@ def test_a_cancellation_is_previewed_and_confirming_twice_cancels_once(slack: Sl
 def test_two_presses_at_once_cancel_once(slack: Slack) -> None:
     m = gold_member(slack, today=date(2025, 4, 10))
     preview = slack.command("/membership", f"cancel M-{m} moving away", user=MANAGER)
-    (button,) = buttons(preview, CONFIRM_CANCEL)
+    (button,) = buttons(preview, MembershipAction.CONFIRM_CANCEL)
     message = Posted("CFRONTDESK", str(preview["text"]), preview["blocks"], ephemeral_to=MANAGER, ts="1.1")
     start = threading.Barrier(2)
     sent: list[str] = []
 
     def click() -> None:
         start.wait()
-        sent.append(slack.driver.click(CONFIRM_CANCEL, button["value"], user=MANAGER, message=message)[1])
+        sent.append(
+            slack.driver.click(
+                MembershipAction.CONFIRM_CANCEL, button["value"], user=MANAGER, message=message
+            )[1]
+        )
 
     threads = [threading.Thread(target=click) for _ in range(2)]
     for t in threads:
@@ -188,11 +194,13 @@ def test_inside_the_lock_in_the_fee_is_shown_and_a_fee_changed_since_is_refused(
         "months, due 10 Apr 2025." in preview["text"]
     )
     at(slack.shop, date(2025, 5, 10))  # a month later the fee is two months
-    changed = press(slack, preview, CONFIRM_CANCEL, MANAGER)
+    changed = press(slack, preview, MembershipAction.CONFIRM_CANCEL, MANAGER)
     assert "The lock-in fee is no longer the $147.00 shown before" in changed["text"]
     assert "*lock-in fee of $98.00* for the remaining 2 lock-in months" in changed["text"]
     assert status(slack, m) is Status.ACTIVE
-    assert f"M-{m} is now *cancelled*" in press(slack, changed, CONFIRM_CANCEL, MANAGER)["text"]
+    assert (
+        f"M-{m} is now *cancelled*" in press(slack, changed, MembershipAction.CONFIRM_CANCEL, MANAGER)["text"]
+    )
     assert charges(slack, m)[("lock-in", date(2025, 5, 10))].amount == Decimal("98.00")
 
 
@@ -201,7 +209,7 @@ def test_cancelling_on_a_date_or_at_term_end_and_mistakes_explained(slack: Slack
     assert "from *01 Feb 2026*" in say(slack, f"cancel M-{m} at term end not renewing")
     preview = slack.command("/membership", f"cancel M-{m} on 1 Jun 2025 moving away", user=MANAGER)
     assert "from *01 Jun 2025*: moving away" in preview["text"]
-    done = press(slack, preview, CONFIRM_CANCEL, MANAGER)["text"]
+    done = press(slack, preview, MembershipAction.CONFIRM_CANCEL, MANAGER)["text"]
     assert f"M-{m} will be *cancelled* from 01 Jun 2025" in done
     assert status(slack, m) is Status.ACTIVE  # the daily jobs cancel it on the day
     assert charges(slack, m)[("regular", date(2025, 6, 1))].status is ChargeStatus.VOID
@@ -213,7 +221,9 @@ def test_cancelling_on_a_date_or_at_term_end_and_mistakes_explained(slack: Slack
     quotes = '"' * 990  # each one two characters on the button: over Slack's 2,000
     assert "too long to carry on the confirmation button" in say(slack, f"cancel M-{other} {quotes}")
     refused = slack.command("/membership", f"cancel M-{other} moving", user=STAFF)
-    assert "admin or manager role" in refused["text"] and not buttons(refused, CONFIRM_CANCEL)
+    assert "admin or manager role" in refused["text"] and not buttons(
+        refused, MembershipAction.CONFIRM_CANCEL
+    )
     assert "There is no membership M-9999" in say(slack, "cancel M-9999 moving")
     assert status(slack, other) is Status.ACTIVE
 
@@ -228,13 +238,21 @@ def test_a_lock_in_cancellation_and_a_planned_freeze_wait_for_approval_with_thei
         )
     preview = slack.command("/membership", f"cancel M-{m} on 1 Jun 2025 moving away", user=MANAGER)
     assert "*lock-in fee of $98.00*" in preview["text"] and "A manager must approve it" in preview["text"]
-    assert "waits for a manager's approval" in press(slack, preview, CONFIRM_CANCEL, MANAGER)["text"]
-    assert "was already sent for approval (pending)" in press(slack, preview, CONFIRM_CANCEL, MANAGER)["text"]
+    assert (
+        "waits for a manager's approval"
+        in press(slack, preview, MembershipAction.CONFIRM_CANCEL, MANAGER)["text"]
+    )
+    assert (
+        "was already sent for approval (pending)"
+        in press(slack, preview, MembershipAction.CONFIRM_CANCEL, MANAGER)["text"]
+    )
     posted = wait_until(lambda: slack.standin.channel_messages("CAPPROVALS"), what="the request")
     assert len(posted) == 1 and "from 01 Jun 2025 with a lock-in fee of $98.00: moving away" in posted[0].text
     with slack.shop.tx(write=False) as ctx:
         assert billing.pending_cancellation(ctx, m) is None  # nothing until approved
-    slack.driver.click(APPROVE, posted[0].blocks[-1]["elements"][0]["value"], user=ADMIN, message=posted[0])
+    slack.driver.click(
+        ApprovalAction.APPROVE, posted[0].blocks[-1]["elements"][0]["value"], user=ADMIN, message=posted[0]
+    )
     wait_until(lambda: "was approved by" in posted[0].text, what="the approval")
     with slack.shop.tx(write=False) as ctx:
         cancellation = billing.pending_cancellation(ctx, m)
@@ -249,7 +267,9 @@ def test_a_lock_in_cancellation_and_a_planned_freeze_wait_for_approval_with_thei
         lambda: [p for p in slack.standin.channel_messages("CAPPROVALS") if "Freeze" in p.text],
         what="the freeze request",
     )[-1]
-    slack.driver.click(APPROVE, request.blocks[-1]["elements"][0]["value"], user=ADMIN, message=request)
+    slack.driver.click(
+        ApprovalAction.APPROVE, request.blocks[-1]["elements"][0]["value"], user=ADMIN, message=request
+    )
     wait_until(lambda: "was approved by" in request.text, what="the approval")
     with slack.shop.tx(write=False) as ctx:
         freeze = billing.open_freeze(ctx, other)

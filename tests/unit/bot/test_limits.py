@@ -400,7 +400,7 @@ REPLY_VALUES: dict[str, Any] = {
     "left": Decimal(3),
     "available": Decimal(4),
     "verb": "Grant",
-    # freezes, cancellations and billing (bot/listeners/memberships.py, bot/listeners/billing.py)
+    # freezes, cancellations and billing (bot/listeners/memberships/, bot/listeners/billing.py)
     "starts": date(2025, 2, 20),
     "effective": date(2025, 4, 10),
     "due": date(2025, 4, 1),

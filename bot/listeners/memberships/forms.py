@@ -1,6 +1,7 @@
 """The sell-a-membership form: the customer found as one types (external_select), the plan, the
 start and end dates, and what the chosen plan includes (its services and credit terms) shown
-before submitting — updated in place when another plan is picked."""
+before submitting — updated in place when another plan is picked. And the form asking why a sale
+is rejected (the Approve and Reject buttons are the actions')."""
 
 from __future__ import annotations
 
@@ -15,18 +16,18 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import messages, views
 from bot.deps import Deps
+from bot.listeners.approvals import decisions
+from bot.listeners.memberships.ids import MembershipForm, SaleField
+from bot.listeners.memberships.requests import sale_request
 from bot.listeners.replies import answer, submission
 from bot.mrkdwn import escape
-from core.context import Ctx
 from core.credits.terms import CreditKind, Expiry
 from core.customers import service as customers
 from core.kernel.errors import InvalidInput
-from core.memberships import service as memberships
-from core.plans import service as plans
-from core.workspace import tenants
+from core.memberships import flows
+from core.memberships.flows import SaleForm
+from core.plans.service import PlanView
 
-ASSIGN_FORM = "membership_assign"
-APPROVE, REJECT = "membership_approve", "membership_reject"
 SUGGESTIONS = 50  # options offered while typing a customer's name
 
 
@@ -44,14 +45,19 @@ class Draft:
 PostForApproval = Callable[[AsyncWebClient, str, dict[str, Any]], Awaitable[None]]
 
 
-def register(app: AsyncApp, deps: Deps, post_for_approval: PostForApproval) -> None:
-    @app.options("customer")
+def register(
+    app: AsyncApp, deps: Deps, post_for_approval: PostForApproval, sales: decisions.Decisions
+) -> None:
+    """The sale form, and the form asking why a sale is rejected (`sales`: how sales are decided)."""
+    decisions.register_reason_form(app, sales)
+
+    @app.options(SaleField.CUSTOMER)
     async def customer_suggestions(ack: AsyncAck, body: dict[str, Any]) -> None:
         team, user, typed = body["team"]["id"], body["user"]["id"], str(body.get("value", ""))
         found = await asyncio.to_thread(suggest_customers, deps, team, user, typed)
         await ack(options=found)
 
-    @app.action("plan")
+    @app.action(SaleField.PLAN)
     async def plan_chosen(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         """Show what the chosen plan includes, in place, keeping what was typed."""
         await ack()
@@ -62,7 +68,7 @@ def register(app: AsyncApp, deps: Deps, post_for_approval: PostForApproval) -> N
         if updated.get("type") == "modal":
             await client.views_update(view_id=view["id"], hash=view["hash"], view=updated)
 
-    @app.view(ASSIGN_FORM)
+    @app.view(MembershipForm.ASSIGN)
     async def assign_submitted(
         ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
     ) -> None:
@@ -82,73 +88,69 @@ def register(app: AsyncApp, deps: Deps, post_for_approval: PostForApproval) -> N
 def suggest_customers(deps: Deps, team: str, user: str, typed: str) -> list[dict[str, Any]]:
     if not typed.strip():
         return []
-    with deps.tx(team, user, write=False) as ctx:
-        found = customers.search_customers(ctx, typed, limit=SUGGESTIONS)
-        return [views.option(str(c.id), c.label) for c in found]
+    found = deps.read(team, user, customers.search_customers, typed, limit=SUGGESTIONS)
+    return [views.option(str(c.id), c.label) for c in found]
 
 
 def assign_view(deps: Deps, team: str, user: str, draft: Draft) -> dict[str, Any]:
-    with deps.tx(team, user, write=False) as ctx:
-        return _view(ctx, draft)
+    customer = draft.customer[0] if draft.customer else None
+    form = deps.read(team, user, flows.sale_form, customer, draft.plan_id, draft.start, draft.end)
+    return sale_view(form, draft.channel)
 
 
 def refreshed_view(
     deps: Deps, team: str, user: str, view: dict[str, Any], chosen: dict[str, Any]
 ) -> dict[str, Any]:
-    meta = views.metadata(view)
-    customer = None
-    if chosen.get("customer"):
-        with deps.tx(team, user, write=False) as ctx:
-            customer = (int(chosen["customer"]), customers.get_customer(ctx, int(chosen["customer"])).label)
-    draft = Draft(
-        channel=meta.get("channel", ""),
-        customer=customer,
-        plan_id=int(chosen["plan"]) if chosen.get("plan") else None,
-        start=date.fromisoformat(chosen["start"]) if chosen.get("start") else None,
-        end=date.fromisoformat(chosen["end"]) if chosen.get("end") else None,
+    form = deps.read(
+        team,
+        user,
+        flows.sale_form,
+        int(chosen["customer"]) if chosen.get("customer") else None,
+        int(chosen["plan"]) if chosen.get("plan") else None,
+        date.fromisoformat(chosen["start"]) if chosen.get("start") else None,
+        date.fromisoformat(chosen["end"]) if chosen.get("end") else None,
     )
-    return assign_view(deps, team, user, draft)
+    return sale_view(form, views.metadata(view).get("channel", ""))
 
 
-def _view(ctx: Ctx, draft: Draft) -> dict[str, Any]:
-    sellable = [p for p in plans.list_plans(ctx) if p.sellable]
-    plan = next((p for p in sellable if p.id == draft.plan_id), None)
+def sale_view(form: SaleForm, channel: str) -> dict[str, Any]:
+    currency, plan = form.currency, form.plan
     blocks = [
         views.external_select(
-            "customer",
+            SaleField.CUSTOMER,
             "Customer",
-            initial=(str(draft.customer[0]), draft.customer[1]) if draft.customer else None,
+            initial=(str(form.customer[0]), form.customer[1]) if form.customer else None,
         ),
         views.select(
-            "plan",
+            SaleField.PLAN,
             "Plan",
             [
-                (str(p.id), f"{p.name} — {p.terms.price} {ctx.tenant.currency} {p.terms.billing_type.value}")
-                for p in sellable
+                (str(p.id), f"{p.name} — {p.terms.price} {currency} {p.terms.billing_type.value}")
+                for p in form.plans
             ],
             initial=str(plan.id) if plan else None,
             dispatch=True,
         ),
-        views.date_input("start", "Start", initial=draft.start or ctx.today()),
-        views.date_input("end", "End (empty: the plan's term)", initial=draft.end, optional=True),
-        views.section(includes(ctx, plan) if plan else "_Choose a plan to see what it includes._"),
+        views.date_input("start", "Start", initial=form.start),
+        views.date_input("end", "End (empty: the plan's term)", initial=form.end, optional=True),
+        views.section(includes(plan, currency) if plan else "_Choose a plan to see what it includes._"),
     ]
     return views.modal(
-        ASSIGN_FORM,
+        MembershipForm.ASSIGN,
         "Sell a membership",
         blocks,
         submit="Send for approval",
-        metadata={"channel": draft.channel},
+        metadata={"channel": channel},
     )
 
 
-def includes(ctx: Ctx, plan: plans.PlanView) -> str:
+def includes(plan: PlanView, currency: str) -> str:
     """What a plan gives: its term, recurring services and credit terms."""
     t = plan.terms
-    lines = [f"*{escape(plan.name)}* — {t.price} {ctx.tenant.currency} {t.billing_type.value}"]
+    lines = [f"*{escape(plan.name)}* — {t.price} {currency} {t.billing_type.value}"]
     lines.append(f"Term: {t.term_months} months" if t.term_months else "Term: until cancelled")
     if t.setup_fee:
-        lines.append(f"Setup fee: {t.setup_fee} {ctx.tenant.currency}")
+        lines.append(f"Setup fee: {t.setup_fee} {currency}")
     for s in plan.services:
         lines.append(f"• {escape(s.job)} / {escape(s.task)}: {escape(s.schedule)} at {s.at:%H:%M}")
     if not plan.services:
@@ -157,12 +159,9 @@ def includes(ctx: Ctx, plan: plans.PlanView) -> str:
     if c is None:
         lines.append("No credits: unlimited use.")
     else:
-        what = {
-            CreditKind.SERVICE: "service credits",
-            CreditKind.MONETARY: f"{ctx.tenant.currency} of credit",
-        }
+        what = {CreditKind.SERVICE: "service credits", CreditKind.MONETARY: f"{currency} of credit"}
         if c.kind == CreditKind.POINTS:
-            lines.append(f"Points: {c.points_per_unit} per {ctx.tenant.currency} paid")
+            lines.append(f"Points: {c.points_per_unit} per {currency} paid")
         else:
             lines.append(f"Credits: {c.per_period} {what[c.kind]} per period ({c.frequency.value})")
         if c.initial:
@@ -176,40 +175,6 @@ def includes(ctx: Ctx, plan: plans.PlanView) -> str:
     return "\n".join(lines)
 
 
-def approval_request(ctx: Ctx, sold: memberships.MembershipView, channel: str) -> dict[str, Any]:
-    """The message asking for a decision, with Approve and Reject buttons."""
-    plan = plans.get_plan(ctx, sold.plan_id)
-    post = messages.message(
-        messages.render(
-            "approval_request",
-            m=sold,
-            customer=escape(customers.get_customer(ctx, sold.customer_id).label),
-            plan=escape(plan.name),
-            price=plan.terms.price,
-            currency=ctx.tenant.currency,
-            billing=plan.terms.billing_type.value,
-        )
-    )
-    buttons = [
-        {
-            "type": "button",
-            "action_id": APPROVE,
-            "style": "primary",
-            "value": str(sold.id),
-            "text": views.plain("Approve"),
-        },
-        {
-            "type": "button",
-            "action_id": REJECT,
-            "style": "danger",
-            "value": str(sold.id),
-            "text": views.plain("Reject"),
-        },
-    ]
-    post["blocks"].append({"type": "actions", "block_id": f"approval-{sold.id}", "elements": buttons})
-    return {"channel": tenants.settings(ctx).approvals_channel or channel, **post}
-
-
 def sell(deps: Deps, team: str, user: str, view: dict[str, Any]) -> dict[str, Any]:
     chosen = views.values(view)
     channel = str(views.metadata(view).get("channel", ""))
@@ -218,11 +183,11 @@ def sell(deps: Deps, team: str, user: str, view: dict[str, Any]) -> dict[str, An
     if not chosen.get("plan"):
         raise InvalidInput.single("plan", "Choose the plan.")
     end = date.fromisoformat(chosen["end"]) if chosen.get("end") else None
-    with deps.tx(team, user) as ctx:
-        start = date.fromisoformat(chosen["start"]) if chosen.get("start") else ctx.today()
-        done = memberships.assign(ctx, int(chosen["customer"]), int(chosen["plan"]), start, end)
-        post = approval_request(ctx, done, channel)
+    start = date.fromisoformat(chosen["start"]) if chosen.get("start") else None
+    customer, plan = int(chosen["customer"]), int(chosen["plan"])
+    sale = deps.write(team, user, flows.sell, customer, plan, start, end, asked_in=channel)
+    done = sale.membership
     told = messages.say(
         "sold_from_form", reference=done.reference, customer=escape(done.customer), plan=escape(done.plan)
     )
-    return {"post": post, "channel": channel, "told": told}
+    return {"post": sale_request(sale, channel), "channel": channel, "told": told}

@@ -1,7 +1,11 @@
 """Approve and Reject buttons on a request posted for a decision (a sale, or a change held by an
 approval policy): Approve decides at once; Reject first asks for the reason in a form; whoever may
-not decide is told at once, before any form opens. The message is then updated in place, the
-decision and its reason go into its thread, and the person who asked is told."""
+not decide is told at once, before any form opens (core says who may). The message is then
+updated in place, the decision and its reason go into its thread, and the person who asked is told.
+
+Shared by the approval requests (A-…, bot/listeners/approvals) and the sales (M-…,
+bot/listeners/memberships): each registers the buttons (`register_buttons`, its actions) and the
+reason form (`register_reason_form`, its forms) with its own ids and core calls."""
 
 from __future__ import annotations
 
@@ -15,10 +19,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import views
 from bot.listeners.replies import answer, submission
+from core.kernel.errors import Conflict
 
-# (team, user, id, approve, reason) -> {"message": the updated request, "audit": a line, "tell": user}
+# (team, user, id, approve, reason) -> {"message": the updated request, "audit": a line, "tell": user},
+# or {"refusal": the reply} when nothing was decided and the answer names people (core's refusals,
+# raised, are plain text)
 Decide = Callable[[str, str, int, bool, str], dict[str, Any]]
-MayDecide = Callable[[str, str, int], dict[str, Any]]  # {} when the user may decide
+MayDecide = Callable[[str, str, int], object]  # raises core's refusal when the user may not decide
 After = Callable[[AsyncWebClient, str], Awaitable[None]]  # (client, team), once something was decided
 
 
@@ -33,7 +40,27 @@ class Decisions:
     after: After | None = None
 
 
-def register(app: AsyncApp, d: Decisions) -> None:
+def buttons(approve: str, reject: str, item: int) -> list[dict[str, Any]]:
+    """Approve and Reject, each carrying the id of what they decide."""
+    return [
+        {
+            "type": "button",
+            "action_id": approve,
+            "style": "primary",
+            "value": str(item),
+            "text": views.plain("Approve"),
+        },
+        {
+            "type": "button",
+            "action_id": reject,
+            "style": "danger",
+            "value": str(item),
+            "text": views.plain("Reject"),
+        },
+    ]
+
+
+def register_buttons(app: AsyncApp, d: Decisions) -> None:
     @app.action(d.approve)
     async def approve_pressed(
         ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
@@ -47,8 +74,10 @@ def register(app: AsyncApp, d: Decisions) -> None:
             return {}
 
         refusal = await asyncio.to_thread(answer, work)
-        if not decided:
-            await respond(response_type="ephemeral", replace_original=False, **refusal)
+        if not decided or "refusal" in decided:
+            await respond(
+                response_type="ephemeral", replace_original=False, **decided.get("refusal", refusal)
+            )
             return
         await announce(client, body["container"]["channel_id"], body["container"]["message_ts"], decided)
         if d.after is not None:
@@ -60,7 +89,12 @@ def register(app: AsyncApp, d: Decisions) -> None:
     ) -> None:
         await ack()
         team, user, item = body["team"]["id"], body["user"]["id"], int(body["actions"][0]["value"])
-        refusal = await asyncio.to_thread(answer, lambda: d.may_decide(team, user, item))
+
+        def check() -> dict[str, Any]:
+            d.may_decide(team, user, item)
+            return {}
+
+        refusal = await asyncio.to_thread(answer, check)
         if refusal:
             await respond(response_type="ephemeral", replace_original=False, **refusal)
             return
@@ -74,6 +108,8 @@ def register(app: AsyncApp, d: Decisions) -> None:
         )
         await client.views_open(trigger_id=body["trigger_id"], view=form)
 
+
+def register_reason_form(app: AsyncApp, d: Decisions) -> None:
     @app.view(d.reason_form)
     async def reject_submitted(
         ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
@@ -84,6 +120,8 @@ def register(app: AsyncApp, d: Decisions) -> None:
 
         def work() -> None:
             decided.update(d.decide(team, user, int(where["item"]), False, reason))
+            if "refusal" in decided:  # under the form's field, as text
+                raise Conflict(decided.pop("refusal")["text"])
 
         errors = await asyncio.to_thread(submission, work, view)
         await ack(**(errors or {}))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from bot.listeners.approvals import APPROVE, REJECT
+from bot.listeners.approvals.ids import ApprovalAction
 from bot.listeners.credits.ids import CreditsAction
 from bot.standin import Posted
 from core.credits import ledger
@@ -48,14 +48,14 @@ def test_a_grant_above_the_threshold_waits_for_a_manager(slack: Slack) -> None:
     with slack.shop.tx(write=False) as ctx:
         assert ledger.balance(ctx, anna).total(Unit.CREDIT) == Decimal(4)  # nothing yet
     request_id = message.blocks[-1]["elements"][0]["value"]
-    own = click(slack, message, APPROVE, ADMIN)
+    own = click(slack, message, ApprovalAction.APPROVE, ADMIN)
     assert "own request" in wait_until(lambda: slack.standin.replies(own), what="refusal")[-1]["text"]
-    staff = click(slack, message, APPROVE, STAFF)
+    staff = click(slack, message, ApprovalAction.APPROVE, STAFF)
     assert (
         "admin or manager role"
         in wait_until(lambda: slack.standin.replies(staff), what="refusal")[-1]["text"]
     )
-    click(slack, message, APPROVE, MANAGER)
+    click(slack, message, ApprovalAction.APPROVE, MANAGER)
     wait_until(lambda: "was approved by" in message.text, what="the message to be updated")
     with slack.shop.tx(write=False) as ctx:
         assert ledger.balance(ctx, anna).total(Unit.CREDIT) == Decimal(29)
@@ -64,8 +64,9 @@ def test_a_grant_above_the_threshold_waits_for_a_manager(slack: Slack) -> None:
         what="the audit in the thread",
     )
     assert f"approved by <@{MANAGER}>" in thread[-1].text
-    again = click(slack, message, APPROVE, MANAGER, request_id)  # a stale button pressed again
-    assert "already approved" in wait_until(lambda: slack.standin.replies(again), what="answer")[-1]["text"]
+    again = click(slack, message, ApprovalAction.APPROVE, MANAGER, request_id)  # a stale button pressed again
+    told = wait_until(lambda: slack.standin.replies(again), what="answer")[-1]["text"]
+    assert f"was already approved by <@{MANAGER}>" in told  # core said who; the bot names them
     with slack.shop.tx(write=False) as ctx:
         assert ledger.balance(ctx, anna).total(Unit.CREDIT) == Decimal(29)
 
@@ -78,7 +79,7 @@ def test_a_freeze_waits_and_a_rejection_keeps_its_reason(slack: Slack) -> None:
     reply = slack.command("/membership", f"freeze M-{contract} travelling", user=MANAGER)["text"]
     assert "waits for a manager's approval" in reply
     message = request_in(slack, "CAPPROVALS")
-    click(slack, message, REJECT, ADMIN)
+    click(slack, message, ApprovalAction.REJECT, ADMIN)
     wait_until(lambda: slack.standin.top_modal(ADMIN), what="the reason form")
     assert slack.driver.submit(ADMIN, {"reason": "She is back next week"}) == {}
     wait_until(lambda: "was rejected by" in message.text, what="the message to be updated")

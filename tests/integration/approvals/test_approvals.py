@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 
+from core.approvals import policy
 from core.approvals import service as approvals
 from core.credits import ledger
 from core.credits.lots import Unit
@@ -31,7 +32,7 @@ def credits(shop: Shop, customer: int) -> Decimal:
 def grant_request(shop: Shop, customer: int, quantity: str = "25", key: str = "g1") -> approvals.ApprovalView:
     with shop.tx(ADMIN) as ctx:
         update_settings(ctx, approve_grants_above=Decimal(10))
-        assert approvals.grant_needs_approval(ctx, Decimal(quantity))
+        assert policy.grant_waits(ctx, Decimal(quantity))
         request = {"customer": customer, "quantity": quantity, "reason": "goodwill", "expires": None}
         return approvals.request_approval(ctx, "grant", request, f"Grant {quantity}", key=key)
 
@@ -40,7 +41,7 @@ def test_a_big_grant_waits_and_is_made_once_in_the_requesters_name(shop: Shop) -
     with shop.tx() as ctx:
         customer = add_customer(ctx)
         update_settings(ctx, approve_grants_above=Decimal(10))
-        assert not approvals.grant_needs_approval(ctx, Decimal(10))  # at the threshold: no wait
+        assert not policy.grant_waits(ctx, Decimal(10))  # at the threshold: no wait
     asked = grant_request(shop, customer)
     assert grant_request(shop, customer).id == asked.id  # asking twice asks once
     assert credits(shop, customer) == 0
@@ -94,11 +95,11 @@ def test_freezes_and_cancellations_inside_the_lock_in_wait_when_the_policy_says_
         plans.update_plan(ctx, gold.id, replace(gold.terms, lock_in_months=3))
     _, contract = member(shop, gold.id, date(2025, 1, 15))
     with shop.tx(MANAGER) as ctx:
-        assert not approvals.freeze_needs_approval(ctx) and not approvals.cancel_needs_approval(ctx, contract)
+        assert not policy.freeze_waits(ctx) and not policy.cancel_waits(ctx, contract)
     with shop.tx(ADMIN) as ctx:
         update_settings(ctx, approve_freezes=True, approve_lock_in_cancels=True)
     with shop.tx(MANAGER) as ctx:
-        assert approvals.freeze_needs_approval(ctx) and approvals.cancel_needs_approval(ctx, contract)
+        assert policy.freeze_waits(ctx) and policy.cancel_waits(ctx, contract)
         asked = approvals.request_approval(
             ctx, "cancel", {"contract": contract, "reason": "moving away"}, "Cancel", key="c1"
         )
@@ -107,7 +108,7 @@ def test_freezes_and_cancellations_inside_the_lock_in_wait_when_the_policy_says_
         assert memberships.get(ctx, contract).status is Status.CANCELLED
     at(shop, date(2025, 4, 15))  # the lock-in is over
     with shop.tx(MANAGER) as ctx:
-        assert not approvals.cancel_needs_approval(ctx, contract)
+        assert not policy.cancel_waits(ctx, contract)
 
 
 def test_two_managers_deciding_at_once_decide_once(shop: Shop) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.listeners.membership_forms import APPROVE
+from bot.listeners.memberships.ids import MembershipAction
 from bot.standin import Posted
 from core.customers.service import CustomerInput, add_customer
 from core.memberships import service as memberships
@@ -36,7 +36,7 @@ def status(slack: Slack, contract_id: int) -> Status:
 def press(slack: Slack, message: Posted, user: str, value: str | None = None) -> list[dict[str, object]]:
     """Press Approve (the button's value, or `value` once the button is gone) and wait for the answer."""
     value = value or message.blocks[1]["elements"][0]["value"]
-    http, response_id = slack.driver.click(APPROVE, str(value), user=user, message=message)
+    http, response_id = slack.driver.click(MembershipAction.APPROVE, str(value), user=user, message=message)
     assert http.status_code == 200
     replies = wait_until(lambda: slack.standin.replies(response_id), what="an answer to the click")
     assert isinstance(replies, list)
@@ -49,14 +49,14 @@ def test_a_sale_posts_an_approval_request_with_the_terms_and_a_button(slack: Sla
     assert f"sold by <@{STAFF}>" in message.text
     assert "Gold — 49.00 USD monthly, 01 Feb 2025 to 31 Jan 2026" in message.text
     button = message.blocks[1]["elements"][0]
-    assert (button["action_id"], button["style"]) == (APPROVE, "primary")
+    assert (button["action_id"], button["style"]) == (MembershipAction.APPROVE, "primary")
     assert status(slack, int(button["value"])) is Status.PENDING
 
 
 def test_a_manager_approves_the_message_updates_and_the_seller_is_told(slack: Slack) -> None:
     message = sell(slack)
     contract = int(message.blocks[1]["elements"][0]["value"])
-    http, _ = slack.driver.click(APPROVE, str(contract), user=MANAGER, message=message)
+    http, _ = slack.driver.click(MembershipAction.APPROVE, str(contract), user=MANAGER, message=message)
     assert http.status_code == 200
     wait_until(lambda: "Approved by" in message.text, what="the message to be updated")
     assert f"Approved by <@{MANAGER}>. It is now *scheduled*." in message.text
@@ -86,7 +86,7 @@ def test_nobody_approves_their_own_sale_in_chat(slack: Slack) -> None:
 def test_pressing_twice_decides_once(slack: Slack) -> None:
     message = sell(slack)
     contract = int(message.blocks[1]["elements"][0]["value"])
-    slack.driver.click(APPROVE, str(contract), user=MANAGER, message=message)
+    slack.driver.click(MembershipAction.APPROVE, str(contract), user=MANAGER, message=message)
     wait_until(lambda: "Approved by" in message.text, what="the first approval")
     second = press(slack, message, ADMIN, value=str(contract))  # a second, stale copy of the button
     assert "it cannot approve from that state" in str(second[-1]["text"])

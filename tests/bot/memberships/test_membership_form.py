@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.listeners.membership_forms import REJECT
+from bot.listeners.memberships.ids import MembershipAction
 from bot.standin import Posted
 from core.customers.service import CustomerInput, add_customer
 from core.memberships import service as memberships
@@ -12,7 +12,7 @@ from core.memberships.lifecycle import Status
 from core.plans import service as plans
 from core.workspace.tenants import update_settings
 from tests.bot.conftest import Slack, wait_until
-from tests.bot.test_approvals import CHANNEL, sell, status
+from tests.bot.memberships.test_approvals import CHANNEL, sell, status
 from tests.conftest import ADMIN, MANAGER, STAFF
 from tests.integration.credit_helpers import at
 
@@ -81,7 +81,7 @@ def test_the_form_refuses_an_end_before_the_start(slack: Slack) -> None:
 
 def reject_with(slack: Slack, message: Posted, user: str, reason: str) -> dict[str, object]:
     http, _ = slack.driver.click(
-        REJECT, message.blocks[1]["elements"][1]["value"], user=user, message=message
+        MembershipAction.REJECT, message.blocks[1]["elements"][1]["value"], user=user, message=message
     )
     assert http.status_code == 200
     wait_until(lambda: slack.standin.top_modal(user), what="the reason form")
@@ -109,7 +109,7 @@ def test_reject_asks_for_a_reason_updates_the_message_and_keeps_the_reason_in_th
 def test_staff_pressing_reject_is_refused_before_any_form_opens(slack: Slack) -> None:
     message = sell(slack)
     http, response_id = slack.driver.click(
-        REJECT, message.blocks[1]["elements"][1]["value"], user=STAFF, message=message
+        MembershipAction.REJECT, message.blocks[1]["elements"][1]["value"], user=STAFF, message=message
     )
     assert http.status_code == 200
     refusal = wait_until(lambda: slack.standin.replies(response_id), what="the refusal")
