@@ -7,8 +7,8 @@ from slack_bolt.async_app import AsyncApp
 from bot.deps import Deps
 from bot.listeners import (
     admin_forms,
+    alerts,
     approvals,
-    balance_alerts,
     billing,
     catalog,
     checkout,
@@ -27,7 +27,7 @@ def register_listeners(app: AsyncApp, deps: Deps) -> None:
     home.register(app, deps)
     admin_forms.register(app, deps)
     approvals.register(app, deps)
-    balance_alerts.register(app, deps)
+    alerts.register(app, deps)
     billing.register(app, deps)
     classes.register(app, deps)
     revenue.register(app, deps)

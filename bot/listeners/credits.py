@@ -18,7 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import messages, views
 from bot.dates import parse_date
 from bot.deps import Deps
-from bot.listeners import balance_alerts
+from bot.listeners.alerts import commands as balance_alerts
 from bot.listeners.approvals import Held, held, post_held
 from bot.listeners.replies import Modal, Upload, answer, open_modal, slash_command, submission
 from bot.mrkdwn import escape

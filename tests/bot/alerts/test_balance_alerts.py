@@ -10,8 +10,8 @@ from decimal import Decimal
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deliver import deliver_due
+from bot.listeners.alerts.ids import AlertAction
 from core import outbox
-from core.credits import alerts as balance_alerts
 from core.credits import ledger
 from core.credits.lots import Pool, Unit
 from core.daily import jobs as daily
@@ -76,20 +76,20 @@ def test_the_specialist_opens_the_report_logs_a_follow_up_and_snoozes(slack: Sla
         return response_id
 
     slack.driver.click(
-        balance_alerts.OPEN_REPORT, buttons[balance_alerts.OPEN_REPORT], user=SPECIALIST, message=alert
+        AlertAction.OPEN_REPORT, buttons[AlertAction.OPEN_REPORT], user=SPECIALIST, message=alert
     )
     uploaded = wait_until(
         lambda: [f for f in slack.standin.files.values() if f["channel"]], what="the credit report"
     )
     assert uploaded[0]["content"][:2] == b"PK" and uploaded[0]["channel"] == SPECIALIST
     slack.driver.click(
-        balance_alerts.LOG_FOLLOW_UP, buttons[balance_alerts.LOG_FOLLOW_UP], user=STAFF, message=alert
+        AlertAction.LOG_FOLLOW_UP, buttons[AlertAction.LOG_FOLLOW_UP], user=STAFF, message=alert
     )
     wait_until(lambda: slack.standin.top_modal(STAFF), what="the follow-up form")
     refused = slack.driver.submit(STAFF, {"note": "I called"})
     assert "specialist" in refused["errors"]["note"]
     slack.driver.click(
-        balance_alerts.LOG_FOLLOW_UP, buttons[balance_alerts.LOG_FOLLOW_UP], user=SPECIALIST, message=alert
+        AlertAction.LOG_FOLLOW_UP, buttons[AlertAction.LOG_FOLLOW_UP], user=SPECIALIST, message=alert
     )
     wait_until(lambda: slack.standin.top_modal(SPECIALIST), what="the follow-up form")
     assert slack.driver.submit(SPECIALIST, {"note": "Called; will book a <!channel> spa day"}) == {}
@@ -97,7 +97,7 @@ def test_the_specialist_opens_the_report_logs_a_follow_up_and_snoozes(slack: Sla
     assert "*Harbour &lt;Gym&gt;*: 150 USD since 15 Jan — last follow-up 15 Jan" in report
     assert "&lt;!channel&gt;" in report
     _, response_id = slack.driver.click(
-        balance_alerts.SNOOZE, buttons[balance_alerts.SNOOZE], user=SPECIALIST, message=alert
+        AlertAction.SNOOZE, buttons[AlertAction.SNOOZE], user=SPECIALIST, message=alert
     )
     snoozed = wait_until(lambda: slack.standin.replies(response_id), what="the snooze")[-1]["text"]
     assert f"Snoozed until {date(2025, 1, 15) + timedelta(days=30):%d %b %Y}" in snoozed
