@@ -3,20 +3,17 @@ credit report, a follow-up form and a snooze; the follow-up report lists who is 
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date, timedelta
 from decimal import Decimal
 
-from slack_sdk.web.async_client import AsyncWebClient
-
-from bot.deliver import deliver_due
 from bot.listeners.alerts.ids import AlertAction
 from core import outbox
 from core.credits import ledger
 from core.credits.lots import Pool, Unit
 from core.daily import jobs as daily
 from core.workspace.tenants import update_settings
-from tests.bot.conftest import TOKEN, Slack, wait_until
+from tests.bot.conftest import Slack, wait_until
+from tests.bot.test_scheduler import deliver
 from tests.conftest import ADMIN, SPECIALIST, STAFF
 from tests.integration.credit_helpers import at
 from tests.integration.helpers import add_customer
@@ -29,15 +26,6 @@ def rich_customer(slack: Slack) -> int:
         customer = add_customer(ctx, "Harbour <Gym>", "")
         ledger.grant(ctx, customer, Unit.MONEY, Decimal(150), key="deposit", pool=Pool.COMMON)
     return customer
-
-
-def deliver(slack: Slack) -> int:
-    client = AsyncWebClient(token=TOKEN, base_url=f"{slack.standin.url}/api/")
-
-    async def client_for(team: str) -> AsyncWebClient | None:
-        return client if team == slack.shop.team else None
-
-    return asyncio.run(deliver_due(slack.shop.db, slack.shop.clock, client_for))
 
 
 def alerts_queued(slack: Slack) -> list[str]:
