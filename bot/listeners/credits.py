@@ -22,12 +22,12 @@ from bot.listeners.alerts import commands as balance_alerts
 from bot.listeners.approvals import Held, held, post_held
 from bot.listeners.replies import Modal, Upload, answer, open_modal, slash_command, submission
 from bot.mrkdwn import escape
+from bot.notifications.ids import ReminderAction
 from core.approvals import service as approvals
 from core.credits import flows as credits
 from core.credits import ledger
 from core.credits.flows import CustomerBalance
 from core.credits.lots import Unit
-from core.credits.reminders import REDEEM_FROM_REMINDER
 from core.customers import service as customers
 from core.kernel.errors import InvalidInput
 from core.workspace import roles
@@ -51,7 +51,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
     for action_id, work in ((CONFIRM_TRANSFER, transfer_confirmed), (CONFIRM_GRANT, grant_confirmed)):
         app.action(action_id)(_confirmed(deps, work))
 
-    @app.action(REDEEM_FROM_REMINDER)
+    @app.action(ReminderAction.REDEEM)
     async def redeem_from_reminder(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         """The Redeem button of an expiry reminder: the redeem form, with the customer chosen."""
         await ack()

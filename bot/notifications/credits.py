@@ -8,11 +8,10 @@ from decimal import Decimal
 from typing import Any
 
 from bot import messages
-from bot.listeners.alerts.ids import AlertAction
+from bot.notifications.ids import AlertAction, ReminderAction
 from bot.notifications.said import Said, button, named, with_buttons
 from core.credits.alerts import SNOOZE_DAYS
 from core.credits.lots import Unit
-from core.credits.reminders import REDEEM_FROM_REMINDER
 
 
 def expiring(data: dict[str, Any]) -> Said:
@@ -25,7 +24,7 @@ def expiring(data: dict[str, Any]) -> Said:
         last_day=date.fromisoformat(data["last_day"]),
         lead_days=data["lead_days"],
     )
-    return with_buttons(text, button(REDEEM_FROM_REMINDER, data["customer_id"], "Redeem"))
+    return with_buttons(text, button(ReminderAction.REDEEM, data["customer_id"], "Redeem"))
 
 
 def weekly_digest(data: dict[str, Any]) -> Said:

@@ -23,7 +23,6 @@ from core.visits import service as visits
 from storage.tables.credits import CreditLot
 from storage.tables.memberships import Contract
 
-REDEEM_FROM_REMINDER = "reminder_redeem"  # the button in an expiry reminder (bot/listeners/credits.py)
 LIVE = (Status.ACTIVE.value, Status.GRACE.value, Status.SCHEDULED.value, Status.FROZEN.value)
 SHOWN = 40  # lines of a list (services tomorrow, the weekly digest)
 SUMMED_UP = 20  # reminders a catch-up summary names, per recipient

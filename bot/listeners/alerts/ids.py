@@ -1,15 +1,14 @@
-"""The ids of a balance alert's buttons and of the follow-up form: Slack sends them back, so their
-values never change (the alerts already posted carry them)."""
+"""The ids of balance alerts: the alert's buttons (defined with the notification that carries them,
+bot/notifications/ids.py) and the follow-up form. Slack sends them back, so their values never
+change."""
 
 from __future__ import annotations
 
 from enum import StrEnum
 
+from bot.notifications.ids import AlertAction
 
-class AlertAction(StrEnum):
-    OPEN_REPORT = "balance_report"
-    LOG_FOLLOW_UP = "balance_follow_up"
-    SNOOZE = "balance_snooze"
+__all__ = ["AlertAction", "AlertForm"]
 
 
 class AlertForm(StrEnum):
