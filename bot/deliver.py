@@ -4,7 +4,8 @@ when Slack took it, and otherwise tried again later (after Slack's Retry-After, 
 back-off), so a Slack outage delays reminders but loses none. A deliverer that dies mid-send
 leaves the lease to expire and another sends the message: the only way one can arrive twice is a
 crash in the milliseconds between Slack's answer and the commit that records it. A kind this bot
-cannot word (queued by a newer version) is logged and tried again later, like a failed send."""
+cannot word (queued by a newer version), or whose data its renderer cannot read, is logged and tried
+again later, like a failed send: it holds up no other message."""
 
 from __future__ import annotations
 
@@ -48,6 +49,10 @@ async def _deliver_team(db: Database, clock: Clock, team: str, client: AsyncWebC
         except notifications.UnknownKind as exc:
             log.error("outbox %s of %s: %s", outbox_id, team, exc)
             await asyncio.to_thread(_record, db, clock, team, outbox_id, f"unknown kind {kind!r}", None)
+            continue
+        except Exception as exc:  # data its renderer cannot read: that message waits, the others go
+            log.exception("outbox %s of %s: the %s renderer failed", outbox_id, team, kind)
+            await asyncio.to_thread(_record, db, clock, team, outbox_id, f"{type(exc).__name__}: {exc}", None)
             continue
         try:
             await client.chat_postMessage(channel=to, text=said.text, blocks=said.blocks or None)

@@ -1,5 +1,6 @@
 """The deliverer words each notification as it sends it; one of a kind this bot has no renderer
-for (queued by a newer version) is logged and tried again later, and the others still go out."""
+for (queued by a newer version), or with data its renderer cannot read, is logged and tried again
+later, and the others still go out."""
 
 from __future__ import annotations
 
@@ -15,8 +16,15 @@ from tests.bot.test_scheduler import deliver, reminder_due
 from tests.conftest import STAFF
 
 
-def test_a_kind_without_a_renderer_is_logged_and_kept_for_later(
-    slack: Slack, caplog: pytest.LogCaptureFixture
+@pytest.mark.parametrize(
+    ("kind", "data", "error"),
+    [
+        ("credits.someday", {"customer_id": 1}, "unknown kind 'credits.someday'"),
+        ("credits.expiring", {"customer_id": 1}, "KeyError: 'customer'"),
+    ],
+)
+def test_a_message_that_cannot_be_worded_is_logged_and_kept_for_later(
+    slack: Slack, caplog: pytest.LogCaptureFixture, kind: str, data: dict[str, object], error: str
 ) -> None:
     reminder_due(slack.shop)
     with slack.shop.tx() as ctx:
@@ -26,8 +34,8 @@ def test_a_kind_without_a_renderer_is_logged_and_kept_for_later(
                 tenant_id=ctx.uow.tenant_id,
                 key="future:1",
                 to=STAFF,
-                kind="credits.someday",
-                data={"customer_id": 1},
+                kind=kind,
+                data=data,
                 created_at=now,
                 next_attempt_at=now,
             )
@@ -38,7 +46,7 @@ def test_a_kind_without_a_renderer_is_logged_and_kept_for_later(
     assert "expire after" in dm.text
     with slack.shop.tx(write=False) as ctx:
         (kept,) = outbox.pending(ctx)
-    assert (kept.key, kept.attempts, kept.last_error) == ("future:1", 1, "unknown kind 'credits.someday'")
-    assert "credits.someday" in caplog.text
+    assert (kept.key, kept.attempts, kept.last_error) == ("future:1", 1, error)
+    assert kind in caplog.text
     slack.shop.clock.advance(timedelta(seconds=10))
     assert deliver(slack) == 0  # tried again, still unworded: not sent, not crashed on
