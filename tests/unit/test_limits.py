@@ -515,6 +515,22 @@ MACRO_VALUES: dict[str, dict[str, Any]] = {
         "total": 31,
     },
     "bookings_of": {"rows": [BOOKING] * 10},
+    "follow_ups": {
+        "rows": [
+            {
+                "customer": USER,
+                "balance": "1234.5",
+                "opened_on": date(2025, 1, 15),
+                "followed_up_at": AT,
+                "followed_up_by": "USPECIALIST",
+                "note": USER,
+                "snoozed_until": date(2025, 3, 15),
+            }
+        ]
+        * 40,  # alerts.commands.SHOWN
+        "currency": "USD",
+        "today": date(2025, 3, 1),
+    },
     "revenue_totals": {"lines": [{"plan": USER, "location": USER, **AMOUNTS}] * 30, "total": AMOUNTS},
 }
 REPLIES = sorted(messages.wording().replies)
