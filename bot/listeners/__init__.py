@@ -6,8 +6,8 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.deps import Deps
 from bot.listeners import (
+    alerts,
     approvals,
-    balance_alerts,
     billing,
     checkout,
     classes,
@@ -29,7 +29,7 @@ def register_listeners(app: AsyncApp, deps: Deps) -> None:
     home.register(app, deps)
     workspace.register(app, deps)
     approvals.register(app, deps)
-    balance_alerts.register(app, deps)
+    alerts.register(app, deps)
     billing.register(app, deps)
     classes.register(app, deps)
     revenue.register(app, deps)

@@ -18,12 +18,12 @@ import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deliver import deliver_due
+from bot.notifications.ids import ReminderAction
 from bot.scheduler import Leadership
 from bot.standin import Posted, SlackStandIn
 from core import outbox
 from core.credits import ledger
 from core.credits.lots import Unit
-from core.credits.reminders import REDEEM_FROM_REMINDER
 from core.credits.terms import CreditKind, CreditTerms, Expiry
 from core.daily import jobs as daily
 from tests.bot.conftest import SECRET, TOKEN, Running, Slack, free_port, wait_until
@@ -80,8 +80,8 @@ def test_the_reminders_redeem_button_opens_the_form_for_that_customer(slack: Sla
     deliver(slack)
     (dm,) = dms(slack, STAFF)
     button = dm.blocks[-1]["elements"][0]
-    assert (button["action_id"], button["value"]) == (REDEEM_FROM_REMINDER, str(customer))
-    slack.driver.click(REDEEM_FROM_REMINDER, button["value"], user=STAFF, message=dm)
+    assert (button["action_id"], button["value"]) == (ReminderAction.REDEEM, str(customer))
+    slack.driver.click(ReminderAction.REDEEM, button["value"], user=STAFF, message=dm)
     view = wait_until(
         lambda: (
             (slack.standin.top_modal(STAFF) or {}).get("callback_id") == "credits_redeem"

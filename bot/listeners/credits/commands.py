@@ -15,7 +15,7 @@ from slack_bolt.async_app import AsyncApp
 from bot import messages
 from bot.dates import parse_date
 from bot.deps import Deps
-from bot.listeners import balance_alerts
+from bot.listeners.alerts import commands as balance_alerts
 from bot.listeners.credits.forms import credit_quantity, new_key, redeem_form, transfer_form
 from bot.listeners.credits.ids import CreditsAction
 from bot.listeners.replies import Modal, Upload, slash_command

@@ -16,15 +16,15 @@ from bot.deps import Deps
 from bot.listeners.credits.actions import redeem_confirmed, transfer_confirmed
 from bot.listeners.credits.ids import CreditsView
 from bot.listeners.replies import Modal, open_modal, submission
+from bot.notifications.ids import ReminderAction
 from core.credits import flows as credits
-from core.credits.reminders import REDEEM_FROM_REMINDER
 from core.kernel.errors import InvalidInput
 from core.workspace import roles
 from core.workspace.roles import Action
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
-    @app.action(REDEEM_FROM_REMINDER)
+    @app.action(ReminderAction.REDEEM)
     async def redeem_from_reminder(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         """The Redeem button of an expiry reminder: the redeem form, with the customer chosen."""
         await ack()

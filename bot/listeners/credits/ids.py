@@ -1,5 +1,5 @@
 """The ids of /credits' buttons and forms (Slack sends them back; golden files and tests name them).
-The Redeem button of an expiry reminder is core.credits.reminders.REDEEM_FROM_REMINDER."""
+The Redeem button of an expiry reminder is bot.notifications.ids.ReminderAction.REDEEM."""
 
 from __future__ import annotations
 

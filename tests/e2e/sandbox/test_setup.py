@@ -40,7 +40,7 @@ def test_a_new_sandbox_holds_every_state_of_a_membership_and_lots_about_to_expir
         }
         assert [s.name for s in classes.list_series(ctx)] == ["Morning mobility"]
         alerts = [o for o in outbox.pending(ctx) if o.to == people.SPECIALIST.id]
-        assert len(alerts) == 1 and "Seaside Barbers" in alerts[0].text  # to be delivered at start
+        assert len(alerts) == 1 and "Seaside Barbers" in alerts[0].data["customer"]  # delivered at start
     set_up(db, seed_sandbox)  # a kept sandbox started again: nothing added
     with transaction(db, people.TEAM, people.ADMIN.id, clock, write=False) as ctx:
         assert len(customers.search_customers(ctx, "", limit=50)) == 12

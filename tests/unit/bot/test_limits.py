@@ -367,6 +367,56 @@ CONTEXTS: dict[str, list[dict[str, Any]]] = {
     ],
     "plans_help": [{}],
     "billing_help": [{}],
+    # notifications (bot/notifications): what core queued, worded at delivery
+    "credits_expiring": [
+        {
+            "customer": USER,
+            "unit": unit,
+            "quantity": "12.5",
+            "currency": "USD",
+            "last_day": date(2025, 2, 13),
+            "lead_days": 7,
+        }
+        for unit in Unit
+    ],
+    "credits_weekly_digest": [
+        {
+            "week_from": date(2025, 1, 13),
+            "currency": "USD",
+            "credits": [{"customer": USER, "unit": Unit.MONEY, "quantity": "50"}] * 40,  # reminders.SHOWN
+        },
+        {"week_from": date(2025, 1, 13), "currency": "USD", "credits": []},
+    ],
+    "balance_alert": [
+        {
+            "customer": USER,
+            "balance": "150",
+            "threshold": "100",
+            "currency": "USD",
+            "history": [{"at": datetime(2025, 1, 15, 9, 0, tzinfo=UTC), "kind": "grant", "quantity": "+150"}]
+            * 5,  # alerts.HISTORY_SHOWN
+        }
+    ],
+    "membership_ending": [{"customer": USER, "contract_id": 12, "ends_on": date(2025, 2, 13)}],
+    "services_tomorrow": [
+        {
+            "day": date(2025, 1, 14),
+            "visits": [
+                {
+                    "starts_at": datetime(2025, 1, 14, 9, 0, tzinfo=UTC),
+                    "customer": USER,
+                    "job": USER,
+                    "task": USER,
+                }
+            ]
+            * 40,
+            "count": 45,
+        },
+        {"day": date(2025, 1, 14), "visits": [], "count": 0},
+    ],
+    "catch_up_summary": [
+        {"first": date(2025, 2, 2), "last": date(2025, 2, 13), "count": 25, "lines": [USER] * 20},
+    ],
 }
 RENDERINGS = [
     pytest.param(name, values, id=f"{name}-{i}")
@@ -465,6 +515,22 @@ MACRO_VALUES: dict[str, dict[str, Any]] = {
         "total": 31,
     },
     "bookings_of": {"rows": [BOOKING] * 10},
+    "follow_ups": {
+        "rows": [
+            {
+                "customer": USER,
+                "balance": "1234.5",
+                "opened_on": date(2025, 1, 15),
+                "followed_up_at": AT,
+                "followed_up_by": "USPECIALIST",
+                "note": USER,
+                "snoozed_until": date(2025, 3, 15),
+            }
+        ]
+        * 40,  # alerts.commands.SHOWN
+        "currency": "USD",
+        "today": date(2025, 3, 1),
+    },
     "revenue_totals": {"lines": [{"plan": USER, "location": USER, **AMOUNTS}] * 30, "total": AMOUNTS},
 }
 REPLIES = sorted(messages.wording().replies)

@@ -3,20 +3,17 @@ credit report, a follow-up form and a snooze; the follow-up report lists who is 
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date, timedelta
 from decimal import Decimal
 
-from slack_sdk.web.async_client import AsyncWebClient
-
-from bot.deliver import deliver_due
+from bot.listeners.alerts.ids import AlertAction
 from core import outbox
-from core.credits import alerts as balance_alerts
 from core.credits import ledger
 from core.credits.lots import Pool, Unit
 from core.daily import jobs as daily
 from core.workspace.tenants import update_settings
-from tests.bot.conftest import TOKEN, Slack, wait_until
+from tests.bot.conftest import Slack, wait_until
+from tests.bot.test_scheduler import deliver
 from tests.conftest import ADMIN, SPECIALIST, STAFF
 from tests.integration.credit_helpers import at
 from tests.integration.helpers import add_customer
@@ -29,15 +26,6 @@ def rich_customer(slack: Slack) -> int:
         customer = add_customer(ctx, "Harbour <Gym>", "")
         ledger.grant(ctx, customer, Unit.MONEY, Decimal(150), key="deposit", pool=Pool.COMMON)
     return customer
-
-
-def deliver(slack: Slack) -> int:
-    client = AsyncWebClient(token=TOKEN, base_url=f"{slack.standin.url}/api/")
-
-    async def client_for(team: str) -> AsyncWebClient | None:
-        return client if team == slack.shop.team else None
-
-    return asyncio.run(deliver_due(slack.shop.db, slack.shop.clock, client_for))
 
 
 def alerts_queued(slack: Slack) -> list[str]:
@@ -76,20 +64,20 @@ def test_the_specialist_opens_the_report_logs_a_follow_up_and_snoozes(slack: Sla
         return response_id
 
     slack.driver.click(
-        balance_alerts.OPEN_REPORT, buttons[balance_alerts.OPEN_REPORT], user=SPECIALIST, message=alert
+        AlertAction.OPEN_REPORT, buttons[AlertAction.OPEN_REPORT], user=SPECIALIST, message=alert
     )
     uploaded = wait_until(
         lambda: [f for f in slack.standin.files.values() if f["channel"]], what="the credit report"
     )
     assert uploaded[0]["content"][:2] == b"PK" and uploaded[0]["channel"] == SPECIALIST
     slack.driver.click(
-        balance_alerts.LOG_FOLLOW_UP, buttons[balance_alerts.LOG_FOLLOW_UP], user=STAFF, message=alert
+        AlertAction.LOG_FOLLOW_UP, buttons[AlertAction.LOG_FOLLOW_UP], user=STAFF, message=alert
     )
     wait_until(lambda: slack.standin.top_modal(STAFF), what="the follow-up form")
     refused = slack.driver.submit(STAFF, {"note": "I called"})
     assert "specialist" in refused["errors"]["note"]
     slack.driver.click(
-        balance_alerts.LOG_FOLLOW_UP, buttons[balance_alerts.LOG_FOLLOW_UP], user=SPECIALIST, message=alert
+        AlertAction.LOG_FOLLOW_UP, buttons[AlertAction.LOG_FOLLOW_UP], user=SPECIALIST, message=alert
     )
     wait_until(lambda: slack.standin.top_modal(SPECIALIST), what="the follow-up form")
     assert slack.driver.submit(SPECIALIST, {"note": "Called; will book a <!channel> spa day"}) == {}
@@ -97,7 +85,7 @@ def test_the_specialist_opens_the_report_logs_a_follow_up_and_snoozes(slack: Sla
     assert "*Harbour &lt;Gym&gt;*: 150 USD since 15 Jan — last follow-up 15 Jan" in report
     assert "&lt;!channel&gt;" in report
     _, response_id = slack.driver.click(
-        balance_alerts.SNOOZE, buttons[balance_alerts.SNOOZE], user=SPECIALIST, message=alert
+        AlertAction.SNOOZE, buttons[AlertAction.SNOOZE], user=SPECIALIST, message=alert
     )
     snoozed = wait_until(lambda: slack.standin.replies(response_id), what="the snooze")[-1]["text"]
     assert f"Snoozed until {date(2025, 1, 15) + timedelta(days=30):%d %b %Y}" in snoozed
