@@ -18,6 +18,7 @@ from core.credits import ledger
 from core.credits.lots import Unit
 from core.kernel.text import fold
 from core.memberships import service as memberships
+from core.plans import flows as plan_flows
 from core.plans import service as plans
 from core.workspace import roles
 from core.workspace.roles import Action
@@ -83,12 +84,7 @@ class Marked:
     roster: Roster
 
 
-@dataclass(frozen=True)
-class Unmatched:
-    """A plan typed that names no plan, or several (their names)."""
-
-    query: str
-    names: list[str]
+Unmatched = plan_flows.Unmatched  # a plan typed that names none or several, as /plan answers it
 
 
 def timetable(ctx: Ctx, offset: int, count: int, sessions: int) -> Timetable:
@@ -172,17 +168,17 @@ def mark_attendance(ctx: Ctx, booking_id: int, status: BookingStatus) -> Marked:
 
 
 def set_class_plans(ctx: Ctx, series_id: int, wanted: list[str] | None) -> SeriesView | Unmatched:
-    """Which plans may book the class: those named (each must match one plan), or every plan
-    (None). Managers only; a name matching none or several changes nothing."""
+    """Which plans may book the class: those named (each must name one plan, as /plan reads it), or
+    every plan (None). Managers only; a name matching none or several changes nothing."""
     roles.require(ctx, Action.MANAGE_CLASSES)
     chosen: list[int] | None = None
     if wanted is not None:
         chosen = []
         for typed in wanted:
-            found = plans.find_plans(ctx, typed) if typed else []
-            if len(found) != 1:
-                return Unmatched(typed, [p.name for p in found])
-            chosen.append(found[0].id)
+            found = plan_flows.one_plan(ctx, typed)
+            if isinstance(found, Unmatched):
+                return found
+            chosen.append(found.id)
     return classes.set_session_rules(ctx, series_id, chosen)
 
 

@@ -31,6 +31,7 @@ from core.kernel.money import display
 from core.memberships import service as memberships
 from core.memberships.lifecycle import Status
 from core.memberships.service import MembershipReport, MembershipView
+from core.plans import flows as plan_flows
 from core.plans import service as plans
 from core.plans.service import PlanView
 from core.workspace import roles
@@ -345,11 +346,12 @@ def _sale(ctx: Ctx, sold: MembershipView, asked_in: str) -> Sale:
 
 
 def _split_plan(ctx: Ctx, words: str) -> tuple[str, PlanView | None]:
-    """The plan is named by the last one to three words; the rest names the customer."""
+    """The plan is named by the last one to three words (as /plan reads a name); the rest names
+    the customer."""
     tokens = words.split()
     for size in (3, 2, 1):
         if len(tokens) > size:
-            matches = plans.find_plans(ctx, " ".join(tokens[-size:]))
-            if len(matches) == 1:
-                return " ".join(tokens[:-size]), matches[0]
+            plan = plan_flows.one_plan(ctx, " ".join(tokens[-size:]))
+            if isinstance(plan, PlanView):
+                return " ".join(tokens[:-size]), plan
     return words, None
