@@ -60,3 +60,14 @@ def transaction(
         yield Ctx(uow, actor, clock)
         if write:
             uow.commit()
+
+
+@contextmanager
+def rolled_back(ctx: Ctx) -> Iterator[None]:
+    """The block's changes in a savepoint, always undone: a change made only to learn whether it
+    can be made (whatever would refuse it raises here, as it would for real)."""
+    savepoint = ctx.uow.session.begin_nested()
+    try:
+        yield
+    finally:
+        savepoint.rollback()

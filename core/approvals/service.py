@@ -17,7 +17,7 @@ from typing import Any
 from sqlmodel import col
 
 from core.approvals import policy
-from core.context import Ctx
+from core.context import Ctx, rolled_back
 from core.credits import ledger
 from core.kernel.errors import Conflict, InvalidInput, NotFound
 from core.memberships import service as memberships
@@ -52,10 +52,6 @@ class AlreadyDecided(Conflict):
     def __init__(self, request: ApprovalView) -> None:
         super().__init__(f"{request.reference} was already {request.status}.")
         self.request = request
-
-
-class _DryRun(Exception):
-    """Rolls back a change made only to check that it can be made."""
 
 
 # --- asking and deciding -------------------------------------------------------------------------
@@ -145,14 +141,8 @@ def get(ctx: Ctx, request_id: int) -> ApprovalView:
 def _check(ctx: Ctx, kind: str, request: dict[str, Any], key: str) -> None:
     """Make the change inside a savepoint and roll it back: whatever would stop it later (an
     unknown customer, a membership that is not live, too few credits) stops the request now."""
-    savepoint = ctx.uow.session.begin_nested()
-    try:
+    with rolled_back(ctx):
         _perform(ctx, kind, request, key)
-        raise _DryRun
-    except _DryRun:
-        pass
-    finally:
-        savepoint.rollback()
 
 
 def _perform(ctx: Ctx, kind: str, request: dict[str, Any], key: str) -> None:

@@ -22,7 +22,7 @@ from core.approvals.flows import Held
 from core.approvals.service import ApprovalView
 from core.billing import service as billing
 from core.billing.service import CancellationPreview
-from core.context import Ctx
+from core.context import Ctx, rolled_back
 from core.customers import service as customers
 from core.customers.lookup import find_customer, the_customer
 from core.customers.service import CustomerView
@@ -244,24 +244,14 @@ def _freeze_dates(starts: date | None, until: date | None) -> str:
 # --- cancelling ----------------------------------------------------------------------------------
 
 
-class _DryRun(Exception):
-    """Rolls back a cancellation made only to check that it can be made."""
-
-
 def cancel_preview(ctx: Ctx, contract_id: int, options: CancelOptions) -> CancelPreview:
     """What the cancellation would do, and whether it waits for approval. The cancellation is made
     and rolled back, so one that cannot be made is refused now, before anyone confirms it."""
     roles.require(ctx, Action.CHANGE_STATE)
     on, at_term_end, reason = options(ctx.today())
     shown = _preview(ctx, contract_id, on, at_term_end, reason)
-    savepoint = ctx.uow.session.begin_nested()
-    try:
+    with rolled_back(ctx):
         memberships.cancel(ctx, contract_id, reason, on=on, at_term_end=at_term_end)
-        raise _DryRun
-    except _DryRun:
-        pass
-    finally:
-        savepoint.rollback()
     return shown
 
 
