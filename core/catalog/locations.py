@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlmodel import col
 
@@ -14,6 +15,8 @@ from core.workspace.roles import Action
 from storage.tables.catalog import JobTemplate, Location, TaskTemplate
 
 NAME_MAX = 100
+_Row = TypeVar("_Row", Location, JobTemplate, TaskTemplate)
+_Named = TypeVar("_Named", Location, JobTemplate)
 
 
 @dataclass(frozen=True)
@@ -32,9 +35,7 @@ class JobView:
 
 def add_location(ctx: Ctx, name: str) -> int:
     roles.require(ctx, Action.MANAGE_PLANS)
-    errors = Errors()
-    name = clean(errors, "name", name, label="Location name", max_length=NAME_MAX, required=True)
-    errors.raise_if_any()
+    name = _name(name, "Location name")
     if find_location(ctx, name) is not None:
         raise Conflict(f"A location named {name!r} already exists.", "name")
     return _id(ctx, Location(tenant_id=ctx.uow.tenant_id, name=name, name_key=fold(name)))
@@ -45,14 +46,11 @@ def locations(ctx: Ctx) -> list[Location]:
 
 
 def find_location(ctx: Ctx, name: str) -> Location | None:
-    return ctx.uow.first(ctx.uow.select(Location).where(col(Location.name_key) == fold(name)))
+    return _named(ctx, Location, name)
 
 
 def location(ctx: Ctx, location_id: int) -> Location:
-    found = ctx.uow.get(Location, location_id)
-    if found is None:
-        raise NotFound(f"There is no location #{location_id}.", "location")
-    return found
+    return _row(ctx, Location, location_id, "location", "location")
 
 
 def add_job_template(ctx: Ctx, name: str, description: str = "") -> int:
@@ -71,9 +69,7 @@ def add_job_template(ctx: Ctx, name: str, description: str = "") -> int:
 def add_task_template(ctx: Ctx, job_template_id: int, name: str) -> int:
     roles.require(ctx, Action.MANAGE_PLANS)
     job = job_template(ctx, job_template_id)
-    errors = Errors()
-    name = clean(errors, "name", name, label="Task template name", max_length=NAME_MAX, required=True)
-    errors.raise_if_any()
+    name = _name(name, "Task template name")
     if find_task(ctx, job.id or 0, name) is not None:
         raise Conflict(f"{job.name} already has a task template named {name!r}.", "name")
     return _id(
@@ -87,9 +83,7 @@ def add_task_template(ctx: Ctx, job_template_id: int, name: str) -> int:
 def rename_job_template(ctx: Ctx, job_template_id: int, name: str) -> None:
     roles.require(ctx, Action.MANAGE_PLANS)
     job = job_template(ctx, job_template_id)
-    errors = Errors()
-    name = clean(errors, "name", name, label="Job template name", max_length=NAME_MAX, required=True)
-    errors.raise_if_any()
+    name = _name(name, "Job template name")
     other = find_job(ctx, name)
     if other is not None and other.id != job.id:
         raise Conflict(f"A job template named {name!r} already exists.", "name")
@@ -113,21 +107,15 @@ def job_templates(ctx: Ctx) -> list[JobView]:
 
 
 def job_template(ctx: Ctx, job_template_id: int) -> JobTemplate:
-    found = ctx.uow.get(JobTemplate, job_template_id)
-    if found is None:
-        raise NotFound(f"There is no job template #{job_template_id}.", "job")
-    return found
+    return _row(ctx, JobTemplate, job_template_id, "job template", "job")
 
 
 def task_template(ctx: Ctx, task_template_id: int) -> TaskTemplate:
-    found = ctx.uow.get(TaskTemplate, task_template_id)
-    if found is None:
-        raise NotFound(f"There is no task template #{task_template_id}.", "task")
-    return found
+    return _row(ctx, TaskTemplate, task_template_id, "task template", "task")
 
 
 def find_job(ctx: Ctx, name: str) -> JobTemplate | None:
-    return ctx.uow.first(ctx.uow.select(JobTemplate).where(col(JobTemplate.name_key) == fold(name)))
+    return _named(ctx, JobTemplate, name)
 
 
 def find_task(ctx: Ctx, job_template_id: int, name: str) -> TaskTemplate | None:
@@ -136,6 +124,25 @@ def find_task(ctx: Ctx, job_template_id: int, name: str) -> TaskTemplate | None:
             col(TaskTemplate.job_template_id) == job_template_id, col(TaskTemplate.name_key) == fold(name)
         )
     )
+
+
+def _name(typed: str, label: str) -> str:
+    """The name cleaned, or InvalidInput on the form's "name" field."""
+    errors = Errors()
+    name = clean(errors, "name", typed, label=label, max_length=NAME_MAX, required=True)
+    errors.raise_if_any()
+    return name
+
+
+def _row(ctx: Ctx, table: type[_Row], row_id: int, what: str, field: str) -> _Row:
+    found = ctx.uow.get(table, row_id)
+    if found is None:
+        raise NotFound(f"There is no {what} #{row_id}.", field)
+    return found
+
+
+def _named(ctx: Ctx, table: type[_Named], name: str) -> _Named | None:
+    return ctx.uow.first(ctx.uow.select(table).where(col(table.name_key) == fold(name)))
 
 
 def _id(ctx: Ctx, row: Location | JobTemplate | TaskTemplate) -> int:
