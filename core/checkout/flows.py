@@ -236,19 +236,19 @@ def set_order(ctx: Ctx, where: str, order: str) -> OrderSet | NoLocation:
 
 
 def form_choices(ctx: Ctx, customer_id: int | None, where: str | None) -> FormChoices:
-    """What the checkout form offers: every location, the customer chosen and where."""
-    place = catalog.find_location(ctx, where) if where else None
+    """What the checkout form offers: every location, the customer chosen and where (as
+    choose_location picks it; a name that is no location is as if none was typed)."""
     roles.require(ctx, Action.VIEW)  # anyone with a role previews
     places = [(loc.id or 0, loc.name) for loc in catalog.locations(ctx)]
     if not places:
         return FormChoices([], None, None)
     chosen = customers.get_customer(ctx, customer_id) if customer_id else None
-    home = None
-    if place is None and chosen is not None:
-        found = catalog.find_location(ctx, chosen.location)
-        home = found.id if found else None
-    location = (place.id if place else None) or home or (places[0][0] if len(places) == 1 else None)
-    return FormChoices(places, (chosen.id, chosen.label) if chosen else None, location)
+    home = chosen.location if chosen else ""
+    location = choose_location(ctx, where, home)
+    if isinstance(location, NoLocation) and where:
+        location = choose_location(ctx, None, home)
+    picked = None if isinstance(location, NoLocation) else location
+    return FormChoices(places, (chosen.id, chosen.label) if chosen else None, picked)
 
 
 def _change(seen: tuple[str, ...], fresh: Breakdown) -> Change | None:
