@@ -162,9 +162,7 @@ def preview(ctx: Ctx, invoice: Invoice) -> Preview:
         shown = checkout.preview(ctx, invoice)
     except InvalidInput as error:
         raise InvalidLines(error.errors) from None
-    customer = customers.get_customer(ctx, invoice.customer_id).label
-    location = catalog.location(ctx, invoice.location_id).name
-    return Preview(invoice, shown, customer, location, ctx.tenant.currency)
+    return Preview(invoice, shown, *_shown_as(ctx, invoice), ctx.tenant.currency)
 
 
 def preview_at(
@@ -271,9 +269,13 @@ def _posted(ctx: Ctx, reference: str) -> Posted | None:
 
 
 def _posted_invoice(ctx: Ctx, invoice: Invoice, done: Posted) -> PostedInvoice:
-    customer = customers.get_customer(ctx, invoice.customer_id).label
-    location = catalog.location(ctx, invoice.location_id).name
-    return PostedInvoice(done, customer, location, ctx.tenant.currency)
+    return PostedInvoice(done, *_shown_as(ctx, invoice), ctx.tenant.currency)
+
+
+def _shown_as(ctx: Ctx, invoice: Invoice) -> tuple[str, str]:
+    """The invoice's customer and location as the answers name them: its label, its name."""
+    customer = customers.get_customer(ctx, invoice.customer_id)
+    return customer.label, catalog.location(ctx, invoice.location_id).name
 
 
 def _invoice(ctx: Ctx, typed: str) -> Posted:
