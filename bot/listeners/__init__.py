@@ -17,6 +17,7 @@ from bot.listeners import (
     home,
     memberships,
     revenue,
+    visits,
 )
 
 
@@ -32,3 +33,4 @@ def register_listeners(app: AsyncApp, deps: Deps) -> None:
     classes.register(app, deps)
     revenue.register(app, deps)
     checkout.register(app, deps)
+    visits.register(app, deps)
