@@ -43,7 +43,7 @@ from core.kernel.clock import FixedClock
 from core.plans import service as plans
 from core.visits.service import HORIZON_STEP
 from core.workspace import roles
-from core.workspace.tenants import ensure_tenant
+from core.workspace.flows import ensure_tenant
 from core.workspace.test_clock import start_test_clock
 from storage.uow import Database
 

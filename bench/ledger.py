@@ -31,7 +31,7 @@ from core.credits import ledger
 from core.credits.lots import Unit
 from core.kernel.clock import FixedClock
 from core.plans import service as plans
-from core.workspace.tenants import ensure_tenant
+from core.workspace.flows import ensure_tenant
 from storage.migrate import upgrade
 from storage.tables.customers import Customer
 from storage.tables.memberships import Contract

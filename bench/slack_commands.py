@@ -59,7 +59,7 @@ from core.kernel.clock import FixedClock
 from core.kernel.text import fold
 from core.plans import service as plans
 from core.workspace import roles
-from core.workspace.tenants import ensure_tenant
+from core.workspace.flows import ensure_tenant
 from storage.uow import Database
 
 TEAM = "TBENCH"

@@ -24,7 +24,7 @@ from bot.deps import Deps
 from bot.installations import STATE_SECONDS, InstallationStore, StateStore
 from bot.listeners import register_listeners
 from bot.settings import OAuth, Settings
-from core.workspace.tenants import ensure_tenant
+from core.workspace.flows import ensure_tenant
 
 SLACK_API = "https://slack.com/api/"
 NOT_INSTALLED = "memberbot is not installed in this workspace. Ask an admin to install it, then try again."

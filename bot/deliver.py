@@ -1,18 +1,23 @@
-"""Sends the outbox (core/outbox.py) to Slack. A message is leased while it is sent, marked sent
+"""Sends the outbox (core/outbox.py) to Slack, each notification worded by the renderer of its kind
+(bot/notifications) as it is sent. A message is leased while it is sent, marked sent
 when Slack took it, and otherwise tried again later (after Slack's Retry-After, or a growing
 back-off), so a Slack outage delays reminders but loses none. A deliverer that dies mid-send
 leaves the lease to expire and another sends the message: the only way one can arrive twice is a
-crash in the milliseconds between Slack's answer and the commit that records it."""
+crash in the milliseconds between Slack's answer and the commit that records it. A kind this bot
+cannot word (queued by a newer version), or whose data its renderer cannot read, is logged and tried
+again later, like a failed send: it holds up no other message."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import notifications
 from core import outbox
 from core.context import SYSTEM, transaction
 from core.kernel.clock import Clock
@@ -38,9 +43,19 @@ async def deliver_due(db: Database, clock: Clock, client_for: ClientFor) -> int:
 async def _deliver_team(db: Database, clock: Clock, team: str, client: AsyncWebClient) -> int:
     leased = await asyncio.to_thread(_lease_due, db, clock, team)
     delivered = 0
-    for outbox_id, to, text, blocks in leased:
+    for outbox_id, to, kind, data in leased:
         try:
-            await client.chat_postMessage(channel=to, text=text, blocks=blocks or None)
+            said = notifications.render(kind, data)
+        except notifications.UnknownKind as exc:
+            log.error("outbox %s of %s: %s", outbox_id, team, exc)
+            await asyncio.to_thread(_record, db, clock, team, outbox_id, f"unknown kind {kind!r}", None)
+            continue
+        except Exception as exc:  # data its renderer cannot read: that message waits, the others go
+            log.exception("outbox %s of %s: the %s renderer failed", outbox_id, team, kind)
+            await asyncio.to_thread(_record, db, clock, team, outbox_id, f"{type(exc).__name__}: {exc}", None)
+            continue
+        try:
+            await client.chat_postMessage(channel=to, text=said.text, blocks=said.blocks or None)
         except SlackApiError as exc:
             retry_after = exc.response.headers.get("Retry-After") if exc.response is not None else None
             error = str(exc.response.get("error", "")) if exc.response is not None else str(exc)
@@ -54,12 +69,12 @@ async def _deliver_team(db: Database, clock: Clock, team: str, client: AsyncWebC
     return delivered
 
 
-def _lease_due(db: Database, clock: Clock, team: str) -> list[tuple[int, str, str, list[dict[str, object]]]]:
+def _lease_due(db: Database, clock: Clock, team: str) -> list[tuple[int, str, str, dict[str, Any]]]:
     with transaction(db, team, SYSTEM, clock) as ctx:
         rows = outbox.due(ctx, limit=BATCH)
         for row in rows:
             outbox.lease(ctx, row)
-        return [(row.id or 0, row.to, row.text, row.blocks) for row in rows]
+        return [(row.id or 0, row.to, row.kind, row.data) for row in rows]
 
 
 def _record(

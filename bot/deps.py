@@ -14,7 +14,7 @@ from typing import Concatenate, ParamSpec, TypeVar
 
 from core.context import Ctx, transaction
 from core.kernel.clock import Clock
-from core.workspace.tenants import ensure_tenant
+from core.workspace.flows import ensure_tenant
 from storage.uow import Database
 
 P = ParamSpec("P")

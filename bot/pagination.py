@@ -15,6 +15,7 @@ import json
 from typing import Any, TypeVar
 
 from bot.limits import BUTTON_VALUE
+from bot.ui.buttons import actions, button
 
 T = TypeVar("T")
 
@@ -36,17 +37,7 @@ def more_button(action_id: str, next_offset: int, state: dict[str, Any] | None =
     value = json.dumps({**(state or {}), "offset": next_offset})
     if len(value) > BUTTON_VALUE:  # Slack refuses the whole message; better to fail where it is built
         raise ValueError(f"the More button's value is {len(value)} characters; Slack allows {BUTTON_VALUE}")
-    return {
-        "type": "actions",
-        "elements": [
-            {
-                "type": "button",
-                "action_id": action_id,
-                "text": {"type": "plain_text", "text": "More"},
-                "value": value,
-            }
-        ],
-    }
+    return actions([button(action_id, "More", value, emoji=False)])
 
 
 def read_more(value: str) -> tuple[int, dict[str, Any]]:

@@ -1,39 +1,55 @@
 """The `memberbot` command line: operators' and developers' entry point.
 
-CLI commands act as the system actor: whoever runs them already holds the database.
+CLI commands act as the system actor: whoever runs them already holds the database. A verb parses
+its arguments, names one core function — a flow or a single service — for `App.read` or
+`App.write` to run in one unit of work, and prints what it returned. A CUSTOMER is named as in
+Slack (core/customers/lookup.py): its number (12 or #12), or its company or contact name, whole or
+in part, case and accents ignored; when several customers match, the verb lists them and exits 2.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, time
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 
 import click
 
+from core.billing import flows as billing_flows
+from core.billing.service import ChargeStatus
 from core.context import SYSTEM, Ctx, transaction
-from core.credits import grants as credit_grants
-from core.credits import ledger
+from core.credits import flows as credit_flows
 from core.credits import reports as credit_reports
 from core.credits.lots import Unit
 from core.customers import service as customers
+from core.customers.lookup import Lookup, SeveralCustomers
+from core.daily import flows as daily_flows
 from core.daily import jobs as daily
-from core.kernel.clock import Clock, SystemClock
+from core.demo import flows as demo_flows
+from core.kernel.clock import Clock
 from core.kernel.errors import InvalidInput, MemberbotError
+from core.memberships import flows as membership_flows
 from core.memberships import service as memberships
 from core.plans import catalog_file as plan_catalog
 from core.plans import service as plans
-from core.visits import service as visits
-from core.workspace.tenants import ensure_tenant, tenant_ids
-from core.workspace.test_clock import clock_for, has_test_clock, move_test_clock, start_test_clock
+from core.revenue import service as revenue
+from core.workspace.flows import ensure_tenant
+from core.workspace.test_clock import clock_for, has_test_clock
 from storage.engine import database_url_from_env
 from storage.migrate import prepare, upgrade
 from storage.uow import Database
 
+if TYPE_CHECKING:
+    from bot.settings import Settings
+
 DEFAULT_TEAM = "TLOCAL"
+P = ParamSpec("P")
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 class App:
@@ -53,12 +69,26 @@ class App:
             prepare(self._db)
         return self._db
 
-    @contextmanager
-    def tx(self, *, write: bool = True) -> Iterator[Ctx]:
+    def ready(self) -> Database:
+        """The database, with the workspace set up (on first use) and its bootstrap admins."""
         admins = [a for a in os.environ.get("MEMBERBOT_ADMINS", "").split(",") if a.strip()]
         ensure_tenant(self.db, self.clock, self.team, admins=admins)
-        with transaction(self.db, self.team, SYSTEM, self.clock, write=write) as ctx:
+        return self.db
+
+    @contextmanager
+    def tx(self, *, write: bool = True) -> Iterator[Ctx]:
+        with transaction(self.ready(), self.team, SYSTEM, self.clock, write=write) as ctx:
             yield ctx
+
+    def read(self, fn: Callable[Concatenate[Ctx, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """`fn(ctx, ...)` in a read-only unit of work."""
+        with self.tx(write=False) as ctx:
+            return fn(ctx, *args, **kwargs)
+
+    def write(self, fn: Callable[Concatenate[Ctx, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """`fn(ctx, ...)` in a unit of work that commits."""
+        with self.tx() as ctx:
+            return fn(ctx, *args, **kwargs)
 
 
 pass_app = click.make_pass_decorator(App)
@@ -76,8 +106,68 @@ class MemberbotGroup(click.Group):
             return super().invoke(ctx)
         except InvalidInput as exc:
             raise UserError("\n".join(f"{e.field}: {e.message}" for e in exc.errors)) from None
+        except SeveralCustomers as exc:  # the numbers to name one of them by
+            listed = "".join(f"\n  #{c.id:<5} {c.label}" for c in exc.choices)
+            raise UserError(f"Several customers match “{exc.query}”; give one's number:{listed}") from None
         except MemberbotError as exc:
             raise UserError(exc.message) from None
+
+
+# --- shared arguments and output --------------------------------------------------------------
+
+_customer_argument = click.argument("customer", metavar="CUSTOMER")
+_report_file_argument = click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+_input_file_argument = click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+_REPORT_SUFFIXES = (".xlsx", ".csv")
+
+
+def _who(customer: str) -> str:
+    """What the lookup is given: a bare number is the customer's number, as `#12` is."""
+    text = customer.strip()
+    return f"#{text}" if text.isdigit() else text
+
+
+def _report_file(file: Path) -> None:
+    """Refuses a report file name that is neither .xlsx nor .csv, before the database is opened."""
+    if file.suffix.lower() not in _REPORT_SUFFIXES:
+        raise UserError(f"{file.name}: use a .xlsx or .csv file name.")
+
+
+def _write_report(file: Path, report: R, to_xlsx: Callable[[R], bytes], to_csv: Callable[[R], str]) -> None:
+    if file.suffix.lower() == ".xlsx":
+        file.write_bytes(to_xlsx(report))
+    else:
+        file.write_text(to_csv(report), encoding="utf-8")
+
+
+def _report_sweep(swept: dict[str, list[daily.DayReport]]) -> None:
+    """What the daily jobs did, a line per workspace and day."""
+    for team, reports in swept.items():
+        if not reports:
+            click.echo(f"{team}: nothing due")
+        for r in reports:
+            click.echo(
+                f"{team} {r.day}: expired {r.expired} lot(s), granted {r.granted}, moved {r.moved} "
+                f"membership(s), {r.visits} visit(s) planned, {len(r.reminders)} reminder(s)"
+            )
+
+
+def _settings() -> Settings:
+    """The bot's settings from the environment; a bad one stops the command with one line."""
+    from bot.settings import SettingsError, load
+
+    try:
+        return load()
+    except SettingsError as exc:
+        raise UserError(str(exc)) from None
+
+
+def _group(name: str, about: str) -> click.Group:
+    """A group of commands under `memberbot`."""
+    return cli.group(name, help=about)(lambda: None)
+
+
+# --- the commands ---------------------------------------------------------------------------
 
 
 @click.group(cls=MemberbotGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -94,9 +184,7 @@ def cli(ctx: click.Context, team: str) -> None:
     ctx.obj = App(team)
 
 
-@cli.group()
-def db() -> None:
-    """Database schema."""
+db = _group("db", "Database schema.")
 
 
 @db.command("upgrade")
@@ -106,24 +194,22 @@ def db_upgrade() -> None:
     click.echo("Database is up to date.")
 
 
-@cli.group("plans")
-def plans_group() -> None:
-    """Membership plans."""
+plans_group = _group("plans", "Membership plans.")
 
 
 @plans_group.command("list")
 @pass_app
 def plans_list(app: App) -> None:
+    """The live plans with their terms and recurring services."""
     with app.tx(write=False) as ctx:
-        for p in plans.list_plans(ctx):
-            t = p.terms
-            state = "" if p.enabled else " (disabled)"
-            term = f"{t.term_months} months" if t.term_months else "no expiry"
-            click.echo(
-                f"{p.code:<12} {p.name}{state}: {t.price} {ctx.tenant.currency} {t.billing_type}, {term}"
-            )
-            for s in p.services:
-                click.echo(f"{'':12}   {s.job} / {s.task}: {s.schedule} at {s.at:%H:%M}")
+        listed, currency = plans.list_plans(ctx), ctx.tenant.currency
+    for p in listed:
+        t = p.terms
+        state = "" if p.enabled else " (disabled)"
+        term = f"{t.term_months} months" if t.term_months else "no expiry"
+        click.echo(f"{p.code:<12} {p.name}{state}: {t.price} {currency} {t.billing_type}, {term}")
+        for s in p.services:
+            click.echo(f"{'':12}   {s.job} / {s.task}: {s.schedule} at {s.at:%H:%M}")
 
 
 @plans_group.command("export")
@@ -131,8 +217,7 @@ def plans_list(app: App) -> None:
 @pass_app
 def plans_export(app: App, file: Path | None) -> None:
     """Write the plan catalogue as YAML to FILE (or standard output)."""
-    with app.tx(write=False) as ctx:
-        text = plan_catalog.export_plans(ctx)
+    text = app.read(plan_catalog.export_plans)
     if file is None:
         click.echo(text, nl=False)
     else:
@@ -140,30 +225,25 @@ def plans_export(app: App, file: Path | None) -> None:
 
 
 @plans_group.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_input_file_argument
 @pass_app
 def plans_import(app: App, file: Path) -> None:
     """Create or update plans from a YAML catalogue; all or nothing."""
-    with app.tx() as ctx:
-        result = plan_catalog.import_plans(ctx, file.read_text(encoding="utf-8"))
+    result = app.write(plan_catalog.import_plans, file.read_text(encoding="utf-8"))
     click.echo(
         f"Created {len(result.created)}, updated {len(result.updated)}, unchanged {len(result.unchanged)}."
     )
 
 
-@cli.group("customers")
-def customers_group() -> None:
-    """Customers."""
+customers_group = _group("customers", "Customers.")
 
 
 @customers_group.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_input_file_argument
 @pass_app
 def customers_import(app: App, file: Path) -> None:
     """Import customers from a CSV file; bad rows are reported and skipped, duplicates are not created."""
-
-    with app.tx() as ctx:
-        report = customers.import_csv(ctx, file.read_text(encoding="utf-8-sig"))
+    report = app.write(customers.import_csv, file.read_text(encoding="utf-8-sig"))
     click.echo(f"Imported {report.created} customer(s); {report.existing} already present.")
     for problem in report.errors:
         click.echo(f"line {problem.line}: {problem.reason}", err=True)
@@ -175,33 +255,30 @@ def customers_import(app: App, file: Path) -> None:
 @click.argument("text", nargs=-1)
 @pass_app
 def customers_search(app: App, text: tuple[str, ...]) -> None:
+    """Customers whose company or contact contains every word of TEXT, best match first."""
+    for c in app.read(customers.search_customers, " ".join(text)):
+        click.echo(f"#{c.id:<5} {c.label}")
 
-    with app.tx(write=False) as ctx:
-        for c in customers.search_customers(ctx, " ".join(text)):
-            click.echo(f"#{c.id:<5} {c.label}")
 
-
-@cli.group("membership")
-def membership_group() -> None:
-    """Memberships (contracts)."""
+membership_group = _group("membership", "Memberships (contracts).")
 
 
 @membership_group.command("list")
-@click.argument("customer_id", type=int)
+@_customer_argument
 @pass_app
-def membership_list(app: App, customer_id: int) -> None:
-    with app.tx(write=False) as ctx:
-        for m in memberships.memberships_of(ctx, customer_id):
-            end = m.end.isoformat() if m.end else "no end"
-            click.echo(f"{m.reference:<7} {m.plan:<12} {m.status.label:<17} {m.start} to {end}")
+def membership_list(app: App, customer: str) -> None:
+    """The contracts of CUSTOMER (12, #12, or words of the company or contact name), newest first."""
+    for m in app.read(membership_flows.memberships_of, _who(customer)).memberships:
+        end = m.end.isoformat() if m.end else "no end"
+        click.echo(f"{m.reference:<7} {m.plan:<12} {m.status.label:<17} {m.start} to {end}")
 
 
 @membership_group.command("report")
 @click.argument("membership_id", type=int)
 @pass_app
 def membership_report(app: App, membership_id: int) -> None:
-    with app.tx(write=False) as ctx:
-        r = memberships.report(ctx, membership_id)
+    """A membership's plan, term and visit progress per job and task."""
+    r = app.read(memberships.report, membership_id)
     m = r.membership
     click.echo(
         f"{m.reference} {m.customer}: {m.plan} (v{m.plan_version}), {m.status.label}, {m.start} to {m.end}"
@@ -220,12 +297,8 @@ def serve(host: str) -> None:
     (Bolt's /slack/events). Either way $PORT answers /healthz, and with OAuth /slack/install.
     See docs/slack-setup.md."""
     from bot.server import serve as serve_bot
-    from bot.settings import SettingsError, load
 
-    try:
-        serve_bot(load(), host=host)
-    except SettingsError as exc:
-        raise UserError(str(exc)) from None
+    serve_bot(_settings(), host=host)
 
 
 @cli.command()
@@ -254,17 +327,20 @@ def sandbox(port: int, empty: bool, db_file: Path | None, no_browser: bool) -> N
     run_sandbox(Options(port, db_file, None if empty else seed_sandbox, open_browser=not no_browser))
 
 
-@cli.group("credits")
-def credits_group() -> None:
-    """Credits: balances, history, reports and the daily credit work."""
+credits_group = _group("credits", "Credits: balances, history, reports and the daily credit work.")
 
 
 @credits_group.command("balance")
-@click.argument("customer_id", type=int)
+@_customer_argument
 @pass_app
-def credits_balance(app: App, customer_id: int) -> None:
-    with app.tx(write=False) as ctx:
-        b = ledger.balance(ctx, customer_id)
+def credits_balance(app: App, customer: str) -> None:
+    """Available credits of CUSTOMER (12, #12, or words of the company or contact name) by what
+    they are good for, what expires soon, and the totals."""
+    found = app.read(credit_flows.balance_for, _who(customer))
+    if isinstance(found, Lookup):  # none or several: Slack offers a choice, the CLI says so
+        found.one()  # raises NoCustomer or SeveralCustomers
+        return
+    b = found.balance
     for (unit, scope), quantity in b.by_scope.items():
         click.echo(f"available  {quantity:>10} {unit.value:<7} {scope}")
     for soon in b.expiring:
@@ -276,67 +352,52 @@ def credits_balance(app: App, customer_id: int) -> None:
 
 
 @credits_group.command("report")
-@click.argument("customer_id", type=int)
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@_customer_argument
+@_report_file_argument
 @click.option("--membership", type=int, help="Only this membership's credits.")
 @pass_app
-def credits_report(app: App, customer_id: int, file: Path, membership: int | None) -> None:
-    """Write a customer's credit report to FILE (.xlsx or .csv)."""
-    with app.tx(write=False) as ctx:
-        _write_report(file, credit_reports.customer_report(ctx, customer_id, contract_id=membership))
+def credits_report(app: App, customer: str, file: Path, membership: int | None) -> None:
+    """Write the credit report of CUSTOMER (12, #12, or words of the company or contact name) to
+    FILE (.xlsx or .csv)."""
+    _report_file(file)
+    done = app.read(credit_flows.statement, _who(customer), contract_id=membership)
+    _write_report(file, done.report, credit_reports.to_xlsx, credit_reports.to_csv)
+    click.echo(f"Wrote {file}.")
 
 
 @credits_group.command("liability")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@_report_file_argument
 @pass_app
 def credits_liability(app: App, file: Path) -> None:
     """Write the outstanding credit liability by plan and expiry month to FILE (.xlsx or .csv)."""
-    with app.tx(write=False) as ctx:
-        _write_report(file, credit_reports.liability_report(ctx))
+    _report_file(file)
+    _write_report(
+        file, app.read(credit_reports.liability_report), credit_reports.to_xlsx, credit_reports.to_csv
+    )
+    click.echo(f"Wrote {file}.")
 
 
 @credits_group.command("run-due")
 @pass_app
 def credits_run_due(app: App) -> None:
     """Expire what is due and grant what has come due, now. Safe to run any number of times."""
-    with app.tx() as ctx:
-        expired = ledger.expire_due(ctx)
-        granted = credit_grants.grant_due(ctx)
-    click.echo(f"Expired {expired} lot(s); granted {granted} lot(s).")
+    due = app.write(daily_flows.run_due)
+    click.echo(f"Expired {due.expired} lot(s); granted {due.granted} lot(s).")
 
 
-def _write_report(file: Path, report: credit_reports.CreditReport | credit_reports.LiabilityReport) -> None:
-    if file.suffix.lower() == ".xlsx":
-        file.write_bytes(credit_reports.to_xlsx(report))
-    elif file.suffix.lower() == ".csv":
-        file.write_text(credit_reports.to_csv(report), encoding="utf-8")
-    else:
-        raise UserError(f"{file.name}: use a .xlsx or .csv file name.")
-    click.echo(f"Wrote {file}.")
-
-
-@cli.group("revenue")
-def revenue_group() -> None:
-    """Revenue recognition (IRR, MRR, SCR) and the deferred revenue report."""
+revenue_group = _group("revenue", "Revenue recognition (IRR, MRR, SCR) and the deferred revenue report.")
 
 
 @revenue_group.command("report")
 @click.option("--month", required=True, help="The month, as YYYY-MM.")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@_report_file_argument
 @pass_app
 def revenue_report(app: App, month: str, file: Path) -> None:
     """Write the deferred revenue report of MONTH, by plan and location, to FILE (.xlsx or .csv)."""
-    from core.revenue import service as revenue
-
-    first = revenue.parse_month(month)  # a bad month is refused before the database is opened
-    if file.suffix.lower() not in (".xlsx", ".csv"):
-        raise UserError(f"{file.name}: use a .xlsx or .csv file name.")
-    with app.tx(write=False) as ctx:
-        report = revenue.deferred_report(ctx, first)
-    if file.suffix.lower() == ".xlsx":
-        file.write_bytes(revenue.to_xlsx(report))
-    else:
-        file.write_text(revenue.to_csv(report), encoding="utf-8")
+    first = revenue.parse_month(month)  # a bad month and a bad file name are refused before the
+    _report_file(file)  # database is opened
+    report = app.read(revenue.deferred_report, first)
+    _write_report(file, report, revenue.to_xlsx, revenue.to_csv)
     total = report.total
     click.echo(
         f"Wrote {file}: {first:%Y-%m} recognised {total.recognised} {report.currency}, "
@@ -344,9 +405,7 @@ def revenue_report(app: App, month: str, file: Path) -> None:
     )
 
 
-@cli.group("billing")
-def billing_group() -> None:
-    """Charges of memberships, and payments recorded by hand."""
+billing_group = _group("billing", "Charges of memberships, and payments recorded by hand.")
 
 
 @billing_group.command("charges")
@@ -354,52 +413,49 @@ def billing_group() -> None:
 @pass_app
 def billing_charges(app: App, membership_id: int) -> None:
     """List a membership's charges: due date, period, amount, status."""
-    from core.billing import service as billing
-
-    with app.tx(write=False) as ctx:
-        charges = billing.charges_of(ctx, membership_id)
-        currency = ctx.tenant.currency
-    for c in charges:
+    charges = app.read(billing_flows.membership_charges, membership_id)
+    for _, c in charges.rows:
         state = "overdue" if c.overdue else c.status.value
         click.echo(
             f"{c.reference:<8} due {c.due_on}  {c.kind:<8} {c.period_start} to {c.period_end}"
-            f"  {c.amount:>10} {currency}  {state}"
+            f"  {c.amount:>10} {charges.currency}  {state}"
         )
-    if not charges:
+    if not charges.rows:
         click.echo(f"M-{membership_id} has no charges.")
 
 
-def _charge_id(text: str) -> int:
-    try:
-        return int(text.upper().removeprefix("C-"))
-    except ValueError:
-        raise UserError(f"{text!r} is not a charge; give its number, such as C-12 or 12.") from None
+def _recording(name: str, to: ChargeStatus, about: str, note: str, then: str) -> click.Command:
+    """`billing pay` and `billing fail`: record CHARGE (C-12 or 12) paid or failed, and say so."""
+
+    @billing_group.command(name, help=about)
+    @click.argument("charge")
+    @click.option("--note", default="", help=note)
+    @pass_app
+    def record(app: App, charge: str, note: str) -> None:
+        try:
+            charge_id = int(charge.upper().removeprefix("C-"))
+        except ValueError:
+            raise UserError(f"{charge!r} is not a charge; give its number, such as C-12 or 12.") from None
+        c = app.write(billing_flows.record_payment, charge_id, to, note).charge
+        click.echo(f"{c.reference} of {c.amount} is {c.status.value}{then}.")
+
+    return record
 
 
-@billing_group.command("pay")
-@click.argument("charge")
-@click.option("--note", default="", help="How it was paid (card, cash, transfer reference).")
-@pass_app
-def billing_pay(app: App, charge: str, note: str) -> None:
-    """Record that CHARGE (C-12 or 12) was paid. Paying twice changes nothing."""
-    from core.billing import service as billing
-
-    with app.tx() as ctx:
-        c = billing.pay(ctx, _charge_id(charge), note=note)
-    click.echo(f"{c.reference} of {c.amount} is {c.status.value}.")
-
-
-@billing_group.command("fail")
-@click.argument("charge")
-@click.option("--note", default="", help="Why collecting it failed (card declined, ...).")
-@pass_app
-def billing_fail(app: App, charge: str, note: str) -> None:
-    """Record that collecting CHARGE (C-12 or 12) failed; it is still owed."""
-    from core.billing import service as billing
-
-    with app.tx() as ctx:
-        c = billing.fail(ctx, _charge_id(charge), note=note)
-    click.echo(f"{c.reference} of {c.amount} is {c.status.value}; it is still owed.")
+billing_pay = _recording(
+    "pay",
+    ChargeStatus.PAID,
+    "Record that CHARGE (C-12 or 12) was paid. Paying twice changes nothing.",
+    "How it was paid (card, cash, transfer reference).",
+    "",
+)
+billing_fail = _recording(
+    "fail",
+    ChargeStatus.FAILED,
+    "Record that collecting CHARGE (C-12 or 12) failed; it is still owed.",
+    "Why collecting it failed (card declined, ...).",
+    "; it is still owed",
+)
 
 
 @cli.command()
@@ -408,18 +464,7 @@ def billing_fail(app: App, charge: str, note: str) -> None:
 def sweep(app: App, until: datetime | None) -> None:
     """Run the daily jobs once for every workspace: each business day due and not yet done, in
     order (cron-friendly; safe to run any number of times)."""
-    for team, reports in daily.sweep(app.db, app.clock, until.date() if until else None).items():
-        _report_days(team, reports)
-
-
-def _report_days(team: str, reports: list[daily.DayReport]) -> None:
-    if not reports:
-        click.echo(f"{team}: nothing due")
-    for r in reports:
-        click.echo(
-            f"{team} {r.day}: expired {r.expired} lot(s), granted {r.granted}, "
-            f"moved {r.moved} membership(s), {r.visits} visit(s) planned, {len(r.reminders)} reminder(s)"
-        )
+    _report_sweep(daily.sweep(app.db, app.clock, until.date() if until else None))
 
 
 @cli.command()
@@ -427,23 +472,17 @@ def scheduler() -> None:
     """Run the scheduler alone (daily jobs and reminder delivery), for deployments that keep it
     apart from `memberbot serve` (which runs it too unless MEMBERBOT_SCHEDULER=off)."""
     from bot.server import run_scheduler
-    from bot.settings import SettingsError, load
 
-    try:
-        settings = load()
-    except SettingsError as exc:
-        raise UserError(str(exc)) from None
-    run_scheduler(settings)
+    run_scheduler(_settings())
 
 
-@cli.group("clock")
-def clock_group() -> None:
-    """The test clock of a sandbox or demo database."""
+clock_group = _group("clock", "The test clock of a sandbox or demo database.")
 
 
 @clock_group.command("show")
 @pass_app
 def clock_show(app: App) -> None:
+    """Where the test clock stands, or that this database uses the real clock."""
     if not has_test_clock(app.db):
         click.echo("This database uses the real clock.")
         return
@@ -456,50 +495,39 @@ def clock_show(app: App) -> None:
 def clock_advance(app: App, to: datetime) -> None:
     """Move the test clock to midday of DAY in the workspace's time zone, running the daily jobs
     of every day passed (their reminders go out through the outbox)."""
-    with app.tx(write=False) as ctx:
-        target = datetime.combine(to.date(), time(12, 0), tzinfo=ctx.tz)
-    before = move_test_clock(app.db, target)
-    click.echo(f"The test clock moved from {before:%Y-%m-%d %H:%M} to {app.clock.now():%Y-%m-%d %H:%M} UTC.")
-    for team, reports in daily.sweep(app.db, app.clock).items():
-        _report_days(team, reports)
+    moved = daily_flows.advance_clock(app.ready(), app.team, to.date())
+    click.echo(f"The test clock moved from {moved.before:%Y-%m-%d %H:%M} to {moved.now:%Y-%m-%d %H:%M} UTC.")
+    _report_sweep(moved.days)
 
 
 @cli.command()
 @pass_app
 def demo(app: App) -> None:
     """A tour of the local workspace: its plans, customers' memberships and upcoming visits."""
-    from cli.demo import seed
+    from cli.demo import demo_workspace
 
-    if not tenant_ids(app.db) and not has_test_clock(app.db):
-        start_test_clock(app.db, SystemClock().now())  # a demo database runs on its own clock
-    with app.tx() as ctx:
-        seed(ctx)
-    daily.catch_up(app.db, app.team, app.clock)  # today's jobs: the test clock moves on from here
-    with app.tx(write=False) as ctx:
-        click.echo(f"memberbot — workspace {app.team} ({ctx.tenant.timezone}, {ctx.tenant.currency})\n")
-        click.echo("Plans:")
-        for p in plans.list_plans(ctx):
-            click.echo(
-                f"  {p.name:<10} {p.terms.price} {p.terms.billing_type}, {len(p.services)} recurring services"
-            )
-        click.echo("\nVisits to do (overdue and the next 30 days):")
-        soon = visits.upcoming(ctx, until=date.fromordinal(ctx.today().toordinal() + 30))
-        for v in soon[:15]:
-            when = v.starts_at.astimezone(ctx.tz)
-            late = "  (overdue)" if v.overdue else ""
-            click.echo(f"  {when:%a %d %b %H:%M}  {v.customer:<22} {v.job} / {v.task}{late}")
-        click.echo("\nCredits available now:")
-        for c in customers.search_customers(ctx, "", limit=20):
-            b = ledger.balance(ctx, c.id)
-            if b.by_scope:
-                expiring = ", ".join(f"{e.quantity} expire after {e.on:%d %b}" for e in b.expiring)
-                click.echo(
-                    f"  {c.name:<22} {b.total(Unit.CREDIT)} credits" + (f" ({expiring})" if expiring else "")
-                )
-        click.echo("\nTry: scripts/run plans list | customers search <text> | membership report <id>")
+    demo_flows.own_clock(app.db)  # before the workspace is set up on it
+    _show_tour(app.team, demo_flows.open_demo(app.ready(), app.team, demo_workspace))
+
+
+def _show_tour(team: str, tour: demo_flows.Tour) -> None:
+    click.echo(f"memberbot — workspace {team} ({tour.timezone}, {tour.currency})\n")
+    click.echo("Plans:")
+    for p in tour.plans:
         click.echo(
-            "     scripts/run credits balance <customer id> | credits report <customer id> report.xlsx"
+            f"  {p.name:<10} {p.terms.price} {p.terms.billing_type}, {len(p.services)} recurring services"
         )
+    click.echo("\nVisits to do (overdue and the next 30 days):")
+    for v in tour.visits:
+        late = "  (overdue)" if v.overdue else ""
+        when = v.starts_at.astimezone(tour.tz)
+        click.echo(f"  {when:%a %d %b %H:%M}  {v.customer:<22} {v.job} / {v.task}{late}")
+    click.echo("\nCredits available now:")
+    for c, b in tour.balances:
+        expiring = ", ".join(f"{e.quantity} expire after {e.on:%d %b}" for e in b.expiring)
+        click.echo(f"  {c.name:<22} {b.total(Unit.CREDIT)} credits" + (f" ({expiring})" if expiring else ""))
+    click.echo("\nTry: scripts/run plans list | customers search <text> | membership report <id>")
+    click.echo("     scripts/run credits balance <customer> | credits report <customer> report.xlsx")
 
 
 def main() -> None:

@@ -1,11 +1,14 @@
-"""Notifications to Slack, written in the same transaction as the change that causes them and
-keyed by what caused them, so a rerun or a second scheduler writes none twice and a rollback
-writes none at all. bot/deliver.py sends them, retrying until Slack takes them."""
+"""Notifications, written in the same transaction as the change that causes them and keyed by what
+caused them, so a rerun or a second scheduler writes none twice and a rollback writes none at all.
+Core says what happened — a kind and plain data (ids, names as typed, amounts as strings, ISO
+dates) — and bot/notifications words it for Slack when bot/deliver.py sends it, retrying until
+Slack takes it."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from sqlmodel import col
@@ -17,15 +20,23 @@ from storage.upserts import insert_if_absent
 
 BACKOFF = (timedelta(seconds=10), timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30))
 
+Data = dict[str, Any]  # JSON values only: the bot reads them back at delivery
 
-def quoted(text: str) -> str:
-    """Text users typed, safe inside a message: Slack's three control characters escaped, so a
-    name cannot mention @channel or make a link."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+class Kind(StrEnum):
+    """What a notification tells; bot/notifications has one renderer for each."""
+
+    CREDITS_EXPIRING = "credits.expiring"
+    CREDITS_WEEKLY_DIGEST = "credits.weekly_digest"
+    BALANCE_ALERT = "credits.balance_alert"
+    MEMBERSHIP_ENDING = "memberships.ending"
+    SERVICES_TOMORROW = "visits.services_tomorrow"
+    CATCH_UP_SUMMARY = "daily.catch_up_summary"
+    RENDERED = "rendered"  # queued before kinds existed (migration 0016): the text and blocks as sent
 
 
 def customer_name(ctx: Ctx, customer_id: int) -> str:
-    """A customer as messages name them (company and contact), quoted."""
+    """A customer as messages name them (company and contact), as typed."""
     return customer_names(ctx, [customer_id])[customer_id]
 
 
@@ -37,20 +48,18 @@ def customer_names(ctx: Ctx, customer_ids: Iterable[int]) -> dict[int, str]:
         query = ctx.uow.select(Customer).where(col(Customer.id).in_(wanted[start : start + 1000]))
         for row in ctx.uow.all(query):
             both = row.company and row.contact
-            names[row.id or 0] = quoted(
-                f"{row.company} ({row.contact})" if both else row.company or row.contact
-            )
+            names[row.id or 0] = f"{row.company} ({row.contact})" if both else row.company or row.contact
     return names
 
 
-def enqueue(ctx: Ctx, key: str, to: str, text: str, blocks: list[dict[str, Any]] | None = None) -> bool:
-    """Queue a message to a channel or user; False when one with this key was already queued."""
+def enqueue(ctx: Ctx, key: str, to: str, kind: Kind, data: Data) -> bool:
+    """Queue a notification to a channel or user; False when one with this key was already queued."""
     values = {
         "tenant_id": ctx.uow.tenant_id,
         "key": key[:200],
         "to": to,
-        "text": text[:4000],
-        "blocks": blocks or [],
+        "kind": kind.value,
+        "data": data,
         "created_at": ctx.now(),
         "next_attempt_at": ctx.now(),
         "attempts": 0,

@@ -18,7 +18,7 @@ from sqlalchemy import text
 from core.context import Ctx, transaction
 from core.kernel.clock import FixedClock
 from core.workspace import roles
-from core.workspace.tenants import ensure_tenant
+from core.workspace.flows import ensure_tenant
 from storage.migrate import upgrade
 from storage.uow import Database
 

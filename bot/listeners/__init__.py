@@ -6,29 +6,31 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.deps import Deps
 from bot.listeners import (
-    admin_forms,
+    alerts,
     approvals,
-    balance_alerts,
     billing,
-    catalog,
     checkout,
     classes,
     credits,
+    customers,
     home,
     memberships,
+    plans,
     revenue,
     visits,
+    workspace,
 )
 
 
 def register_listeners(app: AsyncApp, deps: Deps) -> None:
-    catalog.register(app, deps)
+    plans.register(app, deps)
+    customers.register(app, deps)
     credits.register(app, deps)
     memberships.register(app, deps)
     home.register(app, deps)
-    admin_forms.register(app, deps)
+    workspace.register(app, deps)
     approvals.register(app, deps)
-    balance_alerts.register(app, deps)
+    alerts.register(app, deps)
     billing.register(app, deps)
     classes.register(app, deps)
     revenue.register(app, deps)

@@ -6,6 +6,7 @@ with a reference and answers with a short apology — never a stack trace, never
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import errors, messages, views
 from bot.deps import Deps
 from bot.mrkdwn import escape_controls
+from bot.pagination import read_more
 from core.kernel.errors import MemberbotError
 
 
@@ -47,22 +49,30 @@ class Upload:
 
 
 Reply = Callable[[Deps, str, str, str], "dict[str, Any] | Modal | Upload"]
+# The same, told the conversation the command was typed in (a form that answers there).
+ChannelReply = Callable[[Deps, str, str, str, str], "dict[str, Any] | Modal | Upload"]
 
 
 def slash_command(deps: Deps, name: str, reply: Reply) -> Callable[..., Awaitable[None]]:
     """A slash command listener: acknowledge at once, compute the reply in a worker thread (core is
     synchronous), answer ephemerally through response_url or open the modal it asks for."""
+    return channel_command(deps, name, lambda deps, team, user, _, text: reply(deps, team, user, text))
+
+
+def channel_command(deps: Deps, name: str, reply: ChannelReply) -> Callable[..., Awaitable[None]]:
+    """`slash_command` for a reply that needs the command's channel: `reply(deps, team, user,
+    channel, text)`."""
 
     async def handle(
         ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
     ) -> None:
         await ack()
         text = str(command.get("text", "")).strip()
-        team, user = command["team_id"], command["user_id"]
+        team, user, channel = command["team_id"], command["user_id"], str(command.get("channel_id", ""))
         outcome: list[Modal | Upload] = []
 
         def work() -> dict[str, Any]:
-            result = reply(deps, team, user, text)
+            result = reply(deps, team, user, channel, text)
             if isinstance(result, Modal | Upload):
                 outcome.append(result)
                 return messages.message(result.said) if isinstance(result, Upload) else {}
@@ -81,6 +91,31 @@ def slash_command(deps: Deps, name: str, reply: Reply) -> Callable[..., Awaitabl
                 title=upload.title,
             )
         await respond(response_type="ephemeral", replace_original=False, **message)
+
+    return handle
+
+
+Pressed = Callable[[str, str, dict[str, Any]], dict[str, Any]]
+Paged = Callable[[str, str, int, dict[str, Any]], dict[str, Any]]
+
+
+def pressed(work: Pressed) -> Callable[..., Awaitable[None]]:
+    """A button whose answer replaces its message: acknowledged at once, then `work(team, user,
+    value)` in a worker thread with the button's JSON value; core's refusal replaces it the same way."""
+    return _in_place(lambda team, user, value: work(team, user, json.loads(value)))
+
+
+def more_pressed(work: Paged) -> Callable[..., Awaitable[None]]:
+    """A More button (bot/pagination.py): `work(team, user, offset, state)`, the next page in place."""
+    return _in_place(lambda team, user, value: work(team, user, *read_more(value)))
+
+
+def _in_place(work: Callable[[str, str, str], dict[str, Any]]) -> Callable[..., Awaitable[None]]:
+    async def handle(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()
+        team, user, value = body["team"]["id"], body["user"]["id"], str(body["actions"][0]["value"])
+        reply = await asyncio.to_thread(answer, lambda: work(team, user, value))
+        await respond(replace_original=True, **reply)
 
     return handle
 
@@ -112,3 +147,19 @@ def submission(
         return work()
     except MemberbotError as exc:
         return views.field_errors(exc, view, aliases)
+
+
+Filled = Callable[[Deps, str, str, dict[str, Any]], "dict[str, Any] | None"]
+
+
+def form_submitted(deps: Deps, work: Filled) -> Callable[..., Awaitable[None]]:
+    """A modal's submission listener: `work(deps, team, user, values)` in a worker thread (core is
+    synchronous), acknowledged with its answer or with core's errors under the fields."""
+
+    async def handle(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
+        team, user = body["team"]["id"], body["user"]["id"]
+        chosen = views.values(view)
+        answer = await asyncio.to_thread(submission, lambda: work(deps, team, user, chosen), view)
+        await ack(**(answer or {}))
+
+    return handle

@@ -43,7 +43,8 @@ from core.context import Ctx, transaction
 from core.daily import jobs as daily
 from core.kernel.clock import Clock, SystemClock
 from core.workspace import roles, tenants
-from core.workspace.tenants import ensure_tenant, tenant_ids
+from core.workspace.flows import ensure_tenant
+from core.workspace.tenants import tenant_ids
 from core.workspace.test_clock import clock_for, has_test_clock, start_test_clock
 from storage.migrate import prepare
 from storage.uow import Database

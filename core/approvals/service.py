@@ -4,7 +4,8 @@ The requester must be allowed to make the change; a manager or admin other than 
 decides. An approved change is then made in the requester's name (the ledger and the audit trail
 show who asked), in the same transaction as the decision, so it happens exactly once.
 
-Asking twice with the same key asks once; deciding twice decides once (the second is told)."""
+Which changes wait, where a request goes and who may decide: policy.py. Asking twice with the same
+key asks once; deciding twice decides once (the second is told)."""
 
 from __future__ import annotations
 
@@ -15,16 +16,14 @@ from typing import Any
 
 from sqlmodel import col
 
-from core.billing import service as billing
+from core.approvals import policy
 from core.context import Ctx
 from core.credits import ledger
-from core.kernel.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from core.kernel.errors import Conflict, InvalidInput, NotFound
 from core.memberships import service as memberships
-from core.plans import service as plans
 from core.workspace import roles
 from core.workspace.roles import Action
 from storage.tables.approvals import ApprovalRequest
-from storage.tables.memberships import Contract
 from storage.upserts import insert_if_absent
 
 KINDS = {"grant": Action.ADJUST_CREDITS, "freeze": Action.CHANGE_STATE, "cancel": Action.CHANGE_STATE}
@@ -46,39 +45,17 @@ class ApprovalView:
         return f"A-{self.id}"
 
 
+class AlreadyDecided(Conflict):
+    """A request decided before. Who decided is data (`request.decided_by`), for the caller to name
+    as it names people: core writes no Slack mentions."""
+
+    def __init__(self, request: ApprovalView) -> None:
+        super().__init__(f"{request.reference} was already {request.status}.")
+        self.request = request
+
+
 class _DryRun(Exception):
     """Rolls back a change made only to check that it can be made."""
-
-
-# --- which changes wait --------------------------------------------------------------------------
-
-
-def grant_needs_approval(ctx: Ctx, quantity: Decimal) -> bool:
-    threshold = ctx.tenant.approve_grants_above
-    return threshold is not None and abs(quantity) > threshold
-
-
-def freeze_needs_approval(ctx: Ctx) -> bool:
-    return bool(ctx.tenant.approve_freezes)
-
-
-def cancel_needs_approval(
-    ctx: Ctx, contract_id: int, *, on: date | None = None, at_term_end: bool = False
-) -> bool:
-    """Within the lock-in of the plan it was sold on, a cancellation waits, when the policy says so.
-    Inside the lock-in means the cancellation would charge a lock-in fee: the fee, not the calendar,
-    decides (a cancellation on the lock-in's last billing period charges nothing and waits for
-    nobody)."""
-    if not ctx.tenant.approve_lock_in_cancels:
-        return False
-    contract = ctx.uow.get(Contract, contract_id)
-    if contract is None or contract.kind != "membership":
-        return False
-    lock_in = plans.version_terms(ctx, contract.plan_version_id or 0).lock_in_months
-    if lock_in == 0:
-        return False
-    preview = billing.cancellation_preview(ctx, contract_id, on=on, at_term_end=at_term_end)
-    return preview.lock_in_fee > 0
 
 
 # --- asking and deciding -------------------------------------------------------------------------
@@ -113,15 +90,25 @@ def request_approval(ctx: Ctx, kind: str, request: dict[str, Any], summary: str,
     return _view(row)
 
 
+def may_decide(ctx: Ctx, request_id: int) -> ApprovalView:
+    """The request, when the actor may decide it (a manager or an admin who did not ask for it);
+    asked before a form for the rejection's reason opens."""
+    roles.require(ctx, Action.APPROVE)
+    asked = get(ctx, request_id)
+    policy.require_decider(ctx, asked.requested_by)
+    return asked
+
+
 def decide(ctx: Ctx, request_id: int, *, approve: bool, reason: str = "") -> ApprovalView:
+    """Approve (the change is made now, in the requester's name) or reject with a reason. The
+    policy holds for every caller: a manager or an admin, never the requester."""
     roles.require(ctx, Action.APPROVE)
     row = ctx.uow.get(ApprovalRequest, request_id, for_update=True)
     if row is None:
         raise NotFound(f"There is no approval request A-{request_id}.")
     if row.status != "pending":
-        raise Conflict(f"A-{row.id} was already {row.status} by <@{row.decided_by}>.")
-    if row.requested_by == ctx.actor:
-        raise PermissionDenied("Nobody approves their own request: ask another manager.")
+        raise AlreadyDecided(_view(row))
+    policy.require_decider(ctx, row.requested_by)
     if not approve and not reason.strip():
         raise InvalidInput.single("reason", "Say why it is rejected.")
     if approve:

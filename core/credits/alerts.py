@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import col, select
@@ -27,7 +26,6 @@ from core.workspace.roles import Action, Role
 from storage.tables.credits import BalanceAlert, CreditLot
 from storage.tables.workspace import RoleGrant
 
-OPEN_REPORT, LOG_FOLLOW_UP, SNOOZE = "balance_report", "balance_follow_up", "balance_snooze"
 SNOOZE_DAYS = 30
 HISTORY_SHOWN = 5
 
@@ -43,6 +41,15 @@ class FollowUpRow:
     followed_up_by: str
     note: str
     snoozed_until: date | None
+
+
+@dataclass(frozen=True)
+class FollowUps:
+    """The follow-up report, with what showing it needs."""
+
+    rows: tuple[FollowUpRow, ...]
+    currency: str
+    today: date
 
 
 def check(ctx: Ctx, day: date) -> int:
@@ -107,6 +114,10 @@ def follow_up_report(ctx: Ctx) -> list[FollowUpRow]:
     )
 
 
+def follow_ups(ctx: Ctx) -> FollowUps:
+    return FollowUps(tuple(follow_up_report(ctx)), ctx.tenant.currency, ctx.today())
+
+
 def clean_note(note: str) -> str:
     errors = Errors()
     cleaned = clean(errors, "note", note, label="The note", max_length=1000, required=True)
@@ -143,46 +154,29 @@ def _open(ctx: Ctx) -> list[BalanceAlert]:
 
 
 def _queue(ctx: Ctx, alert: BalanceAlert, balance: Decimal, threshold: Decimal) -> int:
-    name = outbox.customer_name(ctx, alert.customer_id)
-    currency = ctx.tenant.currency
     history = [
-        f"{e.at.astimezone(ctx.tz):%d %b %Y} {e.kind} {e.quantity.normalize():+f}"
+        {"at": e.at.astimezone(ctx.tz).isoformat(), "kind": e.kind, "quantity": f"{e.quantity.normalize():f}"}
         for e in ledger.history(ctx, alert.customer_id)
         if e.kind != "expire" or e.quantity
     ][-HISTORY_SHOWN:]
-    text = (
-        f"*{name}* has {balance.normalize():f} {currency} of account credit, above the "
-        f"{threshold.normalize():f} {currency} threshold. Recent activity:\n"
-        + "\n".join(f"• {h}" for h in history)
-    )
-    blocks: list[dict[str, Any]] = [
-        {"type": "section", "text": {"type": "mrkdwn", "text": text}},
-        {
-            "type": "actions",
-            "elements": [
-                _button(OPEN_REPORT, "Credit report", alert),
-                _button(LOG_FOLLOW_UP, "Log a follow-up", alert),
-                _button(SNOOZE, f"Snooze {SNOOZE_DAYS} days", alert),
-            ],
-        },
-    ]
+    data = {
+        "alert_id": alert.id,
+        "customer_id": alert.customer_id,
+        "customer": outbox.customer_name(ctx, alert.customer_id),
+        "balance": f"{balance.normalize():f}",
+        "threshold": f"{threshold.normalize():f}",
+        "currency": ctx.tenant.currency,
+        "history": history,
+    }
     recipients = ctx.uow.session.exec(
         select(RoleGrant.user_id).where(
             col(RoleGrant.tenant_id) == ctx.uow.tenant_id, col(RoleGrant.role) == Role.SPECIALIST.value
         )
     ).all()
     return sum(
-        outbox.enqueue(ctx, f"balance:{alert.id}:{to}", to, text, blocks) for to in sorted(set(recipients))
+        outbox.enqueue(ctx, f"balance:{alert.id}:{to}", to, outbox.Kind.BALANCE_ALERT, data)
+        for to in sorted(set(recipients))
     )
-
-
-def _button(action_id: str, label: str, alert: BalanceAlert) -> dict[str, Any]:
-    return {
-        "type": "button",
-        "action_id": action_id,
-        "value": str(alert.id),
-        "text": {"type": "plain_text", "text": label},
-    }
 
 
 def _require_specialist(ctx: Ctx) -> None:

@@ -1,7 +1,7 @@
 """Credits as people ask for them: a customer's balance, redeeming and transferring (previewed,
-then done), a manual grant's preview, the history and the Excel report. Each function is one user
-intent in one unit of work; it finds the customer by what was typed (core/customers/lookup.py)
-and returns plain data for the caller to show."""
+then done), a manual grant's preview, the history and the Excel report (also from a balance
+alert's button). Each function is one user intent in one unit of work; it finds the customer by
+what was typed (core/customers/lookup.py) and returns plain data for the caller to show."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from core.catalog import services
 from core.catalog.services import ServiceView
 from core.context import Ctx
+from core.credits import alerts as balance_alerts
 from core.credits import ledger
 from core.credits import reports as credit_reports
 from core.credits.ledger import Balance, EntryView
@@ -71,6 +72,12 @@ class History:
     customer: CustomerView
     entries: tuple[EntryView, ...]  # oldest first
     tz: ZoneInfo  # the workspace's, to show when each entry happened
+
+
+@dataclass(frozen=True)
+class Statement:
+    customer: CustomerView
+    report: credit_reports.CreditReport
 
 
 @dataclass(frozen=True)
@@ -143,12 +150,26 @@ def history(ctx: Ctx, who: str) -> History:
     return History(customer, tuple(ledger.history(ctx, customer.id)), ctx.tz)
 
 
-def report(ctx: Ctx, who: str) -> Report:
-    """The customer's credit report as an Excel workbook."""
+def statement(ctx: Ctx, who: str, *, contract_id: int | None = None) -> Statement:
+    """The credit report of the customer `who` names (of one membership's credits, if given)."""
     roles.require(ctx, Action.VIEW)
     customer = the_customer(ctx, who)
-    content = credit_reports.to_xlsx(credit_reports.customer_report(ctx, customer.id))
-    return Report(customer, content, ctx.today())
+    return Statement(customer, credit_reports.customer_report(ctx, customer.id, contract_id=contract_id))
+
+
+def report(ctx: Ctx, who: str) -> Report:
+    """The customer's credit report as an Excel workbook."""
+    done = statement(ctx, who)
+    return Report(done.customer, credit_reports.to_xlsx(done.report), ctx.today())
+
+
+def alert_report(ctx: Ctx, alert_id: int) -> Report:
+    """The credit report of the customer a balance alert is about, while the alert is open."""
+    row = next((r for r in balance_alerts.follow_up_report(ctx) if r.alert_id == alert_id), None)
+    if row is None:
+        raise NotFound("That balance has fallen back under the threshold.")
+    content = credit_reports.to_xlsx(credit_reports.customer_report(ctx, row.customer_id))
+    return Report(get_customer(ctx, row.customer_id), content, ctx.today())
 
 
 def redeem_form(ctx: Ctx, customer_id: int | None = None) -> RedeemForm:

@@ -3,7 +3,8 @@ member who sold the membership or to the reminders channel) and memberships near
 Each reminder is keyed by (kind, business date, entity), so running a day twice sends it once.
 
 On a day being caught up after downtime the reminders are not sent one by one: `collect` returns
-them and the caller sends each recipient one summary."""
+them and the caller sends each recipient one summary. Each is a kind and plain data (core/outbox.py);
+the bot words it (bot/notifications)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
 
 from sqlmodel import col, select
 
@@ -23,16 +23,17 @@ from core.visits import service as visits
 from storage.tables.credits import CreditLot
 from storage.tables.memberships import Contract
 
-REDEEM_FROM_REMINDER = "reminder_redeem"  # the button in an expiry reminder (bot/listeners/credits.py)
 LIVE = (Status.ACTIVE.value, Status.GRACE.value, Status.SCHEDULED.value, Status.FROZEN.value)
+SHOWN = 40  # lines of a list (services tomorrow, the weekly digest)
+SUMMED_UP = 20  # reminders a catch-up summary names, per recipient
 
 
 @dataclass(frozen=True)
 class Reminder:
     key: str
     to: str
-    text: str
-    customer_id: int | None = None  # an expiry reminder carries a Redeem button for this customer
+    kind: outbox.Kind
+    data: outbox.Data
 
 
 def lead_days(ctx: Ctx) -> list[int]:
@@ -58,14 +59,17 @@ def services_tomorrow(ctx: Ctx, day: date) -> list[Reminder]:
         return []
     tomorrow = day + timedelta(days=1)
     due = [v for v in visits.upcoming(ctx, until=tomorrow) if v.due_on == tomorrow]
-    lines = [
-        f"• {v.starts_at.astimezone(ctx.tz):%H:%M} {outbox.quoted(v.customer)}: "
-        f"{outbox.quoted(v.job)} / {outbox.quoted(v.task)}"
-        for v in due[:40]
+    shown = [
+        {
+            "starts_at": v.starts_at.astimezone(ctx.tz).isoformat(),
+            "customer": v.customer,
+            "job": v.job,
+            "task": v.task,
+        }
+        for v in due[:SHOWN]
     ]
-    more = f"\n…and {len(due) - 40} more." if len(due) > 40 else ""
-    text = f"*Services tomorrow, {tomorrow:%a %d %b}*\n" + ("\n".join(lines) or "None.") + more
-    return [Reminder(key=f"services:{day}", to=channel, text=text)]
+    data = {"day": tomorrow.isoformat(), "visits": shown, "count": len(due)}
+    return [Reminder(f"services:{day}", channel, outbox.Kind.SERVICES_TOMORROW, data)]
 
 
 def weekly_digest(ctx: Ctx, day: date) -> list[Reminder]:
@@ -82,13 +86,17 @@ def weekly_digest(ctx: Ctx, day: date) -> list[Reminder]:
     for lot in ctx.uow.all(query):
         at_risk[(lot.customer_id, lot.unit)] += lot.remaining
     ranked = sorted(at_risk.items(), key=lambda item: (item[0][1] != Unit.MONEY.value, -item[1], item[0][0]))
-    lines = [f"• {outbox.customer_name(ctx, c)}: {_quantity(ctx, Unit(u), q)}" for (c, u), q in ranked[:40]]
-    text = f"*Credits expiring in the week from {day:%a %d %b}*\n" + ("\n".join(lines) or "None.")
-    return [Reminder(key=f"digest:{day}:{channel}", to=channel, text=text)]
+    names = outbox.customer_names(ctx, [c for (c, _), _ in ranked[:SHOWN]])
+    credits = [
+        {"customer_id": c, "customer": names[c], "unit": u, "quantity": _amount(q)}
+        for (c, u), q in ranked[:SHOWN]
+    ]
+    data = {"week_from": day.isoformat(), "currency": ctx.tenant.currency, "credits": credits}
+    return [Reminder(f"digest:{day}:{channel}", channel, outbox.Kind.CREDITS_WEEKLY_DIGEST, data)]
 
 
 def send(ctx: Ctx, reminders: list[Reminder]) -> int:
-    return sum(outbox.enqueue(ctx, r.key, r.to, r.text, _blocks(r)) for r in reminders)
+    return sum(outbox.enqueue(ctx, r.key, r.to, r.kind, r.data) for r in reminders)
 
 
 def send_summary(ctx: Ctx, first: date, last: date, reminders: list[Reminder]) -> int:
@@ -98,14 +106,13 @@ def send_summary(ctx: Ctx, first: date, last: date, reminders: list[Reminder]) -
         by_recipient[r.to].append(r)
     written = 0
     for to, theirs in sorted(by_recipient.items()):
-        shown = theirs[:20]
-        lines = "\n".join(f"• {r.text.splitlines()[0]}" for r in shown)
-        more = f"\n…and {len(theirs) - len(shown)} more." if len(theirs) > len(shown) else ""
-        text = (
-            f"*While memberbot was not running ({first:%d %b} to {last:%d %b}), "
-            f"{len(theirs)} reminder(s) came due:*\n{lines}{more}"
-        )
-        written += outbox.enqueue(ctx, f"summary:{first}:{last}:{to}", to, text)
+        data = {
+            "first": first.isoformat(),
+            "last": last.isoformat(),
+            "count": len(theirs),
+            "reminders": [{"kind": r.kind.value, "data": r.data} for r in theirs[:SUMMED_UP]],
+        }
+        written += outbox.enqueue(ctx, f"summary:{first}:{last}:{to}", to, outbox.Kind.CATCH_UP_SUMMARY, data)
     return written
 
 
@@ -132,14 +139,21 @@ def expiry_reminders(ctx: Ctx, day: date) -> list[Reminder]:
         names = outbox.customer_names(ctx, contracts)
         sellers = _sellers(ctx, [c for c in contracts.values() if c is not None])
         for (customer_id, unit), quantity in sorted(totals.items()):
-            what = _quantity(ctx, Unit(unit), quantity)
-            when = f"{last_day:%a %d %b %Y} (in {lead} day(s))"
+            data = {
+                "customer_id": customer_id,
+                "customer": names[customer_id],
+                "unit": unit,
+                "quantity": _amount(quantity),
+                "currency": ctx.tenant.currency,
+                "last_day": last_day.isoformat(),
+                "lead_days": lead,
+            }
             found.append(
                 Reminder(
-                    key=f"expiry:{day}:{customer_id}:{unit}:{lead}",
-                    to=_recipient(ctx, contracts.get(customer_id), sellers),
-                    text=f"{names[customer_id]}: {what} expire after {when}.",
-                    customer_id=customer_id,
+                    f"expiry:{day}:{customer_id}:{unit}:{lead}",
+                    _recipient(ctx, contracts.get(customer_id), sellers),
+                    outbox.Kind.CREDITS_EXPIRING,
+                    data,
                 )
             )
     return found
@@ -148,16 +162,21 @@ def expiry_reminders(ctx: Ctx, day: date) -> list[Reminder]:
 def renewal_reminders(ctx: Ctx, day: date) -> list[Reminder]:
     ends = day + timedelta(days=ctx.tenant.renewal_reminder_days)
     query = ctx.uow.select(Contract).where(col(Contract.end_date) == ends, col(Contract.status).in_(LIVE))
+    contracts = list(ctx.uow.all(query.order_by(col(Contract.id))))
+    names = outbox.customer_names(ctx, [c.customer_id for c in contracts])
     return [
         Reminder(
-            key=f"renewal:{day}:{c.id}",
-            to=_recipient(ctx, c.id),
-            text=(
-                f"{outbox.customer_name(ctx, c.customer_id)}: membership M-{c.id} ends on "
-                f"{ends:%a %d %b %Y}. Renew it with `/membership renew M-{c.id}`."
-            ),
+            f"renewal:{day}:{c.id}",
+            _recipient(ctx, c.id),
+            outbox.Kind.MEMBERSHIP_ENDING,
+            {
+                "contract_id": c.id,
+                "customer_id": c.customer_id,
+                "customer": names[c.customer_id],
+                "ends_on": ends.isoformat(),
+            },
         )
-        for c in ctx.uow.all(query.order_by(col(Contract.id)))
+        for c in contracts
     ]
 
 
@@ -185,30 +204,10 @@ def _sellers(ctx: Ctx, contract_ids: list[int]) -> dict[int, str]:
     return sellers
 
 
-def _quantity(ctx: Ctx, unit: Unit, quantity: Decimal) -> str:
-    if unit is Unit.MONEY:
-        return f"{quantity.normalize():f} {ctx.tenant.currency} of credit"
-    return f"{quantity.normalize():f} {'credits' if unit is Unit.CREDIT else 'points'}"
+def _amount(quantity: Decimal) -> str:
+    """A quantity as data: exact, without trailing zeros ("2", "12.5")."""
+    return f"{quantity.normalize():f}"
 
 
 def _midnight(ctx: Ctx, day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=ctx.tz)
-
-
-def _blocks(r: Reminder) -> list[dict[str, Any]]:
-    if r.customer_id is None:
-        return []
-    return [
-        {"type": "section", "text": {"type": "mrkdwn", "text": r.text}},
-        {
-            "type": "actions",
-            "elements": [
-                {
-                    "type": "button",
-                    "action_id": REDEEM_FROM_REMINDER,
-                    "value": str(r.customer_id),
-                    "text": {"type": "plain_text", "text": "Redeem"},
-                }
-            ],
-        },
-    ]

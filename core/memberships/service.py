@@ -153,12 +153,20 @@ def assign(
     return _view(ctx, contract)
 
 
+def may_decide(ctx: Ctx, contract_id: int) -> MembershipView:
+    """The membership, when the actor may approve or reject its sale: a manager or an admin who
+    neither sold nor entered it. Asked before a form for the rejection's reason opens."""
+    roles.require(ctx, Action.APPROVE)
+    contract = _contract(ctx, contract_id)
+    _require_decider(ctx, contract)
+    return _view(ctx, contract)
+
+
 def approve(ctx: Ctx, contract_id: int) -> MembershipView:
     """A manager's yes: the membership goes live and its recurring services become visits."""
     roles.require(ctx, Action.APPROVE)
     contract = _transition_source(ctx, contract_id, "approve")
-    if ctx.actor != SYSTEM and ctx.actor in (contract.seller_id, contract.created_by):
-        raise PermissionDenied("Nobody approves their own sale: another manager or an admin must approve it.")
+    _require_decider(ctx, contract)
     contract_log.move(ctx, contract, "approve", _calendar_status(ctx, contract))
     if Status(contract.status) in SERVICED:
         visits.materialize(ctx, contract, visits.horizon(ctx))
@@ -172,6 +180,7 @@ def reject(ctx: Ctx, contract_id: int, reason: str) -> MembershipView:
     roles.require(ctx, Action.APPROVE)
     reason = _reason(reason, required=True)
     contract = _transition_source(ctx, contract_id, "reject")
+    _require_decider(ctx, contract)
     contract_log.move(ctx, contract, "reject", Status.REJECTED, reason)
     return _view(ctx, contract)
 
@@ -596,6 +605,12 @@ def _transition_source(ctx: Ctx, contract_id: int, action: str) -> Contract:
     contract = _contract(ctx, contract_id, for_update=True)
     _require_state(contract, action)
     return contract
+
+
+def _require_decider(ctx: Ctx, contract: Contract) -> None:
+    """Nobody approves or rejects their own sale (the daily run, deciding for nobody, may)."""
+    if ctx.actor != SYSTEM and ctx.actor in (contract.seller_id, contract.created_by):
+        raise PermissionDenied("Nobody approves their own sale: another manager or an admin must approve it.")
 
 
 def _require_state(contract: Contract, action: str) -> None:

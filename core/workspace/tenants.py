@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import time
 from decimal import Decimal
@@ -14,11 +14,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from babel.numbers import list_currencies
 from sqlmodel import col, select
 
-from core.context import SYSTEM, Ctx, transaction
-from core.kernel.clock import Clock
+from core.context import Ctx
 from core.kernel.errors import Conflict, Errors
 from core.kernel.text import clean
-from core.plans import service as plans
 from core.workspace import roles
 from core.workspace.roles import Action
 from storage.tables.memberships import Contract
@@ -55,38 +53,31 @@ class Settings:
     balance_alert_above: Decimal | None  # monetary credit above this alerts the specialist; None: off
 
 
-def ensure_tenant(
-    db: Database,
-    clock: Clock,
-    team_id: str,
-    *,
-    name: str = "",
-    timezone: str = "UTC",
-    currency: str = "USD",
-    admins: Iterable[str] = (),
-) -> None:
-    """Set up a workspace on first contact: settings, bootstrap admins and the three default plans.
-    Calling it again only adds bootstrap admins that are missing."""
+def check_new(team_id: str, timezone: str, currency: str) -> None:
+    """Refuse a workspace that cannot be set up, every problem at once under its field."""
     errors = Errors()
     if not team_id or len(team_id) > 32 or not team_id.isalnum():
         errors.add("team", f"{team_id!r} is not a Slack team id.")
     _check_timezone(errors, timezone)
     _check_currency(errors, currency)
     errors.raise_if_any()
-    with transaction(db, team_id, SYSTEM, clock) as ctx:
-        if ctx.uow.session.get(Tenant, team_id, with_for_update=True) is None:
-            ctx.uow.session.add(
-                Tenant(
-                    id=team_id,
-                    name=name or team_id,
-                    timezone=timezone,
-                    currency=currency.upper(),
-                    created_at=clock.now(),
-                )
-            )
-            ctx.uow.flush()
-            plans.create_default_plans(ctx)
-        roles.bootstrap_admins(ctx, admins)
+
+
+def add_tenant(ctx: Ctx, *, name: str, timezone: str, currency: str) -> bool:
+    """The workspace's row, locked, added if it is missing: whether it was (checked by `check_new`)."""
+    if ctx.uow.session.get(Tenant, ctx.uow.tenant_id, with_for_update=True) is not None:
+        return False
+    ctx.uow.session.add(
+        Tenant(
+            id=ctx.uow.tenant_id,
+            name=name or ctx.uow.tenant_id,
+            timezone=timezone,
+            currency=currency.upper(),
+            created_at=ctx.now(),
+        )
+    )
+    ctx.uow.flush()
+    return True
 
 
 def settings(ctx: Ctx) -> Settings:

@@ -13,8 +13,8 @@ from storage.types import UTCDateTime
 
 
 class Outbox(Entity, table=True):
-    """A notification to send to Slack, written in the transaction of the change that causes it and
-    keyed by (job, business date, entity): a rerun writes none twice. The deliverer sends it."""
+    """A notification to send, written in the transaction of the change that causes it and keyed by
+    (job, business date, entity): a rerun writes none twice. The deliverer renders and sends it."""
 
     __table_args__ = (
         UniqueConstraint("tenant_id", "key"),
@@ -22,8 +22,8 @@ class Outbox(Entity, table=True):
     )
     key: str = Field(max_length=200)
     to: str = Field(max_length=32)  # a channel id, or a user id (a direct message)
-    text: str = Field(max_length=4000)
-    blocks: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
+    kind: str = Field(max_length=64)  # what it tells (core.outbox.Kind); the bot words it at delivery
+    data: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))  # plain values, no Slack syntax
     created_at: datetime = Field(sa_type=UTCDateTime)
     next_attempt_at: datetime = Field(sa_type=UTCDateTime)
     attempts: int = 0

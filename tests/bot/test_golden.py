@@ -25,23 +25,23 @@ from typing import Any
 import pytest
 
 from bot.limits import message_problems, view_problems
-from bot.listeners.credits import CONFIRM_REDEEM
+from bot.listeners.credits.ids import CreditsAction
 from bot.standin import Posted
-from core.catalog import services
 from core.credits import ledger
 from core.credits.lots import Unit
 from core.credits.terms import CreditKind, CreditTerms
 from core.customers.service import CustomerInput, add_customer
 from core.memberships import service as memberships
 from core.plans import service as plans
+from tests.bot.billing.test_billing_commands import gold_member
+from tests.bot.checkout.test_checkout_command import VISIT
+from tests.bot.classes.test_classes_commands import studio, yoga
 from tests.bot.conftest import Slack, wait_until
-from tests.bot.test_billing_commands import gold_member
-from tests.bot.test_checkout_command import VISIT
-from tests.bot.test_classes_commands import studio, yoga
+from tests.bot.credits.test_redeem import seeded
 from tests.conftest import MANAGER, STAFF
+from tests.integration.checkout.test_service import counter
 from tests.integration.credit_helpers import at
 from tests.integration.helpers import plan_by_name, with_services
-from tests.integration.test_checkout import counter
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = "MEMBERBOT_UPDATE_GOLDEN"
@@ -162,23 +162,13 @@ def customers_search(slack: Slack) -> tuple[str, Payload]:
     return "message", slack.command("/customers", "blue", user=STAFF)
 
 
-def seeded_customer(slack: Slack) -> None:
-    at(slack.shop, date(2025, 1, 15))
-    with slack.shop.tx() as ctx:
-        c = add_customer(ctx, CustomerInput(company="Café Müller", contact="Anna"))
-        services.add_service(ctx, "Yoga class", "classes", 60)
-        now = ctx.now()
-        ledger.grant(ctx, c.id, Unit.CREDIT, Decimal(2), key="soon", expires_at=now + timedelta(days=10))
-        ledger.grant(ctx, c.id, Unit.CREDIT, Decimal(5), key="never")
-
-
 def credits_balance(slack: Slack) -> tuple[str, Payload]:
-    seeded_customer(slack)
+    seeded(slack)
     return "message", slack.command("/credits", "cafe mul", user=STAFF)
 
 
 def redeem_preview(slack: Slack) -> tuple[str, Payload]:
-    seeded_customer(slack)
+    seeded(slack)
     return "message", slack.command("/credits", "redeem cafe muller 3 for yoga class", user=STAFF)
 
 
@@ -341,13 +331,13 @@ def test_a_changed_payload_fails_the_comparison(monkeypatch: pytest.MonkeyPatch)
 
 def test_normalising_replaces_only_what_changes_between_runs() -> None:
     redeem = {
-        "action_id": CONFIRM_REDEEM,
+        "action_id": CreditsAction.CONFIRM_REDEEM,
         "value": '{"customer": 7, "key": "slack-redeem-ab12ab12ab12ab12ab12ab12ab12ab12", "service": 3}',
     }
     buttons = [{"action_id": "a", "value": "31"}, {"action_id": "b", "value": "keep 31"}]
     assert normalised([redeem, *buttons, {"ts": "1.2"}, "M-31 (not XM-31)", {"block_id": "approval-31"}]) == [
         {
-            "action_id": CONFIRM_REDEEM,
+            "action_id": CreditsAction.CONFIRM_REDEEM,
             "value": '{"customer": "<id>", "key": "slack-redeem-<key>", "service": "<id>"}',
         },
         {"action_id": "a", "value": "<id>"},

@@ -12,7 +12,7 @@ from sqlalchemy import text
 from core.customers.service import CustomerInput, add_customer
 from storage.tables.slack import SlackEvent
 from tests.bot.conftest import Slack, wait_until
-from tests.bot.test_approvals import CHANNEL
+from tests.bot.memberships.test_approvals import CHANNEL
 from tests.conftest import STAFF
 
 

@@ -18,23 +18,18 @@ import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deliver import deliver_due
+from bot.notifications.ids import ReminderAction
 from bot.scheduler import Leadership
 from bot.standin import Posted, SlackStandIn
 from core import outbox
 from core.credits import ledger
 from core.credits.lots import Unit
-from core.credits.reminders import REDEEM_FROM_REMINDER
 from core.credits.terms import CreditKind, CreditTerms, Expiry
 from core.daily import jobs as daily
-from core.kernel.clock import FixedClock
-from core.workspace import roles
-from core.workspace.tenants import ensure_tenant
-from core.workspace.test_clock import start_test_clock
-from storage.migrate import prepare
-from storage.uow import Database
 from tests.bot.conftest import SECRET, TOKEN, Running, Slack, free_port, wait_until
-from tests.conftest import ADMIN, MANAGER, STAFF, TZ, Shop
+from tests.conftest import STAFF, Shop
 from tests.integration.credit_helpers import at, credit_plan, member
+from tests.integration.helpers import shop_on_a_file
 
 WEEKLY_EXPIRING = CreditTerms(
     kind=CreditKind.SERVICE, per_period=Decimal(2), expiry=Expiry.DAYS, expiry_days=8
@@ -85,8 +80,8 @@ def test_the_reminders_redeem_button_opens_the_form_for_that_customer(slack: Sla
     deliver(slack)
     (dm,) = dms(slack, STAFF)
     button = dm.blocks[-1]["elements"][0]
-    assert (button["action_id"], button["value"]) == (REDEEM_FROM_REMINDER, str(customer))
-    slack.driver.click(REDEEM_FROM_REMINDER, button["value"], user=STAFF, message=dm)
+    assert (button["action_id"], button["value"]) == (ReminderAction.REDEEM, str(customer))
+    slack.driver.click(ReminderAction.REDEEM, button["value"], user=STAFF, message=dm)
     view = wait_until(
         lambda: (
             (slack.standin.top_modal(STAFF) or {}).get("callback_id") == "credits_redeem"
@@ -121,15 +116,8 @@ def test_the_scheduler_runs_the_daily_jobs_and_delivers_reminders_by_itself(
 ) -> None:
     """In `memberbot serve` and alone as `memberbot scheduler`, on a database of its own (the
     scheduler sweeps every workspace a database holds)."""
-    db = Database(f"sqlite:///{tmp_path / 'shop.sqlite'}")
-    prepare(db)
-    now = datetime(2025, 1, 15, 17, 0, tzinfo=UTC)
-    start_test_clock(db, now)
-    shop = Shop(db, FixedClock(now), "TSCHEDULED")
-    ensure_tenant(db, shop.clock, shop.team, timezone=TZ, admins=[ADMIN])
-    with shop.tx() as ctx:
-        roles.grant(ctx, MANAGER, "manager")
-        roles.grant(ctx, STAFF, "staff")
+    shop = shop_on_a_file(tmp_path / "shop.sqlite", datetime(2025, 1, 15, 17, 0, tzinfo=UTC), "TSCHEDULED")
+    db = shop.db
     member(shop, credit_plan(shop, WEEKLY_EXPIRING), date(2025, 1, 15))
     standin = SlackStandIn(team=shop.team, bot_token=TOKEN)
     fake = Running(standin.web_app())

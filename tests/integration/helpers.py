@@ -3,13 +3,35 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import time
+from datetime import datetime, time
+from pathlib import Path
 
 from core.catalog import locations as catalog
 from core.context import Ctx
+from core.kernel.clock import FixedClock
 from core.kernel.recurrence import Monthly, Weekly
 from core.plans import service as plans
+from core.workspace import roles
+from core.workspace.flows import ensure_tenant
+from core.workspace.test_clock import start_test_clock
+from storage.migrate import prepare
 from storage.tables.customers import Customer
+from storage.uow import Database
+from tests.conftest import ADMIN, MANAGER, STAFF, TZ, Shop
+
+
+def shop_on_a_file(path: Path, now: datetime, team: str) -> Shop:
+    """A workspace with an admin, a manager and staff, alone on a SQLite file whose test clock starts
+    at `now`: for tests that start the product as a process of its own on that file."""
+    db = Database(f"sqlite:///{path}")
+    prepare(db)
+    start_test_clock(db, now)
+    shop = Shop(db, FixedClock(now), team)
+    ensure_tenant(db, shop.clock, team, timezone=TZ, admins=[ADMIN])
+    with shop.tx() as ctx:
+        roles.grant(ctx, MANAGER, "manager")
+        roles.grant(ctx, STAFF, "staff")
+    return shop
 
 
 def add_customer(ctx: Ctx, company: str = "Acme Heating", contact: str = "Ann Lee") -> int:

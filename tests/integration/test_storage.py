@@ -21,6 +21,7 @@ from storage.tables.plans import Plan, PlanVersion
 from storage.tables.workspace import Tenant
 from storage.uow import Database
 from tests.conftest import Shop
+from tests.integration.threads import race
 
 
 def schema_diff(db: Database, metadata: MetaData) -> list[object]:
@@ -116,28 +117,21 @@ def test_rows_of_another_workspace_are_invisible(shop: Shop, db: Database) -> No
 def test_concurrent_read_modify_write_loses_no_update(shop: Shop) -> None:
     """20 workers each read a counter and write it back plus one. SQLite's BEGIN IMMEDIATE and
     PostgreSQL's FOR UPDATE make them queue, so no increment is lost."""
-    workers, failures = 20, []
+    workers = 20
 
-    def bump() -> None:
-        try:
-            with shop.db.unit_of_work(shop.team) as uow:
-                tenant = uow.session.get(Tenant, shop.team, with_for_update=True)
-                assert tenant is not None
-                seen = tenant.grace_days
-                threading.Event().wait(0.01)  # widen the window a lost update needs
-                tenant.grace_days = seen + 1
-                uow.session.add(tenant)
-                uow.commit()
-        except Exception as exc:  # collected and asserted below
-            failures.append(exc)
+    def bump(_: int) -> None:
+        with shop.db.unit_of_work(shop.team) as uow:
+            tenant = uow.session.get(Tenant, shop.team, with_for_update=True)
+            assert tenant is not None
+            seen = tenant.grace_days
+            threading.Event().wait(0.01)  # widen the window a lost update needs
+            tenant.grace_days = seen + 1
+            uow.session.add(tenant)
+            uow.commit()
 
     with shop.tx(write=False) as ctx:
         start = ctx.tenant.grace_days
-    threads = [threading.Thread(target=bump) for _ in range(workers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    _, failures = race(bump, workers)
     assert failures == []
     with shop.tx(write=False) as ctx:
         assert ctx.tenant.grace_days == start + workers

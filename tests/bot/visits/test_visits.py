@@ -163,6 +163,7 @@ def test_someone_without_a_role_sees_nothing_and_cannot_close_a_visit(slack: Sla
     reply = slack.command("/visits", "acme", user=STAFF)
     first = buttons(reply)[0]
     press(slack, reply, first["action_id"], first["value"], user="UOUTSIDER")
+
     def notice() -> dict[str, Any] | None:
         view = slack.standin.top_modal("UOUTSIDER")
         return view if view and view.get("callback_id") == "notice" else None

@@ -16,7 +16,7 @@ from core.checkout.service import Invoice, Item
 from core.credits import ledger
 from core.kernel.errors import PermissionDenied
 from tests.conftest import STAFF, Shop
-from tests.integration.test_checkout import counter, invoice, rows
+from tests.integration.checkout.test_service import counter, invoice, rows
 
 
 def test_a_line_is_the_service_of_its_name_else_a_one_word_product_code(shop: Shop) -> None:

@@ -1,0 +1,47 @@
+"""A change held for approval as Slack shows it: the request posted with Approve and Reject, and
+the reply to the person who asked. Where it is posted is core's answer (core/approvals/policy.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import messages
+from bot.listeners.approvals import decisions
+from bot.listeners.approvals.ids import ApprovalAction
+from bot.mrkdwn import escape
+from core.approvals.flows import Held
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A listener's answer when its change waits: the reply, and the request to post."""
+
+    reply: dict[str, Any]
+    post: dict[str, Any]
+
+
+def waiting(held: Held, here: str = "") -> Waiting:
+    """The reply and the request, posted where core says (or `here`, where it was asked)."""
+    asked = held.request
+    text = messages.say(
+        "approval_request", reference=asked.reference, summary=escape(asked.summary), by=asked.requested_by
+    )
+    post = messages.message(text)
+    post["blocks"].append(
+        {
+            "type": "actions",
+            "block_id": f"approval-request-{asked.id}",
+            "elements": decisions.buttons(ApprovalAction.APPROVE, ApprovalAction.REJECT, asked.id),
+        }
+    )
+    reply = messages.message(
+        messages.say("held_for_approval", reference=asked.reference, summary=escape(asked.summary))
+    )
+    return Waiting(reply, {"channel": held.channel or here, **post})
+
+
+async def post_held(client: AsyncWebClient, request: Waiting) -> None:
+    await client.chat_postMessage(**request.post)

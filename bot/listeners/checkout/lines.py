@@ -1,0 +1,86 @@
+"""Invoice lines as typed (`2 x Massage 60 @ 100`), and core's refusal of them said by line number."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal, InvalidOperation
+
+from bot import messages
+from bot.deps import Deps
+from bot.listeners.checkout.draft import SLACK_LINES
+from bot.mrkdwn import escape
+from core.checkout import flows
+from core.checkout.service import Item
+from core.kernel.errors import FieldError, InvalidInput
+
+_LINE = re.compile(r"(?:(?P<qty>\d+)\s*[x\u00d7]\s+)?(?P<what>.+?)\s*@\s*(?P<price>\S+)", re.IGNORECASE)
+SEPARATORS = re.compile(r"[,;\n]")
+
+
+def parse_lines(deps: Deps, team: str, user: str, typed: str) -> tuple[list[Item], list[FieldError]]:
+    """`2 x Massage 60 @ 100` lines, separated by commas, semicolons or new lines: a service by its
+    name, anything else a one-word product code. Every bad line is reported, by its number."""
+    problems: list[FieldError] = []
+    entries = [e.strip() for e in SEPARATORS.split(typed) if e.strip()]
+    if not entries:
+        problems.append(FieldError("lines", messages.say("checkout_no_lines")))
+    if len(entries) > SLACK_LINES:
+        problems.append(FieldError("lines", messages.say("checkout_too_many_lines", most=SLACK_LINES)))
+        return [], problems
+    read: list[tuple[int, flows.Typed | FieldError]] = []
+    for number, entry in enumerate(entries, 1):
+        quoted = escape(entry)
+        match = _LINE.fullmatch(entry)
+        if match is None:
+            said = messages.say("checkout_bad_line", n=number, line=quoted)
+            read.append((number, FieldError(f"lines.{number}", said)))
+            continue
+        quantity = int(match.group("qty") or 1)
+        try:
+            price = Decimal(match.group("price"))
+            if not price.is_finite():
+                raise InvalidOperation
+        except InvalidOperation:
+            said = messages.say("checkout_bad_price", n=number, price=escape(match.group("price")))
+            read.append((number, FieldError(f"lines.{number}", said)))
+            continue
+        read.append((number, flows.Typed(quantity, price, match.group("what").strip())))
+    typed_lines = [t for _, t in read if isinstance(t, flows.Typed)]
+    found = iter(deps.read(team, user, flows.items, typed_lines))
+    items: list[Item] = []
+    for number, t in read:
+        if isinstance(t, FieldError):
+            problems.append(t)
+            continue
+        item = next(found)
+        if item is None:
+            said = messages.say("checkout_no_service", n=number, name=escape(t.name))
+            problems.append(FieldError(f"lines.{number}", said))
+        else:
+            items.append(item)
+    return items, problems
+
+
+def _by_line(error: InvalidInput) -> InvalidInput:
+    """Core's line errors ("lines.2.unit_price") said with the line's number."""
+    said = []
+    for e in error.errors:
+        parts = e.field.split(".")
+        if parts[0] == "lines" and len(parts) > 1 and parts[1].isdigit():
+            said.append(
+                FieldError(e.field, messages.say("checkout_line_error", n=parts[1], message=e.message))
+            )
+        else:
+            said.append(e)
+    return InvalidInput(said)
+
+
+@contextmanager
+def numbered_lines() -> Iterator[None]:
+    """Core's refusal of a preview's lines said with each line's number."""
+    try:
+        yield
+    except flows.InvalidLines as error:
+        raise _by_line(error) from None

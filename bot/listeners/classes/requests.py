@@ -1,0 +1,176 @@
+"""Book, roster, bookings and rules: what was asked, resolved one ambiguity at a time. An ambiguous
+customer or class is answered with a pick list whose buttons carry what is already known; pressing
+one runs the request again with the choice made."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from bot import messages, pagination, views
+from bot.dates import parse_date
+from bot.deps import Deps
+from bot.listeners.classes.ids import ClassesAction
+from bot.listeners.classes.roster import as_shown, no_session, roster_of
+from bot.mrkdwn import escape
+from bot.ui.buttons import actions, button
+from core.classes import flows
+from core.classes import service as classes
+from core.classes.rules import names_match
+from core.classes.service import SeriesView
+from core.context import Ctx
+from core.customers import service as customers
+from core.customers.lookup import find_customer
+from core.kernel.errors import InvalidInput
+from core.kernel.text import fold
+
+PICKS = 10  # buttons in a pick list
+_ON = re.compile(r"^(.*\S)\s+on\s+(\S.*)$", re.IGNORECASE)
+
+
+@dataclass
+class Request:
+    """A customer and a class as typed (text) or as chosen from a pick list (ids), and the day."""
+
+    verb: str  # "book", "roster" or "bookings"
+    customer: str | int | None = None
+    series: str | int | None = None
+    on: date | None = None
+    plans: str | None = None  # rules: the plans as typed ("Gold, Silver", "every plan"); None: show them
+
+    @classmethod
+    def parse(cls, verb: str, text: str, deps: Deps, team: str, user: str) -> Request:
+        """`<customer> <class> [on <date>]` for book, `<class> [on <date>]` for roster. The class
+        is the longest end of the words that names one; the customer is what comes before it."""
+        known = deps.read(team, user, flows.known_classes)
+        words, on = text, None
+        found = _ON.match(text)
+        if found is not None:
+            words, on = found.group(1), parse_date(found.group(2), known.today, field="on")
+        if verb == "roster":
+            return cls(verb, series=words, on=on)
+        split = words.split()
+        names = [fold(s.name) for s in known.series]
+        for cut in range(1, len(split)):
+            tail = fold(" ".join(split[cut:]))
+            if any(names_match(tail, name) for name in names):
+                return cls(verb, customer=" ".join(split[:cut]), series=" ".join(split[cut:]), on=on)
+        raise InvalidInput.single(
+            "series",
+            f"Say who and which class: `/classes book <customer> <class>` (“{text}” names no class).",
+        )
+
+    @classmethod
+    def read(cls, value: dict[str, Any]) -> Request:
+        on = value.get("on")
+        return cls(
+            str(value["verb"]),
+            customer=value.get("customer"),
+            series=value.get("series"),
+            on=date.fromisoformat(on) if on else None,
+            plans=value.get("plans"),
+        )
+
+    def value(self, **chosen: int) -> str:
+        data = {"verb": self.verb, "customer": self.customer, "series": self.series, "plans": self.plans}
+        data.update(chosen)
+        if self.on is not None:
+            data["on"] = self.on.isoformat()
+        return json.dumps({k: v for k, v in data.items() if v is not None}, separators=(",", ":"))
+
+    def run(self, deps: Deps, team: str, user: str) -> dict[str, Any]:
+        series = self._series(deps, team, user) if self.verb in ("book", "roster", "rules") else None
+        if isinstance(series, dict):
+            return series
+        if series is not None:
+            self.series = series.id  # a pick list for the customer keeps the class chosen
+        customer = deps.read(team, user, self._customer) if self.verb in ("book", "bookings") else None
+        if isinstance(customer, dict):
+            return customer
+        if self.verb == "roster" and series is not None:
+            return roster_of(deps, team, user, series, self.on)
+        if self.verb == "rules" and series is not None:
+            return session_rules(deps, team, user, series, self.plans)
+        if self.verb == "bookings" and customer is not None:
+            return bookings(deps, team, user, customer)
+        assert series is not None and customer is not None
+        return book(deps, team, user, customer, series, self.on)
+
+    def _series(self, deps: Deps, team: str, user: str) -> SeriesView | dict[str, Any]:
+        if isinstance(self.series, int):
+            return deps.read(team, user, classes.get_series, self.series)
+        typed = str(self.series or "")
+        found = deps.read(team, user, flows.find_classes, typed)
+        if len(found) == 1:
+            return found[0]
+        if not found:
+            return messages.message(messages.say("no_class", query=escape(typed)))
+        options = [(s.id, f"{s.name} ({s.location})") for s in found[:PICKS]]
+        return self._pick(messages.say("several_classes", query=escape(typed)), "series", options)
+
+    def _customer(self, ctx: Ctx) -> customers.CustomerView | dict[str, Any]:
+        if isinstance(self.customer, int):
+            return customers.get_customer(ctx, self.customer)
+        typed = str(self.customer or "")
+        found = find_customer(ctx, typed, choices=PICKS)
+        if found.customer is not None:
+            return found.customer
+        if not found.matches:
+            return messages.message(messages.say("no_customer", query=escape(typed)))
+        options = [(c.id, c.label) for c in found.matches]
+        return self._pick(messages.say("pick_customer_for", query=escape(typed)), "customer", options)
+
+    def _pick(self, text: str, key: str, options: list[tuple[int, str]]) -> dict[str, Any]:
+        reply = messages.message(text)
+        buttons = [
+            button(f"{ClassesAction.PICK}_{n}", label[: views.OPTION_TEXT_MAX], self.value(**{key: ident}))
+            for n, (ident, label) in enumerate(options)
+        ]
+        reply["blocks"].append(actions(buttons))
+        return reply
+
+
+def book(
+    deps: Deps, team: str, user: str, customer: customers.CustomerView, series: SeriesView, on: date | None
+) -> dict[str, Any]:
+    booked = deps.write(team, user, flows.book_class, series.id, customer.id, on)
+    if booked is None:
+        return no_session(series, on, upcoming=True)
+    said = messages.say(
+        "class_booked",
+        b=as_shown(booked.booking),
+        left=booked.seats_left,
+        membership=f"{booked.membership} ({escape(booked.plan)})",
+        spent=booked.booking.credit_spent,
+        credits_left=f"{booked.credits_left.normalize():f}",
+    )
+    return messages.message(said)
+
+
+EVERY_PLAN = frozenset({"every plan", "every", "all", "all plans", "any plan"})
+
+
+def session_rules(deps: Deps, team: str, user: str, series: SeriesView, wanted: str | None) -> dict[str, Any]:
+    """Which plans may book the class: shown, or set from "Gold, Silver" or "every plan"
+    (managers). Each plan named must match one plan; several matching is answered with their
+    names, nothing changed."""
+    if wanted is None:
+        said = messages.say("class_rules", name=escape(series.name), plans=[escape(p) for p in series.plans])
+        return messages.message(said)
+    named = None if fold(wanted) in EVERY_PLAN else [part.strip() for part in wanted.split(",")]
+    done = deps.write(team, user, flows.set_class_plans, series.id, named)
+    if isinstance(done, flows.Unmatched):
+        reply = "several_plans" if done.names else "no_plan"
+        extra = {"names": [escape(n) for n in done.names]} if done.names else {}
+        return messages.message(messages.say(reply, query=escape(done.query), **extra))
+    said = messages.say("class_rules_set", name=escape(done.name), plans=[escape(p) for p in done.plans])
+    return messages.message(said)
+
+
+def bookings(deps: Deps, team: str, user: str, customer: customers.CustomerView) -> dict[str, Any]:
+    rows = [as_shown(b) for b in deps.read(team, user, flows.bookings_of, customer.id)]
+    shown = rows[: pagination.PAGE_SIZE * 2]  # a member's bookings still to come fit one message
+    return messages.message(messages.say("bookings_of", customer=escape(customer.label), rows=shown))

@@ -1,0 +1,115 @@
+"""App Home: what needs the user's attention, per role — pending approvals (managers and admins),
+credits expiring in the next 7 days, today's and tomorrow's services and class sessions, recent
+activity — and buttons for the common actions the roles allow."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import errors, messages, views
+from bot.deps import Deps
+from bot.listeners.home.actions import QUICK
+from bot.listeners.replies import answer
+from bot.mrkdwn import escape
+from core.context import SYSTEM
+from core.workspace import roles
+from core.workspace.home import Home, home
+from core.workspace.roles import Action
+
+EXPIRING_DAYS = 7
+LISTED = 15  # per section; the Home view must stay under Slack's 100 blocks and 250 kB
+RECENT = 8
+
+
+async def publish(client: AsyncWebClient, deps: Deps, team: str, users: list[str]) -> None:
+    for user in users:
+        view = await asyncio.to_thread(_home_or_apology, deps, team, user)
+        await client.views_publish(user_id=user, view=view)
+
+
+def _home_or_apology(deps: Deps, team: str, user: str) -> dict[str, Any]:
+    """The Home, or in it what went wrong: it is also refreshed for managers who did not ask."""
+    view = errors.or_apology(
+        lambda: answer(lambda: home_view(deps, team, user)),
+        messages.message,
+        what=f"home of {user} in {team}",
+    )
+    return view if view.get("type") == "home" else {"type": "home", "blocks": view["blocks"]}
+
+
+async def refresh_approvers(client: AsyncWebClient, deps: Deps, team: str) -> None:
+    """Managers' and admins' Homes list what waits for approval: publish them again."""
+    approvers = await asyncio.to_thread(deps.read, team, SYSTEM, roles.allowed, Action.APPROVE)
+    await publish(client, deps, team, approvers)
+
+
+def home_view(deps: Deps, team: str, user: str) -> dict[str, Any]:
+    shown = deps.read(team, user, home, expiring_within=EXPIRING_DAYS, recent=RECENT)
+    if shown is None:
+        text = "You have no role in memberbot yet. Ask an admin to give you one."
+        return {"type": "home", "blocks": messages.message(text)["blocks"]}
+    text = messages.render(
+        "home",
+        workspace=escape(shown.workspace),
+        approvals=_approvals(shown),
+        expiring=_expiring(shown),
+        services=_services(shown) + _sessions(shown),
+        recent=_recent(shown),
+    )
+    buttons = [
+        {"type": "button", "action_id": action_id, "text": views.plain(label)}
+        for action_id, label, needed, _ in QUICK
+        if needed in shown.may
+    ]
+    blocks = [{"type": "actions", "block_id": "quick", "elements": buttons}] if buttons else []
+    return {"type": "home", "blocks": blocks + messages.message(text)["blocks"]}
+
+
+def _approvals(shown: Home) -> list[str] | None:
+    if shown.approvals is None:
+        return None
+    return [
+        f"{m.reference} {escape(m.customer)}: {escape(m.plan)} from {m.start:%d %b}, sold by <@{m.seller}>"
+        for m in shown.approvals[:LISTED]
+    ]
+
+
+def _expiring(shown: Home) -> list[str]:
+    return [
+        f"{escape(e.customer)}: {e.expiring.quantity} {e.expiring.unit.value}, "
+        f"last day {e.expiring.on:%a %d %b}"
+        for e in shown.expiring[:LISTED]
+    ]
+
+
+def _services(shown: Home) -> list[str]:
+    return [
+        f"{v.starts_at.astimezone(shown.tz):%a %H:%M} {escape(v.customer)}: "
+        f"{escape(v.job)} / {escape(v.task)}"
+        for v in shown.visits[:LISTED]
+    ]
+
+
+def _sessions(shown: Home) -> list[str]:
+    return [
+        messages.say(
+            "home_session",
+            starts_at=s.starts_at.astimezone(shown.tz),
+            name=escape(s.series),
+            location=escape(s.location),
+            taken=s.taken,
+            capacity=s.capacity,
+        )
+        for s in shown.sessions[:LISTED]
+    ]
+
+
+def _recent(shown: Home) -> list[str]:
+    return [
+        f"{e.at.astimezone(shown.tz):%d %b %H:%M} M-{contract_id} {e.action}"
+        f"{' → ' + e.to_status.label if e.to_status else ''} by <@{e.actor}>"
+        for contract_id, e in shown.recent
+    ]

@@ -1,0 +1,25 @@
+"""The action and callback ids of memberships' messages and forms: Slack payloads, the golden
+files and the sandbox carry these values."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class MembershipAction(StrEnum):
+    APPROVE = "membership_approve"
+    REJECT = "membership_reject"
+    CONFIRM_CANCEL = "membership_cancel_confirm"
+    CONFIRM_DELETE = "membership_delete_confirm"
+
+
+class MembershipForm(StrEnum):
+    ASSIGN = "membership_assign"
+    REJECT_REASON = "membership_reject_reason"
+
+
+class SaleField(StrEnum):
+    """The sale form's inputs; choosing a customer or a plan talks to the app (options, dispatch)."""
+
+    CUSTOMER = "customer"
+    PLAN = "plan"

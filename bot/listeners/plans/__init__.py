@@ -1,0 +1,14 @@
+"""Plans in Slack: /plans (list, new, edit, clone, disable, enable), its More button, the plan form."""
+
+from __future__ import annotations
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.deps import Deps
+from bot.listeners.plans import actions, commands, forms
+
+
+def register(app: AsyncApp, deps: Deps) -> None:
+    commands.register(app, deps)
+    actions.register(app, deps)
+    forms.register(app, deps)

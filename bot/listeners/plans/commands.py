@@ -1,0 +1,106 @@
+"""/plans: the list (a page at a time), help, and new, edit, clone, disable and enable by name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+
+from bot import messages
+from bot.deps import Deps
+from bot.listeners.plans import forms
+from bot.listeners.plans.ids import PlanAction
+from bot.listeners.replies import Modal, slash_command
+from bot.mrkdwn import escape
+from bot.pagination import more_button, page
+from core.credits.terms import CreditKind
+from core.plans import flows
+from core.plans.service import PlanView
+from core.workspace import roles
+from core.workspace.roles import Action
+
+PLANS_PAGE = 10
+
+
+def register(app: AsyncApp, deps: Deps) -> None:
+    app.command("/plans")(slash_command(deps, "/plans", plans_reply))
+
+
+def plans_reply(deps: Deps, team: str, user: str, text: str) -> dict[str, Any] | Modal:
+    verb, _, rest = text.partition(" ")
+    verb, rest = verb.lower(), rest.strip()
+    if verb == "help":
+        return messages.message(messages.render("plans_help"))
+    if verb == "new":
+        deps.read(team, user, roles.require, Action.MANAGE_PLANS)  # refuse before a modal opens for nothing
+        return Modal("New plan", lambda: forms.new_plan_view(deps, team, user))
+    if verb in ("edit", "clone", "disable", "enable") and rest:
+        return _plan_verb(deps, team, user, verb, rest)
+    if text:
+        return messages.message(
+            messages.say("not_a_plans_command", text=escape(text)) + " " + messages.render("plans_help")
+        )
+    return plans_page(deps, team, user, 0)
+
+
+def plans_page(deps: Deps, team: str, user: str, offset: int) -> dict[str, Any]:
+    listed = deps.read(team, user, flows.plan_list)
+    shown, next_offset = page(listed.plans, offset, PLANS_PAGE)
+    reply = messages.message(
+        messages.render(
+            "plans",
+            plans=[_plan_row(p) for p in shown],
+            currency=listed.currency,
+            first=offset + 1,
+            total=len(listed.plans),
+        )
+    )
+    if next_offset is not None:
+        reply["blocks"].append(more_button(PlanAction.MORE, next_offset))
+    return reply
+
+
+def _plan_verb(deps: Deps, team: str, user: str, verb: str, text: str) -> dict[str, Any] | Modal:
+    name, _, new_name = text.partition(" as ") if verb == "clone" else (text, "", "")
+    done: PlanView | flows.Cloned | flows.Unmatched
+    if verb == "edit":
+        done = deps.read(team, user, flows.plan_to_edit, name.strip())
+    elif verb == "clone":
+        done = deps.write(team, user, flows.clone_plan, name.strip(), new_name.strip())
+    else:
+        done = deps.write(team, user, flows.enable_plan, name.strip(), verb == "enable")
+    if isinstance(done, flows.Unmatched):
+        if not done.names:
+            return messages.message(messages.say("no_plan", query=escape(done.query)))
+        names = [escape(n) for n in done.names]
+        return messages.message(messages.say("several_plans", query=escape(done.query), names=names))
+    if isinstance(done, flows.Cloned):
+        said = messages.say("plan_cloned", copy=escape(done.copy.name), source=escape(done.source.name))
+        return messages.message(said)
+    if verb == "edit":
+        plan_id = done.id
+        return Modal("Edit plan", lambda: forms.edit_plan_view(deps, team, user, plan_id))
+    return messages.message(messages.say("plan_enabled", name=escape(done.name), enabled=done.enabled))
+
+
+def _plan_row(plan: PlanView) -> dict[str, Any]:
+    t = plan.terms
+    credits = ""
+    if t.credits is not None:
+        c = t.credits
+        what = {CreditKind.SERVICE: "credits", CreditKind.MONETARY: "of credit", CreditKind.POINTS: "points"}[
+            c.kind
+        ]
+        credits = "points on payments" if c.kind == CreditKind.POINTS else f"{c.per_period} {what} per period"
+        if c.initial:
+            credits += f" + {c.initial} at sign-up"
+    return {
+        "name": escape(plan.name),
+        "code": plan.code,
+        "enabled": plan.enabled,
+        "price": t.price,
+        "billing": t.billing_type.value,
+        "term": f"{t.term_months} months" if t.term_months else "no expiry",
+        "credits": credits,
+        "services": [escape(f"{s.job} / {s.task}: {s.schedule}") for s in plan.services],
+    }

@@ -1,0 +1,355 @@
+"""Memberships as people ask for them: sell one (by what was typed or in the form), decide a sale,
+list and report a customer's, freeze, unfreeze, cancel (previewed, then confirmed) and renew. Each
+function is one user intent in one unit of work and returns plain data for the caller to show.
+
+A sale always waits for a manager (the membership is pending); a freeze, or a cancellation inside
+the lock-in, waits when the workspace's approval policy says so (core/approvals/policy.py): the
+flow then holds it and says where the request goes. What a person typed that needs the
+workspace's today to read (dates) arrives as a function of that day, read once the role is checked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from core.approvals import flows as approval_flows
+from core.approvals import policy
+from core.approvals import service as approvals
+from core.approvals.flows import Held
+from core.approvals.service import ApprovalView
+from core.billing import service as billing
+from core.billing.service import CancellationPreview
+from core.context import Ctx
+from core.customers import service as customers
+from core.customers.lookup import find_customer, the_customer
+from core.customers.service import CustomerView
+from core.kernel.errors import Conflict
+from core.kernel.money import display
+from core.memberships import service as memberships
+from core.memberships.lifecycle import Status
+from core.memberships.service import MembershipReport, MembershipView
+from core.plans import service as plans
+from core.plans.service import PlanView
+from core.workspace import roles
+from core.workspace.roles import Action
+
+REPORTS_SHOWN = 10  # a customer's memberships reported at once
+
+SaleDates = Callable[[date], tuple[date | None, date | None]]  # today -> (start, end)
+FreezeOptions = Callable[[date], tuple[date | None, date | None, str]]  # today -> (starts, until, reason)
+CancelOptions = Callable[[date], tuple[date | None, bool, str]]  # today -> (on, at term end, reason)
+
+
+@dataclass(frozen=True)
+class Sale:
+    """A membership sold (or renewed), waiting for a manager: what the request for approval says."""
+
+    membership: MembershipView
+    customer: str  # the customer's label
+    plan: PlanView
+    currency: str
+    channel: str  # where the request for approval is posted ("": where it was sold)
+
+
+@dataclass(frozen=True)
+class SaleForm:
+    """What the sale form shows: the plans on sale, and what was chosen so far."""
+
+    plans: tuple[PlanView, ...]  # sellable ones
+    customer: tuple[int, str] | None  # (id, label)
+    plan: PlanView | None
+    start: date
+    end: date | None
+    currency: str
+
+
+@dataclass(frozen=True)
+class Decided:
+    membership: MembershipView
+    plan: str  # the plan's name
+    approved: bool
+    reason: str
+
+
+@dataclass(frozen=True)
+class CustomerMemberships:
+    customer: CustomerView
+    memberships: tuple[MembershipView, ...]  # newest first
+
+
+@dataclass(frozen=True)
+class Frozen:
+    membership: MembershipView
+    starts: date | None
+    until: date | None
+    planned: bool  # the freeze begins later
+
+
+@dataclass(frozen=True)
+class Unfrozen:
+    membership: MembershipView
+    withdrawn_from: date | None  # a freeze planned for later was withdrawn: the day it would have begun
+
+
+@dataclass(frozen=True)
+class CancelPreview:
+    membership: MembershipView
+    preview: CancellationPreview
+    on: date | None
+    at_term_end: bool
+    reason: str
+    waits: bool  # the cancellation waits for a manager's approval
+    currency: str
+    changed: Decimal | None = None  # the lock-in fee shown before, when it has changed since
+
+
+@dataclass(frozen=True)
+class Cancelled:
+    membership: MembershipView  # cancelled now, or to be from `effective`
+    effective: date
+
+
+@dataclass(frozen=True)
+class AlreadyCancelled:
+    """This person's cancellation from that date is in force already (the button pressed twice)."""
+
+    reference: str
+    effective: date
+
+
+@dataclass(frozen=True)
+class AlreadyAsked:
+    """The request asked under this key before (the button pressed twice)."""
+
+    request: ApprovalView
+
+
+# --- selling -------------------------------------------------------------------------------------
+
+
+def sell(
+    ctx: Ctx, customer_id: int, plan_id: int, start: date | None, end: date | None, *, asked_in: str = ""
+) -> Sale:
+    """Sell a plan (from today when no start is given); the sale waits for a manager's approval."""
+    sold = memberships.assign(ctx, customer_id, plan_id, start or ctx.today(), end)
+    return _sale(ctx, sold, asked_in)
+
+
+def sell_typed(ctx: Ctx, words: str, dates: SaleDates, *, asked_in: str = "") -> Sale | SaleForm:
+    """Sell at once when the words name one customer and one plan (by its last one to three words);
+    otherwise the form, with what was given (an ambiguous customer is chosen there, never guessed)."""
+    roles.require(ctx, Action.ASSIGN)
+    start, end = dates(ctx.today())
+    customer_words, plan = _split_plan(ctx, words)
+    customer = find_customer(ctx, customer_words).customer
+    if customer is None or plan is None:
+        return sale_form(ctx, customer.id if customer else None, plan.id if plan else None, start, end)
+    return sell(ctx, customer.id, plan.id, start, end, asked_in=asked_in)
+
+
+def sale_form(
+    ctx: Ctx,
+    customer_id: int | None = None,
+    plan_id: int | None = None,
+    start: date | None = None,
+    end: date | None = None,
+) -> SaleForm:
+    sellable = tuple(p for p in plans.list_plans(ctx) if p.sellable)
+    customer = None
+    if customer_id is not None:
+        customer = (customer_id, customers.get_customer(ctx, customer_id).label)
+    plan = next((p for p in sellable if p.id == plan_id), None)
+    return SaleForm(sellable, customer, plan, start or ctx.today(), end, ctx.tenant.currency)
+
+
+def renew(ctx: Ctx, contract_id: int, *, asked_in: str = "") -> Sale:
+    """A renewal is a new sale: it waits for approval like one."""
+    return _sale(ctx, memberships.renew(ctx, contract_id), asked_in)
+
+
+def decide(ctx: Ctx, contract_id: int, *, approve: bool, reason: str = "") -> Decided:
+    """A manager's yes or no to a sale (never the seller's own: memberships.service refuses)."""
+    done = memberships.approve(ctx, contract_id) if approve else memberships.reject(ctx, contract_id, reason)
+    return Decided(done, plans.get_plan(ctx, done.plan_id).name, approve, reason.strip())
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+
+def memberships_of(ctx: Ctx, typed: str) -> CustomerMemberships:
+    roles.require(ctx, Action.VIEW)
+    customer = the_customer(ctx, typed)
+    return CustomerMemberships(customer, tuple(memberships.memberships_of(ctx, customer.id)))
+
+
+def reports(ctx: Ctx, which: int | str) -> tuple[MembershipReport, ...]:
+    """One membership's report (by id), or those of the customer typed (the first REPORTS_SHOWN)."""
+    roles.require(ctx, Action.VIEW)
+    if isinstance(which, int):
+        ids = [which]
+    else:
+        ids = [m.id for m in memberships.memberships_of(ctx, the_customer(ctx, which).id)]
+    return tuple(memberships.report(ctx, contract_id) for contract_id in ids[:REPORTS_SHOWN])
+
+
+def to_delete(ctx: Ctx, contract_id: int) -> MembershipView:
+    """The membership about to be deleted, for the person who may delete it to confirm."""
+    roles.require(ctx, Action.DELETE)
+    return memberships.get(ctx, contract_id)
+
+
+# --- freezing ------------------------------------------------------------------------------------
+
+
+def freeze(ctx: Ctx, contract_id: int, options: FreezeOptions, *, asked_in: str = "") -> Frozen | Held:
+    """Freeze now or from a date, until a date or until unfrozen; or hold it for approval."""
+    roles.require(ctx, Action.CHANGE_STATE)
+    starts, until, reason = options(ctx.today())
+    if policy.freeze_waits(ctx):
+        m = memberships.get(ctx, contract_id)
+        summary = f"Freeze {m.reference} ({m.customer}, {m.plan}) {_freeze_dates(starts, until)}: "
+        summary += reason or "no reason given"
+        request = {
+            "contract": contract_id,
+            "reason": reason,
+            "starts": starts.isoformat() if starts else None,
+            "until": until.isoformat() if until else None,
+        }
+        # Once a day per membership and dates: a retried command asks once.
+        key = f"freeze-{contract_id}-{ctx.today()}-{starts or ''}-{until or ''}"
+        return approval_flows.hold(ctx, "freeze", request, summary, key=key, asked_in=asked_in)
+    done = memberships.freeze(ctx, contract_id, reason, starts=starts, until=until)
+    return Frozen(done, starts, until, planned=done.status is not Status.FROZEN)
+
+
+def unfreeze(ctx: Ctx, contract_id: int, reason: str = "") -> Unfrozen:
+    """End a freeze, or withdraw one planned for later (and say which)."""
+    roles.require(ctx, Action.CHANGE_STATE)
+    before = memberships.get(ctx, contract_id)
+    planned = billing.open_freeze(ctx, contract_id)
+    done = memberships.unfreeze(ctx, contract_id, reason)
+    withdrawn = planned is not None and before.status is not Status.FROZEN
+    return Unfrozen(done, planned.starts_on if planned is not None and withdrawn else None)
+
+
+def _freeze_dates(starts: date | None, until: date | None) -> str:
+    since = f"from {starts:%d %b %Y} " if starts else ""
+    return since + (f"until {until:%d %b %Y}" if until else "until unfrozen")
+
+
+# --- cancelling ----------------------------------------------------------------------------------
+
+
+class _DryRun(Exception):
+    """Rolls back a cancellation made only to check that it can be made."""
+
+
+def cancel_preview(ctx: Ctx, contract_id: int, options: CancelOptions) -> CancelPreview:
+    """What the cancellation would do, and whether it waits for approval. The cancellation is made
+    and rolled back, so one that cannot be made is refused now, before anyone confirms it."""
+    roles.require(ctx, Action.CHANGE_STATE)
+    on, at_term_end, reason = options(ctx.today())
+    shown = _preview(ctx, contract_id, on, at_term_end, reason)
+    savepoint = ctx.uow.session.begin_nested()
+    try:
+        memberships.cancel(ctx, contract_id, reason, on=on, at_term_end=at_term_end)
+        raise _DryRun
+    except _DryRun:
+        pass
+    finally:
+        savepoint.rollback()
+    return shown
+
+
+def cancel(
+    ctx: Ctx,
+    contract_id: int,
+    reason: str,
+    *,
+    on: date | None,
+    at_term_end: bool,
+    expected_fee: Decimal,
+    effective: date,
+    key: str,
+    asked_in: str = "",
+) -> Cancelled | AlreadyCancelled | AlreadyAsked | Held | CancelPreview:
+    """The cancellation as previewed, or its approval request. Asking twice cancels (or asks) once:
+    the second finds the cancellation this person made for that date, or the request asked under
+    `key`. A lock-in fee that changed since the preview is refused: the answer is the preview again,
+    with the fee shown before."""
+    roles.require(ctx, Action.CHANGE_STATE)
+    asked = approvals.by_key(ctx, key)
+    if asked is not None:
+        return AlreadyAsked(asked)
+    if _cancelled_by(ctx, contract_id, effective):
+        return AlreadyCancelled(f"M-{contract_id}", effective)
+    if policy.cancel_waits(ctx, contract_id, on=on, at_term_end=at_term_end):
+        m = memberships.get(ctx, contract_id)
+        fee = (
+            f" with a lock-in fee of {display(expected_fee, ctx.tenant.currency)}" if expected_fee > 0 else ""
+        )
+        summary = f"Cancel {m.reference} ({m.customer}, {m.plan}) from {effective:%d %b %Y}{fee}: {reason}"
+        wanted = {
+            "contract": contract_id,
+            "reason": reason,
+            "on": on.isoformat() if on else None,
+            "at_term_end": at_term_end,
+            "expected_fee": str(expected_fee),
+        }
+        return approval_flows.hold(ctx, "cancel", wanted, summary, key=key, asked_in=asked_in)
+    try:
+        done = memberships.cancel(
+            ctx, contract_id, reason, on=on, at_term_end=at_term_end, expected_fee=expected_fee
+        )
+    except Conflict as exc:
+        if _cancelled_by(ctx, contract_id, effective):
+            # Two at once: this one waited on the membership's lock while the other cancelled it.
+            return AlreadyCancelled(f"M-{contract_id}", effective)
+        if exc.field != "expected_fee":
+            raise
+        return _preview(ctx, contract_id, on, at_term_end, reason, changed=expected_fee)
+    return Cancelled(done, effective)
+
+
+def _preview(
+    ctx: Ctx,
+    contract_id: int,
+    on: date | None,
+    at_term_end: bool,
+    reason: str,
+    *,
+    changed: Decimal | None = None,
+) -> CancelPreview:
+    m = memberships.get(ctx, contract_id)
+    preview = billing.cancellation_preview(ctx, contract_id, on=on, at_term_end=at_term_end)
+    waits = policy.cancel_waits(ctx, contract_id, on=on, at_term_end=at_term_end)
+    return CancelPreview(m, preview, on, at_term_end, reason, waits, ctx.tenant.currency, changed)
+
+
+def _cancelled_by(ctx: Ctx, contract_id: int, effective: date) -> bool:
+    """Whether the actor's cancellation from that date is already in force (a second press)."""
+    earlier = billing.pending_cancellation(ctx, contract_id)
+    return earlier is not None and earlier.created_by == ctx.actor and earlier.effective_on == effective
+
+
+# --- internals -----------------------------------------------------------------------------------
+
+
+def _sale(ctx: Ctx, sold: MembershipView, asked_in: str) -> Sale:
+    customer = customers.get_customer(ctx, sold.customer_id).label
+    plan = plans.get_plan(ctx, sold.plan_id)
+    return Sale(sold, customer, plan, ctx.tenant.currency, policy.destination(ctx, asked_in))
+
+
+def _split_plan(ctx: Ctx, words: str) -> tuple[str, PlanView | None]:
+    """The plan is named by the last one to three words; the rest names the customer."""
+    tokens = words.split()
+    for size in (3, 2, 1):
+        if len(tokens) > size:
+            matches = plans.find_plans(ctx, " ".join(tokens[-size:]))
+            if len(matches) == 1:
+                return " ".join(tokens[:-size]), matches[0]
+    return words, None

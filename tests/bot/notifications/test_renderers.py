@@ -1,0 +1,164 @@
+"""Each kind of notification, worded from the plain data core queues: the text and blocks Slack
+gets are the ones core used to build itself (byte for byte), names are made safe here, a catch-up
+summary quotes the first line of each reminder, and a kind without a renderer is refused."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bot import notifications
+from bot.limits import message_problems
+from bot.notifications.said import TEXT_MAX
+from core.outbox import Kind
+
+EXPIRING: dict[str, Any] = {
+    "customer_id": 7,
+    "customer": "Small & <Co>",
+    "unit": "credit",
+    "quantity": "4",
+    "currency": "USD",
+    "last_day": "2025-02-13",
+    "lead_days": 7,
+}
+ALERT: dict[str, Any] = {
+    "alert_id": 3,
+    "customer_id": 7,
+    "customer": "Harbour <Gym>",
+    "balance": "150",
+    "threshold": "100",
+    "currency": "USD",
+    "history": [
+        {"at": "2025-01-15T10:00:00+01:00", "kind": "grant", "quantity": "150"},
+        {"at": "2025-01-16T09:30:00+01:00", "kind": "redeem", "quantity": "-80.5"},
+    ],
+}
+
+
+def test_an_expiry_reminder_names_the_customer_safely_and_carries_a_redeem_button() -> None:
+    said = notifications.render(Kind.CREDITS_EXPIRING, EXPIRING)
+    text = "Small &amp; &lt;Co&gt;: 4 credits expire after Thu 13 Feb 2025 (in 7 day(s))."
+    assert said.text == text
+    assert said.blocks == [
+        {"type": "section", "text": {"type": "mrkdwn", "text": text}},
+        {
+            "type": "actions",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": "reminder_redeem",
+                    "value": "7",
+                    "text": {"type": "plain_text", "text": "Redeem"},
+                }
+            ],
+        },
+    ]
+
+
+@pytest.mark.parametrize(
+    ("unit", "quantity", "shown"),
+    [("money", "12.5", "12.5 USD of credit"), ("credit", "1", "1 credits"), ("points", "30", "30 points")],
+)
+def test_quantities_are_worded_by_unit(unit: str, quantity: str, shown: str) -> None:
+    said = notifications.render(Kind.CREDITS_EXPIRING, {**EXPIRING, "unit": unit, "quantity": quantity})
+    assert said.text.startswith(f"Small &amp; &lt;Co&gt;: {shown} expire after")
+
+
+def test_a_balance_alert_has_the_balance_its_history_and_three_buttons() -> None:
+    said = notifications.render(Kind.BALANCE_ALERT, ALERT)
+    assert said.text == (
+        "*Harbour &lt;Gym&gt;* has 150 USD of account credit, above the 100 USD threshold. Recent activity:\n"
+        "• 15 Jan 2025 grant +150\n"
+        "• 16 Jan 2025 redeem -80.5"
+    )
+    assert said.blocks[0] == {"type": "section", "text": {"type": "mrkdwn", "text": said.text}}
+    buttons = [(b["action_id"], b["value"], b["text"]["text"]) for b in said.blocks[1]["elements"]]
+    assert buttons == [
+        ("balance_report", "3", "Credit report"),
+        ("balance_follow_up", "3", "Log a follow-up"),
+        ("balance_snooze", "3", "Snooze 30 days"),
+    ]
+
+
+def test_a_renewal_reminder_says_how_to_renew() -> None:
+    data = {"contract_id": 12, "customer_id": 7, "customer": "Ann <Lee>", "ends_on": "2025-03-01"}
+    said = notifications.render(Kind.MEMBERSHIP_ENDING, data)
+    assert said.text == (
+        "Ann &lt;Lee&gt;: membership M-12 ends on Sat 01 Mar 2025. Renew it with `/membership renew M-12`."
+    )
+    assert said.blocks == []  # Slack shows the text
+
+
+def test_services_tomorrow_lists_the_visits_and_counts_the_rest() -> None:
+    visit = {
+        "starts_at": "2025-01-14T09:00:00+01:00",
+        "customer": "Big & Co",
+        "job": "HVAC",
+        "task": "<Filter>",
+    }
+    said = notifications.render(
+        Kind.SERVICES_TOMORROW, {"day": "2025-01-14", "visits": [visit] * 2, "count": 5}
+    )
+    assert said.text == (
+        "*Services tomorrow, Tue 14 Jan*\n"
+        "• 09:00 Big &amp; Co: HVAC / &lt;Filter&gt;\n"
+        "• 09:00 Big &amp; Co: HVAC / &lt;Filter&gt;\n"
+        "…and 3 more."
+    )
+    none = notifications.render(Kind.SERVICES_TOMORROW, {"day": "2025-01-14", "visits": [], "count": 0})
+    assert none.text == "*Services tomorrow, Tue 14 Jan*\nNone."
+
+
+def test_the_weekly_digest_lists_the_credits_at_risk() -> None:
+    credits = [
+        {"customer_id": 1, "customer": "Big Spender", "unit": "money", "quantity": "50"},
+        {"customer_id": 2, "customer": "Small & <Co>", "unit": "credit", "quantity": "3"},
+    ]
+    data = {"week_from": "2025-01-13", "currency": "USD", "credits": credits}
+    said = notifications.render(Kind.CREDITS_WEEKLY_DIGEST, data)
+    assert said.text == (
+        "*Credits expiring in the week from Mon 13 Jan*\n"
+        "• Big Spender: 50 USD of credit\n"
+        "• Small &amp; &lt;Co&gt;: 3 credits"
+    )
+    empty = notifications.render(Kind.CREDITS_WEEKLY_DIGEST, {**data, "credits": []})
+    assert empty.text == "*Credits expiring in the week from Mon 13 Jan*\nNone."
+
+
+def test_a_catch_up_summary_quotes_the_first_line_of_each_reminder() -> None:
+    services = {"day": "2025-02-03", "visits": [], "count": 0}
+    reminders = [
+        {"kind": Kind.CREDITS_EXPIRING.value, "data": EXPIRING},
+        {"kind": Kind.SERVICES_TOMORROW.value, "data": services},
+    ]
+    data = {"first": "2025-02-02", "last": "2025-02-13", "count": 23, "reminders": reminders}
+    said = notifications.render(Kind.CATCH_UP_SUMMARY, data)
+    assert said.text == (
+        "*While memberbot was not running (02 Feb to 13 Feb), 23 reminder(s) came due:*\n"
+        "• Small &amp; &lt;Co&gt;: 4 credits expire after Thu 13 Feb 2025 (in 7 day(s)).\n"
+        "• *Services tomorrow, Mon 03 Feb*\n"
+        "…and 21 more."
+    )
+    assert said.blocks == []
+
+
+def test_a_message_queued_as_text_before_kinds_is_posted_as_it_was() -> None:
+    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "*Hi* <@U1>"}}]
+    said = notifications.render(Kind.RENDERED, {"text": "*Hi* <@U1>", "blocks": blocks})
+    assert (said.text, said.blocks) == ("*Hi* <@U1>", blocks)
+
+
+def test_every_kind_has_a_renderer_and_an_unknown_one_is_refused() -> None:
+    assert set(notifications.RENDERERS) == set(Kind)
+    with pytest.raises(notifications.UnknownKind, match=r"credits\.someday"):
+        notifications.render("credits.someday", {})
+
+
+def test_a_hostile_name_of_thousands_of_characters_stays_within_slacks_limits() -> None:
+    name = "<!channel> <@U0EVIL> <https://evil.example|x> & " * 200
+    for kind, data in [(Kind.CREDITS_EXPIRING, EXPIRING), (Kind.BALANCE_ALERT, ALERT)]:
+        said = notifications.render(kind, {**data, "customer": name})
+        assert message_problems({"text": said.text, "blocks": said.blocks}) == []
+        assert len(said.text) <= TEXT_MAX
+        assert "<!channel>" not in said.text and "<@U0EVIL>" not in said.text and "<https" not in said.text
