@@ -21,6 +21,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
     for do in (Action.COMPLETE, Action.SKIP, Action.RESCHEDULE):
         # Slack wants each action id once in a message: one per visit, told apart by its suffix.
         app.action(re.compile(rf"^{do}_\d+$"))(_opens_form(deps, do))
+    app.action(re.compile(rf"^{Action.MENU}_\d+$"))(_opens_form(deps, None))
 
     @app.action(Action.MORE)
     async def more(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
@@ -51,11 +52,20 @@ def register(app: AsyncApp, deps: Deps) -> None:
                 await client.chat_postMessage(channel=user, **reply)
 
 
-def _opens_form(deps: Deps, do: Action) -> Any:
+def _opens_form(deps: Deps, button: Action | None) -> Any:
+    """A button says what to do; the Home's menu (button None) says it in the option chosen."""
+
     async def handle(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
         team, user = body["team"]["id"], body["user"]["id"]
-        visit_id = int(json.loads(body["actions"][0]["value"])["visit"])
+        pressed = body["actions"][0]
+        if button is None:  # visits_menu_<visit>, the option's value saying which of the three
+            do, visit_id = (
+                Action(pressed["selected_option"]["value"]),
+                int(pressed["action_id"].rsplit("_", 1)[1]),
+            )
+        else:
+            do, visit_id = button, int(json.loads(pressed["value"])["visit"])
         channel = str((body.get("channel") or {}).get("id") or "")
         modal = Modal(forms.TITLES[do], lambda: forms.form(deps, team, user, do, visit_id, channel))
         await open_modal(client, body["trigger_id"], modal)

@@ -12,6 +12,7 @@ class Action(StrEnum):
     SKIP = "visits_skip"
     RESCHEDULE = "visits_reschedule"
     MORE = "visits_more"
+    MENU = "visits_menu"  # the App Home's menu of one visit: its option says which of the three
 
 
 class Form(StrEnum):

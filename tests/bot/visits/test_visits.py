@@ -12,6 +12,7 @@ from bot.standin import Posted
 from core.memberships import service as memberships
 from core.visits import service as visits
 from core.visits.service import VisitStatus
+from core.workspace import roles
 from tests.bot.conftest import Slack, wait_until
 from tests.conftest import MANAGER, STAFF
 from tests.integration.credit_helpers import at
@@ -178,3 +179,39 @@ def test_help_bad_dates_and_unknown_customers_answer_with_what_to_type(slack: Sl
     assert "is not a date I understand" in slack.command("/visits", "from someday", user=STAFF)["text"]
     assert "before the first" in slack.command("/visits", "from 2025-03-10 to 2025-03-01", user=STAFF)["text"]
     assert slack.command("/visits", "nobody", user=STAFF)["text"].startswith("No customer matches “nobody”")
+
+
+def test_the_home_lists_todays_visits_with_a_menu_that_completes_one(slack: Slack) -> None:
+    at(slack.shop, date(2025, 1, 6))  # a Monday: tomorrow's filter change is on the Home
+    m = sold(slack)
+    assert slack.driver.open_home(STAFF).status_code == 200
+    home = wait_until(lambda: slack.standin.homes.get(STAFF), what="the Home")
+    menus = [b for b in home["blocks"] if b.get("accessory", {}).get("type") == "overflow"]
+    assert [b["text"]["text"] for b in menus] == [
+        "• Tue 09:00 Acme Heating: HVAC maintenance / Filter change"
+    ]
+    action_id = menus[0]["accessory"]["action_id"]
+    http, _ = slack.driver.click(action_id, Action.COMPLETE, user=STAFF, home=home, kind="overflow")
+    assert http.status_code == 200
+    form(slack)
+    slack.driver.submit(STAFF, {"note": "Done early"})
+    said = wait_until(
+        lambda: [p for p in slack.standin.messages if p.channel == STAFF and p.text.startswith("Done:")],
+        what="the confirmation in the app's DM",
+    )
+    assert "Acme Heating" in said[-1].text
+    with slack.shop.tx(write=False) as ctx:
+        assert visits.visits_of(ctx, m)[0].status is VisitStatus.COMPLETED
+
+
+def test_someone_who_cannot_work_visits_sees_them_without_a_menu(slack: Slack) -> None:
+    at(slack.shop, date(2025, 1, 6))
+    sold(slack)
+    with slack.shop.tx() as ctx:
+        roles.grant(ctx, "USPECIALIST2", "specialist")
+    assert slack.driver.open_home("USPECIALIST2").status_code == 200
+    home = wait_until(lambda: slack.standin.homes.get("USPECIALIST2"), what="the Home")
+    assert not [b for b in home["blocks"] if "accessory" in b]
+    assert "Tue 09:00 Acme Heating" in "\n".join(
+        b["text"]["text"] for b in home["blocks"] if b["type"] == "section"
+    )
