@@ -37,6 +37,8 @@ from core.memberships import service as memberships
 from core.plans import catalog_file as plan_catalog
 from core.plans import service as plans
 from core.revenue import service as revenue
+from core.visits import flows as visit_flows
+from core.visits import service as visits
 from core.workspace.flows import ensure_tenant
 from core.workspace.test_clock import clock_for, has_test_clock
 from storage.engine import database_url_from_env
@@ -288,6 +290,61 @@ def membership_report(app: App, membership_id: int) -> None:
         click.echo(
             f"{p.job + ' / ' + p.task:<40} {p.completed:>5} {p.upcoming:>5} {p.overdue:>5} {p.skipped:>5}"
         )
+
+
+visits_group = _group("visits", "Visits: the dated services memberships include.")
+_visit_argument = click.argument("visit_id", metavar="VISIT", type=int)
+_day = click.DateTime(["%Y-%m-%d"])
+
+
+@visits_group.command("list")
+@click.argument("customer", metavar="[CUSTOMER]", required=False, default="")
+@click.option("--from", "from_day", type=_day, help="First day (without it, overdue visits are listed too).")
+@click.option("--to", "until", type=_day, help="Last day (default: two weeks after the first).")
+@pass_app
+def visits_list(app: App, customer: str, from_day: datetime | None, until: datetime | None) -> None:
+    """The visits still to do, soonest first: everyone's, or CUSTOMER's (12, #12 or words of a name)."""
+    found = app.read(
+        visit_flows.visit_list,
+        _who(customer) if customer else "",
+        from_day=from_day.date() if from_day else None,
+        until=until.date() if until else None,
+    )
+    for v in found.visits:
+        late = " overdue" if v.overdue else ""
+        click.echo(f"#{v.id:<6} {v.starts_at:%Y-%m-%d %H:%M} {v.customer}: {v.job} / {v.task}{late}")
+    if not found.visits:
+        click.echo(f"No visits to do up to {found.until}.")
+
+
+@visits_group.command("complete")
+@_visit_argument
+@click.option("--note", default="", help="What was done.")
+@pass_app
+def visits_complete(app: App, visit_id: int, note: str) -> None:
+    """Mark VISIT as carried out."""
+    v = app.write(visits.complete, visit_id, note)
+    click.echo(f"#{v.id} completed: {v.customer}, {v.job} / {v.task} on {v.due_on}.")
+
+
+@visits_group.command("skip")
+@_visit_argument
+@click.option("--reason", required=True, help="Why it is not carried out.")
+@pass_app
+def visits_skip(app: App, visit_id: int, reason: str) -> None:
+    """Mark VISIT as not to be carried out (the membership report counts it as skipped)."""
+    v = app.write(visits.skip, visit_id, reason)
+    click.echo(f"#{v.id} skipped: {v.customer}, {v.job} / {v.task} on {v.due_on}.")
+
+
+@visits_group.command("reschedule")
+@_visit_argument
+@click.argument("day", metavar="YYYY-MM-DD", type=_day)
+@pass_app
+def visits_reschedule(app: App, visit_id: int, day: datetime) -> None:
+    """Move VISIT to another day of the membership's term (at its usual time)."""
+    v = app.write(visits.reschedule, visit_id, day.date())
+    click.echo(f"#{v.id} moved to {v.starts_at:%Y-%m-%d %H:%M}: {v.customer}, {v.job} / {v.task}.")
 
 
 @cli.command()

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from core.kernel.clock import Clock
+from core.kernel.clock import Clock, today_in
 from core.kernel.errors import NotFound
 from storage.tables.workspace import Tenant
 from storage.uow import Database, UnitOfWork
@@ -48,7 +48,7 @@ class Ctx:
 
     def today(self) -> date:
         """Today's business date in the tenant's timezone."""
-        return self.clock.now().astimezone(self.tz).date()
+        return today_in(self.clock, self.tz)
 
 
 @contextmanager

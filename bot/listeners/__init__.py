@@ -17,6 +17,7 @@ from bot.listeners import (
     memberships,
     plans,
     revenue,
+    visits,
     workspace,
 )
 
@@ -34,3 +35,4 @@ def register_listeners(app: AsyncApp, deps: Deps) -> None:
     classes.register(app, deps)
     revenue.register(app, deps)
     checkout.register(app, deps)
+    visits.register(app, deps)

@@ -194,12 +194,22 @@ def delete_all(ctx: Ctx, contract: Contract) -> None:
     ctx.uow.flush()
 
 
+def get(ctx: Ctx, visit_id: int) -> VisitView:
+    roles.require(ctx, Action.VIEW)
+    visit = ctx.uow.get(ServiceVisit, visit_id)
+    if visit is None:
+        raise NotFound(f"There is no visit #{visit_id}.", "visit")
+    return _views(ctx, [visit])[0]
+
+
 def complete(ctx: Ctx, visit_id: int, note: str = "") -> VisitView:
+    """Carried out, with an optional note; who did it and when are kept."""
     return _close(ctx, visit_id, VisitStatus.COMPLETED, note)
 
 
 def skip(ctx: Ctx, visit_id: int, reason: str = "") -> VisitView:
-    return _close(ctx, visit_id, VisitStatus.SKIPPED, reason)
+    """Not carried out, and not to be: the reason is required (the membership report counts it)."""
+    return _close(ctx, visit_id, VisitStatus.SKIPPED, reason, required=True)
 
 
 def reschedule(ctx: Ctx, visit_id: int, new_day: date) -> VisitView:
@@ -222,11 +232,16 @@ def visits_of(ctx: Ctx, contract_id: int) -> list[VisitView]:
     return _views(ctx, ctx.uow.all(query.order_by(col(ServiceVisit.due_on), col(ServiceVisit.id))))
 
 
-def upcoming(ctx: Ctx, *, until: date, customer_id: int | None = None) -> list[VisitView]:
-    """Visits still to do up to `until`, overdue ones included, soonest first."""
+def upcoming(
+    ctx: Ctx, *, until: date, customer_id: int | None = None, from_day: date | None = None
+) -> list[VisitView]:
+    """Visits still to do up to `until` (from `from_day`; None: overdue ones included), soonest
+    first."""
     query = ctx.uow.select(ServiceVisit).where(
         col(ServiceVisit.status) == VisitStatus.UPCOMING.value, col(ServiceVisit.due_on) <= until
     )
+    if from_day is not None:
+        query = query.where(col(ServiceVisit.due_on) >= from_day)
     if customer_id is not None:
         contracts = (
             ctx.uow.select(Contract)
@@ -237,12 +252,13 @@ def upcoming(ctx: Ctx, *, until: date, customer_id: int | None = None) -> list[V
     return _views(ctx, ctx.uow.all(query.order_by(col(ServiceVisit.starts_at), col(ServiceVisit.id))))
 
 
-def _close(ctx: Ctx, visit_id: int, status: VisitStatus, note: str) -> VisitView:
+def _close(ctx: Ctx, visit_id: int, status: VisitStatus, note: str, *, required: bool = False) -> VisitView:
     roles.require(ctx, Action.WORK_VISITS)
-    errors = Errors()
-    note = clean(errors, "note", note, label="The note", max_length=1000)
-    errors.raise_if_any()
     visit, _ = _open_visit(ctx, visit_id)
+    errors = Errors()
+    label = "The reason" if required else "The note"
+    note = clean(errors, "note", note, label=label, max_length=1000, required=required)
+    errors.raise_if_any()
     visit.status, visit.done_at, visit.done_by, visit.note = status.value, ctx.now(), ctx.actor, note
     ctx.uow.add(visit)
     ctx.uow.flush()
@@ -293,7 +309,7 @@ def _views(ctx: Ctx, rows: Iterable[ServiceVisit]) -> list[VisitView]:
                 job=name(JobTemplate, v.job_template_id),
                 task=name(TaskTemplate, v.task_template_id),
                 due_on=v.due_on,
-                starts_at=v.starts_at,
+                starts_at=v.starts_at.astimezone(ctx.tz),  # shown as the workspace's local time
                 status=VisitStatus(v.status),
                 overdue=v.status == VisitStatus.UPCOMING.value and v.due_on < today,
                 rescheduled_from=v.planned_on if v.planned_on != v.due_on else None,

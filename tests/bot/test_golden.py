@@ -47,7 +47,9 @@ GOLDEN = Path(__file__).parent / "golden"
 UPDATE = "MEMBERBOT_UPDATE_GOLDEN"
 CHANNEL = "CFRONTDESK"
 # Database ids: membership references, lots and the approval block.
-_IDS = re.compile(r"(?<=\bM-)\d+|(?<=\blot #)\d+|(?<=^approval-)\d+")
+_IDS = re.compile(
+    r"(?<=\bM-)\d+|(?<=\blot #)\d+|(?<=^approval-)\d+|(?<=^visits_menu_)\d+|(?<=^home-visit-)\d+"
+)
 # A charge's reference and its block; its Paid/Failed buttons' action ids (billing_mark_paid:12).
 _CHARGE = re.compile(r"(?<=\bC-)\d+|(?<=^charge-)\d+")
 _CHARGE_ACTION = re.compile(r"(?<=:)\d+$")

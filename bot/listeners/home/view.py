@@ -13,6 +13,7 @@ from bot import errors, messages, views
 from bot.deps import Deps
 from bot.listeners.home.actions import QUICK
 from bot.listeners.replies import answer
+from bot.listeners.visits.menu import home_line, visit_menu
 from bot.mrkdwn import escape
 from core.context import SYSTEM
 from core.workspace import roles
@@ -51,13 +52,15 @@ def home_view(deps: Deps, team: str, user: str) -> dict[str, Any]:
     if shown is None:
         text = "You have no role in memberbot yet. Ask an admin to give you one."
         return {"type": "home", "blocks": messages.message(text)["blocks"]}
+    # Whoever works visits gets each of today's and tomorrow's with its Complete/Skip/Reschedule menu.
+    worked = [visit_menu(v) for v in shown.visits[:LISTED]] if Action.WORK_VISITS in shown.may else []
     text = messages.render(
         "home",
         workspace=escape(shown.workspace),
         approvals=_approvals(shown),
         expiring=_expiring(shown),
-        services=_services(shown) + _sessions(shown),
-        recent=_recent(shown),
+        services=([] if worked else _services(shown)) + _sessions(shown),
+        visits_below=bool(worked),
     )
     buttons = [
         {"type": "button", "action_id": action_id, "text": views.plain(label)}
@@ -65,7 +68,9 @@ def home_view(deps: Deps, team: str, user: str) -> dict[str, Any]:
         if needed in shown.may
     ]
     blocks = [{"type": "actions", "block_id": "quick", "elements": buttons}] if buttons else []
-    return {"type": "home", "blocks": blocks + messages.message(text)["blocks"]}
+    blocks += messages.message(text)["blocks"] + worked
+    blocks += messages.message(messages.render("home_recent", recent=_recent(shown)))["blocks"]
+    return {"type": "home", "blocks": blocks}
 
 
 def _approvals(shown: Home) -> list[str] | None:
@@ -86,11 +91,7 @@ def _expiring(shown: Home) -> list[str]:
 
 
 def _services(shown: Home) -> list[str]:
-    return [
-        f"{v.starts_at.astimezone(shown.tz):%a %H:%M} {escape(v.customer)}: "
-        f"{escape(v.job)} / {escape(v.task)}"
-        for v in shown.visits[:LISTED]
-    ]
+    return [home_line(v) for v in shown.visits[:LISTED]]
 
 
 def _sessions(shown: Home) -> list[str]:

@@ -326,7 +326,7 @@ def home_values(approvals: list[str] | None) -> dict[str, Any]:
         "approvals": approvals,
         "expiring": [f"{USER}: 3 credit, last day Thu 16 Jan"] * 15,  # home.LISTED per section
         "services": [f"Tue 09:00 {USER}: {USER} / {USER}"] * 15,
-        "recent": [f"22 Nov 10:15 M-12 assign → pending by <@{USER}>"] * 8,  # home.RECENT
+        "visits_below": approvals is None,
     }
 
 
@@ -359,6 +359,10 @@ CONTEXTS: dict[str, list[dict[str, Any]]] = {
     ],
     "customers_help": [{}],
     "home": [home_values([f"M-12 {USER}: {USER} from 01 Feb, sold by <@USTAFF>"] * 15), home_values(None)],
+    "home_recent": [
+        {"recent": [f"22 Nov 10:15 M-12 assign → pending by <@{USER}>"] * 8},
+        {"recent": []},
+    ],  # RECENT
     "membership_help": [{}],
     "pick_customer": [{"customers": [USER] * 10, "query": USER}],
     "plans": [
@@ -495,6 +499,19 @@ REPLY_VALUES.update(
         "exported": True,
     }
 )
+# visits (bot/listeners/visits/)
+VISIT = {
+    "id": 7,
+    "customer": USER,
+    "job": USER,
+    "task": USER,
+    "due_on": date(2025, 3, 4),
+    "starts_at": AT,
+    "overdue": True,
+    "rescheduled_from": date(2025, 3, 1),
+    "note": USER,
+}
+REPLY_VALUES.update({"v": VISIT, "from_day": date(2025, 3, 1), "day": date(2025, 6, 1)})
 AMOUNTS = dict.fromkeys(("sold", "recognised", "irr", "mrr", "scr", "to_date", "deferred"), "$1,234,567.89")
 # Arguments whose name means something else in these macros.
 MACRO_VALUES: dict[str, dict[str, Any]] = {
@@ -515,6 +532,7 @@ MACRO_VALUES: dict[str, dict[str, Any]] = {
         "total": 31,
     },
     "bookings_of": {"rows": [BOOKING] * 10},
+    "visits_heading": {"first": 16, "last": 30, "total": 31},
     "follow_ups": {
         "rows": [
             {
