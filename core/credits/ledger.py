@@ -32,6 +32,7 @@ from core.credits import terms as credit_terms
 from core.credits.lending import REDEEMABLE, Refusal
 from core.credits.lots import Pool, Purpose, Unit
 from core.credits.terms import CreditTerms
+from core.customers import service as customers
 from core.kernel.errors import Conflict, Errors, InvalidInput, NotFound
 from core.kernel.money import MAX_AMOUNT, minor_digits
 from core.kernel.text import clean
@@ -484,7 +485,7 @@ def balance(ctx: Ctx, customer_id: int, *, within_days: int = 30) -> Balance:
     """What the customer has now. Reads only open lots and running totals, never the history, so
     its cost does not grow with the length of the history."""
     roles.require(ctx, Action.VIEW)
-    _customer(ctx, customer_id)
+    customers.customer_row(ctx, customer_id)
     now = ctx.now()
     horizon = now + timedelta(days=within_days)
     available: dict[tuple[Unit, Pool], Decimal] = defaultdict(Decimal)
@@ -571,7 +572,7 @@ def expiring_soon(ctx: Ctx, *, within_days: int) -> list[ExpiringFor]:
 
 def history(ctx: Ctx, customer_id: int, *, contract_id: int | None = None) -> list[EntryView]:
     roles.require(ctx, Action.VIEW)
-    _customer(ctx, customer_id)
+    customers.customer_row(ctx, customer_id)
     query = ctx.uow.select(LedgerEntry).where(col(LedgerEntry.customer_id) == customer_id)
     if contract_id is not None:
         query = query.where(col(LedgerEntry.contract_id) == contract_id)
@@ -668,7 +669,7 @@ def _plan(
     """The lots to take from, what is left uncovered, and the customer's memberships, applying
     every rule of use. Redeemers lock the lots they read (in id order), nothing else."""
     if not lock:
-        _customer(ctx, customer_id)
+        customers.customer_row(ctx, customer_id)
     category = _category(ctx, service_id)
     now = ctx.now()
     rows, held = _open_lots_held(ctx, customer_id, unit, lock=lock)
@@ -691,7 +692,8 @@ def _plan(
         candidates.append(view)
     taken, short = lots.take(candidates, quantity, service_id=service_id, caps=caps)
     if short > 0:
-        _customer(ctx, customer_id)  # an unknown customer is "not found", not "not enough credits"
+        # An unknown customer is "not found", not "not enough credits".
+        customers.customer_row(ctx, customer_id)
         for contract_id in sorted(unpaid):
             billing.require_paid_up(ctx, contract_id)
     return [(rows[view.id], amount) for view, amount in taken], short, held
@@ -1049,15 +1051,7 @@ def _lock_customers(ctx: Ctx, *customer_ids: int) -> None:
     """Serialise ledger writes per customer. Every writer locks the customers it touches first,
     in ascending id order, so two transfers in opposite directions queue instead of deadlocking."""
     for customer_id in sorted(set(customer_ids)):
-        if ctx.uow.get(Customer, customer_id, for_update=True) is None:
-            raise NotFound(f"There is no customer #{customer_id}.", "customer")
-
-
-def _customer(ctx: Ctx, customer_id: int) -> Customer:
-    customer = ctx.uow.get(Customer, customer_id)
-    if customer is None:
-        raise NotFound(f"There is no customer #{customer_id}.", "customer")
-    return customer
+        customers.customer_row(ctx, customer_id, for_update=True)
 
 
 def as_lot(row: CreditLot) -> lots.Lot:

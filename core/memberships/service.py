@@ -21,7 +21,8 @@ from core.context import SYSTEM, Ctx
 from core.credits import grants as credit_grants
 from core.credits import ledger
 from core.credits.lots import Pool, Unit
-from core.kernel.errors import Conflict, Errors, NotFound, PermissionDenied
+from core.customers import service as customers
+from core.kernel.errors import Conflict, Errors, PermissionDenied
 from core.kernel.text import clean
 from core.memberships import contract_log
 from core.memberships.lifecycle import ALLOWED_FROM, LIVE, SERVICED, Status, by_calendar, default_end
@@ -32,7 +33,6 @@ from core.workspace.roles import Action
 from storage.tables.billing import Cancellation, ForfeitedLot, MembershipFreeze
 from storage.tables.catalog import Location
 from storage.tables.credits import CreditLot
-from storage.tables.customers import Customer
 from storage.tables.memberships import Contract, ContractEvent
 from storage.tables.plans import Plan, PlanVersion
 
@@ -109,7 +109,7 @@ def assign(
 ) -> MembershipView:
     """Sell a plan to a customer. The membership waits for a manager's approval."""
     roles.require(ctx, Action.ASSIGN)
-    customer = _customer(ctx, customer_id)
+    customer = customers.customer_row(ctx, customer_id)
     plan = plans.get_plan(ctx, plan_id)
     if not plan.sellable:
         state = "archived" if plan.archived else "disabled"
@@ -508,7 +508,7 @@ def get(ctx: Ctx, contract_id: int) -> MembershipView:
 
 def memberships_of(ctx: Ctx, customer_id: int) -> list[MembershipView]:
     """The customer's contract list, newest first."""
-    _customer(ctx, customer_id)
+    customers.customer_row(ctx, customer_id)
     query = ctx.uow.select(Contract).where(col(Contract.customer_id) == customer_id)
     return [
         _view(ctx, c) for c in ctx.uow.all(query.order_by(col(Contract.start_date).desc(), col(Contract.id)))
@@ -585,20 +585,6 @@ def _reason(reason: str, *, required: bool = False) -> str:
     text = clean(errors, "reason", reason, label="The reason", max_length=1000, required=required)
     errors.raise_if_any()
     return text
-
-
-def _customer(ctx: Ctx, customer_id: int) -> Customer:
-    customer = ctx.uow.get(Customer, customer_id)
-    if customer is None:
-        raise NotFound(f"There is no customer #{customer_id}.", "customer")
-    return customer
-
-
-def _contract(ctx: Ctx, contract_id: int, *, for_update: bool = False) -> Contract:
-    contract = ctx.uow.get(Contract, contract_id, for_update=for_update)
-    if contract is None or contract.kind != "membership":
-        raise NotFound(f"There is no membership M-{contract_id}.", "membership")
-    return contract
 
 
 def _transition_source(ctx: Ctx, contract_id: int, action: str) -> Contract:
@@ -721,7 +707,7 @@ def _calendar_status(ctx: Ctx, contract: Contract) -> Status:
 
 
 def _view(ctx: Ctx, contract: Contract) -> MembershipView:
-    customer = _customer(ctx, contract.customer_id)
+    customer = customers.customer_row(ctx, contract.customer_id)
     location = ctx.uow.get(Location, contract.location_id) if contract.location_id else None
     version = ctx.uow.get(PlanVersion, contract.plan_version_id or 0)
     plan = ctx.uow.get(Plan, version.plan_id) if version else None
@@ -743,3 +729,7 @@ def _view(ctx: Ctx, contract: Contract) -> MembershipView:
         renewal_of_id=contract.renewal_of_id,
         created_by=contract.created_by,
     )
+
+
+# The membership row, or NotFound (the rule lives with the contracts: billing uses it too).
+_contract = contract_log.membership
