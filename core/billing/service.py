@@ -22,6 +22,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 from core.billing import schedule as billing_schedule
 from core.billing.schedule import Pricing
 from core.context import Ctx
+from core.kernel import paging
 from core.kernel.errors import Conflict, Errors, InvalidInput, NotFound
 from core.kernel.money import amount, display, in_currency, minor_digits
 from core.kernel.text import clean
@@ -375,7 +376,7 @@ def due_page(ctx: Ctx, after: int, limit: int) -> tuple[int, int | None]:
     )
     page = ctx.uow.all(query.order_by(col(Contract.id)).limit(limit).with_for_update())
     written = sum(raise_charges(ctx, contract) for contract in page)
-    return written, (page[-1].id if len(page) == limit else None)
+    return written, paging.last_id(page, limit)
 
 
 def mark_overdue(ctx: Ctx) -> int:

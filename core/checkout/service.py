@@ -42,7 +42,7 @@ from core.credits.terms import CreditKind
 from core.customers import service as customers
 from core.kernel.errors import Conflict, Errors, InvalidInput, NotFound
 from core.kernel.money import amount, minor_digits
-from core.kernel.text import clean
+from core.kernel.text import clean, clean_reason
 from core.memberships.lifecycle import Status
 from core.workspace import roles
 from core.workspace.roles import Action
@@ -213,9 +213,7 @@ def void(ctx: Ctx, reference: str, reason: str) -> Posted:
     expired meanwhile expires again at once), the points it earned are taken back (what was
     already converted stays converted). Voiding twice changes nothing."""
     roles.require(ctx, Action.VOID_INVOICES)
-    errors = Errors()
-    reason = clean(errors, "reason", reason, label="The reason", max_length=1000, required=True)
-    errors.raise_if_any()
+    reason = clean_reason(reason, required=True)
     row = _by_reference(ctx, reference, for_update=True)
     if row is None:
         raise NotFound(f"There is no posted invoice {reference}.", "reference")

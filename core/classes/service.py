@@ -47,7 +47,7 @@ from core.customers import service as customers
 from core.kernel import recurrence
 from core.kernel.errors import Conflict, Errors, InvalidInput, NotFound
 from core.kernel.recurrence import Recurrence
-from core.kernel.text import clean, fold
+from core.kernel.text import clean, clean_reason, fold
 from core.memberships.lifecycle import LIVE, Status
 from core.visits import service as visits
 from core.workspace import roles
@@ -335,9 +335,7 @@ def cancel_booking(ctx: Ctx, booking_id: int, reason: str = "") -> BookingView:
     redemption); after it, or after the start, it is a late cancellation and the credit is kept.
     Either way the seat is free again. Cancelling twice changes nothing."""
     roles.require(ctx, Action.BOOK_CLASSES)
-    errors = Errors()
-    reason = clean(errors, "reason", reason, label="The reason", max_length=1000)
-    errors.raise_if_any()
+    reason = clean_reason(reason)
     booking, session = _locked_booking(ctx, booking_id)
     status = BookingStatus(booking.status)
     if status in CANCELLED:
@@ -380,9 +378,7 @@ def release_bookings(ctx: Ctx, contract_id: int, reason: str) -> int:
     the cut-off (the studio's decision, not the member's): for a membership being cancelled. The
     number of bookings released. Sessions are locked in id order, so two releases cannot deadlock."""
     roles.require(ctx, Action.CHANGE_STATE)
-    errors = Errors()
-    reason = clean(errors, "reason", reason, label="The reason", max_length=1000, required=True)
-    errors.raise_if_any()
+    reason = clean_reason(reason, required=True)
     query = (
         ctx.uow.select(ClassBooking)
         .join(ClassSession, col(ClassSession.id) == col(ClassBooking.session_id))

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -33,9 +34,10 @@ from core.credits.lending import REDEEMABLE, Refusal
 from core.credits.lots import Pool, Purpose, Unit
 from core.credits.terms import CreditTerms
 from core.customers import service as customers
+from core.kernel import paging
 from core.kernel.errors import Conflict, Errors, InvalidInput, NotFound
 from core.kernel.money import MAX_AMOUNT, minor_digits
-from core.kernel.text import clean
+from core.kernel.text import clean, clean_reason
 from core.memberships import contract_log
 from core.memberships.lifecycle import Status
 from core.workspace import roles
@@ -259,20 +261,8 @@ def preview(
 def reverse(ctx: Ctx, of_key: str, reason: str) -> LedgerResult:
     """Undo a redemption: each lot gets back what was taken from it. A lot that has expired in the
     meantime expires again at once (both entries are written). Reversing twice changes nothing."""
-    roles.require(ctx, Action.REDEEM)
-    errors = Errors()
-    reason = clean(errors, "reason", reason, label="The reason", max_length=1000, required=True)
-    errors.raise_if_any()
-    original = _undone(ctx, of_key, "redeem", "Only redemptions can be reversed")
-    op, replay = _begin(ctx, f"reverse:{of_key}", "reverse", {"of": of_key})
-    if replay is not None:
-        return replay
-    taken = _entries_of(ctx, original)
-    _lock_customers(ctx, *(e.customer_id for e in taken))
-    now = ctx.now()
-    for entry in taken:
-        lot = ctx.uow.get(CreditLot, entry.lot_id, for_update=True)
-        assert lot is not None
+
+    def give_back(op: _Op, entry: LedgerEntry, lot: CreditLot, reason: str, now: datetime) -> None:
         back = -entry.quantity
         _set_remaining(ctx, lot, lot.remaining + back)
         _entry(ctx, op, lot, "reverse", back, reason=reason, reference=f"reverses {of_key}")
@@ -281,7 +271,15 @@ def reverse(ctx: Ctx, of_key: str, reason: str) -> LedgerResult:
             _set_remaining(ctx, lot, lot.remaining - back)
             _entry(ctx, op, lot, "expire", -back, reason="expired before the reversal")
             _count(ctx, lot.customer_id, Unit(lot.unit), expired=back)
-    return op.result()
+
+    return _undo(
+        ctx,
+        of_key,
+        reason,
+        ("redeem", "Only redemptions can be reversed"),
+        (f"reverse:{of_key}", "reverse"),
+        give_back,
+    )
 
 
 def redeem_lots(
@@ -332,24 +330,21 @@ def redeem_lots(
 def take_back(ctx: Ctx, of_key: str, reason: str) -> LedgerResult:
     """Undo a grant (points earned on an invoice that was voided): each of its lots gives back what
     it still holds of it, as an adjustment; what was already used stays used. Twice changes nothing."""
-    roles.require(ctx, Action.REDEEM)
-    errors = Errors()
-    reason = clean(errors, "reason", reason, label="The reason", max_length=1000, required=True)
-    errors.raise_if_any()
-    original = _undone(ctx, of_key, "grant", "Only grants can be taken back")
-    op, replay = _begin(ctx, f"take-back:{of_key}", "adjust", {"of": of_key})
-    if replay is not None:
-        return replay
-    granted = _entries_of(ctx, original)
-    _lock_customers(ctx, *(e.customer_id for e in granted))
-    for entry in granted:
-        lot = ctx.uow.get(CreditLot, entry.lot_id, for_update=True)
-        assert lot is not None
+
+    def take(op: _Op, entry: LedgerEntry, lot: CreditLot, reason: str, now: datetime) -> None:
         amount = min(lot.remaining, entry.quantity)
         if amount > 0:
             _debit(ctx, op, lot, amount, "adjust", reason=reason, reference=f"takes back {of_key}")
             _count(ctx, lot.customer_id, Unit(lot.unit), adjusted=-amount)
-    return op.result()
+
+    return _undo(
+        ctx,
+        of_key,
+        reason,
+        ("grant", "Only grants can be taken back"),
+        (f"take-back:{of_key}", "adjust"),
+        take,
+    )
 
 
 def transfer(
@@ -412,13 +407,7 @@ def transfer(
 def expire_due(ctx: Ctx, at: datetime | None = None) -> int:
     """Expire every lot whose expiry has come by `at` (default now). Each lot's expiry is keyed by
     (lot, expiry time), so running this any number of times expires exactly what is due, once."""
-    count, after = 0, 0
-    while True:
-        page, last = expire_page(ctx, after, 1000, at)
-        count += page
-        if last is None:
-            return count
-        after = last
+    return sum(paging.pages(lambda after: expire_page(ctx, after, 1000, at)))
 
 
 def expire_page(ctx: Ctx, after: int, limit: int, at: datetime | None = None) -> tuple[int, int | None]:
@@ -438,7 +427,7 @@ def expire_page(ctx: Ctx, after: int, limit: int, at: datetime | None = None) ->
         ),
     )
     page = ctx.uow.all(query.order_by(col(CreditLot.id)).limit(limit))
-    last = page[-1].id if len(page) == limit else None
+    last = paging.last_id(page, limit)
     count = 0
     # Customers are locked in id order, as transfers lock them: no deadlock between the two.
     due = sorted(page, key=lambda lot: (lot.customer_id, lot.id or 0))
@@ -940,6 +929,33 @@ def _undone(ctx: Ctx, key: str, kind: str, only: str) -> LedgerOperation:
     if original.kind != kind:
         raise Conflict(f"{only}; {key!r} is a {original.kind}.", "key")
     return original
+
+
+def _undo(
+    ctx: Ctx,
+    of_key: str,
+    reason: str,
+    undoes: tuple[str, str],
+    writes: tuple[str, str],
+    each: Callable[[_Op, LedgerEntry, CreditLot, str, datetime], None],
+) -> LedgerResult:
+    """Undo the operation under `of_key` (of the kind `undoes` names, else its refusal) as an
+    operation of its own (`writes`: key and kind), calling `each` for every entry with its lot,
+    locked after the customers; a second undo replays the first."""
+    roles.require(ctx, Action.REDEEM)
+    reason = clean_reason(reason, required=True)
+    original = _undone(ctx, of_key, *undoes)
+    op, replay = _begin(ctx, writes[0], writes[1], {"of": of_key})
+    if replay is not None:
+        return replay
+    entries = _entries_of(ctx, original)
+    _lock_customers(ctx, *(e.customer_id for e in entries))
+    now = ctx.now()
+    for entry in entries:
+        lot = ctx.uow.get(CreditLot, entry.lot_id, for_update=True)
+        assert lot is not None
+        each(op, entry, lot, reason, now)
+    return op.result()
 
 
 def _entries_of(ctx: Ctx, op: LedgerOperation) -> list[LedgerEntry]:
