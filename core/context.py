@@ -6,15 +6,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from core.kernel.clock import Clock, today_in
 from core.kernel.errors import NotFound
+from storage.tables.base import Entity
 from storage.tables.workspace import Tenant
 from storage.uow import Database, UnitOfWork
 
 # The actor of scheduled work and of operators' CLI commands (who already hold the database).
 SYSTEM = "system"
+
+E = TypeVar("E", bound=Entity)
 
 
 @dataclass
@@ -42,6 +46,16 @@ class Ctx:
         if zone is None:
             zone = self.__dict__["_tz"] = ZoneInfo(self.tenant.timezone)
         return zone
+
+    def found(
+        self, model: type[E], row_id: int, missing: str, field: str | None = None, *, for_update: bool = False
+    ) -> E:
+        """This workspace's row with that id (locked with `for_update`), or NotFound(missing, field):
+        another workspace's row is not found either."""
+        row = self.uow.get(model, row_id, for_update=for_update)
+        if row is None:
+            raise NotFound(missing, field)
+        return row
 
     def now(self) -> datetime:
         return self.clock.now()

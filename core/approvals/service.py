@@ -19,7 +19,7 @@ from sqlmodel import col
 from core.approvals import policy
 from core.context import Ctx, rolled_back
 from core.credits import ledger
-from core.kernel.errors import Conflict, InvalidInput, NotFound
+from core.kernel.errors import Conflict, InvalidInput
 from core.memberships import service as memberships
 from core.workspace import roles
 from core.workspace.roles import Action
@@ -99,9 +99,7 @@ def decide(ctx: Ctx, request_id: int, *, approve: bool, reason: str = "") -> App
     """Approve (the change is made now, in the requester's name) or reject with a reason. The
     policy holds for every caller: a manager or an admin, never the requester."""
     roles.require(ctx, Action.APPROVE)
-    row = ctx.uow.get(ApprovalRequest, request_id, for_update=True)
-    if row is None:
-        raise NotFound(f"There is no approval request A-{request_id}.")
+    row = _request(ctx, request_id, for_update=True)
     if row.status != "pending":
         raise AlreadyDecided(_view(row))
     policy.require_decider(ctx, row.requested_by)
@@ -129,10 +127,13 @@ def by_key(ctx: Ctx, key: str) -> ApprovalView | None:
 
 
 def get(ctx: Ctx, request_id: int) -> ApprovalView:
-    row = ctx.uow.get(ApprovalRequest, request_id)
-    if row is None:
-        raise NotFound(f"There is no approval request A-{request_id}.")
-    return _view(row)
+    return _view(_request(ctx, request_id))
+
+
+def _request(ctx: Ctx, request_id: int, *, for_update: bool = False) -> ApprovalRequest:
+    return ctx.found(
+        ApprovalRequest, request_id, f"There is no approval request A-{request_id}.", for_update=for_update
+    )
 
 
 # --- internals -----------------------------------------------------------------------------------

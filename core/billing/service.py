@@ -22,9 +22,11 @@ from sqlmodel.sql.expression import SelectOfScalar
 from core.billing import schedule as billing_schedule
 from core.billing.schedule import Pricing
 from core.context import Ctx
+from core.kernel import paging
 from core.kernel.errors import Conflict, Errors, InvalidInput, NotFound
 from core.kernel.money import amount, display, in_currency, minor_digits
 from core.kernel.text import clean
+from core.memberships import contract_log
 from core.memberships.lifecycle import Status
 from core.plans import service as plans
 from core.plans.terms import BillingType
@@ -336,7 +338,7 @@ def raise_charges(ctx: Ctx, contract: Contract, *, void_reason: str | None = Non
 def charges_of(ctx: Ctx, contract_id: int) -> list[ChargeView]:
     """The membership's charges by due date."""
     roles.require(ctx, Action.VIEW)
-    _membership(ctx, contract_id)
+    contract_log.membership(ctx, contract_id)
     return [_charge_view(ctx, c) for c in _charge_rows(ctx, contract_id)]
 
 
@@ -374,7 +376,7 @@ def due_page(ctx: Ctx, after: int, limit: int) -> tuple[int, int | None]:
     )
     page = ctx.uow.all(query.order_by(col(Contract.id)).limit(limit).with_for_update())
     written = sum(raise_charges(ctx, contract) for contract in page)
-    return written, (page[-1].id if len(page) == limit else None)
+    return written, paging.last_id(page, limit)
 
 
 def mark_overdue(ctx: Ctx) -> int:
@@ -434,7 +436,7 @@ def cancellation_preview(
     (and the months it covers), the unpaid charges it voids, what happens to the credits. Writes
     nothing: the Slack form shows it before the manager confirms."""
     roles.require(ctx, Action.VIEW)
-    contract = _membership(ctx, contract_id)
+    contract = contract_log.membership(ctx, contract_id)
     effective = cancellation_date(ctx, contract, on=on, at_term_end=at_term_end)
     pricing = pricing_of(ctx, contract)
     fee = billing_schedule.lock_in_fee(pricing, contract.start_date, contract.end_date, effective)
@@ -533,17 +535,9 @@ def _charge_rows(ctx: Ctx, contract_id: int, *, lock: bool = False) -> list[Char
 
 
 def _charge(ctx: Ctx, charge_id: int, *, for_update: bool = False) -> Charge:
-    charge = ctx.uow.get(Charge, charge_id, for_update=for_update)
-    if charge is None:
-        raise NotFound(f"There is no charge {reference(charge_id)}.", "charge")
-    return charge
-
-
-def _membership(ctx: Ctx, contract_id: int) -> Contract:
-    contract = ctx.uow.get(Contract, contract_id)
-    if contract is None or contract.kind != "membership":
-        raise NotFound(f"There is no membership M-{contract_id}.", "membership")
-    return contract
+    return ctx.found(
+        Charge, charge_id, f"There is no charge {reference(charge_id)}.", "charge", for_update=for_update
+    )
 
 
 def _settle(ctx: Ctx, charge_id: int, to: ChargeStatus, note: str) -> ChargeView:

@@ -39,9 +39,10 @@ from core.credits import ledger, lending, lots
 from core.credits import terms as credit_terms
 from core.credits.lending import Refusal
 from core.credits.terms import CreditKind
+from core.customers import service as customers
 from core.kernel.errors import Conflict, Errors, InvalidInput, NotFound
 from core.kernel.money import amount, minor_digits
-from core.kernel.text import clean
+from core.kernel.text import clean, clean_reason
 from core.memberships.lifecycle import Status
 from core.workspace import roles
 from core.workspace.roles import Action
@@ -212,9 +213,7 @@ def void(ctx: Ctx, reference: str, reason: str) -> Posted:
     expired meanwhile expires again at once), the points it earned are taken back (what was
     already converted stays converted). Voiding twice changes nothing."""
     roles.require(ctx, Action.VOID_INVOICES)
-    errors = Errors()
-    reason = clean(errors, "reason", reason, label="The reason", max_length=1000, required=True)
-    errors.raise_if_any()
+    reason = clean_reason(reason, required=True)
     row = _by_reference(ctx, reference, for_update=True)
     if row is None:
         raise NotFound(f"There is no posted invoice {reference}.", "reference")
@@ -243,8 +242,7 @@ def convert_points(ctx: Ctx, customer_id: int, points: Decimal, *, key: str) -> 
     """Turn the customer's points into monetary credit (common pool) at the value per point of
     the membership that earns them (the oldest live one whose plan earns points)."""
     roles.require(ctx, Action.REDEEM)
-    if ctx.uow.get(Customer, customer_id) is None:
-        raise NotFound(f"There is no customer #{customer_id}.", "customer")
+    customers.customer_row(ctx, customer_id)
     earner = next((c for c, _, t in _memberships(ctx, customer_id) if _earns_points(c, t)), None)
     if earner is None:
         raise Conflict("The customer has no live membership whose plan earns points.", "customer")

@@ -43,10 +43,11 @@ from core.credits import ledger, lots
 from core.credits import terms as credit_terms
 from core.credits.ledger import NotEnoughCredits
 from core.credits.lots import Unit
+from core.customers import service as customers
 from core.kernel import recurrence
 from core.kernel.errors import Conflict, Errors, InvalidInput, NotFound
 from core.kernel.recurrence import Recurrence
-from core.kernel.text import clean, fold
+from core.kernel.text import clean, clean_reason, fold
 from core.memberships.lifecycle import LIVE, Status
 from core.visits import service as visits
 from core.workspace import roles
@@ -217,7 +218,7 @@ def list_series(ctx: Ctx, *, customer_id: int | None = None) -> list[SeriesView]
     )
     rows = list(ctx.uow.all(query.order_by(col(ClassSeries.name_key), col(ClassSeries.id))))
     if customer_id is not None:
-        _customer(ctx, customer_id)
+        customers.customer_row(ctx, customer_id)
         held = {h.plan_id for h in _holdings(ctx, customer_id) if h.status in LIVE}
         rules = _rules(ctx, [s.id or 0 for s in rows])
         rows = [s for s in rows if not s.session_rules or rules.get(s.id or 0, set()) & held]
@@ -286,7 +287,7 @@ def book(ctx: Ctx, session_id: int, customer_id: int) -> BookingView:
     roles.require(ctx, Action.BOOK_CLASSES)
     session = _session(ctx, session_id, for_update=True)
     series = _series(ctx, session.series_id)
-    customer = _customer(ctx, customer_id)
+    customer = customers.customer_row(ctx, customer_id)
     booking = _booking_of(ctx, session_id, customer_id)
     if booking is not None and BookingStatus(booking.status) in TAKES_A_SEAT:
         return _booking_views(ctx, [booking], replayed=True)[0]
@@ -334,9 +335,7 @@ def cancel_booking(ctx: Ctx, booking_id: int, reason: str = "") -> BookingView:
     redemption); after it, or after the start, it is a late cancellation and the credit is kept.
     Either way the seat is free again. Cancelling twice changes nothing."""
     roles.require(ctx, Action.BOOK_CLASSES)
-    errors = Errors()
-    reason = clean(errors, "reason", reason, label="The reason", max_length=1000)
-    errors.raise_if_any()
+    reason = clean_reason(reason)
     booking, session = _locked_booking(ctx, booking_id)
     status = BookingStatus(booking.status)
     if status in CANCELLED:
@@ -379,9 +378,7 @@ def release_bookings(ctx: Ctx, contract_id: int, reason: str) -> int:
     the cut-off (the studio's decision, not the member's): for a membership being cancelled. The
     number of bookings released. Sessions are locked in id order, so two releases cannot deadlock."""
     roles.require(ctx, Action.CHANGE_STATE)
-    errors = Errors()
-    reason = clean(errors, "reason", reason, label="The reason", max_length=1000, required=True)
-    errors.raise_if_any()
+    reason = clean_reason(reason, required=True)
     query = (
         ctx.uow.select(ClassBooking)
         .join(ClassSession, col(ClassSession.id) == col(ClassBooking.session_id))
@@ -413,7 +410,7 @@ def release_bookings(ctx: Ctx, contract_id: int, reason: str) -> int:
 def bookings_of(ctx: Ctx, customer_id: int, *, include_past: bool = False) -> list[BookingView]:
     """A customer's bookings, soonest first: those of sessions still to start, or all of them."""
     roles.require(ctx, Action.VIEW)
-    _customer(ctx, customer_id)
+    customers.customer_row(ctx, customer_id)
     query = (
         ctx.uow.select(ClassBooking)
         .join(ClassSession, col(ClassSession.id) == col(ClassBooking.session_id))
@@ -636,17 +633,13 @@ def _series(ctx: Ctx, series_id: int, *, for_update: bool = False) -> ClassSerie
 
 
 def _session(ctx: Ctx, session_id: int, *, for_update: bool = False) -> ClassSession:
-    session = ctx.uow.get(ClassSession, session_id, for_update=for_update)
-    if session is None:
-        raise NotFound(f"There is no class session #{session_id}.", "session")
-    return session
-
-
-def _customer(ctx: Ctx, customer_id: int) -> Customer:
-    customer = ctx.uow.get(Customer, customer_id)
-    if customer is None:
-        raise NotFound(f"There is no customer #{customer_id}.", "customer")
-    return customer
+    return ctx.found(
+        ClassSession,
+        session_id,
+        f"There is no class session #{session_id}.",
+        "session",
+        for_update=for_update,
+    )
 
 
 def _booking_of(ctx: Ctx, session_id: int, customer_id: int) -> ClassBooking | None:

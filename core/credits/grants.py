@@ -28,6 +28,7 @@ from core.credits import terms as credit_terms
 from core.credits.ledger import LedgerResult
 from core.credits.lots import Pool, Unit
 from core.credits.terms import CreditKind, CreditTerms
+from core.kernel import paging
 from core.kernel.errors import Conflict, InvalidInput, NotFound
 from core.memberships.lifecycle import Status
 from core.workspace import roles
@@ -55,13 +56,7 @@ def grant_initial(ctx: Ctx, contract: Contract) -> LedgerResult | None:
 def grant_due(ctx: Ctx) -> int:
     """Grant every periodic and anniversary credit that has come due by today, for every earning
     membership. Returns the number of lots written."""
-    written, after = 0, 0
-    while True:
-        page, last = grant_due_page(ctx, after, 1000)
-        written += page
-        if last is None:
-            return written
-        after = last
+    return sum(paging.pages(lambda after: grant_due_page(ctx, after, 1000)))
 
 
 def grant_due_page(ctx: Ctx, after: int, limit: int) -> tuple[int, int | None]:
@@ -75,7 +70,7 @@ def grant_due_page(ctx: Ctx, after: int, limit: int) -> tuple[int, int | None]:
     )
     page = ctx.uow.all(query.order_by(col(Contract.id)).limit(limit))
     written = sum(grant_due_for(ctx, contract) for contract in page)
-    return written, (page[-1].id if len(page) == limit else None)
+    return written, paging.last_id(page, limit)
 
 
 def grant_due_for(ctx: Ctx, contract: Contract) -> int:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -32,9 +33,11 @@ from core.credits import terms as credit_terms
 from core.credits.lending import REDEEMABLE, Refusal
 from core.credits.lots import Pool, Purpose, Unit
 from core.credits.terms import CreditTerms
+from core.customers import service as customers
+from core.kernel import paging
 from core.kernel.errors import Conflict, Errors, InvalidInput, NotFound
 from core.kernel.money import MAX_AMOUNT, minor_digits
-from core.kernel.text import clean
+from core.kernel.text import clean, clean_reason
 from core.memberships import contract_log
 from core.memberships.lifecycle import Status
 from core.workspace import roles
@@ -258,20 +261,8 @@ def preview(
 def reverse(ctx: Ctx, of_key: str, reason: str) -> LedgerResult:
     """Undo a redemption: each lot gets back what was taken from it. A lot that has expired in the
     meantime expires again at once (both entries are written). Reversing twice changes nothing."""
-    roles.require(ctx, Action.REDEEM)
-    errors = Errors()
-    reason = clean(errors, "reason", reason, label="The reason", max_length=1000, required=True)
-    errors.raise_if_any()
-    original = _undone(ctx, of_key, "redeem", "Only redemptions can be reversed")
-    op, replay = _begin(ctx, f"reverse:{of_key}", "reverse", {"of": of_key})
-    if replay is not None:
-        return replay
-    taken = _entries_of(ctx, original)
-    _lock_customers(ctx, *(e.customer_id for e in taken))
-    now = ctx.now()
-    for entry in taken:
-        lot = ctx.uow.get(CreditLot, entry.lot_id, for_update=True)
-        assert lot is not None
+
+    def give_back(op: _Op, entry: LedgerEntry, lot: CreditLot, reason: str, now: datetime) -> None:
         back = -entry.quantity
         _set_remaining(ctx, lot, lot.remaining + back)
         _entry(ctx, op, lot, "reverse", back, reason=reason, reference=f"reverses {of_key}")
@@ -280,7 +271,15 @@ def reverse(ctx: Ctx, of_key: str, reason: str) -> LedgerResult:
             _set_remaining(ctx, lot, lot.remaining - back)
             _entry(ctx, op, lot, "expire", -back, reason="expired before the reversal")
             _count(ctx, lot.customer_id, Unit(lot.unit), expired=back)
-    return op.result()
+
+    return _undo(
+        ctx,
+        of_key,
+        reason,
+        ("redeem", "Only redemptions can be reversed"),
+        (f"reverse:{of_key}", "reverse"),
+        give_back,
+    )
 
 
 def redeem_lots(
@@ -331,24 +330,21 @@ def redeem_lots(
 def take_back(ctx: Ctx, of_key: str, reason: str) -> LedgerResult:
     """Undo a grant (points earned on an invoice that was voided): each of its lots gives back what
     it still holds of it, as an adjustment; what was already used stays used. Twice changes nothing."""
-    roles.require(ctx, Action.REDEEM)
-    errors = Errors()
-    reason = clean(errors, "reason", reason, label="The reason", max_length=1000, required=True)
-    errors.raise_if_any()
-    original = _undone(ctx, of_key, "grant", "Only grants can be taken back")
-    op, replay = _begin(ctx, f"take-back:{of_key}", "adjust", {"of": of_key})
-    if replay is not None:
-        return replay
-    granted = _entries_of(ctx, original)
-    _lock_customers(ctx, *(e.customer_id for e in granted))
-    for entry in granted:
-        lot = ctx.uow.get(CreditLot, entry.lot_id, for_update=True)
-        assert lot is not None
+
+    def take(op: _Op, entry: LedgerEntry, lot: CreditLot, reason: str, now: datetime) -> None:
         amount = min(lot.remaining, entry.quantity)
         if amount > 0:
             _debit(ctx, op, lot, amount, "adjust", reason=reason, reference=f"takes back {of_key}")
             _count(ctx, lot.customer_id, Unit(lot.unit), adjusted=-amount)
-    return op.result()
+
+    return _undo(
+        ctx,
+        of_key,
+        reason,
+        ("grant", "Only grants can be taken back"),
+        (f"take-back:{of_key}", "adjust"),
+        take,
+    )
 
 
 def transfer(
@@ -411,13 +407,7 @@ def transfer(
 def expire_due(ctx: Ctx, at: datetime | None = None) -> int:
     """Expire every lot whose expiry has come by `at` (default now). Each lot's expiry is keyed by
     (lot, expiry time), so running this any number of times expires exactly what is due, once."""
-    count, after = 0, 0
-    while True:
-        page, last = expire_page(ctx, after, 1000, at)
-        count += page
-        if last is None:
-            return count
-        after = last
+    return sum(paging.pages(lambda after: expire_page(ctx, after, 1000, at)))
 
 
 def expire_page(ctx: Ctx, after: int, limit: int, at: datetime | None = None) -> tuple[int, int | None]:
@@ -437,7 +427,7 @@ def expire_page(ctx: Ctx, after: int, limit: int, at: datetime | None = None) ->
         ),
     )
     page = ctx.uow.all(query.order_by(col(CreditLot.id)).limit(limit))
-    last = page[-1].id if len(page) == limit else None
+    last = paging.last_id(page, limit)
     count = 0
     # Customers are locked in id order, as transfers lock them: no deadlock between the two.
     due = sorted(page, key=lambda lot: (lot.customer_id, lot.id or 0))
@@ -484,7 +474,7 @@ def balance(ctx: Ctx, customer_id: int, *, within_days: int = 30) -> Balance:
     """What the customer has now. Reads only open lots and running totals, never the history, so
     its cost does not grow with the length of the history."""
     roles.require(ctx, Action.VIEW)
-    _customer(ctx, customer_id)
+    customers.customer_row(ctx, customer_id)
     now = ctx.now()
     horizon = now + timedelta(days=within_days)
     available: dict[tuple[Unit, Pool], Decimal] = defaultdict(Decimal)
@@ -571,7 +561,7 @@ def expiring_soon(ctx: Ctx, *, within_days: int) -> list[ExpiringFor]:
 
 def history(ctx: Ctx, customer_id: int, *, contract_id: int | None = None) -> list[EntryView]:
     roles.require(ctx, Action.VIEW)
-    _customer(ctx, customer_id)
+    customers.customer_row(ctx, customer_id)
     query = ctx.uow.select(LedgerEntry).where(col(LedgerEntry.customer_id) == customer_id)
     if contract_id is not None:
         query = query.where(col(LedgerEntry.contract_id) == contract_id)
@@ -668,7 +658,7 @@ def _plan(
     """The lots to take from, what is left uncovered, and the customer's memberships, applying
     every rule of use. Redeemers lock the lots they read (in id order), nothing else."""
     if not lock:
-        _customer(ctx, customer_id)
+        customers.customer_row(ctx, customer_id)
     category = _category(ctx, service_id)
     now = ctx.now()
     rows, held = _open_lots_held(ctx, customer_id, unit, lock=lock)
@@ -691,7 +681,8 @@ def _plan(
         candidates.append(view)
     taken, short = lots.take(candidates, quantity, service_id=service_id, caps=caps)
     if short > 0:
-        _customer(ctx, customer_id)  # an unknown customer is "not found", not "not enough credits"
+        # An unknown customer is "not found", not "not enough credits".
+        customers.customer_row(ctx, customer_id)
         for contract_id in sorted(unpaid):
             billing.require_paid_up(ctx, contract_id)
     return [(rows[view.id], amount) for view, amount in taken], short, held
@@ -940,6 +931,33 @@ def _undone(ctx: Ctx, key: str, kind: str, only: str) -> LedgerOperation:
     return original
 
 
+def _undo(
+    ctx: Ctx,
+    of_key: str,
+    reason: str,
+    undoes: tuple[str, str],
+    writes: tuple[str, str],
+    each: Callable[[_Op, LedgerEntry, CreditLot, str, datetime], None],
+) -> LedgerResult:
+    """Undo the operation under `of_key` (of the kind `undoes` names, else its refusal) as an
+    operation of its own (`writes`: key and kind), calling `each` for every entry with its lot,
+    locked after the customers; a second undo replays the first."""
+    roles.require(ctx, Action.REDEEM)
+    reason = clean_reason(reason, required=True)
+    original = _undone(ctx, of_key, *undoes)
+    op, replay = _begin(ctx, writes[0], writes[1], {"of": of_key})
+    if replay is not None:
+        return replay
+    entries = _entries_of(ctx, original)
+    _lock_customers(ctx, *(e.customer_id for e in entries))
+    now = ctx.now()
+    for entry in entries:
+        lot = ctx.uow.get(CreditLot, entry.lot_id, for_update=True)
+        assert lot is not None
+        each(op, entry, lot, reason, now)
+    return op.result()
+
+
 def _entries_of(ctx: Ctx, op: LedgerOperation) -> list[LedgerEntry]:
     """An operation's entries, in lot order (the order rows are locked in)."""
     query = ctx.uow.select(LedgerEntry).where(col(LedgerEntry.operation_id) == op.id)
@@ -1049,15 +1067,7 @@ def _lock_customers(ctx: Ctx, *customer_ids: int) -> None:
     """Serialise ledger writes per customer. Every writer locks the customers it touches first,
     in ascending id order, so two transfers in opposite directions queue instead of deadlocking."""
     for customer_id in sorted(set(customer_ids)):
-        if ctx.uow.get(Customer, customer_id, for_update=True) is None:
-            raise NotFound(f"There is no customer #{customer_id}.", "customer")
-
-
-def _customer(ctx: Ctx, customer_id: int) -> Customer:
-    customer = ctx.uow.get(Customer, customer_id)
-    if customer is None:
-        raise NotFound(f"There is no customer #{customer_id}.", "customer")
-    return customer
+        customers.customer_row(ctx, customer_id, for_update=True)
 
 
 def as_lot(row: CreditLot) -> lots.Lot:

@@ -17,13 +17,13 @@ from sqlmodel import col
 from core.context import Ctx
 from core.credits import ledger
 from core.credits.lots import Unit
+from core.customers import service as customers
 from core.kernel import spreadsheets
 from core.kernel.errors import NotFound
 from core.kernel.money import minor_digits
 from core.workspace import roles
 from core.workspace.roles import Action
 from storage.tables.credits import CreditLot
-from storage.tables.customers import Customer
 from storage.tables.memberships import Contract
 from storage.tables.plans import Plan, PlanVersion
 
@@ -92,9 +92,7 @@ class LiabilityReport:
 
 def customer_report(ctx: Ctx, customer_id: int, *, contract_id: int | None = None) -> CreditReport:
     roles.require(ctx, Action.VIEW)
-    customer = ctx.uow.get(Customer, customer_id)
-    if customer is None:
-        raise NotFound(f"There is no customer #{customer_id}.", "customer")
+    customer = customers.customer_row(ctx, customer_id)
     if contract_id is not None:
         contract = ctx.uow.get(Contract, contract_id)
         if contract is None or contract.customer_id != customer_id:

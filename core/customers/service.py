@@ -19,7 +19,7 @@ from sqlmodel import col
 from core.catalog import locations as catalog
 from core.context import Ctx
 from core.customers import search
-from core.kernel.errors import Conflict, Errors, FieldError, InvalidInput, NotFound
+from core.kernel.errors import Conflict, Errors, FieldError, InvalidInput
 from core.kernel.text import clean, fold
 from core.workspace import roles
 from core.workspace.roles import Action
@@ -91,7 +91,7 @@ class ImportReport:
 
 def get_customer(ctx: Ctx, customer_id: int) -> CustomerView:
     roles.require(ctx, Action.VIEW)
-    return _views(ctx, [_customer(ctx, customer_id)])[0]
+    return _views(ctx, [customer_row(ctx, customer_id)])[0]
 
 
 def search_customers(ctx: Ctx, query: str, limit: int = 10) -> list[CustomerView]:
@@ -137,7 +137,7 @@ def add_customer(ctx: Ctx, data: CustomerInput) -> CustomerView:
 def update_customer(ctx: Ctx, customer_id: int, data: CustomerInput) -> CustomerView:
     """Replace the customer's details with `data` (a whole form: empty fields clear)."""
     roles.require(ctx, Action.MANAGE_CUSTOMERS)
-    customer = _customer(ctx, customer_id, for_update=True)
+    customer = customer_row(ctx, customer_id, for_update=True)
     row = _validated(ctx, data, lambda name: catalog.find_location(ctx, name))
     _require_unique_email(ctx, row.email, except_id=customer_id)
     for name in ("company", "contact", "email", "phone", "location_id", "notes", "search_text"):
@@ -280,12 +280,12 @@ def _require_unique_email(ctx: Ctx, email: str, *, except_id: int | None = None)
             )
 
 
-def _customer(ctx: Ctx, customer_id: int, *, for_update: bool = False) -> Customer:
-    # uow.get filters on the tenant: another workspace's customer is "not found" too.
-    customer = ctx.uow.get(Customer, customer_id, for_update=for_update)
-    if customer is None:
-        raise NotFound(f"There is no customer #{customer_id}.", "customer")
-    return customer
+def customer_row(ctx: Ctx, customer_id: int, *, for_update: bool = False) -> Customer:
+    """The customer's row, or NotFound: for this domain and the services above it, which have
+    checked their own permission."""
+    return ctx.found(
+        Customer, customer_id, f"There is no customer #{customer_id}.", "customer", for_update=for_update
+    )
 
 
 def _views(ctx: Ctx, rows: Sequence[Customer]) -> list[CustomerView]:

@@ -29,6 +29,7 @@ from core.context import SYSTEM, Ctx, transaction
 from core.credits import alerts as balance_alerts
 from core.credits import grants as credit_grants
 from core.credits import ledger, reminders
+from core.kernel import paging
 from core.kernel.clock import Clock, FixedClock
 from core.kernel.errors import InvalidInput
 from core.kernel.recurrence import at_local_time
@@ -114,14 +115,12 @@ def _paged(db: Database, team: str, clock: Clock, page: Callable[[Ctx, int], tup
     """A job in bounded pages, each in a transaction of its own: memory and lock time stay the same
     however many memberships and lots a workspace holds; a crash loses at most one page, which the
     rerun redoes (its effects are keyed)."""
-    total, after = 0, 0
-    while True:
+
+    def in_its_own(after: int) -> tuple[int, int | None]:
         with transaction(db, team, SYSTEM, clock) as ctx:
-            done, last = page(ctx, after)
-        total += done
-        if last is None:
-            return total
-        after = last
+            return page(ctx, after)
+
+    return sum(paging.pages(in_its_own))
 
 
 def _count(moved: tuple[list[tuple[int, Status, Status]], int | None]) -> tuple[int, int | None]:

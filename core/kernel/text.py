@@ -29,3 +29,12 @@ def clean(
     elif any(unicodedata.category(ch) == "Cc" and ch not in "\n\t" for ch in text):
         errors.add(field, f"{label} contains control characters.")
     return text
+
+
+def clean_reason(reason: str, *, required: bool = False) -> str:
+    """The reason given for a change, as every service takes one (field "reason", at most 1000
+    characters), or InvalidInput."""
+    errors = Errors()
+    text = clean(errors, "reason", reason, label="The reason", max_length=1000, required=required)
+    errors.raise_if_any()
+    return text

@@ -4,8 +4,17 @@ and by the ledger (a membership that ends when its credits are used up)."""
 from __future__ import annotations
 
 from core.context import Ctx
+from core.kernel.errors import NotFound
 from core.memberships.lifecycle import Status
 from storage.tables.memberships import Contract, ContractEvent
+
+
+def membership(ctx: Ctx, contract_id: int, *, for_update: bool = False) -> Contract:
+    """The membership's row (another kind of contract is not one), or NotFound."""
+    contract = ctx.uow.get(Contract, contract_id, for_update=for_update)
+    if contract is None or contract.kind != "membership":
+        raise NotFound(f"There is no membership M-{contract_id}.", "membership")
+    return contract
 
 
 def move(

@@ -21,8 +21,10 @@ from core.context import SYSTEM, Ctx
 from core.credits import grants as credit_grants
 from core.credits import ledger
 from core.credits.lots import Pool, Unit
-from core.kernel.errors import Conflict, Errors, NotFound, PermissionDenied
-from core.kernel.text import clean
+from core.customers import service as customers
+from core.kernel import paging
+from core.kernel.errors import Conflict, Errors, PermissionDenied
+from core.kernel.text import clean, clean_reason
 from core.memberships import contract_log
 from core.memberships.lifecycle import ALLOWED_FROM, LIVE, SERVICED, Status, by_calendar, default_end
 from core.plans import service as plans
@@ -32,7 +34,6 @@ from core.workspace.roles import Action
 from storage.tables.billing import Cancellation, ForfeitedLot, MembershipFreeze
 from storage.tables.catalog import Location
 from storage.tables.credits import CreditLot
-from storage.tables.customers import Customer
 from storage.tables.memberships import Contract, ContractEvent
 from storage.tables.plans import Plan, PlanVersion
 
@@ -109,7 +110,7 @@ def assign(
 ) -> MembershipView:
     """Sell a plan to a customer. The membership waits for a manager's approval."""
     roles.require(ctx, Action.ASSIGN)
-    customer = _customer(ctx, customer_id)
+    customer = customers.customer_row(ctx, customer_id)
     plan = plans.get_plan(ctx, plan_id)
     if not plan.sellable:
         state = "archived" if plan.archived else "disabled"
@@ -178,7 +179,7 @@ def approve(ctx: Ctx, contract_id: int) -> MembershipView:
 
 def reject(ctx: Ctx, contract_id: int, reason: str) -> MembershipView:
     roles.require(ctx, Action.APPROVE)
-    reason = _reason(reason, required=True)
+    reason = clean_reason(reason, required=True)
     contract = _transition_source(ctx, contract_id, "reject")
     _require_decider(ctx, contract)
     contract_log.move(ctx, contract, "reject", Status.REJECTED, reason)
@@ -198,7 +199,7 @@ def freeze(
     each billing date bills the plan's freeze fee instead of the regular charge (core/billing/service.py).
     A freeze from a later date is planned: the daily jobs begin it, and end it after `until`."""
     roles.require(ctx, Action.CHANGE_STATE)
-    reason = _reason(reason)
+    reason = clean_reason(reason)
     contract = _transition_source(ctx, contract_id, "freeze")
     today = ctx.today()
     starts = starts or today
@@ -245,7 +246,7 @@ def unfreeze(ctx: Ctx, contract_id: int, reason: str = "") -> MembershipView:
     """End a freeze today (or withdraw one planned for later). The expiry of the membership's open
     credit lots moves on by the days it was frozen; the regular charges from today come back."""
     roles.require(ctx, Action.CHANGE_STATE)
-    reason = _reason(reason)
+    reason = clean_reason(reason)
     contract = _contract(ctx, contract_id, for_update=True)
     planned = billing.open_freeze(ctx, contract_id)
     if Status(contract.status) is not Status.FROZEN and planned is not None:
@@ -276,7 +277,7 @@ def cancel(
     changed since). The workspace's rule keeps or forfeits the credits. A reactivation brings
     everything back."""
     roles.require(ctx, Action.CHANGE_STATE)
-    reason = _reason(reason, required=True)
+    reason = clean_reason(reason, required=True)
     contract = _transition_source(ctx, contract_id, "cancel")
     earlier = billing.pending_cancellation(ctx, contract_id)
     if earlier is not None:
@@ -319,7 +320,7 @@ def reactivate(ctx: Ctx, contract_id: int, reason: str = "") -> MembershipView:
     """Undo a cancellation: its voided charges are owed again, its lock-in fee is voided, its
     visits come back, forfeited credits are restored. A cancellation still to come is withdrawn."""
     roles.require(ctx, Action.CHANGE_STATE)
-    reason = _reason(reason)
+    reason = clean_reason(reason)
     contract = _contract(ctx, contract_id, for_update=True)
     cancellation = billing.pending_cancellation(ctx, contract_id)
     if cancellation is not None and not cancellation.applied and Status(contract.status) in LIVE:
@@ -473,13 +474,7 @@ def delete(ctx: Ctx, contract_id: int, *, confirm: bool) -> None:
 def advance_by_date(ctx: Ctx) -> list[tuple[int, Status, Status]]:
     """Move memberships on by the calendar (scheduled -> active -> grace -> expired). Running it
     twice on the same day changes nothing the second time."""
-    moved, after = [], 0
-    while True:
-        page, last = advance_page(ctx, after, 1000)
-        moved += page
-        if last is None:
-            return moved
-        after = last
+    return [m for page in paging.pages(lambda after: advance_page(ctx, after, 1000)) for m in page]
 
 
 def advance_page(ctx: Ctx, after: int, limit: int) -> tuple[list[tuple[int, Status, Status]], int | None]:
@@ -496,7 +491,7 @@ def advance_page(ctx: Ctx, after: int, limit: int) -> tuple[list[tuple[int, Stat
         if now is not before:
             contract_log.move(ctx, contract, "calendar", now, actor=SYSTEM)
             moved.append((contract.id or 0, before, now))
-    return moved, (page[-1].id if len(page) == limit else None)
+    return moved, paging.last_id(page, limit)
 
 
 # --- reading -------------------------------------------------------------------------------------
@@ -508,7 +503,7 @@ def get(ctx: Ctx, contract_id: int) -> MembershipView:
 
 def memberships_of(ctx: Ctx, customer_id: int) -> list[MembershipView]:
     """The customer's contract list, newest first."""
-    _customer(ctx, customer_id)
+    customers.customer_row(ctx, customer_id)
     query = ctx.uow.select(Contract).where(col(Contract.customer_id) == customer_id)
     return [
         _view(ctx, c) for c in ctx.uow.all(query.order_by(col(Contract.start_date).desc(), col(Contract.id)))
@@ -580,25 +575,8 @@ def _check_dates(ctx: Ctx, errors: Errors, start: date, end: date | None, *, fix
         errors.add("end", "A membership can run for at most 10 years; renew it instead.")
 
 
-def _reason(reason: str, *, required: bool = False) -> str:
-    errors = Errors()
-    text = clean(errors, "reason", reason, label="The reason", max_length=1000, required=required)
-    errors.raise_if_any()
-    return text
-
-
-def _customer(ctx: Ctx, customer_id: int) -> Customer:
-    customer = ctx.uow.get(Customer, customer_id)
-    if customer is None:
-        raise NotFound(f"There is no customer #{customer_id}.", "customer")
-    return customer
-
-
-def _contract(ctx: Ctx, contract_id: int, *, for_update: bool = False) -> Contract:
-    contract = ctx.uow.get(Contract, contract_id, for_update=for_update)
-    if contract is None or contract.kind != "membership":
-        raise NotFound(f"There is no membership M-{contract_id}.", "membership")
-    return contract
+# The membership row, or NotFound (the rule lives with the contracts: billing uses it too).
+_contract = contract_log.membership
 
 
 def _transition_source(ctx: Ctx, contract_id: int, action: str) -> Contract:
@@ -721,7 +699,7 @@ def _calendar_status(ctx: Ctx, contract: Contract) -> Status:
 
 
 def _view(ctx: Ctx, contract: Contract) -> MembershipView:
-    customer = _customer(ctx, contract.customer_id)
+    customer = customers.customer_row(ctx, contract.customer_id)
     location = ctx.uow.get(Location, contract.location_id) if contract.location_id else None
     version = ctx.uow.get(PlanVersion, contract.plan_version_id or 0)
     plan = ctx.uow.get(Plan, version.plan_id) if version else None

@@ -5,17 +5,21 @@ belong to a plan version, so copying them is the plan's business, not checkout's
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from sqlmodel import col
 
 from core.context import Ctx
-from core.kernel.errors import NotFound
 from core.kernel.money import in_currency
 from core.workspace import roles
 from core.workspace.roles import Action
+from storage.tables.base import TenantRow
 from storage.tables.billing import LocationPrice
 from storage.tables.checkout import PlanDiscount
 from storage.tables.plans import PlanVersion
 from storage.tables.revenue import RevenueSplit, RevenueSplitLocation
+
+R = TypeVar("R", bound=TenantRow)
 
 
 def carry_over(ctx: Ctx, from_version_id: int, to_version_id: int) -> None:
@@ -28,15 +32,7 @@ def location_prices(ctx: Ctx, from_version_id: int, to_version_id: int) -> int:
     """A location's own price and setup fee (core/billing/service.py) go to the next version."""
     rows = _location_prices(ctx, from_version_id)
     for row in rows.values():
-        ctx.uow.add(
-            LocationPrice(
-                tenant_id=ctx.uow.tenant_id,
-                plan_version_id=to_version_id,
-                location_id=row.location_id,
-                price=row.price,
-                setup_fee=row.setup_fee,
-            )
-        )
+        ctx.uow.add(_copy(row, to_version_id))
     ctx.uow.flush()
     return len(rows)
 
@@ -48,19 +44,7 @@ def discounts(ctx: Ctx, from_version_id: int, to_version_id: int) -> int:
         return 0
     source = _discounts(ctx, from_version_id)
     for row in source:
-        ctx.uow.add(
-            PlanDiscount(
-                tenant_id=ctx.uow.tenant_id,
-                plan_version_id=to_version_id,
-                position=row.position,
-                applies_to=row.applies_to,
-                kind=row.kind,
-                value=row.value,
-                services=list(row.services),
-                categories=list(row.categories),
-                products=list(row.products),
-            )
-        )
+        ctx.uow.add(_copy(row, to_version_id))
     ctx.uow.flush()
     return len(source)
 
@@ -70,9 +54,8 @@ def revenue_splits(ctx: Ctx, from_version_id: int, to_version_id: int) -> int:
     next version when they still add up to its price (or the location's); a version or location
     that has a split already keeps its own. Returns how many were copied."""
     roles.require(ctx, Action.MANAGE_PLANS)
-    target = ctx.uow.get(PlanVersion, to_version_id, for_update=True)
-    if target is None:
-        raise NotFound(f"There is no plan version #{to_version_id}.", "plan_version")
+    missing = f"There is no plan version #{to_version_id}."
+    target = ctx.found(PlanVersion, to_version_id, missing, "plan_version", for_update=True)
     prices = _location_prices(ctx, to_version_id)
 
     def fits(split: RevenueSplit | RevenueSplitLocation, location_id: int | None) -> bool:
@@ -83,14 +66,14 @@ def revenue_splits(ctx: Ctx, from_version_id: int, to_version_id: int) -> int:
     copied = 0
     own = revenue_split(ctx, from_version_id, None)
     if own is not None and fits(own, None) and revenue_split(ctx, to_version_id, None) is None:
-        ctx.uow.add(_split_copy(ctx, own, to_version_id))
+        ctx.uow.add(_copy(own, to_version_id, set_by=ctx.actor, set_at=ctx.now()))
         copied += 1
     query = ctx.uow.select(RevenueSplitLocation).where(
         col(RevenueSplitLocation.plan_version_id) == from_version_id
     )
     for row in ctx.uow.all(query):
         if fits(row, row.location_id) and revenue_split(ctx, to_version_id, row.location_id) is None:
-            ctx.uow.add(_split_copy(ctx, row, to_version_id))
+            ctx.uow.add(_copy(row, to_version_id, set_by=ctx.actor, set_at=ctx.now()))
             copied += 1
     ctx.uow.flush()
     return copied
@@ -122,26 +105,8 @@ def revenue_split(
     )
 
 
-def _split_copy(
-    ctx: Ctx, split: RevenueSplit | RevenueSplitLocation, version_id: int
-) -> RevenueSplit | RevenueSplitLocation:
-    if isinstance(split, RevenueSplitLocation):
-        return RevenueSplitLocation(
-            tenant_id=ctx.uow.tenant_id,
-            plan_version_id=version_id,
-            location_id=split.location_id,
-            irr=split.irr,
-            mrr=split.mrr,
-            scr=split.scr,
-            set_by=ctx.actor,
-            set_at=ctx.now(),
-        )
-    return RevenueSplit(
-        tenant_id=ctx.uow.tenant_id,
-        plan_version_id=version_id,
-        irr=split.irr,
-        mrr=split.mrr,
-        scr=split.scr,
-        set_by=ctx.actor,
-        set_at=ctx.now(),
-    )
+def _copy(row: R, version_id: int, **changes: object) -> R:
+    """The row again for another plan version, as a row of its own (its own id; lists not shared)."""
+    data = row.model_dump(exclude={"id"})
+    data.update(changes, plan_version_id=version_id)
+    return type(row).model_validate(data)

@@ -170,19 +170,15 @@ class _Entry:
     credits: dict[str, Any] | None = None
 
 
-def _parse_plan(errors: Errors, path: str, raw: object) -> _Entry | None:
-    if not isinstance(raw, dict):
-        errors.add(path.rstrip("."), "Each plan must be a mapping of fields.")
+def _parse_plan(errors: Errors, path: str, given: object) -> _Entry | None:
+    raw = _fields(errors, path, given, _PLAN_KEYS, "Each plan must be a mapping of fields.")
+    if raw is None:
         return None
-    for key in sorted(set(raw) - _PLAN_KEYS):
-        errors.add(f"{path}{key}", "Unknown field.")
     before = len(errors.items)
     code = _text(errors, path, raw, "code", required=True)
     name = _text(errors, path, raw, "name", required=True)
     description = _text(errors, path, raw, "description")
-    enabled = raw.get("enabled", True)
-    if not isinstance(enabled, bool):
-        errors.add(f"{path}enabled", "Must be true or false.")
+    enabled = _flag(errors, path, raw, "enabled", True)
     billing = _text(errors, path, raw, "billing_type") or BillingType.MONTHLY.value
     if billing not in {b.value for b in BillingType}:
         errors.add(
@@ -197,10 +193,7 @@ def _parse_plan(errors: Errors, path: str, raw: object) -> _Entry | None:
     if not isinstance(lock_in, int) or isinstance(lock_in, bool):
         errors.add(f"{path}lock_in_months", "Must be a whole number of months.")
         lock_in = 0
-    prorate = raw.get("prorate_first_period", False)
-    if not isinstance(prorate, bool):
-        errors.add(f"{path}prorate_first_period", "Must be true or false.")
-        prorate = False
+    prorate = _flag(errors, path, raw, "prorate_first_period", False)
     locations = raw.get("locations", "all")
     if locations != "all" and not (
         isinstance(locations, list) and all(isinstance(x, str) for x in locations)
@@ -230,17 +223,13 @@ def _parse_plan(errors: Errors, path: str, raw: object) -> _Entry | None:
     credits = _parse_credits(errors, f"{path}credits.", raw.get("credits"))
     if len(errors.items) > before:
         return None
-    return _Entry(
-        code, bool(enabled), None if locations == "all" else list(locations), services, terms, credits
-    )
+    return _Entry(code, enabled, None if locations == "all" else list(locations), services, terms, credits)
 
 
-def _parse_service(errors: Errors, path: str, raw: object) -> _Service | None:
-    if not isinstance(raw, dict):
-        errors.add(path.rstrip("."), "Each recurring service must be a mapping.")
+def _parse_service(errors: Errors, path: str, given: object) -> _Service | None:
+    raw = _fields(errors, path, given, _SERVICE_KEYS, "Each recurring service must be a mapping.")
+    if raw is None:
         return None
-    for key in sorted(set(raw) - _SERVICE_KEYS):
-        errors.add(f"{path}{key}", "Unknown field.")
     before = len(errors.items)
     job = _text(errors, path, raw, "job", required=True)
     task = _text(errors, path, raw, "task", required=True)
@@ -260,6 +249,26 @@ def _parse_service(errors: Errors, path: str, raw: object) -> _Service | None:
     if len(errors.items) > before or rule is None:
         return None
     return _Service(job, task, at, rule)
+
+
+def _fields(
+    errors: Errors, path: str, raw: object, known: set[str], not_a_mapping: str
+) -> dict[str, Any] | None:
+    """The mapping at `path`, its unknown fields reported; None (reported too) when it is none."""
+    if not isinstance(raw, dict):
+        errors.add(path.rstrip("."), not_a_mapping)
+        return None
+    for key in sorted(set(raw) - known):
+        errors.add(f"{path}{key}", "Unknown field.")
+    return raw
+
+
+def _flag(errors: Errors, path: str, raw: dict[str, Any], key: str, default: bool) -> bool:
+    value = raw.get(key, default)
+    if not isinstance(value, bool):
+        errors.add(f"{path}{key}", "Must be true or false.")
+        return default
+    return value
 
 
 def _text(errors: Errors, path: str, raw: dict[str, Any], key: str, *, required: bool = False) -> str:
@@ -356,14 +365,14 @@ def _credits_out(ctx: Ctx, terms: CreditTerms) -> dict[str, Any]:
     return out
 
 
-def _parse_credits(errors: Errors, path: str, raw: object) -> dict[str, Any] | None:
+def _parse_credits(errors: Errors, path: str, given: object) -> dict[str, Any] | None:
+    if given is None:
+        return None
+    raw = _fields(
+        errors, path, given, _CREDIT_FIELDS, "Must be a mapping of credit settings, or null for unlimited."
+    )
     if raw is None:
         return None
-    if not isinstance(raw, dict):
-        errors.add(path.rstrip("."), "Must be a mapping of credit settings, or null for unlimited.")
-        return None
-    for key in sorted(set(raw) - _CREDIT_FIELDS):
-        errors.add(f"{path}{key}", "Unknown field.")
     for key, value in raw.items():
         if (
             key in _CREDIT_AMOUNTS

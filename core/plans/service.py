@@ -22,7 +22,7 @@ from core.context import Ctx
 from core.credits import terms as credit_terms
 from core.credits.terms import CreditTerms
 from core.kernel import recurrence
-from core.kernel.errors import Conflict, Errors, ImmutableField, NotFound
+from core.kernel.errors import Conflict, Errors, ImmutableField
 from core.kernel.money import amount, in_currency
 from core.kernel.recurrence import Recurrence
 from core.kernel.text import clean, fold
@@ -125,17 +125,11 @@ def find_plans(ctx: Ctx, text: str) -> list[PlanView]:
 
 
 def version_terms(ctx: Ctx, version_id: int) -> PlanTerms:
-    version = ctx.uow.get(PlanVersion, version_id)
-    if version is None:
-        raise NotFound(f"There is no plan version #{version_id}.")
-    return _terms(ctx, version)
+    return _terms(ctx, _version(ctx, version_id))
 
 
 def plan_of_version(ctx: Ctx, version_id: int) -> PlanView:
-    version = ctx.uow.get(PlanVersion, version_id)
-    if version is None:
-        raise NotFound(f"There is no plan version #{version_id}.")
-    return get_plan(ctx, version.plan_id)
+    return get_plan(ctx, _version(ctx, version_id).plan_id)
 
 
 # --- writing -------------------------------------------------------------------------------------
@@ -245,10 +239,11 @@ _LABELS = {
 
 
 def _plan(ctx: Ctx, plan_id: int, *, for_update: bool = False) -> Plan:
-    plan = ctx.uow.get(Plan, plan_id, for_update=for_update)
-    if plan is None:
-        raise NotFound(f"There is no plan #{plan_id}.", "plan")
-    return plan
+    return ctx.found(Plan, plan_id, f"There is no plan #{plan_id}.", "plan", for_update=for_update)
+
+
+def _version(ctx: Ctx, version_id: int) -> PlanVersion:
+    return ctx.found(PlanVersion, version_id, f"There is no plan version #{version_id}.")
 
 
 def _current_version(ctx: Ctx, plan: Plan) -> PlanVersion:

@@ -75,9 +75,7 @@ def set_split(ctx: Ctx, plan_version_id: int, split: Split, *, location_id: int 
     As in Zenoti, a split cannot change once the version has been sold (there): the revenue of
     months already reported would change. Setting the same split again changes nothing."""
     roles.require(ctx, Action.MANAGE_PLANS)
-    version = ctx.uow.get(PlanVersion, plan_version_id, for_update=True)  # one writer per version
-    if version is None:
-        raise NotFound(f"There is no plan version #{plan_version_id}.", "plan_version")
+    version = _version(ctx, plan_version_id, for_update=True)  # one writer per version
     errors = Errors()
     if location_id is not None:
         if ctx.uow.get(Location, location_id) is None:
@@ -135,9 +133,7 @@ def split_for(ctx: Ctx, plan_version_id: int, location_id: int | None = None) ->
     """The split that applies to a membership of this version sold at this location: the
     location's own, else the version's, else the default; refitted if the price changed since."""
     roles.require(ctx, Action.VIEW)
-    version = ctx.uow.get(PlanVersion, plan_version_id)
-    if version is None:
-        raise NotFound(f"There is no plan version #{plan_version_id}.", "plan_version")
+    version = _version(ctx, plan_version_id)
     price, _ = _price(ctx, version, _location_prices(ctx, [plan_version_id]), location_id)
     own = revenue_split(ctx, plan_version_id, location_id) if location_id is not None else None
     row = own or revenue_split(ctx, plan_version_id, None)
@@ -622,3 +618,8 @@ def _shown(ctx: Ctx, split: Split) -> Split:
     return Split(
         in_currency(split.irr, currency), in_currency(split.mrr, currency), in_currency(split.scr, currency)
     )
+
+
+def _version(ctx: Ctx, plan_version_id: int, *, for_update: bool = False) -> PlanVersion:
+    missing = f"There is no plan version #{plan_version_id}."
+    return ctx.found(PlanVersion, plan_version_id, missing, "plan_version", for_update=for_update)

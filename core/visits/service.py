@@ -15,7 +15,7 @@ from enum import StrEnum
 from sqlmodel import and_, col, or_
 
 from core.context import Ctx
-from core.kernel import recurrence
+from core.kernel import paging, recurrence
 from core.kernel.errors import Conflict, Errors, InvalidInput, NotFound
 from core.kernel.text import clean
 from core.memberships.lifecycle import SERVICED, Status
@@ -132,13 +132,7 @@ def regenerate_for_version(ctx: Ctx, version_id: int) -> None:
 def extend_horizons(ctx: Ctx) -> int:
     """The daily job: write every serviced membership's visits up to the horizon. Rerunning it
     on the same day writes nothing."""
-    written, after = 0, 0
-    while True:
-        page, last = extend_page(ctx, after, 1000)
-        written += page
-        if last is None:
-            return written
-        after = last
+    return sum(paging.pages(lambda after: extend_page(ctx, after, 1000)))
 
 
 def extend_page(ctx: Ctx, after: int, limit: int) -> tuple[int, int | None]:
@@ -162,7 +156,7 @@ def extend_page(ctx: Ctx, after: int, limit: int) -> tuple[int, int | None]:
     )
     page = ctx.uow.all(query.order_by(col(Contract.id)).limit(limit))
     ahead = until + timedelta(days=HORIZON_STEP)
-    return sum(materialize(ctx, c, ahead) for c in page), (page[-1].id if len(page) == limit else None)
+    return sum(materialize(ctx, c, ahead) for c in page), paging.last_id(page, limit)
 
 
 def cancel_future(ctx: Ctx, contract: Contract, from_day: date) -> None:
