@@ -515,6 +515,9 @@ MACRO_VALUES: dict[str, dict[str, Any]] = {
         "total": 31,
     },
     "bookings_of": {"rows": [BOOKING] * 10},
+    "customer_edited": {
+        "changes": [(f, USER, USER) for f in ("company", "contact", "email", "phone", "notes")]
+    },
     "follow_ups": {
         "rows": [
             {
