@@ -19,6 +19,7 @@ from core.customers import service as customers
 from core.customers.flows import CustomerChanges, CustomerEdited, CustomerToEdit
 
 EDIT_TITLE = "Edit a customer"
+NO_LOCATION = "-"  # the option clearing a customer's location (a location named just "-" could not be chosen)
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
@@ -57,25 +58,30 @@ def edit_form(form: CustomerToEdit, channel: str) -> dict[str, Any]:
 def customer_fields(
     locations: list[str], shown: customers.CustomerView | None = None, *, company: str = ""
 ) -> list[dict[str, Any]]:
-    """The form's inputs, their block ids core's field names, pre-filled with `shown`'s details."""
+    """The form's inputs, their block ids core's field names and their lengths core's, pre-filled
+    with `shown`'s details. Correcting a customer also offers "No location" (Slack's menus cannot
+    be emptied once chosen)."""
     blocks = [
-        views.text_input(
-            "company", "Company", initial=shown.company if shown else company, optional=True, max_length=200
-        ),
-        views.text_input(
-            "contact", "Contact person", initial=_given(shown, "contact"), optional=True, max_length=200
-        ),
-        views.text_input("email", "Email", initial=_given(shown, "email"), optional=True, max_length=254),
-        views.text_input("phone", "Phone", initial=_given(shown, "phone"), optional=True, max_length=40),
+        _text("company", "Company", shown.company if shown else company, customers.COMPANY_MAX),
+        _text("contact", "Contact person", _given(shown, "contact"), customers.CONTACT_MAX),
+        _text("email", "Email", _given(shown, "email"), customers.EMAIL_MAX),
+        _text("phone", "Phone", _given(shown, "phone"), customers.PHONE_MAX),
     ]
     if locations:
         options = [(name, name) for name in locations]
-        blocks.append(
-            views.select("location", "Location", options, initial=_given(shown, "location"), optional=True)
-        )
+        initial = _given(shown, "location")
+        if shown:
+            options.insert(0, (NO_LOCATION, "No location"))
+            initial = initial or NO_LOCATION
+        blocks.append(views.select("location", "Location", options, initial=initial, optional=True))
     blocks.append(
         views.text_input(
-            "notes", "Notes", initial=_given(shown, "notes"), multiline=True, optional=True, max_length=2000
+            "notes",
+            "Notes",
+            initial=_given(shown, "notes"),
+            multiline=True,
+            optional=True,
+            max_length=customers.NOTES_MAX,
         )
     )
     return blocks
@@ -97,7 +103,10 @@ def edit_saved(deps: Deps, team: str, user: str, view: dict[str, Any]) -> dict[s
     """Save the form through core; the confirmation to post (core's errors propagate to the fields)."""
     chosen = views.values(view)
     # A field the form does not show (no locations to choose from) stays as it is.
-    changes = CustomerChanges(**{name: chosen.get(name) for name in flows.EDITABLE})
+    given = {name: chosen.get(name) for name in flows.EDITABLE}
+    if given["location"] == NO_LOCATION:
+        given["location"] = ""
+    changes = CustomerChanges(**given)
     edited = deps.write(team, user, flows.edit_customer, int(views.metadata(view)["customer"]), changes)
     return messages.message(edited_text(edited))
 
@@ -105,6 +114,10 @@ def edit_saved(deps: Deps, team: str, user: str, view: dict[str, Any]) -> dict[s
 def edited_text(edited: CustomerEdited) -> str:
     changes = [(c.field, escape(c.before), escape(c.after)) for c in edited.changes]
     return messages.say("customer_edited", name=escape(edited.customer.name), changes=changes)
+
+
+def _text(block_id: str, label: str, initial: str | None, max_length: int) -> dict[str, Any]:
+    return views.text_input(block_id, label, initial=initial, optional=True, max_length=max_length)
 
 
 def _given(shown: customers.CustomerView | None, name: str) -> str | None:

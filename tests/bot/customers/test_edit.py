@@ -127,6 +127,11 @@ def test_a_searchs_edit_button_opens_the_form(slack: Slack) -> None:
         what="the edit form",
     )
     assert initial(view)["company"] == "Cafe Muler"
-    assert slack.driver.submit(STAFF, {"phone": "+1 555 0100"}) == {}
-    assert "*Cafe Muler*: phone set to “+1 555 0100”." in told(slack, STAFF)
+    options = [
+        o["value"] for b in view["blocks"] if b["block_id"] == "location" for o in b["element"]["options"]
+    ]
+    assert options == ["-", "Downtown", "North"]  # "No location" first: a chosen menu cannot be emptied
+    assert slack.driver.submit(STAFF, {"phone": "+1 555 0100", "location": "-"}) == {}
+    assert "*Cafe Muler*: phone set to “+1 555 0100”; location removed." in told(slack, STAFF)
+    assert stored(slack, added.id).location == ""
     assert "`/customers edit <customer>`" in slack.command("/customers", "help", user=STAFF)["text"]
