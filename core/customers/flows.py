@@ -4,10 +4,11 @@ offers the workspace's locations; correcting a customer finds them through the o
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from typing import overload
 
 from core.catalog import locations as catalog
 from core.context import Ctx
-from core.customers.lookup import the_customer
+from core.customers.lookup import Lookup, find_customer, the_customer
 from core.customers.service import (
     CustomerInput,
     CustomerView,
@@ -59,11 +60,19 @@ def new_customer_locations(ctx: Ctx) -> list[str]:
     return [loc.name for loc in catalog.locations(ctx)]
 
 
-def customer_to_edit(ctx: Ctx, who: str | int) -> CustomerToEdit:
-    """The customer `who` names (lookup text, or an id) and the locations to choose from; only for
-    those who may add customers (whoever adds one may correct it)."""
+@overload
+def customer_to_edit(ctx: Ctx, who: int) -> CustomerToEdit: ...
+@overload
+def customer_to_edit(ctx: Ctx, who: str) -> CustomerToEdit | Lookup: ...
+def customer_to_edit(ctx: Ctx, who: str | int) -> CustomerToEdit | Lookup:
+    """The customer `who` names (lookup text, or an id) and the locations to choose from, or the
+    lookup itself when the text names none or several; only for those who may add customers
+    (whoever adds one may correct it)."""
     locations = new_customer_locations(ctx)  # checks the role before anything is looked up
-    return CustomerToEdit(_meant(ctx, who), locations)
+    if isinstance(who, int):
+        return CustomerToEdit(get_customer(ctx, who), locations)
+    found = find_customer(ctx, who)
+    return found if found.customer is None else CustomerToEdit(found.customer, locations)
 
 
 def edit_customer(ctx: Ctx, who: str | int, changes: CustomerChanges) -> CustomerEdited:

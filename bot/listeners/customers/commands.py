@@ -15,6 +15,7 @@ from bot.mrkdwn import escape
 from bot.pagination import more_button, page
 from bot.ui.buttons import button
 from core.customers import flows
+from core.customers.lookup import Lookup
 from core.workspace import roles
 from core.workspace.roles import Action
 
@@ -36,8 +37,10 @@ def customers_reply(deps: Deps, team: str, user: str, channel: str, text: str) -
     if verb.lower() == "edit":
         if not rest.strip():
             return messages.message(messages.say("say_which_customer", verb="edit"))
-        # Found (or refused) before the modal opens: none or several are answered here, listed.
+        # Found (or refused) before the modal opens: none or several are answered here.
         form = deps.read(team, user, flows.customer_to_edit, rest.strip())
+        if isinstance(form, Lookup):
+            return choose_to_edit(form)
         return Modal(forms.EDIT_TITLE, lambda: forms.edit_form(form, channel))
     return customers_page(deps, team, user, text, 0)
 
@@ -60,6 +63,20 @@ def customers_page(deps: Deps, team: str, user: str, query: str, offset: int) ->
         ]
     if next_offset is not None:
         reply["blocks"].append(more_button(CustomerAction.MORE, next_offset, {"q": query[:500]}))
+    return reply
+
+
+def choose_to_edit(found: Lookup) -> dict[str, Any]:
+    """None matched: say so. Several: the listed choices, each beside its Edit button."""
+    query = escape(found.query)
+    if not found.matches:
+        return messages.message(messages.say("no_customer", query=query))
+    labels = [escape(c.label) for c in found.matches]
+    reply = messages.message(messages.say("several_customers", query=query, names=labels))
+    heading = messages.say("pick_customer_for", query=query)
+    reply["blocks"] = [views.section(heading)] + [
+        _with_edit(label, c.id) for label, c in zip(labels, found.matches, strict=True)
+    ]
     return reply
 
 

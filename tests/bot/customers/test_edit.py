@@ -96,9 +96,12 @@ def test_none_or_several_customers_are_answered_in_place(slack: Slack) -> None:
         add_customer(ctx, CustomerInput(company="Cafe Rosa"))
     missing = slack.command("/customers", "edit zed", user=STAFF)["text"]
     assert missing == "No customer matches “zed”. Try part of the company or contact name."
-    several = slack.command("/customers", "edit cafe", user=STAFF)["text"]
-    assert several.startswith("Several customers match “cafe”; which one?")
-    assert "• Cafe Muler (Anna)" in several and "• Cafe Rosa" in several
+    several = slack.command("/customers", "edit cafe", user=STAFF)
+    assert several["text"].startswith("Several customers match “cafe”; which one?")
+    assert "• Cafe Muler (Anna)" in several["text"] and "• Cafe Rosa" in several["text"]
+    # each choice beside its Edit button, which opens that customer's form
+    assert [b["text"]["text"] for b in several["blocks"][1:]] == ["• Cafe Rosa", "• Cafe Muler (Anna)"]
+    assert all(b["accessory"]["action_id"].startswith("customer_edit:") for b in several["blocks"][1:])
     assert "`/customers edit <customer>`" in slack.command("/customers", "edit", user=STAFF)["text"]
     assert slack.standin.top_modal(STAFF) is None
 

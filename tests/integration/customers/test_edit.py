@@ -9,7 +9,7 @@ import pytest
 from core.catalog import locations as catalog
 from core.customers import flows
 from core.customers.flows import Change, CustomerChanges
-from core.customers.lookup import NoCustomer, SeveralCustomers
+from core.customers.lookup import Lookup, NoCustomer, SeveralCustomers
 from core.customers.service import CustomerInput, CustomerView, add_customer, get_customer, search_customers
 from core.kernel.errors import Conflict, InvalidInput, PermissionDenied
 from tests.conftest import MANAGER, NOBODY, SPECIALIST, STAFF, Shop
@@ -106,7 +106,12 @@ def test_the_customer_is_found_by_the_one_lookup(shop: Shop) -> None:
         flows.edit_customer(ctx, "zed", CustomerChanges(phone="555 0100"))
     with shop.tx(STAFF, write=False) as ctx:  # the whole name typed is the customer meant
         form = flows.customer_to_edit(ctx, "cafe muler")
-    assert (form.customer.name, form.locations) == ("Cafe Muler", ["Downtown", "North"])
+        assert isinstance(form, flows.CustomerToEdit)
+        assert (form.customer.name, form.locations) == ("Cafe Muler", ["Downtown", "North"])
+        choices = flows.customer_to_edit(ctx, "cafe")
+        assert isinstance(choices, Lookup) and len(choices.matches) == 3
+        none = flows.customer_to_edit(ctx, "zed")
+        assert isinstance(none, Lookup) and none.matches == ()
 
 
 def test_whoever_may_add_a_customer_may_edit_one(shop: Shop) -> None:
