@@ -3,7 +3,7 @@ offers the workspace's locations; correcting a customer finds them through the o
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass, replace
 from typing import overload
 
 from core.catalog import locations as catalog
@@ -80,15 +80,11 @@ def edit_customer(ctx: Ctx, who: str | int, changes: CustomerChanges) -> Custome
     contact, the email's shape and that no other customer has it, the phone, the location): every
     field's error at once, and nothing written. Search finds the customer by the new name."""
     roles.require(ctx, Action.MANAGE_CUSTOMERS)
-    before = _meant(ctx, who)
-    current = {name: getattr(before, name) for name in EDITABLE}
-    given = {
-        f.name: getattr(changes, f.name) for f in fields(changes) if getattr(changes, f.name) is not None
-    }
-    merged = {**current, **given}
-    after = update_customer(
-        ctx, before.id, CustomerInput(**{**merged, "location": merged["location"] or None})
-    )
+    # Locked while the changes are laid over it, so a concurrent edit of another field is kept.
+    before = get_customer(ctx, _meant(ctx, who).id, for_update=True)
+    current = CustomerInput(**{name: getattr(before, name) for name in EDITABLE})
+    given = {name: value for name, value in asdict(changes).items() if value is not None}
+    after = update_customer(ctx, before.id, replace(current, **given))
     found = (Change(name, getattr(before, name), getattr(after, name)) for name in EDITABLE)
     return CustomerEdited(before, after, tuple(c for c in found if c.before != c.after))
 

@@ -13,6 +13,7 @@ from core.customers.lookup import Lookup, NoCustomer, SeveralCustomers
 from core.customers.service import CustomerInput, CustomerView, add_customer, get_customer, search_customers
 from core.kernel.errors import Conflict, InvalidInput, PermissionDenied
 from tests.conftest import MANAGER, NOBODY, SPECIALIST, STAFF, Shop
+from tests.integration.threads import race
 
 
 def cafe(shop: Shop) -> CustomerView:
@@ -132,3 +133,19 @@ def test_a_search_says_whether_the_asker_may_edit_what_it_found(shop: Shop) -> N
     assert ([c.id for c in found.customers], found.editable) == ([added.id], True)
     with shop.tx(SPECIALIST, write=False) as ctx:
         assert flows.customers_found(ctx, "cafe", 10).editable is False
+
+
+def test_concurrent_corrections_of_different_fields_are_all_kept(shop: Shop) -> None:
+    added = cafe(shop)
+    fields = ("contact", "phone", "notes", "company")
+    values = ("Anna Müller", "+1 555 0100", "Back door.", "Café Müller")
+
+    def edit(i: int) -> None:
+        with shop.tx(STAFF) as ctx:
+            flows.edit_customer(ctx, added.id, CustomerChanges(**{fields[i]: values[i]}))
+
+    done, failed = race(edit, len(fields))
+    assert (len(done), failed) == (len(fields), [])
+    with shop.tx(STAFF, write=False) as ctx:
+        saved = get_customer(ctx, added.id)
+    assert tuple(getattr(saved, name) for name in fields) == values
