@@ -25,6 +25,7 @@ from core.context import SYSTEM, Ctx, transaction
 from core.credits import flows as credit_flows
 from core.credits import reports as credit_reports
 from core.credits.lots import Unit
+from core.customers import flows as customer_flows
 from core.customers import service as customers
 from core.customers.lookup import Lookup, SeveralCustomers
 from core.daily import flows as daily_flows
@@ -260,6 +261,39 @@ def customers_search(app: App, text: tuple[str, ...]) -> None:
     """Customers whose company or contact contains every word of TEXT, best match first."""
     for c in app.read(customers.search_customers, " ".join(text)):
         click.echo(f"#{c.id:<5} {c.label}")
+
+
+@customers_group.command("edit")
+@_customer_argument
+@click.option("--company", help="The company name ('' clears it).")
+@click.option("--contact", help="The contact person ('' clears it).")
+@click.option("--email", help="The email address ('' clears it).")
+@click.option("--phone", help="The phone number ('' clears it).")
+@click.option("--location", help="The location, by name ('' clears it).")
+@click.option("--notes", help="The notes ('' clears them).")
+@pass_app
+def customers_edit(
+    app: App,
+    customer: str,
+    company: str | None,
+    contact: str | None,
+    email: str | None,
+    phone: str | None,
+    location: str | None,
+    notes: str | None,
+) -> None:
+    """Correct CUSTOMER (12, #12, or words of the company or contact name): only the fields given
+    change, checked as a new customer's are; prints what changed."""
+    changes = customer_flows.CustomerChanges(company, contact, email, phone, location, notes)
+    if changes == customer_flows.CustomerChanges():
+        raise UserError(
+            "Nothing to change: give one or more of --" + ", --".join(customer_flows.EDITABLE) + "."
+        )
+    edited = app.write(customer_flows.edit_customer, _who(customer), changes)
+    for change in edited.changes:
+        click.echo(f"{change.field}: {change.before or '(empty)'} -> {change.after or '(empty)'}")
+    named = f"#{edited.customer.id} {edited.customer.label}"
+    click.echo(f"Saved {named}." if edited.changes else f"Nothing changed for {named}.")
 
 
 membership_group = _group("membership", "Memberships (contracts).")

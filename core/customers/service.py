@@ -89,9 +89,10 @@ class ImportReport:
 # --- reading -------------------------------------------------------------------------------------
 
 
-def get_customer(ctx: Ctx, customer_id: int) -> CustomerView:
+def get_customer(ctx: Ctx, customer_id: int, *, for_update: bool = False) -> CustomerView:
+    """`for_update` locks the row until the unit of work ends, for a change made from what is read."""
     roles.require(ctx, Action.VIEW)
-    return _views(ctx, [customer_row(ctx, customer_id)])[0]
+    return _views(ctx, [customer_row(ctx, customer_id, for_update=for_update)])[0]
 
 
 def search_customers(ctx: Ctx, query: str, limit: int = 10) -> list[CustomerView]:

@@ -7,7 +7,9 @@ from enum import StrEnum
 
 class CustomerForm(StrEnum):
     ADD = "customer_add"
+    EDIT = "customer_edit"
 
 
 class CustomerAction(StrEnum):
     MORE = "customers_more"
+    EDIT = "customer_edit"  # one button per customer listed: "customer_edit:<id>"

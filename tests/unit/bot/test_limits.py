@@ -533,6 +533,9 @@ MACRO_VALUES: dict[str, dict[str, Any]] = {
     },
     "bookings_of": {"rows": [BOOKING] * 10},
     "visits_heading": {"first": 16, "last": 30, "total": 31},
+    "customer_edited": {
+        "changes": [(f, USER, USER) for f in ("company", "contact", "email", "phone", "notes")]
+    },
     "follow_ups": {
         "rows": [
             {
