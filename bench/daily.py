@@ -32,10 +32,9 @@ from typing import Any
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import Connection, delete, func, insert, select, text
-from sqlmodel import SQLModel
 
-from bench.ledger import fresh
-from bench.slack_commands import STAFF, customer_row, insert_rows, machine
+from bench.common import TEAM, arguments, contract_row, fresh, insert_rows, table_of, totals_row
+from bench.slack_commands import STAFF, customer_row, machine
 from core.context import SYSTEM, transaction
 from core.credits.calendar import next_grant_day, period_starts
 from core.credits.terms import CreditKind, CreditTerms, Expiry
@@ -47,7 +46,6 @@ from core.workspace.flows import ensure_tenant
 from core.workspace.test_clock import start_test_clock
 from storage.uow import Database
 
-TEAM = "TBENCH"
 DAY = date(2025, 6, 16)  # the business day benchmarked
 RUN_AT = datetime(2025, 6, 16, 6, 0, tzinfo=UTC)  # its run time (workspace in UTC, default 06:00)
 CLOCK_AT = datetime(2025, 6, 16, 12, 0, tzinfo=UTC)  # the test clock: the day is due, the next not
@@ -90,9 +88,7 @@ class Run:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url")
-    parser.add_argument("--memberships", type=int, default=100_000)
+    parser = arguments(__doc__)
     parser.add_argument("--lots-per-membership", type=int, default=10)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -196,7 +192,7 @@ def seed_batch(
         expected.lots += max(lots_each, len(done))
         bonus = BONUS * max(0, lots_each - len(done))
         totals.append(totals_row(member, granted, expired, bonus))
-        ledger.setdefault("contract", []).append(contract_row(member, version_id, start, end))
+        ledger.setdefault("contract", []).append(membership_row(member, version_id, start, end))
     insert_rows(conn, "customer", [{"id": n + 1, **customer_row(n)} for n in numbers])
     for name in ("contract", "credit_lot", "ledger_operation", "ledger_entry"):
         insert_rows(conn, name, ledger[name])
@@ -254,25 +250,20 @@ def operation(ledger: dict[str, list[dict[str, Any]]], ids: Ids, key: str, kind:
     return op
 
 
-def contract_row(member: int, version_id: int, start: date, end: date) -> dict[str, Any]:
-    return {
-        "id": member,
-        "tenant_id": TEAM,
-        "customer_id": member,
-        "kind": "membership",
-        "plan_version_id": version_id,
-        "status": "active",
-        "start_date": start,
-        "end_date": end,
-        "summary": "",
-        "seller_id": STAFF,
+def membership_row(member: int, version_id: int, start: date, end: date) -> dict[str, Any]:
+    return contract_row(
+        member,
+        version_id,
+        STAFF,
+        datetime.combine(start, SETUP_AT.timetz()),
+        start,
+        end,
+        id=member,
         # As the previous runs left them: visits planned up to a step past the horizon, spread
         # over the step; the next grant day worked out by the previous day's run.
-        "visits_until": DAY - timedelta(days=1) + timedelta(days=90 + member % HORIZON_STEP),
-        "next_grant_on": next_grant_day(start, end, TERMS, "monthly", DAY - timedelta(days=1)) or date.max,
-        "created_by": STAFF,
-        "created_at": datetime.combine(start, SETUP_AT.timetz()),
-    }
+        visits_until=DAY - timedelta(days=1) + timedelta(days=90 + member % HORIZON_STEP),
+        next_grant_on=next_grant_day(start, end, TERMS, "monthly", DAY - timedelta(days=1)) or date.max,
+    )
 
 
 def lot_row(
@@ -328,25 +319,6 @@ def entry_row(
         "reference": reference,
         "at": at,
     }
-
-
-def totals_row(member: int, granted: Decimal, expired: Decimal, adjusted: Decimal) -> dict[str, Any]:
-    zero = Decimal(0)
-    return {
-        "tenant_id": TEAM,
-        "customer_id": member,
-        "unit": "credit",
-        "granted": granted,
-        "used": zero,
-        "expired": expired,
-        "transferred_in": zero,
-        "transferred_out": zero,
-        "adjusted": adjusted,
-    }
-
-
-def table_of(name: str) -> Any:
-    return SQLModel.metadata.tables[name]
 
 
 def counts(db: Database) -> dict[str, int]:

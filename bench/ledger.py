@@ -13,7 +13,6 @@ wiped (its public schema is dropped) before the run. Exits 1 when a target is mi
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 import tempfile
@@ -26,26 +25,23 @@ from pathlib import Path
 from sqlalchemy import Column, Integer, MetaData, Table, insert, select, text, update
 from sqlmodel import SQLModel
 
+from bench.common import TEAM, arguments, contract_row, fresh
 from core.context import SYSTEM, transaction
 from core.credits import ledger
 from core.credits.lots import Unit
 from core.kernel.clock import FixedClock
 from core.plans import service as plans
 from core.workspace.flows import ensure_tenant
-from storage.migrate import upgrade
 from storage.tables.customers import Customer
 from storage.tables.memberships import Contract
 from storage.uow import Database
 
-TEAM = "TBENCH"
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 BATCH = 5_000
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url")
-    parser.add_argument("--memberships", type=int, default=100_000)
+    parser = arguments(__doc__)
     parser.add_argument("--repeat", type=int, default=300)
     args = parser.parse_args()
     url = args.database_url or f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.sqlite'}"
@@ -100,16 +96,6 @@ def main() -> int:
     return 0 if ok else 1
 
 
-def fresh(url: str) -> Database:
-    db = Database(url)
-    if db.dialect == "postgresql":
-        with db.engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-    upgrade(db)
-    return db
-
-
 def populate(db: Database, clock: FixedClock, memberships: int) -> None:
     """Customers, active memberships and one open lot each, written in bulk (the core functions
     would take an hour for 100,000; the rows are the same shape)."""
@@ -139,25 +125,7 @@ def populate(db: Database, clock: FixedClock, memberships: int) -> None:
         ids = [row[0] for row in conn.execute(select(customers.c.id).where(customers.c.tenant_id == TEAM))]
         for start in range(0, len(ids), BATCH):
             chunk = ids[start : start + BATCH]
-            conn.execute(
-                insert(contracts),
-                [
-                    {
-                        "tenant_id": TEAM,
-                        "customer_id": c,
-                        "kind": "membership",
-                        "plan_version_id": version_id,
-                        "status": "active",
-                        "start_date": date(2025, 1, 1),
-                        "end_date": date(2025, 12, 31),
-                        "summary": "",
-                        "seller_id": "UBENCH",
-                        "created_by": "UBENCH",
-                        "created_at": NOW,
-                    }
-                    for c in chunk
-                ],
-            )
+            conn.execute(insert(contracts), [contract_row(c, version_id, "UBENCH", NOW) for c in chunk])
         for start in range(0, len(ids), BATCH):
             chunk = ids[start : start + BATCH]
             conn.execute(

@@ -37,22 +37,21 @@ import urllib.parse
 import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-import uvicorn
 from sqlalchemy import Connection, insert, text
-from sqlmodel import SQLModel
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bench.ledger import fresh
+from bench.common import TEAM, arguments, contract_row, fresh, insert_rows, table_of, totals_row
 from bench.served import ADMIN, SECRET, TOKEN
+from bot.local_server import Running
 from bot.standin import SlackStandIn, signature
 from core.context import SYSTEM, transaction
 from core.kernel.clock import FixedClock
@@ -62,7 +61,6 @@ from core.workspace import roles
 from core.workspace.flows import ensure_tenant
 from storage.uow import Database
 
-TEAM = "TBENCH"
 STAFF = "USTAFF"
 NOW = datetime(2025, 6, 1, 14, 0, tzinfo=UTC)
 BATCH = 5_000
@@ -87,9 +85,7 @@ class Sample:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url")
-    parser.add_argument("--memberships", type=int, default=100_000)
+    parser = arguments(__doc__)
     parser.add_argument("--requests", type=int, default=1_000)
     parser.add_argument("--concurrency", type=int, default=20)
     args = parser.parse_args()
@@ -144,7 +140,9 @@ def seed_batch(conn: Connection, version_id: int, numbers: range) -> None:
     """Customers, each with an active membership and a grant of credits: the customer, the
     contract, the lot, the ledger operation and entry of the grant, and the running totals."""
     customers = insert_ids(conn, "customer", [customer_row(n) for n in numbers])
-    contracts = insert_ids(conn, "contract", [contract_row(c, version_id) for c in customers])
+    contracts = insert_ids(
+        conn, "contract", [contract_row(c, version_id, STAFF, GRANTED_AT) for c in customers]
+    )
     # Every other grant expires within the 30 days the balance warns about.
     expiries = [NOW + timedelta(days=10) if n % 2 else datetime(2026, 1, 1, tzinfo=UTC) for n in numbers]
     lots = insert_ids(
@@ -153,7 +151,7 @@ def seed_batch(conn: Connection, version_id: int, numbers: range) -> None:
     operations = insert_ids(conn, "ledger_operation", [operation_row(c) for c in customers])
     held = zip(operations, customers, lots, contracts, strict=True)
     insert_rows(conn, "ledger_entry", [entry_row(*ids) for ids in held])
-    insert_rows(conn, "credit_totals", [totals_row(c) for c in customers])
+    insert_rows(conn, "credit_totals", [totals_row(c, GRANT) for c in customers])
 
 
 def company(n: int) -> str:
@@ -175,22 +173,6 @@ def customer_row(n: int) -> dict[str, Any]:
         "phone": "",
         "notes": "",
         "search_text": fold(f"{company(n)} {contact(n)}"),
-        "created_at": GRANTED_AT,
-    }
-
-
-def contract_row(customer_id: int, version_id: int) -> dict[str, Any]:
-    return {
-        "tenant_id": TEAM,
-        "customer_id": customer_id,
-        "kind": "membership",
-        "plan_version_id": version_id,
-        "status": "active",
-        "start_date": date(2025, 1, 1),
-        "end_date": date(2025, 12, 31),
-        "summary": "",
-        "seller_id": STAFF,
-        "created_by": STAFF,
         "created_at": GRANTED_AT,
     }
 
@@ -241,60 +223,14 @@ def entry_row(operation_id: int, customer_id: int, lot_id: int, contract_id: int
     }
 
 
-def totals_row(customer_id: int) -> dict[str, Any]:
-    zero = Decimal(0)
-    return {
-        "tenant_id": TEAM,
-        "customer_id": customer_id,
-        "unit": "credit",
-        "granted": GRANT,
-        "used": zero,
-        "expired": zero,
-        "transferred_in": zero,
-        "transferred_out": zero,
-        "adjusted": zero,
-    }
-
-
 def insert_ids(conn: Connection, table_name: str, rows: list[dict[str, Any]]) -> list[int]:
     """Insert many rows in few statements; their new ids, in the order of the rows."""
-    table = SQLModel.metadata.tables[table_name]
+    table = table_of(table_name)
     result = conn.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
     return [int(row[0]) for row in result]
 
 
-def insert_rows(conn: Connection, table_name: str, rows: list[dict[str, Any]]) -> None:
-    conn.execute(insert(SQLModel.metadata.tables[table_name]), rows)
-
-
 # --- the apps and the load -----------------------------------------------------------------------
-
-
-class Running:
-    """A uvicorn server in a background thread, as the bot tests run one."""
-
-    def __init__(self, app: Starlette) -> None:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = int(s.getsockname()[1])
-        self.server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
-        )
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("the server did not start within 10 s")
-            time.sleep(0.01)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
 
 
 Arrival = tuple[float, dict[str, Any]]  # perf_counter() when the reply arrived, and the reply

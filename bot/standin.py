@@ -23,7 +23,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot import limits
-from bot.standin_install import Call, InstallStandIn
+from bot.standin_install import Call, InstallStandIn, slash_command_payload
 
 BOT_USER = "UMEMBERBOT"
 TRIGGER_SECONDS = 3.0  # a trigger id is valid this long, and once
@@ -378,21 +378,15 @@ class Driver:
         """POST a slash command; returns the HTTP response and the id of its response_url."""
         response_id = f"r{next(self._ids)}x{uuid.uuid4().hex[:8]}"  # unique across drivers of one stand-in
         body = urllib.parse.urlencode(
-            {
-                "token": "unused",
-                "team_id": self.team,
-                "team_domain": "sandbox",
-                "channel_id": channel,
-                "channel_name": "front-desk",
-                "user_id": user,
-                "user_name": user.lower(),
-                "command": command,
-                "text": text,
-                "api_app_id": "AMEMBERBOT",
-                "is_enterprise_install": "false",
-                "response_url": f"{self.standin_url}/respond/{response_id}",
-                "trigger_id": self._trigger(user, response_id),
-            }
+            slash_command_payload(
+                command,
+                text,
+                team=self.team,
+                user=user,
+                response_url=f"{self.standin_url}/respond/{response_id}",
+                channel=channel,
+                trigger_id=self._trigger(user, response_id),
+            )
         )
         return self._send(body, secret, timestamp), response_id
 

@@ -243,9 +243,17 @@ async def _until_first_done(*work: Awaitable[None]) -> None:
 
 
 def slash_command_payload(
-    command: str, text: str, *, team: str, user: str, response_url: str, channel: str = "CFRONTDESK"
+    command: str,
+    text: str,
+    *,
+    team: str,
+    user: str,
+    response_url: str,
+    channel: str = "CFRONTDESK",
+    trigger_id: str = "",
 ) -> dict[str, Any]:
-    """A slash command as Socket Mode carries it: the HTTP form's fields, as a JSON object."""
+    """A slash command's fields as Slack sends them: the HTTP form's (Driver.slash), or the JSON
+    object Socket Mode carries."""
     return {
         "token": "unused",
         "team_id": team,
@@ -259,5 +267,5 @@ def slash_command_payload(
         "api_app_id": "AMEMBERBOT",
         "is_enterprise_install": "false",
         "response_url": response_url,
-        "trigger_id": f"T{uuid.uuid4().hex[:10]}",
+        "trigger_id": trigger_id or f"T{uuid.uuid4().hex[:10]}",
     }

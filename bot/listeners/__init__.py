@@ -21,18 +21,24 @@ from bot.listeners import (
     workspace,
 )
 
+# In this order: Bolt tries listeners in the order they were registered.
+DOMAINS = (
+    plans,
+    customers,
+    credits,
+    memberships,
+    home,
+    workspace,
+    approvals,
+    alerts,
+    billing,
+    classes,
+    revenue,
+    checkout,
+    visits,
+)
+
 
 def register_listeners(app: AsyncApp, deps: Deps) -> None:
-    plans.register(app, deps)
-    customers.register(app, deps)
-    credits.register(app, deps)
-    memberships.register(app, deps)
-    home.register(app, deps)
-    workspace.register(app, deps)
-    approvals.register(app, deps)
-    alerts.register(app, deps)
-    billing.register(app, deps)
-    classes.register(app, deps)
-    revenue.register(app, deps)
-    checkout.register(app, deps)
-    visits.register(app, deps)
+    for domain in DOMAINS:
+        domain.register(app, deps)

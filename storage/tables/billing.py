@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field
 
-from storage.tables.base import Entity, TenantRow, utc_instant
+from storage.tables.base import Entity, Reasoned, TenantRow, utc_instant
 from storage.types import Money, UTCDateTime
 
 
@@ -43,7 +43,7 @@ class LocationPrice(TenantRow, table=True):
     setup_fee: Decimal | None = Field(default=None, sa_type=Money)
 
 
-class MembershipFreeze(Entity, table=True):
+class MembershipFreeze(Entity, Reasoned, table=True):
     """One freeze of a membership: planned dates, and the day it really ended."""
 
     __tablename__ = "membership_freeze"
@@ -51,12 +51,9 @@ class MembershipFreeze(Entity, table=True):
     starts_on: date
     until: date | None = None  # the last frozen day asked for; None: until unfrozen
     ended_on: date | None = None  # the first day no longer frozen, once unfrozen
-    reason: str = Field(default="", max_length=1000)
-    created_by: str = Field(max_length=32)
-    created_at: datetime = Field(sa_type=UTCDateTime)
 
 
-class Cancellation(Entity, table=True):
+class Cancellation(Entity, Reasoned, table=True):
     """A cancellation, effective now or on a later date, and what it removed (for reactivation)."""
 
     contract_id: int = Field(foreign_key="contract.id", index=True)
@@ -65,9 +62,6 @@ class Cancellation(Entity, table=True):
     credits: str = Field(max_length=8)  # keep | forfeit, the workspace's rule when it was asked for
     applied: bool = False  # the membership is cancelled (the effective date has come)
     revoked_at: datetime | None = utc_instant(nullable=True)  # reactivated, or withdrawn before it applied
-    reason: str = Field(default="", max_length=1000)
-    created_by: str = Field(max_length=32)
-    created_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class ForfeitedLot(TenantRow, table=True):

@@ -5,48 +5,38 @@ from __future__ import annotations
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field
 
-from storage.tables.base import Entity, TenantRow
+from storage.tables.base import Entity, Named, TenantRow
 
 
-class Location(Entity, table=True):
+class Location(Entity, Named, table=True):
     __table_args__ = (UniqueConstraint("tenant_id", "name_key"),)
-    name: str = Field(max_length=100)
-    name_key: str = Field(max_length=100)
 
 
-class JobTemplate(Entity, table=True):
+class JobTemplate(Entity, Named, table=True):
     __tablename__ = "job_template"
     __table_args__ = (UniqueConstraint("tenant_id", "name_key"),)
-    name: str = Field(max_length=100)
-    name_key: str = Field(max_length=100)
     description: str = Field(default="", max_length=2000)
 
 
-class TaskTemplate(Entity, table=True):
+class TaskTemplate(Entity, Named, table=True):
     __tablename__ = "task_template"
     __table_args__ = (UniqueConstraint("job_template_id", "name_key"),)
     job_template_id: int = Field(foreign_key="job_template.id")
-    name: str = Field(max_length=100)
-    name_key: str = Field(max_length=100)
 
 
-class Service(Entity, table=True):
+class Service(Entity, Named, table=True):
     """A service the business sells; service credits can be limited to some services or categories."""
 
     __table_args__ = (UniqueConstraint("tenant_id", "name_key"),)
-    name: str = Field(max_length=100)
-    name_key: str = Field(max_length=100)
     category: str = Field(default="", max_length=100)
     duration_minutes: int | None = None
 
 
-class EqualityTemplate(Entity, table=True):
+class EqualityTemplate(Entity, Named, table=True):
     """Which services may stand in for which: each listed service costs `cost` credits."""
 
     __tablename__ = "equality_template"
     __table_args__ = (UniqueConstraint("tenant_id", "name_key"),)
-    name: str = Field(max_length=100)
-    name_key: str = Field(max_length=100)
 
 
 class EqualityEntry(TenantRow, table=True):

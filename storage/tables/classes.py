@@ -8,17 +8,15 @@ from typing import Any
 from sqlalchemy import JSON, Column, Time, UniqueConstraint
 from sqlmodel import Field
 
-from storage.tables.base import Entity, TenantRow, utc_instant
+from storage.tables.base import Created, Entity, Named, TenantRow, utc_instant
 from storage.types import UTCDateTime
 
 
-class ClassSeries(Entity, table=True):
+class ClassSeries(Entity, Named, Created, table=True):
     """A class on a schedule at a location (core/classes/service.py); its sessions are dated occurrences."""
 
     __tablename__ = "class_series"
     __table_args__ = (UniqueConstraint("tenant_id", "location_id", "name_key"),)
-    name: str = Field(max_length=100)
-    name_key: str = Field(max_length=100)
     location_id: int = Field(foreign_key="location.id")
     recurrence: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     starts_on: date  # the first day of the schedule (weekly intervals count from its week)
@@ -30,8 +28,6 @@ class ClassSeries(Entity, table=True):
     session_rules: bool  # True: only the plans in class_series_plan may see and book it
     # Sessions exist up to this date; the daily horizon job extends it.
     sessions_until: date | None = None
-    created_by: str = Field(max_length=32)
-    created_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class ClassSeriesPlan(TenantRow, table=True):

@@ -6,11 +6,11 @@ from datetime import date, datetime
 
 from sqlmodel import Field
 
-from storage.tables.base import Entity, utc_instant
+from storage.tables.base import Created, Entity, utc_instant
 from storage.types import UTCDateTime
 
 
-class Contract(Entity, table=True):
+class Contract(Entity, Created, table=True):
     """A customer's contract. `kind` is "membership" today; service agreements come later."""
 
     customer_id: int = Field(foreign_key="customer.id", index=True)
@@ -31,8 +31,6 @@ class Contract(Entity, table=True):
     next_grant_on: date | None = Field(default=None, index=True)
     # For the plan's wait time between redemptions.
     last_redeemed_at: datetime | None = utc_instant(nullable=True)
-    created_by: str = Field(max_length=32)
-    created_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class ContractEvent(Entity, table=True):

@@ -9,11 +9,11 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, Time, UniqueConstraint, text
 from sqlmodel import Field
 
-from storage.tables.base import Entity, TenantRow, utc_instant
+from storage.tables.base import Entity, Named, TenantRow, utc_instant
 from storage.types import Money, UTCDateTime
 
 
-class Plan(Entity, table=True):
+class Plan(Entity, Named, table=True):
     """The identity of a plan; what it sells lives in its versions."""
 
     __table_args__ = (
@@ -29,8 +29,6 @@ class Plan(Entity, table=True):
         ),
     )
     code: str = Field(max_length=20)
-    name: str = Field(max_length=100)
-    name_key: str = Field(max_length=100)
     enabled: bool = True
     archived_at: datetime | None = utc_instant(nullable=True)
     created_at: datetime = Field(sa_type=UTCDateTime)

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-import uvicorn
-from starlette.applications import Starlette
 
 from bot.app import build_app
 from bot.deps import Deps
+from bot.local_server import Running
 from bot.server import create_server
 from bot.settings import Settings
 from bot.standin import Driver, SlackStandIn
@@ -22,33 +19,6 @@ from tests.conftest import ADMIN, Shop
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 TOKEN = "xoxb-test-token"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Running:
-    """A uvicorn server in a background thread, stopped when the test ends."""
-
-    def __init__(self, app: Starlette) -> None:
-        self.port = free_port()
-        self.server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
-        )
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-        wait_until(lambda: self.server.started, what="the server to start")
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
 
 
 def wait_until(condition: Callable[[], Any], *, what: str, timeout: float = 10.0) -> Any:
@@ -60,6 +30,20 @@ def wait_until(condition: Callable[[], Any], *, what: str, timeout: float = 10.0
             return value
         time.sleep(0.01)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+def bot_settings(shop: Shop, standin_url: str, **changes: Any) -> Settings:
+    """The bot's settings for the shop's database and the stand-in at `standin_url` (signed HTTP
+    requests, one workspace's bot token, ADMIN as admin); `changes` as a test needs them."""
+    named: dict[str, Any] = {
+        "signing_secret": SECRET,
+        "bot_token": TOKEN,
+        "database_url": shop.db.url,
+        "port": 0,
+        "api_url": f"{standin_url}/api/",
+        "admins": (ADMIN,),
+    }
+    return Settings(**(named | changes))
 
 
 @dataclass
@@ -96,14 +80,7 @@ def slack(shop: Shop) -> Iterator[Slack]:
     standin = SlackStandIn(team=shop.team, bot_token=TOKEN)
     fake = Running(standin.web_app())
     standin.url = fake.url
-    settings = Settings(
-        signing_secret=SECRET,
-        bot_token=TOKEN,
-        database_url=shop.db.url,
-        port=0,
-        api_url=f"{fake.url}/api/",
-        admins=(ADMIN,),
-    )
+    settings = bot_settings(shop, fake.url)
     bot = Running(create_server(build_app(settings, Deps(shop.db, shop.clock, settings.admins)), shop.db))
     try:
         yield Slack(shop, standin, Driver(bot.url, fake.url, SECRET, shop.team, standin))

@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from bot.app import NOT_INSTALLED, build_app
 from bot.deps import Deps
+from bot.local_server import Running
 from bot.server import create_server
 from bot.settings import MANIFEST_BOT_SCOPES, OAuth, Settings
 from bot.standin import Driver, SlackStandIn
@@ -29,7 +30,7 @@ from core.customers.service import CustomerInput, add_customer
 from core.workspace import roles
 from storage.tables.slack import SLACK_INSTALLATIONS
 from storage.tables.workspace import Tenant
-from tests.bot.conftest import SECRET, TOKEN, Running, wait_until
+from tests.bot.conftest import SECRET, TOKEN, bot_settings, wait_until
 from tests.conftest import ADMIN, Shop, new_team
 
 OWNER = "UOWNER"  # installs the app in a second workspace
@@ -88,12 +89,10 @@ def workspaces(shop: Shop) -> Iterator[Workspaces]:
     standin = SlackStandIn(team=shop.team, bot_token=TOKEN)  # answers response_url replies
     slack = standin.install
     fake = Running(standin.web_app())
-    settings = Settings(
-        signing_secret=SECRET,
+    settings = bot_settings(
+        shop,
+        fake.url,
         bot_token=None,
-        database_url=shop.db.url,
-        port=0,
-        api_url=f"{fake.url}/api/",
         admins=(),  # a new workspace's admin is whoever installed it
         oauth=OAuth(slack.client_id, slack.client_secret),
     )

@@ -18,6 +18,7 @@ import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deliver import deliver_due
+from bot.local_server import Running, free_port
 from bot.notifications.ids import ReminderAction
 from bot.scheduler import Leadership
 from bot.standin import Posted, SlackStandIn
@@ -26,7 +27,7 @@ from core.credits import ledger
 from core.credits.lots import Unit
 from core.credits.terms import CreditKind, CreditTerms, Expiry
 from core.daily import jobs as daily
-from tests.bot.conftest import SECRET, TOKEN, Running, Slack, free_port, wait_until
+from tests.bot.conftest import SECRET, TOKEN, Slack, wait_until
 from tests.conftest import STAFF, Shop
 from tests.integration.credit_helpers import at, credit_plan, member
 from tests.integration.helpers import shop_on_a_file

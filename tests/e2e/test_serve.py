@@ -20,6 +20,7 @@ import pytest
 
 from bot.listeners.credits.ids import CreditsAction
 from bot.listeners.memberships.ids import MembershipAction
+from bot.local_server import Running, free_port
 from bot.standin import Driver, Posted, SlackStandIn
 from core.credits import ledger
 from core.credits.lots import Unit
@@ -28,7 +29,7 @@ from core.customers.service import CustomerInput, add_customer
 from core.memberships import service as memberships
 from core.plans import service as plans
 from storage.uow import Database
-from tests.bot.conftest import SECRET, TOKEN, Running, free_port, wait_until
+from tests.bot.conftest import SECRET, TOKEN, wait_until
 from tests.conftest import ADMIN, MANAGER, STAFF, Shop
 
 

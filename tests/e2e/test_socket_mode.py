@@ -17,12 +17,12 @@ from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
 from bot.deps import Deps
+from bot.local_server import Running, free_port
 from bot.server import Service
-from bot.settings import Settings
 from bot.standin import SlackStandIn
 from bot.standin_install import SOCKET_PATH, InstallStandIn, slash_command_payload
 from cli.main import cli
-from tests.bot.conftest import TOKEN, Running, free_port, wait_until
+from tests.bot.conftest import TOKEN, bot_settings, wait_until
 from tests.conftest import ADMIN, Shop
 
 
@@ -51,13 +51,11 @@ def socket_bot(shop: Shop) -> Iterator[SocketBot]:
     standin = SlackStandIn(team=shop.team, bot_token=TOKEN)
     slack = standin.install
     fake = Running(standin.web_app())
-    settings = Settings(
+    settings = bot_settings(
+        shop,
+        fake.url,
         signing_secret=None,  # Socket Mode needs none
-        bot_token=TOKEN,
-        database_url=shop.db.url,
         port=free_port(),
-        api_url=f"{fake.url}/api/",
-        admins=(ADMIN,),
         app_token=slack.app_token,
         scheduler=False,  # the database is shared by the session's tests
     )

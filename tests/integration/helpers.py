@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, time
+from datetime import date, datetime, time
 from pathlib import Path
+from typing import Any
 
 from core.catalog import locations as catalog
+from core.classes import service as classes
 from core.context import Ctx
 from core.kernel.clock import FixedClock
 from core.kernel.recurrence import Monthly, Weekly
@@ -79,3 +81,19 @@ def with_services(ctx: Ctx, name: str = "Gold") -> plans.PlanView:
             ),
         ),
     )
+
+
+def yoga(shop: Shop, studio: dict[str, int], starts_on: date, **changes: Any) -> classes.SeriesView:
+    """Yoga at the studio's location, Mondays and Wednesdays at 18:00 from `starts_on`, 5 places, for
+    its Gold and Silver; `changes` overrides any term."""
+    terms = classes.SeriesTerms(
+        name="Yoga",
+        location_id=studio["location"],
+        schedule=Weekly(1, (0, 2)),  # Mondays and Wednesdays
+        starts_on=starts_on,
+        start_time=time(18, 0),
+        capacity=5,
+        plan_ids=(studio["gold"], studio["silver"]),
+    )
+    with shop.tx(MANAGER) as ctx:
+        return classes.create_series(ctx, replace(terms, **changes))

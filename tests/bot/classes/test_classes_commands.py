@@ -4,7 +4,6 @@ pick list, cancelling either side of the cut-off, the roster's attendance button
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date, time
 from decimal import Decimal
 from typing import Any
@@ -14,7 +13,7 @@ from bot.standin import Posted
 from core.catalog import locations as catalog
 from core.classes import service as classes
 from core.classes.rules import BookingStatus
-from core.classes.service import SeriesTerms, SeriesView
+from core.classes.service import SeriesView
 from core.credits import ledger
 from core.credits.lots import Unit
 from core.credits.terms import CreditKind, CreditTerms
@@ -23,6 +22,7 @@ from core.kernel.recurrence import Weekly
 from core.memberships import service as memberships
 from tests.bot.conftest import Slack, wait_until
 from tests.conftest import MANAGER, STAFF
+from tests.integration import helpers
 from tests.integration.credit_helpers import at, credit_plan, member
 from tests.integration.helpers import plan_by_name
 
@@ -54,17 +54,7 @@ def add(slack: Slack, company: str) -> int:
 
 def yoga(slack: Slack, s: dict[str, int], **changes: Any) -> SeriesView:
     """Yoga, Mondays and Wednesdays at 18:00, 2 places, for Gold and Silver, 12-hour cut-off."""
-    terms = SeriesTerms(
-        name="Yoga",
-        location_id=s["location"],
-        schedule=Weekly(1, (MON, WED)),
-        starts_on=TODAY,
-        start_time=time(18, 0),
-        capacity=2,
-        plan_ids=(s["gold"], s["silver"]),
-    )
-    with slack.shop.tx(MANAGER) as ctx:
-        return classes.create_series(ctx, replace(terms, **changes))
+    return helpers.yoga(slack.shop, s, TODAY, **{"capacity": 2, **changes})
 
 
 def credits(slack: Slack, customer: int) -> Decimal:

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.bot.conftest import free_port
+from bot.local_server import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

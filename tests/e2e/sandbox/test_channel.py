@@ -37,6 +37,14 @@ def request_for(page: Page, customer: str) -> Locator:
     return page.locator(f"article[data-key='{asked.get_attribute('data-key')}']")
 
 
+def sold_by_sam(page: Page, customer: str, plan: str) -> Locator:
+    """Sam Carter (staff) sells the plan to the customer in the form; the approval request it posts."""
+    page.goto("/")
+    be(page, "Sam Carter")
+    sell(page, customer, plan)
+    return request_for(page, customer)
+
+
 def test_credits_shows_a_customers_balance(page: Page) -> None:
     page.goto("/")
     command(page, "/credits Café Müller")
@@ -46,10 +54,7 @@ def test_credits_shows_a_customers_balance(page: Page) -> None:
 
 
 def test_a_sale_in_the_form_asks_for_approval_and_the_manager_approves(page: Page) -> None:
-    page.goto("/")
-    be(page, "Sam Carter")
-    sell(page, "Golden Gate Pilates", "Gold")
-    request = request_for(page, "Golden Gate Pilates")
+    request = sold_by_sam(page, "Golden Gate Pilates", "Gold")
     expect(request).to_contain_text("sold by @Sam Carter")
     expect(request.locator("button", has_text="Approve")).to_be_visible()
     expect(page.locator("article.ephemeral").last).to_contain_text("waiting for approval")
@@ -60,10 +65,7 @@ def test_a_sale_in_the_form_asks_for_approval_and_the_manager_approves(page: Pag
 
 
 def test_a_staff_member_may_not_approve(page: Page) -> None:
-    page.goto("/")
-    be(page, "Sam Carter")
-    sell(page, "Seaside Barbers", "Silver")
-    request = request_for(page, "Seaside Barbers")
+    request = sold_by_sam(page, "Seaside Barbers", "Silver")
     be(page, "Taylor Kim")
     request.locator("button", has_text="Approve").click()
     refusal = page.locator("article.ephemeral", has_text="admin or manager")
@@ -114,10 +116,7 @@ def test_a_command_the_app_does_not_have_is_refused_by_the_page(page: Page) -> N
 
 
 def test_the_manager_rejects_with_a_reason_given_in_a_modal(page: Page) -> None:
-    page.goto("/")
-    be(page, "Sam Carter")
-    sell(page, "Maple Street Clinic", "Gold")
-    request = request_for(page, "Maple Street Clinic")
+    request = sold_by_sam(page, "Maple Street Clinic", "Gold")
     be(page, "Morgan Reyes")
     request.locator("button", has_text="Reject").click()
     modal = page.locator(".modal")

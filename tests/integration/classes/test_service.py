@@ -3,7 +3,6 @@ credits, cancellations either side of the cut-off, attendance, and a full class 
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -28,6 +27,7 @@ from core.memberships import service as memberships
 from storage.tables.billing import Charge
 from storage.tables.classes import ClassBooking, ClassSeries, ClassSession
 from tests.conftest import MANAGER, SPECIALIST, STAFF, TZ, Shop
+from tests.integration import helpers
 from tests.integration.credit_helpers import D, credit_plan, member
 from tests.integration.helpers import add_customer, plan_by_name
 from tests.integration.threads import race
@@ -48,17 +48,7 @@ def studio(shop: Shop) -> dict[str, int]:
 
 
 def yoga(shop: Shop, studio: dict[str, int], **changes: Any) -> classes.SeriesView:
-    terms = SeriesTerms(
-        name="Yoga",
-        location_id=studio["location"],
-        schedule=Weekly(1, (MON, WED)),
-        starts_on=TODAY,
-        start_time=time(18, 0),
-        capacity=5,
-        plan_ids=(studio["gold"], studio["silver"]),
-    )
-    with shop.tx(MANAGER) as ctx:
-        return classes.create_series(ctx, replace(terms, **changes))
+    return helpers.yoga(shop, studio, TODAY, **changes)
 
 
 def sessions(shop: Shop, series_id: int) -> list[SessionView]:

@@ -34,6 +34,16 @@ def assign(shop: Shop, start: date, end: date | None = None, plan: str = "Gold")
     return customer, m.id
 
 
+def active_with_services(shop: Shop, start: date, end: date | None = None) -> int:
+    """A Gold membership with its recurring services, sold and approved; its id."""
+    with shop.tx() as ctx:
+        with_services(ctx)
+    _, m = assign(shop, start, end)
+    with shop.tx(MANAGER) as ctx:
+        memberships.approve(ctx, m)
+    return m
+
+
 def contracts(shop: Shop) -> int:
     with shop.tx(write=False) as ctx:
         return int(ctx.uow.scalar(ctx.uow.select(Contract).with_only_columns(func.count())))
@@ -183,11 +193,7 @@ def test_freeze_cancel_reactivate_and_reject_follow_the_lifecycle(shop: Shop) ->
 
 
 def test_the_horizon_rolls_forward_and_a_rerun_writes_nothing(shop: Shop) -> None:
-    with shop.tx() as ctx:
-        with_services(ctx)
-    _, m = assign(shop, date(2025, 1, 7), date(2025, 12, 31))
-    with shop.tx(MANAGER) as ctx:
-        memberships.approve(ctx, m)
+    m = active_with_services(shop, date(2025, 1, 7), date(2025, 12, 31))
     before = len(visit_rows(shop, m))
     at(shop, date(2025, 2, 14))
     with shop.tx() as ctx:
@@ -201,11 +207,7 @@ def test_the_horizon_rolls_forward_and_a_rerun_writes_nothing(shop: Shop) -> Non
 
 
 def test_visits_are_completed_skipped_rescheduled_and_reported(shop: Shop) -> None:
-    with shop.tx() as ctx:
-        with_services(ctx)
-    _, m = assign(shop, date(2025, 1, 1))
-    with shop.tx(MANAGER) as ctx:
-        memberships.approve(ctx, m)
+    m = active_with_services(shop, date(2025, 1, 1))
     rows = visit_rows(shop, m)
     first, second, third = rows[0], rows[1], rows[2]  # 7, 14 and 21 January (Tuesdays)
     with shop.tx(STAFF) as ctx:
@@ -232,11 +234,7 @@ def plan_by_name_price(shop: Shop) -> object:
 
 
 def test_changing_dates_rewrites_only_future_visits_not_carried_out(shop: Shop) -> None:
-    with shop.tx() as ctx:
-        with_services(ctx)
-    _, m = assign(shop, date(2025, 1, 1))
-    with shop.tx(MANAGER) as ctx:
-        memberships.approve(ctx, m)
+    m = active_with_services(shop, date(2025, 1, 1))
     done = visit_rows(shop, m)[0]
     with shop.tx(STAFF) as ctx:
         visits.complete(ctx, done.id or 0)
@@ -269,11 +267,7 @@ def test_renewal_of_an_expired_membership_starts_today(shop: Shop) -> None:
 
 
 def test_delete_needs_confirmation_and_leaves_a_record(shop: Shop) -> None:
-    with shop.tx() as ctx:
-        with_services(ctx)
-    _, m = assign(shop, date(2025, 1, 1))
-    with shop.tx(MANAGER) as ctx:
-        memberships.approve(ctx, m)
+    m = active_with_services(shop, date(2025, 1, 1))
     with pytest.raises(PermissionDenied), shop.tx(MANAGER) as ctx:
         memberships.delete(ctx, m, confirm=True)
     with pytest.raises(Conflict, match="cannot be undone"), shop.tx(ADMIN) as ctx:
