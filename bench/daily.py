@@ -37,6 +37,7 @@ from bench.common import TEAM, arguments, contract_row, fresh, insert_rows, tabl
 from bench.slack_commands import STAFF, customer_row, machine
 from core.context import SYSTEM, transaction
 from core.credits.calendar import next_grant_day, period_starts
+from core.credits.grants import LEAD_DAYS
 from core.credits.terms import CreditKind, CreditTerms, Expiry
 from core.kernel.clock import FixedClock
 from core.plans import service as plans
@@ -49,6 +50,7 @@ from storage.uow import Database
 DAY = date(2025, 6, 16)  # the business day benchmarked
 RUN_AT = datetime(2025, 6, 16, 6, 0, tzinfo=UTC)  # its run time (workspace in UTC, default 06:00)
 CLOCK_AT = datetime(2025, 6, 16, 12, 0, tzinfo=UTC)  # the test clock: the day is due, the next not
+AHEAD = DAY + timedelta(days=LEAD_DAYS)  # the last day whose periods DAY's run writes
 SETUP_AT = datetime(2024, 6, 1, 9, 0, tzinfo=UTC)
 TERMS = CreditTerms(kind=CreditKind.SERVICE, per_period=Decimal(4), expiry=Expiry.DAYS, expiry_days=30)
 BONUS = Decimal(1)  # each top-up lot (never expires), so every member holds the lots asked for
@@ -63,7 +65,7 @@ SWEEP_LINE = re.compile(r"expired (\d+) lot\(s\), granted (\d+), moved (\d+).* (
 class Expected:
     """What the benchmarked day must do, worked out while seeding."""
 
-    grants: int = 0  # memberships whose monthly period starts on DAY
+    grants: int = 0  # memberships whose monthly period starts on AHEAD (written by DAY's run)
     expiries: int = 0  # open lots whose expiry came since the previous day's run
     lots: int = 0
 
@@ -180,8 +182,9 @@ def seed_batch(
         member = n + 1  # customer and contract ids: a fresh database numbers them from 1
         start = DAY - timedelta(days=1 + n % SPREAD_DAYS)
         end = start + relativedelta(months=12) - timedelta(days=1)
-        due = period_starts(start, end, TERMS, "monthly", DAY)
-        done = [d for d in due if d < DAY]
+        # The runs before DAY wrote each period a day ahead (LEAD_DAYS); DAY's run writes tomorrow's.
+        due = period_starts(start, end, TERMS, "monthly", AHEAD)
+        done = [d for d in due if d < AHEAD]
         expected.grants += len(due) - len(done)
         granted = expired = Decimal(0)
         for k, day in enumerate(done):
@@ -262,7 +265,7 @@ def membership_row(member: int, version_id: int, start: date, end: date) -> dict
         # As the previous runs left them: visits planned up to a step past the horizon, spread
         # over the step; the next grant day worked out by the previous day's run.
         visits_until=DAY - timedelta(days=1) + timedelta(days=90 + member % HORIZON_STEP),
-        next_grant_on=next_grant_day(start, end, TERMS, "monthly", DAY - timedelta(days=1)) or date.max,
+        next_grant_on=next_grant_day(start, end, TERMS, "monthly", AHEAD - timedelta(days=1)) or date.max,
     )
 
 
