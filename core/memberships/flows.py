@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from core.approvals import flows as approval_flows
 from core.approvals import policy
@@ -403,6 +404,29 @@ class Edit:
     seller: str
     reason: str
 
+    def carried(self) -> dict[str, Any]:
+        """As plain JSON values: what a request for approval (or a preview) carries."""
+        return {
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat() if self.end else None,
+            "summary": self.summary,
+            "location": self.location_id,
+            "seller": self.seller,
+            "reason": self.reason,
+        }
+
+    @classmethod
+    def from_carried(cls, values: dict[str, Any]) -> Edit:
+        location = values.get("location")
+        return cls(
+            date.fromisoformat(str(values["start"])),
+            date.fromisoformat(str(values["end"])) if values.get("end") else None,
+            str(values.get("summary", "")),
+            int(location) if location is not None else None,
+            str(values.get("seller", "")),
+            str(values.get("reason", "")),
+        )
+
 
 @dataclass(frozen=True)
 class Effects:
@@ -478,15 +502,7 @@ def edit(ctx: Ctx, contract_id: int, changes: Edit | EditChanges, *, asked_in: s
     if policy.edit_waits(ctx, contract_id, asked.start, asked.end):
         until = f"{asked.end:%d %b %Y}" if asked.end else "no end"
         summary = f"Move {m.reference} ({m.customer}, {m.plan}) from {asked.start:%d %b %Y} to {until}: "
-        request = {
-            "contract": contract_id,
-            "start": asked.start.isoformat(),
-            "end": asked.end.isoformat() if asked.end else None,
-            "summary": asked.summary,
-            "location": asked.location_id,
-            "seller": asked.seller,
-            "reason": asked.reason,
-        }
+        request = {"contract": contract_id, **asked.carried()}  # read by core/approvals/service.py
         key = f"edit-{contract_id}-{ctx.today()}-{asked.start}-{asked.end or ''}"
         return approval_flows.hold(ctx, "edit", request, summary + asked.reason, key=key, asked_in=asked_in)
     return Edited(_edit(ctx, contract_id, asked))

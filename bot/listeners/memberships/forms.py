@@ -6,6 +6,7 @@ is rejected (the Approve and Reject buttons are the actions')."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
@@ -330,16 +331,11 @@ def preview_view(shown: flows.EditPreview, channel: str) -> dict[str, Any]:
         reason=escape(asked.reason),
         waits=shown.waits,
     )
-    carried = {
-        "channel": channel,
-        "contract": m.id,
-        "start": asked.start.isoformat(),
-        "end": asked.end.isoformat() if asked.end else None,
-        "summary": asked.summary,
-        "location": asked.location_id,
-        "seller": asked.seller,
-        "reason": asked.reason,
-    }
+    carried = {"channel": channel, "contract": m.id, **asked.carried()}
+    if len(json.dumps(carried, separators=(",", ":"))) > views.METADATA_MAX:
+        raise InvalidInput.single(
+            "summary", "Too long to preview with new dates: shorten it, or edit it on its own."
+        )
     submit = "Send for approval" if shown.waits else "Apply"
     return views.modal(
         MembershipForm.EDIT_CONFIRM,
@@ -353,14 +349,7 @@ def preview_view(shown: flows.EditPreview, channel: str) -> dict[str, Any]:
 def apply_edit(deps: Deps, team: str, user: str, view: dict[str, Any]) -> EditAnswer:
     """The previewed edit, as the preview carries it."""
     meta = views.metadata(view)
-    asked = flows.Edit(
-        date.fromisoformat(str(meta["start"])),
-        date.fromisoformat(str(meta["end"])) if meta.get("end") else None,
-        str(meta.get("summary", "")),
-        int(meta["location"]) if meta.get("location") is not None else None,
-        str(meta.get("seller", "")),
-        str(meta.get("reason", "")),
-    )
+    asked = flows.Edit.from_carried(meta)
     return _applied(deps, team, user, int(meta["contract"]), asked, str(meta.get("channel", "")))
 
 
