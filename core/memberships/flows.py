@@ -159,8 +159,9 @@ def sell(
 
 
 def _all_past(ctx: Ctx, plan_id: int, start: date, end: date | None) -> bool:
+    """Whether a term ends before today (one that ends before it starts is assign's to refuse)."""
     last = end or default_end(start, plans.get_plan(ctx, plan_id).terms.term_months)
-    return last is not None and last < ctx.today()
+    return last is not None and start <= last < ctx.today()
 
 
 def sell_typed(ctx: Ctx, words: str, dates: SaleDates, *, asked_in: str = "") -> Sale | SaleForm:

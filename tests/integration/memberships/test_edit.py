@@ -185,6 +185,8 @@ def test_a_past_sale_is_recorded_only_when_confirmed(shop: Shop) -> None:
     with shop.tx(STAFF) as ctx, pytest.raises(InvalidInput, match="entirely in the past") as raised:
         flows.sell(ctx, customer, plan, date(2023, 1, 1), None)
     assert raised.value.errors[0].field == "past"
+    with shop.tx(STAFF) as ctx, pytest.raises(InvalidInput, match="before the start date"):
+        flows.sell(ctx, customer, plan, TODAY, date(2025, 1, 14))  # the end's mistake, not "past"
 
     def last_year(today: date) -> tuple[date | None, date | None]:
         return date(2023, 1, 1), None
