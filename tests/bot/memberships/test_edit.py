@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from bot.listeners.approvals.ids import ApprovalAction
 from core.memberships import service as memberships
 from core.memberships.service import MembershipView
+from tests.bot.approvals.test_approval_policies import click
 from tests.bot.conftest import Slack, wait_until
 from tests.bot.memberships.test_approvals import CHANNEL
 from tests.conftest import MANAGER, STAFF
@@ -95,6 +97,12 @@ def test_staff_new_dates_are_sent_to_a_manager(slack: Slack) -> None:
     assert "started late" in posted[-1].text
     assert "A-" in told(slack, STAFF)
     assert current(slack, contract).start == TODAY  # held until a manager approves
+    click(slack, posted[-1], ApprovalAction.APPROVE, MANAGER)
+    wait_until(lambda: "was approved by" in posted[-1].text, what="the request to be approved")
+    assert (current(slack, contract).start, current(slack, contract).end) == (
+        date(2025, 2, 1),
+        date(2026, 1, 31),
+    )
 
 
 def test_someone_who_may_not_sell_cannot_open_the_form(slack: Slack) -> None:
