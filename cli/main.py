@@ -381,6 +381,64 @@ def visits_reschedule(app: App, visit_id: int, day: datetime) -> None:
     click.echo(f"#{v.id} moved to {v.starts_at:%Y-%m-%d %H:%M}: {v.customer}, {v.job} / {v.task}.")
 
 
+@membership_group.command("edit")
+@click.argument("contract")
+@click.option("--start", type=click.DateTime(["%Y-%m-%d"]), help="The new start date.")
+@click.option("--end", type=click.DateTime(["%Y-%m-%d"]), help="The new end date (the last day covered).")
+@click.option("--summary", help="The new summary or details.")
+@click.option("--seller", help="The new seller's Slack user id.")
+@click.option("--reason", required=True, help="Why, for the contract log.")
+@click.option("--dry-run", is_flag=True, help="Show what would change and write nothing.")
+@pass_app
+def membership_edit(
+    app: App,
+    contract: str,
+    start: datetime | None,
+    end: datetime | None,
+    summary: str | None,
+    seller: str | None,
+    reason: str,
+    dry_run: bool,
+) -> None:
+    """Correct CONTRACT (M-12 or 12): new dates move its visits, charges and credits; what is not
+    given stays as it is. Shows what follows, then applies it (unless --dry-run)."""
+    contract_id = _contract_id(contract)
+
+    def changes(m: memberships.MembershipView) -> membership_flows.Edit:
+        return membership_flows.Edit(
+            start.date() if start else m.start,
+            end.date() if end else m.end,
+            m.summary if summary is None else summary,
+            m.location_id,
+            seller or m.seller,
+            reason,
+        )
+
+    shown = app.read(membership_flows.preview_edit, contract_id, changes)
+    for label, was, now in (
+        ("upcoming visits", shown.before.visits, shown.after.visits),
+        ("charges", shown.before.charges, shown.after.charges),
+        (f"billed ({shown.currency})", shown.before.billed, shown.after.billed),
+        ("credits available", shown.before.credits, shown.after.credits),
+    ):
+        click.echo(f"{label:<20} {was} -> {now}" if was != now else f"{label:<20} {now} (unchanged)")
+    if dry_run:
+        return
+    done = app.write(membership_flows.edit, contract_id, changes)
+    if isinstance(done, membership_flows.Edited):
+        m = done.membership
+        click.echo(f"{m.reference} now runs {m.start} to {m.end or 'no end'}: {m.status.label}.")
+    else:
+        click.echo(f"{done.request.reference} waits for a manager's approval: {done.request.summary}")
+
+
+def _contract_id(text: str) -> int:
+    digits = text.strip().upper().removeprefix("M-")
+    if not digits.isdigit():
+        raise UserError(f"“{text}” is not a membership such as M-12.")
+    return int(digits)
+
+
 @cli.command()
 @click.option("--host", default="0.0.0.0", show_default=True, help="Interface to listen on.")
 def serve(host: str) -> None:

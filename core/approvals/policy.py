@@ -43,6 +43,17 @@ def cancel_waits(ctx: Ctx, contract_id: int, *, on: date | None = None, at_term_
     return preview.lock_in_fee > 0
 
 
+def edit_waits(ctx: Ctx, contract_id: int, start: date, end: date | None) -> bool:
+    """New dates for a sold contract move its charges, credits and visits: asked by someone who
+    may not change a membership's state (staff), they wait for a manager. A pending sale's dates,
+    and a summary, location or seller, are staff's to correct."""
+    contract = ctx.uow.get(Contract, contract_id)
+    if contract is None or contract.kind != "membership" or contract.status == "pending":
+        return False
+    moves = (start, end) != (contract.start_date, contract.end_date)
+    return moves and not roles.can(ctx, Action.CHANGE_STATE)
+
+
 def destination(ctx: Ctx, asked_in: str) -> str:
     """Where a request for a decision is posted: the workspace's approvals channel, or where it was
     asked ("" when the caller has no channel: it posts where it is)."""

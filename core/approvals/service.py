@@ -1,5 +1,6 @@
 """Approval policies: a workspace may hold some changes until a second person agrees — manual
-credit grants above a number of credits, freezes, and cancellations inside the plan's lock-in.
+credit grants above a number of credits, freezes, cancellations inside the plan's lock-in, and
+a sold contract's dates corrected by staff.
 The requester must be allowed to make the change; a manager or admin other than the requester
 decides. An approved change is then made in the requester's name (the ledger and the audit trail
 show who asked), in the same transaction as the decision, so it happens exactly once.
@@ -26,7 +27,12 @@ from core.workspace.roles import Action
 from storage.tables.approvals import ApprovalRequest
 from storage.upserts import insert_if_absent
 
-KINDS = {"grant": Action.ADJUST_CREDITS, "freeze": Action.CHANGE_STATE, "cancel": Action.CHANGE_STATE}
+KINDS = {
+    "grant": Action.ADJUST_CREDITS,
+    "freeze": Action.CHANGE_STATE,
+    "cancel": Action.CHANGE_STATE,
+    "edit": Action.ASSIGN,  # a contract's dates corrected by staff (policy.edit_waits)
+}
 
 
 @dataclass(frozen=True)
@@ -164,6 +170,19 @@ def _perform(ctx: Ctx, kind: str, request: dict[str, Any], key: str) -> None:
             str(request.get("reason", "")),
             starts=_day(request.get("starts")),
             until=_day(request.get("until")),
+        )
+    elif kind == "edit":
+        location = request.get("location")
+        memberships.edit(
+            ctx,
+            int(request["contract"]),
+            date.fromisoformat(str(request["start"])),
+            _day(request.get("end")),
+            summary=str(request.get("summary", "")),
+            location_id=int(location) if location is not None else None,
+            seller=str(request["seller"]),
+            reason=str(request.get("reason", "")),
+            approved=True,
         )
     else:
         fee = request.get("expected_fee")

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from core.approvals import flows as approval_flows
 from core.approvals import policy
@@ -21,19 +22,24 @@ from core.approvals import service as approvals
 from core.approvals.flows import Held
 from core.approvals.service import ApprovalView
 from core.billing import service as billing
-from core.billing.service import CancellationPreview
+from core.billing.service import CancellationPreview, ChargeStatus
+from core.catalog import locations
 from core.context import Ctx, rolled_back
+from core.credits import ledger
+from core.credits.lots import Unit
 from core.customers import service as customers
 from core.customers.lookup import find_customer, the_customer
 from core.customers.service import CustomerView
-from core.kernel.errors import Conflict
+from core.kernel.errors import Conflict, InvalidInput
 from core.kernel.money import display
 from core.memberships import service as memberships
-from core.memberships.lifecycle import Status
+from core.memberships.lifecycle import Status, default_end
 from core.memberships.service import MembershipReport, MembershipView
 from core.plans import flows as plan_flows
 from core.plans import service as plans
 from core.plans.service import PlanView
+from core.visits import service as visits
+from core.visits.service import VisitStatus
 from core.workspace import roles
 from core.workspace.roles import Action
 
@@ -132,11 +138,31 @@ class AlreadyAsked:
 
 
 def sell(
-    ctx: Ctx, customer_id: int, plan_id: int, start: date | None, end: date | None, *, asked_in: str = ""
+    ctx: Ctx,
+    customer_id: int,
+    plan_id: int,
+    start: date | None,
+    end: date | None,
+    *,
+    summary: str = "",
+    past: bool = False,
+    asked_in: str = "",
 ) -> Sale:
-    """Sell a plan (from today when no start is given); the sale waits for a manager's approval."""
-    sold = memberships.assign(ctx, customer_id, plan_id, start or ctx.today(), end)
+    """Sell a plan (from today when no start is given); the sale waits for a manager's approval.
+    A sale whose dates lie entirely in the past is recorded only when `past` confirms it."""
+    start = start or ctx.today()
+    if not past and _all_past(ctx, plan_id, start, end):
+        raise InvalidInput.single(
+            "past", "These dates lie entirely in the past; confirm that this is a past sale to record it."
+        )
+    sold = memberships.assign(ctx, customer_id, plan_id, start, end, summary=summary)
     return _sale(ctx, sold, asked_in)
+
+
+def _all_past(ctx: Ctx, plan_id: int, start: date, end: date | None) -> bool:
+    """Whether a term ends before today (one that ends before it starts is assign's to refuse)."""
+    last = end or default_end(start, plans.get_plan(ctx, plan_id).terms.term_months)
+    return last is not None and start <= last < ctx.today()
 
 
 def sell_typed(ctx: Ctx, words: str, dates: SaleDates, *, asked_in: str = "") -> Sale | SaleForm:
@@ -146,7 +172,8 @@ def sell_typed(ctx: Ctx, words: str, dates: SaleDates, *, asked_in: str = "") ->
     start, end = dates(ctx.today())
     customer_words, plan = _split_plan(ctx, words)
     customer = find_customer(ctx, customer_words).customer
-    if customer is None or plan is None:
+    if customer is None or plan is None or _all_past(ctx, plan.id, start or ctx.today(), end):
+        # A past sale is confirmed in the form.
         return sale_form(ctx, customer.id if customer else None, plan.id if plan else None, start, end)
     return sell(ctx, customer.id, plan.id, start, end, asked_in=asked_in)
 
@@ -345,3 +372,159 @@ def _split_plan(ctx: Ctx, words: str) -> tuple[str, PlanView | None]:
             if isinstance(plan, PlanView):
                 return " ".join(tokens[:-size]), plan
     return words, None
+
+
+# --- editing a sold contract ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EditForm:
+    """What the edit form shows: the contract as it is, and where it may be sold."""
+
+    membership: MembershipView
+    locations: tuple[tuple[int, str], ...]  # (id, name): the plan's, or every location
+    dates_wait: bool  # new dates wait for a manager's approval (the actor is staff)
+
+
+@dataclass(frozen=True)
+class Edit:
+    """A correction as asked: the contract's details afterwards, and why."""
+
+    start: date
+    end: date | None
+    summary: str
+    location_id: int | None
+    seller: str
+    reason: str
+
+    def carried(self) -> dict[str, Any]:
+        """As plain JSON values: what a request for approval (or a preview) carries."""
+        return {
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat() if self.end else None,
+            "summary": self.summary,
+            "location": self.location_id,
+            "seller": self.seller,
+            "reason": self.reason,
+        }
+
+    @classmethod
+    def from_carried(cls, values: dict[str, Any]) -> Edit:
+        location = values.get("location")
+        return cls(
+            date.fromisoformat(str(values["start"])),
+            date.fromisoformat(str(values["end"])) if values.get("end") else None,
+            str(values.get("summary", "")),
+            int(location) if location is not None else None,
+            str(values.get("seller", "")),
+            str(values.get("reason", "")),
+        )
+
+
+@dataclass(frozen=True)
+class Effects:
+    """What follows a contract's dates, before or after they change."""
+
+    visits: int  # upcoming visits
+    first_visit: date | None
+    last_visit: date | None
+    charges: int  # charges not voided
+    billed: Decimal  # their total
+    credits: Decimal  # the customer's available credits
+    money: Decimal  # and monetary credit
+
+
+@dataclass(frozen=True)
+class EditPreview:
+    membership: MembershipView  # as it is
+    edit: Edit
+    dates_changed: bool
+    before: Effects
+    after: Effects
+    waits: bool  # the change waits for a manager's approval
+    currency: str
+
+
+@dataclass(frozen=True)
+class Edited:
+    membership: MembershipView
+
+
+EditChanges = Callable[[MembershipView], Edit]  # the contract as it is -> the edit asked
+
+
+def edit_form(ctx: Ctx, contract_id: int) -> EditForm:
+    """The contract's details to correct, for someone who may sell (staff or above)."""
+    roles.require(ctx, Action.ASSIGN)
+    m = memberships.get(ctx, contract_id)
+    allowed = memberships.terms_of(ctx, contract_id).location_ids
+    places = tuple(
+        (loc.id or 0, loc.name)
+        for loc in locations.locations(ctx)
+        if allowed is None or loc.id in allowed or loc.id == m.location_id
+    )
+    waits = m.status is not Status.PENDING and not roles.can(ctx, Action.CHANGE_STATE)
+    return EditForm(m, places, waits)
+
+
+def preview_edit(ctx: Ctx, contract_id: int, changes: Edit | EditChanges) -> EditPreview:
+    """What the correction would do — visits, charges and credits before and after — checked by
+    making it and rolling it back, so a correction that cannot be made is refused now (every
+    field's mistake at once), before anyone confirms it."""
+    roles.require(ctx, Action.ASSIGN)
+    m = memberships.get(ctx, contract_id)
+    asked = changes if isinstance(changes, Edit) else changes(m)
+    before = _effects(ctx, m)
+    savepoint = ctx.uow.session.begin_nested()
+    try:
+        _edit(ctx, contract_id, asked, approved=True)  # who may make it is the policy's question
+        after = _effects(ctx, memberships.get(ctx, contract_id))
+    finally:
+        savepoint.rollback()
+    moved = (asked.start, asked.end) != (m.start, m.end)
+    waits = policy.edit_waits(ctx, contract_id, asked.start, asked.end)
+    return EditPreview(m, asked, moved, before, after, waits, ctx.tenant.currency)
+
+
+def edit(ctx: Ctx, contract_id: int, changes: Edit | EditChanges, *, asked_in: str = "") -> Edited | Held:
+    """The correction as previewed, or — new dates asked by staff for a sold contract — its
+    request for approval (asked once per contract, dates and day)."""
+    roles.require(ctx, Action.ASSIGN)
+    m = memberships.get(ctx, contract_id)
+    asked = changes if isinstance(changes, Edit) else changes(m)
+    if policy.edit_waits(ctx, contract_id, asked.start, asked.end):
+        until = f"{asked.end:%d %b %Y}" if asked.end else "no end"
+        summary = f"Move {m.reference} ({m.customer}, {m.plan}) from {asked.start:%d %b %Y} to {until}: "
+        request = {"contract": contract_id, **asked.carried()}  # read by core/approvals/service.py
+        key = f"edit-{contract_id}-{ctx.today()}-{asked.start}-{asked.end or ''}"
+        return approval_flows.hold(ctx, "edit", request, summary + asked.reason, key=key, asked_in=asked_in)
+    return Edited(_edit(ctx, contract_id, asked))
+
+
+def _edit(ctx: Ctx, contract_id: int, asked: Edit, *, approved: bool = False) -> MembershipView:
+    return memberships.edit(
+        ctx,
+        contract_id,
+        asked.start,
+        asked.end,
+        summary=asked.summary,
+        location_id=asked.location_id,
+        seller=asked.seller,
+        reason=asked.reason,
+        approved=approved,
+    )
+
+
+def _effects(ctx: Ctx, m: MembershipView) -> Effects:
+    upcoming = sorted(v.due_on for v in visits.visits_of(ctx, m.id) if v.status is VisitStatus.UPCOMING)
+    charged = [c for c in billing.charges_of(ctx, m.id) if c.status is not ChargeStatus.VOID]
+    balance = ledger.balance(ctx, m.customer_id)
+    return Effects(
+        len(upcoming),
+        upcoming[0] if upcoming else None,
+        upcoming[-1] if upcoming else None,
+        len(charged),
+        sum((c.amount + c.setup_fee for c in charged), Decimal(0)),
+        balance.total(Unit.CREDIT),
+        balance.total(Unit.MONEY),
+    )

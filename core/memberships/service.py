@@ -59,6 +59,7 @@ class MembershipView:
     seller: str
     renewal_of_id: int | None
     created_by: str
+    location_id: int | None = None
 
     @property
     def reference(self) -> str:
@@ -440,19 +441,110 @@ def change_dates(ctx: Ctx, contract_id: int, start: date, end: date | None) -> M
     roles.require(ctx, Action.ASSIGN if contract.status == Status.PENDING else Action.CHANGE_STATE)
     _require_state(contract, "change dates")
     errors = Errors()
-    terms = plans.version_terms(ctx, contract.plan_version_id or 0)
-    _check_dates(ctx, errors, start, end, fixed_term=terms.term_months is not None)
+    _check_term(ctx, errors, contract, start, end)
     errors.raise_if_any()
     before = f"{contract.start_date} to {contract.end_date or 'no end'}"
+    _move_dates(ctx, contract, start, end, f"was {before}", action="change dates")
+    return _view(ctx, contract)
+
+
+def edit(
+    ctx: Ctx,
+    contract_id: int,
+    start: date,
+    end: date | None,
+    *,
+    summary: str,
+    location_id: int | None,
+    seller: str,
+    reason: str,
+    approved: bool = False,
+) -> MembershipView:
+    """Correct a contract's term, summary, location and seller, saying why: one entry in the
+    contract log names what changed. New dates move what follows them (`change_dates`: visits not
+    carried out, charges, and the credit periods, whose credits now due are granted at once).
+    Staff may correct a pending sale; the dates of a sold one are a manager's change, unless a
+    manager approved this one (`approved`: the approval policy, core/approvals)."""
+    contract = _contract(ctx, contract_id, for_update=True)
+    pending = contract.status == Status.PENDING
+    moves = (start, end) != (contract.start_date, contract.end_date)
+    roles.require(ctx, Action.CHANGE_STATE if moves and not pending and not approved else Action.ASSIGN)
+    _require_state(contract, "change dates")
+    errors = Errors()
+    reason = clean(errors, "reason", reason, label="The reason", max_length=1000, required=True)
+    summary = clean(errors, "summary", summary, label="The summary", max_length=3000)
+    _check_term(ctx, errors, contract, start, end)
+    terms = plans.version_terms(ctx, contract.plan_version_id or 0)
+    if location_id == contract.location_id:
+        pass  # unchanged: the plan's locations may have changed since it was sold
+    elif location_id is not None and ctx.uow.get(Location, location_id) is None:
+        errors.add("location", f"There is no location #{location_id}.")
+    elif terms.location_ids is not None and location_id not in terms.location_ids:
+        errors.add("location", "This plan is sold only at some locations; choose one of them.")
+    seller = seller.strip()
+    if seller != contract.seller_id and seller not in roles.allowed(ctx, Action.ASSIGN):
+        errors.add("seller", "The seller must be someone who may sell memberships here (staff or above).")
+    errors.raise_if_any()
+    changed = _changes(ctx, contract, start, end, summary, location_id, seller)
+    if not changed:
+        raise Conflict(f"M-{contract_id} already has these details; nothing to change.")
+    contract.summary, contract.location_id, contract.seller_id = summary, location_id, seller
+    note = f"{'; '.join(changed)}. {reason}"
+    if moves:
+        _move_dates(ctx, contract, start, end, note, action="edit")
+        if contract.status != Status.PENDING:
+            credit_grants.grant_due_for(ctx, contract)
+    else:
+        ctx.uow.add(contract)
+        contract_log.record(ctx, contract, "edit", None, None, note)
+    return _view(ctx, contract)
+
+
+def _changes(
+    ctx: Ctx,
+    contract: Contract,
+    start: date,
+    end: date | None,
+    summary: str,
+    location_id: int | None,
+    seller: str,
+) -> list[str]:
+    """What an edit changes, in words, for the contract log."""
+
+    def place(location: int | None) -> str:
+        row = ctx.uow.get(Location, location) if location else None
+        return row.name if row else "no location"
+
+    changed = []
+    if start != contract.start_date:
+        changed.append(f"start {contract.start_date} -> {start}")
+    if end != contract.end_date:
+        changed.append(f"end {contract.end_date or 'none'} -> {end or 'none'}")
+    if summary != contract.summary:
+        changed.append("summary")
+    if location_id != contract.location_id:
+        changed.append(f"location {place(contract.location_id)} -> {place(location_id)}")
+    if seller != contract.seller_id:
+        changed.append(f"seller {contract.seller_id} -> {seller}")
+    return changed
+
+
+def _check_term(ctx: Ctx, errors: Errors, contract: Contract, start: date, end: date | None) -> None:
+    terms = plans.version_terms(ctx, contract.plan_version_id or 0)
+    _check_dates(ctx, errors, start, end, fixed_term=terms.term_months is not None)
+
+
+def _move_dates(
+    ctx: Ctx, contract: Contract, start: date, end: date | None, note: str, *, action: str
+) -> None:
     contract.start_date, contract.end_date = start, end
     contract.next_grant_on = None  # the periods move with the dates: the grant job works it out again
     if Status(contract.status) in {Status.SCHEDULED, Status.ACTIVE, Status.GRACE}:
         contract.status = _calendar_status(ctx, contract).value
-    contract_log.record(ctx, contract, "change dates", None, None, f"was {before}")
+    contract_log.record(ctx, contract, action, None, None, note)
     if contract.status != Status.PENDING:
         visits.regenerate_future(ctx, contract)
         billing.raise_charges(ctx, contract, void_reason="dates")  # the periods follow the new term
-    return _view(ctx, contract)
 
 
 def delete(ctx: Ctx, contract_id: int, *, confirm: bool) -> None:
@@ -499,6 +591,11 @@ def advance_page(ctx: Ctx, after: int, limit: int) -> tuple[list[tuple[int, Stat
 
 def get(ctx: Ctx, contract_id: int) -> MembershipView:
     return _view(ctx, _contract(ctx, contract_id))
+
+
+def terms_of(ctx: Ctx, contract_id: int) -> plans.PlanTerms:
+    """The terms of the plan version the membership was sold on."""
+    return plans.version_terms(ctx, _contract(ctx, contract_id).plan_version_id or 0)
 
 
 def memberships_of(ctx: Ctx, customer_id: int) -> list[MembershipView]:
@@ -720,4 +817,5 @@ def _view(ctx: Ctx, contract: Contract) -> MembershipView:
         seller=contract.seller_id,
         renewal_of_id=contract.renewal_of_id,
         created_by=contract.created_by,
+        location_id=contract.location_id,
     )

@@ -1,7 +1,8 @@
-"""/membership: sell (at once, or in the form when the text is not enough), list, report, renew,
-and change a membership's state (freeze, unfreeze, cancel — previewed, then confirmed — reactivate,
-delete). Each verb parses what was typed, makes one core call (core/memberships/flows.py) and
-renders the answer; what waits for approval is posted where core says."""
+"""/membership: sell (at once, or in the form when the text is not enough), edit (in a form: new
+dates previewed first), list, report, renew, and change a membership's state (freeze, unfreeze,
+cancel — previewed, then confirmed — reactivate, delete). Each verb parses what was typed, makes
+one core call (core/memberships/flows.py) and renders the answer; what waits for approval is
+posted where core says."""
 
 from __future__ import annotations
 
@@ -68,6 +69,9 @@ def membership_reply(deps: Deps, team: str, user: str, channel: str, text: str) 
     verb, rest = verb.lower(), rest.strip()
     if verb == "assign":
         return assign(deps, team, user, channel, rest)
+    if verb == "edit" and rest:
+        contract_id = _contract_id(rest.split()[0])
+        return Modal("Edit a membership", lambda: forms.edit_view(deps, team, user, contract_id, channel))
     if verb == "reject" and rest:
         return reject(deps, team, user, rest), None
     if verb == "list" and rest:

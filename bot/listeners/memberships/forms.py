@@ -6,6 +6,7 @@ is rejected (the Approve and Reject buttons are the actions')."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
@@ -17,10 +18,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import messages, views
 from bot.deps import Deps
 from bot.listeners.approvals import decisions
+from bot.listeners.approvals.requests import waiting
 from bot.listeners.memberships.ids import MembershipForm, SaleField
 from bot.listeners.memberships.requests import sale_request
 from bot.listeners.replies import answer, submission
 from bot.mrkdwn import escape
+from core.approvals.flows import Held
 from core.credits.terms import CreditKind, Expiry
 from core.customers import service as customers
 from core.kernel.errors import InvalidInput
@@ -84,6 +87,44 @@ def register(
             await post_for_approval(client, team, sold["post"])
             await client.chat_postEphemeral(channel=sold["channel"], user=user, text=sold["told"])
 
+    @app.view(MembershipForm.EDIT)
+    async def edit_submitted(
+        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        await _edit_answered(
+            ack, client, body, view, lambda team, user: edit_submission(deps, team, user, view)
+        )
+
+    @app.view(MembershipForm.EDIT_CONFIRM)
+    async def edit_confirmed(
+        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        await _edit_answered(ack, client, body, view, lambda team, user: apply_edit(deps, team, user, view))
+
+    async def _edit_answered(
+        ack: AsyncAck,
+        client: AsyncWebClient,
+        body: dict[str, Any],
+        view: dict[str, Any],
+        work: Callable[[str, str], EditAnswer],
+    ) -> None:
+        team, user = body["team"]["id"], body["user"]["id"]
+        done: dict[str, EditAnswer] = {}
+
+        def run() -> dict[str, Any] | None:
+            done["answer"] = work(team, user)
+            return done["answer"].view
+
+        errors = await asyncio.to_thread(submission, run, view)
+        await ack(**(errors or {}))
+        answered = done.get("answer")
+        if answered is None or answered.told is None:
+            return
+        if answered.post is not None:
+            await post_for_approval(client, team, answered.post)
+        channel = str(views.metadata(view).get("channel", ""))
+        await client.chat_postEphemeral(channel=channel, user=user, **answered.told)
+
 
 def suggest_customers(deps: Deps, team: str, user: str, typed: str) -> list[dict[str, Any]]:
     if not typed.strip():
@@ -133,6 +174,10 @@ def sale_view(form: SaleForm, channel: str) -> dict[str, Any]:
         ),
         views.date_input("start", "Start", initial=form.start),
         views.date_input("end", "End (empty: the plan's term)", initial=form.end, optional=True),
+        views.text_input("summary", "Summary or details", multiline=True, optional=True),
+        views.checkboxes(
+            "past", "Past sale", [("yes", "Record it although its dates lie entirely in the past")]
+        ),
         views.section(includes(plan, currency) if plan else "_Choose a plan to see what it includes._"),
     ]
     return views.modal(
@@ -185,9 +230,138 @@ def sell(deps: Deps, team: str, user: str, view: dict[str, Any]) -> dict[str, An
     end = date.fromisoformat(chosen["end"]) if chosen.get("end") else None
     start = date.fromisoformat(chosen["start"]) if chosen.get("start") else None
     customer, plan = int(chosen["customer"]), int(chosen["plan"])
-    sale = deps.write(team, user, flows.sell, customer, plan, start, end, asked_in=channel)
+    summary, past = str(chosen.get("summary", "")), "yes" in (chosen.get("past") or [])
+    sale = deps.write(
+        team, user, flows.sell, customer, plan, start, end, summary=summary, past=past, asked_in=channel
+    )
     done = sale.membership
     told = messages.say(
         "sold_from_form", reference=done.reference, customer=escape(done.customer), plan=escape(done.plan)
     )
     return {"post": sale_request(sale, channel), "channel": channel, "told": told}
+
+
+# --- editing a sold contract ---------------------------------------------------------------------
+
+SUMMARY_MAX = 1500  # the preview carries the edit in its private_metadata (3000 characters)
+REASON_MAX = 500
+
+
+@dataclass(frozen=True)
+class EditAnswer:
+    """A submitted edit: the view to show next (None closes the form), the ephemeral reply, and
+    a request for approval to post."""
+
+    view: dict[str, Any] | None
+    told: dict[str, Any] | None = None
+    post: dict[str, Any] | None = None
+
+
+def edit_view(deps: Deps, team: str, user: str, contract_id: int, channel: str) -> dict[str, Any]:
+    form = deps.read(team, user, flows.edit_form, contract_id)
+    m = form.membership
+    note = f"*{m.reference}* {escape(m.customer)}: {escape(m.plan)} — {m.status.label}"
+    if form.dates_wait:
+        note += "\nNew dates wait for a manager's approval."
+    blocks = [
+        views.context(note),
+        views.date_input("start", "Start", initial=m.start),
+        views.date_input("end", "End (empty: no end date)", initial=m.end, optional=True),
+        views.text_input(
+            "summary",
+            "Summary or details",
+            initial=m.summary,
+            multiline=True,
+            optional=True,
+            max_length=SUMMARY_MAX,
+        ),
+        views.select(
+            "location",
+            "Location",
+            [(str(i), name) for i, name in form.locations],
+            initial=str(m.location_id) if m.location_id else None,
+            optional=True,
+        ),
+        views.picker("seller", "Seller", "users_select", initial=m.seller),
+        views.text_input("reason", "Reason (for the contract log)", max_length=REASON_MAX),
+    ]
+    if not form.locations:
+        del blocks[4]  # the workspace has no locations
+    return views.modal(
+        MembershipForm.EDIT,
+        f"Edit {m.reference}",
+        blocks,
+        submit="Next",
+        metadata={"channel": channel, "contract": m.id},
+    )
+
+
+def edit_submission(deps: Deps, team: str, user: str, view: dict[str, Any]) -> EditAnswer:
+    """New dates are previewed first; other corrections are made at once."""
+    chosen, meta = views.values(view), views.metadata(view)
+    if not chosen.get("start"):
+        raise InvalidInput.single("start", "Choose the start date.")
+    asked = flows.Edit(
+        date.fromisoformat(chosen["start"]),
+        date.fromisoformat(chosen["end"]) if chosen.get("end") else None,
+        str(chosen.get("summary", "")),
+        int(chosen["location"]) if chosen.get("location") else None,
+        str(chosen.get("seller", "")),
+        str(chosen.get("reason", "")),
+    )
+    contract_id, channel = int(meta["contract"]), str(meta.get("channel", ""))
+    shown = deps.write(team, user, flows.preview_edit, contract_id, asked)
+    if not shown.dates_changed:
+        return _applied(deps, team, user, contract_id, asked, channel)
+    return EditAnswer({"response_action": "update", "view": preview_view(shown, channel)})
+
+
+def preview_view(shown: flows.EditPreview, channel: str) -> dict[str, Any]:
+    m, asked = shown.membership, shown.edit
+    text = messages.say(
+        "edit_preview",
+        reference=m.reference,
+        customer=escape(m.customer),
+        plan=escape(m.plan),
+        start=asked.start,
+        end=asked.end,
+        before=shown.before,
+        after=shown.after,
+        currency=shown.currency,
+        reason=escape(asked.reason),
+        waits=shown.waits,
+    )
+    carried = {"channel": channel, "contract": m.id, **asked.carried()}
+    if len(json.dumps(carried, separators=(",", ":"))) > views.METADATA_MAX:
+        raise InvalidInput.single(
+            "summary", "Too long to preview with new dates: shorten it, or edit it on its own."
+        )
+    submit = "Send for approval" if shown.waits else "Apply"
+    return views.modal(
+        MembershipForm.EDIT_CONFIRM,
+        f"Edit {m.reference}",
+        [views.section(text)],
+        submit=submit,
+        metadata=carried,
+    )
+
+
+def apply_edit(deps: Deps, team: str, user: str, view: dict[str, Any]) -> EditAnswer:
+    """The previewed edit, as the preview carries it."""
+    meta = views.metadata(view)
+    asked = flows.Edit.from_carried(meta)
+    return _applied(deps, team, user, int(meta["contract"]), asked, str(meta.get("channel", "")))
+
+
+def _applied(
+    deps: Deps, team: str, user: str, contract_id: int, asked: flows.Edit, channel: str
+) -> EditAnswer:
+    done = deps.write(team, user, flows.edit, contract_id, asked, asked_in=channel)
+    if isinstance(done, Held):
+        held = waiting(done, channel)
+        return EditAnswer(None, held.reply, held.post)
+    m = done.membership
+    told = messages.message(
+        messages.say("edited", reference=m.reference, start=m.start, end=m.end, status=m.status.label)
+    )
+    return EditAnswer(None, told)

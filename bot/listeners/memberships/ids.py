@@ -16,6 +16,8 @@ class MembershipAction(StrEnum):
 class MembershipForm(StrEnum):
     ASSIGN = "membership_assign"
     REJECT_REASON = "membership_reject_reason"
+    EDIT = "membership_edit"
+    EDIT_CONFIRM = "membership_edit_confirm"  # the preview of new dates, submitted to apply them
 
 
 class SaleField(StrEnum):

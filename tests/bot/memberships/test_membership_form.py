@@ -206,3 +206,19 @@ def cancel_confirmed(slack: Slack, text: str) -> str:
     message = Posted(CHANNEL, str(preview["text"]), preview["blocks"], ephemeral_to=MANAGER, ts="1.000001")
     _, response_id = slack.driver.click(button["action_id"], button["value"], user=MANAGER, message=message)
     return str(wait_until(lambda: slack.standin.replies(response_id), what="the cancellation")[-1]["text"])
+
+
+def test_the_form_records_a_summary_and_a_past_sale_only_when_confirmed(slack: Slack) -> None:
+    (cafe,) = customers_named(slack, "Café Müller")
+    slack.open_modal("/membership", "assign cafe", user=STAFF, callback_id="membership_assign")
+    with slack.shop.tx(write=False) as ctx:
+        gold = next(p for p in plans.list_plans(ctx) if p.name == "Gold")
+    chosen = {"customer": str(cafe), "plan": str(gold.id), "start": "2023-01-01", "summary": "Paper contract"}
+    answer = slack.driver.submit(STAFF, chosen)
+    assert answer["response_action"] == "errors" and "entirely in the past" in answer["errors"]["past"]
+    with slack.shop.tx(write=False) as ctx:
+        assert memberships.memberships_of(ctx, cafe) == []
+    assert slack.driver.submit(STAFF, {**chosen, "past": ["yes"]}) == {}
+    with slack.shop.tx(write=False) as ctx:
+        (sold,) = memberships.memberships_of(ctx, cafe)
+    assert (sold.start, sold.end, sold.summary) == (date(2023, 1, 1), date(2023, 12, 31), "Paper contract")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -35,6 +36,7 @@ from bot.pagination import more_button, page, read_more
 from core.classes.rules import BookingStatus
 from core.credits.ledger import Balance, Expiring
 from core.credits.lots import Unit
+from core.memberships.flows import Effects
 from core.memberships.lifecycle import Status
 from core.memberships.service import MembershipView
 
@@ -514,7 +516,11 @@ VISIT = {
 REPLY_VALUES.update({"v": VISIT, "from_day": date(2025, 3, 1), "day": date(2025, 6, 1)})
 AMOUNTS = dict.fromkeys(("sold", "recognised", "irr", "mrr", "scr", "to_date", "deferred"), "$1,234,567.89")
 # Arguments whose name means something else in these macros.
+EFFECTS = Effects(
+    999, date(2025, 1, 21), date(2025, 4, 15), 120, Decimal("99999.00"), Decimal(400), Decimal("1000.00")
+)
 MACRO_VALUES: dict[str, dict[str, Any]] = {
+    "edit_preview": {"before": EFFECTS, "after": replace(EFFECTS, visits=3, charges=2), "waits": True},
     "class_list": {
         "rows": [
             {
