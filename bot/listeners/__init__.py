@@ -9,6 +9,7 @@ from bot.listeners import (
     alerts,
     approvals,
     billing,
+    catalog,
     checkout,
     classes,
     credits,
@@ -23,6 +24,7 @@ from bot.listeners import (
 
 def register_listeners(app: AsyncApp, deps: Deps) -> None:
     plans.register(app, deps)
+    catalog.register(app, deps)
     customers.register(app, deps)
     credits.register(app, deps)
     memberships.register(app, deps)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TypeVar
 
 from core.catalog import locations as catalog
@@ -37,6 +38,21 @@ class Catalog:
 
 
 @dataclass(frozen=True)
+class Saved:
+    service: ServiceView
+    created: bool
+    currency: str
+
+
+@dataclass(frozen=True)
+class Priced:
+    service: ServiceView
+    location: str
+    price: Decimal | None  # None: the list price again
+    currency: str
+
+
+@dataclass(frozen=True)
 class NoLocation:
     named: str
     names: list[str]  # every location there is
@@ -53,8 +69,8 @@ def catalog_list(ctx: Ctx) -> Catalog:
     return Catalog(services.list_services(ctx), services.list_templates(ctx), ctx.tenant.currency)
 
 
-def new_service(ctx: Ctx, data: ServiceInput) -> ServiceView:
-    return services.create_service(ctx, data)
+def new_service(ctx: Ctx, data: ServiceInput) -> Saved:
+    return Saved(services.create_service(ctx, data), True, ctx.tenant.currency)
 
 
 def service_to_edit(ctx: Ctx, query: str) -> ServiceView | Unmatched:
@@ -63,8 +79,8 @@ def service_to_edit(ctx: Ctx, query: str) -> ServiceView | Unmatched:
     return _match(query, services.list_services(ctx), lambda s: s.name)
 
 
-def edit_service(ctx: Ctx, service_id: int, data: ServiceInput) -> ServiceView:
-    return services.update_service(ctx, service_id, data)
+def edit_service(ctx: Ctx, service_id: int, data: ServiceInput) -> Saved:
+    return Saved(services.update_service(ctx, service_id, data), False, ctx.tenant.currency)
 
 
 def enable_service(ctx: Ctx, query: str, active: bool) -> ServiceView | Unmatched:
@@ -73,7 +89,7 @@ def enable_service(ctx: Ctx, query: str, active: bool) -> ServiceView | Unmatche
     return found if isinstance(found, Unmatched) else services.set_service_active(ctx, found.id, active)
 
 
-def price_at(ctx: Ctx, query: str, location: str, price: str) -> ServiceView | Unmatched | NoLocation:
+def price_at(ctx: Ctx, query: str, location: str, price: str) -> Priced | Unmatched | NoLocation:
     """The location's own price for the service named ("" or "none": its list price again)."""
     roles.require(ctx, Action.MANAGE_PLANS)
     found = _match(query, services.list_services(ctx), lambda s: s.name)
@@ -83,7 +99,9 @@ def price_at(ctx: Ctx, query: str, location: str, price: str) -> ServiceView | U
     if where is None:
         return NoLocation(location, [loc.name for loc in catalog.locations(ctx)])
     cleared = price.strip().lower() in ("", "none")
-    return services.set_location_price(ctx, found.id, where.id or 0, None if cleared else price)
+    done = services.set_location_price(ctx, found.id, where.id or 0, None if cleared else price)
+    own = dict(done.location_prices).get(where.name)
+    return Priced(done, where.name, own, ctx.tenant.currency)
 
 
 def template_form(ctx: Ctx, query: str | None) -> TemplateForm | Unmatched:

@@ -26,9 +26,8 @@ def test_services_and_products_are_listed_with_their_prices(shop: Shop) -> None:
         downtown = catalog.add_location(ctx, "Downtown")
         done = flows.price_at(ctx, "massage", "downtown", "110")
         listed = flows.catalog_list(ctx)
-    assert isinstance(done, services.ServiceView) and done.location_prices == (
-        ("Downtown", Decimal("110.00")),
-    )
+    assert isinstance(done, flows.Priced) and (done.location, done.price) == ("Downtown", Decimal("110.00"))
+    assert done.service.location_prices == (("Downtown", Decimal("110.00")),)
     assert [(s.name, s.kind, s.price, s.duration_minutes) for s in listed.services] == [
         ("Massage 60", ServiceKind.SERVICE, Decimal("100.00"), 60),
         ("Oil", ServiceKind.PRODUCT, Decimal("18.50"), None),
@@ -46,9 +45,11 @@ def test_every_bad_field_is_reported_at_once_and_nothing_is_written(shop: Shop) 
 
 def test_edit_disable_and_enable_by_name(shop: Shop) -> None:
     with shop.tx() as ctx:
-        made = flows.new_service(ctx, ServiceInput("Facial", price="80", duration_minutes=45))
+        made = flows.new_service(ctx, ServiceInput("Facial", price="80", duration_minutes=45)).service
         flows.new_service(ctx, ServiceInput("Manicure"))
-        edited = flows.edit_service(ctx, made.id, ServiceInput("Facial deluxe", category="Skin", price="95"))
+        edited = flows.edit_service(
+            ctx, made.id, ServiceInput("Facial deluxe", category="Skin", price="95")
+        ).service
         with pytest.raises(Conflict):
             flows.edit_service(ctx, made.id, ServiceInput("manicure"))
         off = flows.enable_service(ctx, "deluxe", False)
@@ -87,8 +88,8 @@ def test_a_catalogue_product_is_a_product_line_at_checkout(shop: Shop) -> None:
 
 def test_templates_are_created_edited_and_listed(shop: Shop) -> None:
     with shop.tx() as ctx:
-        short = flows.new_service(ctx, ServiceInput("Massage 30", duration_minutes="30"))
-        long = flows.new_service(ctx, ServiceInput("Massage 60", duration_minutes="60"))
+        short = flows.new_service(ctx, ServiceInput("Massage 30", duration_minutes="30")).service
+        long = flows.new_service(ctx, ServiceInput("Massage 60", duration_minutes="60")).service
         made = flows.save_template(ctx, None, "Massage minutes", {short.id: "1", long.id: "2"})
         form = flows.template_form(ctx, "minutes")
         edited = flows.save_template(ctx, made.id, "Massage time", {short.id: "1", long.id: ""})
@@ -100,8 +101,8 @@ def test_templates_are_created_edited_and_listed(shop: Shop) -> None:
 
 def test_bad_template_costs_are_reported_per_service_and_nothing_is_written(shop: Shop) -> None:
     with shop.tx() as ctx:
-        short = flows.new_service(ctx, ServiceInput("Massage 30"))
-        long = flows.new_service(ctx, ServiceInput("Massage 60"))
+        short = flows.new_service(ctx, ServiceInput("Massage 30")).service
+        long = flows.new_service(ctx, ServiceInput("Massage 60")).service
     with pytest.raises(InvalidInput) as raised, shop.tx() as ctx:
         flows.save_template(ctx, None, "", {short.id: "two", long.id: "500"})
     assert {e.field for e in raised.value.errors} == {"name", f"costs.{short.id}", f"costs.{long.id}"}
@@ -111,8 +112,8 @@ def test_bad_template_costs_are_reported_per_service_and_nothing_is_written(shop
 
 def test_a_template_made_here_is_found_by_plans_import_and_travels_in_the_yaml(shop: Shop) -> None:
     with shop.tx() as ctx:
-        short = flows.new_service(ctx, ServiceInput("Massage 30", duration_minutes=30))
-        long = flows.new_service(ctx, ServiceInput("Massage 60", duration_minutes=60))
+        short = flows.new_service(ctx, ServiceInput("Massage 30", duration_minutes=30)).service
+        long = flows.new_service(ctx, ServiceInput("Massage 60", duration_minutes=60)).service
         flows.save_template(ctx, None, "Massage minutes", {short.id: "1", long.id: "2"})
         catalog_file.import_plans(ctx, CREDITS)  # its credits name the template
         exported = catalog_file.export_plans(ctx)
