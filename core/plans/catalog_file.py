@@ -31,9 +31,11 @@ nothing is written unless the whole file is good.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from datetime import time
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from typing import Any
 
 import yaml
@@ -157,28 +159,12 @@ def import_plans(ctx: Ctx, text: str) -> ImportResult:
     result = ImportResult([], [], [])
     for i, template in enumerate(templates):  # first: the plans' credits may name them
         assert template is not None
-        try:
-            with ctx.uow.session.begin_nested():
-                _apply_template(ctx, *template, result)
-        except MemberbotError as exc:
-            problems = (
-                exc.errors
-                if isinstance(exc, InvalidInput)
-                else [FieldError(exc.field or "name", exc.message)]
-            )
-            errors.extend(problems, prefix=f"equality_templates[{i}].")
+        _keep_going(
+            ctx, errors, f"equality_templates[{i}].", "name", partial(_apply_template, ctx, *template, result)
+        )
     for i, entry in enumerate(parsed):
         assert entry is not None
-        try:
-            with ctx.uow.session.begin_nested():  # keep going after a bad plan to report them all
-                _apply(ctx, entry, result)
-        except MemberbotError as exc:
-            problems = (
-                exc.errors
-                if isinstance(exc, InvalidInput)
-                else [FieldError(exc.field or "code", exc.message)]
-            )
-            errors.extend(problems, prefix=f"plans[{i}].")
+        _keep_going(ctx, errors, f"plans[{i}].", "code", partial(_apply, ctx, entry, result))
     errors.raise_if_any()
     return result
 
@@ -319,6 +305,19 @@ def _amount(errors: Errors, path: str, raw: dict[str, Any], key: str, *, require
     except InvalidOperation:
         errors.add(f"{path}{key}", f"{value!r} is not an amount such as '49.00'.")
         return Decimal(0)
+
+
+def _keep_going(ctx: Ctx, errors: Errors, prefix: str, field: str, apply: Callable[[], None]) -> None:
+    """Apply one entry of the file in a savepoint, recording what core refused under `prefix` and
+    carrying on, so that every bad entry is reported."""
+    try:
+        with ctx.uow.session.begin_nested():
+            apply()
+    except MemberbotError as exc:
+        problems = (
+            exc.errors if isinstance(exc, InvalidInput) else [FieldError(exc.field or field, exc.message)]
+        )
+        errors.extend(problems, prefix=prefix)
 
 
 def _parse_template(errors: Errors, path: str, raw: object) -> tuple[str, dict[str, int]] | None:
