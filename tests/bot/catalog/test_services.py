@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from bot.standin import Posted
 from core.catalog import locations as catalog
 from core.catalog import services
 from core.catalog.services import ServiceInput, ServiceKind
-from tests.bot.conftest import Slack
+from tests.bot.conftest import Slack, wait_until
 from tests.conftest import ADMIN, STAFF
 
 
@@ -119,3 +120,16 @@ def test_templates_are_created_edited_and_listed(slack: Slack) -> None:
     assert (
         "*Massage minutes* is saved: Massage 30 1, Massage 60 3" in done["view"]["blocks"][0]["text"]["text"]
     )
+
+
+def test_a_long_catalogue_comes_a_page_at_a_time(slack: Slack) -> None:
+    with slack.shop.tx() as ctx:
+        for n in range(25):
+            services.create_service(ctx, ServiceInput(f"Treatment {n:02d}", price=Decimal(n)))
+    first = slack.command("/services", "", user=STAFF)
+    assert "(1 to 20 of 25)" in first["text"] and first["text"].count("• *Treatment") == 20
+    more = first["blocks"][-1]["elements"][0]
+    message = Posted("CFRONTDESK", first["text"], first["blocks"], ephemeral_to=STAFF, ts="1.000001")
+    _, response_id = slack.driver.click(more["action_id"], more["value"], user=STAFF, message=message)
+    second = wait_until(lambda: slack.standin.replies(response_id), what="the second page")[-1]
+    assert "(21 to 25 of 25)" in second["text"] and "Treatment 00" not in second["text"]
