@@ -29,14 +29,14 @@ def services_reply(deps: Deps, team: str, user: str, text: str) -> dict[str, Any
     verb, rest = verb.lower(), rest.strip()
     if verb == "help":
         return messages.message(messages.render("services_help"))
-    if verb == "add" and not rest:
+    if verb == "add":  # `/services add Massage 60` opens the form with the name filled in
         deps.read(team, user, roles.require, Action.MANAGE_PLANS)  # refuse before a modal opens for nothing
-        return Modal("New service", lambda: forms.service_view(deps, team, user, None))
+        return Modal("New service", lambda: forms.service_view(None, name=rest))
     if verb == "edit" and rest:
         found = deps.read(team, user, flows.service_to_edit, rest)
         if isinstance(found, flows.Unmatched):
             return _unmatched(found)
-        return Modal("Edit service", lambda: forms.service_view(deps, team, user, found))
+        return Modal("Edit service", lambda: forms.service_view(found))
     if verb in ("disable", "enable") and rest:
         done = deps.write(team, user, flows.enable_service, rest, verb == "enable")
         if isinstance(done, flows.Unmatched):

@@ -42,13 +42,14 @@ def _submitted(deps: Deps, work: Saved) -> Callable[..., Awaitable[None]]:
     return handle
 
 
-def service_view(deps: Deps, team: str, user: str, service: ServiceView | None) -> dict[str, Any]:
+def service_view(service: ServiceView | None, *, name: str = "") -> dict[str, Any]:
+    """The form for the service (None: a new one, named `name` if given)."""
     s = service
     kinds = [(ServiceKind.SERVICE.value, "Service"), (ServiceKind.PRODUCT.value, "Product")]
     price = "" if s is None or s.price is None else str(s.price)
     minutes = "" if s is None or s.duration_minutes is None else str(s.duration_minutes)
     blocks = [
-        views.text_input("name", "Name", initial=s.name if s else None, max_length=100),
+        views.text_input("name", "Name", initial=s.name if s else name[:100], max_length=100),
         views.select("kind", "Kind", kinds, initial=s.kind.value if s else ServiceKind.SERVICE.value),
         views.text_input(
             "category", "Category", initial=s.category if s else None, optional=True, max_length=100

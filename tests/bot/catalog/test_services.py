@@ -65,6 +65,12 @@ def test_the_add_form_reports_every_bad_field_and_writes_nothing(slack: Slack) -
     )
 
 
+def test_add_with_a_name_fills_it_in(slack: Slack) -> None:
+    view = slack.open_modal("/services", "add Hot stones", callback_id="service_form")
+    name = next(b for b in view["blocks"] if b["block_id"] == "name")
+    assert name["element"]["initial_value"] == "Hot stones"
+
+
 def test_the_edit_form_opens_with_the_service_and_saves_it(slack: Slack) -> None:
     made = add(slack, "Facial", price=Decimal(80), duration_minutes=45)
     view = slack.open_modal("/services", "edit facial", callback_id="service_form")
