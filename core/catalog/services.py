@@ -158,8 +158,9 @@ def list_services(ctx: Ctx) -> list[ServiceView]:
 
 
 def find_service(ctx: Ctx, name: str) -> ServiceView | None:
+    """The service of that name, without its location prices (checkout looks up every line)."""
     row = ctx.uow.first(ctx.uow.select(Service).where(col(Service.name_key) == fold(name)))
-    return None if row is None else _view(ctx, row)
+    return None if row is None else _view(ctx, row, ())
 
 
 def get_service(ctx: Ctx, service_id: int) -> ServiceView:
