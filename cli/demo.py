@@ -8,6 +8,9 @@ from __future__ import annotations
 from datetime import date, time, timedelta
 from decimal import Decimal
 
+from core.catalog import flows as catalog
+from core.catalog import locations
+from core.catalog.services import ServiceInput, ServiceKind
 from core.classes.service import SeriesTerms
 from core.context import Ctx
 from core.credits.lots import Unit
@@ -132,3 +135,24 @@ def seed_sandbox(ctx: Ctx, seller: str, other_seller: str) -> None:
     )
     classes = (ClassSeries(mobility, "Café Müller"),)
     demo.seed(ctx, _hvac((_GOLD, _SILVER, platinum), sales, credits, classes))
+    _spa_catalog(ctx)
+
+
+# The spa's menu, so `/checkout Café Müller: 1 x Massage 60 @ 100` and `/services` show real lines.
+_SPA = (
+    ServiceInput("Massage 60", ServiceKind.SERVICE, "Massage", Decimal(100), 60),
+    ServiceInput("Massage 90", ServiceKind.SERVICE, "Massage", Decimal(140), 90),
+    ServiceInput("Facial", ServiceKind.SERVICE, "Skin", Decimal(80), 45),
+    ServiceInput("Manicure", ServiceKind.SERVICE, "Nails", Decimal(35), 30),
+    ServiceInput("Oil", ServiceKind.PRODUCT, "Retail", Decimal(18)),
+    ServiceInput("Candle", ServiceKind.PRODUCT, "Retail", Decimal(12)),
+)
+
+
+def _spa_catalog(ctx: Ctx) -> None:
+    """The services and products, a location's own price, and an equality template: a credit for a
+    60-minute massage (2 units) goes two thirds of the way to a 90-minute one (3 units)."""
+    made = {s.name: catalog.new_service(ctx, s).service.id for s in _SPA}
+    where = locations.locations(ctx)[0].name
+    catalog.price_at(ctx, "Massage 60", where, "110")
+    catalog.save_template(ctx, None, "Massage minutes", {made["Massage 60"]: 2, made["Massage 90"]: 3})

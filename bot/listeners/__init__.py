@@ -9,6 +9,7 @@ from bot.listeners import (
     alerts,
     approvals,
     billing,
+    catalog,
     checkout,
     classes,
     credits,
@@ -24,6 +25,7 @@ from bot.listeners import (
 # In this order: Bolt tries listeners in the order they were registered.
 DOMAINS = (
     plans,
+    catalog,
     customers,
     credits,
     memberships,

@@ -127,12 +127,14 @@ def fingerprint(breakdown: Breakdown) -> tuple[str, ...]:
 
 
 def items(ctx: Ctx, typed: list[Typed]) -> list[Item | None]:
-    """Each line as an invoice item: the service of that name, else a product of that code; None
-    for a name of several words that is no service."""
+    """Each line as an invoice item: the service of that name (a catalogue product's name is its
+    code), else a product of that code; None for a name of several words that is neither."""
     found: list[Item | None] = []
     for t in typed:
         service = services.find_service(ctx, t.name)
-        if service is not None:
+        if service is not None and service.kind is services.ServiceKind.PRODUCT:  # its name is its code
+            found.append(Item(ItemKind.PRODUCT, t.quantity, t.price, product=service.name))
+        elif service is not None:
             found.append(Item(ItemKind.SERVICE, t.quantity, t.price, service_id=service.id))
         elif " " in t.name:
             found.append(None)

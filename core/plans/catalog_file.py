@@ -21,6 +21,9 @@ Schema (version 1), one entry per live plan, in code order:
         task: Filter change
         at: '09:00'               # local time of each visit
         recurrence: {kind: weekly, interval: 2, weekdays: [tue, thu]}
+    equality_templates:           # optional, written when there are some; imported before the plans
+    - name: Massage minutes       # a plan's credits name one as `equality_template: Massage minutes`
+      services: {Massage 30: 1, Massage 60: 2}   # cost in template units; services created when missing
 
 An import is all or nothing: every bad field is reported with its path (`plans[1].price`) and
 nothing is written unless the whole file is good.
@@ -28,9 +31,11 @@ nothing is written unless the whole file is good.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields, replace
 from datetime import time
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from typing import Any
 
 import yaml
@@ -73,6 +78,7 @@ class ImportResult:
     created: list[str]
     updated: list[str]
     unchanged: list[str]
+    templates: list[str] = field(default_factory=list)  # equality templates created or changed
 
 
 def export_plans(ctx: Ctx) -> str:
@@ -108,7 +114,14 @@ def export_plans(ctx: Ctx) -> str:
                 "credits": None if t.credits is None else _credits_out(ctx, t.credits),
             }
         )
-    return yaml.safe_dump({"version": SCHEMA_VERSION, "plans": entries}, sort_keys=False, allow_unicode=True)
+    document: dict[str, Any] = {"version": SCHEMA_VERSION, "plans": entries}
+    templates = [
+        {"name": t.name, "services": {name: cost for _, name, cost in t.costs}}
+        for t in services.list_templates(ctx)
+    ]
+    if templates:  # written only when there are some, so older catalogues export unchanged
+        document["equality_templates"] = templates
+    return yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
 
 
 def import_plans(ctx: Ctx, text: str) -> ImportResult:
@@ -125,9 +138,17 @@ def import_plans(ctx: Ctx, text: str) -> ImportResult:
     entries = document.get("plans")
     if not isinstance(entries, list):
         raise InvalidInput.single("plans", "'plans' must be a list of plans.")
-    extra = set(document) - {"version", "plans"}
+    extra = set(document) - {"version", "plans", "equality_templates"}
     if extra:
-        errors.add(sorted(extra)[0], "Unknown key; only 'version' and 'plans' are allowed at the top.")
+        errors.add(
+            sorted(extra)[0],
+            "Unknown key; only 'version', 'plans' and 'equality_templates' are allowed at the top.",
+        )
+    raw_templates = document.get("equality_templates") or []
+    if not isinstance(raw_templates, list):
+        errors.add("equality_templates", "'equality_templates' must be a list of templates.")
+        raw_templates = []
+    templates = [_parse_template(errors, f"equality_templates[{i}].", t) for i, t in enumerate(raw_templates)]
     parsed = [_parse_plan(errors, f"plans[{i}].", entry) for i, entry in enumerate(entries)]
     codes = [p.code.upper() for p in parsed if p is not None]
     for i, code in enumerate(codes):
@@ -136,18 +157,14 @@ def import_plans(ctx: Ctx, text: str) -> ImportResult:
     errors.raise_if_any()
 
     result = ImportResult([], [], [])
+    for i, template in enumerate(templates):  # first: the plans' credits may name them
+        assert template is not None
+        _keep_going(
+            ctx, errors, f"equality_templates[{i}].", "name", partial(_apply_template, ctx, *template, result)
+        )
     for i, entry in enumerate(parsed):
         assert entry is not None
-        try:
-            with ctx.uow.session.begin_nested():  # keep going after a bad plan to report them all
-                _apply(ctx, entry, result)
-        except MemberbotError as exc:
-            problems = (
-                exc.errors
-                if isinstance(exc, InvalidInput)
-                else [FieldError(exc.field or "code", exc.message)]
-            )
-            errors.extend(problems, prefix=f"plans[{i}].")
+        _keep_going(ctx, errors, f"plans[{i}].", "code", partial(_apply, ctx, entry, result))
     errors.raise_if_any()
     return result
 
@@ -297,6 +314,47 @@ def _amount(errors: Errors, path: str, raw: dict[str, Any], key: str, *, require
     except InvalidOperation:
         errors.add(f"{path}{key}", f"{value!r} is not an amount such as '49.00'.")
         return Decimal(0)
+
+
+def _keep_going(ctx: Ctx, errors: Errors, prefix: str, field: str, apply: Callable[[], None]) -> None:
+    """Apply one entry of the file in a savepoint, recording what core refused under `prefix` and
+    carrying on, so that every bad entry is reported."""
+    try:
+        with ctx.uow.session.begin_nested():
+            apply()
+    except MemberbotError as exc:
+        problems = (
+            exc.errors if isinstance(exc, InvalidInput) else [FieldError(exc.field or field, exc.message)]
+        )
+        errors.extend(problems, prefix=prefix)
+
+
+def _parse_template(errors: Errors, path: str, raw: object) -> tuple[str, dict[str, int]] | None:
+    if not isinstance(raw, dict) or set(raw) != {"name", "services"}:
+        errors.add(path.rstrip("."), "Each equality template is a mapping of 'name' and 'services'.")
+        return None
+    costs = raw["services"]
+    if not isinstance(costs, dict) or not all(
+        isinstance(k, str) and type(v) is int for k, v in costs.items()
+    ):
+        errors.add(f"{path}services", "'services' maps each service's name to its cost, such as 2.")
+        return None
+    return str(raw["name"]), costs
+
+
+def _apply_template(ctx: Ctx, name: str, costs: dict[str, int], result: ImportResult) -> None:
+    ids = {}
+    for service in costs:
+        found = services.find_service(ctx, service)
+        ids[found.id if found is not None else services.add_service(ctx, service).id] = costs[service]
+    existing = services.find_template(ctx, name)
+    if existing is None:
+        services.add_equality_template(ctx, name, ids)
+    elif services.template_costs(ctx, existing) != ids or services.template_name(ctx, existing) != name:
+        services.update_equality_template(ctx, existing, name, ids)
+    else:
+        return
+    result.templates.append(name)
 
 
 def _apply(ctx: Ctx, entry: _Entry, result: ImportResult) -> None:

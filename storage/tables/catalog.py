@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field
 
 from storage.tables.base import Entity, Named, TenantRow
+from storage.types import Money
 
 
 class Location(Entity, Named, table=True):
@@ -25,11 +28,24 @@ class TaskTemplate(Entity, Named, table=True):
 
 
 class Service(Entity, Named, table=True):
-    """A service the business sells; service credits can be limited to some services or categories."""
+    """A service or product the business sells; service credits can be limited to some services or
+    categories. A product is sold at checkout under its name as product code."""
 
     __table_args__ = (UniqueConstraint("tenant_id", "name_key"),)
     category: str = Field(default="", max_length=100)
     duration_minutes: int | None = None
+    kind: str = Field(default="service", max_length=8)  # service | product
+    price: Decimal | None = Field(default=None, sa_type=Money)  # the list price; None: priced at the desk
+    active: bool = True  # inactive: listed as such, kept for history
+
+
+class ServicePrice(TenantRow, table=True):
+    """A location's own price for a service or product."""
+
+    __tablename__ = "service_price"
+    service_id: int = Field(foreign_key="service.id", primary_key=True)
+    location_id: int = Field(foreign_key="location.id", primary_key=True)
+    price: Decimal = Field(sa_type=Money)
 
 
 class EqualityTemplate(Entity, Named, table=True):

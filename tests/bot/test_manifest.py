@@ -47,6 +47,7 @@ def test_every_command_has_a_usage_hint_and_the_home_tab_is_on() -> None:
     commands = data["features"]["slash_commands"]
     assert {c["command"] for c in commands} == {
         "/plans",
+        "/services",
         "/customers",
         "/membership",
         "/credits",

@@ -9,6 +9,7 @@ from bot.sandbox import people
 from bot.sandbox.run import open_database, set_up
 from cli.demo import seed_sandbox
 from core import outbox
+from core.catalog import flows as catalog_flows
 from core.classes import service as classes
 from core.context import transaction
 from core.credits import ledger
@@ -39,6 +40,9 @@ def test_a_new_sandbox_holds_every_state_of_a_membership_and_lots_about_to_expir
             c.id for c in found if c.company in ("Blue Fin Spa", "Maple Street Clinic")
         }
         assert [s.name for s in classes.list_series(ctx)] == ["Morning mobility"]
+        catalog = catalog_flows.catalog_list(ctx)
+        assert {s.name for s in catalog.services} >= {"Massage 60", "Massage 90", "Facial", "Oil", "Candle"}
+        assert [t.name for t in catalog.templates] == ["Massage minutes"]
         alerts = [o for o in outbox.pending(ctx) if o.to == people.SPECIALIST.id]
         assert len(alerts) == 1 and "Seaside Barbers" in alerts[0].data["customer"]  # delivered at start
     set_up(db, seed_sandbox)  # a kept sandbox started again: nothing added

@@ -372,6 +372,31 @@ CONTEXTS: dict[str, list[dict[str, Any]]] = {
         {"plans": [], "currency": "USD", "first": 1, "total": 0},
     ],
     "plans_help": [{}],
+    "services": [
+        {
+            "services": [
+                {
+                    "name": USER,
+                    "kind": "product",
+                    "active": False,
+                    "price": Decimal("1234567.89"),
+                    "category": USER,
+                    "minutes": 90,
+                    "location_prices": [(USER, Decimal("110.00"))] * 5,
+                }
+            ]
+            * 20,  # bot/pagination.PAGE_SIZE
+            "currency": "USD",
+            "first": 21,
+            "total": 60,
+        },
+        {"services": [], "currency": "USD", "first": 1, "total": 0},
+    ],
+    "services_help": [{}],
+    "equality_templates": [
+        {"templates": [{"name": USER, "costs": [(USER, 100)] * 10}] * 20},
+        {"templates": []},
+    ],
     "billing_help": [{}],
     # notifications (bot/notifications): what core queued, worded at delivery
     "credits_expiring": [
@@ -558,6 +583,10 @@ MACRO_VALUES: dict[str, dict[str, Any]] = {
         "currency": "USD",
         "today": date(2025, 3, 1),
     },
+    "service_saved": {"price": Decimal("1234567.89"), "kind": "service", "created": True, "currency": "USD"},
+    "service_enabled": {"active": False},
+    "service_priced": {"price": Decimal("110.00"), "currency": "USD"},
+    "template_saved": {"costs": [f"{USER} 100"] * 45, "created": False},
     "revenue_totals": {"lines": [{"plan": USER, "location": USER, **AMOUNTS}] * 30, "total": AMOUNTS},
 }
 REPLIES = sorted(messages.wording().replies)
