@@ -56,6 +56,17 @@ def form(slack: Slack, user: str = STAFF) -> dict[str, Any]:
     return found
 
 
+def opened_on_7_jan(slack: Slack, button: int) -> tuple[int, dict[str, Any]]:
+    """Acme's membership, /visits on 7 Jan and its first visit's button (0 Complete, 1 Skip,
+    2 Reschedule) pressed: the membership and the form that opened."""
+    at(slack.shop, date(2025, 1, 7))
+    m = sold(slack)
+    reply = slack.command("/visits", "acme", user=STAFF)
+    pressed = buttons(reply)[button]
+    press(slack, reply, pressed["action_id"], pressed["value"])
+    return m, form(slack)
+
+
 def told(slack: Slack, user: str = STAFF) -> str:
     said = wait_until(
         lambda: [m for m in slack.standin.messages if m.ephemeral_to == user and m.channel == CHANNEL],
@@ -106,13 +117,8 @@ def test_a_long_list_comes_a_page_at_a_time(slack: Slack) -> None:
 
 
 def test_complete_with_a_note_from_the_button(slack: Slack) -> None:
-    at(slack.shop, date(2025, 1, 7))
-    m = sold(slack)
-    reply = slack.command("/visits", "acme", user=STAFF)
-    first = buttons(reply)[0]
-    assert first["action_id"].startswith(Action.COMPLETE)
-    press(slack, reply, first["action_id"], first["value"])
-    view = form(slack)
+    m, view = opened_on_7_jan(slack, 0)
+    assert view["title"]["text"] == "Complete a visit"
     assert "Tue 07 Jan 2025 09:00" in view["blocks"][0]["text"]["text"]
     slack.driver.submit(STAFF, {"note": "Filter replaced, coil cleaned"})
     assert told(slack).startswith("Done: *Tue 07 Jan 2025 09:00* — Acme Heating")
@@ -124,12 +130,7 @@ def test_complete_with_a_note_from_the_button(slack: Slack) -> None:
 
 
 def test_skip_needs_a_reason_and_writes_nothing_without_one(slack: Slack) -> None:
-    at(slack.shop, date(2025, 1, 7))
-    m = sold(slack)
-    reply = slack.command("/visits", "acme", user=STAFF)
-    skip = buttons(reply)[1]
-    press(slack, reply, skip["action_id"], skip["value"])
-    form(slack)
+    m, _ = opened_on_7_jan(slack, 1)
     answer = slack.driver.submit(STAFF, {"note": ""})
     assert answer["response_action"] == "errors" and "reason" in answer["errors"]["note"].lower()
     with slack.shop.tx(write=False) as ctx:
@@ -141,12 +142,7 @@ def test_skip_needs_a_reason_and_writes_nothing_without_one(slack: Slack) -> Non
 
 
 def test_reschedule_refuses_a_past_day_under_the_field_then_moves_it(slack: Slack) -> None:
-    at(slack.shop, date(2025, 1, 7))
-    m = sold(slack)
-    reply = slack.command("/visits", "acme", user=STAFF)
-    move = buttons(reply)[2]
-    press(slack, reply, move["action_id"], move["value"])
-    view = form(slack)
+    m, view = opened_on_7_jan(slack, 2)
     assert view["blocks"][1]["element"]["initial_date"] == "2025-01-07"
     answer = slack.driver.submit(STAFF, {"date": "2025-01-02"})
     assert "in the past" in answer["errors"]["date"]
