@@ -5,6 +5,7 @@ equality-template forms."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from bot.standin import Posted
 from core.catalog import locations as catalog
@@ -14,9 +15,9 @@ from tests.bot.conftest import Slack, wait_until
 from tests.conftest import ADMIN, STAFF
 
 
-def add(slack: Slack, name: str, **fields: object) -> services.ServiceView:
+def add(slack: Slack, name: str, **fields: Any) -> services.ServiceView:
     with slack.shop.tx() as ctx:
-        return services.create_service(ctx, ServiceInput(name, **fields))  # type: ignore[arg-type]
+        return services.create_service(ctx, ServiceInput(name, **fields))
 
 
 def test_services_lists_prices_categories_durations_and_location_prices(slack: Slack) -> None:
