@@ -39,6 +39,7 @@ from core.memberships import flows as membership_flows
 from core.memberships import service as memberships
 from core.plans import catalog_file as plan_catalog
 from core.plans import service as plans
+from core.revenue import flows as revenue_flows
 from core.revenue import service as revenue
 from core.visits import flows as visit_flows
 from core.visits import service as visits
@@ -589,6 +590,25 @@ def revenue_report(app: App, month: str, file: Path) -> None:
     click.echo(
         f"Wrote {file}: {first:%Y-%m} recognised {total.recognised} {report.currency}, "
         f"deferred {total.deferred}."
+    )
+
+
+@revenue_group.command("membership")
+@click.argument("membership", metavar="MEMBERSHIP")
+@click.option("--month", default="", help="Up to the end of this month, as YYYY-MM (default: this month).")
+@pass_app
+def revenue_membership(app: App, membership: str, month: str) -> None:
+    """What MEMBERSHIP (M-12 or 12) was sold for and what each part earned, month by month."""
+    s = app.read(revenue_flows.membership_statement, membership, month)
+    where = f" at {s.location}" if s.location else ""
+    click.echo(
+        f"{s.reference} {s.customer}: {s.plan}{where}, sold {s.sold_on}; to the end of {s.month:%Y-%m}"
+    )
+    click.echo(f"{'month':<8} {'IRR':>10} {'MRR':>10} {'SCR':>10}")
+    for m, a in s.months:
+        click.echo(f"{m:%Y-%m}  {a.irr:>10} {a.mrr:>10} {a.scr:>10}")
+    click.echo(
+        f"sold {s.sold_to_date} {s.currency}, recognised {s.recognised_to_date}, deferred {s.deferred}"
     )
 
 

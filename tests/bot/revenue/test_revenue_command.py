@@ -22,7 +22,7 @@ TOTAL = (
 )
 
 
-def sold(slack: Slack) -> None:
+def sold(slack: Slack) -> int:
     """Gold, 49.00 a month for twelve months, sold to Anna on 15 January 2025 (365 days: January's
     17 of them earn 588.00 x 17 / 365 = 27.39, all of it MRR until a split is set)."""
     at(slack.shop, date(2025, 1, 15))
@@ -30,7 +30,7 @@ def sold(slack: Slack) -> None:
     with slack.shop.tx() as ctx:
         catalog.add_location(ctx, "Downtown")
         anna = customers.add_customer(ctx, customers.CustomerInput(company="Anna Berg")).id
-    member(slack.shop, gold, date(2025, 1, 15), customer=anna)
+    return member(slack.shop, gold, date(2025, 1, 15), customer=anna)[1]
 
 
 def test_a_month_s_totals_by_plan_and_location(slack: Slack) -> None:
@@ -90,3 +90,24 @@ def test_help(slack: Slack) -> None:
     assert "`/revenue export <YYYY-MM>`" in said
     assert slack.command("/revenue", "", user=STAFF)["text"] == said
     assert slack.command("/revenue", "export", user=STAFF)["text"] == said
+
+
+def test_one_membership_month_by_month(slack: Slack) -> None:
+    m = sold(slack)
+    at(slack.shop, date(2025, 2, 20))
+    lines = slack.command("/revenue", f"M-{m}", user=STAFF)["text"].splitlines()
+    assert lines[0] == f"*M-{m} Anna Berg* — Gold, sold Wed 15 Jan 2025; to the end of February 2025"
+    assert lines[1:3] == [
+        "• Jan 2025: IRR $0.00, MRR $27.39, SCR $0.00",
+        "• Feb 2025: IRR $0.00, MRR $45.10, SCR $0.00",
+    ]
+    assert lines[3] == "Sold to date $588.00, recognised to date $72.49, deferred $515.51."
+    january = slack.command("/revenue", f"m{m} 2025-01", user=STAFF)["text"]
+    assert "to the end of January 2025" in january and "Feb 2025" not in january
+
+
+def test_a_membership_that_is_not_one_is_said_so(slack: Slack) -> None:
+    m = sold(slack)
+    assert "was not sold by the end of December 2024" in slack.command("/revenue", f"M-{m} 2024-12")["text"]
+    assert "was not sold" in slack.command("/revenue", f"M-{m + 1000}", user=STAFF)["text"]
+    assert "not a month" in slack.command("/revenue", f"M-{m} 13-2025", user=STAFF)["text"]

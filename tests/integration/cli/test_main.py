@@ -109,3 +109,15 @@ def run_failing(run: Run, *args: str) -> str:
     result = CliRunner().invoke(cli, list(args))
     assert result.exit_code != 0
     return result.output
+
+
+def test_revenue_of_one_membership_month_by_month(run: Run) -> None:
+    assert run("demo").exit_code == 0
+    shown = run("revenue", "membership", "M-1")
+    assert shown.exit_code == 0, shown.output
+    first, header, *months, last = shown.output.splitlines()
+    assert first.startswith("M-1 ") and header.split() == ["month", "IRR", "MRR", "SCR"]
+    assert months and last.startswith("sold ") and "deferred" in last
+    assert run("revenue", "membership", "M-1", "--month", "2025-13").exit_code == 2
+    refused = run("revenue", "membership", "Café")
+    assert refused.exit_code == 2 and "not a membership" in refused.output

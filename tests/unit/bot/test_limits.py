@@ -564,6 +564,14 @@ MACRO_VALUES: dict[str, dict[str, Any]] = {
     },
     "bookings_of": {"rows": [BOOKING] * 10},
     "visits_heading": {"first": 16, "last": 30, "total": 31},
+    "membership_revenue": {
+        "s": {"reference": "M-12", "sold_on": date(2025, 1, 15), "month": date(2026, 12, 1)},
+        "months": [(date(2025, 1, 1), *["$1,234,567.89"] * 3)] * 24,  # revenue.commands.MONTHS_SHOWN
+        "earlier": 12,
+        "sold": "$1,234,567.89",
+        "recognised": "$1,234,567.89",
+        "deferred": "$1,234,567.89",
+    },
     "customer_edited": {
         "changes": [(f, USER, USER) for f in ("company", "contact", "email", "phone", "notes")]
     },
