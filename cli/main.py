@@ -35,6 +35,7 @@ from core.kernel.errors import InvalidInput, MemberbotError
 from core.memberships import flows as membership_flows
 from core.memberships import service as memberships
 from core.plans import catalog_file as plan_catalog
+from core.plans import flows as plan_flows
 from core.plans import service as plans
 from core.revenue import service as revenue
 from core.workspace.flows import ensure_tenant
@@ -233,6 +234,22 @@ def plans_import(app: App, file: Path) -> None:
     click.echo(
         f"Created {len(result.created)}, updated {len(result.updated)}, unchanged {len(result.unchanged)}."
     )
+
+
+@plans_group.command("archive")
+@click.argument("plan", metavar="PLAN")
+@pass_app
+def plans_archive(app: App, plan: str) -> None:
+    """Retire PLAN (its name or code) for good: never sold or edited again, its name free for a new
+    plan; its memberships carry on. `disable` only pauses sales."""
+    done = app.write(plan_flows.archive_plan, plan)
+    if isinstance(done, plan_flows.Unmatched):
+        if not done.names:
+            raise UserError(f"No plan matches “{done.query}”.")
+        raise UserError(
+            f"Several plans match “{done.query}”: {', '.join(done.names)}. Give its code or full name."
+        )
+    click.echo(f"{done.name} ({done.code}) is archived.")
 
 
 customers_group = _group("customers", "Customers.")

@@ -5,15 +5,23 @@ opens, then saved. Each function is one unit of work and returns plain data for 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from decimal import Decimal
 
 from core.catalog import locations as catalog
+from core.catalog import services as catalog_services
 from core.catalog.locations import JobView
+from core.checkout import benefit_terms
+from core.checkout.benefit_terms import DiscountRule
+from core.checkout.benefits import DiscountKind, ItemKind
 from core.context import Ctx
 from core.credits.terms import CreditKind, CreditTerms
+from core.kernel.errors import Errors
+from core.kernel.text import fold
 from core.plans import service as plans
 from core.plans.service import SOLD_TERMS, PlanTerms, PlanView, RecurringService, ServiceView
 from core.workspace import roles
 from core.workspace.roles import Action
+from storage.tables.checkout import PlanDiscount
 
 CHOICES = 10  # plans named when several match
 # What the form's credits step sets; the plan's other credit terms (services, templates, pools,
@@ -147,3 +155,107 @@ def _terms(current: PlanTerms | None, edit: PlanEdit) -> PlanTerms:
         credits=credits,
         **kept,
     )
+
+
+def archive_plan(ctx: Ctx, typed: str) -> PlanView | Unmatched:
+    """Retire the plan named for good (core/plans/service.py archive_plan): unlike disabling, it
+    cannot be enabled or edited again and its name is free for a new plan; memberships carry on."""
+    roles.require(ctx, Action.MANAGE_PLANS)
+    plan = one_plan(ctx, typed)
+    return plan if isinstance(plan, Unmatched) else plans.archive_plan(ctx, plan.id)
+
+
+@dataclass(frozen=True)
+class DiscountLine:
+    """A discount as the form gives it: on services or products, percent or flat, limited to the
+    names listed — services or service categories, or product codes — or, none listed, to all."""
+
+    applies_to: ItemKind
+    kind: DiscountKind
+    value: Decimal
+    names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DiscountView:
+    """A plan's discount in words' parts: what it is limited to by name (none: every service or
+    every product)."""
+
+    applies_to: ItemKind
+    kind: DiscountKind
+    value: Decimal
+    on: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ListedPlans:
+    plans: list[PlanView]  # the live plans, by name
+    currency: str
+    discounts: dict[int, tuple[DiscountView, ...]]  # by plan id
+
+
+def plan_list_with_discounts(ctx: Ctx) -> ListedPlans:
+    listed = plan_list(ctx)
+    by_version = benefit_terms.discounts_of(ctx, [p.version_id for p in listed.plans])
+    names = {s.id: s.name for s in catalog_services.list_services(ctx)}
+    discounts = {
+        p.id: tuple(_discount_view(r, names) for r in by_version.get(p.version_id, [])) for p in listed.plans
+    }
+    return ListedPlans(listed.plans, listed.currency, discounts)
+
+
+def plan_discounts(ctx: Ctx, plan_id: int) -> tuple[DiscountLine, ...]:
+    """The plan's discounts as its form's discounts step opens with them."""
+    version = plans.get_plan(ctx, plan_id).version_id
+    names = {s.id: s.name for s in catalog_services.list_services(ctx)}
+    views = [_discount_view(r, names) for r in benefit_terms.discounts_of(ctx, [version]).get(version, [])]
+    return tuple(DiscountLine(v.applies_to, v.kind, v.value, v.on) for v in views)
+
+
+def check_plan_with_discounts(
+    ctx: Ctx, plan_id: int | None, edit: PlanEdit, discounts: tuple[DiscountLine, ...] | None
+) -> NextStep:
+    """check_plan, with the discounts step's lines checked too (None: the step was not filled)."""
+    saved = save_plan_with_discounts(ctx, plan_id, edit, discounts)
+    return NextStep(ctx.tenant.currency, saved.services, catalog.job_templates(ctx))
+
+
+def save_plan_with_discounts(
+    ctx: Ctx, plan_id: int | None, edit: PlanEdit, discounts: tuple[DiscountLine, ...] | None
+) -> PlanView:
+    """save_plan, then the discounts of the version saved (None keeps them). Every problem of the
+    lines is reported at once under `discounts.<n>.<field>`; a sold plan keeps each discount's type
+    (core/checkout/benefit_terms.py), only the amounts change."""
+    saved = save_plan(ctx, plan_id, edit)
+    if discounts is not None:
+        benefit_terms.set_discounts(ctx, saved.version_id, _discount_rules(ctx, discounts))
+    return plans.get_plan(ctx, saved.id)
+
+
+def _discount_rules(ctx: Ctx, lines: tuple[DiscountLine, ...]) -> list[DiscountRule]:
+    """Names to what set_discounts takes: a service's name, else a service category; product codes."""
+    services = catalog_services.list_services(ctx)
+    by_name = {fold(s.name): s.id for s in services}
+    categories = {fold(s.category): s.category for s in services if s.category}
+    errors = Errors("discounts.")
+    rules = []
+    for n, line in enumerate(lines, 1):
+        if line.applies_to is ItemKind.PRODUCT:
+            rules.append(DiscountRule(line.applies_to, line.kind, line.value, products=line.names))
+            continue
+        ids, cats = [], []
+        for name in line.names:
+            if fold(name) in by_name:
+                ids.append(by_name[fold(name)])
+            elif fold(name) in categories:
+                cats.append(categories[fold(name)])
+            else:
+                errors.add(f"{n}.names", f"There is no service or service category named “{name}”.")
+        rules.append(DiscountRule(line.applies_to, line.kind, line.value, tuple(ids), tuple(cats)))
+    errors.raise_if_any()
+    return rules
+
+
+def _discount_view(row: PlanDiscount, names: dict[int, str]) -> DiscountView:
+    on = (*(names.get(s, f"#{s}") for s in row.services), *row.categories, *row.products)
+    return DiscountView(ItemKind(row.applies_to), DiscountKind(row.kind), row.value, tuple(on))

@@ -1,4 +1,5 @@
-"""/plans: the list (a page at a time), help, and new, edit, clone, disable and enable by name."""
+"""/plans: the list (a page at a time), help, and new, edit, clone, disable, enable and archive by
+name."""
 
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ def plans_reply(deps: Deps, team: str, user: str, text: str) -> dict[str, Any] |
     if verb == "new":
         deps.read(team, user, roles.require, Action.MANAGE_PLANS)  # refuse before a modal opens for nothing
         return Modal("New plan", lambda: forms.new_plan_view(deps, team, user))
-    if verb in ("edit", "clone", "disable", "enable") and rest:
+    if verb in ("edit", "clone", "disable", "enable", "archive") and rest:
         return _plan_verb(deps, team, user, verb, rest)
     if text:
         return messages.message(
@@ -67,6 +68,8 @@ def _plan_verb(deps: Deps, team: str, user: str, verb: str, text: str) -> dict[s
         done = deps.read(team, user, flows.plan_to_edit, name.strip())
     elif verb == "clone":
         done = deps.write(team, user, flows.clone_plan, name.strip(), new_name.strip())
+    elif verb == "archive":
+        done = deps.write(team, user, flows.archive_plan, name.strip())
     else:
         done = deps.write(team, user, flows.enable_plan, name.strip(), verb == "enable")
     if isinstance(done, flows.Unmatched):
@@ -80,6 +83,8 @@ def _plan_verb(deps: Deps, team: str, user: str, verb: str, text: str) -> dict[s
     if verb == "edit":
         plan_id = done.id
         return Modal("Edit plan", lambda: forms.edit_plan_view(deps, team, user, plan_id))
+    if verb == "archive":
+        return messages.message(messages.say("plan_archived", name=escape(done.name)))
     return messages.message(messages.say("plan_enabled", name=escape(done.name), enabled=done.enabled))
 
 
