@@ -15,7 +15,8 @@ from core.checkout.benefit_terms import DiscountRule
 from core.checkout.benefits import DiscountKind, ItemKind
 from core.context import Ctx
 from core.credits.terms import CreditKind, CreditTerms
-from core.kernel.errors import Errors
+from core.kernel.errors import Errors, FieldError, InvalidInput
+from core.kernel.money import in_currency
 from core.kernel.text import fold
 from core.plans import service as plans
 from core.plans.service import SOLD_TERMS, PlanTerms, PlanView, RecurringService, ServiceView
@@ -172,7 +173,7 @@ class DiscountLine:
 
     applies_to: ItemKind
     kind: DiscountKind
-    value: Decimal
+    value: Decimal | None  # None: the form's line was left empty (errors keep the lines' numbers)
     names: tuple[str, ...] = ()
 
 
@@ -199,7 +200,8 @@ def plan_list_with_discounts(ctx: Ctx) -> ListedPlans:
     by_version = benefit_terms.discounts_of(ctx, [p.version_id for p in listed.plans])
     names = {s.id: s.name for s in catalog_services.list_services(ctx)}
     discounts = {
-        p.id: tuple(_discount_view(r, names) for r in by_version.get(p.version_id, [])) for p in listed.plans
+        p.id: tuple(_discount_view(r, names, ctx.tenant.currency) for r in by_version.get(p.version_id, []))
+        for p in listed.plans
     }
     return ListedPlans(listed.plans, listed.currency, discounts)
 
@@ -208,16 +210,30 @@ def plan_discounts(ctx: Ctx, plan_id: int) -> tuple[DiscountLine, ...]:
     """The plan's discounts as its form's discounts step opens with them."""
     version = plans.get_plan(ctx, plan_id).version_id
     names = {s.id: s.name for s in catalog_services.list_services(ctx)}
-    views = [_discount_view(r, names) for r in benefit_terms.discounts_of(ctx, [version]).get(version, [])]
+    views = [
+        _discount_view(r, names, ctx.tenant.currency)
+        for r in benefit_terms.discounts_of(ctx, [version]).get(version, [])
+    ]
     return tuple(DiscountLine(v.applies_to, v.kind, v.value, v.on) for v in views)
+
+
+@dataclass(frozen=True)
+class CheckedPlan:
+    """What the form's next step shows: check_plan's, and the plan's discounts so far (what the
+    discounts step opens with)."""
+
+    step: NextStep
+    discounts: tuple[DiscountLine, ...]
 
 
 def check_plan_with_discounts(
     ctx: Ctx, plan_id: int | None, edit: PlanEdit, discounts: tuple[DiscountLine, ...] | None
-) -> NextStep:
-    """check_plan, with the discounts step's lines checked too (None: the step was not filled)."""
+) -> CheckedPlan:
+    """check_plan, with the discounts step's lines checked too (None: the step was not filled);
+    the caller rolls the change back (Deps.rehearse)."""
     saved = save_plan_with_discounts(ctx, plan_id, edit, discounts)
-    return NextStep(ctx.tenant.currency, saved.services, catalog.job_templates(ctx))
+    step = NextStep(ctx.tenant.currency, saved.services, catalog.job_templates(ctx))
+    return CheckedPlan(step, plan_discounts(ctx, saved.id))
 
 
 def save_plan_with_discounts(
@@ -228,18 +244,33 @@ def save_plan_with_discounts(
     (core/checkout/benefit_terms.py), only the amounts change."""
     saved = save_plan(ctx, plan_id, edit)
     if discounts is not None:
-        benefit_terms.set_discounts(ctx, saved.version_id, _discount_rules(ctx, discounts))
+        errors = Errors("discounts.")
+        lines = [(n, line) for n, line in enumerate(discounts, 1) if line.value is not None]
+        rules = _discount_rules(ctx, errors, lines)
+        try:
+            benefit_terms.set_discounts(ctx, saved.version_id, rules)
+        except InvalidInput as exc:  # with the names that matched nothing, all at once
+            errors.items.extend(_renumbered(e, [n for n, _ in lines]) for e in exc.errors)
+        errors.raise_if_any()
     return plans.get_plan(ctx, saved.id)
 
 
-def _discount_rules(ctx: Ctx, lines: tuple[DiscountLine, ...]) -> list[DiscountRule]:
+def _renumbered(error: FieldError, numbers: list[int]) -> FieldError:
+    """set_discounts numbers the discounts given; the form, its lines (some left empty)."""
+    _, n, rest = error.field.split(".", 2) if error.field.count(".") >= 2 else ("", "", "")
+    if not n.isdigit():
+        return error
+    return FieldError(f"discounts.{numbers[int(n) - 1]}.{rest}", error.message)
+
+
+def _discount_rules(ctx: Ctx, errors: Errors, lines: list[tuple[int, DiscountLine]]) -> list[DiscountRule]:
     """Names to what set_discounts takes: a service's name, else a service category; product codes."""
     services = catalog_services.list_services(ctx)
     by_name = {fold(s.name): s.id for s in services}
     categories = {fold(s.category): s.category for s in services if s.category}
-    errors = Errors("discounts.")
     rules = []
-    for n, line in enumerate(lines, 1):
+    for n, line in lines:
+        assert line.value is not None
         if line.applies_to is ItemKind.PRODUCT:
             rules.append(DiscountRule(line.applies_to, line.kind, line.value, products=line.names))
             continue
@@ -252,10 +283,11 @@ def _discount_rules(ctx: Ctx, lines: tuple[DiscountLine, ...]) -> list[DiscountR
             else:
                 errors.add(f"{n}.names", f"There is no service or service category named “{name}”.")
         rules.append(DiscountRule(line.applies_to, line.kind, line.value, tuple(ids), tuple(cats)))
-    errors.raise_if_any()
     return rules
 
 
-def _discount_view(row: PlanDiscount, names: dict[int, str]) -> DiscountView:
+def _discount_view(row: PlanDiscount, names: dict[int, str], currency: str) -> DiscountView:
     on = (*(names.get(s, f"#{s}") for s in row.services), *row.categories, *row.products)
-    return DiscountView(ItemKind(row.applies_to), DiscountKind(row.kind), row.value, tuple(on))
+    kind = DiscountKind(row.kind)
+    value = in_currency(row.value, currency if kind is DiscountKind.FLAT else "USD")  # percent: 2 places
+    return DiscountView(ItemKind(row.applies_to), kind, value, tuple(on))

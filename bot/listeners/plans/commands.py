@@ -14,6 +14,7 @@ from bot.listeners.plans.ids import PlanAction
 from bot.listeners.replies import Modal, slash_command
 from bot.mrkdwn import escape
 from bot.pagination import more_button, page
+from core.checkout.benefits import DiscountKind, ItemKind
 from core.credits.terms import CreditKind
 from core.plans import flows
 from core.plans.service import PlanView
@@ -45,12 +46,12 @@ def plans_reply(deps: Deps, team: str, user: str, text: str) -> dict[str, Any] |
 
 
 def plans_page(deps: Deps, team: str, user: str, offset: int) -> dict[str, Any]:
-    listed = deps.read(team, user, flows.plan_list)
+    listed = deps.read(team, user, flows.plan_list_with_discounts)
     shown, next_offset = page(listed.plans, offset, PLANS_PAGE)
     reply = messages.message(
         messages.render(
             "plans",
-            plans=[_plan_row(p) for p in shown],
+            plans=[_plan_row(p, listed.discounts.get(p.id, ())) for p in shown],
             currency=listed.currency,
             first=offset + 1,
             total=len(listed.plans),
@@ -88,7 +89,18 @@ def _plan_verb(deps: Deps, team: str, user: str, verb: str, text: str) -> dict[s
     return messages.message(messages.say("plan_enabled", name=escape(done.name), enabled=done.enabled))
 
 
-def _plan_row(plan: PlanView) -> dict[str, Any]:
+def discount_words(discounts: tuple[flows.DiscountView, ...]) -> str:
+    """ "10% off Massage; 5.00 off Products": each discount, what it is limited to or all of a kind."""
+
+    def one(d: flows.DiscountView) -> str:
+        off = f"{d.value.normalize():f}%" if d.kind is DiscountKind.PERCENT else f"{d.value}"
+        on = ", ".join(d.on) or ("Products" if d.applies_to is ItemKind.PRODUCT else "Services")
+        return f"{off} off {on}"
+
+    return "; ".join(one(d) for d in discounts)
+
+
+def _plan_row(plan: PlanView, discounts: tuple[flows.DiscountView, ...] = ()) -> dict[str, Any]:
     t = plan.terms
     credits = ""
     if t.credits is not None:
@@ -108,4 +120,5 @@ def _plan_row(plan: PlanView) -> dict[str, Any]:
         "term": f"{t.term_months} months" if t.term_months else "no expiry",
         "credits": credits,
         "services": [escape(f"{s.job} / {s.task}: {s.schedule}") for s in plan.services],
+        "discounts": escape(discount_words(discounts)),
     }

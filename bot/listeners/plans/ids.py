@@ -10,6 +10,7 @@ class PlanStep(StrEnum):
 
     DETAILS = "plan_details"
     CREDITS = "plan_credits"
+    DISCOUNTS = "plan_discounts"
     SERVICE = "plan_service"
 
 
