@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
+from core.billing import service as billing
 from core.catalog import locations as catalog
 from core.catalog import services as catalog_services
 from core.catalog.locations import JobView
@@ -20,6 +21,8 @@ from core.kernel.money import in_currency
 from core.kernel.text import fold
 from core.plans import service as plans
 from core.plans.service import SOLD_TERMS, PlanTerms, PlanView, RecurringService, ServiceView
+from core.revenue import service as revenue
+from core.revenue.recognition import Split
 from core.workspace import roles
 from core.workspace.roles import Action
 from storage.tables.checkout import PlanDiscount
@@ -224,20 +227,29 @@ class CheckedPlan:
 
     step: NextStep
     discounts: tuple[DiscountLine, ...]
+    locations: tuple[LocationTerms, ...] = ()
 
 
 def check_plan_with_discounts(
-    ctx: Ctx, plan_id: int | None, edit: PlanEdit, discounts: tuple[DiscountLine, ...] | None
+    ctx: Ctx,
+    plan_id: int | None,
+    edit: PlanEdit,
+    discounts: tuple[DiscountLine, ...] | None,
+    locations: tuple[LocationLine, ...] | None = None,
 ) -> CheckedPlan:
-    """check_plan, with the discounts step's lines checked too (None: the step was not filled);
-    the caller rolls the change back (Deps.rehearse)."""
-    saved = save_plan_with_discounts(ctx, plan_id, edit, discounts)
+    """check_plan, with the discounts and locations steps' lines checked too (None: the step was
+    not filled); the caller rolls the change back (Deps.rehearse)."""
+    saved = save_plan_with_discounts(ctx, plan_id, edit, discounts, locations)
     step = NextStep(ctx.tenant.currency, saved.services, catalog.job_templates(ctx))
-    return CheckedPlan(step, plan_discounts(ctx, saved.id))
+    return CheckedPlan(step, plan_discounts(ctx, saved.id), plan_locations(ctx, saved.id))
 
 
 def save_plan_with_discounts(
-    ctx: Ctx, plan_id: int | None, edit: PlanEdit, discounts: tuple[DiscountLine, ...] | None
+    ctx: Ctx,
+    plan_id: int | None,
+    edit: PlanEdit,
+    discounts: tuple[DiscountLine, ...] | None,
+    locations: tuple[LocationLine, ...] | None = None,
 ) -> PlanView:
     """save_plan, then the discounts of the version saved (None keeps them). Every problem of the
     lines is reported at once under `discounts.<n>.<field>`; a sold plan keeps each discount's type
@@ -252,6 +264,8 @@ def save_plan_with_discounts(
         except InvalidInput as exc:  # with the names that matched nothing, all at once
             errors.items.extend(_renumbered(e, [n for n, _ in lines]) for e in exc.errors)
         errors.raise_if_any()
+    if locations is not None:
+        set_plan_locations(ctx, saved.id, locations)
     return plans.get_plan(ctx, saved.id)
 
 
@@ -291,3 +305,87 @@ def _discount_view(row: PlanDiscount, names: dict[int, str], currency: str) -> D
     kind = DiscountKind(row.kind)
     value = in_currency(row.value, currency if kind is DiscountKind.FLAT else "USD")  # percent: 2 places
     return DiscountView(ItemKind(row.applies_to), kind, value, tuple(on))
+
+
+@dataclass(frozen=True)
+class LocationLine:
+    """A location's own terms as the form's locations step gives them (None: the plan's own; a
+    split not given is left as it is)."""
+
+    location_id: int
+    price: Decimal | None = None
+    setup_fee: Decimal | None = None
+    split: tuple[Decimal, Decimal, Decimal] | None = None  # IRR, MRR, SCR in percent of the price
+
+
+@dataclass(frozen=True)
+class LocationTerms:
+    """A location's terms for the plan, as the locations step opens with them."""
+
+    location_id: int
+    name: str
+    price: Decimal | None
+    setup_fee: Decimal | None
+    split: tuple[Decimal, Decimal, Decimal] | None  # percent of the price; None: not set (all MRR)
+
+
+def plan_locations(ctx: Ctx, plan_id: int) -> tuple[LocationTerms, ...]:
+    plan = plans.get_plan(ctx, plan_id)
+    prices = billing.location_prices(ctx, plan_id)
+    out = []
+    for loc in catalog.locations(ctx):
+        lid = loc.id or 0
+        price, fee = prices.get(lid, (None, None))
+        view = revenue.split_for(ctx, plan.version_id, lid)
+        shares: tuple[Decimal, Decimal, Decimal] | None = None
+        if view.configured and view.price:
+            s, whole = view.split, view.price
+            shares = (_percent(s.irr, whole), _percent(s.mrr, whole), _percent(s.scr, whole))
+        cur = ctx.tenant.currency
+        out.append(
+            LocationTerms(
+                lid,
+                loc.name,
+                None if price is None else in_currency(price, cur),
+                None if fee is None else in_currency(fee, cur),
+                shares,
+            )
+        )
+    return tuple(out)
+
+
+def set_plan_locations(ctx: Ctx, plan_id: int, lines: tuple[LocationLine, ...]) -> None:
+    """Each location's own price, setup fee and revenue split of the plan's current version. Every
+    problem is reported at once under `locations.<location id>.<field>`: money not negative, a
+    split of three percentages adding up to 100."""
+    roles.require(ctx, Action.MANAGE_PLANS)
+    errors = Errors("locations.")
+    for line in lines:
+        field = f"{line.location_id}."
+        try:
+            billing.set_location_price(
+                ctx, plan_id, line.location_id, price=line.price, setup_fee=line.setup_fee
+            )
+        except InvalidInput as exc:
+            errors.extend(exc.errors, field)
+            continue
+        if line.split is None:
+            continue
+        if any(p < 0 for p in line.split) or sum(line.split) != 100:
+            shown = " / ".join(f"{p.normalize():f}" for p in line.split)
+            errors.add(field + "split", f"IRR / MRR / SCR must be percentages adding up to 100, not {shown}.")
+            continue
+        plan = plans.get_plan(ctx, plan_id)
+        price = line.price if line.price is not None else plan.terms.price
+        irr, _, scr = (in_currency(price * p / 100, ctx.tenant.currency) for p in line.split)
+        try:
+            revenue.set_split(
+                ctx, plan.version_id, Split(irr, price - irr - scr, scr), location_id=line.location_id
+            )
+        except InvalidInput as exc:
+            errors.extend([FieldError("split", e.message) for e in exc.errors], field)
+    errors.raise_if_any()
+
+
+def _percent(part: Decimal, whole: Decimal) -> Decimal:
+    return in_currency(part * 100 / whole, "USD")  # two places

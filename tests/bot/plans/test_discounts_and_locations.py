@@ -1,15 +1,19 @@
-"""The plan form's discounts step, end to end: pushed when asked for, checked by core (every bad
-value under its field, nothing written), saved, listed by /plans; a sold plan keeps each discount's
-type and only its amount changes."""
+"""The plan form's discounts and locations steps, end to end: pushed when asked for, checked by
+core (every bad value under its field, nothing written), saved, listed by /plans; a sold plan
+keeps each discount's type and only its amount changes; each location's price, setup fee and
+revenue split."""
 
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
 
+from core.billing import service as billing
+from core.catalog import locations as catalog
 from core.catalog import services
 from core.checkout import benefit_terms
 from core.credits.terms import CreditKind, CreditTerms
+from core.revenue import service as revenue
 from tests.bot.conftest import Slack
 from tests.bot.plans.test_plan_modal import plan_named
 from tests.conftest import ADMIN, STAFF
@@ -94,3 +98,32 @@ def test_a_sold_plans_discount_amount_changes_but_not_its_type(slack: Slack) -> 
     assert discounts(slack, "Gold")[0][1:3] == ("percent", Decimal("10.00"))
     assert slack.driver.submit(ADMIN, {"discounts.1.value": "15"}) == {"response_action": "clear"}
     assert discounts(slack, "Gold")[0][1:3] == ("percent", Decimal("15.00"))
+
+
+def test_each_location_gets_its_own_price_setup_fee_and_revenue_split(slack: Slack) -> None:
+    with slack.shop.tx() as ctx:
+        downtown = catalog.add_location(ctx, "Downtown")
+    slack.open_modal("/plans", "new", user=ADMIN, callback_id="plan_details")
+    answer = slack.driver.submit(ADMIN, {"name": "Spa Club", "price": "60", "steps": ["locations"]})
+    assert answer["response_action"] == "push" and answer["view"]["callback_id"] == "plan_locations"
+    field = f"locations.{downtown}."
+    typo = slack.driver.submit(ADMIN, {field + "price": "-5", field + "split": "50 / 40"})
+    assert typo["response_action"] == "errors"  # every field at once
+    assert "zero or more" in typo["errors"][field + "price"] and "three" in typo["errors"][field + "split"]
+    wrong = slack.driver.submit(ADMIN, {field + "price": "70", field + "split": "50 / 40 / 0"})
+    assert "adding up to 100" in wrong["errors"][field + "split"]
+    assert plan_named(slack, "Spa Club") is None
+    done = slack.driver.submit(
+        ADMIN, {field + "price": "70", field + "setup_fee": "10", field + "split": "20 / 80 / 0"}
+    )
+    assert done == {"response_action": "clear"}
+    plan = plan_named(slack, "Spa Club")
+    assert plan is not None
+    with slack.shop.tx(write=False) as ctx:
+        assert billing.location_prices(ctx, plan.id) == {downtown: (Decimal("70.0000"), Decimal("10.0000"))}
+        split = revenue.split_for(ctx, plan.version_id, downtown)
+        assert (split.split.irr, split.split.mrr, split.split.scr) == (
+            Decimal("14.00"),
+            Decimal("56.00"),
+            Decimal(0),
+        )

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 
+from core.catalog import locations as catalog
 from core.catalog import services
 from core.checkout.benefits import DiscountKind, ItemKind
 from core.credits.terms import CreditKind, CreditTerms
@@ -99,3 +100,27 @@ def test_archiving_a_plan_named_retires_it_for_good(shop: Shop) -> None:
         assert isinstance(flows.enable_plan(ctx, "silver", True), Unmatched)  # no longer found
     with shop.tx(ADMIN) as ctx, pytest.raises(Conflict):
         plans.set_enabled(ctx, archived.id, True)
+
+
+def test_locations_terms_are_checked_all_at_once_then_saved_and_opened_again(shop: Shop) -> None:
+    with shop.tx() as ctx:
+        north, south = catalog.add_location(ctx, "North"), catalog.add_location(ctx, "South")
+    edit = PlanEdit(PlanTerms(name="Spa", price=Decimal(50)))
+    bad = (
+        flows.LocationLine(north, price=Decimal("-1"), split=(Decimal(50), Decimal(50), Decimal(0))),
+        flows.LocationLine(south, split=(Decimal(30), Decimal(30), Decimal(30))),
+    )
+    with pytest.raises(InvalidInput) as caught, shop.tx(ADMIN) as ctx:
+        flows.save_plan_with_discounts(ctx, None, edit, None, bad)
+    assert [e.field for e in caught.value.errors] == [f"locations.{north}.price", f"locations.{south}.split"]
+    good = (
+        flows.LocationLine(
+            north, price=Decimal(80), setup_fee=Decimal(5), split=(Decimal(25), Decimal(75), Decimal(0))
+        ),
+    )
+    with shop.tx(ADMIN) as ctx:
+        saved = flows.save_plan_with_discounts(ctx, None, edit, None, good)
+        opened = {t.name: t for t in flows.plan_locations(ctx, saved.id)}
+    assert (opened["North"].price, opened["North"].setup_fee) == (Decimal("80.00"), Decimal("5.00"))
+    assert opened["North"].split == (Decimal("25.00"), Decimal("75.00"), Decimal("0.00"))
+    assert (opened["South"].price, opened["South"].split) == (None, None)
