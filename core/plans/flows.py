@@ -16,7 +16,7 @@ from core.checkout.benefit_terms import DiscountRule
 from core.checkout.benefits import DiscountKind, ItemKind
 from core.context import Ctx
 from core.credits.terms import CreditKind, CreditTerms
-from core.kernel.errors import Errors, FieldError, InvalidInput
+from core.kernel.errors import Errors, FieldError, ImmutableField, InvalidInput
 from core.kernel.money import in_currency
 from core.kernel.text import fold
 from core.plans import service as plans
@@ -384,6 +384,8 @@ def set_plan_locations(ctx: Ctx, plan_id: int, lines: tuple[LocationLine, ...]) 
             )
         except InvalidInput as exc:
             errors.extend([FieldError("split", e.message) for e in exc.errors], field)
+        except ImmutableField as exc:  # sold there: under the location's split, with the others
+            errors.add(field + "split", exc.message)
     errors.raise_if_any()
 
 

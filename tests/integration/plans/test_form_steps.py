@@ -14,12 +14,14 @@ from core.catalog import services
 from core.checkout.benefits import DiscountKind, ItemKind
 from core.credits.terms import CreditKind, CreditTerms
 from core.kernel.errors import Conflict, ImmutableField, InvalidInput, PermissionDenied
+from core.memberships import service as memberships
 from core.plans import flows
 from core.plans import service as plans
 from core.plans.flows import DiscountLine, PlanEdit, Unmatched
 from core.plans.service import PlanTerms
-from tests.conftest import ADMIN, STAFF, Shop
+from tests.conftest import ADMIN, MANAGER, STAFF, Shop
 from tests.integration.credit_helpers import at, credit_plan, member
+from tests.integration.helpers import add_customer
 
 PERCENT, FLAT = DiscountKind.PERCENT, DiscountKind.FLAT
 SERVICE, PRODUCT = ItemKind.SERVICE, ItemKind.PRODUCT
@@ -124,3 +126,27 @@ def test_locations_terms_are_checked_all_at_once_then_saved_and_opened_again(sho
     assert (opened["North"].price, opened["North"].setup_fee) == (Decimal("80.00"), Decimal("5.00"))
     assert opened["North"].split == (Decimal("25.00"), Decimal("75.00"), Decimal("0.00"))
     assert (opened["South"].price, opened["South"].split) == (None, None)
+
+
+def test_a_location_split_sold_there_is_refused_under_its_field_but_its_price_changes(shop: Shop) -> None:
+    with shop.tx() as ctx:
+        north = catalog.add_location(ctx, "North")
+    at(shop, date(2025, 1, 15))
+    plan_id = credit_plan(shop, CreditTerms(kind=CreditKind.SERVICE, per_period=Decimal(1)), name="Gold")
+    half = (Decimal(50), Decimal(50), Decimal(0))
+    with shop.tx(ADMIN) as ctx:
+        flows.set_plan_locations(ctx, plan_id, (flows.LocationLine(north, split=half),))
+    with shop.tx(STAFF) as ctx:  # sold at North
+        customer = add_customer(ctx, company="North Co")
+        sold = memberships.assign(ctx, customer, plan_id, date(2025, 1, 15), location_id=north)
+    with shop.tx(MANAGER) as ctx:
+        memberships.approve(ctx, sold.id)
+    with pytest.raises(InvalidInput) as caught, shop.tx(ADMIN) as ctx:
+        flows.set_plan_locations(
+            ctx, plan_id, (flows.LocationLine(north, split=(Decimal(0), Decimal(100), Decimal(0))),)
+        )
+    assert [e.field for e in caught.value.errors] == [f"locations.{north}.split"]
+    assert "cannot change" in caught.value.errors[0].message
+    with shop.tx(ADMIN) as ctx:
+        flows.set_plan_locations(ctx, plan_id, (flows.LocationLine(north, price=Decimal(55)),))
+        assert flows.plan_locations(ctx, plan_id)[0].price == Decimal("55.00")
