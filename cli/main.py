@@ -38,6 +38,7 @@ from core.kernel.errors import InvalidInput, MemberbotError
 from core.memberships import flows as membership_flows
 from core.memberships import service as memberships
 from core.plans import catalog_file as plan_catalog
+from core.plans import flows as plan_flows
 from core.plans import service as plans
 from core.revenue import flows as revenue_flows
 from core.revenue import service as revenue
@@ -275,6 +276,22 @@ def services_add(app: App, name: str, price: str, kind: str, category: str, minu
     s = saved.service
     priced = "" if s.price is None else f" at {s.price} {saved.currency}"
     click.echo(f"Added {s.kind.value} {s.name}{priced}; `memberbot services list` lists the catalogue.")
+
+
+@plans_group.command("archive")
+@click.argument("plan", metavar="PLAN")
+@pass_app
+def plans_archive(app: App, plan: str) -> None:
+    """Retire PLAN (its name or code) for good: never sold or edited again, its name free for a new
+    plan; its memberships carry on. `disable` only pauses sales."""
+    done = app.write(plan_flows.archive_plan, plan)
+    if isinstance(done, plan_flows.Unmatched):
+        if not done.names:
+            raise UserError(f"No plan matches “{done.query}”.")
+        raise UserError(
+            f"Several plans match “{done.query}”: {', '.join(done.names)}. Give its code or full name."
+        )
+    click.echo(f"{done.name} ({done.code}) is archived.")
 
 
 customers_group = _group("customers", "Customers.")

@@ -1,15 +1,16 @@
 """The terms checkout applies: the discounts a plan version gives its members, and the order of
 benefits each location uses.
 
-Discounts are sold terms, like the credit program: once a plan version has a membership they cannot
-change (clone the plan to sell different discounts). The order of benefits is a location setting and
+Discounts are sold terms, like the credit program: once a plan version has a membership what each
+discount is — percent or flat, on what — cannot change (clone the plan to sell different discounts);
+only its amount can. The order of benefits is a location setting and
 can change at any time; it applies to invoices previewed and posted after the change.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from sqlalchemy import func
@@ -69,14 +70,10 @@ def set_discounts(ctx: Ctx, plan_version_id: int, rules: Sequence[DiscountRule])
         or 0
     )
     current = list(_rows(ctx, [plan_version_id]))
-    if sold and [_rule(r) for r in current] != valid:
-        raise ImmutableField(
-            f"The discounts of {version.name} cannot change: {sold} membership(s) were sold on it. "
-            "Clone the plan to sell different discounts.",
-            "discounts",
-        )
     if [_rule(r) for r in current] == valid:
         return current
+    if sold:
+        return _revalued(ctx, version.name, sold, current, valid)
     ids = [r.id for r in current]
     if ids:  # an unsold version: no invoice can have used its discounts, only have removed them
         for removed in ctx.uow.all(
@@ -158,6 +155,26 @@ def _rows(ctx: Ctx, version_ids: list[int]) -> Sequence[PlanDiscount]:
         .where(col(PlanDiscount.plan_version_id).in_(version_ids))
         .order_by(col(PlanDiscount.plan_version_id), col(PlanDiscount.position))
     )
+
+
+def _revalued(
+    ctx: Ctx, plan: str, sold: int, current: list[PlanDiscount], valid: list[DiscountRule]
+) -> list[PlanDiscount]:
+    """A sold version's discounts keep their kind and what they apply to; the amounts may change
+    (in place: invoices and removed discounts keep pointing at the same rows)."""
+    if [replace(_rule(r), value=Decimal(0)) for r in current] != [
+        replace(v, value=Decimal(0)) for v in valid
+    ]:
+        raise ImmutableField(
+            f"The discount type of {plan} cannot change: {sold} membership(s) were sold on it; only "
+            "the amounts can. Clone the plan to sell different discounts.",
+            "discounts",
+        )
+    for row, rule in zip(current, valid, strict=True):
+        row.value = rule.value
+        ctx.uow.add(row)
+    ctx.uow.flush()
+    return list(_rows(ctx, [current[0].plan_version_id]))
 
 
 def _rule(row: PlanDiscount) -> DiscountRule:

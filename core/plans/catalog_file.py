@@ -21,6 +21,9 @@ Schema (version 1), one entry per live plan, in code order:
         task: Filter change
         at: '09:00'               # local time of each visit
         recurrence: {kind: weekly, interval: 2, weekdays: [tue, thu]}
+      discounts:                  # optional: left out, an import keeps the plan's discounts
+      - {applies_to: service, kind: percent, value: '10', services: [Massage], categories: [skin]}
+      - {applies_to: product, kind: flat, value: '5.00', products: [LOTION]}   # no list: all of them
     equality_templates:           # optional, written when there are some; imported before the plans
     - name: Massage minutes       # a plan's credits name one as `equality_template: Massage minutes`
       services: {Massage 30: 1, Massage 60: 2}   # cost in template units; services created when missing
@@ -42,6 +45,8 @@ import yaml
 
 from core.catalog import locations as catalog
 from core.catalog import services
+from core.checkout import benefit_terms
+from core.checkout.benefit_terms import DiscountRule
 from core.context import Ctx
 from core.credits import terms as credit_terms
 from core.credits.terms import CreditTerms
@@ -69,7 +74,9 @@ _PLAN_KEYS = {
     "locations",
     "recurring_services",
     "credits",
+    "discounts",
 }
+_DISCOUNT_KEYS = {"applies_to", "kind", "value", "services", "categories", "products"}
 _SERVICE_KEYS = {"job", "task", "at", "recurrence"}
 
 
@@ -112,6 +119,8 @@ def export_plans(ctx: Ctx) -> str:
                     for s, view in zip(t.services, plan.services, strict=True)
                 ],
                 "credits": None if t.credits is None else _credits_out(ctx, t.credits),
+                # Written only when there are some, so catalogues without discounts export unchanged.
+                **({"discounts": found} if (found := _discounts_out(ctx, plan.version_id)) else {}),
             }
         )
     document: dict[str, Any] = {"version": SCHEMA_VERSION, "plans": entries}
@@ -185,6 +194,7 @@ class _Entry:
     services: list[_Service]
     terms: PlanTerms  # services, locations and credits filled in once names are resolved
     credits: dict[str, Any] | None = None
+    discounts: list[dict[str, Any]] | None = None  # None: the file has no `discounts`, kept
 
 
 def _parse_plan(errors: Errors, path: str, given: object) -> _Entry | None:
@@ -238,9 +248,18 @@ def _parse_plan(errors: Errors, path: str, given: object) -> _Entry | None:
         prorate_first_period=prorate,
     )
     credits = _parse_credits(errors, f"{path}credits.", raw.get("credits"))
+    discounts = _parse_discounts(errors, f"{path}discounts", raw.get("discounts"))
     if len(errors.items) > before:
         return None
-    return _Entry(code, enabled, None if locations == "all" else list(locations), services, terms, credits)
+    return _Entry(
+        code,
+        bool(enabled),
+        None if locations == "all" else list(locations),
+        services,
+        terms,
+        credits,
+        discounts,
+    )
 
 
 def _parse_service(errors: Errors, path: str, given: object) -> _Service | None:
@@ -374,12 +393,19 @@ def _apply(ctx: Ctx, entry: _Entry, result: ImportResult) -> None:
         plan = plans.create_plan(ctx, terms, code=entry.code)
         if not entry.enabled:
             plans.set_enabled(ctx, plan.id, False)
+        _discounts_in(ctx, plan.version_id, entry.discounts)
         result.created.append(plan.code)
         return
+    before = _discounts_out(ctx, existing.version_id)
     updated = plans.update_plan(ctx, existing.id, terms)
     if updated.enabled != entry.enabled:
         updated = plans.set_enabled(ctx, existing.id, entry.enabled)
-    same = updated.terms == existing.terms and updated.enabled == existing.enabled
+    _discounts_in(ctx, updated.version_id, entry.discounts)
+    same = (
+        updated.terms == existing.terms
+        and updated.enabled == existing.enabled
+        and _discounts_out(ctx, updated.version_id) == before
+    )
     (result.unchanged if same else result.updated).append(existing.code)
 
 
@@ -492,3 +518,87 @@ def _credits_in(ctx: Ctx, raw: dict[str, Any]) -> CreditTerms:
         transferable=raw.get("transferable", False),
         anniversary_amount=dec("anniversary_amount"),
     )
+
+
+# --- discounts -----------------------------------------------------------------------------------
+
+
+def _discounts_out(ctx: Ctx, version_id: int) -> list[dict[str, Any]]:
+    names = {s.id: s.name for s in services.list_services(ctx)}
+    out = []
+    for row in benefit_terms.discounts_of(ctx, [version_id]).get(version_id, []):
+        entry: dict[str, Any] = {
+            "applies_to": row.applies_to,
+            "kind": row.kind,
+            "value": f"{row.value.normalize():f}",
+        }
+        for key, listed in (
+            ("services", [names.get(i, f"#{i}") for i in row.services]),
+            ("categories", list(row.categories)),
+            ("products", list(row.products)),
+        ):
+            if listed:
+                entry[key] = listed
+        out.append(entry)
+    return out
+
+
+def _parse_discounts(errors: Errors, path: str, raw: object) -> list[dict[str, Any]] | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, list):
+        errors.add(path, "Must be a list of discounts.")
+        return None
+    out = []
+    for n, item in enumerate(raw):
+        where = f"{path}[{n}]."
+        if not isinstance(item, dict):
+            errors.add(where.rstrip("."), "Each discount must be a mapping of fields.")
+            continue
+        for key in sorted(set(item) - _DISCOUNT_KEYS):
+            errors.add(f"{where}{key}", "Unknown field.")
+        value = _amount(errors, where, item, "value", required=True)
+        lists = {}
+        for key in ("services", "categories", "products"):
+            listed = item.get(key) or []
+            if not isinstance(listed, list) or not all(isinstance(x, str) for x in listed):
+                errors.add(f"{where}{key}", "Must be a list of names.")
+                listed = []
+            lists[key] = listed
+        out.append(
+            {
+                "applies_to": str(item.get("applies_to", "")),
+                "kind": str(item.get("kind", "")),
+                "value": value,
+                **lists,
+            }
+        )
+    return out
+
+
+def _discounts_in(ctx: Ctx, version_id: int, raw: list[dict[str, Any]] | None) -> None:
+    """The file's discounts for the version (services by name, every problem at once)."""
+    if raw is None:
+        return
+    errors = Errors()
+    rules = []
+    for n, item in enumerate(raw, 1):
+        ids = []
+        for name in item["services"]:
+            found = services.find_service(ctx, name)
+            if found is None:
+                errors.add(f"discounts.{n}.services", f"There is no service {name!r}.")
+            else:
+                ids.append(found.id)
+        rules.append(
+            DiscountRule(
+                item["applies_to"],
+                item["kind"],
+                item["value"],
+                tuple(ids),
+                tuple(item["categories"]),
+                tuple(item["products"]),
+            )
+        )
+    errors.raise_if_any()
+    benefit_terms.set_discounts(ctx, version_id, rules)

@@ -5,15 +5,27 @@ opens, then saved. Each function is one unit of work and returns plain data for 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from decimal import Decimal
 
+from core.billing import service as billing
 from core.catalog import locations as catalog
+from core.catalog import services as catalog_services
 from core.catalog.locations import JobView
+from core.checkout import benefit_terms
+from core.checkout.benefit_terms import DiscountRule
+from core.checkout.benefits import DiscountKind, ItemKind
 from core.context import Ctx
 from core.credits.terms import CreditKind, CreditTerms
+from core.kernel.errors import Errors, FieldError, ImmutableField, InvalidInput
+from core.kernel.money import in_currency
+from core.kernel.text import fold
 from core.plans import service as plans
 from core.plans.service import SOLD_TERMS, PlanTerms, PlanView, RecurringService, ServiceView
+from core.revenue import service as revenue
+from core.revenue.recognition import Split
 from core.workspace import roles
 from core.workspace.roles import Action
+from storage.tables.checkout import PlanDiscount
 
 CHOICES = 10  # plans named when several match
 # What the form's credits step sets; the plan's other credit terms (services, templates, pools,
@@ -147,3 +159,235 @@ def _terms(current: PlanTerms | None, edit: PlanEdit) -> PlanTerms:
         credits=credits,
         **kept,
     )
+
+
+def archive_plan(ctx: Ctx, typed: str) -> PlanView | Unmatched:
+    """Retire the plan named for good (core/plans/service.py archive_plan): unlike disabling, it
+    cannot be enabled or edited again and its name is free for a new plan; memberships carry on."""
+    roles.require(ctx, Action.MANAGE_PLANS)
+    plan = one_plan(ctx, typed)
+    return plan if isinstance(plan, Unmatched) else plans.archive_plan(ctx, plan.id)
+
+
+@dataclass(frozen=True)
+class DiscountLine:
+    """A discount as the form gives it: on services or products, percent or flat, limited to the
+    names listed — services or service categories, or product codes — or, none listed, to all."""
+
+    applies_to: ItemKind
+    kind: DiscountKind
+    value: Decimal | None  # None: the form's line was left empty (errors keep the lines' numbers)
+    names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DiscountView:
+    """A plan's discount in words' parts: what it is limited to by name (none: every service or
+    every product)."""
+
+    applies_to: ItemKind
+    kind: DiscountKind
+    value: Decimal
+    on: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ListedPlans:
+    plans: list[PlanView]  # the live plans, by name
+    currency: str
+    discounts: dict[int, tuple[DiscountView, ...]]  # by plan id
+
+
+def plan_list_with_discounts(ctx: Ctx) -> ListedPlans:
+    listed = plan_list(ctx)
+    by_version = benefit_terms.discounts_of(ctx, [p.version_id for p in listed.plans])
+    names = {s.id: s.name for s in catalog_services.list_services(ctx)}
+    discounts = {
+        p.id: tuple(_discount_view(r, names, ctx.tenant.currency) for r in by_version.get(p.version_id, []))
+        for p in listed.plans
+    }
+    return ListedPlans(listed.plans, listed.currency, discounts)
+
+
+def plan_discounts(ctx: Ctx, plan_id: int) -> tuple[DiscountLine, ...]:
+    """The plan's discounts as its form's discounts step opens with them."""
+    version = plans.get_plan(ctx, plan_id).version_id
+    names = {s.id: s.name for s in catalog_services.list_services(ctx)}
+    views = [
+        _discount_view(r, names, ctx.tenant.currency)
+        for r in benefit_terms.discounts_of(ctx, [version]).get(version, [])
+    ]
+    return tuple(DiscountLine(v.applies_to, v.kind, v.value, v.on) for v in views)
+
+
+@dataclass(frozen=True)
+class CheckedPlan:
+    """What the form's next step shows: check_plan's, and the plan's discounts so far (what the
+    discounts step opens with)."""
+
+    step: NextStep
+    discounts: tuple[DiscountLine, ...]
+    locations: tuple[LocationTerms, ...] = ()
+
+
+def check_plan_with_discounts(
+    ctx: Ctx,
+    plan_id: int | None,
+    edit: PlanEdit,
+    discounts: tuple[DiscountLine, ...] | None,
+    locations: tuple[LocationLine, ...] | None = None,
+) -> CheckedPlan:
+    """check_plan, with the discounts and locations steps' lines checked too (None: the step was
+    not filled); the caller rolls the change back (Deps.rehearse)."""
+    saved = save_plan_with_discounts(ctx, plan_id, edit, discounts, locations)
+    step = NextStep(ctx.tenant.currency, saved.services, catalog.job_templates(ctx))
+    return CheckedPlan(step, plan_discounts(ctx, saved.id), plan_locations(ctx, saved.id))
+
+
+def save_plan_with_discounts(
+    ctx: Ctx,
+    plan_id: int | None,
+    edit: PlanEdit,
+    discounts: tuple[DiscountLine, ...] | None,
+    locations: tuple[LocationLine, ...] | None = None,
+) -> PlanView:
+    """save_plan, then the discounts of the version saved (None keeps them). Every problem of the
+    lines is reported at once under `discounts.<n>.<field>`; a sold plan keeps each discount's type
+    (core/checkout/benefit_terms.py), only the amounts change."""
+    saved = save_plan(ctx, plan_id, edit)
+    if discounts is not None:
+        errors = Errors("discounts.")
+        lines = [(n, line) for n, line in enumerate(discounts, 1) if line.value is not None]
+        rules = _discount_rules(ctx, errors, lines)
+        try:
+            benefit_terms.set_discounts(ctx, saved.version_id, rules)
+        except InvalidInput as exc:  # with the names that matched nothing, all at once
+            errors.items.extend(_renumbered(e, [n for n, _ in lines]) for e in exc.errors)
+        errors.raise_if_any()
+    if locations is not None:
+        set_plan_locations(ctx, saved.id, locations)
+    return plans.get_plan(ctx, saved.id)
+
+
+def _renumbered(error: FieldError, numbers: list[int]) -> FieldError:
+    """set_discounts numbers the discounts given; the form, its lines (some left empty)."""
+    _, n, rest = error.field.split(".", 2) if error.field.count(".") >= 2 else ("", "", "")
+    if not n.isdigit():
+        return error
+    return FieldError(f"discounts.{numbers[int(n) - 1]}.{rest}", error.message)
+
+
+def _discount_rules(ctx: Ctx, errors: Errors, lines: list[tuple[int, DiscountLine]]) -> list[DiscountRule]:
+    """Names to what set_discounts takes: a service's name, else a service category; product codes."""
+    services = catalog_services.list_services(ctx)
+    by_name = {fold(s.name): s.id for s in services}
+    categories = {fold(s.category): s.category for s in services if s.category}
+    rules = []
+    for n, line in lines:
+        assert line.value is not None
+        if line.applies_to is ItemKind.PRODUCT:
+            rules.append(DiscountRule(line.applies_to, line.kind, line.value, products=line.names))
+            continue
+        ids, cats = [], []
+        for name in line.names:
+            if fold(name) in by_name:
+                ids.append(by_name[fold(name)])
+            elif fold(name) in categories:
+                cats.append(categories[fold(name)])
+            else:
+                errors.add(f"{n}.names", f"There is no service or service category named “{name}”.")
+        rules.append(DiscountRule(line.applies_to, line.kind, line.value, tuple(ids), tuple(cats)))
+    return rules
+
+
+def _discount_view(row: PlanDiscount, names: dict[int, str], currency: str) -> DiscountView:
+    on = (*(names.get(s, f"#{s}") for s in row.services), *row.categories, *row.products)
+    kind = DiscountKind(row.kind)
+    value = in_currency(row.value, currency if kind is DiscountKind.FLAT else "USD")  # percent: 2 places
+    return DiscountView(ItemKind(row.applies_to), kind, value, tuple(on))
+
+
+@dataclass(frozen=True)
+class LocationLine:
+    """A location's own terms as the form's locations step gives them (None: the plan's own; a
+    split not given is left as it is)."""
+
+    location_id: int
+    price: Decimal | None = None
+    setup_fee: Decimal | None = None
+    split: tuple[Decimal, Decimal, Decimal] | None = None  # IRR, MRR, SCR in percent of the price
+
+
+@dataclass(frozen=True)
+class LocationTerms:
+    """A location's terms for the plan, as the locations step opens with them."""
+
+    location_id: int
+    name: str
+    price: Decimal | None
+    setup_fee: Decimal | None
+    split: tuple[Decimal, Decimal, Decimal] | None  # percent of the price; None: not set (all MRR)
+
+
+def plan_locations(ctx: Ctx, plan_id: int) -> tuple[LocationTerms, ...]:
+    plan = plans.get_plan(ctx, plan_id)
+    prices = billing.location_prices(ctx, plan_id)
+    out = []
+    for loc in catalog.locations(ctx):
+        lid = loc.id or 0
+        price, fee = prices.get(lid, (None, None))
+        view = revenue.split_for(ctx, plan.version_id, lid)
+        shares: tuple[Decimal, Decimal, Decimal] | None = None
+        if view.configured and view.price:
+            s, whole = view.split, view.price
+            shares = (_percent(s.irr, whole), _percent(s.mrr, whole), _percent(s.scr, whole))
+        cur = ctx.tenant.currency
+        out.append(
+            LocationTerms(
+                lid,
+                loc.name,
+                None if price is None else in_currency(price, cur),
+                None if fee is None else in_currency(fee, cur),
+                shares,
+            )
+        )
+    return tuple(out)
+
+
+def set_plan_locations(ctx: Ctx, plan_id: int, lines: tuple[LocationLine, ...]) -> None:
+    """Each location's own price, setup fee and revenue split of the plan's current version. Every
+    problem is reported at once under `locations.<location id>.<field>`: money not negative, a
+    split of three percentages adding up to 100."""
+    roles.require(ctx, Action.MANAGE_PLANS)
+    errors = Errors("locations.")
+    for line in lines:
+        field = f"{line.location_id}."
+        try:
+            billing.set_location_price(
+                ctx, plan_id, line.location_id, price=line.price, setup_fee=line.setup_fee
+            )
+        except InvalidInput as exc:
+            errors.extend(exc.errors, field)
+            continue
+        if line.split is None:
+            continue
+        if any(p < 0 for p in line.split) or sum(line.split) != 100:
+            shown = " / ".join(f"{p.normalize():f}" for p in line.split)
+            errors.add(field + "split", f"IRR / MRR / SCR must be percentages adding up to 100, not {shown}.")
+            continue
+        plan = plans.get_plan(ctx, plan_id)
+        price = line.price if line.price is not None else plan.terms.price
+        irr, _, scr = (in_currency(price * p / 100, ctx.tenant.currency) for p in line.split)
+        try:
+            revenue.set_split(
+                ctx, plan.version_id, Split(irr, price - irr - scr, scr), location_id=line.location_id
+            )
+        except InvalidInput as exc:
+            errors.extend([FieldError("split", e.message) for e in exc.errors], field)
+        except ImmutableField as exc:  # sold there: under the location's split, with the others
+            errors.add(field + "split", exc.message)
+    errors.raise_if_any()
+
+
+def _percent(part: Decimal, whole: Decimal) -> Decimal:
+    return in_currency(part * 100 / whole, "USD")  # two places

@@ -1,4 +1,5 @@
-"""/plans: the list (a page at a time), help, and new, edit, clone, disable and enable by name."""
+"""/plans: the list (a page at a time), help, and new, edit, clone, disable, enable and archive by
+name."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from bot.listeners.plans.ids import PlanAction
 from bot.listeners.replies import Modal, slash_command
 from bot.mrkdwn import escape
 from bot.pagination import more_button, page
+from core.checkout.benefits import DiscountKind, ItemKind
 from core.credits.terms import CreditKind
 from core.plans import flows
 from core.plans.service import PlanView
@@ -34,7 +36,7 @@ def plans_reply(deps: Deps, team: str, user: str, text: str) -> dict[str, Any] |
     if verb == "new":
         deps.read(team, user, roles.require, Action.MANAGE_PLANS)  # refuse before a modal opens for nothing
         return Modal("New plan", lambda: forms.new_plan_view(deps, team, user))
-    if verb in ("edit", "clone", "disable", "enable") and rest:
+    if verb in ("edit", "clone", "disable", "enable", "archive") and rest:
         return _plan_verb(deps, team, user, verb, rest)
     if text:
         return messages.message(
@@ -44,12 +46,12 @@ def plans_reply(deps: Deps, team: str, user: str, text: str) -> dict[str, Any] |
 
 
 def plans_page(deps: Deps, team: str, user: str, offset: int) -> dict[str, Any]:
-    listed = deps.read(team, user, flows.plan_list)
+    listed = deps.read(team, user, flows.plan_list_with_discounts)
     shown, next_offset = page(listed.plans, offset, PLANS_PAGE)
     reply = messages.message(
         messages.render(
             "plans",
-            plans=[_plan_row(p) for p in shown],
+            plans=[_plan_row(p, listed.discounts.get(p.id, ())) for p in shown],
             currency=listed.currency,
             first=offset + 1,
             total=len(listed.plans),
@@ -67,6 +69,8 @@ def _plan_verb(deps: Deps, team: str, user: str, verb: str, text: str) -> dict[s
         done = deps.read(team, user, flows.plan_to_edit, name.strip())
     elif verb == "clone":
         done = deps.write(team, user, flows.clone_plan, name.strip(), new_name.strip())
+    elif verb == "archive":
+        done = deps.write(team, user, flows.archive_plan, name.strip())
     else:
         done = deps.write(team, user, flows.enable_plan, name.strip(), verb == "enable")
     if isinstance(done, flows.Unmatched):
@@ -80,10 +84,23 @@ def _plan_verb(deps: Deps, team: str, user: str, verb: str, text: str) -> dict[s
     if verb == "edit":
         plan_id = done.id
         return Modal("Edit plan", lambda: forms.edit_plan_view(deps, team, user, plan_id))
+    if verb == "archive":
+        return messages.message(messages.say("plan_archived", name=escape(done.name)))
     return messages.message(messages.say("plan_enabled", name=escape(done.name), enabled=done.enabled))
 
 
-def _plan_row(plan: PlanView) -> dict[str, Any]:
+def discount_words(discounts: tuple[flows.DiscountView, ...]) -> str:
+    """ "10% off Massage; 5.00 off Products": each discount, what it is limited to or all of a kind."""
+
+    def one(d: flows.DiscountView) -> str:
+        off = f"{d.value.normalize():f}%" if d.kind is DiscountKind.PERCENT else f"{d.value}"
+        on = ", ".join(d.on) or ("Products" if d.applies_to is ItemKind.PRODUCT else "Services")
+        return f"{off} off {on}"
+
+    return "; ".join(one(d) for d in discounts)
+
+
+def _plan_row(plan: PlanView, discounts: tuple[flows.DiscountView, ...] = ()) -> dict[str, Any]:
     t = plan.terms
     credits = ""
     if t.credits is not None:
@@ -103,4 +120,5 @@ def _plan_row(plan: PlanView) -> dict[str, Any]:
         "term": f"{t.term_months} months" if t.term_months else "no expiry",
         "credits": credits,
         "services": [escape(f"{s.job} / {s.task}: {s.schedule}") for s in plan.services],
+        "discounts": escape(discount_words(discounts)),
     }

@@ -1,7 +1,8 @@
 """The plan modal: details and billing first, then — pushed only when asked for — the credit
-program and a recurring service. Each step is checked by core before the next one opens (the
-change is made and rolled back), so an error shows under the field that caused it. Terms already
-sold (billing type, term, credits) are shown but not editable: core refuses to change them."""
+program, the member discounts and a recurring service. Each step is checked by core before the
+next one opens (the change is made and rolled back), so an error shows under the field that caused
+it. Terms already sold (billing type, term, credits, a discount's type) are shown but not
+editable, or refused by core."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from bot.listeners.plans.ids import PlanStep
 from bot.listeners.replies import submission
 from bot.mrkdwn import escape
 from core.catalog.locations import JobView
+from core.checkout.benefits import DiscountKind, ItemKind
 from core.credits.terms import CreditKind, CreditTerms, Expiry, Frequency
 from core.kernel.errors import Errors
 from core.kernel.recurrence import LAST_DAY, MONTHS, WEEKDAYS, Monthly, Recurrence, Weekly
@@ -26,7 +28,21 @@ from core.plans import service as plans
 from core.plans.service import PlanTerms, RecurringService
 from core.plans.terms import BillingType
 
-STEPS = (("credits", "Set up credits"), ("services", "Add a recurring service"))
+STEPS = (
+    ("credits", "Set up credits"),
+    ("discounts", "Set up discounts"),
+    ("locations", "Set prices and revenue split by location"),
+    ("services", "Add a recurring service"),
+)
+LOCATION_ROWS = 10  # locations the step shows (4 blocks each, within a modal's 100)
+DISCOUNT_ROWS = 3  # lines of the discounts step; a line without an amount is no discount
+DISCOUNT_FIELDS = ("applies_to", "kind", "value", "names")
+# core names a discount's services or products; the step has one field for both
+DISCOUNT_ALIASES = {
+    f"discounts.{n}.{name}": f"discounts.{n}.names"
+    for n in range(1, DISCOUNT_ROWS + 1)
+    for name in ("services", "products")
+}
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
@@ -41,6 +57,7 @@ def _submitted(deps: Deps, callback_id: PlanStep) -> Any:
             submission,
             lambda: step_submitted(deps, team, user, callback_id, view),
             view,
+            aliases=DISCOUNT_ALIASES,
         )
         await ack(**(answer or {}))
 
@@ -161,6 +178,87 @@ def credits_view(currency: str, draft: dict[str, Any]) -> dict[str, Any]:
     return views.modal(PlanStep.CREDITS, "Plan credits", blocks, submit="Save", metadata=draft)
 
 
+def discounts_view(
+    currency: str, lines: tuple[flows.DiscountLine, ...], draft: dict[str, Any]
+) -> dict[str, Any]:
+    """One line per discount: on services or products, percent or an amount off, and the services,
+    service categories or product codes it is limited to (none: all of them)."""
+    blocks: list[dict[str, Any]] = [
+        views.context(
+            "A line without an amount gives no discount. Once the plan is sold a discount's type stays; "
+            "its amount can change."
+        )
+    ]
+    for n in range(1, DISCOUNT_ROWS + 1):
+        line = lines[n - 1] if n <= len(lines) else None
+        blocks += [
+            views.select(
+                f"discounts.{n}.applies_to",
+                f"Discount {n} on",
+                [("service", "Services"), ("product", "Products")],
+                initial=line.applies_to.value if line else "service",
+            ),
+            views.select(
+                f"discounts.{n}.kind",
+                "Type",
+                [("percent", "A percentage off"), ("flat", f"An amount off ({currency})")],
+                initial=line.kind.value if line else "percent",
+            ),
+            views.text_input(
+                f"discounts.{n}.value",
+                "Percent or amount off",
+                initial=_amount(line.value) if line and line.value is not None else None,
+                optional=True,
+            ),
+            views.text_input(
+                f"discounts.{n}.names",
+                "Only on",
+                initial=", ".join(line.names) if line else None,
+                optional=True,
+                hint="Services or service categories (for products: product codes), separated by commas. "
+                "Empty: all of them.",
+            ),
+        ]
+    return views.modal(PlanStep.DISCOUNTS, "Plan discounts", blocks, submit="Save", metadata=draft)
+
+
+def locations_view(
+    currency: str, locations: tuple[flows.LocationTerms, ...], draft: dict[str, Any]
+) -> dict[str, Any]:
+    """Per location: its own price and setup fee (empty: the plan's) and how the price divides
+    into IRR / MRR / SCR, in percent."""
+    blocks: list[dict[str, Any]] = []
+    if not locations:
+        blocks = [views.section("There are no locations yet: they come with `memberbot plans import`.")]
+    for loc in locations[:LOCATION_ROWS]:
+        field = f"locations.{loc.location_id}."
+        split = " / ".join(f"{p.normalize():f}" for p in loc.split) if loc.split else None
+        blocks += [
+            views.section(f"*{escape(loc.name)}*"),
+            views.text_input(
+                field + "price",
+                f"Price ({currency})",
+                initial=_amount(loc.price) if loc.price is not None else None,
+                optional=True,
+                hint="Empty: the plan's price.",
+            ),
+            views.text_input(
+                field + "setup_fee",
+                "Setup fee",
+                initial=_amount(loc.setup_fee) if loc.setup_fee is not None else None,
+                optional=True,
+            ),
+            views.text_input(
+                field + "split",
+                "Revenue split IRR / MRR / SCR (%)",
+                initial=split,
+                optional=True,
+                hint="Such as 20 / 80 / 0, adding up to 100. Empty: as it is (all MRR until set).",
+            ),
+        ]
+    return views.modal(PlanStep.LOCATIONS, "Plan locations", blocks, submit="Save", metadata=draft)
+
+
 def service_view(templates: list[JobView], draft: dict[str, Any]) -> dict[str, Any]:
     jobs = [(f"{job.id}:{task.id}", f"{job.name} / {task.name}") for job in templates for task in job.tasks]
     if not jobs:
@@ -195,24 +293,36 @@ def step_submitted(
         draft = {"plan": draft.get("plan"), "details": values, "steps": values.get("steps", [])}
     elif callback_id == PlanStep.CREDITS:
         draft["credits"] = values
+    elif callback_id == PlanStep.DISCOUNTS:
+        draft["discounts"] = values
+    elif callback_id == PlanStep.LOCATIONS:
+        draft["locations"] = values
     else:
         draft.setdefault("services", []).append(values)
-    edit = _edit(draft)
+    edit, discounts, locations = _edit(draft)
     plan_id = int(draft["plan"]) if draft.get("plan") else None
     remaining = [s for s in draft.get("steps", []) if s not in draft.get("done", [])]
     if not remaining:
-        deps.write(team, user, flows.save_plan, plan_id, edit)
+        deps.write(team, user, flows.save_plan_with_discounts, plan_id, edit, discounts, locations)
         return {"response_action": "clear"}
-    step = deps.rehearse(team, user, flows.check_plan, plan_id, edit)
+    checked = deps.rehearse(team, user, flows.check_plan_with_discounts, plan_id, edit, discounts, locations)
+    step = checked.step
     draft["done"] = [*draft.get("done", []), remaining[0]]
     if remaining[0] == "credits":
         return {"response_action": "push", "view": credits_view(step.currency, draft)}
+    if remaining[0] == "discounts":
+        return {"response_action": "push", "view": discounts_view(step.currency, checked.discounts, draft)}
+    if remaining[0] == "locations":
+        return {"response_action": "push", "view": locations_view(step.currency, checked.locations, draft)}
     draft["service_names"] = [f"{s.job} / {s.task}" for s in step.services]
     return {"response_action": "push", "view": service_view(step.jobs, _slim(draft))}
 
 
-def _edit(draft: dict[str, Any]) -> flows.PlanEdit:
-    """The plan as the form gives it (see flows.PlanEdit: core keeps what the form does not carry)."""
+def _edit(
+    draft: dict[str, Any],
+) -> tuple[flows.PlanEdit, tuple[flows.DiscountLine, ...] | None, tuple[flows.LocationLine, ...] | None]:
+    """The plan as the form gives it (see flows.PlanEdit: core keeps what the form does not carry),
+    its discounts and its locations' terms (None: the step was not filled, the plan keeps its own)."""
     d = draft["details"]
     errors = Errors()
     terms = PlanTerms(
@@ -230,10 +340,57 @@ def _edit(draft: dict[str, Any]) -> flows.PlanEdit:
     added = tuple(
         service for raw in draft.get("services", []) if (service := _service(errors, raw)) is not None
     )
+    discounts = _discount_lines(errors, draft["discounts"]) if "discounts" in draft else None
+    locations = _location_lines(errors, draft["locations"]) if "locations" in draft else None
     errors.raise_if_any()
-    return flows.PlanEdit(
+    edit = flows.PlanEdit(
         terms, kept=frozenset(name for name in plans.SOLD_TERMS if name not in d), added=added
     )
+    return edit, discounts, locations
+
+
+def _location_lines(errors: Errors, raw: dict[str, Any]) -> tuple[flows.LocationLine, ...]:
+    """By location id, from the block ids `locations.<id>.<field>`."""
+    keys = [key.split(".") for key in raw if key.startswith("locations.")]
+    lines = []
+    for lid in sorted({int(k[1]) for k in keys if len(k) == 3 and k[1].isdigit()}):
+        field = f"locations.{lid}."
+        price, fee, split = (
+            str(raw.get(field + name) or "").strip() for name in ("price", "setup_fee", "split")
+        )
+        shares = None
+        if split:
+            parts = [p.strip().rstrip("%") for p in split.split("/")]
+            if len(parts) != 3:
+                errors.add(
+                    field + "split",
+                    f"Give IRR / MRR / SCR as three percentages such as 20 / 80 / 0, not “{split}”.",
+                )
+            else:
+                a, b, c = (_decimal(errors, field + "split", p, "Each part of the split") for p in parts)
+                shares = (a, b, c)
+        lines.append(
+            flows.LocationLine(
+                lid,
+                _decimal(errors, field + "price", price, "The price") if price else None,
+                _decimal(errors, field + "setup_fee", fee, "The setup fee") if fee else None,
+                shares,
+            )
+        )
+    return tuple(lines)
+
+
+def _discount_lines(errors: Errors, raw: dict[str, Any]) -> tuple[flows.DiscountLine, ...]:
+    lines = []
+    for n in range(1, DISCOUNT_ROWS + 1):
+        field = f"discounts.{n}."
+        text = str(raw.get(field + "value") or "").strip().rstrip("%")
+        value = _decimal(errors, field + "value", text, "The discount") if text else None
+        names = tuple(name.strip() for name in str(raw.get(field + "names") or "").split(",") if name.strip())
+        applies_to = ItemKind.PRODUCT if raw.get(field + "applies_to") == "product" else ItemKind.SERVICE
+        kind = DiscountKind.FLAT if raw.get(field + "kind") == "flat" else DiscountKind.PERCENT
+        lines.append(flows.DiscountLine(applies_to, kind, value, names))
+    return tuple(lines)
 
 
 def _billing(errors: Errors, d: dict[str, Any]) -> BillingType:

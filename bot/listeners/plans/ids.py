@@ -10,6 +10,8 @@ class PlanStep(StrEnum):
 
     DETAILS = "plan_details"
     CREDITS = "plan_credits"
+    DISCOUNTS = "plan_discounts"
+    LOCATIONS = "plan_locations"
     SERVICE = "plan_service"
 
 

@@ -38,3 +38,25 @@ def test_plans_help_and_unknown_subcommands(slack: Slack) -> None:
 def test_a_user_without_a_role_cannot_list_plans(slack: Slack) -> None:
     text = slack.command("/plans", "", user="UOUTSIDER")["text"]
     assert "You need the" in text and "GOLD" not in text
+
+
+def test_plans_archive_retires_the_plan_and_frees_its_name(slack: Slack) -> None:
+    text = slack.command("/plans", "archive Silver")["text"]
+    assert "*Silver* is archived" in text
+    assert "Silver" not in slack.command("/plans", "")["text"]
+    assert "No plan matches “Silver”" in slack.command("/plans", "enable Silver")["text"]
+    with slack.shop.tx() as ctx:
+        assert [p.name for p in plans.list_plans(ctx, include_archived=True) if p.archived] == ["Silver"]
+        plans.create_plan(ctx, plans.PlanTerms(name="Silver", price=Decimal(30)))  # the name is free
+
+
+def test_only_plan_managers_archive_plans(slack: Slack) -> None:
+    text = slack.command("/plans", "archive Silver", user=STAFF)["text"]
+    assert "You need the" in text
+    with slack.shop.tx() as ctx:
+        assert plan_by_name(ctx, "Silver").enabled
+
+
+def test_plans_help_says_archive_is_not_disable(slack: Slack) -> None:
+    text = slack.command("/plans", "help")["text"]
+    assert "`/plans archive <plan>`" in text and "Disable instead to pause sales" in text

@@ -40,6 +40,15 @@ def test_a_bad_catalogue_is_reported_by_path_and_exits_2(run: Run, tmp_path: Pat
     assert "plans[0].colour: Unknown field." in result.output
 
 
+def test_plans_archive_retires_a_plan_named_by_code_or_name(run: Run) -> None:
+    assert run("db", "upgrade").exit_code == 0
+    result = run("plans", "archive", "silver")
+    assert result.exit_code == 0 and "Silver (SILVER) is archived." in result.output
+    assert "Silver" not in run("plans", "list").output
+    missing = run("plans", "archive", "Bronze")
+    assert missing.exit_code == 2 and "No plan matches “Bronze”." in missing.output
+
+
 def test_customers_import_reports_bad_rows_and_exits_1(run: Run, tmp_path: Path) -> None:
     (tmp_path / "c.csv").write_text(
         "company,email\nGood Co,good@example.com\nBad Co,nope\n", encoding="utf-8"

@@ -223,3 +223,51 @@ def test_bad_credit_settings_are_reported_by_path(shop: Shop) -> None:
     with pytest.raises(InvalidInput) as raised, shop.tx() as ctx:
         plan_catalog.import_plans(ctx, CREDITS)  # the template does not exist in this workspace
     assert raised.value.errors[0].field == "plans[0].credits.equality_template"
+
+
+DISCOUNTS = """\
+version: 1
+plans:
+- code: SPA
+  name: Spa
+  price: '60.00'
+  discounts:
+  - {applies_to: service, kind: percent, value: '10', services: [Massage 60], categories: [skin]}
+  - {applies_to: product, kind: flat, value: '5', products: [lotion]}
+"""
+
+
+def test_discounts_travel_in_the_catalogue_by_service_name(shop: Shop) -> None:
+    with shop.tx() as ctx:
+        services.add_service(ctx, "Massage 60", "massage", 60)
+        assert plan_catalog.import_plans(ctx, DISCOUNTS).created == ["SPA"]
+        exported = plan_catalog.export_plans(ctx)
+        assert plan_catalog.import_plans(ctx, exported).unchanged == ["GOLD", "PLATINUM", "SILVER", "SPA"]
+    spa = next(p for p in yaml.safe_load(exported)["plans"] if p["code"] == "SPA")
+    assert spa["discounts"] == [
+        {
+            "applies_to": "service",
+            "kind": "percent",
+            "value": "10",
+            "services": ["Massage 60"],
+            "categories": ["skin"],
+        },
+        {"applies_to": "product", "kind": "flat", "value": "5", "products": ["LOTION"]},
+    ]
+    assert "discounts" not in next(p for p in yaml.safe_load(exported)["plans"] if p["code"] == "GOLD")
+    changed = exported.replace("value: '10'", "value: '15'")
+    with shop.tx() as ctx:
+        assert plan_catalog.import_plans(ctx, changed).updated == ["SPA"]
+
+
+def test_bad_discounts_are_reported_by_path(shop: Shop) -> None:
+    bad = DISCOUNTS.replace("value: '10'", "value: 10.5").replace("kind: flat", "kind: half, colour: red")
+    with pytest.raises(InvalidInput) as raised, shop.tx() as ctx:
+        plan_catalog.import_plans(ctx, bad)
+    assert {e.field for e in raised.value.errors} == {
+        "plans[0].discounts[0].value",
+        "plans[0].discounts[1].colour",
+    }
+    with pytest.raises(InvalidInput) as raised, shop.tx() as ctx:
+        plan_catalog.import_plans(ctx, DISCOUNTS.replace("kind: flat", "kind: half"))  # and no Massage 60
+    assert {e.field for e in raised.value.errors} == {"plans[0].discounts.1.services"}

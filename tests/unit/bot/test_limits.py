@@ -319,6 +319,7 @@ def plan_row() -> dict[str, Any]:
         "term": "12 months",
         "credits": "4 credits per period + 2 at sign-up",
         "services": services,
+        "discounts": "; ".join([f"10% off {USER}, {USER}"] * 3 + ["5.00 off Products"]),
     }
 
 
