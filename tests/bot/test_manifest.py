@@ -55,6 +55,7 @@ def test_every_command_has_a_usage_hint_and_the_home_tab_is_on() -> None:
         "/classes",
         "/revenue",
         "/checkout",
+        "/visits",
     }
     assert all(c.get("usage_hint") for c in commands)
     assert data["features"]["app_home"]["home_tab_enabled"] is True
