@@ -502,8 +502,12 @@ def serve(host: str) -> None:
     (Bolt's /slack/events). Either way $PORT answers /healthz, and with OAuth /slack/install.
     See docs/slack-setup.md."""
     from bot.server import serve as serve_bot
+    from bot.settings import SettingsError
 
-    serve_bot(_settings(), host=host)
+    try:  # a setting Slack itself refuses (a revoked app token) is found only when connecting
+        serve_bot(_settings(), host=host)
+    except SettingsError as exc:
+        raise UserError(str(exc)) from None
 
 
 @cli.command()
