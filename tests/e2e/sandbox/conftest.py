@@ -56,7 +56,9 @@ def missing_browser() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: Playwright's sync API keeps an event loop running in the main thread
+# while it is open, and the end-to-end tests after this package call asyncio.run themselves.
+@pytest.fixture(scope="package")
 def playwright() -> Iterator[Playwright]:
     problem = missing_browser()
     if problem:
@@ -65,7 +67,7 @@ def playwright() -> Iterator[Playwright]:
         yield p
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
     yield launched
@@ -116,7 +118,7 @@ def running_sandbox(db: Path) -> Iterator[str]:
             process.wait()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A sandbox with the demo data, shared by tests that leave the clock alone (each works with
     customers of its own)."""
