@@ -79,7 +79,7 @@ def test_a_sold_plan_keeps_each_discounts_type_and_changes_its_amount(shop: Shop
     at(shop, date(2025, 1, 15))
     plan_id = credit_plan(shop, CreditTerms(kind=CreditKind.SERVICE, per_period=Decimal(1)), name="Gold")
     with shop.tx(ADMIN) as ctx:
-        edit = PlanEdit(flows.plan_form(ctx, plan_id).plan.terms)  # type: ignore[union-attr]
+        edit = PlanEdit(plans.get_plan(ctx, plan_id).terms)
         flows.save_plan_with_discounts(ctx, plan_id, edit, (DiscountLine(SERVICE, PERCENT, Decimal(10)),))
     member(shop, plan_id, date(2025, 1, 15))
     with pytest.raises(ImmutableField) as refused, shop.tx(ADMIN) as ctx:

@@ -9,10 +9,10 @@ from core.kernel.errors import InvalidInput, NotFound
 from core.revenue.flows import membership_statement
 from tests.conftest import STAFF, Shop
 from tests.integration.credit_helpers import D
-from tests.integration.revenue.test_service import SALE, shop_year  # noqa: F401  (the fixture)
+from tests.integration.revenue.test_service import SALE
 
 
-def test_a_membership_month_by_month_to_the_month_asked(shop_year: tuple[Shop, int, int]) -> None:  # noqa: F811
+def test_a_membership_month_by_month_to_the_month_asked(shop_year: tuple[Shop, int, int]) -> None:
     shop, ann, _ = shop_year
     with shop.tx(STAFF, write=False) as ctx:
         march = membership_statement(ctx, f"M-{ann}", "2025-03")
@@ -29,7 +29,7 @@ def test_a_membership_month_by_month_to_the_month_asked(shop_year: tuple[Shop, i
     assert march.reference == f"M-{ann}" and march.location == "Uptown"
 
 
-def test_this_month_by_default_and_what_it_refuses(shop_year: tuple[Shop, int, int]) -> None:  # noqa: F811
+def test_this_month_by_default_and_what_it_refuses(shop_year: tuple[Shop, int, int]) -> None:
     shop, ann, _ = shop_year
     with shop.tx(STAFF, write=False) as ctx:
         assert membership_statement(ctx, f"m{ann}").month == ctx.today().replace(day=1)

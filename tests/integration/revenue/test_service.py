@@ -110,14 +110,6 @@ def year(shop: Shop, downtown: int, uptown: int) -> tuple[int, int]:
     return ann_m, bo_m
 
 
-@pytest.fixture
-def shop_year(shop: Shop) -> tuple[Shop, int, int]:
-    at(shop, date(2025, 1, 10))
-    _, downtown, uptown = gold(shop)
-    ann_m, bo_m = year(shop, downtown, uptown)
-    return shop, ann_m, bo_m
-
-
 def report(shop: Shop, month: str) -> RevenueReport:
     with shop.tx(STAFF, write=False) as ctx:
         return revenue.deferred_report(ctx, month)
