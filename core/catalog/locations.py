@@ -80,18 +80,6 @@ def add_task_template(ctx: Ctx, job_template_id: int, name: str) -> int:
     )
 
 
-def rename_job_template(ctx: Ctx, job_template_id: int, name: str) -> None:
-    roles.require(ctx, Action.MANAGE_PLANS)
-    job = job_template(ctx, job_template_id)
-    name = _name(name, "Job template name")
-    other = find_job(ctx, name)
-    if other is not None and other.id != job.id:
-        raise Conflict(f"A job template named {name!r} already exists.", "name")
-    job.name, job.name_key = name, fold(name)
-    ctx.uow.add(job)
-    ctx.uow.flush()
-
-
 def job_templates(ctx: Ctx) -> list[JobView]:
     jobs = ctx.uow.all(ctx.uow.select(JobTemplate).order_by(col(JobTemplate.name_key)))
     tasks = ctx.uow.all(ctx.uow.select(TaskTemplate).order_by(col(TaskTemplate.name_key)))

@@ -124,24 +124,6 @@ def billing_periods(
     return found
 
 
-def sale_price(
-    price: Decimal,
-    setup_fee: Decimal,
-    billing_type: str,
-    start: date,
-    end: date,
-    *,
-    prorate: bool = False,
-    places: int = 2,
-) -> Decimal:
-    """What a membership with a term is sold for: the setup fee, plus the price of each billing
-    period that begins in the term (the plan version's price, or its location's; prorated by day
-    for a plan that prorates). A membership without an end date is sold one period at a time
-    instead (see `terms_sold`)."""
-    periods = billing_periods(billing_type, start, end, prorate=prorate)
-    return setup_fee + sum((p.price(price, places) for p in periods), ZERO)
-
-
 @dataclass(frozen=True)
 class Term:
     """A stretch of a membership sold as one: the whole term, or one billing period of an
