@@ -24,9 +24,14 @@ Schema (version 1), one entry per live plan, in code order:
       discounts:                  # optional: left out, an import keeps the plan's discounts
       - {applies_to: service, kind: percent, value: '10', services: [Massage], categories: [skin]}
       - {applies_to: product, kind: flat, value: '5.00', products: [LOTION]}   # no list: all of them
+      location_terms:             # optional: a location's own price, setup fee and revenue split
+      - {location: Downtown, price: '65.00', setup_fee: '0.00', split: {irr: '10', mrr: '80', scr: '10'}}
     equality_templates:           # optional, written when there are some; imported before the plans
     - name: Massage minutes       # a plan's credits name one as `equality_template: Massage minutes`
       services: {Massage 30: 1, Massage 60: 2}   # cost in template units; services created when missing
+
+A location's split is in percent of its price (Zenoti's IRR / MRR / SCR); left out, the location
+keeps the split it has. A location left out of `location_terms` sells at the plan's own terms.
 
 An import is all or nothing: every bad field is reported with its path (`plans[1].price`) and
 nothing is written unless the whole file is good.
@@ -52,6 +57,8 @@ from core.credits import terms as credit_terms
 from core.credits.terms import CreditTerms
 from core.kernel import recurrence
 from core.kernel.errors import Errors, FieldError, InvalidInput, MemberbotError
+from core.kernel.text import fold
+from core.plans import flows as plan_flows
 from core.plans import service as plans
 from core.plans.service import PlanTerms, RecurringService
 from core.plans.terms import BillingType
@@ -75,7 +82,10 @@ _PLAN_KEYS = {
     "recurring_services",
     "credits",
     "discounts",
+    "location_terms",
 }
+_LOCATION_KEYS = {"location", "price", "setup_fee", "split"}
+_SPLIT_KEYS = ("irr", "mrr", "scr")
 _DISCOUNT_KEYS = {"applies_to", "kind", "value", "services", "categories", "products"}
 _SERVICE_KEYS = {"job", "task", "at", "recurrence"}
 
@@ -121,6 +131,7 @@ def export_plans(ctx: Ctx) -> str:
                 "credits": None if t.credits is None else _credits_out(ctx, t.credits),
                 # Written only when there are some, so catalogues without discounts export unchanged.
                 **({"discounts": found} if (found := _discounts_out(ctx, plan.version_id)) else {}),
+                **({"location_terms": own} if (own := _location_terms_out(ctx, plan.id)) else {}),
             }
         )
     document: dict[str, Any] = {"version": SCHEMA_VERSION, "plans": entries}
@@ -195,6 +206,7 @@ class _Entry:
     terms: PlanTerms  # services, locations and credits filled in once names are resolved
     credits: dict[str, Any] | None = None
     discounts: list[dict[str, Any]] | None = None  # None: the file has no `discounts`, kept
+    location_terms: list[_LocationTerms] = field(default_factory=list)
 
 
 def _parse_plan(errors: Errors, path: str, given: object) -> _Entry | None:
@@ -249,6 +261,7 @@ def _parse_plan(errors: Errors, path: str, given: object) -> _Entry | None:
     )
     credits = _parse_credits(errors, f"{path}credits.", raw.get("credits"))
     discounts = _parse_discounts(errors, f"{path}discounts", raw.get("discounts"))
+    location_terms = _parse_location_terms(errors, f"{path}location_terms", raw.get("location_terms"))
     if len(errors.items) > before:
         return None
     return _Entry(
@@ -259,6 +272,7 @@ def _parse_plan(errors: Errors, path: str, given: object) -> _Entry | None:
         terms,
         credits,
         discounts,
+        location_terms,
     )
 
 
@@ -394,17 +408,19 @@ def _apply(ctx: Ctx, entry: _Entry, result: ImportResult) -> None:
         if not entry.enabled:
             plans.set_enabled(ctx, plan.id, False)
         _discounts_in(ctx, plan.version_id, entry.discounts)
+        _location_terms_in(ctx, plan.id, entry.location_terms)
         result.created.append(plan.code)
         return
-    before = _discounts_out(ctx, existing.version_id)
+    before = _discounts_out(ctx, existing.version_id), _location_terms_out(ctx, existing.id)
     updated = plans.update_plan(ctx, existing.id, terms)
     if updated.enabled != entry.enabled:
         updated = plans.set_enabled(ctx, existing.id, entry.enabled)
     _discounts_in(ctx, updated.version_id, entry.discounts)
+    _location_terms_in(ctx, existing.id, entry.location_terms)
     same = (
         updated.terms == existing.terms
         and updated.enabled == existing.enabled
-        and _discounts_out(ctx, updated.version_id) == before
+        and (_discounts_out(ctx, updated.version_id), _location_terms_out(ctx, existing.id)) == before
     )
     (result.unchanged if same else result.updated).append(existing.code)
 
@@ -602,3 +618,87 @@ def _discounts_in(ctx: Ctx, version_id: int, raw: list[dict[str, Any]] | None) -
         )
     errors.raise_if_any()
     benefit_terms.set_discounts(ctx, version_id, rules)
+
+
+# --- location terms ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _LocationTerms:
+    location: str
+    price: Decimal | None
+    setup_fee: Decimal | None
+    split: tuple[Decimal, Decimal, Decimal] | None  # IRR, MRR, SCR in percent of the price
+
+
+def _location_terms_out(ctx: Ctx, plan_id: int) -> list[dict[str, Any]]:
+    """The locations with terms of their own, as the plan form's Locations step shows them."""
+    out = []
+    for t in plan_flows.plan_locations(ctx, plan_id):
+        own = {
+            **({"price": str(t.price)} if t.price is not None else {}),
+            **({"setup_fee": str(t.setup_fee)} if t.setup_fee is not None else {}),
+            **(
+                {"split": {k: f"{v.normalize():f}" for k, v in zip(_SPLIT_KEYS, t.split, strict=True)}}
+                if t.split is not None
+                else {}
+            ),
+        }
+        if own:
+            out.append({"location": t.name, **own})
+    return out
+
+
+def _parse_location_terms(errors: Errors, path: str, raw: object) -> list[_LocationTerms]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        errors.add(path, "Must be a list of locations with their own terms.")
+        return []
+    out, seen = [], set()
+    for n, given in enumerate(raw):
+        where = f"{path}[{n}]."
+        item = _fields(errors, where, given, _LOCATION_KEYS, "Each location's terms must be a mapping.")
+        if item is None:
+            continue
+        name = _text(errors, where, item, "location", required=True)
+        if fold(name) in seen:
+            errors.add(f"{where}location", f"{name} appears twice.")
+        seen.add(fold(name))
+        price = _amount(errors, where, item, "price") if item.get("price") is not None else None
+        fee = _amount(errors, where, item, "setup_fee") if item.get("setup_fee") is not None else None
+        out.append(_LocationTerms(name, price, fee, _parse_split(errors, f"{where}split", item.get("split"))))
+    return out
+
+
+def _parse_split(errors: Errors, path: str, raw: object) -> tuple[Decimal, Decimal, Decimal] | None:
+    if raw is None:
+        return None
+    item = _fields(errors, f"{path}.", raw, set(_SPLIT_KEYS), "The split is a mapping of irr, mrr and scr.")
+    if item is None:
+        return None
+    irr, mrr, scr = (_amount(errors, f"{path}.", item, key, required=True) for key in _SPLIT_KEYS)
+    return irr, mrr, scr
+
+
+def _location_terms_in(ctx: Ctx, plan_id: int, given: list[_LocationTerms]) -> None:
+    """The file's location terms for the plan: each location named gets its terms (created when
+    missing, as plan locations are); each location left out goes back to the plan's own price."""
+    wanted = {_location_id(ctx, t.location): t for t in given}
+    lines = [plan_flows.LocationLine(lid, t.price, t.setup_fee, t.split) for lid, t in wanted.items()] + [
+        plan_flows.LocationLine(t.location_id)
+        for t in plan_flows.plan_locations(ctx, plan_id)
+        if t.location_id not in wanted and (t.price is not None or t.setup_fee is not None)
+    ]
+    try:
+        plan_flows.set_plan_locations(ctx, plan_id, tuple(lines))
+    except InvalidInput as exc:  # named by location, as the file names them
+        names = {lid: t.location for lid, t in wanted.items()}
+        raise InvalidInput([FieldError(_by_name(e.field, names), e.message) for e in exc.errors]) from None
+
+
+def _by_name(field_path: str, names: dict[int, str]) -> str:
+    """`locations.3.split` as `location_terms.Downtown.split`."""
+    _, lid, *rest = field_path.split(".")
+    name = names.get(int(lid), lid) if lid.isdigit() else lid
+    return ".".join(["location_terms", name, *rest])

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal as D
 
 import pytest
 import yaml
 from sqlalchemy import func
 
 from core.catalog import services
-from core.context import transaction
+from core.context import Ctx, transaction
 from core.kernel.errors import InvalidInput, PermissionDenied
 from core.memberships import service as memberships
 from core.plans import catalog_file as plan_catalog
+from core.plans import flows as plan_flows
 from core.plans import service as plans
 from core.workspace.flows import ensure_tenant
 from storage.tables.catalog import JobTemplate
@@ -271,3 +273,75 @@ def test_bad_discounts_are_reported_by_path(shop: Shop) -> None:
     with pytest.raises(InvalidInput) as raised, shop.tx() as ctx:
         plan_catalog.import_plans(ctx, DISCOUNTS.replace("kind: flat", "kind: half"))  # and no Massage 60
     assert {e.field for e in raised.value.errors} == {"plans[0].discounts.1.services"}
+
+
+LOCATIONS = """\
+version: 1
+plans:
+- code: SPA
+  name: Spa
+  price: '60.00'
+  locations: [Downtown, Riverside]
+  location_terms:
+  - {location: Downtown, price: '65.00', setup_fee: '10.00', split: {irr: '10', mrr: '90', scr: '0'}}
+  - {location: Riverside, split: {irr: '20', mrr: '80', scr: '0'}}
+"""
+
+
+def _spa_locations(ctx: Ctx) -> dict[str, tuple[object, ...]]:
+    spa = next(p for p in plans.list_plans(ctx) if p.code == "SPA")
+    return {t.name: (t.price, t.setup_fee, t.split) for t in plan_flows.plan_locations(ctx, spa.id)}
+
+
+def test_location_prices_and_splits_travel_in_the_catalogue_by_location_name(shop: Shop) -> None:
+    with shop.tx() as ctx:
+        assert plan_catalog.import_plans(ctx, LOCATIONS).created == ["SPA"]
+        assert _spa_locations(ctx) == {
+            "Downtown": (D("65.00"), D("10.00"), (D("10.00"), D("90.00"), D("0.00"))),
+            "Riverside": (None, None, (D("20.00"), D("80.00"), D("0.00"))),
+        }
+        exported = plan_catalog.export_plans(ctx)
+        assert plan_catalog.import_plans(ctx, exported).unchanged == ["GOLD", "PLATINUM", "SILVER", "SPA"]
+    spa = next(p for p in yaml.safe_load(exported)["plans"] if p["code"] == "SPA")
+    assert spa["location_terms"] == [
+        {
+            "location": "Downtown",
+            "price": "65.00",
+            "setup_fee": "10.00",
+            "split": {"irr": "10", "mrr": "90", "scr": "0"},
+        },
+        {"location": "Riverside", "split": {"irr": "20", "mrr": "80", "scr": "0"}},
+    ]
+    assert "location_terms" not in next(p for p in yaml.safe_load(exported)["plans"] if p["code"] == "GOLD")
+    other = fresh_shop(shop)
+    with other.tx() as ctx:
+        plan_catalog.import_plans(ctx, exported)
+        assert plan_catalog.export_plans(ctx) == exported
+
+
+def test_a_location_left_out_goes_back_to_the_plans_own_price(shop: Shop) -> None:
+    with shop.tx() as ctx:
+        plan_catalog.import_plans(ctx, LOCATIONS)
+    cheaper = LOCATIONS.replace("price: '65.00', setup_fee: '10.00', ", "")
+    with shop.tx() as ctx:
+        assert plan_catalog.import_plans(ctx, cheaper).updated == ["SPA"]
+        assert _spa_locations(ctx)["Downtown"] == (None, None, (D("10.00"), D("90.00"), D("0.00")))
+
+
+def test_bad_location_terms_are_reported_by_path_and_nothing_is_written(shop: Shop) -> None:
+    bad = LOCATIONS.replace("price: '65.00'", "price: 65.5, colour: red").replace(
+        "{location: Riverside,", "{location: downtown,"
+    )
+    with pytest.raises(InvalidInput) as raised, shop.tx() as ctx:
+        plan_catalog.import_plans(ctx, bad)
+    assert {e.field for e in raised.value.errors} == {
+        "plans[0].location_terms[0].price",
+        "plans[0].location_terms[0].colour",
+        "plans[0].location_terms[1].location",
+    }
+    uneven = LOCATIONS.replace("mrr: '80'", "mrr: '70'")
+    with pytest.raises(InvalidInput, match="adding up to 100") as raised, shop.tx() as ctx:
+        plan_catalog.import_plans(ctx, uneven)
+    assert raised.value.field == "plans[0].location_terms.Riverside.split"
+    with shop.tx() as ctx:
+        assert "SPA" not in {p.code for p in plans.list_plans(ctx)}
