@@ -51,7 +51,9 @@ def main(which: str, port: int, database_url: str, api_url: str, now: str) -> No
             admins=(ADMIN,),
         )
         app = build_app(settings, Deps(db, FixedClock(datetime.fromisoformat(now)), settings.admins))
-    uvicorn.run(create_server(app, db), host="127.0.0.1", port=port, log_level="warning")
+    uvicorn.run(
+        create_server(app, db, signing_secret=SECRET), host="127.0.0.1", port=port, log_level="warning"
+    )
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 import uvicorn
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import text
 from starlette.applications import Starlette
@@ -20,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from bot import signed
 from bot.app import build_app
 from bot.deliver import ClientFor
 from bot.deps import Deps
@@ -31,8 +33,10 @@ from storage.migrate import prepare
 from storage.uow import Database
 
 
-def create_server(app: AsyncApp, db: Database, *, events: bool = True, threads: int = 1) -> Starlette:
-    """The HTTP app; `events=False` in Socket Mode, where nothing may arrive unsigned over HTTP.
+def create_server(app: AsyncApp, db: Database, *, signing_secret: str | None, threads: int = 1) -> Starlette:
+    """The HTTP app. With the signing secret it takes Slack's requests on /slack/events, each
+    checked by bot/signed.py before Bolt reads it; without (Socket Mode) nothing is taken over
+    HTTP but /healthz and the install pages.
 
     Listeners run core (synchronous) in the event loop's default executor, given `threads`
     threads. One by default: core is CPU-bound under the interpreter lock, and each extra thread
@@ -52,13 +56,18 @@ def create_server(app: AsyncApp, db: Database, *, events: bool = True, threads: 
     async def slack(request: Request) -> Response:
         return await handler.handle(request)
 
+    async def events(request: Request) -> Response:
+        refused = signed.refused(verifier, await request.body(), request.headers) if verifier else None
+        return refused or await handler.handle(request)
+
     async def healthz(_: Request) -> Response:
         healthy = await asyncio.to_thread(_database_answers, db)
         return JSONResponse({"ok": healthy}, status_code=200 if healthy else 503)
 
+    verifier = SignatureVerifier(signing_secret) if signing_secret else None
     routes = [Route("/healthz", healthz)]
-    if events:
-        routes.append(Route("/slack/events", slack, methods=["POST"]))
+    if verifier is not None:
+        routes.append(Route("/slack/events", events, methods=["POST"]))
     if app.oauth_flow is not None:
         routes += [
             Route(app.oauth_flow.install_path, slack, methods=["GET"]),
@@ -82,7 +91,8 @@ class Service:
     def __init__(self, settings: Settings, deps: Deps, host: str = "0.0.0.0") -> None:
         self.app = build_app(settings, deps)
         self.app_token = settings.app_token
-        http = create_server(self.app, deps.db, events=not settings.socket_mode, threads=settings.threads)
+        secret = None if settings.socket_mode else settings.signing_secret
+        http = create_server(self.app, deps.db, signing_secret=secret, threads=settings.threads)
         self.http = uvicorn.Server(uvicorn.Config(http, host=host, port=settings.port, log_level="info"))
         self.scheduler = Scheduler(deps.db, deps.clock, clients(self.app)) if settings.scheduler else None
 

@@ -81,7 +81,11 @@ def slack(shop: Shop) -> Iterator[Slack]:
     fake = Running(standin.web_app())
     standin.url = fake.url
     settings = bot_settings(shop, fake.url)
-    bot = Running(create_server(build_app(settings, Deps(shop.db, shop.clock, settings.admins)), shop.db))
+    bot = Running(
+        create_server(
+            build_app(settings, Deps(shop.db, shop.clock, settings.admins)), shop.db, signing_secret=SECRET
+        )
+    )
     try:
         yield Slack(shop, standin, Driver(bot.url, fake.url, SECRET, shop.team, standin))
     finally:

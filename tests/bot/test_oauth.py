@@ -96,7 +96,9 @@ def workspaces(shop: Shop) -> Iterator[Workspaces]:
         admins=(),  # a new workspace's admin is whoever installed it
         oauth=OAuth(slack.client_id, slack.client_secret),
     )
-    bot = Running(create_server(build_app(settings, Deps(shop.db, shop.clock)), shop.db))
+    bot = Running(
+        create_server(build_app(settings, Deps(shop.db, shop.clock)), shop.db, signing_secret=SECRET)
+    )
     try:
         yield Workspaces(shop, standin, slack, bot.url, fake.url)
     finally:
@@ -187,7 +189,7 @@ def test_in_socket_mode_the_install_pages_stay_on_http(shop: Shop) -> None:
         app_token="xapp-1-A1-2",
         oauth=OAuth("1111.2222", "client-s3cret"),
     )
-    bot = Running(create_server(build_app(settings, Deps(shop.db, shop.clock)), shop.db, events=False))
+    bot = Running(create_server(build_app(settings, Deps(shop.db, shop.clock)), shop.db, signing_secret=None))
     try:
         assert httpx.get(f"{bot.url}/slack/install").status_code == 200
         assert httpx.get(f"{bot.url}/healthz").json() == {"ok": True}
