@@ -4,7 +4,6 @@ Reports may read the history; balances never do."""
 
 from __future__ import annotations
 
-import csv
 import io
 from collections import defaultdict
 from dataclasses import dataclass
@@ -186,18 +185,15 @@ def to_xlsx(report: CreditReport | LiabilityReport) -> bytes:
 
 
 def to_csv(report: CreditReport | LiabilityReport) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
     if isinstance(report, CreditReport):
-        writer.writerow(HISTORY_HEADER)
-        for entry in report.history:
-            writer.writerow([entry.at.date().isoformat(), *_history_cells(entry)[1:]])
-    else:
-        writer.writerow(["Grouping", "Group", "What", "Outstanding"])
-        for grouping, rows in (("plan", report.by_plan), ("expiry month", report.by_month)):
-            for line in rows:
-                writer.writerow([grouping, line.group, UNIT_LABELS[line.unit], line.quantity])
-    return out.getvalue()
+        history = ([e.at.date().isoformat(), *_history_cells(e)[1:]] for e in report.history)
+        return spreadsheets.to_csv([HISTORY_HEADER, *history])
+    outstanding = (
+        [grouping, line.group, UNIT_LABELS[line.unit], line.quantity]
+        for grouping, rows in (("plan", report.by_plan), ("expiry month", report.by_month))
+        for line in rows
+    )
+    return spreadsheets.to_csv([["Grouping", "Group", "What", "Outstanding"], *outstanding])
 
 
 HISTORY_HEADER = [

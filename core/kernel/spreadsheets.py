@@ -1,7 +1,16 @@
-"""The Excel sheets of the reports (credit reports, liability, deferred revenue): one look for all."""
+"""The Excel sheets and CSV files of the reports (credit reports, liability, deferred revenue): one
+look for all, and text that a spreadsheet program shows as text.
+
+A customer named `=HYPERLINK(...)` must not become a live formula in the reader's spreadsheet
+(OWASP, CSV injection): in Excel files every text cell is stored as text, and in CSV a field that
+a spreadsheet would read as a formula (starting with = + - @, a tab or a carriage return) is
+written with a leading apostrophe, which spreadsheets take to mean "text"."""
 
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
@@ -24,7 +33,9 @@ def add_sheet(
     for row, number_format in zip(rows, formats, strict=True):
         sheet.append(row)
         for cell in sheet[sheet.max_row]:
-            if isinstance(cell.value, Decimal):
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # openpyxl takes a text starting with "=" for a formula
+            elif isinstance(cell.value, Decimal):
                 cell.number_format = number_format
             elif isinstance(cell.value, date):
                 cell.number_format = "yyyy-mm-dd"
@@ -33,3 +44,19 @@ def add_sheet(
     for index, column in enumerate(sheet.iter_cols(min_row=1, max_row=sheet.max_row), start=1):
         longest = max(len(str(c.value)) if c.value is not None else 0 for c in column)
         sheet.column_dimensions[get_column_letter(index)].width = min(max(longest + 2, 10), 60)
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def as_text(value: object) -> object:
+    """A CSV field as spreadsheets will show it: text that would start a formula gets an apostrophe."""
+    return f"'{value}" if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+
+
+def to_csv(rows: Iterable[Iterable[object]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for row in rows:
+        writer.writerow([as_text(v) for v in row])
+    return out.getvalue()

@@ -10,7 +10,6 @@ periodic grants). The report reads the history; nothing here writes to the ledge
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 from collections import defaultdict
@@ -316,12 +315,10 @@ def to_xlsx(report: RevenueReport) -> bytes:
 
 def to_csv(report: RevenueReport) -> str:
     """The by-plan-and-location table with its total (the memberships are in the Excel file)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["Month", *HEADER])
-    for line in (*report.lines, report.total):
-        writer.writerow([f"{report.month:%Y-%m}", *line_cells(line)])
-    return out.getvalue()
+    month = f"{report.month:%Y-%m}"
+    return spreadsheets.to_csv(
+        [["Month", *HEADER], *([month, *line_cells(line)] for line in (*report.lines, report.total))]
+    )
 
 
 # --- internals -----------------------------------------------------------------------------------

@@ -118,3 +118,27 @@ def test_csv_export_matches_the_report(shop: Shop) -> None:
         "monetary credit",
         "50.00",
     ]
+
+
+ATTACKS = ['=HYPERLINK("http://evil.example","Click")', "+1+1", "-2+3", "@SUM(A1)", "\tTab", "\rReturn"]
+
+
+def test_text_that_would_start_a_formula_is_written_as_text(shop: Shop) -> None:
+    at(shop, date(2025, 2, 1))
+    plan = credit_plan(shop, CreditTerms(kind=CreditKind.SERVICE, per_period=D(8)))
+    ann, _ = member(shop, plan, date(2025, 2, 1))
+    with shop.tx(STAFF) as ctx:
+        for n, attack in enumerate(ATTACKS):
+            ledger.redeem(ctx, ann, D(1), key=f"attack-{n}", reference=attack)
+    with shop.tx(STAFF, write=False) as ctx:
+        report = credit_reports.customer_report(ctx, ann)
+        book = load_workbook(io.BytesIO(credit_reports.to_xlsx(report)))
+        text = credit_reports.to_csv(report)
+    references = [row[9] for row in book["History"].iter_rows(min_row=2) if row[2].value == "Used"]
+    # The text itself is kept (XML stores a carriage return as a line feed).
+    assert sorted(c.value for c in references) == sorted(a.replace("\r", "\n") for a in ATTACKS)
+    assert {c.data_type for c in references} == {"s"}  # stored as text, never as a formula
+    rows = list(csv.reader(io.StringIO(text)))
+    written = {row[9] for row in rows[1:] if row[2] == "Used"}
+    assert written == {f"'{a}" for a in ATTACKS}
+    assert {row[4] for row in rows[1:]} >= {"-1", "8"}  # numbers are numbers, unquoted
