@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization.async_authorize import AsyncAuthorize, AsyncInstallationStoreAuthorize
@@ -19,14 +21,16 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import errors
+from bot import errors, once
 from bot.deps import Deps
 from bot.installations import STATE_SECONDS, InstallationStore, StateStore
 from bot.listeners import register_listeners
 from bot.settings import OAuth, Settings
+from core.context import SYSTEM
 from core.workspace.flows import ensure_tenant
 
 SLACK_API = "https://slack.com/api/"
+log = logging.getLogger(__name__)
 NOT_INSTALLED = "memberbot is not installed in this workspace. Ask an admin to install it, then try again."
 
 
@@ -48,9 +52,25 @@ def build_app(settings: Settings, deps: Deps) -> AsyncApp:
         oauth_settings=_oauth_settings(settings.oauth, deps, client) if settings.oauth else None,
         user_facing_authorize_error_message=NOT_INSTALLED,
     )
+    app.use(_no_reserved_actor)
+    app.use(once.middleware)  # every write of a Slack request takes effect once
     register_listeners(app, deps)
     errors.register(app)  # the one answer to what nobody expected
     return app
+
+
+async def _no_reserved_actor(
+    body: dict[str, Any], next: Callable[[], Awaitable[None]]
+) -> BoltResponse | None:
+    """Core acts as "system" for the scheduler, the CLI and the demo, with every permission; a
+    request claiming to come from a Slack user of that name (only a forged one could) goes no further."""
+    user = body.get("user") or body.get("user_id") or (body.get("event") or {}).get("user")
+    user = user.get("id") if isinstance(user, dict) else user
+    if isinstance(user, str) and user.strip().casefold() == SYSTEM:
+        log.warning("Refused a request claiming to come from the reserved actor %r", user)
+        return BoltResponse(status=403, body="")
+    await next()
+    return None
 
 
 def _oauth_settings(oauth: OAuth, deps: Deps, client: AsyncWebClient) -> AsyncOAuthSettings:

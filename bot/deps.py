@@ -10,8 +10,9 @@ import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Concatenate, ParamSpec, TypeVar
+from typing import Concatenate, ParamSpec, TypeVar, cast
 
+from bot import once
 from core.context import Ctx, transaction
 from core.kernel.clock import Clock
 from core.workspace.flows import ensure_tenant
@@ -47,9 +48,18 @@ class Deps:
     def write(
         self, team: str, user: str, work: Callable[Concatenate[Ctx, P], T], *args: P.args, **kwargs: P.kwargs
     ) -> T:
-        """`work(ctx, ...)` in a unit of work that commits when it returns and rolls back if it raises."""
+        """`work(ctx, ...)` in a unit of work that commits when it returns and rolls back if it
+        raises — once per Slack request: the same request again gets the first answer (bot/once.py)."""
+        key = once.next_key(work)
         with self.tx(team, user) as ctx:
-            return work(ctx, *args, **kwargs)
+            if key is not None:
+                first, answer = once.claimed(ctx, key)
+                if not first:
+                    return cast(T, answer)
+            done = work(ctx, *args, **kwargs)
+            if key is not None:
+                once.keep(ctx, key, done)
+            return done
 
     def rehearse(
         self, team: str, user: str, work: Callable[Concatenate[Ctx, P], T], *args: P.args, **kwargs: P.kwargs

@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import Connection, text
 
+from bot import once
 from bot.deliver import ClientFor, deliver_due
 from core.daily import jobs as daily
 from core.kernel.clock import Clock
@@ -101,6 +102,7 @@ class Scheduler:
         if await self._run(self.leadership.leads):
             try:
                 await self._run(daily.sweep, self.db, self.clock)
+                await self._run(once.forget_before, self.db, datetime.now(UTC) - once.KEPT)
             except Exception:
                 log.exception("the daily sweep failed; the next tick tries again")
 

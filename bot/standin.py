@@ -361,6 +361,7 @@ class Driver:
     standin: SlackStandIn | None = None  # issues trigger ids and holds the modals, as Slack does
     last_event: int = 0  # the number of the last event delivered, for a retry of it
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _last: tuple[str, str] | None = None  # the body and content type last sent, for `resend`
 
     def _trigger(self, user: str, response_id: str) -> str:
         return self.standin.issue_trigger(user) if self.standin else f"T{response_id}"
@@ -551,6 +552,7 @@ class Driver:
         content_type: str = "application/x-www-form-urlencoded",
         extra: dict[str, str] | None = None,
     ) -> httpx.Response:
+        self._last = (body, content_type)
         stamp = str(timestamp if timestamp is not None else int(time.time()))
         headers = {
             "content-type": content_type,
@@ -559,6 +561,14 @@ class Driver:
             **(extra or {}),
         }
         return httpx.post(f"{self.bot_url}/slack/events", content=body, headers=headers, timeout=10)
+
+    def resend(self, *, retry: int | None = None) -> httpx.Response:
+        """The last request again, body for body: Slack's retry of it (`retry`: X-Slack-Retry-Num),
+        a double submission, or a replay of a captured request within Slack's five minutes."""
+        assert self._last is not None, "nothing was sent yet"
+        body, content_type = self._last
+        extra = {"x-slack-retry-num": str(retry), "x-slack-retry-reason": "http_timeout"} if retry else {}
+        return self._send(body, None, None, content_type=content_type, extra=extra)
 
 
 def _element_of(block: dict[str, Any], action_id: str) -> dict[str, Any] | None:

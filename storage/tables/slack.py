@@ -11,6 +11,7 @@ from sqlalchemy import (
     DateTime,
     Index,
     Integer,
+    LargeBinary,
     String,
     Table,
     UniqueConstraint,
@@ -30,6 +31,18 @@ class SlackEvent(Entity, table=True):
     __table_args__ = (UniqueConstraint("tenant_id", "event_id"),)
     event_id: str = Field(max_length=64)
     received_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class SlackRequest(Entity, table=True):
+    """Writes already made for a Slack request (a command, a submission, a button press), keyed
+    by what Slack sent, with the answer they gave: a retry, a double submission or a replay of the
+    same signed request answers as the first did and changes nothing (bot/once.py)."""
+
+    __tablename__ = "slack_request"
+    __table_args__ = (UniqueConstraint("tenant_id", "key"),)
+    key: str = Field(max_length=64)  # a SHA-256, hex
+    answer: bytes = Field(sa_type=LargeBinary)
+    received_at: datetime = Field(sa_type=UTCDateTime, index=True)
 
 
 # Workspaces that installed the app (OAuth) and pending install states. slack_sdk's SQLAlchemy stores

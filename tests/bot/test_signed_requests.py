@@ -7,6 +7,7 @@ import time
 import httpx
 import pytest
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from bot.standin import signature
 from storage.tables.customers import Customer
@@ -28,6 +29,12 @@ def _signed(body: bytes, *, age: int = 0, secret: str = SECRET) -> dict[str, str
 
 
 NOW = str(int(time.time()))
+
+
+def _customers(slack: Slack) -> int:
+    """The test workspace's (the database is shared by the session's tests)."""
+    with slack.shop.db.session() as s:
+        return int(s.scalar(select(func.count()).where(col(Customer.tenant_id) == slack.shop.team)) or 0)
 
 
 @pytest.mark.parametrize(
@@ -58,8 +65,7 @@ def test_what_slack_did_not_sign_is_refused_before_it_is_read(
 ) -> None:
     answer = _post(slack, body, headers)
     assert (answer.status_code, answer.json()) == (401, {"error": "invalid request"})
-    with slack.shop.db.session() as s:
-        assert s.scalar(select(func.count()).select_from(Customer)) == 0
+    assert _customers(slack) == 0
 
 
 @pytest.mark.parametrize(
@@ -75,3 +81,13 @@ def test_a_signed_body_that_is_no_slack_payload_is_a_4xx_not_a_500(slack: Slack,
 def test_a_correctly_signed_command_still_goes_through(slack: Slack) -> None:
     reply = slack.command("/customers", "help")
     assert "customers" in str(reply).lower()
+
+
+@pytest.mark.parametrize("who", ["system", "SYSTEM", " system"])
+def test_nobody_acts_as_the_internal_system_actor(slack: Slack, who: str) -> None:
+    # Signed, so only someone holding the secret could send it: still never with every permission.
+    http, response_id = slack.driver.slash("/customers", "add Forged Ltd", user=who)
+    assert http.status_code == 403 and not slack.standin.replies(response_id)
+    http, _ = slack.driver.click("approval_approve", "1", user=who)
+    assert http.status_code == 403
+    assert _customers(slack) == 0
