@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any
 
@@ -20,12 +21,16 @@ from bot.listeners.credits import previews
 from bot.listeners.credits.actions import redeem_confirmed, transfer_confirmed
 from bot.listeners.credits.ids import CreditsView
 from bot.listeners.replies import Modal, open_modal, submission
-from bot.mrkdwn import escape_controls
 from bot.notifications.ids import ReminderAction
 from core.credits import flows as credits
-from core.kernel.errors import InvalidInput, MemberbotError
+from core.kernel.errors import InvalidInput
 from core.workspace import roles
 from core.workspace.roles import Action
+
+# What a form's submission shows (the confirmation view), and what its confirmation does (the reply).
+Confirmation = Callable[[Deps, str, str, dict[str, Any], dict[str, Any]], dict[str, Any]]
+Confirmed = Callable[[Deps, str, str, dict[str, Any]], dict[str, Any]]
+Listener = Callable[..., Awaitable[None]]
 
 TITLES = {CreditsView.REDEEM_CONFIRM: "Redeem credits", CreditsView.TRANSFER_CONFIRM: "Transfer credits"}
 
@@ -47,7 +52,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
     app.view(CreditsView.TRANSFER_CONFIRM)(_confirmed(deps, transfer_confirmed))
 
 
-def _previewed(deps: Deps, confirmation: Any) -> Any:
+def _previewed(deps: Deps, confirmation: Confirmation) -> Listener:
     """A form's submission: its fields checked, then the modal updated to the confirmation."""
 
     async def handle(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
@@ -110,7 +115,7 @@ def _confirmation(
     )
 
 
-def _confirmed(deps: Deps, work: Any) -> Any:
+def _confirmed(deps: Deps, work: Confirmed) -> Listener:
     """Confirm: the ledger changes once per key; the modal closes and the outcome is told. A
     refusal (credits used meanwhile, a crafted request) replaces the confirmation, nothing written."""
 
@@ -119,26 +124,20 @@ def _confirmed(deps: Deps, work: Any) -> Any:
     ) -> None:
         team, user = body["team"]["id"], body["user"]["id"]
         request = views.metadata(view)
-        title = TITLES[CreditsView(view["callback_id"])]
+        told: list[dict[str, Any]] = []
 
-        def run() -> tuple[dict[str, Any] | None, dict[str, Any]]:
-            try:
-                return work(deps, team, user, request), {}
-            except MemberbotError as refused:
-                notice = views.modal(
-                    "notice", title, [views.section(escape_controls(refused.message))], submit=None
-                )
-                return None, {"response_action": "update", "view": notice}
+        def run() -> None:
+            told.append(work(deps, team, user, request))
 
-        told, answer = await asyncio.to_thread(run)
-        await ack(**answer)
-        if told is None:
+        refused = await asyncio.to_thread(submission, run, view)
+        await ack(**(refused or {}))
+        if not told:
             return
         channel = str(request.get("channel") or "")
         if channel:
-            await client.chat_postEphemeral(channel=channel, user=user, **told)
-        else:  # opened where there is no conversation to answer in: the app's DM
-            await client.chat_postMessage(channel=user, **told)
+            await client.chat_postEphemeral(channel=channel, user=user, **told[0])
+        else:  # opened where there is no conversation to answer in (the Home): the app's DM
+            await client.chat_postMessage(channel=user, **told[0])
 
     return handle
 
