@@ -1,7 +1,8 @@
 """Credits as people ask for them: a customer's balance, redeeming and transferring (previewed,
 then done), a manual grant's preview, the history and the Excel report (also from a balance
 alert's button). Each function is one user intent in one unit of work; it finds the customer by
-what was typed (core/customers/lookup.py) and returns plain data for the caller to show."""
+what was typed (core/customers/lookup.py), or takes the one a form chose, and returns plain data
+for the caller to show."""
 
 from __future__ import annotations
 
@@ -51,8 +52,8 @@ class Redeemed:
     quantity: Decimal  # the credits redeemed, positive
     left: Decimal  # credits available afterwards
     replayed: bool
-    lots: Parts = ()  # what was taken from each lot
-    expiring: tuple[Expiring, ...] = ()  # of what is left, credits expiring within 30 days
+    lots: Parts  # what was taken from each lot
+    expiring: tuple[Expiring, ...]  # of what is left, credits expiring within 30 days
 
 
 @dataclass(frozen=True)
@@ -70,10 +71,10 @@ class Transferred:
     giver: CustomerView
     receiver: CustomerView
     replayed: bool
-    quantity: Decimal = Decimal(0)
-    giver_left: Decimal = Decimal(0)  # credits available afterwards
-    receiver_has: Decimal = Decimal(0)
-    arrived: Parts = ()  # the receiver's new lots, under the receiver's expiry rule
+    quantity: Decimal
+    giver_left: Decimal  # credits available afterwards
+    receiver_has: Decimal
+    arrived: Parts  # the receiver's new lots, under the receiver's expiry rule
 
 
 @dataclass(frozen=True)
