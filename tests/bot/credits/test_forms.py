@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from bot.listeners.credits.ids import CreditsView
+from bot.listeners.home.ids import QuickAction
 from bot.notifications.ids import ReminderAction
 from bot.standin import Posted
 from core.credits import ledger
@@ -209,3 +210,16 @@ def test_the_transfer_command_offers_only_transferable_credits_too(slack: Slack)
     refused = slack.command("/credits", "transfer 5 from anna to bruno", user=STAFF)["text"]
     assert "Only 4 credits can be transferred" in refused and "Confirm" not in refused
     assert credits_of(slack, anna) == 7
+
+
+def test_from_the_home_the_outcome_comes_in_the_apps_dm(slack: Slack) -> None:
+    anna, _, _ = members(slack)
+    slack.driver.click(QuickAction.REDEEM, "", user=STAFF, home={"type": "home"})
+    wait_until(
+        lambda: (slack.standin.top_modal(STAFF) or {}).get("callback_id") == CreditsView.REDEEM_FORM,
+        what="the redeem form",
+    )
+    assert slack.driver.submit(STAFF, {"customer": str(anna), "quantity": "1"})["response_action"] == "update"
+    assert slack.driver.submit(STAFF) == {}
+    (dm,) = wait_until(lambda: slack.standin.channel_messages(STAFF), what="the DM")
+    assert dm.text.startswith("Redeemed *1* credit from *Anna Yoga*; 6 left.")
