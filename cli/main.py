@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import os
 import sys
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 
@@ -592,6 +594,82 @@ def credits_run_due(app: App) -> None:
     """Expire what is due and grant what has come due, now. Safe to run any number of times."""
     due = app.write(daily_flows.run_due)
     click.echo(f"Expired {due.expired} lot(s); granted {due.granted} lot(s).")
+
+
+_key_option = click.option(
+    "--key", default="", help="Idempotency key: the same key again changes nothing (default: a new one)."
+)
+_preview_option = click.option("--preview", is_flag=True, help="Only show what it would do; write nothing.")
+
+
+@credits_group.command("redeem")
+@_customer_argument
+@click.argument("quantity", type=click.IntRange(min=1))
+@click.option("--service", default="", help="The service the credits pay for (its name).")
+@_key_option
+@_preview_option
+@pass_app
+def credits_redeem(app: App, customer: str, quantity: int, service: str, key: str, preview: bool) -> None:
+    """Redeem QUANTITY credits of CUSTOMER, in redemption order; prints the lots used."""
+    planned = app.read(credit_flows.preview_redemption, _who(customer), Decimal(quantity), service)
+    if preview:
+        click.echo(
+            f"Would redeem {quantity} credit(s) of {planned.customer.label}; {planned.left} left after."
+        )
+        _echo_parts("from", planned.lots)
+        return
+    done = app.write(
+        credit_flows.redeem,
+        planned.customer.id,
+        Decimal(quantity),
+        key=key or f"cli-redeem-{uuid.uuid4().hex}",
+        service_id=planned.service.id if planned.service else None,
+        reference="CLI",
+    )
+    again = " (already done with this key)" if done.replayed else ""
+    click.echo(
+        f"Redeemed {done.quantity.normalize():f} credit(s) of {done.customer.label}; {done.left} left.{again}"
+    )
+    _echo_parts("from", done.lots)
+
+
+@credits_group.command("transfer")
+@click.argument("giver", metavar="FROM")
+@click.argument("receiver", metavar="TO")
+@click.argument("quantity", type=click.IntRange(min=1))
+@_key_option
+@_preview_option
+@pass_app
+def credits_transfer(app: App, giver: str, receiver: str, quantity: int, key: str, preview: bool) -> None:
+    """Move QUANTITY credits from customer FROM to customer TO: only credits whose plan allows
+    transfers (as in Slack); asking for more is refused and nothing moves."""
+    planned = app.read(credit_flows.preview_transfer, _who(giver), _who(receiver), Decimal(quantity))
+    if preview:
+        click.echo(
+            f"Would transfer {quantity} credit(s) from {planned.giver.label} ({planned.transferable} "
+            f"transferable, {planned.kept} kept by their plan) to {planned.receiver.label}."
+        )
+        _echo_parts("from", planned.lots)
+        return
+    done = app.write(
+        credit_flows.transfer,
+        planned.giver.id,
+        planned.receiver.id,
+        Decimal(quantity),
+        key=key or f"cli-transfer-{uuid.uuid4().hex}",
+    )
+    again = " (already done with this key)" if done.replayed else ""
+    click.echo(
+        f"Transferred {quantity} credit(s) from {done.giver.label} to {done.receiver.label}; "
+        f"{done.giver.label} has {done.giver_left} left, {done.receiver.label} now has "
+        f"{done.receiver_has}.{again}"
+    )
+    _echo_parts("arrived,", done.arrived)
+
+
+def _echo_parts(how: str, parts: credit_flows.Parts) -> None:
+    for last_day, amount in parts:
+        click.echo(f"  {amount.normalize():f} {how} expiring {last_day or 'never'}")
 
 
 revenue_group = _group("revenue", "Revenue recognition (IRR, MRR, SCR) and the deferred revenue report.")

@@ -132,7 +132,7 @@ def built(modal: Modal) -> dict[str, Any]:
     try:
         return modal.build()
     except MemberbotError as exc:
-        return views.modal("notice", modal.title, [views.section(escape_controls(exc.message))], submit=None)
+        return _notice(modal.title, exc)
 
 
 Submitted = Callable[[], dict[str, Any] | None]
@@ -142,11 +142,19 @@ def submission(
     work: Submitted, view: dict[str, Any], *, aliases: dict[str, str] | None = None
 ) -> dict[str, Any] | None:
     """Run a modal's submission: its answer (None closes the modal), or core's errors under the
-    fields they concern, written nowhere (core raised before committing)."""
+    fields they concern, written nowhere (core raised before committing). A view without fields (a
+    confirmation) becomes the notice of the refusal instead."""
     try:
         return work()
     except MemberbotError as exc:
+        if not views.input_ids(view):
+            title = str((view.get("title") or {}).get("text") or "memberbot")
+            return {"response_action": "update", "view": _notice(title, exc)}
         return views.field_errors(exc, view, aliases)
+
+
+def _notice(title: str, exc: MemberbotError) -> dict[str, Any]:
+    return views.modal("notice", title, [views.section(escape_controls(exc.message))], submit=None)
 
 
 Filled = Callable[[Deps, str, str, dict[str, Any]], "dict[str, Any] | None"]

@@ -1,7 +1,8 @@
 """Credits as people ask for them: a customer's balance, redeeming and transferring (previewed,
 then done), a manual grant's preview, the history and the Excel report (also from a balance
 alert's button). Each function is one user intent in one unit of work; it finds the customer by
-what was typed (core/customers/lookup.py) and returns plain data for the caller to show."""
+what was typed (core/customers/lookup.py), or takes the one a form chose, and returns plain data
+for the caller to show."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from core.context import Ctx
 from core.credits import alerts as balance_alerts
 from core.credits import ledger
 from core.credits import reports as credit_reports
-from core.credits.ledger import Balance, EntryView
+from core.credits.ledger import Balance, EntryView, Expiring, LedgerResult
 from core.credits.lots import Unit
 from core.customers.lookup import Lookup, find_customer, the_customer
 from core.customers.service import CustomerView, get_customer
@@ -31,12 +32,18 @@ class CustomerBalance:
     balance: Balance
 
 
+# What a redemption or transfer takes from each lot: (the last day the lot can be used, or None:
+# never; credits), in the order they are taken.
+Parts = tuple[tuple[date | None, Decimal], ...]
+
+
 @dataclass(frozen=True)
 class RedeemPreview:
     customer: CustomerView
     quantity: Decimal
     service: ServiceView | None
-    lots: tuple[tuple[date | None, Decimal], ...]  # (last day the lot can be used, or None: never; credits)
+    lots: Parts
+    left: Decimal  # credits available afterwards
 
 
 @dataclass(frozen=True)
@@ -45,13 +52,18 @@ class Redeemed:
     quantity: Decimal  # the credits redeemed, positive
     left: Decimal  # credits available afterwards
     replayed: bool
+    lots: Parts  # what was taken from each lot
+    expiring: tuple[Expiring, ...]  # of what is left, credits expiring within 30 days
 
 
 @dataclass(frozen=True)
 class TransferPreview:
     giver: CustomerView
     receiver: CustomerView
-    available: Decimal  # the giver's credits
+    quantity: Decimal
+    transferable: Decimal  # the giver's credits a transfer may move
+    kept: Decimal  # the giver's other credits: their plan does not allow transfers
+    lots: Parts  # what would move
 
 
 @dataclass(frozen=True)
@@ -59,6 +71,10 @@ class Transferred:
     giver: CustomerView
     receiver: CustomerView
     replayed: bool
+    quantity: Decimal
+    giver_left: Decimal  # credits available afterwards
+    receiver_has: Decimal
+    arrived: Parts  # the receiver's new lots, under the receiver's expiry rule
 
 
 @dataclass(frozen=True)
@@ -109,33 +125,90 @@ def preview_redemption(ctx: Ctx, who: str, quantity: Decimal, service_name: str 
         service = services.find_service(ctx, service_name)
         if service is None:
             raise NotFound(f"There is no service named “{service_name.strip()}”.", "service")
+    return _redemption(ctx, customer, quantity, service)
+
+
+def preview_redemption_for(
+    ctx: Ctx, customer_id: int, quantity: Decimal, service_id: int | None = None
+) -> RedeemPreview:
+    """`preview_redemption` for a customer and service already chosen (the redeem form)."""
+    customer = get_customer(ctx, customer_id)
+    service = services.get_service(ctx, service_id) if service_id is not None else None
+    return _redemption(ctx, customer, quantity, service)
+
+
+def _redemption(
+    ctx: Ctx, customer: CustomerView, quantity: Decimal, service: ServiceView | None
+) -> RedeemPreview:
     plan = ledger.preview(ctx, customer.id, quantity, service_id=service.id if service else None)
     lots = tuple((_last_day(ctx, lot.expires_at), amount) for lot, amount in plan)
-    return RedeemPreview(customer, quantity, service, lots)
+    left = ledger.balance(ctx, customer.id).total(Unit.CREDIT) - sum((a for _, a in lots), Decimal(0))
+    return RedeemPreview(customer, quantity, service, lots, left)
 
 
 def redeem(
     ctx: Ctx, customer_id: int, quantity: Decimal, *, key: str, service_id: int | None, reference: str
 ) -> Redeemed:
-    """Redeem once per key (a second press replays the first), and what is left."""
+    """Redeem once per key (a second press replays the first): what was taken from which lots,
+    what is left and what of it expires soon."""
     result = ledger.redeem(ctx, customer_id, quantity, key=key, service_id=service_id, reference=reference)
-    left = ledger.balance(ctx, customer_id).total(Unit.CREDIT)
-    return Redeemed(get_customer(ctx, customer_id), -result.total, left, result.replayed)
+    after = ledger.balance(ctx, customer_id)
+    return Redeemed(
+        get_customer(ctx, customer_id),
+        -result.total,
+        after.total(Unit.CREDIT),
+        result.replayed,
+        _parts(ctx, customer_id, result, "redeem"),
+        tuple(e for e in after.expiring if e.unit is Unit.CREDIT),
+    )
 
 
-def preview_transfer(ctx: Ctx, giver_text: str, receiver_text: str) -> TransferPreview:
-    """Who gives and who receives, and what the giver has."""
+def preview_transfer(ctx: Ctx, giver_text: str, receiver_text: str, quantity: Decimal) -> TransferPreview:
+    """Who gives and who receives, and which of the giver's transferable credits would move."""
     roles.require(ctx, Action.REDEEM)
     giver, receiver = the_customer(ctx, giver_text), the_customer(ctx, receiver_text)
+    return _transfer(ctx, giver, receiver, quantity)
+
+
+def preview_transfer_between(ctx: Ctx, giver_id: int, receiver_id: int, quantity: Decimal) -> TransferPreview:
+    """`preview_transfer` for customers already chosen (the transfer form)."""
+    roles.require(ctx, Action.REDEEM)
+    return _transfer(ctx, get_customer(ctx, giver_id), get_customer(ctx, receiver_id), quantity)
+
+
+def _transfer(ctx: Ctx, giver: CustomerView, receiver: CustomerView, quantity: Decimal) -> TransferPreview:
+    """Only credits whose plan allows transfers are offered; asking for more is refused here, as
+    the transfer itself refuses it (core/credits/ledger.py, one rule for Slack and the CLI)."""
     if giver.id == receiver.id:
         raise InvalidInput.single("to_customer", "Credits are transferred to another customer.")
-    return TransferPreview(giver, receiver, ledger.balance(ctx, giver.id).total(Unit.CREDIT))
+    transferable = ledger.transferable(ctx, giver.id)
+    kept = ledger.balance(ctx, giver.id).total(Unit.CREDIT) - transferable
+    plan = ledger.preview_transfer(ctx, giver.id, quantity)
+    lots = tuple((_last_day(ctx, lot.expires_at), amount) for lot, amount in plan)
+    return TransferPreview(giver, receiver, quantity, transferable, kept, lots)
 
 
 def transfer(ctx: Ctx, giver_id: int, receiver_id: int, quantity: Decimal, *, key: str) -> Transferred:
-    """Transfer once per key (a second press replays the first)."""
+    """Transfer once per key (a second press replays the first): what each now has, and when the
+    credits that arrived expire."""
     result = ledger.transfer(ctx, giver_id, receiver_id, quantity, key=key)
-    return Transferred(get_customer(ctx, giver_id), get_customer(ctx, receiver_id), result.replayed)
+    return Transferred(
+        get_customer(ctx, giver_id),
+        get_customer(ctx, receiver_id),
+        result.replayed,
+        sum((e.quantity for e in result.entries if e.kind == "transfer_in"), Decimal(0)),
+        ledger.balance(ctx, giver_id).total(Unit.CREDIT),
+        ledger.balance(ctx, receiver_id).total(Unit.CREDIT),
+        _parts(ctx, receiver_id, result, "transfer_in"),
+    )
+
+
+def _parts(ctx: Ctx, customer_id: int, result: LedgerResult, kind: str) -> Parts:
+    """The operation's entries of `kind` on the customer's lots, as (last day, credits)."""
+    expiry = {lot.id: lot.expires_at for lot in ledger.lots_of(ctx, customer_id)}
+    return tuple(
+        (_last_day(ctx, expiry.get(e.lot_id)), abs(e.quantity)) for e in result.entries if e.kind == kind
+    )
 
 
 def grantee(ctx: Ctx, who: str) -> Grantee:

@@ -368,13 +368,7 @@ def transfer(
     if replay is not None:
         return replay
     _lock_customers(ctx, from_customer, to_customer)
-    plan, short, _ = _plan(ctx, from_customer, quantity, unit, None, None, lock=True, for_transfer=True)
-    if short > 0:
-        raise NotEnoughCredits(
-            f"Only {_shown(ctx, unit, quantity - short)} {_unit_label(unit)} can be transferred (from active "
-            f"memberships whose plan allows transfers); {quantity} asked.",
-            "quantity",
-        )
+    plan = _transfer_plan(ctx, from_customer, quantity, unit, lock=True)
     recipient = _recipient_contract(ctx, to_customer, unit)
     for source, amount in plan:
         _debit(ctx, op, source, amount, "transfer_out", reference=f"to customer #{to_customer}")
@@ -402,6 +396,48 @@ def transfer(
         _entry(ctx, op, arrived, "transfer_in", amount, reference=f"from customer #{from_customer}")
         _count(ctx, to_customer, unit, transferred_in=amount)
     return op.result()
+
+
+def preview_transfer(
+    ctx: Ctx, from_customer: int, quantity: Decimal, *, unit: Unit = Unit.CREDIT
+) -> list[tuple[CreditLot, Decimal]]:
+    """Which lots a transfer would move, without writing anything (the confirmation step): only
+    lots of active memberships whose plan allows transfers, refused as `transfer` refuses."""
+    roles.require(ctx, Action.VIEW)
+    return _transfer_plan(ctx, from_customer, _quantity(ctx, unit, quantity), unit, lock=False)
+
+
+def transferable(ctx: Ctx, customer_id: int, *, unit: Unit = Unit.CREDIT) -> Decimal:
+    """How much of the customer's credit a transfer may move now (the rest stays: its plan does
+    not allow transfers, or it lies outside a membership)."""
+    roles.require(ctx, Action.VIEW)
+    customers.customer_row(ctx, customer_id)
+    rows, held = _open_lots_held(ctx, customer_id, unit, lock=False)
+    now = ctx.now()
+    found = sum(
+        (
+            lot.remaining
+            for lot in rows.values()
+            if _fits(as_lot(lot), now, None, None, None)
+            and _lends(lot.contract_id, held, set(), now, for_transfer=True, waits=False)
+        ),
+        Decimal(0),
+    )
+    return _shown(ctx, unit, found)
+
+
+def _transfer_plan(
+    ctx: Ctx, from_customer: int, quantity: Decimal, unit: Unit, *, lock: bool
+) -> list[tuple[CreditLot, Decimal]]:
+    """The one rule of what a transfer moves, for its preview and for the transfer itself."""
+    plan, short, _ = _plan(ctx, from_customer, quantity, unit, None, None, lock=lock, for_transfer=True)
+    if short > 0:
+        raise NotEnoughCredits(
+            f"Only {_shown(ctx, unit, quantity - short)} {_unit_label(unit)} can be transferred (from active "
+            f"memberships whose plan allows transfers); {quantity} asked.",
+            "quantity",
+        )
+    return plan
 
 
 def expire_due(ctx: Ctx, at: datetime | None = None) -> int:

@@ -1,6 +1,6 @@
 """Reminders reach Slack through the outbox: an outage delays them and loses none, each arrives
-once; the Redeem button of a reminder opens the form; one scheduler leads on PostgreSQL; and
-`memberbot serve` runs the daily jobs by itself on a database with a test clock."""
+once; the Redeem button of a reminder opens the form (previewed, then confirmed); one scheduler
+leads on PostgreSQL; and `memberbot serve` runs the daily jobs by itself on a database with a test clock."""
 
 from __future__ import annotations
 
@@ -91,7 +91,8 @@ def test_the_reminders_redeem_button_opens_the_form_for_that_customer(slack: Sla
         what="the redeem form",
     )
     assert view["blocks"][0]["element"]["initial_option"]["value"] == str(customer)
-    assert slack.driver.submit(STAFF, {"quantity": "2"}) == {}
+    assert slack.driver.submit(STAFF, {"quantity": "2"})["response_action"] == "update"  # the preview
+    assert slack.driver.submit(STAFF) == {}  # confirmed
     with slack.shop.tx(write=False) as ctx:
         assert ledger.balance(ctx, customer).total(Unit.CREDIT) == Decimal(0)
 

@@ -16,6 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import messages
 from bot.deps import Deps
 from bot.listeners.approvals.requests import Waiting, post_held, waiting
+from bot.listeners.credits import previews
 from bot.listeners.credits.ids import CreditsAction
 from bot.listeners.replies import answer, pressed
 from bot.mrkdwn import escape
@@ -74,15 +75,7 @@ def redeem_confirmed(deps: Deps, team: str, user: str, request: dict[str, Any]) 
         service_id=request.get("service"),
         reference="Slack",
     )
-    quantity = f"{done.quantity.normalize():f}"
-    said = messages.say(
-        "redeemed",
-        quantity=quantity,
-        customer=escape(done.customer.label),
-        left=done.left,
-        replayed=done.replayed,
-    )
-    return messages.message(said)
+    return messages.message(previews.redeemed(done))
 
 
 def transfer_confirmed(deps: Deps, team: str, user: str, request: dict[str, Any]) -> dict[str, Any]:
@@ -95,15 +88,7 @@ def transfer_confirmed(deps: Deps, team: str, user: str, request: dict[str, Any]
         Decimal(request["quantity"]),
         key=str(request["key"]),
     )
-    return messages.message(
-        messages.say(
-            "transferred",
-            quantity=request["quantity"],
-            giver=escape(done.giver.label),
-            receiver=escape(done.receiver.label),
-            replayed=done.replayed,
-        )
-    )
+    return messages.message(previews.transferred(done))
 
 
 def grant_confirmed(deps: Deps, team: str, user: str, request: dict[str, Any]) -> dict[str, Any] | Waiting:

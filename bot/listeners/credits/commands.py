@@ -16,9 +16,10 @@ from bot import messages
 from bot.dates import parse_date
 from bot.deps import Deps
 from bot.listeners.alerts import commands as balance_alerts
+from bot.listeners.credits import previews
 from bot.listeners.credits.forms import credit_quantity, new_key, redeem_form, transfer_form
 from bot.listeners.credits.ids import CreditsAction
-from bot.listeners.replies import Modal, Upload, slash_command
+from bot.listeners.replies import Modal, Upload, channel_command
 from bot.mrkdwn import escape
 from bot.ui.buttons import actions, button
 from core.credits import flows as credits
@@ -29,21 +30,23 @@ HISTORY_SHOWN = 25
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
-    app.command("/credits")(slash_command(deps, "/credits", credits_reply))
+    app.command("/credits")(channel_command(deps, "/credits", credits_reply))
 
 
-def credits_reply(deps: Deps, team: str, user: str, text: str) -> dict[str, Any] | Modal | Upload:
+def credits_reply(
+    deps: Deps, team: str, user: str, channel: str, text: str
+) -> dict[str, Any] | Modal | Upload:
     if not text or text.lower() == "help":
         return messages.message(messages.render("credits_help"))
     verb, _, rest = text.partition(" ")
     verb, rest = verb.lower(), rest.strip()
     if verb == "redeem":
         if not rest:
-            return Modal("Redeem credits", lambda: redeem_form(deps, team, user))
+            return Modal("Redeem credits", lambda: redeem_form(deps, team, user, channel=channel))
         return redeem_preview(deps, team, user, rest)
     if verb == "transfer":
         if not rest:
-            return Modal("Transfer credits", lambda: transfer_form(deps, team, user))
+            return Modal("Transfer credits", lambda: transfer_form(deps, team, user, channel))
         return transfer_preview(deps, team, user, rest)
     if verb == "history" and rest:
         return history(deps, team, user, rest)
@@ -76,15 +79,7 @@ def redeem_preview(deps: Deps, team: str, user: str, text: str) -> dict[str, Any
         team, user, credits.preview_redemption, " ".join(customer_words), Decimal(quantity_text), service_name
     )
     customer, service = planned.customer, planned.service
-    lines = [
-        f"• {amount.normalize():f} from credits expiring {_expiry(last_day)}"
-        for last_day, amount in planned.lots
-    ]
-    what = f" for {escape(service.name)}" if service else ""
-    text_out = f"Redeem *{planned.quantity}* credits{what} from *{escape(customer.label)}*?\n" + "\n".join(
-        lines
-    )
-    reply = messages.message(text_out)
+    reply = messages.message(previews.redeem_preview(planned))
     value = json.dumps(
         {
             "customer": customer.id,
@@ -106,23 +101,15 @@ def transfer_preview(deps: Deps, team: str, user: str, text: str) -> dict[str, A
             "quantity", "Say how many and between whom: `/credits transfer 2 from <customer> to <customer>`."
         )
     quantity = credit_quantity(match.group(1))
-    planned = deps.read(team, user, credits.preview_transfer, match.group(2), match.group(3))
-    giver, receiver, available = planned.giver, planned.receiver, planned.available
+    planned = deps.read(team, user, credits.preview_transfer, match.group(2), match.group(3), quantity)
+    giver, receiver = planned.giver, planned.receiver
     request = {
         "from": giver.id,
         "to": receiver.id,
         "quantity": str(quantity),
         "key": new_key("transfer"),
     }
-    reply = messages.message(
-        messages.say(
-            "transfer_preview",
-            quantity=quantity,
-            giver=escape(giver.label),
-            available=available,
-            receiver=escape(receiver.label),
-        )
-    )
+    reply = messages.message(previews.transfer_preview(planned))
     reply["blocks"].append(_confirm_button(CreditsAction.CONFIRM_TRANSFER, "Transfer", request))
     return reply
 
@@ -210,7 +197,3 @@ def export(deps: Deps, team: str, user: str, text: str) -> Upload:
 def _confirm_button(action_id: str, label: str, request: dict[str, Any]) -> dict[str, Any]:
     value = json.dumps(request, separators=(",", ":"))
     return actions([button(action_id, label, value, style="primary")])
-
-
-def _expiry(last_day: date | None) -> str:
-    return "never" if last_day is None else last_day.strftime("after %d %b %Y")

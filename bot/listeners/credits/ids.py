@@ -15,3 +15,5 @@ class CreditsAction(StrEnum):
 class CreditsView(StrEnum):
     REDEEM_FORM = "credits_redeem"
     TRANSFER_FORM = "credits_transfer"
+    REDEEM_CONFIRM = "credits_redeem_confirmation"  # the form's preview, its submit button confirms
+    TRANSFER_CONFIRM = "credits_transfer_confirmation"

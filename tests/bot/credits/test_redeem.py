@@ -49,9 +49,14 @@ def test_preview_then_confirm_redeems_once_even_when_pressed_twice(slack: Slack)
     assert "• 1 from credits expiring never" in str(preview["text"])
     with slack.shop.tx(write=False) as ctx:
         assert ledger.balance(ctx, customer).total(Unit.CREDIT) == Decimal(7)  # a preview writes nothing
-    assert confirm(slack, preview, STAFF) == "Redeemed *3* credits from *Café Müller (Anna)*; 4 left."
+    assert "_4 credits left afterwards._" in str(preview["text"])
+    assert confirm(slack, preview, STAFF) == (
+        "Redeemed *3* credits from *Café Müller (Anna)*; 4 left.\n"
+        "• 2 from credits expiring after 25 Jan 2025\n"
+        "• 1 from credits expiring never"
+    )
     again = confirm(slack, preview, STAFF)
-    assert again.endswith("(already done: this request was sent twice)") and "; 4 left." in again
+    assert "; 4 left. (already done: this request was sent twice)" in again
     with slack.shop.tx(write=False) as ctx:
         assert ledger.balance(ctx, customer).used == {Unit.CREDIT: Decimal(3)}
 

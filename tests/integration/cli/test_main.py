@@ -84,6 +84,18 @@ def test_credit_commands_write_reports_and_run_the_daily_work(run: Run, tmp_path
     assert run("credits", "balance", "999").exit_code == 2
 
 
+def test_credits_redeem_once_per_key_and_transfer_only_what_a_plan_allows(run: Run) -> None:
+    run("demo")
+    shown = run("credits", "redeem", "1", "1", "--preview")
+    assert "Would redeem 1 credit(s) of Café Müller (Anna Müller); 5 left after." in shown.output
+    for again in ("", " (already done with this key)"):
+        done = run("credits", "redeem", "1", "1", "--key", "desk-1")
+        assert done.exit_code == 0 and f"; 5 left.{again}\n" in done.output
+    refused = run("credits", "transfer", "1", "2", "1")  # the demo's plans do not allow transfers
+    assert refused.exit_code == 2 and "Only 0 credits can be transferred" in refused.output
+    assert "available           5 credit" in run("credits", "balance", "1").output
+
+
 def test_a_demo_database_runs_on_a_test_clock_that_advance_moves_day_by_day(run: Run) -> None:
     assert run("demo").exit_code == 0
     shown = run("clock", "show").output

@@ -88,17 +88,48 @@ def test_a_transfer_is_between_two_customers_and_happens_once_per_key(
     plan = credit_plan(shop, CreditTerms(kind=CreditKind.SERVICE, per_period=D(4), transferable=True))
     giver, _ = member(shop, plan, date(2025, 1, 15))  # "Customer 2025-01-15", 4 transferable credits
     with shop.tx(STAFF, write=False) as ctx:
-        planned = credits.preview_transfer(ctx, "customer 2025", "northwind plumbing")
+        planned = credits.preview_transfer(ctx, "customer 2025", "northwind plumbing", D(2))
         with pytest.raises(InvalidInput) as same:
-            credits.preview_transfer(ctx, "Northwind Traders", f"#{north}")
-    assert (planned.giver.id, planned.receiver.id, planned.available) == (giver, plumbing, D(4))
+            credits.preview_transfer(ctx, "Northwind Traders", f"#{north}", D(1))
+    assert (planned.giver.id, planned.receiver.id, planned.transferable, planned.kept) == (
+        giver,
+        plumbing,
+        D(4),
+        D(0),
+    )
+    assert planned.lots == ((None, D(2)),)
     assert same.value.field == "to_customer"
     for replayed in (False, True):
         with shop.tx(STAFF) as ctx:
             done = credits.transfer(ctx, giver, plumbing, D(2), key="give")
         assert (done.giver.id, done.receiver.id, done.replayed) == (giver, plumbing, replayed)
+        assert (done.quantity, done.giver_left, done.receiver_has) == (D(2), D(2), D(7))
     with shop.tx(STAFF, write=False) as ctx:
         assert ledger.balance(ctx, plumbing).total(Unit.CREDIT) == D(7)
+
+
+def test_only_credits_whose_plan_allows_it_are_offered_or_moved(shop: Shop, two: tuple[int, int]) -> None:
+    """The rule is core's, so Slack's command, its form and the CLI are all held to it."""
+    _, plumbing = two
+    gold = credit_plan(shop, CreditTerms(kind=CreditKind.SERVICE, per_period=D(4), transferable=True))
+    silver = credit_plan(shop, CreditTerms(kind=CreditKind.SERVICE, per_period=D(3)), name="Silver")
+    giver, gold_membership = member(shop, gold, date(2025, 1, 15))
+    member(shop, silver, date(2025, 1, 15), customer=giver)  # 3 more credits, kept by their plan
+    with shop.tx(STAFF, write=False) as ctx:
+        planned = credits.preview_transfer_between(ctx, giver, plumbing, D(4))
+        assert ledger.transferable(ctx, giver) == D(4)
+        with pytest.raises(ledger.NotEnoughCredits, match="Only 4 credits can be transferred") as asked:
+            credits.preview_transfer_between(ctx, giver, plumbing, D(5))
+    assert (planned.transferable, planned.kept, planned.lots) == (D(4), D(3), ((None, D(4)),))
+    assert asked.value.field == "quantity"
+    with shop.tx(STAFF) as ctx, pytest.raises(ledger.NotEnoughCredits, match="Only 4 credits"):
+        credits.transfer(ctx, giver, plumbing, D(5), key="too-many")
+    with shop.tx(STAFF) as ctx:
+        credits.transfer(ctx, giver, plumbing, D(4), key="all-of-gold")
+    with shop.tx(STAFF, write=False) as ctx:
+        moved = [e for e in ledger.history(ctx, giver) if e.kind == "transfer_out"]
+        assert ledger.balance(ctx, giver).total(Unit.CREDIT) == D(3) and ledger.transferable(ctx, giver) == 0
+    assert {e.contract_id for e in moved} == {gold_membership} and sum(-e.quantity for e in moved) == 4
 
 
 def test_who_may_ask(shop: Shop, two: tuple[int, int]) -> None:
@@ -111,7 +142,7 @@ def test_who_may_ask(shop: Shop, two: tuple[int, int]) -> None:
         with shop.tx(NOBODY, write=False) as ctx, pytest.raises(PermissionDenied):
             flow(ctx, "Northwind Traders")
     with shop.tx(NOBODY, write=False) as ctx, pytest.raises(PermissionDenied):
-        credits.preview_transfer(ctx, "Northwind Traders", "northwind plumbing")
+        credits.preview_transfer(ctx, "Northwind Traders", "northwind plumbing", D(1))
 
 
 def test_history_report_and_form(shop: Shop, two: tuple[int, int]) -> None:

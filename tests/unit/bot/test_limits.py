@@ -597,6 +597,15 @@ MACRO_VALUES: dict[str, dict[str, Any]] = {
     "service_priced": {"price": Decimal("110.00"), "currency": "USD"},
     "template_saved": {"costs": [f"{USER} 100"] * 45, "created": False},
     "revenue_totals": {"lines": [{"plan": USER, "location": USER, **AMOUNTS}] * 30, "total": AMOUNTS},
+    # what a redemption or transfer takes from each lot: (last day or never, credits)
+    "redeem_preview": {"lots": [(date(2025, 3, 1), "10000"), (None, "2")] * 20, "left": "9999"},
+    "redeemed": {
+        "lots": [(date(2025, 3, 1), "10000"), (None, "2")] * 20,
+        "expiring": [Expiring(date(2025, 3, 1), Unit.CREDIT, Decimal(5))] * 10,
+        "replayed": True,
+    },
+    "transfer_preview": {"lots": [(date(2025, 3, 1), "10000"), (None, "2")] * 20, "kept": "3"},
+    "transferred": {"arrived": [(None, "2")] * 40, "replayed": True},
 }
 REPLIES = sorted(messages.wording().replies)
 
