@@ -202,7 +202,7 @@ def test_membership_approvals_lists_what_waits_a_page_at_a_time(slack: Slack) ->
     refused = slack.command("/membership", "approvals", user=STAFF)["text"]
     assert "Only a manager or an admin decides approvals" in refused
     first = slack.command("/membership", "approvals", user=MANAGER)
-    assert "*Waiting for your approval* (1–10 of 12)" in first["text"]  # not the manager's own A-…
+    assert "*Waiting for your approval* (1 to 10 of 12)" in first["text"]  # not the manager's own A-…
     assert listed(first) == [f"M-{s}" for s in sales[:10]]
     assert f"A-{request}" not in str(first)
     more = first["blocks"][-1]["elements"][0]
@@ -211,9 +211,9 @@ def test_membership_approvals_lists_what_waits_a_page_at_a_time(slack: Slack) ->
     http, response_id = slack.driver.click(more["action_id"], more["value"], user=MANAGER, message=message)
     assert http.status_code == 200
     second = wait_until(lambda: slack.standin.replies(response_id), what="the next page")[-1]
-    assert "(11–12 of 12)" in second["text"] and listed(second) == [f"M-{s}" for s in sales[10:]]
+    assert "(11 to 12 of 12)" in second["text"] and listed(second) == [f"M-{s}" for s in sales[10:]]
     admin = slack.command("/membership", "approvals", user=ADMIN)
-    assert "(1–10 of 13)" in admin["text"]  # the manager's freeze too, for the admin
+    assert "(1 to 10 of 13)" in admin["text"]  # the manager's freeze too, for the admin
 
 
 def test_approving_from_the_list_decides_and_says_so_under_it(slack: Slack) -> None:
