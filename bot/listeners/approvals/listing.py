@@ -37,6 +37,8 @@ def approvals_page(deps: Deps, team: str, user: str, offset: int) -> dict[str, A
 
 def item_blocks(p: Pending) -> list[dict[str, Any]]:
     """One thing waiting: what, for whom, who asked and when; then Approve and Reject."""
+    approve: str
+    reject: str
     if p.is_sale:
         text = messages.say(
             "pending_sale",
