@@ -231,3 +231,19 @@ def test_approving_from_the_list_decides_and_says_so_under_it(slack: Slack) -> N
     assert status(slack, contract) is Status.SCHEDULED
     again = slack.command("/membership", "approvals", user=MANAGER)
     assert "Nothing is waiting for your approval" in again["text"]
+
+
+def test_a_sale_decided_elsewhere_is_refused_from_a_stale_home_and_nothing_is_written(slack: Slack) -> None:
+    at(slack.shop, date(2025, 1, 13))
+    contract = sold_by(slack, STAFF)
+    manager = home(slack, MANAGER)
+    with slack.shop.tx(ADMIN) as ctx:
+        memberships.reject(ctx, contract, "Wrong plan")
+    with slack.shop.tx(write=False) as ctx:
+        events = len(memberships.history(ctx, contract))
+    approve, _ = decide_blocks(manager)[f"M-{contract}"]
+    press_on_home(slack, MANAGER, manager, approve["action_id"], approve["value"])
+    assert f"M-{contract} is rejected; it cannot approve from that state" in notice(slack, MANAGER)
+    assert status(slack, contract) is Status.REJECTED
+    with slack.shop.tx(write=False) as ctx:
+        assert len(memberships.history(ctx, contract)) == events
