@@ -428,6 +428,7 @@ class Driver:
                 "type": "message",
                 "channel_id": message.channel,
                 "message_ts": message.ts,
+                **({"is_ephemeral": True} if message.ephemeral_to else {}),
             }
             payload["channel"] = {"id": message.channel}
             payload["message"] = {"ts": message.ts, "text": message.text}

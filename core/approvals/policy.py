@@ -65,3 +65,9 @@ def require_decider(ctx: Ctx, requested_by: str) -> None:
     roles.require(ctx, Action.APPROVE)
     if ctx.actor == requested_by:
         raise PermissionDenied("Nobody approves their own request: ask another manager.")
+
+
+def may_decide(ctx: Ctx, *asked_by: str) -> bool:
+    """`require_decider` as a question, for what to list: a manager or an admin, who asked for
+    none of it (a sale is the seller's and whoever entered it)."""
+    return roles.can(ctx, Action.APPROVE) and ctx.actor not in asked_by

@@ -10,7 +10,7 @@ key asks once; deciding twice decides once (the second is told)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -45,6 +45,7 @@ class ApprovalView:
     requested_at: datetime
     decided_by: str
     reason: str
+    request: dict[str, Any] = field(default_factory=dict)  # the change as asked (its kind's values)
 
     @property
     def reference(self) -> str:
@@ -121,6 +122,8 @@ def decide(ctx: Ctx, request_id: int, *, approve: bool, reason: str = "") -> App
 
 
 def pending(ctx: Ctx) -> list[ApprovalView]:
+    """Every request still waiting, oldest first (core/approvals/flows.py lists those a person may
+    decide)."""
     roles.require(ctx, Action.VIEW)
     query = ctx.uow.select(ApprovalRequest).where(col(ApprovalRequest.status) == "pending")
     return [_view(r) for r in ctx.uow.all(query.order_by(col(ApprovalRequest.id)))]
@@ -215,4 +218,5 @@ def _view(row: ApprovalRequest) -> ApprovalView:
         row.requested_at,
         row.decided_by,
         row.reason,
+        dict(row.request),
     )

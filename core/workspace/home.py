@@ -8,13 +8,15 @@ from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+from core.approvals import flows as approvals
+from core.approvals.flows import Pending
 from core.classes import service as classes
 from core.classes.service import SessionView
 from core.context import Ctx
 from core.credits import ledger
 from core.credits.ledger import ExpiringFor
 from core.memberships import service as memberships
-from core.memberships.service import EventView, MembershipView
+from core.memberships.service import EventView
 from core.visits import service as visits
 from core.visits.service import VisitView
 from core.workspace import roles
@@ -25,7 +27,7 @@ from core.workspace.roles import Action
 class Home:
     workspace: str
     may: frozenset[Action]  # what the person's roles allow
-    approvals: list[MembershipView] | None  # waiting for approval; None: they may not approve
+    approvals: list[Pending] | None  # what they may decide, oldest first; None: they may not approve
     expiring: list[ExpiringFor]  # soonest first
     visits: list[VisitView]  # due today or tomorrow, soonest first
     sessions: list[SessionView]  # today's and tomorrow's still to start, soonest first
@@ -46,7 +48,7 @@ def home(ctx: Ctx, *, expiring_within: int, recent: int) -> Home | None:
     return Home(
         workspace=ctx.tenant.name,
         may=frozenset(a for a in Action if roles.can(ctx, a)),
-        approvals=memberships.pending_approval(ctx) if roles.can(ctx, Action.APPROVE) else None,
+        approvals=approvals.waiting_for(ctx) if roles.can(ctx, Action.APPROVE) else None,
         expiring=ledger.expiring_soon(ctx, within_days=expiring_within),
         visits=[v for v in visits.upcoming(ctx, until=tomorrow) if v.due_on >= today],
         sessions=sessions,

@@ -49,6 +49,7 @@ CHANNEL = "CFRONTDESK"
 # Database ids: membership references, lots and the approval block.
 _IDS = re.compile(
     r"(?<=\bM-)\d+|(?<=\blot #)\d+|(?<=^approval-)\d+|(?<=^visits_menu_)\d+|(?<=^home-visit-)\d+"
+    r"|(?<=^membership_approve_)\d+|(?<=^membership_reject_)\d+"  # the Home's buttons of one sale
 )
 # A charge's reference and its block; its Paid/Failed buttons' action ids (billing_mark_paid:12).
 _CHARGE = re.compile(r"(?<=\bC-)\d+|(?<=^charge-)\d+")

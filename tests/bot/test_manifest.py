@@ -58,6 +58,8 @@ def test_every_command_has_a_usage_hint_and_the_home_tab_is_on() -> None:
         "/visits",
     }
     assert all(c.get("usage_hint") for c in commands)
+    (membership,) = [c for c in commands if c["command"] == "/membership"]
+    assert "| approvals |" in membership["usage_hint"]  # what waits for the manager's decision
     assert data["features"]["app_home"]["home_tab_enabled"] is True
     assert data["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened"]
 

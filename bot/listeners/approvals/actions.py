@@ -1,7 +1,7 @@
 """Approve and Reject on a change held by an approval policy (A-…): core decides who may decide
 (a manager or an admin other than the requester) and makes the approved change in the requester's
 name. The message is updated in place, the decision and its reason are kept in its thread, the
-requester is told."""
+requester is told, the approvers' Homes refresh. More pages `/membership approvals`."""
 
 from __future__ import annotations
 
@@ -11,14 +11,20 @@ from slack_bolt.async_app import AsyncApp
 
 from bot import messages
 from bot.deps import Deps
+from bot.listeners import home
 from bot.listeners.approvals import decisions
 from bot.listeners.approvals.ids import ApprovalAction, ApprovalForm
+from bot.listeners.approvals.listing import approvals_page
+from bot.listeners.replies import more_pressed
 from bot.mrkdwn import escape
 from core.approvals import service as approvals
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
     decisions.register_buttons(app, requests_decided(deps))
+    app.action(ApprovalAction.MORE)(
+        more_pressed(lambda team, user, offset, _: approvals_page(deps, team, user, offset))
+    )
 
 
 def requests_decided(deps: Deps) -> decisions.Decisions:
@@ -31,6 +37,7 @@ def requests_decided(deps: Deps) -> decisions.Decisions:
             deps, team, user, item, approve=approve, reason=reason
         ),
         may_decide=lambda team, user, item: deps.read(team, user, approvals.may_decide, item),
+        after=lambda client, team: home.refresh_approvers(client, deps, team),
     )
 
 

@@ -2,6 +2,8 @@
 approval policy): Approve decides at once; Reject first asks for the reason in a form; whoever may
 not decide is told at once, before any form opens (core says who may). The message is then
 updated in place, the decision and its reason go into its thread, and the person who asked is told.
+The same buttons stand on the Home and in `/membership approvals` (bot/listeners/approvals/listing.py):
+pressed there, the person who asked is told by direct message and the approvers' Homes refresh.
 
 Shared by the approval requests (A-…, bot/listeners/approvals) and the sales (M-…,
 bot/listeners/memberships): each registers the buttons (`register_buttons`, its actions) and the
@@ -10,6 +12,7 @@ reason form (`register_reason_form`, its forms) with its own ids and core calls.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -40,8 +43,12 @@ class Decisions:
     after: After | None = None
 
 
-def buttons(approve: str, reject: str, item: int) -> list[dict[str, Any]]:
-    """Approve and Reject, each carrying the id of what they decide."""
+def buttons(approve: str, reject: str, item: int, *, listed: bool = False) -> list[dict[str, Any]]:
+    """Approve and Reject, each carrying the id of what they decide. Listed among others (the
+    Home, `/membership approvals`), their action ids end in the id too: Slack refuses a message or
+    view with an action id twice."""
+    if listed:
+        approve, reject = f"{approve}_{item}", f"{reject}_{item}"
     return [
         {
             "type": "button",
@@ -61,7 +68,7 @@ def buttons(approve: str, reject: str, item: int) -> list[dict[str, Any]]:
 
 
 def register_buttons(app: AsyncApp, d: Decisions) -> None:
-    @app.action(d.approve)
+    @app.action(re.compile(rf"^{d.approve}(_\d+)?$"))
     async def approve_pressed(
         ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
     ) -> None:
@@ -75,15 +82,13 @@ def register_buttons(app: AsyncApp, d: Decisions) -> None:
 
         refusal = await asyncio.to_thread(answer, work)
         if not decided or "refusal" in decided:
-            await respond(
-                response_type="ephemeral", replace_original=False, **decided.get("refusal", refusal)
-            )
+            await _refuse(body, respond, client, f"{d.prefix}{item}", decided.get("refusal", refusal))
             return
-        await announce(client, body["container"]["channel_id"], body["container"]["message_ts"], decided)
+        await _announce_from(body, respond, client, decided)
         if d.after is not None:
             await d.after(client, team)
 
-    @app.action(d.reject)
+    @app.action(re.compile(rf"^{d.reject}(_\d+)?$"))
     async def reject_pressed(
         ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
     ) -> None:
@@ -96,15 +101,15 @@ def register_buttons(app: AsyncApp, d: Decisions) -> None:
 
         refusal = await asyncio.to_thread(answer, check)
         if refusal:
-            await respond(response_type="ephemeral", replace_original=False, **refusal)
+            await _refuse(body, respond, client, f"{d.prefix}{item}", refusal)
             return
-        container = body["container"]
+        channel, ts = posted_in(body) or ("", "")
         form = views.modal(
             d.reason_form,
             f"Reject {d.prefix}{item}",
             [views.text_input("reason", "Why is it rejected?", multiline=True, max_length=500)],
             submit="Reject",
-            metadata={"item": item, "channel": container["channel_id"], "ts": container["message_ts"]},
+            metadata={"item": item, "channel": channel, "ts": ts},
         )
         await client.views_open(trigger_id=body["trigger_id"], view=form)
 
@@ -126,9 +131,45 @@ def register_reason_form(app: AsyncApp, d: Decisions) -> None:
         errors = await asyncio.to_thread(submission, work, view)
         await ack(**(errors or {}))
         if decided:
-            await announce(client, where["channel"], where["ts"], decided)
+            if where.get("channel") and where.get("ts"):
+                await announce(client, where["channel"], where["ts"], decided)
+            else:  # rejected from the Home or a list: no message of the request to update
+                await tell(client, decided)
             if d.after is not None:
                 await d.after(client, team)
+
+
+def posted_in(body: dict[str, Any]) -> tuple[str, str] | None:
+    """(channel, ts) of the request's message when its button was pressed there; None when it was
+    pressed on the Home or in a list only the presser sees (an ephemeral reply)."""
+    container = body.get("container") or {}
+    if container.get("type") != "message" or container.get("is_ephemeral"):
+        return None
+    return str(container["channel_id"]), str(container["message_ts"])
+
+
+async def _refuse(
+    body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient, title: str, said: dict[str, Any]
+) -> None:
+    """Why nothing was decided: to the presser only — a reply, or over the Home (which has no
+    response_url) a notice."""
+    if body.get("response_url"):
+        await respond(response_type="ephemeral", replace_original=False, **said)
+        return
+    notice = views.modal("notice", title, said["blocks"], submit=None)
+    await client.views_open(trigger_id=body["trigger_id"], view=notice)
+
+
+async def _announce_from(
+    body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient, decided: dict[str, Any]
+) -> None:
+    where = posted_in(body)
+    if where is not None:
+        await announce(client, *where, decided)
+        return
+    await tell(client, decided)
+    if body.get("response_url"):  # a list's reply: say so under it
+        await respond(response_type="ephemeral", replace_original=False, text=decided["audit"])
 
 
 async def announce(client: AsyncWebClient, channel: str, ts: str, decided: dict[str, Any]) -> None:
@@ -136,3 +177,8 @@ async def announce(client: AsyncWebClient, channel: str, ts: str, decided: dict[
     await client.chat_update(channel=channel, ts=ts, **decided["message"])
     await client.chat_postMessage(channel=channel, thread_ts=ts, text=decided["audit"])
     await client.chat_postEphemeral(channel=channel, user=decided["tell"], text=decided["audit"])
+
+
+async def tell(client: AsyncWebClient, decided: dict[str, Any]) -> None:
+    """The person who asked, told by direct message (decided away from the request's message)."""
+    await client.chat_postMessage(channel=decided["tell"], text=decided["audit"])

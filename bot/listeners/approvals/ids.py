@@ -8,6 +8,7 @@ from enum import StrEnum
 class ApprovalAction(StrEnum):
     APPROVE = "approval_approve"
     REJECT = "approval_reject"
+    MORE = "approvals_more"  # the next page of `/membership approvals`
 
 
 class ApprovalForm(StrEnum):

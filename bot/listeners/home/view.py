@@ -1,6 +1,7 @@
-"""App Home: what needs the user's attention, per role — pending approvals (managers and admins),
-credits expiring in the next 7 days, today's and tomorrow's services and class sessions, recent
-activity — and buttons for the common actions the roles allow."""
+"""App Home: what needs the user's attention, per role — what waits for their approval, with
+Approve and Reject (managers and admins; core lists what they may decide), credits expiring in the
+next 7 days, today's and tomorrow's services and class sessions, recent activity — and buttons for
+the common actions the roles allow."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import errors, messages, views
 from bot.deps import Deps
+from bot.listeners.approvals.listing import item_blocks
 from bot.listeners.home.actions import QUICK
 from bot.listeners.replies import answer
 from bot.listeners.visits.menu import home_line, visit_menu
@@ -22,6 +24,7 @@ from core.workspace.roles import Action
 
 EXPIRING_DAYS = 7
 LISTED = 15  # per section; the Home view must stay under Slack's 100 blocks and 250 kB
+DECIDED_HERE = 8  # approvals with their buttons, two blocks each; the rest are in /membership approvals
 RECENT = 8
 
 
@@ -56,8 +59,6 @@ def home_view(deps: Deps, team: str, user: str) -> dict[str, Any]:
     worked = [visit_menu(v) for v in shown.visits[:LISTED]] if Action.WORK_VISITS in shown.may else []
     text = messages.render(
         "home",
-        workspace=escape(shown.workspace),
-        approvals=_approvals(shown),
         expiring=_expiring(shown),
         services=([] if worked else _services(shown)) + _sessions(shown),
         visits_below=bool(worked),
@@ -68,18 +69,24 @@ def home_view(deps: Deps, team: str, user: str) -> dict[str, Any]:
         if needed in shown.may
     ]
     blocks = [{"type": "actions", "block_id": "quick", "elements": buttons}] if buttons else []
-    blocks += messages.message(text)["blocks"] + worked
+    blocks.append(views.section(messages.say("home_title", workspace=escape(shown.workspace))))
+    blocks += _approvals(shown) + messages.message(text)["blocks"] + worked
     blocks += messages.message(messages.render("home_recent", recent=_recent(shown)))["blocks"]
     return {"type": "home", "blocks": blocks}
 
 
-def _approvals(shown: Home) -> list[str] | None:
+def _approvals(shown: Home) -> list[dict[str, Any]]:
+    """What waits for the person's decision, each with Approve and Reject (none for who may not)."""
     if shown.approvals is None:
-        return None
-    return [
-        f"{m.reference} {escape(m.customer)}: {escape(m.plan)} from {m.start:%d %b}, sold by <@{m.seller}>"
-        for m in shown.approvals[:LISTED]
-    ]
+        return []
+    if not shown.approvals:
+        return [views.section(messages.say("nothing_pending"))]
+    listed = shown.approvals[:DECIDED_HERE]
+    heading = messages.say("pending_heading", first=1, last=len(shown.approvals), total=len(shown.approvals))
+    blocks = [views.section(heading)] + [b for p in listed for b in item_blocks(p)]
+    if len(shown.approvals) > len(listed):
+        blocks.append(views.section(messages.say("more_pending", more=len(shown.approvals) - len(listed))))
+    return blocks
 
 
 def _expiring(shown: Home) -> list[str]:

@@ -17,6 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import messages, views
 from bot.dates import ACCEPTED, parse_date
 from bot.deps import Deps
+from bot.listeners.approvals.listing import approvals_page
 from bot.listeners.approvals.requests import Waiting, waiting
 from bot.listeners.memberships import actions, forms
 from bot.listeners.memberships.ids import MembershipAction
@@ -74,6 +75,8 @@ def membership_reply(deps: Deps, team: str, user: str, channel: str, text: str) 
         return Modal("Edit a membership", lambda: forms.edit_view(deps, team, user, contract_id, channel))
     if verb == "reject" and rest:
         return reject(deps, team, user, rest), None
+    if verb == "approvals":
+        return approvals_page(deps, team, user, 0), None
     if verb == "list" and rest:
         return list_memberships(deps, team, user, rest), None
     if verb == "report" and rest:

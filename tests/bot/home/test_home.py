@@ -43,7 +43,7 @@ def test_managers_see_approvals_everyone_sees_expiring_credits_and_services(slac
     with slack.shop.tx(MANAGER) as ctx:
         memberships.approve(ctx, live.id)
     manager = home_of(slack, MANAGER)
-    assert f"• {pending.reference} Bo's Bakery: Silver from 01 Feb, sold by <@{STAFF}>" in manager
+    assert f"*{pending.reference}* New membership: *Bo's Bakery*, Silver from 01 Feb 2025" in manager
     assert "• Ann's Cafe: 3 credit, last day Thu 16 Jan" in manager and "9 credit" not in manager
     assert "• Tue 09:00 Ann's Cafe: HVAC maintenance / Filter change" in manager
     staff = home_of(slack, STAFF)
@@ -83,10 +83,10 @@ def test_a_sale_refreshes_the_managers_home_and_a_decision_refreshes_it_again(sl
     at(slack.shop, date(2025, 1, 13))
     with slack.shop.tx() as ctx:
         add_customer(ctx, CustomerInput(company="Ann's Cafe"))
-    assert "Nothing is waiting for approval" in home_of(slack, MANAGER)
+    assert "Nothing is waiting for your approval" in home_of(slack, MANAGER)
     slack.command("/membership", "assign ann gold", user=STAFF)
     wait_until(
-        lambda: "Ann's Cafe: Gold" in str(slack.standin.homes.get(MANAGER)),
+        lambda: "Ann's Cafe*, Gold" in str(slack.standin.homes.get(MANAGER)),
         what="the manager's Home to refresh",
     )
     assert "assign" in str(slack.standin.homes[MANAGER])  # recent activity

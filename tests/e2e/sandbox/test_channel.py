@@ -128,12 +128,16 @@ def test_the_manager_rejects_with_a_reason_given_in_a_modal(page: Page) -> None:
     expect(request.locator("button")).to_have_count(0)
 
 
-def test_the_home_tab_is_each_persons_own(page: Page) -> None:
+def test_the_home_tab_is_each_persons_own_and_the_manager_approves_from_it(page: Page) -> None:
     page.goto("/home")
     be(page, "Morgan Reyes")
     home = page.locator("main .home")
     expect(home).to_contain_text("Waiting for your approval")
     expect(home).to_contain_text("Summit Climbing")
+    waiting = home.locator(".bk-section", has_text="Summit Climbing")
+    buttons = waiting.locator("xpath=following-sibling::div[contains(@class, 'bk-actions')][1]")
+    buttons.locator("button", has_text="Approve").click()  # decided from the Home: it leaves it
+    expect(home).not_to_contain_text("Summit Climbing")
     be(page, "Sam Carter")
     expect(home).to_contain_text("Credits expiring in the next 7 days")
     expect(home).not_to_contain_text("Waiting for your approval")

@@ -4,18 +4,22 @@ services themselves, not by whichever surface asked."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
 
 from core.approvals import flows, policy
 from core.approvals import service as approvals
+from core.context import SYSTEM
 from core.credits import ledger
 from core.credits.lots import Unit
 from core.kernel.errors import Conflict, PermissionDenied
+from core.memberships import service as memberships
 from core.workspace.tenants import update_settings
 from tests.conftest import ADMIN, MANAGER, STAFF, Shop
-from tests.integration.helpers import add_customer
+from tests.integration.credit_helpers import at
+from tests.integration.helpers import add_customer, plan_by_name
 
 
 def held_grant(shop: Shop, asker: str = ADMIN, *, key: str = "g1", asked_in: str = "CDESK") -> flows.Held:
@@ -83,3 +87,34 @@ def test_a_request_decided_before_says_who_decided_as_data_not_as_a_mention(shop
     assert refused.value.message == f"A-{asked.id} was already approved."
     assert (refused.value.request.status, refused.value.request.decided_by) == ("approved", MANAGER)
     assert "<@" not in refused.value.message
+
+
+def test_what_waits_for_a_person_is_what_they_may_decide_oldest_first(shop: Shop) -> None:
+    at(shop, date(2025, 1, 13))
+    held = held_grant(shop, ADMIN)  # the admin's grant: the manager decides it
+    at(shop, date(2025, 1, 14))
+    with shop.tx() as ctx:
+        bo = add_customer(ctx, "Bo's Bakery", "")
+    with shop.tx(MANAGER) as ctx:
+        sale = memberships.assign(ctx, bo, plan_by_name(ctx, "Silver").id, date(2025, 2, 1))
+    with shop.tx(MANAGER, write=False) as ctx:
+        mine = flows.waiting_for(ctx)
+    assert [(p.reference, p.customer, p.plan, p.asked_by) for p in mine] == [
+        (held.request.reference, "Acme Heating (Ann Lee)", "", ADMIN)
+    ]  # not the manager's own sale
+    with shop.tx(ADMIN, write=False) as ctx:
+        (waiting,) = flows.waiting_for(ctx)  # not the admin's own grant
+        assert waiting.asked_at.tzinfo == ctx.tz  # shown in the workspace's time
+    assert (waiting.reference, waiting.is_sale, waiting.plan, waiting.start) == (
+        sale.reference,
+        True,
+        "Silver",
+        date(2025, 2, 1),
+    )
+    with shop.tx(SYSTEM, write=False) as ctx:  # the CLI: both
+        assert [p.reference for p in flows.waiting_for(ctx)] == [held.request.reference, sale.reference]
+    with (
+        shop.tx(STAFF, write=False) as ctx,
+        pytest.raises(PermissionDenied, match="Only a manager or an admin"),
+    ):
+        flows.waiting_for(ctx)

@@ -323,13 +323,11 @@ def plan_row() -> dict[str, Any]:
     }
 
 
-def home_values(approvals: list[str] | None) -> dict[str, Any]:
+def home_values(visits_below: bool) -> dict[str, Any]:
     return {
-        "workspace": USER,
-        "approvals": approvals,
         "expiring": [f"{USER}: 3 credit, last day Thu 16 Jan"] * 15,  # home.LISTED per section
         "services": [f"Tue 09:00 {USER}: {USER} / {USER}"] * 15,
-        "visits_below": approvals is None,
+        "visits_below": visits_below,
     }
 
 
@@ -361,7 +359,7 @@ CONTEXTS: dict[str, list[dict[str, Any]]] = {
         {"customers": [], "query": USER, "first": 1, "total": 0},
     ],
     "customers_help": [{}],
-    "home": [home_values([f"M-12 {USER}: {USER} from 01 Feb, sold by <@USTAFF>"] * 15), home_values(None)],
+    "home": [home_values(False), home_values(True)],
     "home_recent": [
         {"recent": [f"22 Nov 10:15 M-12 assign → pending by <@{USER}>"] * 8},
         {"recent": []},
@@ -606,6 +604,10 @@ MACRO_VALUES: dict[str, dict[str, Any]] = {
     },
     "transfer_preview": {"lots": [(date(2025, 3, 1), "10000"), (None, "2")] * 20, "kept": "3"},
     "transferred": {"arrived": [(None, "2")] * 40, "replayed": True},
+    "pending_heading": {"first": 11, "last": 20, "total": 120},
+    "pending_sale": {"at": AT},
+    "pending_change": {"at": AT},
+    "more_pending": {"more": 12},
 }
 REPLIES = sorted(messages.wording().replies)
 
