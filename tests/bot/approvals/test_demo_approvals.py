@@ -42,7 +42,9 @@ def demo(tmp_path: Path) -> Iterator[tuple[Database, Clock, SlackStandIn, Driver
         api_url=f"{fake.url}/api/",
         admins=(people.ADMIN.id,),
     )
-    bot = Running(create_server(build_app(settings, Deps(db, clock, settings.admins)), db))
+    bot = Running(
+        create_server(build_app(settings, Deps(db, clock, settings.admins)), db, signing_secret=SECRET)
+    )
     try:
         yield db, clock, standin, Driver(bot.url, fake.url, SECRET, people.TEAM, standin)
     finally:
