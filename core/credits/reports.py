@@ -125,7 +125,7 @@ def customer_report(ctx: Ctx, customer_id: int, *, contract_id: int | None = Non
 
 def liability_report(ctx: Ctx) -> LiabilityReport:
     """Credits and monetary balances still owed to customers, by plan and by expiry month."""
-    roles.require(ctx, Action.VIEW)
+    roles.require(ctx, Action.VIEW_FINANCES)
     now = ctx.now()
     query = ctx.uow.select(CreditLot).where(col(CreditLot.remaining) > 0)
     by_plan: dict[tuple[str, Unit], Decimal] = defaultdict(Decimal)

@@ -173,7 +173,7 @@ class MembershipRevenue:
 
 def membership_revenue(ctx: Ctx, contract_id: int, month: date) -> MembershipRevenue:
     """A membership's recognition up to the end of `month` (first day of the month)."""
-    roles.require(ctx, Action.VIEW)
+    roles.require(ctx, Action.VIEW_FINANCES)
     found = _revenues(ctx, month, contract_id=contract_id)
     if not found:
         raise NotFound(f"M-{contract_id} was not sold by the end of {month:%B %Y}.", "membership")
@@ -226,7 +226,7 @@ def deferred_report(ctx: Ctx, month: date | str) -> RevenueReport:
     """Sold, recognised in the month (IRR, MRR, SCR), recognised to date and deferred at the end of
     the month, by plan and location and by membership. A month not over yet shows what is known
     today: MRR by the calendar, SCR from the ledger entries so far."""
-    roles.require(ctx, Action.VIEW)
+    roles.require(ctx, Action.VIEW_FINANCES)
     first = parse_month(month) if isinstance(month, str) else recognition.month_of(month)
     places = minor_digits(ctx.tenant.currency)
     members: list[RevenueLine] = []

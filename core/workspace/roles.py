@@ -22,6 +22,7 @@ class Role(StrEnum):
 
 class Action(StrEnum):
     VIEW = "view"
+    VIEW_FINANCES = "read revenue and liability reports"
     MANAGE_PLANS = "manage plans"
     MANAGE_SETTINGS = "change workspace settings"
     MANAGE_ROLES = "grant roles"
@@ -43,6 +44,7 @@ _ALLOWED: dict[Action, frozenset[Role]] = {
     Action.MANAGE_CLASSES: frozenset({Role.ADMIN, Role.MANAGER}),
     Action.BOOK_CLASSES: frozenset({Role.ADMIN, Role.MANAGER, Role.STAFF}),
     Action.VIEW: frozenset(Role),
+    Action.VIEW_FINANCES: frozenset({Role.ADMIN, Role.MANAGER, Role.SPECIALIST}),  # not the front desk
     Action.MANAGE_PLANS: frozenset({Role.ADMIN}),
     Action.MANAGE_SETTINGS: frozenset({Role.ADMIN}),
     Action.MANAGE_ROLES: frozenset({Role.ADMIN}),

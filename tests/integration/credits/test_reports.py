@@ -14,8 +14,8 @@ from core.credits import reports as credit_reports
 from core.credits.lots import Unit
 from core.credits.reports import LiabilityRow, SummaryLine
 from core.credits.terms import CreditKind, CreditTerms, Expiry
-from core.kernel.errors import NotFound
-from tests.conftest import ADMIN, STAFF, Shop
+from core.kernel.errors import NotFound, PermissionDenied
+from tests.conftest import ADMIN, MANAGER, STAFF, Shop
 from tests.integration.credit_helpers import D, at, credit_plan, member
 from tests.integration.helpers import add_customer
 
@@ -70,7 +70,7 @@ def test_a_membership_of_another_customer_is_not_reported(shop: Shop) -> None:
 
 def test_liability_by_plan_and_by_expiry_month(shop: Shop) -> None:
     scenario(shop)
-    with shop.tx(STAFF, write=False) as ctx:
+    with shop.tx(MANAGER, write=False) as ctx:
         report = credit_reports.liability_report(ctx)
     assert report.by_plan == (
         LiabilityRow("Gold", Unit.CREDIT, D(8)),
@@ -85,7 +85,7 @@ def test_liability_by_plan_and_by_expiry_month(shop: Shop) -> None:
 
 def test_excel_export_has_typed_cells_a_bold_frozen_header_and_filters(shop: Shop) -> None:
     ann, _, _ = scenario(shop)
-    with shop.tx(STAFF, write=False) as ctx:
+    with shop.tx(MANAGER, write=False) as ctx:
         data = credit_reports.to_xlsx(credit_reports.customer_report(ctx, ann))
         liability = credit_reports.to_xlsx(credit_reports.liability_report(ctx))
     book = load_workbook(io.BytesIO(data))
@@ -106,7 +106,7 @@ def test_excel_export_has_typed_cells_a_bold_frozen_header_and_filters(shop: Sho
 
 def test_csv_export_matches_the_report(shop: Shop) -> None:
     ann, _, _ = scenario(shop)
-    with shop.tx(STAFF, write=False) as ctx:
+    with shop.tx(MANAGER, write=False) as ctx:
         text = credit_reports.to_csv(credit_reports.customer_report(ctx, ann))
         liability = credit_reports.to_csv(credit_reports.liability_report(ctx))
     rows = list(csv.reader(io.StringIO(text)))
@@ -142,3 +142,9 @@ def test_text_that_would_start_a_formula_is_written_as_text(shop: Shop) -> None:
     written = {row[9] for row in rows[1:] if row[2] == "Used"}
     assert written == {f"'{a}" for a in ATTACKS}
     assert {row[4] for row in rows[1:]} >= {"-1", "8"}  # numbers are numbers, unquoted
+
+
+def test_the_liability_report_is_for_managers_not_the_front_desk(shop: Shop) -> None:
+    scenario(shop)
+    with pytest.raises(PermissionDenied), shop.tx(STAFF, write=False) as ctx:
+        credit_reports.liability_report(ctx)

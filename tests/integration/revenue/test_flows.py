@@ -7,14 +7,14 @@ import pytest
 
 from core.kernel.errors import InvalidInput, NotFound
 from core.revenue.flows import membership_statement
-from tests.conftest import STAFF, Shop
+from tests.conftest import MANAGER, Shop
 from tests.integration.credit_helpers import D
 from tests.integration.revenue.test_service import SALE
 
 
 def test_a_membership_month_by_month_to_the_month_asked(shop_year: tuple[Shop, int, int]) -> None:
     shop, ann, _ = shop_year
-    with shop.tx(STAFF, write=False) as ctx:
+    with shop.tx(MANAGER, write=False) as ctx:
         march = membership_statement(ctx, f"M-{ann}", "2025-03")
         whole = membership_statement(ctx, str(ann), "2026-03")
     assert [f"{m:%Y-%m}" for m, _ in march.months] == ["2025-01", "2025-02", "2025-03"]
@@ -31,7 +31,7 @@ def test_a_membership_month_by_month_to_the_month_asked(shop_year: tuple[Shop, i
 
 def test_this_month_by_default_and_what_it_refuses(shop_year: tuple[Shop, int, int]) -> None:
     shop, ann, _ = shop_year
-    with shop.tx(STAFF, write=False) as ctx:
+    with shop.tx(MANAGER, write=False) as ctx:
         assert membership_statement(ctx, f"m{ann}").month == ctx.today().replace(day=1)
         with pytest.raises(NotFound, match="was not sold by the end of December 2024"):
             membership_statement(ctx, f"M-{ann}", "2024-12")

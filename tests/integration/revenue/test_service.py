@@ -111,7 +111,7 @@ def year(shop: Shop, downtown: int, uptown: int) -> tuple[int, int]:
 
 
 def report(shop: Shop, month: str) -> RevenueReport:
-    with shop.tx(STAFF, write=False) as ctx:
+    with shop.tx(MANAGER, write=False) as ctx:
         return revenue.deferred_report(ctx, month)
 
 
@@ -138,7 +138,7 @@ def test_the_report_reconciles_every_month_of_the_year(shop_year: tuple[Shop, in
 
 def test_what_each_part_earns_and_when(shop_year: tuple[Shop, int, int]) -> None:
     shop, ann_m, bo_m = shop_year
-    with shop.tx(STAFF, write=False) as ctx:
+    with shop.tx(MANAGER, write=False) as ctx:
         ann = revenue.membership_revenue(ctx, ann_m, date(2026, 3, 1))
     # The worked example of docs/revenue.md, month by month.
     assert [(f"{m:%Y-%m}", str(a.irr), str(a.mrr), str(a.scr)) for m, a in ann.schedule.items()] == [
@@ -173,7 +173,7 @@ def test_what_each_part_earns_and_when(shop_year: tuple[Shop, int, int]) -> None
     # The reversal takes February's use back, and the lot's expiry earns it again: March has
     # only the use of 10 March (4 of 14: 17.14 to date).
     assert march["Uptown"].scr == D("17.14") - D("12.86")
-    with shop.tx(STAFF, write=False) as ctx:
+    with shop.tx(MANAGER, write=False) as ctx:
         bo = revenue.membership_revenue(ctx, bo_m, date(2026, 1, 1))
     # Bo's 9 credits never granted (cancelled in April) are breakage on the term's last day.
     assert bo.schedule[date(2026, 1, 1)].scr == D("120.00") - D("42.86")  # 5 of 14 earned by April
@@ -228,14 +228,14 @@ def test_a_split_that_does_not_add_up_is_refused_with_its_field(shop: Shop) -> N
     with pytest.raises(InvalidInput) as bad, shop.tx(ADMIN) as ctx:
         revenue.set_split(ctx, version, Split(D("10.00"), D("30.00"), D("9.00")))  # Gold grants no credits
     assert [e.field for e in bad.value.errors] == ["scr"]
-    with shop.tx(STAFF, write=False) as ctx:
+    with shop.tx(MANAGER, write=False) as ctx:
         view = revenue.split_for(ctx, version)
     assert not view.configured and view.split == Split(D("0.00"), D("49.00"), D("0.00"))  # nothing written
 
 
 def test_a_bad_month_is_refused_with_its_field(shop: Shop) -> None:
     for text in ("2025-13", "2025-00", "March", ""):
-        with pytest.raises(InvalidInput) as bad, shop.tx(STAFF, write=False) as ctx:
+        with pytest.raises(InvalidInput) as bad, shop.tx(MANAGER, write=False) as ctx:
             revenue.deferred_report(ctx, text)
         assert bad.value.field == "month"
 
@@ -253,7 +253,7 @@ def test_a_sold_split_cannot_change_and_only_admins_set_splits(shop: Shop) -> No
         revenue.set_split(ctx, version, Split(D("49.00"), D(0), D(0)), location_id=downtown)
     with pytest.raises(PermissionDenied), shop.tx(MANAGER) as ctx:
         revenue.set_split(ctx, version, GOLD_SPLIT, location_id=uptown)
-    with shop.tx(STAFF, write=False) as ctx:
+    with shop.tx(MANAGER, write=False) as ctx:
         assert revenue.split_for(ctx, version, uptown).split == GOLD_SPLIT  # the version's
         assert revenue.split_for(ctx, version, downtown).location_id == downtown
 
@@ -302,7 +302,7 @@ def test_admins_setting_a_split_at_the_same_moment_queue_and_one_split_stands(sh
 
     _, failures = race(set_one, len(choices))
     assert failures == []
-    with shop.tx(STAFF, write=False) as ctx:
+    with shop.tx(MANAGER, write=False) as ctx:
         assert revenue.split_for(ctx, version, downtown).split in choices
         rows = ctx.uow.all(ctx.uow.select(RevenueSplitLocation))
     assert len(rows) == 1
@@ -326,7 +326,7 @@ def test_a_new_plan_version_takes_over_the_splits_that_still_add_up(shop: Shop) 
         assert (
             carry_over.revenue_splits(ctx, same_price.version_id, dearer.version_id) == 0
         )  # 49.00 no longer fits
-    with shop.tx(STAFF, write=False) as ctx:
+    with shop.tx(MANAGER, write=False) as ctx:
         assert revenue.split_for(ctx, same_price.version_id).split == GOLD_SPLIT
         assert revenue.split_for(ctx, same_price.version_id, downtown).split == DOWNTOWN_SPLIT
         assert not revenue.split_for(ctx, dearer.version_id).configured

@@ -78,6 +78,7 @@ def test_the_permission_matrix(shop: Shop) -> None:
         ADMIN: set(Action),
         MANAGER: {
             Action.VIEW,
+            Action.VIEW_FINANCES,
             Action.MANAGE_CUSTOMERS,
             Action.ASSIGN,
             Action.APPROVE,
@@ -98,7 +99,7 @@ def test_the_permission_matrix(shop: Shop) -> None:
             Action.RECORD_PAYMENTS,
             Action.BOOK_CLASSES,
         },
-        SPECIALIST: {Action.VIEW},
+        SPECIALIST: {Action.VIEW, Action.VIEW_FINANCES},
         NOBODY: set(),
     }
     for user, allowed in expected.items():
