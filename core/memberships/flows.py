@@ -71,6 +71,8 @@ class SaleForm:
     start: date
     end: date | None
     currency: str
+    locations: tuple[tuple[int, str], ...] = ()  # (id, name): where the chosen plan may be sold
+    location: int | None = None  # the one chosen, else the customer's where the plan is sold
 
 
 @dataclass(frozen=True)
@@ -146,16 +148,18 @@ def sell(
     *,
     summary: str = "",
     past: bool = False,
+    location_id: int | None = None,
     asked_in: str = "",
 ) -> Sale:
-    """Sell a plan (from today when no start is given); the sale waits for a manager's approval.
-    A sale whose dates lie entirely in the past is recorded only when `past` confirms it."""
+    """Sell a plan (from today when no start is given) at a location (None: the customer's, where
+    the plan is sold); the sale waits for a manager's approval. A sale whose dates lie entirely in
+    the past is recorded only when `past` confirms it."""
     start = start or ctx.today()
     if not past and _all_past(ctx, plan_id, start, end):
         raise InvalidInput.single(
             "past", "These dates lie entirely in the past; confirm that this is a past sale to record it."
         )
-    sold = memberships.assign(ctx, customer_id, plan_id, start, end, summary=summary)
+    sold = memberships.assign(ctx, customer_id, plan_id, start, end, summary=summary, location_id=location_id)
     return _sale(ctx, sold, asked_in)
 
 
@@ -184,13 +188,24 @@ def sale_form(
     plan_id: int | None = None,
     start: date | None = None,
     end: date | None = None,
+    location_id: int | None = None,
 ) -> SaleForm:
+    """The form's plans and what was chosen; the locations are those the plan is sold at (every
+    one before a plan is chosen), the customer's preselected when it is one of them."""
     sellable = tuple(p for p in plans.list_plans(ctx) if p.sellable)
     customer = None
+    home: int | None = None
     if customer_id is not None:
-        customer = (customer_id, customers.get_customer(ctx, customer_id).label)
+        found = customers.get_customer(ctx, customer_id)
+        customer, home = (customer_id, found.label), customers.customer_row(ctx, customer_id).location_id
     plan = next((p for p in sellable if p.id == plan_id), None)
-    return SaleForm(sellable, customer, plan, start or ctx.today(), end, ctx.tenant.currency)
+    allowed = plan.terms.location_ids if plan else None
+    places = tuple(
+        (loc.id or 0, loc.name) for loc in locations.locations(ctx) if allowed is None or loc.id in allowed
+    )
+    ids = {i for i, _ in places}
+    chosen = location_id if location_id in ids else home if home in ids else None
+    return SaleForm(sellable, customer, plan, start or ctx.today(), end, ctx.tenant.currency, places, chosen)
 
 
 def renew(ctx: Ctx, contract_id: int, *, asked_in: str = "") -> Sale:
