@@ -391,18 +391,23 @@ _day = click.DateTime(["%Y-%m-%d"])
 @click.argument("customer", metavar="[CUSTOMER]", required=False, default="")
 @click.option("--from", "from_day", type=_day, help="First day (without it, overdue visits are listed too).")
 @click.option("--to", "until", type=_day, help="Last day (default: two weeks after the first).")
+@click.option("--assignee", metavar="USER", help="Only the visits assigned to USER (a Slack user id).")
 @pass_app
-def visits_list(app: App, customer: str, from_day: datetime | None, until: datetime | None) -> None:
+def visits_list(
+    app: App, customer: str, from_day: datetime | None, until: datetime | None, assignee: str | None
+) -> None:
     """The visits still to do, soonest first: everyone's, or CUSTOMER's (12, #12 or words of a name)."""
     found = app.read(
         visit_flows.visit_list,
         _who(customer) if customer else "",
         from_day=from_day.date() if from_day else None,
         until=until.date() if until else None,
+        assignee=assignee,
     )
     for v in found.visits:
         late = " overdue" if v.overdue else ""
-        click.echo(f"#{v.id:<6} {v.starts_at:%Y-%m-%d %H:%M} {v.customer}: {v.job} / {v.task}{late}")
+        who = f" ({v.assignee})" if v.assignee else ""
+        click.echo(f"#{v.id:<6} {v.starts_at:%Y-%m-%d %H:%M} {v.customer}: {v.job} / {v.task}{late}{who}")
     if not found.visits:
         click.echo(f"No visits to do up to {found.until}.")
 
@@ -435,6 +440,18 @@ def visits_reschedule(app: App, visit_id: int, day: datetime) -> None:
     """Move VISIT to another day of the membership's term (at its usual time)."""
     v = app.write(visits.reschedule, visit_id, day.date())
     click.echo(f"#{v.id} moved to {v.starts_at:%Y-%m-%d %H:%M}: {v.customer}, {v.job} / {v.task}.")
+
+
+@visits_group.command("assign")
+@_visit_argument
+@click.argument("user", metavar="USER")
+@pass_app
+def visits_assign(app: App, visit_id: int, user: str) -> None:
+    """Give VISIT to USER (a Slack user id of someone who works visits; "none": to nobody)."""
+    v = app.write(visits.assign, visit_id, None if user.lower() == "none" else user)
+    click.echo(
+        f"#{v.id} assigned to {v.assignee or 'nobody'}: {v.customer}, {v.job} / {v.task} on {v.due_on}."
+    )
 
 
 @membership_group.command("edit")
