@@ -10,7 +10,7 @@ workspace's today to read (dates) arrives as a function of that day, read once t
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -24,6 +24,9 @@ from core.approvals.service import ApprovalView
 from core.billing import service as billing
 from core.billing.service import CancellationPreview, ChargeStatus
 from core.catalog import locations
+from core.catalog import services as catalog_services
+from core.checkout import benefit_terms, benefits
+from core.checkout.benefit_terms import MemberDiscount
 from core.context import Ctx, rolled_back
 from core.credits import ledger
 from core.credits.lots import Unit
@@ -542,4 +545,76 @@ def _effects(ctx: Ctx, m: MembershipView) -> Effects:
         sum((c.amount + c.setup_fee for c in charged), Decimal(0)),
         balance.total(Unit.CREDIT),
         balance.total(Unit.MONEY),
+    )
+
+
+# --- a sold membership's own discounts -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DiscountForm:
+    """A membership's discounts as they are, each in words, and whether a change waits."""
+
+    membership: MembershipView
+    discounts: tuple[MemberDiscount, ...]
+    labels: tuple[str, ...]  # each discount in words, at the membership's amount
+    waits: bool  # a change waits for a manager's approval (the actor is staff)
+    currency: str
+
+
+@dataclass(frozen=True)
+class DiscountsAdjusted:
+    membership: MembershipView
+    discounts: tuple[MemberDiscount, ...]
+    labels: tuple[str, ...]
+
+
+def discount_form(ctx: Ctx, contract_id: int) -> DiscountForm:
+    """The discounts a manager may adjust (staff may ask for it), with their current amounts."""
+    roles.require(ctx, Action.ASSIGN)
+    m = memberships.get(ctx, contract_id)
+    found = tuple(benefit_terms.membership_discounts(ctx, contract_id))
+    if not found:
+        raise Conflict(f"{m.reference}'s plan gives no discounts; there is nothing to adjust.", "discounts")
+    return DiscountForm(m, found, _labels(ctx, found), policy.discounts_wait(ctx), ctx.tenant.currency)
+
+
+def adjust_discounts(
+    ctx: Ctx, contract_id: int, values: Mapping[int, Decimal | str], reason: str, *, asked_in: str = ""
+) -> DiscountsAdjusted | Held:
+    """A sold membership's own discount amounts (its plan's kinds kept) at any time, with a reason
+    for the contract log; or — asked by staff — the request for a manager's approval, checked now
+    (once per membership, amounts and day)."""
+    roles.require(ctx, Action.ASSIGN)
+    m = memberships.get(ctx, contract_id)
+    if policy.discounts_wait(ctx):
+        typed = {str(k): str(v).strip() for k, v in sorted(values.items())}
+        request = {"contract": contract_id, "values": typed, "reason": reason}  # core/approvals/service.py
+        amounts = ", ".join(f"#{k} {v}" for k, v in typed.items())
+        summary = f"Adjust the discounts of {m.reference} ({m.customer}, {m.plan}) to {amounts}: {reason}"
+        key = f"discounts-{contract_id}-{ctx.today()}-{amounts}"
+        return approval_flows.hold(ctx, "discounts", request, summary, key=key, asked_in=asked_in)
+    done = tuple(benefit_terms.set_member_values(ctx, contract_id, values, reason))
+    return DiscountsAdjusted(memberships.get(ctx, contract_id), done, _labels(ctx, done))
+
+
+def _labels(ctx: Ctx, found: tuple[MemberDiscount, ...]) -> tuple[str, ...]:
+    names = {s.id: s.name for s in catalog_services.list_services(ctx)}
+    return tuple(
+        benefits.describe(
+            benefits.Discount(
+                d.id,
+                0,
+                d.applies_to,
+                d.kind,
+                d.value,
+                frozenset(d.services),
+                frozenset(d.categories),
+                frozenset(d.products),
+            ),
+            names,
+            f"#{d.id}",
+            ctx.tenant.currency,
+        )
+        for d in found
     )

@@ -16,6 +16,7 @@ from dateutil.relativedelta import relativedelta
 from sqlmodel import col
 
 from core.billing import service as billing
+from core.checkout import benefit_terms
 from core.classes import service as classes
 from core.context import SYSTEM, Ctx
 from core.credits import grants as credit_grants
@@ -557,6 +558,7 @@ def delete(ctx: Ctx, contract_id: int, *, confirm: bool) -> None:
     contract_log.record(ctx, contract, "delete", Status(contract.status), None)
     visits.delete_all(ctx, contract)
     billing.delete_all(ctx, contract_id)
+    benefit_terms.forget_member_values(ctx, contract_id)
     ctx.uow.delete(contract)
     ctx.uow.flush()
 
