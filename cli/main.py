@@ -505,6 +505,35 @@ def membership_edit(
         click.echo(f"{done.request.reference} waits for a manager's approval: {done.request.summary}")
 
 
+@membership_group.command("discounts")
+@click.argument("contract")
+@click.option("--set", "amounts", multiple=True, metavar="ID=AMOUNT", help="A discount's new amount (repeat).")
+@click.option("--reason", default="", help="Why, for the contract log (required with --set).")
+@pass_app
+def membership_discounts(app: App, contract: str, amounts: tuple[str, ...], reason: str) -> None:
+    """CONTRACT's discounts (M-12 or 12), each with its id; --set ID=AMOUNT gives it its own amount
+    (the plan's kind kept), logged with --reason."""
+    contract_id = _contract_id(contract)
+    if not amounts:
+        shown = app.read(membership_flows.discount_form, contract_id)
+        for label in shown.labels:
+            click.echo(label)
+        return
+    values: dict[int, str] = {}
+    for pair in amounts:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip().lstrip("#").isdigit():
+            raise UserError(f"“{pair}” is not ID=AMOUNT, such as 3=15.")
+        values[int(key.strip().lstrip("#"))] = value
+    done = app.write(membership_flows.adjust_discounts, contract_id, values, reason)
+    if isinstance(done, membership_flows.DiscountsAdjusted):
+        click.echo(f"{done.membership.reference}'s discounts are now:")
+        for label in done.labels:
+            click.echo(f"  {label}")
+    else:
+        click.echo(f"{done.request.reference} waits for a manager's approval: {done.request.summary}")
+
+
 def _contract_id(text: str) -> int:
     digits = text.strip().upper().removeprefix("M-")
     if not digits.isdigit():
