@@ -507,7 +507,7 @@ def membership_edit(
 
 @membership_group.command("discounts")
 @click.argument("contract")
-@click.option("--set", "amounts", multiple=True, metavar="ID=AMOUNT", help="A discount's new amount (repeat).")
+@click.option("--set", "amounts", multiple=True, metavar="ID=AMOUNT", help="A new amount (repeat).")
 @click.option("--reason", default="", help="Why, for the contract log (required with --set).")
 @pass_app
 def membership_discounts(app: App, contract: str, amounts: tuple[str, ...], reason: str) -> None:
