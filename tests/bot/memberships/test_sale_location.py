@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from typing import Any
 
 from core.catalog import locations as catalog
 from core.customers.service import CustomerInput, add_customer
@@ -72,7 +73,24 @@ def test_choosing_a_plan_offers_only_its_locations(slack: Slack) -> None:
 
     def offered() -> list[str]:
         modal = slack.standin.top_modal(STAFF) or {}
-        block = next((b for b in modal.get("blocks", []) if b.get("block_id") == "location"), {})
+        block: dict[str, Any] = next(
+            (b for b in modal.get("blocks", []) if b.get("block_id") == "location"), {}
+        )
         return [o["text"]["text"] for o in block.get("element", {}).get("options", [])]
 
     assert wait_until(lambda: offered() == ["South"] and offered(), what="the plan's locations")
+
+
+def test_the_edit_form_changes_the_location_of_a_sold_membership(slack: Slack) -> None:
+    cafe, north, south, gold = shop_with_locations(slack)
+    with slack.shop.tx(STAFF) as ctx:
+        sold = memberships.assign(ctx, cafe, gold, date(2025, 2, 1))
+    with slack.shop.tx(MANAGER) as ctx:
+        memberships.approve(ctx, sold.id)
+    view = slack.open_modal("/membership", f"edit M-{sold.id}", user=STAFF, callback_id="membership_edit")
+    location = next(b for b in view["blocks"] if b.get("block_id") == "location")
+    assert location["element"]["initial_option"]["value"] == str(north)
+    assert slack.driver.submit(STAFF, {"location": str(south), "reason": "sold at the South desk"}) == {}
+    with slack.shop.tx(write=False) as ctx:
+        assert memberships.get(ctx, sold.id).location == "South"
+        assert memberships.history(ctx, sold.id)[-1].reason.startswith("location North -> South")
