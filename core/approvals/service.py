@@ -174,7 +174,7 @@ def _perform(ctx: Ctx, kind: str, request: dict[str, Any], key: str) -> None:
             until=_day(request.get("until")),
         )
     elif kind == "discounts":
-        values = {int(k): Decimal(str(v)) for k, v in dict(request["values"]).items()}
+        values = {int(k): str(v) for k, v in dict(request["values"]).items()}  # amounts as typed
         benefit_terms.set_member_values(
             ctx, int(request["contract"]), values, str(request.get("reason", "")), approved=True
         )

@@ -10,6 +10,7 @@ workspace's today to read (dates) arrives as a function of that day, read once t
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -592,7 +593,8 @@ def adjust_discounts(
         request = {"contract": contract_id, "values": typed, "reason": reason}  # core/approvals/service.py
         amounts = ", ".join(f"#{k} {v}" for k, v in typed.items())
         summary = f"Adjust the discounts of {m.reference} ({m.customer}, {m.plan}) to {amounts}: {reason}"
-        key = f"discounts-{contract_id}-{ctx.today()}-{amounts}"
+        digest = hashlib.sha256(amounts.encode()).hexdigest()[:16]  # keys are 100 characters at most
+        key = f"discounts-{contract_id}-{ctx.today()}-{digest}"
         return approval_flows.hold(ctx, "discounts", request, summary, key=key, asked_in=asked_in)
     done = tuple(benefit_terms.set_member_values(ctx, contract_id, values, reason))
     return DiscountsAdjusted(memberships.get(ctx, contract_id), done, _labels(ctx, done))

@@ -77,6 +77,9 @@ def test_roles_reasons_amounts_and_kinds_are_checked_and_nothing_is_written(shop
     with shop.tx(STAFF) as ctx, pytest.raises(InvalidInput) as raised:
         flows.adjust_discounts(ctx, c.gold, {c.products_10: "15"}, "")  # checked before it is asked
     assert raised.value.field == "reason"
+    with shop.tx(STAFF) as ctx, pytest.raises(InvalidInput) as raised:
+        flows.adjust_discounts(ctx, c.gold, {c.products_10: "fifteen"}, "price match")
+    assert raised.value.field == f"discount_{c.products_10}"
     with shop.tx(ADMIN) as ctx, pytest.raises(InvalidInput) as raised:
         flows.adjust_discounts(ctx, c.gold, {999999: "5"}, "another plan's discount")
     assert raised.value.field == "discount_999999"
