@@ -395,18 +395,23 @@ _day = click.DateTime(["%Y-%m-%d"])
 @click.argument("customer", metavar="[CUSTOMER]", required=False, default="")
 @click.option("--from", "from_day", type=_day, help="First day (without it, overdue visits are listed too).")
 @click.option("--to", "until", type=_day, help="Last day (default: two weeks after the first).")
+@click.option("--assignee", metavar="USER", help="Only the visits assigned to USER (a Slack user id).")
 @pass_app
-def visits_list(app: App, customer: str, from_day: datetime | None, until: datetime | None) -> None:
+def visits_list(
+    app: App, customer: str, from_day: datetime | None, until: datetime | None, assignee: str | None
+) -> None:
     """The visits still to do, soonest first: everyone's, or CUSTOMER's (12, #12 or words of a name)."""
     found = app.read(
         visit_flows.visit_list,
         _who(customer) if customer else "",
         from_day=from_day.date() if from_day else None,
         until=until.date() if until else None,
+        assignee=assignee,
     )
     for v in found.visits:
         late = " overdue" if v.overdue else ""
-        click.echo(f"#{v.id:<6} {v.starts_at:%Y-%m-%d %H:%M} {v.customer}: {v.job} / {v.task}{late}")
+        who = f" ({v.assignee})" if v.assignee else ""
+        click.echo(f"#{v.id:<6} {v.starts_at:%Y-%m-%d %H:%M} {v.customer}: {v.job} / {v.task}{late}{who}")
     if not found.visits:
         click.echo(f"No visits to do up to {found.until}.")
 
@@ -439,6 +444,18 @@ def visits_reschedule(app: App, visit_id: int, day: datetime) -> None:
     """Move VISIT to another day of the membership's term (at its usual time)."""
     v = app.write(visits.reschedule, visit_id, day.date())
     click.echo(f"#{v.id} moved to {v.starts_at:%Y-%m-%d %H:%M}: {v.customer}, {v.job} / {v.task}.")
+
+
+@visits_group.command("assign")
+@_visit_argument
+@click.argument("user", metavar="USER")
+@pass_app
+def visits_assign(app: App, visit_id: int, user: str) -> None:
+    """Give VISIT to USER (a Slack user id of someone who works visits; "none": to nobody)."""
+    v = app.write(visits.assign, visit_id, None if user.lower() == "none" else user)
+    click.echo(
+        f"#{v.id} assigned to {v.assignee or 'nobody'}: {v.customer}, {v.job} / {v.task} on {v.due_on}."
+    )
 
 
 @membership_group.command("edit")
@@ -488,6 +505,35 @@ def membership_edit(
     if isinstance(done, membership_flows.Edited):
         m = done.membership
         click.echo(f"{m.reference} now runs {m.start} to {m.end or 'no end'}: {m.status.label}.")
+    else:
+        click.echo(f"{done.request.reference} waits for a manager's approval: {done.request.summary}")
+
+
+@membership_group.command("discounts")
+@click.argument("contract")
+@click.option("--set", "amounts", multiple=True, metavar="ID=AMOUNT", help="A new amount (repeat).")
+@click.option("--reason", default="", help="Why, for the contract log (required with --set).")
+@pass_app
+def membership_discounts(app: App, contract: str, amounts: tuple[str, ...], reason: str) -> None:
+    """CONTRACT's discounts (M-12 or 12), each with its id; --set ID=AMOUNT gives it its own amount
+    (the plan's kind kept), logged with --reason."""
+    contract_id = _contract_id(contract)
+    if not amounts:
+        shown = app.read(membership_flows.discount_form, contract_id)
+        for label in shown.labels:
+            click.echo(label)
+        return
+    values: dict[int, str] = {}
+    for pair in amounts:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip().lstrip("#").isdigit():
+            raise UserError(f"“{pair}” is not ID=AMOUNT, such as 3=15.")
+        values[int(key.strip().lstrip("#"))] = value
+    done = app.write(membership_flows.adjust_discounts, contract_id, values, reason)
+    if isinstance(done, membership_flows.DiscountsAdjusted):
+        click.echo(f"{done.membership.reference}'s discounts are now:")
+        for label in done.labels:
+            click.echo(f"  {label}")
     else:
         click.echo(f"{done.request.reference} waits for a manager's approval: {done.request.summary}")
 

@@ -54,6 +54,12 @@ def edit_waits(ctx: Ctx, contract_id: int, start: date, end: date | None) -> boo
     return moves and not roles.can(ctx, Action.CHANGE_STATE)
 
 
+def discounts_wait(ctx: Ctx) -> bool:
+    """A sold membership's own discount amounts are a manager's to set: asked by anyone else
+    (staff), they wait for one; a manager's (or an admin's) own change applies at once."""
+    return not roles.can(ctx, Action.CHANGE_STATE)
+
+
 def destination(ctx: Ctx, asked_in: str) -> str:
     """Where a request for a decision is posted: the workspace's approvals channel, or where it was
     asked ("" when the caller has no channel: it posts where it is)."""

@@ -1,6 +1,6 @@
 """Approval policies: a workspace may hold some changes until a second person agrees — manual
-credit grants above a number of credits, freezes, cancellations inside the plan's lock-in, and
-a sold contract's dates corrected by staff.
+credit grants above a number of credits, freezes, cancellations inside the plan's lock-in,
+a sold contract's dates corrected by staff, and a membership's own discount amounts asked by staff.
 The requester must be allowed to make the change; a manager or admin other than the requester
 decides. An approved change is then made in the requester's name (the ledger and the audit trail
 show who asked), in the same transaction as the decision, so it happens exactly once.
@@ -18,6 +18,7 @@ from typing import Any
 from sqlmodel import col
 
 from core.approvals import policy
+from core.checkout import benefit_terms
 from core.context import Ctx, rolled_back
 from core.credits import ledger
 from core.kernel.errors import Conflict, InvalidInput
@@ -32,6 +33,7 @@ KINDS = {
     "freeze": Action.CHANGE_STATE,
     "cancel": Action.CHANGE_STATE,
     "edit": Action.ASSIGN,  # a contract's dates corrected by staff (policy.edit_waits)
+    "discounts": Action.ASSIGN,  # a membership's own discount amounts asked by staff (policy.discounts_wait)
 }
 
 
@@ -173,6 +175,11 @@ def _perform(ctx: Ctx, kind: str, request: dict[str, Any], key: str) -> None:
             str(request.get("reason", "")),
             starts=_day(request.get("starts")),
             until=_day(request.get("until")),
+        )
+    elif kind == "discounts":
+        values = {int(k): str(v) for k, v in dict(request["values"]).items()}  # amounts as typed
+        benefit_terms.set_member_values(
+            ctx, int(request["contract"]), values, str(request.get("reason", "")), approved=True
         )
     elif kind == "edit":
         location = request.get("location")

@@ -480,8 +480,10 @@ def _usable_lots(
 
 
 def _discounts(ctx: Ctx, versions: dict[int, int], labels: dict[int, str]) -> list[Discount]:
-    """The discounts of each membership that gives them now, labelled for the preview."""
+    """The discounts of each membership that gives them now, labelled for the preview: at the
+    membership's own amount where a manager set one, else the plan's."""
     rules = benefit_terms.discounts_of(ctx, versions.values())
+    own = benefit_terms.member_values(ctx, versions) if rules else {}
     names = {s.id or 0: s.name for s in ctx.uow.all(ctx.uow.select(Service))} if rules else {}
     discounts = []
     for cid in sorted(versions):
@@ -491,7 +493,7 @@ def _discounts(ctx: Ctx, versions: dict[int, int], labels: dict[int, str]) -> li
                 cid,
                 ItemKind(rule.applies_to),
                 DiscountKind(rule.kind),
-                rule.value,
+                own.get((cid, rule.id or 0), rule.value),
                 frozenset(rule.services),
                 frozenset(rule.categories),
                 frozenset(rule.products),

@@ -46,11 +46,12 @@ LEAD_DAYS = 1
 
 def grant_initial(ctx: Ctx, contract: Contract) -> LedgerResult | None:
     """Initial credits, granted once when the membership is approved and usable at once, even when
-    the membership starts later."""
+    the membership starts later (none when they would expire at once: a past sale's, say)."""
     terms = _terms(ctx, contract)
     if terms is None or terms.initial <= 0:
         return None
-    return _grant_lots(ctx, contract, terms, f"initial:{contract.id}", terms.initial, ctx.now(), "initial")[0]
+    granted = _grant_lots(ctx, contract, terms, f"initial:{contract.id}", terms.initial, ctx.now(), "initial")
+    return granted[0] if granted else None  # a past sale's credits that expired with its term: none
 
 
 def grant_due(ctx: Ctx) -> int:

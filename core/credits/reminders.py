@@ -1,6 +1,7 @@
 """What the daily run tells people: credits about to expire (at each lead time, to the staff
 member who sold the membership or to the reminders channel) and memberships nearing their end.
 Each reminder is keyed by (kind, business date, entity), so running a day twice sends it once.
+Credits that had expired before they were written (those of a past sale) are never reminded of.
 
 On a day being caught up after downtime the reminders are not sent one by one: `collect` returns
 them and the caller sends each recipient one summary. Each is a kind and plain data (core/outbox.py);
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from sqlalchemy import ColumnElement
 from sqlmodel import col, select
 
 from core import outbox
@@ -80,7 +82,10 @@ def weekly_digest(ctx: Ctx, day: date) -> list[Reminder]:
         return []
     start, end = _midnight(ctx, day + timedelta(days=1)), _midnight(ctx, day + timedelta(days=8))
     query = ctx.uow.select(CreditLot).where(
-        col(CreditLot.remaining) > 0, col(CreditLot.expires_at) >= start, col(CreditLot.expires_at) < end
+        col(CreditLot.remaining) > 0,
+        col(CreditLot.expires_at) >= start,
+        col(CreditLot.expires_at) < end,
+        _worth_telling(),
     )
     at_risk: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
     for lot in ctx.uow.all(query):
@@ -130,6 +135,7 @@ def expiry_reminders(ctx: Ctx, day: date) -> list[Reminder]:
             col(CreditLot.remaining) > 0,
             col(CreditLot.expires_at) >= start,
             col(CreditLot.expires_at) < end,
+            _worth_telling(),
         )
         totals: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
         contracts: dict[int, int | None] = {}
@@ -178,6 +184,12 @@ def renewal_reminders(ctx: Ctx, day: date) -> list[Reminder]:
         )
         for c in contracts
     ]
+
+
+def _worth_telling() -> ColumnElement[bool]:
+    """Lots that could still be used when they were written: a past sale (recorded after its
+    term) gets credits already expired, and a day caught up later must not remind anyone of them."""
+    return col(CreditLot.expires_at) > col(CreditLot.granted_at)
 
 
 def _recipient(ctx: Ctx, contract_id: int | None, sellers: dict[int, str] | None = None) -> str:

@@ -10,7 +10,8 @@ workspace's today to read (dates) arrives as a function of that day, read once t
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -24,6 +25,9 @@ from core.approvals.service import ApprovalView
 from core.billing import service as billing
 from core.billing.service import CancellationPreview, ChargeStatus
 from core.catalog import locations
+from core.catalog import services as catalog_services
+from core.checkout import benefit_terms, benefits
+from core.checkout.benefit_terms import MemberDiscount
 from core.context import Ctx, rolled_back
 from core.credits import ledger
 from core.credits.lots import Unit
@@ -71,6 +75,8 @@ class SaleForm:
     start: date
     end: date | None
     currency: str
+    locations: tuple[tuple[int, str], ...] = ()  # (id, name): where the chosen plan may be sold
+    location: int | None = None  # the one chosen, else the customer's where the plan is sold
 
 
 @dataclass(frozen=True)
@@ -146,16 +152,18 @@ def sell(
     *,
     summary: str = "",
     past: bool = False,
+    location_id: int | None = None,
     asked_in: str = "",
 ) -> Sale:
-    """Sell a plan (from today when no start is given); the sale waits for a manager's approval.
-    A sale whose dates lie entirely in the past is recorded only when `past` confirms it."""
+    """Sell a plan (from today when no start is given) at a location (None: the customer's, where
+    the plan is sold); the sale waits for a manager's approval. A sale whose dates lie entirely in
+    the past is recorded only when `past` confirms it."""
     start = start or ctx.today()
     if not past and _all_past(ctx, plan_id, start, end):
         raise InvalidInput.single(
             "past", "These dates lie entirely in the past; confirm that this is a past sale to record it."
         )
-    sold = memberships.assign(ctx, customer_id, plan_id, start, end, summary=summary)
+    sold = memberships.assign(ctx, customer_id, plan_id, start, end, summary=summary, location_id=location_id)
     return _sale(ctx, sold, asked_in)
 
 
@@ -184,13 +192,24 @@ def sale_form(
     plan_id: int | None = None,
     start: date | None = None,
     end: date | None = None,
+    location_id: int | None = None,
 ) -> SaleForm:
+    """The form's plans and what was chosen; the locations are those the plan is sold at (every
+    one before a plan is chosen), the customer's preselected when it is one of them."""
     sellable = tuple(p for p in plans.list_plans(ctx) if p.sellable)
     customer = None
+    home: int | None = None
     if customer_id is not None:
-        customer = (customer_id, customers.get_customer(ctx, customer_id).label)
+        found = customers.get_customer(ctx, customer_id)
+        customer, home = (customer_id, found.label), customers.customer_row(ctx, customer_id).location_id
     plan = next((p for p in sellable if p.id == plan_id), None)
-    return SaleForm(sellable, customer, plan, start or ctx.today(), end, ctx.tenant.currency)
+    allowed = plan.terms.location_ids if plan else None
+    places = tuple(
+        (loc.id or 0, loc.name) for loc in locations.locations(ctx) if allowed is None or loc.id in allowed
+    )
+    ids = {i for i, _ in places}
+    chosen = location_id if location_id in ids else home if home in ids else None
+    return SaleForm(sellable, customer, plan, start or ctx.today(), end, ctx.tenant.currency, places, chosen)
 
 
 def renew(ctx: Ctx, contract_id: int, *, asked_in: str = "") -> Sale:
@@ -527,4 +546,77 @@ def _effects(ctx: Ctx, m: MembershipView) -> Effects:
         sum((c.amount + c.setup_fee for c in charged), Decimal(0)),
         balance.total(Unit.CREDIT),
         balance.total(Unit.MONEY),
+    )
+
+
+# --- a sold membership's own discounts -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DiscountForm:
+    """A membership's discounts as they are, each in words, and whether a change waits."""
+
+    membership: MembershipView
+    discounts: tuple[MemberDiscount, ...]
+    labels: tuple[str, ...]  # each discount in words, at the membership's amount
+    waits: bool  # a change waits for a manager's approval (the actor is staff)
+    currency: str
+
+
+@dataclass(frozen=True)
+class DiscountsAdjusted:
+    membership: MembershipView
+    discounts: tuple[MemberDiscount, ...]
+    labels: tuple[str, ...]
+
+
+def discount_form(ctx: Ctx, contract_id: int) -> DiscountForm:
+    """The discounts a manager may adjust (staff may ask for it), with their current amounts."""
+    roles.require(ctx, Action.ASSIGN)
+    m = memberships.get(ctx, contract_id)
+    found = tuple(benefit_terms.membership_discounts(ctx, contract_id))
+    if not found:
+        raise Conflict(f"{m.reference}'s plan gives no discounts; there is nothing to adjust.", "discounts")
+    return DiscountForm(m, found, _labels(ctx, found), policy.discounts_wait(ctx), ctx.tenant.currency)
+
+
+def adjust_discounts(
+    ctx: Ctx, contract_id: int, values: Mapping[int, Decimal | str], reason: str, *, asked_in: str = ""
+) -> DiscountsAdjusted | Held:
+    """A sold membership's own discount amounts (its plan's kinds kept) at any time, with a reason
+    for the contract log; or — asked by staff — the request for a manager's approval, checked now
+    (once per membership, amounts and day)."""
+    roles.require(ctx, Action.ASSIGN)
+    m = memberships.get(ctx, contract_id)
+    if policy.discounts_wait(ctx):
+        typed = {str(k): str(v).strip() for k, v in sorted(values.items())}
+        request = {"contract": contract_id, "values": typed, "reason": reason}  # core/approvals/service.py
+        amounts = ", ".join(f"#{k} {v}" for k, v in typed.items())
+        summary = f"Adjust the discounts of {m.reference} ({m.customer}, {m.plan}) to {amounts}: {reason}"
+        digest = hashlib.sha256(amounts.encode()).hexdigest()[:16]  # keys are 100 characters at most
+        key = f"discounts-{contract_id}-{ctx.today()}-{digest}"
+        return approval_flows.hold(ctx, "discounts", request, summary, key=key, asked_in=asked_in)
+    done = tuple(benefit_terms.set_member_values(ctx, contract_id, values, reason))
+    return DiscountsAdjusted(memberships.get(ctx, contract_id), done, _labels(ctx, done))
+
+
+def _labels(ctx: Ctx, found: tuple[MemberDiscount, ...]) -> tuple[str, ...]:
+    names = {s.id: s.name for s in catalog_services.list_services(ctx)}
+    return tuple(
+        benefits.describe(
+            benefits.Discount(
+                d.id,
+                0,
+                d.applies_to,
+                d.kind,
+                d.value,
+                frozenset(d.services),
+                frozenset(d.categories),
+                frozenset(d.products),
+            ),
+            names,
+            f"#{d.id}",
+            ctx.tenant.currency,
+        )
+        for d in found
     )

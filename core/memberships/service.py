@@ -16,6 +16,7 @@ from dateutil.relativedelta import relativedelta
 from sqlmodel import col
 
 from core.billing import service as billing
+from core.checkout import benefit_terms
 from core.classes import service as classes
 from core.context import SYSTEM, Ctx
 from core.credits import grants as credit_grants
@@ -123,15 +124,13 @@ def assign(
     if end is None:
         end = default_end(start, plan.terms.term_months)
     _check_dates(ctx, errors, start, end, fixed_term=plan.terms.term_months is not None)
-    if (
-        location_id is None
-        and plan.terms.location_ids is not None
-        and customer.location_id in plan.terms.location_ids
-    ):
-        location_id = customer.location_id
+    allowed = plan.terms.location_ids
+    if location_id is None and customer.location_id is not None:
+        # Sold where the customer is, when the plan is sold there: revenue is booked by location.
+        location_id = customer.location_id if allowed is None or customer.location_id in allowed else None
     if location_id is not None and ctx.uow.get(Location, location_id) is None:
         errors.add("location", f"There is no location #{location_id}.")
-    elif plan.terms.location_ids is not None and location_id not in plan.terms.location_ids:
+    elif allowed is not None and location_id not in allowed:
         errors.add("location", f"{plan.name} is sold only at some locations; choose one of them.")
     errors.raise_if_any()
     contract = ctx.uow.add(
@@ -559,6 +558,7 @@ def delete(ctx: Ctx, contract_id: int, *, confirm: bool) -> None:
     contract_log.record(ctx, contract, "delete", Status(contract.status), None)
     visits.delete_all(ctx, contract)
     billing.delete_all(ctx, contract_id)
+    benefit_terms.forget_member_values(ctx, contract_id)
     ctx.uow.delete(contract)
     ctx.uow.flush()
 

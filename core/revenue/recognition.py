@@ -218,6 +218,15 @@ class Amounts:
 Schedule = dict[date, Amounts]  # keyed by the first day of each month
 
 
+def sold_on(decided: date, recorded: date, start: date, end: date | None) -> date:
+    """The day a membership counts as sold: the day it was approved — unless it is a past sale
+    (its term was over before it was recorded), which was sold on its first day: its periods
+    earn in their own months, not all at once in the month it was entered."""
+    if end is not None and start <= end < recorded:
+        return min(decided, start)
+    return decided
+
+
 def month_of(day: date) -> date:
     return day.replace(day=1)
 

@@ -341,7 +341,7 @@ def _revenues(ctx: Ctx, month: date, *, contract_id: int | None = None) -> list[
 
 def _sold_by(ctx: Ctx, last_day: date, contract_id: int | None) -> tuple[list[Contract], dict[int, date]]:
     """The memberships sold by `last_day` (all, or one), and the day each was sold: approved, or
-    created when it needed no approval."""
+    created when it needed no approval; a past sale on its first day (recognition.sold_on)."""
     query = ctx.uow.select(Contract).where(
         col(Contract.plan_version_id).is_not(None),
         col(Contract.kind) == "membership",
@@ -350,9 +350,17 @@ def _sold_by(ctx: Ctx, last_day: date, contract_id: int | None) -> tuple[list[Co
     if contract_id is not None:
         query = query.where(col(Contract.id) == contract_id)
     contracts = list(ctx.uow.all(query.order_by(col(Contract.id))))
-    sold_on = _approval_days(ctx, contract_id)
-    contracts = [c for c in contracts if sold_on.setdefault(c.id or 0, _local(ctx, c.created_at)) <= last_day]
-    return contracts, sold_on
+    approved = _approval_days(ctx, contract_id)
+    sold_on = {
+        c.id or 0: recognition.sold_on(
+            approved.get(c.id or 0, _local(ctx, c.created_at)),
+            _local(ctx, c.created_at),
+            c.start_date,
+            c.end_date,
+        )
+        for c in contracts
+    }
+    return [c for c in contracts if sold_on[c.id or 0] <= last_day], sold_on
 
 
 @dataclass(frozen=True)

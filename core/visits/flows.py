@@ -31,12 +31,19 @@ class VisitList:
     until: date
     planned_until: date  # visits are written this far ahead (the workspace's horizon)
     visits: tuple[VisitView, ...]
+    assignee: str | None = None  # only those assigned to this person
 
 
 def visit_list(
-    ctx: Ctx, customer: str = "", *, from_day: date | None = None, until: date | None = None
+    ctx: Ctx,
+    customer: str = "",
+    *,
+    from_day: date | None = None,
+    until: date | None = None,
+    assignee: str | None = None,
 ) -> VisitList:
-    """The visits still to do, soonest first: overdue ones too unless a first day is given."""
+    """The visits still to do, soonest first: overdue ones too unless a first day is given; with
+    an `assignee`, only those assigned to them (a technician's own round)."""
     roles.require(ctx, Action.VIEW)
     start = from_day or ctx.today()
     until = until or start + timedelta(days=DEFAULT_DAYS)
@@ -49,5 +56,11 @@ def visit_list(
             "to", f"A list covers a year at most; {start:%d %b %Y} to {until:%d %b %Y} is longer."
         )
     found = the_customer(ctx, customer) if customer.strip() else None
-    listed = visits.upcoming(ctx, until=until, customer_id=found.id if found else None, from_day=from_day)
-    return VisitList(found, from_day, until, visits.horizon(ctx), tuple(listed))
+    listed = visits.upcoming(
+        ctx,
+        until=until,
+        customer_id=found.id if found else None,
+        from_day=from_day,
+        assignee=assignee,
+    )
+    return VisitList(found, from_day, until, visits.horizon(ctx), tuple(listed), assignee)

@@ -48,6 +48,7 @@ class VisitView:
     overdue: bool
     rescheduled_from: date | None
     note: str
+    assignee: str | None = None  # who is to carry it out (a Slack user id)
 
 
 # The daily job plans visits this many days past the horizon, so that it has nothing to do for a
@@ -221,19 +222,41 @@ def reschedule(ctx: Ctx, visit_id: int, new_day: date) -> VisitView:
     return _views(ctx, [visit])[0]
 
 
+def assign(ctx: Ctx, visit_id: int, assignee: str | None) -> VisitView:
+    """Give a visit still to do to someone who works visits (None or "": to nobody)."""
+    roles.require(ctx, Action.WORK_VISITS)
+    visit, _ = _open_visit(ctx, visit_id)
+    who = (assignee or "").strip() or None
+    if who is not None and who not in roles.allowed(ctx, Action.WORK_VISITS):
+        raise InvalidInput.single(
+            "assignee", "Assign the visit to someone who works visits (staff or above)."
+        )
+    visit.assignee = who
+    ctx.uow.add(visit)
+    ctx.uow.flush()
+    return _views(ctx, [visit])[0]
+
+
 def visits_of(ctx: Ctx, contract_id: int) -> list[VisitView]:
     query = ctx.uow.select(ServiceVisit).where(col(ServiceVisit.contract_id) == contract_id)
     return _views(ctx, ctx.uow.all(query.order_by(col(ServiceVisit.due_on), col(ServiceVisit.id))))
 
 
 def upcoming(
-    ctx: Ctx, *, until: date, customer_id: int | None = None, from_day: date | None = None
+    ctx: Ctx,
+    *,
+    until: date,
+    customer_id: int | None = None,
+    from_day: date | None = None,
+    assignee: str | None = None,
 ) -> list[VisitView]:
     """Visits still to do up to `until` (from `from_day`; None: overdue ones included), soonest
-    first."""
+    first; only those assigned to `assignee` when one is given."""
     query = ctx.uow.select(ServiceVisit).where(
         col(ServiceVisit.status) == VisitStatus.UPCOMING.value, col(ServiceVisit.due_on) <= until
     )
+    if assignee is not None:
+        query = query.where(col(ServiceVisit.assignee) == assignee)
     if from_day is not None:
         query = query.where(col(ServiceVisit.due_on) >= from_day)
     if customer_id is not None:
@@ -308,6 +331,7 @@ def _views(ctx: Ctx, rows: Iterable[ServiceVisit]) -> list[VisitView]:
                 overdue=v.status == VisitStatus.UPCOMING.value and v.due_on < today,
                 rescheduled_from=v.planned_on if v.planned_on != v.due_on else None,
                 note=v.note,
+                assignee=v.assignee,
             )
         )
     return views

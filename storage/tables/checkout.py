@@ -72,3 +72,16 @@ class RemovedDiscount(TenantRow, table=True):
     discount_id: int = Field(foreign_key="plan_discount.id", primary_key=True)
     removed_by: str = Field(max_length=32)
     removed_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class MembershipDiscount(TenantRow, table=True):
+    """A sold membership's own amount for one of its plan's discounts, set by a manager after the
+    sale (its kind and what it applies to stay the plan's); checkout applies it instead of the plan's."""
+
+    __tablename__ = "membership_discount"
+    tenant_id: str = Field(foreign_key="tenant.id", primary_key=True, max_length=32)
+    contract_id: int = Field(foreign_key="contract.id", primary_key=True)
+    discount_id: int = Field(foreign_key="plan_discount.id", primary_key=True)
+    value: Decimal = Field(sa_type=Money)
+    changed_by: str = Field(max_length=32)
+    changed_at: datetime = Field(sa_type=UTCDateTime)

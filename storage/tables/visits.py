@@ -29,3 +29,5 @@ class ServiceVisit(Entity, table=True):
     done_at: datetime | None = utc_instant(nullable=True)
     done_by: str | None = Field(default=None, max_length=32)
     note: str = Field(default="", max_length=1000)
+    # The technician or staff member who is to carry it out (a Slack user id; None: nobody yet).
+    assignee: str | None = Field(default=None, max_length=32, index=True)

@@ -10,7 +10,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.deps import Deps
-from bot.listeners.memberships import actions, commands, forms
+from bot.listeners.memberships import actions, commands, discounts, forms
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
@@ -20,5 +20,6 @@ def register(app: AsyncApp, deps: Deps) -> None:
         await actions.post_for_approval(client, deps, team, post)
 
     forms.register(app, deps, post_for_approval, sales)
+    discounts.register(app, deps, post_for_approval)
     commands.register(app, deps)
     actions.register(app, deps, sales)

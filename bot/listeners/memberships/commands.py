@@ -1,6 +1,7 @@
 """/membership: sell (at once, or in the form when the text is not enough), edit (in a form: new
-dates previewed first), list, report, renew, and change a membership's state (freeze, unfreeze,
-cancel — previewed, then confirmed — reactivate, delete). Each verb parses what was typed, makes
+dates previewed first), adjust a sold membership's discounts (in a form), list, report, renew, and
+change a membership's state (freeze, unfreeze, cancel — previewed, then confirmed — reactivate,
+delete). Each verb parses what was typed, makes
 one core call (core/memberships/flows.py) and renders the answer; what waits for approval is
 posted where core says."""
 
@@ -19,7 +20,7 @@ from bot.dates import ACCEPTED, parse_date
 from bot.deps import Deps
 from bot.listeners.approvals.listing import approvals_page
 from bot.listeners.approvals.requests import Waiting, waiting
-from bot.listeners.memberships import actions, forms
+from bot.listeners.memberships import actions, discounts, forms
 from bot.listeners.memberships.ids import MembershipAction
 from bot.listeners.memberships.requests import sale_request
 from bot.listeners.replies import Modal, answer, open_modal
@@ -73,6 +74,9 @@ def membership_reply(deps: Deps, team: str, user: str, channel: str, text: str) 
     if verb == "edit" and rest:
         contract_id = _contract_id(rest.split()[0])
         return Modal("Edit a membership", lambda: forms.edit_view(deps, team, user, contract_id, channel))
+    if verb == "discounts" and rest:
+        contract_id = _contract_id(rest.split()[0])
+        return Modal("Adjust discounts", lambda: discounts.form(deps, team, user, contract_id, channel))
     if verb == "reject" and rest:
         return reject(deps, team, user, rest), None
     if verb == "approvals":

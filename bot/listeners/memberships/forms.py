@@ -150,6 +150,7 @@ def refreshed_view(
         int(chosen["plan"]) if chosen.get("plan") else None,
         date.fromisoformat(chosen["start"]) if chosen.get("start") else None,
         date.fromisoformat(chosen["end"]) if chosen.get("end") else None,
+        int(chosen["location"]) if chosen.get("location") else None,
     )
     return sale_view(form, views.metadata(view).get("channel", ""))
 
@@ -172,6 +173,13 @@ def sale_view(form: SaleForm, channel: str) -> dict[str, Any]:
             initial=str(plan.id) if plan else None,
             dispatch=True,
         ),
+        views.select(
+            "location",
+            "Location (empty: the customer's)",
+            [(str(i), name) for i, name in form.locations],
+            initial=str(form.location) if form.location else None,
+            optional=True,
+        ),
         views.date_input("start", "Start", initial=form.start),
         views.date_input("end", "End (empty: the plan's term)", initial=form.end, optional=True),
         views.text_input("summary", "Summary or details", multiline=True, optional=True),
@@ -180,6 +188,8 @@ def sale_view(form: SaleForm, channel: str) -> dict[str, Any]:
         ),
         views.section(includes(plan, currency) if plan else "_Choose a plan to see what it includes._"),
     ]
+    if not form.locations:
+        del blocks[2]  # the workspace has no locations (or the plan none left)
     return views.modal(
         MembershipForm.ASSIGN,
         "Sell a membership",
@@ -231,8 +241,19 @@ def sell(deps: Deps, team: str, user: str, view: dict[str, Any]) -> dict[str, An
     start = date.fromisoformat(chosen["start"]) if chosen.get("start") else None
     customer, plan = int(chosen["customer"]), int(chosen["plan"])
     summary, past = str(chosen.get("summary", "")), "yes" in (chosen.get("past") or [])
+    location = int(chosen["location"]) if chosen.get("location") else None
     sale = deps.write(
-        team, user, flows.sell, customer, plan, start, end, summary=summary, past=past, asked_in=channel
+        team,
+        user,
+        flows.sell,
+        customer,
+        plan,
+        start,
+        end,
+        summary=summary,
+        past=past,
+        location_id=location,
+        asked_in=channel,
     )
     done = sale.membership
     told = messages.say(

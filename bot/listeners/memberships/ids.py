@@ -18,6 +18,7 @@ class MembershipForm(StrEnum):
     REJECT_REASON = "membership_reject_reason"
     EDIT = "membership_edit"
     EDIT_CONFIRM = "membership_edit_confirm"  # the preview of new dates, submitted to apply them
+    DISCOUNTS = "membership_discounts"  # a sold membership's own discount amounts, with a reason
 
 
 class SaleField(StrEnum):

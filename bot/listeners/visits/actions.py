@@ -1,4 +1,5 @@
-"""The buttons of /visits: Complete, Skip and Reschedule open the visit's form; More turns the page."""
+"""The buttons of /visits: Complete, Skip, Reschedule and Assign open the visit's form; More turns
+the page."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from bot.listeners.visits.ids import Action, Form
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
-    for do in (Action.COMPLETE, Action.SKIP, Action.RESCHEDULE):
+    for do in (Action.COMPLETE, Action.SKIP, Action.RESCHEDULE, Action.ASSIGN):
         # Slack wants each action id once in a message: one per visit, told apart by its suffix.
         app.action(re.compile(rf"^{do}_\d+$"))(_opens_form(deps, do))
     app.action(re.compile(rf"^{Action.MENU}_\d+$"))(_opens_form(deps, None))
@@ -59,7 +60,7 @@ def _opens_form(deps: Deps, button: Action | None) -> Any:
         await ack()
         team, user = body["team"]["id"], body["user"]["id"]
         pressed = body["actions"][0]
-        if button is None:  # visits_menu_<visit>, the option's value saying which of the three
+        if button is None:  # visits_menu_<visit>, the option's value saying which of the four
             do, visit_id = (
                 Action(pressed["selected_option"]["value"]),
                 int(pressed["action_id"].rsplit("_", 1)[1]),

@@ -1,5 +1,5 @@
-"""`/visits [customer] [from <date>] [to <date>]`: the visits still to do, a page at a time, each
-with Complete, Skip and Reschedule."""
+"""`/visits [mine] [customer] [from <date>] [to <date>]`: the visits still to do (`mine`: those
+assigned to the person asking), a page at a time, each with Complete, Skip, Reschedule and Assign."""
 
 from __future__ import annotations
 
@@ -23,8 +23,11 @@ def visits_reply(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]:
     if text.lower() in _HELP:
         return messages.message(messages.say("visits_help"))
     today = deps.read(team, user, workspace_today)
-    customer, from_day, until = parse(text, today)
-    found = deps.read(team, user, visit_list, customer, from_day=from_day, until=until)
+    first, _, rest = text.strip().partition(" ")
+    mine = first.lower() == "mine"
+    customer, from_day, until = parse(rest if mine else text, today)
+    assignee = user if mine else None
+    found = deps.read(team, user, visit_list, customer, from_day=from_day, until=until, assignee=assignee)
     return listed(found, 0)
 
 
@@ -33,7 +36,9 @@ def more(deps: Deps, team: str, user: str, offset: int, state: dict[str, Any]) -
     from_day = date.fromisoformat(state["from"]) if state.get("from") else None
     until = date.fromisoformat(state["to"])
     customer = f"#{state['customer']}" if state.get("customer") else ""
-    return listed(deps.read(team, user, visit_list, customer, from_day=from_day, until=until), offset)
+    assignee = user if state.get("mine") else None  # the list of whoever presses More
+    found = deps.read(team, user, visit_list, customer, from_day=from_day, until=until, assignee=assignee)
+    return listed(found, offset)
 
 
 def parse(text: str, today: date) -> tuple[str, date | None, date | None]:
@@ -62,7 +67,13 @@ def listed(found: VisitList, offset: int) -> dict[str, Any]:
     customer = found.customer.label if found.customer else ""
     shown, next_offset = pagination.page(list(found.visits), offset, PAGE)
     if not found.visits:
-        text = messages.say("no_visits", customer=customer, from_day=found.from_day, until=found.until)
+        text = messages.say(
+            "no_visits",
+            customer=customer,
+            from_day=found.from_day,
+            until=found.until,
+            mine=found.assignee is not None,
+        )
         return messages.message(text)
     heading = messages.say(
         "visits_heading",
@@ -72,6 +83,7 @@ def listed(found: VisitList, offset: int) -> dict[str, Any]:
         first=offset + 1,
         last=offset + len(shown),
         total=len(found.visits),
+        mine=found.assignee is not None,
     )
     blocks = [views.section(heading)]
     for v in shown:
@@ -84,6 +96,7 @@ def listed(found: VisitList, offset: int) -> dict[str, Any]:
             "customer": found.customer.id if found.customer else None,
             "from": found.from_day.isoformat() if found.from_day else None,
             "to": found.until.isoformat(),
+            "mine": found.assignee is not None,
         }
         blocks.append(pagination.more_button(Action.MORE, next_offset, state))
     return {"text": heading, "blocks": blocks}
@@ -91,7 +104,12 @@ def listed(found: VisitList, offset: int) -> dict[str, Any]:
 
 def _buttons(visit_id: int) -> dict[str, Any]:
     value = json.dumps({"visit": visit_id})
-    pressed = ((Action.COMPLETE, "Complete"), (Action.SKIP, "Skip"), (Action.RESCHEDULE, "Reschedule"))
+    pressed = (
+        (Action.COMPLETE, "Complete"),
+        (Action.SKIP, "Skip"),
+        (Action.RESCHEDULE, "Reschedule"),
+        (Action.ASSIGN, "Assign"),
+    )
     elements = [
         {"type": "button", "action_id": f"{action}_{visit_id}", "text": views.plain(label), "value": value}
         for action, label in pressed

@@ -1,5 +1,5 @@
 """The form behind each visit's buttons: a note to complete it, a reason to skip it, a new day to
-reschedule it. The answer goes to whoever pressed, where they pressed it."""
+reschedule it, the person to assign it to. The answer goes to whoever pressed, where they pressed it."""
 
 from __future__ import annotations
 
@@ -13,8 +13,18 @@ from core.kernel.errors import InvalidInput
 from core.visits import service as visits
 from core.visits.service import VisitView
 
-TITLES = {Action.COMPLETE: "Complete a visit", Action.SKIP: "Skip a visit", Action.RESCHEDULE: "Reschedule"}
-SUBMITS = {Action.COMPLETE: "Complete", Action.SKIP: "Skip", Action.RESCHEDULE: "Move"}
+TITLES = {
+    Action.COMPLETE: "Complete a visit",
+    Action.SKIP: "Skip a visit",
+    Action.RESCHEDULE: "Reschedule",
+    Action.ASSIGN: "Assign a visit",
+}
+SUBMITS = {
+    Action.COMPLETE: "Complete",
+    Action.SKIP: "Skip",
+    Action.RESCHEDULE: "Move",
+    Action.ASSIGN: "Assign",
+}
 
 
 def form(deps: Deps, team: str, user: str, do: Action, visit_id: int, channel: str) -> dict[str, Any]:
@@ -24,6 +34,9 @@ def form(deps: Deps, team: str, user: str, do: Action, visit_id: int, channel: s
         blocks.append(views.text_input("note", "Note", multiline=True, optional=True, max_length=1000))
     elif do is Action.SKIP:
         blocks.append(views.text_input("note", "Reason", multiline=True, max_length=1000))
+    elif do is Action.ASSIGN:
+        label = "Technician or staff member (empty: nobody)"
+        blocks.append(views.picker("assignee", label, "users_select", initial=v.assignee, optional=True))
     else:
         blocks.append(views.date_input("date", "New day", initial=v.due_on))
     metadata = {"visit": visit_id, "do": do.value, "channel": channel}
@@ -39,6 +52,9 @@ def submitted(deps: Deps, team: str, user: str, view: dict[str, Any]) -> str:
         return messages.say("visit_completed", v=done)
     if do is Action.SKIP:
         return messages.say("visit_skipped", v=deps.write(team, user, visits.skip, visit_id, typed["note"]))
+    if do is Action.ASSIGN:
+        chosen = str(typed.get("assignee") or "") or None
+        return messages.say("visit_assigned", v=deps.write(team, user, visits.assign, visit_id, chosen))
     moved: VisitView = deps.write(team, user, visits.reschedule, visit_id, _day(typed.get("date", "")))
     return messages.say("visit_rescheduled", v=moved)
 

@@ -11,8 +11,9 @@ class Action(StrEnum):
     COMPLETE = "visits_complete"
     SKIP = "visits_skip"
     RESCHEDULE = "visits_reschedule"
+    ASSIGN = "visits_assign"  # who is to carry it out
     MORE = "visits_more"
-    MENU = "visits_menu"  # the App Home's menu of one visit: its option says which of the three
+    MENU = "visits_menu"  # the App Home's menu of one visit: its option says which of the four
 
 
 class Form(StrEnum):

@@ -1,5 +1,5 @@
-"""A visit on the App Home: its line, with a menu to complete, skip or reschedule it (the same
-forms as the buttons of /visits)."""
+"""A visit on the App Home: its line, with a menu to complete, skip, reschedule or assign it (the
+same forms as the buttons of /visits)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,17 @@ from bot.listeners.visits.ids import Action
 from bot.mrkdwn import escape
 from core.visits.service import VisitView
 
-CHOICES = ((Action.COMPLETE, "Complete"), (Action.SKIP, "Skip"), (Action.RESCHEDULE, "Reschedule"))
+CHOICES = (
+    (Action.COMPLETE, "Complete"),
+    (Action.SKIP, "Skip"),
+    (Action.RESCHEDULE, "Reschedule"),
+    (Action.ASSIGN, "Assign"),
+)
 
 
 def home_line(v: VisitView) -> str:
-    return f"{v.starts_at:%a %H:%M} {escape(v.customer)}: {escape(v.job)} / {escape(v.task)}"
+    line = f"{v.starts_at:%a %H:%M} {escape(v.customer)}: {escape(v.job)} / {escape(v.task)}"
+    return line + (f" — <@{v.assignee}>" if v.assignee else "")
 
 
 def visit_menu(v: VisitView) -> dict[str, Any]:

@@ -86,7 +86,7 @@ def test_the_next_two_weeks_with_a_button_row_under_each_visit(slack: Slack) -> 
         "*Tue 14 Jan 09:00* Acme Heating: HVAC maintenance / Filter change",
     ]
     labels = [e["text"]["text"] for e in buttons(reply)]
-    assert labels == ["Complete", "Skip", "Reschedule"] * 2
+    assert labels == ["Complete", "Skip", "Reschedule", "Assign"] * 2
 
 
 def test_a_customers_visits_over_a_range_and_the_planning_horizon(slack: Slack) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from tests.integration.cli.conftest import Run
 
 
@@ -51,3 +53,17 @@ def test_a_customers_visits_and_an_unknown_customer(run: Run) -> None:
     assert all("Café Müller" in line for line in listed.output.splitlines() if line.startswith("#"))
     unknown = run("visits", "list", "nobody at all")
     assert unknown.exit_code == 2 and "No customer matches" in unknown.output
+
+
+def test_assign_a_visit_and_list_someone_s_own(run: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MEMBERBOT_ADMINS", "UTECHLEAD")  # someone who works visits
+    visit, _ = first_visit(run)
+    assert "No visits to do" in run("visits", "list", "--assignee", "UTECHLEAD").output
+    nobody = run("visits", "assign", visit, "UNOBODY")
+    assert nobody.exit_code == 2 and "someone who works visits" in nobody.output
+    done = run("visits", "assign", visit, "UTECHLEAD")
+    assert done.exit_code == 0 and done.output.startswith(f"#{visit} assigned to UTECHLEAD:")
+    mine = [line for line in run("visits", "list", "--assignee", "UTECHLEAD").output.splitlines()]
+    assert len(mine) == 1 and mine[0].startswith(f"#{visit} ") and mine[0].endswith("(UTECHLEAD)")
+    cleared = run("visits", "assign", visit, "none")
+    assert cleared.exit_code == 0 and "assigned to nobody" in cleared.output

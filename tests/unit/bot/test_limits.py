@@ -536,6 +536,7 @@ VISIT = {
     "overdue": True,
     "rescheduled_from": date(2025, 3, 1),
     "note": USER,
+    "assignee": "U0123ABCDEF",
 }
 REPLY_VALUES.update({"v": VISIT, "from_day": date(2025, 3, 1), "day": date(2025, 6, 1)})
 AMOUNTS = dict.fromkeys(("sold", "recognised", "irr", "mrr", "scr", "to_date", "deferred"), "$1,234,567.89")
@@ -545,6 +546,7 @@ EFFECTS = Effects(
 )
 MACRO_VALUES: dict[str, dict[str, Any]] = {
     "edit_preview": {"before": EFFECTS, "after": replace(EFFECTS, visits=3, charges=2), "waits": True},
+    "discounts_adjusted": {"labels": [f"#12: 10% off {USER}, {USER}"] * 20},  # a plan's most discounts
     "class_list": {
         "rows": [
             {

@@ -247,3 +247,11 @@ def test_to_date_never_leaves_the_exact_share_by_a_cent(case: tuple[Sale, list[C
         to_date += value
         assert abs(to_date - sale.mrr * done / days) <= D("0.005")
     assert to_date == sale.mrr
+
+
+def test_a_past_sale_counts_as_sold_on_its_first_day_any_other_on_its_approval() -> None:
+    approved, recorded = date(2026, 2, 10), date(2026, 2, 9)
+    assert r.sold_on(approved, recorded, date(2025, 1, 1), date(2025, 12, 31)) == date(2025, 1, 1)
+    assert r.sold_on(approved, recorded, date(2025, 1, 1), date(2026, 2, 9)) == approved  # ends that day
+    assert r.sold_on(approved, recorded, date(2025, 1, 1), None) == approved
+    assert r.sold_on(approved, recorded, date(2026, 3, 1), date(2027, 2, 28)) == approved
