@@ -15,8 +15,7 @@ from openpyxl import Workbook
 from sqlmodel import col
 
 from core.context import Ctx
-from core.credits import ledger
-from core.credits import lots
+from core.credits import ledger, lots
 from core.credits.lots import Pool, Unit
 from core.customers import service as customers
 from core.kernel import spreadsheets
