@@ -148,6 +148,16 @@ def items(ctx: Ctx, typed: list[Typed]) -> list[Item | None]:
     return found
 
 
+def first_sold(ctx: Ctx, names: list[str]) -> int | None:
+    """The index of the first name that is a prepaid card or a service or product of the
+    catalogue (how `/checkout Café Müller Massage 60` finds where the customer ends)."""
+    roles.require(ctx, Action.VIEW)
+    for index, name in enumerate(names):
+        if fold(name) == fold(CARD_NAME) or services.find_service(ctx, name) is not None:
+            return index
+    return None
+
+
 def choose_location(ctx: Ctx, where: str | None, home: str) -> int | NoLocation:
     """The location named, else the customer's own (`home`), else the only one there is."""
     known = catalog.locations(ctx)

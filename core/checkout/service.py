@@ -311,7 +311,9 @@ def _cards(ctx: Ctx, invoice_id: int, breakdown: Breakdown) -> tuple[Card, ...]:
     found = []
     for n in range(1, len(breakdown.cards()) + 1):
         for lot in ledger.granted_lots(ctx, _card_key(invoice_id, n)):
-            found.append(Card(lots.card_number(lot.id or 0), lot.granted, lot.remaining))
+            places = Decimal(1).scaleb(-minor_digits(ctx.tenant.currency))
+            value, left = lot.granted.quantize(places), lot.remaining.quantize(places)
+            found.append(Card(lots.card_number(lot.id or 0), value, left))
     return tuple(found)
 
 

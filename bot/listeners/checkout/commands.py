@@ -16,7 +16,7 @@ from bot.deps import Deps
 from bot.listeners.checkout.draft import SLACK_LINES, Draft, new_key, new_reference
 from bot.listeners.checkout.forms import form_for, form_view
 from bot.listeners.checkout.ids import CheckoutAction
-from bot.listeners.checkout.lines import numbered_lines, parse_lines
+from bot.listeners.checkout.lines import numbered_lines, parse_lines, with_colon
 from bot.listeners.checkout.preview import breakdown_text, draft_button, preview_message
 from bot.listeners.replies import Modal, channel_command
 from bot.mrkdwn import escape
@@ -48,7 +48,7 @@ def checkout_reply(deps: Deps, team: str, user: str, channel: str, text: str) ->
         return handlers[verb](deps, team, user, rest)
     if verb in VERBS and not rest:  # "/checkout void": how to say it, not a customer search
         return messages.message(messages.say("checkout_usage", verb=verb))
-    match = _HEAD.fullmatch(text)
+    match = _HEAD.fullmatch(text) or _HEAD.fullmatch(with_colon(deps, team, user, text))
     if match is None:  # a customer only: the form, with the customer chosen
         return form_for(deps, team, user, channel, text, None, "", [])
     return command_preview(deps, team, user, channel, match)

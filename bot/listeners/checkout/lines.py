@@ -67,6 +67,21 @@ def parse_lines(deps: Deps, team: str, user: str, typed: str) -> tuple[list[Item
     return items, problems
 
 
+def with_colon(deps: Deps, team: str, user: str, text: str) -> str:
+    """`Café Müller Massage 60` read as `Café Müller: Massage 60`: the customer, then one line
+    whose name is a prepaid card or in the catalogue (the longest such line); else the text as
+    typed."""
+    words = text.split()
+    heads = [(" ".join(words[:i]), " ".join(words[i:])) for i in range(1, len(words))]
+    named = [(who, line, _LINE.fullmatch(line)) for who, line in heads]
+    read = [(who, line, m.group("what").strip()) for who, line, m in named if m is not None]
+    first = None if not read else deps.read(team, user, flows.first_sold, [what for _, _, what in read])
+    if first is None:
+        return text
+    who, line, _ = read[first]
+    return f"{who}: {line}"
+
+
 def _by_line(error: InvalidInput) -> InvalidInput:
     """Core's line errors ("lines.2.unit_price") said with the line's number."""
     said = []
