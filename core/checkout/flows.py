@@ -134,10 +134,11 @@ def items(ctx: Ctx, typed: list[Typed]) -> list[Item | None]:
     several words that is none of them."""
     found: list[Item | None] = []
     for t in typed:
-        service = services.find_service(ctx, t.name)
         if fold(t.name) == fold(CARD_NAME):
             found.append(Item(ItemKind.CARD, t.quantity, t.price))
-        elif service is not None and service.kind is services.ServiceKind.PRODUCT:  # its name is its code
+            continue
+        service = services.find_service(ctx, t.name)
+        if service is not None and service.kind is services.ServiceKind.PRODUCT:  # its name is its code
             found.append(Item(ItemKind.PRODUCT, t.quantity, t.price, product=service.name))
         elif service is not None:
             found.append(Item(ItemKind.SERVICE, t.quantity, t.price, service_id=service.id))

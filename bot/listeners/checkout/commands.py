@@ -92,9 +92,9 @@ def void(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]:
 def show(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]:
     found = deps.read(team, user, flows.show, text.strip())
     posted = found.posted
-    return messages.message(
-        breakdown_text(found.currency, posted.breakdown, posted.reference, status=posted.status)
-    )
+    shown = breakdown_text(found.currency, posted.breakdown, posted.reference, status=posted.status)
+    cards = messages.say("checkout_cards", cards=posted.cards, currency=found.currency)
+    return messages.message(f"{shown}\n{cards}" if cards else shown)
 
 
 def points_preview(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]:

@@ -93,6 +93,7 @@ def test_a_prepaid_card_bought_from_the_common_pool_shows_in_credits_and_pays_th
     posted = str(press(slack, preview, CheckoutAction.POST)["text"])
     assert "Prepaid card *PC-" in posted and ": 225.00 USD" in posted
     number = posted.split("Prepaid card *")[1].split("*")[0]
+    reference = posted.split("Posted *")[1].split("*")[0]
     balance = str(slack.command("/credits", who, user=STAFF)["text"])
     card = f"*225.00* of monetary credit available for services and products, on prepaid card {number}"
     assert card in balance
@@ -103,6 +104,8 @@ def test_a_prepaid_card_bought_from_the_common_pool_shows_in_credits_and_pays_th
     assert "- 75.00 monetary credit:" in text and f"- 25.00 prepaid card: {number} (lot #" in text
     assert "*due 0.00 USD*" in text
     assert "Posted *" in str(press(slack, visit, CheckoutAction.POST)["text"])
+    shown = str(slack.command("/checkout", f"show {reference}", user=STAFF)["text"])
+    assert f"Prepaid card *{number}*: 225.00 USD, 200.00 left" in shown
 
     assert "uploaded to this conversation" in str(
         slack.command("/credits", f"export {who}", user=STAFF)["text"]
