@@ -522,9 +522,10 @@ def _why_unused(
     if lot.pool is Pool.CARD:
         return f"{owner} pays for services and products, not for another prepaid card"
     if lot.pool in (Pool.SERVICES, Pool.PRODUCTS):
-        only = lot.pool.value
+        share = lot.pool.value
+        whose = f"{owner}'s {share} share" if lot.contract_id is not None else f"the {share} share granted by hand"
         card = "; prepaid cards are bought from the common pool only" if ItemKind.CARD in owing else ""
-        return f"{owner}'s {lot.pool.value} share pays only for {only}{card}"
+        return f"{whose} pays only for {share}{card}"
     return f"{owner}: not usable on what is left"
 
 

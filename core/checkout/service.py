@@ -309,9 +309,9 @@ def _card_key(invoice_id: int, n: int) -> str:
 def _cards(ctx: Ctx, invoice_id: int, breakdown: Breakdown) -> tuple[Card, ...]:
     """The prepaid cards the posted invoice sold, as they stand now."""
     found = []
+    places = Decimal(1).scaleb(-minor_digits(ctx.tenant.currency))
     for n in range(1, len(breakdown.cards()) + 1):
         for lot in ledger.granted_lots(ctx, _card_key(invoice_id, n)):
-            places = Decimal(1).scaleb(-minor_digits(ctx.tenant.currency))
             value, left = lot.granted.quantize(places), lot.remaining.quantize(places)
             found.append(Card(lots.card_number(lot.id or 0), value, left))
     return tuple(found)
@@ -545,8 +545,7 @@ def _benefits(ctx: Ctx, customer_id: int, *, lock: bool) -> Benefits:
     now = ctx.now()
     members: list[Membership] = []
     notes: list[str] = []
-    lenders: set[int] = set()  # memberships whose credits may be used now
-    blocked: dict[int, str] = {}  # the others: why their account credit cannot be used
+    blocked: dict[int, str] = {}  # memberships whose credits cannot be used now, and why
     versions: dict[int, int] = {}  # memberships whose discounts apply now, with their plan versions
     held = _memberships(ctx, customer_id)
     unpaid = billing.unpaid_memberships(ctx, [contract.id or 0 for contract, _, _ in held])
@@ -567,8 +566,6 @@ def _benefits(ctx: Ctx, customer_id: int, *, lock: bool) -> Benefits:
             again = again.astimezone(ctx.tz)
             notes.append(f"M-{cid} {name}: its credits can be used again from {again:%d %b %Y %H:%M}.")
             blocked[cid] = f"M-{cid} {name} waits between redemptions until {again:%d %b %Y %H:%M}"
-        else:
-            lenders.add(cid)
         if status in EARNING and version is not None:
             versions[cid] = version.id or 0
     credit_lots, money_lots, not_now = _usable_lots(ctx, customer_id, blocked, now, lock=lock)

@@ -136,7 +136,7 @@ def test_a_card_beyond_the_common_pool_is_paid_at_the_desk_and_no_share_or_card_
         shown = checkout.preview(ctx, card_invoice(customer, location, "100.00", "INV-2"))
     assert shown.due == D("50.00")  # the common pool's 50.00; the rest at the desk
     assert (
-        "Account credit 40.00 not usable: credit granted by hand's services share pays only for services; "
+        "Account credit 40.00 not usable: the services share granted by hand pays only for services; "
         "prepaid cards are bought from the common pool only." in shown.notes
     )
     assert any(n.startswith("Account credit 250.00 not usable: prepaid card PC-") for n in shown.notes)
