@@ -523,7 +523,8 @@ def _why_unused(
         return f"{owner} pays for services and products, not for another prepaid card"
     if lot.pool in (Pool.SERVICES, Pool.PRODUCTS):
         share = lot.pool.value
-        whose = f"the {share} share granted by hand" if lot.contract_id is None else f"{owner}'s {share} share"
+        by_hand = lot.contract_id is None
+        whose = f"the {share} share granted by hand" if by_hand else f"{owner}'s {share} share"
         card = "; prepaid cards are bought from the common pool only" if ItemKind.CARD in owing else ""
         return f"{whose} pays only for {share}{card}"
     return f"{owner}: not usable on what is left"
