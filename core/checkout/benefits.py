@@ -120,6 +120,8 @@ class Benefits:
     money_lots: tuple[lots.Lot, ...] = ()
     discounts: tuple[Discount, ...] = ()
     notes: tuple[str, ...] = ()  # why a membership gives nothing now, for the desk
+    # Monetary credit left out (on hold, not yet usable, expired): why, and how much.
+    held_back: tuple[tuple[str, Decimal], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -271,9 +273,7 @@ def compute(
         results.append(LineResult(line, tuple(applied), removed_here))
     if use_monetary:
         results = _monetary(results, benefits.money_lots, room, caps, members, places)
-    unusable = _unusable(
-        results, benefits.money_lots, room, caps, members, places=places, use_monetary=use_monetary
-    )
+    unusable = _unusable(results, benefits, room, caps, places=places, use_monetary=use_monetary)
     notes = (*benefits.notes, *unusable)
     earner = next(
         (m for m in sorted(benefits.memberships, key=lambda m: m.contract_id) if m.points_per_unit > 0), None
@@ -482,22 +482,23 @@ def _monetary(
 
 def _unusable(
     results: Sequence[LineResult],
-    money_lots: Sequence[lots.Lot],
+    benefits: Benefits,
     room: Mapping[int, Decimal],
     caps: Mapping[int, Decimal],
-    members: Mapping[int, Membership],
     *,
     places: int,
     use_monetary: bool,
 ) -> tuple[str, ...]:
-    """Why account credit the member holds pays nothing of what is still due, by reason: the
-    member keeps it, a membership's maximum per invoice is reached, a share pays only for
-    services or products, a card does not buy a card."""
+    """Why account credit the member holds pays nothing of what is still due, by reason: what
+    the service left out (a membership on hold, credit usable later), the member keeps it, a
+    membership's maximum per invoice is reached, a share pays only for services or products, a
+    card does not buy a card. Nothing when nothing is due."""
     owing = {r.line.kind for r in results if r.due > 0}
     if not owing:
         return ()
-    left: dict[str, Decimal] = {}
-    for lot in sorted(money_lots, key=lambda lot: lot.id):
+    members = {m.contract_id: m for m in benefits.memberships}
+    left = dict(benefits.held_back)
+    for lot in sorted(benefits.money_lots, key=lambda lot: lot.id):
         if room[lot.id] <= 0:
             continue
         why = _why_unused(lot, owing, caps, members, use_monetary=use_monetary)

@@ -568,10 +568,11 @@ def _benefits(ctx: Ctx, customer_id: int, *, lock: bool) -> Benefits:
             blocked[cid] = f"M-{cid} {name} waits between redemptions until {again:%d %b %Y %H:%M}"
         if status in EARNING and version is not None:
             versions[cid] = version.id or 0
-    credit_lots, money_lots, not_now = _usable_lots(ctx, customer_id, blocked, now, lock=lock)
+    credit_lots, money_lots, held_back = _usable_lots(ctx, customer_id, blocked, now, lock=lock)
     discounts = _discounts(ctx, versions, {m.contract_id: m.label for m in members})
-    notes.extend(not_now)
-    return Benefits(tuple(members), tuple(credit_lots), tuple(money_lots), tuple(discounts), tuple(notes))
+    return Benefits(
+        tuple(members), tuple(credit_lots), tuple(money_lots), tuple(discounts), tuple(notes), held_back
+    )
 
 
 def _on_hold(ctx: Ctx, contract_id: int, name: str, status: Status, why: Refusal) -> list[str]:
@@ -598,27 +599,21 @@ def _member(contract: Contract, name: str, terms: credit_terms.CreditTerms | Non
 
 def _usable_lots(
     ctx: Ctx, customer_id: int, blocked: dict[int, str], now: datetime, *, lock: bool
-) -> tuple[list[lots.Lot], list[lots.Lot], list[str]]:
+) -> tuple[list[lots.Lot], list[lots.Lot], tuple[tuple[str, Decimal], ...]]:
     """The credit lots and the monetary credit lots usable now: those outside a membership, and
-    those of the memberships that lend (not `blocked`); and why the account credit left out cannot
-    be used, by reason."""
+    those of the memberships that lend (not `blocked`); and the monetary credit left out, by why."""
     credit_lots: list[lots.Lot] = []
     money_lots: list[lots.Lot] = []
-    left_out: dict[str, Decimal] = {}
+    held_back: dict[str, Decimal] = {}
     for row in _open_lots(ctx, customer_id, lock=lock):
         view = ledger.as_lot(row)
         why = _not_usable(ctx, row, view, blocked, now)
         if why:
             if row.unit == lots.Unit.MONEY.value:
-                left_out[why] = left_out.get(why, Decimal(0)) + row.remaining
+                held_back[why] = held_back.get(why, Decimal(0)) + row.remaining
             continue
         (credit_lots if row.unit == lots.Unit.CREDIT.value else money_lots).append(view)
-    places = minor_digits(ctx.tenant.currency)
-    notes = [
-        f"Account credit {q.quantize(Decimal(1).scaleb(-places))} not usable: {why}."
-        for why, q in left_out.items()
-    ]
-    return credit_lots, money_lots, notes
+    return credit_lots, money_lots, tuple(held_back.items())
 
 
 def _not_usable(ctx: Ctx, row: CreditLot, view: lots.Lot, blocked: dict[int, str], now: datetime) -> str:

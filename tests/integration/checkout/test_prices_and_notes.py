@@ -144,4 +144,4 @@ def test_the_preview_says_why_account_credit_pays_nothing(shop: Shop) -> None:
     )
     with shop.tx(STAFF, write=False) as ctx:
         paid = checkout.preview(ctx, nothing_due)
-    assert paid.due == 0 and not any("services share" in n for n in paid.notes)  # nothing left to pay
+    assert paid.due == 0 and paid.notes == ()  # nothing left to pay: nothing to explain
