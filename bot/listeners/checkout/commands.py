@@ -1,5 +1,6 @@
 """/checkout: `/checkout <customer> [at <location>]: 2 x Massage 60 @ 100, 1 x LOTION @ 25` previews
-the invoice and writes nothing; void, show, points conversion and the location's order of benefits;
+the invoice and writes nothing (`/checkout Café Müller Massage 60`: one line, the catalogue's
+price); void, show, points conversion and the location's order of benefits;
 the form when the command says too little."""
 
 from __future__ import annotations
