@@ -323,6 +323,8 @@ def _validated(ctx: Ctx, e: Errors, errors: Errors, rule: DiscountRule) -> Disco
     try:
         applies_to = ItemKind(rule.applies_to)
     except ValueError:
+        applies_to = ItemKind.CARD
+    if applies_to is ItemKind.CARD:  # a prepaid card is money paid ahead: no discount on it
         e.add("applies_to", f"{rule.applies_to!r} is not service or product.")
         applies_to = ItemKind.SERVICE
     try:

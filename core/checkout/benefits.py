@@ -9,7 +9,8 @@ The rule for several memberships (documented in docs/benefits.md):
 - of the discounts that fit a line, the one worth most applies (discounts never stack); on a tie,
   the oldest membership's (lowest id), then the rule listed first;
 - monetary credit pays what is left, first from the services or products shares, then from the
-  common pool, each lot in redemption order;
+  common pool, each lot in redemption order; then the member's prepaid cards (services and
+  products only: a card never buys a card, and the shares never buy one);
 - each membership gives at most its plan's maximum per invoice, across the whole invoice;
 - points are earned by one membership: the oldest live one whose plan earns points.
 """
@@ -40,6 +41,7 @@ class Order(StrEnum):
 class ItemKind(StrEnum):
     SERVICE = "service"
     PRODUCT = "product"
+    CARD = "prepaid card"  # sold at checkout: paid from the common pool (or at the desk), a new card lot
 
 
 class DiscountKind(StrEnum):
@@ -51,6 +53,7 @@ class Kind(StrEnum):
     CREDIT = "service credit"
     DISCOUNT = "discount"
     MONEY = "monetary credit"
+    CARD = "prepaid card"  # a prepaid card the member bought earlier pays
 
 
 @dataclass(frozen=True)
@@ -117,6 +120,8 @@ class Benefits:
     money_lots: tuple[lots.Lot, ...] = ()
     discounts: tuple[Discount, ...] = ()
     notes: tuple[str, ...] = ()  # why a membership gives nothing now, for the desk
+    # Monetary credit left out (on hold, not yet usable, expired): why, and how much.
+    held_back: tuple[tuple[str, Decimal], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -209,6 +214,11 @@ class Breakdown:
             out.append(Posting(Unit.POINTS, None, self.points_contract, self.points, None, self.points_rule))
         return tuple(out)
 
+    def cards(self) -> list[tuple[int, Decimal]]:
+        """The prepaid cards the invoice sells: (line, value), one for each unit of a card line."""
+        sold = [r.line for r in self.lines if r.line.kind is ItemKind.CARD]
+        return [(line.number, line.unit_price) for line in sold for _ in range(line.quantity)]
+
     def takes(self) -> list[tuple[int, Decimal]]:
         """What to take from each lot, summed over the invoice, in lot id order."""
         summed: dict[int, Decimal] = {}
@@ -263,15 +273,17 @@ def compute(
         results.append(LineResult(line, tuple(applied), removed_here))
     if use_monetary:
         results = _monetary(results, benefits.money_lots, room, caps, members, places)
+    unusable = _unusable(results, benefits, room, caps, places=places, use_monetary=use_monetary)
+    notes = (*benefits.notes, *unusable)
     earner = next(
         (m for m in sorted(benefits.memberships, key=lambda m: m.contract_id) if m.points_per_unit > 0), None
     )
-    breakdown = Breakdown(order, tuple(results), notes=benefits.notes)
+    breakdown = Breakdown(order, tuple(results), notes=notes)
     if earner is None:
         return breakdown
     points = (breakdown.due * earner.points_per_unit).to_integral_value(rounding=ROUND_FLOOR)
     rule = f"{earner.label}: {earner.points_per_unit.normalize():f} point(s) per 1 paid, rounded down"
-    return Breakdown(order, tuple(results), points, earner.contract_id, rule, benefits.notes)
+    return Breakdown(order, tuple(results), points, earner.contract_id, rule, notes)
 
 
 def best_discount(
@@ -413,7 +425,17 @@ def _credits(
     return covered
 
 
-_DEDICATED = {ItemKind.SERVICE: Pool.SERVICES, ItemKind.PRODUCT: Pool.PRODUCTS}
+_SHARES = {ItemKind.SERVICE: Pool.SERVICES, ItemKind.PRODUCT: Pool.PRODUCTS}
+
+
+def _paid_from(kind: ItemKind, step: int) -> Pool | None:
+    """The pool that pays a line of this kind at each step: its own share, the common pool, then
+    the member's prepaid cards (a card buys services and products, never another card)."""
+    if step == 0:
+        return _SHARES.get(kind)
+    if step == 1:
+        return Pool.COMMON
+    return None if kind is ItemKind.CARD else Pool.CARD
 
 
 def _monetary(
@@ -426,17 +448,18 @@ def _monetary(
 ) -> list[LineResult]:
     """Pay what is left of each line with monetary credit: every line from its own share first
     (services or products), then from the common pool, so a service never uses up common credit a
-    product on the same invoice could only have paid from there."""
+    product on the same invoice could only have paid from there; prepaid cards pay last, as they
+    never expire."""
     ordered = sorted(money_lots, key=lots.redemption_order)
     step = Decimal(1).scaleb(-places)
     out = list(results)
-    for dedicated in (True, False):
+    for paying in range(3):
         for i, result in enumerate(out):
             extra: list[Applied] = []
             due = result.due
-            wanted = _DEDICATED[result.line.kind] if dedicated else Pool.COMMON
+            wanted = _paid_from(result.line.kind, paying)
             for lot in ordered:
-                if due <= 0:
+                if due <= 0 or wanted is None:
                     break
                 if lot.pool is not wanted:
                     continue
@@ -449,19 +472,63 @@ def _monetary(
                 if cap is not None and lot.contract_id is not None:
                     caps[lot.contract_id] = cap - amount
                 due -= amount
-                extra.append(
-                    Applied(
-                        Kind.MONEY,
-                        lot.contract_id,
-                        amount,
-                        _money_rule(members, lot),
-                        lot_id=lot.id,
-                        taken=amount,
-                    )
-                )
+                kind = Kind.CARD if lot.pool is Pool.CARD else Kind.MONEY
+                rule = _card_rule(lot) if lot.pool is Pool.CARD else _money_rule(members, lot)
+                extra.append(Applied(kind, lot.contract_id, amount, rule, lot_id=lot.id, taken=amount))
             if extra:
                 out[i] = LineResult(result.line, (*result.applied, *extra), result.removed)
     return out
+
+
+def _unusable(
+    results: Sequence[LineResult],
+    benefits: Benefits,
+    room: Mapping[int, Decimal],
+    caps: Mapping[int, Decimal],
+    *,
+    places: int,
+    use_monetary: bool,
+) -> tuple[str, ...]:
+    """Why account credit the member holds pays nothing of what is still due, by reason: what
+    the service left out (a membership on hold, credit usable later), the member keeps it, a
+    membership's maximum per invoice is reached, a share pays only for services or products, a
+    card does not buy a card. Nothing when nothing is due."""
+    owing = {r.line.kind for r in results if r.due > 0}
+    if not owing:
+        return ()
+    members = {m.contract_id: m for m in benefits.memberships}
+    left = dict(benefits.held_back)
+    for lot in sorted(benefits.money_lots, key=lambda lot: lot.id):
+        if room[lot.id] <= 0:
+            continue
+        why = _why_unused(lot, owing, caps, members, use_monetary=use_monetary)
+        left[why] = left.get(why, ZERO) + room[lot.id]
+    return tuple(f"Account credit {_cents(q, places)} not usable: {why}." for why, q in left.items())
+
+
+def _why_unused(
+    lot: lots.Lot,
+    owing: set[ItemKind],
+    caps: Mapping[int, Decimal],
+    members: Mapping[int, Membership],
+    *,
+    use_monetary: bool,
+) -> str:
+    owner = _owner(members, lot)
+    if not use_monetary:
+        return f"{owner}, the member keeps it for later"
+    member = members.get(lot.contract_id) if lot.contract_id is not None else None
+    if member is not None and member.contract_id in caps and caps[member.contract_id] <= 0:
+        return f"{owner} gives at most {member.max_per_invoice} an invoice, reached on this one"
+    if lot.pool is Pool.CARD:
+        return f"{owner} pays for services and products, not for another prepaid card"
+    if lot.pool in (Pool.SERVICES, Pool.PRODUCTS):
+        share = lot.pool.value
+        by_hand = lot.contract_id is None
+        whose = f"the {share} share granted by hand" if by_hand else f"{owner}'s {share} share"
+        card = "; prepaid cards are bought from the common pool only" if ItemKind.CARD in owing else ""
+        return f"{whose} pays only for {share}{card}"
+    return f"{owner}: not usable on what is left"
 
 
 def _money_rule(members: Mapping[int, Membership], lot: lots.Lot) -> str:
@@ -469,6 +536,17 @@ def _money_rule(members: Mapping[int, Membership], lot: lots.Lot) -> str:
     share = "common pool" if lot.pool is Pool.COMMON else f"{lot.pool.value} share"
     limit = f", at most {member.max_per_invoice} an invoice" if member and member.max_per_invoice else ""
     return f"{_label(members, lot.contract_id)}: monetary credit, {share}{limit} (lot #{lot.id})"
+
+
+def _card_rule(lot: lots.Lot) -> str:
+    return f"{lots.card_number(lot.id)} (lot #{lot.id})"
+
+
+def _owner(members: Mapping[int, Membership], lot: lots.Lot) -> str:
+    """Whose monetary credit the lot is: a prepaid card, a membership, or credit granted by hand."""
+    if lot.pool is Pool.CARD:
+        return f"prepaid card {lots.card_number(lot.id)}"
+    return _label(members, lot.contract_id)
 
 
 def _label(members: Mapping[int, Membership], contract_id: int | None) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -16,12 +16,13 @@ from core.catalog import services
 from core.checkout import benefit_terms, benefits
 from core.checkout import service as checkout
 from core.checkout.benefits import Breakdown, ItemKind, Order
-from core.checkout.service import Invoice, Item, Posted, StalePreview
+from core.checkout.service import CARD_NAME, Invoice, Item, Posted, StalePreview
 from core.context import Ctx
 from core.credits import ledger
 from core.credits.lots import Pool, Unit
 from core.customers import service as customers
 from core.kernel.errors import InvalidInput, NotFound
+from core.kernel.text import fold
 from core.workspace import roles
 from core.workspace.roles import Action
 
@@ -32,10 +33,11 @@ class InvalidLines(InvalidInput):
 
 @dataclass(frozen=True)
 class Typed:
-    """A line as typed: a service by its name, anything else a one-word product code."""
+    """A line as typed: a service by its name, a prepaid card, anything else a one-word product
+    code; no price: the catalogue's."""
 
     quantity: int
-    price: Decimal
+    price: Decimal | None
     name: str
 
 
@@ -127,10 +129,14 @@ def fingerprint(breakdown: Breakdown) -> tuple[str, ...]:
 
 
 def items(ctx: Ctx, typed: list[Typed]) -> list[Item | None]:
-    """Each line as an invoice item: the service of that name (a catalogue product's name is its
-    code), else a product of that code; None for a name of several words that is neither."""
+    """Each line as an invoice item: a prepaid card ("prepaid card"), the service of that name (a
+    catalogue product's name is its code), else a product of that code; None for a name of
+    several words that is none of them."""
     found: list[Item | None] = []
     for t in typed:
+        if fold(t.name) == fold(CARD_NAME):
+            found.append(Item(ItemKind.CARD, t.quantity, t.price))
+            continue
         service = services.find_service(ctx, t.name)
         if service is not None and service.kind is services.ServiceKind.PRODUCT:  # its name is its code
             found.append(Item(ItemKind.PRODUCT, t.quantity, t.price, product=service.name))
@@ -141,6 +147,16 @@ def items(ctx: Ctx, typed: list[Typed]) -> list[Item | None]:
         else:
             found.append(Item(ItemKind.PRODUCT, t.quantity, t.price, product=t.name))
     return found
+
+
+def first_sold(ctx: Ctx, names: list[str]) -> int | None:
+    """The index of the first name that is a prepaid card or a service or product of the
+    catalogue (how `/checkout Café Müller Massage 60` finds where the customer ends)."""
+    roles.require(ctx, Action.VIEW)
+    for index, name in enumerate(names):
+        if fold(name) == fold(CARD_NAME) or services.find_service(ctx, name) is not None:
+            return index
+    return None
 
 
 def choose_location(ctx: Ctx, where: str | None, home: str) -> int | NoLocation:
@@ -164,7 +180,17 @@ def preview(ctx: Ctx, invoice: Invoice) -> Preview:
         shown = checkout.preview(ctx, invoice)
     except InvalidInput as error:
         raise InvalidLines(error.errors) from None
-    return Preview(invoice, shown, *_shown_as(ctx, invoice), ctx.tenant.currency)
+    return Preview(_priced(invoice, shown), shown, *_shown_as(ctx, invoice), ctx.tenant.currency)
+
+
+def _priced(invoice: Invoice, shown: Breakdown) -> Invoice:
+    """The invoice with the catalogue's price on each line typed without one, so the Post button
+    posts the prices the preview showed."""
+    priced = tuple(
+        item if item.unit_price is not None else replace(item, unit_price=result.line.unit_price)
+        for item, result in zip(invoice.items, shown.lines, strict=True)
+    )
+    return replace(invoice, items=priced)
 
 
 def preview_at(

@@ -9,6 +9,11 @@
 - `void` gives back the credits and monetary credit a posted invoice used (core/ledger.reverse: a
   lot that expired meanwhile expires again at once) and takes back the points it earned.
 - `convert_points` turns points into monetary credit at the plan's value per point.
+
+A line without a price takes the catalogue's: the location's own price, else the list price. A
+prepaid card line sells a card (a money lot of the card pool, never expiring, outside every
+membership) paid from the common pool; posting writes one card per unit, and a later invoice pays
+with it. An invoice whose card was used since cannot be voided.
 """
 
 from __future__ import annotations
@@ -38,16 +43,17 @@ from core.credits import grants as credit_grants
 from core.credits import ledger, lending, lots
 from core.credits import terms as credit_terms
 from core.credits.lending import Refusal
+from core.credits.lots import Pool, Unit
 from core.credits.terms import CreditKind
 from core.customers import service as customers
 from core.kernel.errors import Conflict, Errors, InvalidInput, NotFound
 from core.kernel.money import amount, minor_digits
-from core.kernel.text import clean, clean_reason
+from core.kernel.text import clean, clean_reason, fold
 from core.memberships.lifecycle import Status
 from core.workspace import roles
 from core.workspace.roles import Action
 from storage import upserts
-from storage.tables.catalog import Location, Service
+from storage.tables.catalog import Location, Service, ServicePrice
 from storage.tables.checkout import CheckoutInvoice, RemovedDiscount
 from storage.tables.credits import CreditLot
 from storage.tables.customers import Customer
@@ -56,6 +62,7 @@ from storage.tables.plans import PlanVersion
 
 MAX_LINES = 100
 MAX_QUANTITY = 1000
+CARD_NAME = "Prepaid card"
 # Memberships whose discounts and points apply: running, not frozen, not merely sold for later.
 EARNING = frozenset({Status.ACTIVE, Status.GRACE})
 
@@ -74,7 +81,7 @@ class Item:
 
     kind: ItemKind | str
     quantity: int
-    unit_price: Decimal
+    unit_price: Decimal | None  # None: the catalogue's price (the location's, else the list price)
     service_id: int | None = None
     product: str = ""
 
@@ -90,12 +97,22 @@ class Invoice:
 
 
 @dataclass(frozen=True)
+class Card:
+    """A prepaid card an invoice sold: its number, its value and what is left on it."""
+
+    number: str
+    value: Decimal
+    remaining: Decimal
+
+
+@dataclass(frozen=True)
 class Posted:
     invoice_id: int
     reference: str
     status: str  # posted | void
     breakdown: Breakdown
     replayed: bool = False
+    cards: tuple[Card, ...] = ()  # the prepaid cards it sold
 
 
 def preview(ctx: Ctx, invoice: Invoice) -> Breakdown:
@@ -120,7 +137,7 @@ def post(ctx: Ctx, invoice: Invoice, *, key: str, preview: Breakdown) -> Posted:
         raise InvalidInput.single("customer", f"There is no customer #{invoice.customer_id}.")
     earlier = _by_key(ctx, key)
     if earlier is not None:
-        return _replay(earlier, digest, key)
+        return _replay(ctx, earlier, digest, key)
     if _by_reference(ctx, invoice.reference) is not None:
         raise Conflict(
             f"Invoice {invoice.reference} was already posted; void it or use a new number.", "reference"
@@ -154,7 +171,7 @@ def post(ctx: Ctx, invoice: Invoice, *, key: str, preview: Breakdown) -> Posted:
     if invoice_id is None:  # the same key, posted for another customer a moment ago
         again = _by_key(ctx, key)
         assert again is not None
-        return _replay(again, digest, key)
+        return _replay(ctx, again, digest, key)
     takes = fresh.takes()
     if takes:
         ledger.redeem_lots(
@@ -172,8 +189,20 @@ def post(ctx: Ctx, invoice: Invoice, *, key: str, preview: Breakdown) -> Posted:
             key=_points_key(invoice_id),
             reference=f"invoice {invoice.reference}",
         )
+    for n, (line, value) in enumerate(fresh.cards(), 1):
+        ledger.grant(
+            ctx,
+            invoice.customer_id,
+            Unit.MONEY,
+            value,
+            key=_card_key(invoice_id, n),
+            pool=Pool.CARD,
+            source="card",
+            reason=f"prepaid card bought on invoice {invoice.reference}, line {line}",
+            reference=f"invoice {invoice.reference}",
+        )
     ctx.uow.flush()
-    return Posted(invoice_id, invoice.reference, "posted", fresh)
+    return Posted(invoice_id, invoice.reference, "posted", fresh, cards=_cards(ctx, invoice_id, fresh))
 
 
 def remove_discount(ctx: Ctx, invoice: Invoice, line: int, discount_id: int) -> Breakdown:
@@ -218,8 +247,18 @@ def void(ctx: Ctx, reference: str, reason: str) -> Posted:
     if row is None:
         raise NotFound(f"There is no posted invoice {reference}.", "reference")
     breakdown = benefits.from_dict(row.breakdown)
+    cards = _cards(ctx, row.id or 0, breakdown)
     if row.status == "void":
-        return Posted(row.id or 0, row.reference, row.status, breakdown, replayed=True)
+        return Posted(row.id or 0, row.reference, row.status, breakdown, replayed=True, cards=cards)
+    spent = [c.number for c in cards if c.remaining < c.value]
+    if spent:
+        raise Conflict(
+            f"Invoice {reference} sold {', '.join(spent)}, which has been used since: void the invoices "
+            "it paid first.",
+            "reference",
+        )
+    for n in range(1, len(cards) + 1):
+        ledger.take_back(ctx, _card_key(row.id or 0, n), f"invoice {reference} voided: {reason}")
     if breakdown.takes():
         ledger.reverse(ctx, _benefits_key(row.id or 0), f"invoice {reference} voided: {reason}")
     if row.points > 0:
@@ -227,7 +266,8 @@ def void(ctx: Ctx, reference: str, reason: str) -> Posted:
     row.status, row.voided_by, row.voided_at, row.void_reason = "void", ctx.actor, ctx.now(), reason
     ctx.uow.add(row)
     ctx.uow.flush()
-    return Posted(row.id or 0, row.reference, row.status, breakdown)
+    cards = _cards(ctx, row.id or 0, breakdown)
+    return Posted(row.id or 0, row.reference, row.status, breakdown, cards=cards)
 
 
 def get_invoice(ctx: Ctx, reference: str) -> Posted:
@@ -235,7 +275,9 @@ def get_invoice(ctx: Ctx, reference: str) -> Posted:
     row = _by_reference(ctx, reference)
     if row is None:
         raise NotFound(f"There is no posted invoice {reference}.", "reference")
-    return Posted(row.id or 0, row.reference, row.status, benefits.from_dict(row.breakdown))
+    breakdown = benefits.from_dict(row.breakdown)
+    cards = _cards(ctx, row.id or 0, breakdown)
+    return Posted(row.id or 0, row.reference, row.status, breakdown, cards=cards)
 
 
 def convert_points(ctx: Ctx, customer_id: int, points: Decimal, *, key: str) -> ledger.LedgerResult:
@@ -260,16 +302,33 @@ def _points_key(invoice_id: int) -> str:
     return f"invoice:{invoice_id}:points"
 
 
+def _card_key(invoice_id: int, n: int) -> str:
+    return f"invoice:{invoice_id}:card:{n}"
+
+
+def _cards(ctx: Ctx, invoice_id: int, breakdown: Breakdown) -> tuple[Card, ...]:
+    """The prepaid cards the posted invoice sold, as they stand now."""
+    found = []
+    places = Decimal(1).scaleb(-minor_digits(ctx.tenant.currency))
+    for n in range(1, len(breakdown.cards()) + 1):
+        for lot in ledger.granted_lots(ctx, _card_key(invoice_id, n)):
+            value, left = lot.granted.quantize(places), lot.remaining.quantize(places)
+            found.append(Card(lots.card_number(lot.id or 0), value, left))
+    return tuple(found)
+
+
 def _digest(invoice: Invoice, lines: list[Line]) -> str:
     """The request as validated, so "100" and "100.00" are the same price and "lotion" is LOTION."""
     request = {**asdict(invoice), "items": [asdict(line) for line in lines]}
     return hashlib.sha256(json.dumps(request, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _replay(row: CheckoutInvoice, digest: str, key: str) -> Posted:
+def _replay(ctx: Ctx, row: CheckoutInvoice, digest: str, key: str) -> Posted:
     if row.request_hash != digest:
         raise Conflict(f"The key {key!r} was already used for a different invoice.", "key")
-    return Posted(row.id or 0, row.reference, row.status, benefits.from_dict(row.breakdown), replayed=True)
+    breakdown = benefits.from_dict(row.breakdown)
+    cards = _cards(ctx, row.id or 0, breakdown)
+    return Posted(row.id or 0, row.reference, row.status, breakdown, replayed=True, cards=cards)
 
 
 def _by_key(ctx: Ctx, key: str) -> CheckoutInvoice | None:
@@ -285,15 +344,52 @@ def _validated(ctx: Ctx, invoice: Invoice) -> list[Line]:
     """The invoice's lines, after reporting every problem at once under its field."""
     errors = Errors()
     _check_invoice(ctx, errors, invoice)
-    wanted = {i.service_id for i in invoice.items if i.service_id is not None}
-    services = {s.id or 0: s for s in ctx.uow.all(ctx.uow.select(Service).where(col(Service.id).in_(wanted)))}
+    catalogue = _Catalogue.of(ctx, invoice)
     lines: list[Line] = []
     for number, item in enumerate(invoice.items, 1):
-        line = _line(ctx, errors, number, item, services)
+        line = _line(ctx, errors, number, item, catalogue)
         if line is not None:
             lines.append(line)
     errors.raise_if_any()
     return lines
+
+
+@dataclass(frozen=True)
+class _Catalogue:
+    """The catalogue rows the invoice's lines name: services by id, products by code, and the
+    location's own prices."""
+
+    services: dict[int, Service]
+    products: dict[str, Service]  # by folded code
+    here: dict[int, Decimal]  # service id -> the location's own price
+
+    @classmethod
+    def of(cls, ctx: Ctx, invoice: Invoice) -> _Catalogue:
+        wanted = {i.service_id for i in invoice.items if i.service_id is not None}
+        codes = {fold(i.product) for i in invoice.items if i.product}
+        rows = ctx.uow.all(
+            ctx.uow.select(Service).where(col(Service.id).in_(wanted) | col(Service.name_key).in_(codes))
+        )
+        services = {s.id or 0: s for s in rows if s.id in wanted}
+        products = {s.name_key: s for s in rows if s.kind == ItemKind.PRODUCT.value and s.name_key in codes}
+        ids = [s.id for s in rows]
+        prices = ctx.uow.all(
+            ctx.uow.select(ServicePrice).where(
+                col(ServicePrice.location_id) == invoice.location_id, col(ServicePrice.service_id).in_(ids)
+            )
+        )
+        return cls(services, products, {p.service_id: p.price for p in prices})
+
+    def row(self, item: Item) -> Service | None:
+        if item.service_id is not None:
+            return self.services.get(item.service_id)
+        return self.products.get(fold(item.product)) if item.product else None
+
+    def price(self, row: Service | None) -> Decimal | None:
+        """The location's own price, else the list price; None: priced at the desk."""
+        if row is None:
+            return None
+        return self.here.get(row.id or 0, row.price)
 
 
 def _check_invoice(ctx: Ctx, errors: Errors, invoice: Invoice) -> None:
@@ -313,27 +409,32 @@ def _check_invoice(ctx: Ctx, errors: Errors, invoice: Invoice) -> None:
         errors.add("lines", f"An invoice has at most {MAX_LINES} lines.")
 
 
-def _line(ctx: Ctx, errors: Errors, number: int, item: Item, services: dict[int, Service]) -> Line | None:
+def _line(ctx: Ctx, errors: Errors, number: int, item: Item, catalogue: _Catalogue) -> Line | None:
     """One line as checkout prices it; None when it has a problem (recorded under lines.<number>.)."""
     e = Errors(f"lines.{number}.")
     kind: ItemKind | None = None  # unknown: no checks that depend on it
     try:
         kind = ItemKind(item.kind)
     except ValueError:
-        e.add("kind", f"{item.kind!r} is not service or product.")
+        e.add("kind", f"{item.kind!r} is not service, product or prepaid card.")
     if (
         not isinstance(item.quantity, int)
         or isinstance(item.quantity, bool)
         or not 1 <= item.quantity <= MAX_QUANTITY
     ):
         e.add("quantity", f"The quantity is a whole number from 1 to {MAX_QUANTITY}.")
-    price = amount(e, "unit_price", item.unit_price, label="The unit price", currency=ctx.tenant.currency)
-    service = services.get(item.service_id) if item.service_id is not None else None
+    row = catalogue.row(item)
+    service = row if item.service_id is not None else None
     code = benefit_terms.product_code(item.product)
+    price = _price(ctx, e, item, kind, row, catalogue, name=row.name if row else code)
     if kind is ItemKind.SERVICE:
         _check_service_line(e, item, service, code)
     elif kind is ItemKind.PRODUCT:
         _check_product_line(e, item, code)
+    elif kind is ItemKind.CARD:
+        _check_card_line(e, item)
+    if row is not None and not row.active:
+        e.add("service", f"{row.name} is disabled in the catalogue: it cannot be sold.")
     errors.extend(e.items)
     if e or kind is None:
         return None
@@ -345,8 +446,34 @@ def _line(ctx: Ctx, errors: Errors, number: int, item: Item, services: dict[int,
         service_id=item.service_id if service else None,
         category=service.category if service else "",
         product=code,
-        name=service.name if service else code,
+        name=CARD_NAME if kind is ItemKind.CARD else service.name if service else code,
     )
+
+
+def _price(
+    ctx: Ctx,
+    e: Errors,
+    item: Item,
+    kind: ItemKind | None,
+    row: Service | None,
+    catalogue: _Catalogue,
+    *,
+    name: str,
+) -> Decimal:
+    """The price typed, else the catalogue's (the location's own, else the list price)."""
+    typed = item.unit_price if item.unit_price is not None else catalogue.price(row)
+    if typed is None:
+        if kind is ItemKind.CARD:
+            e.add("unit_price", "A prepaid card needs its value as its price, e.g. 225.")
+        elif kind is not None:
+            said = f"{name or 'This line'} has no price here nor in the catalogue: give its price."
+            e.add("unit_price", said)
+        return Decimal(0)
+    before = len(e.items)
+    price = amount(e, "unit_price", typed, label="The unit price", currency=ctx.tenant.currency)
+    if kind is ItemKind.CARD and price <= 0 and len(e.items) == before:
+        e.add("unit_price", "A prepaid card is worth more than zero.")
+    return price
 
 
 def _check_service_line(e: Errors, item: Item, service: Service | None, code: str) -> None:
@@ -357,6 +484,11 @@ def _check_service_line(e: Errors, item: Item, service: Service | None, code: st
         )
     if code:
         e.add("product", "A service line has no product.")
+
+
+def _check_card_line(e: Errors, item: Item) -> None:
+    if item.service_id is not None or item.product:
+        e.add("kind", "A prepaid card line names no service or product.")
 
 
 def _check_product_line(e: Errors, item: Item, code: str) -> None:
@@ -413,7 +545,7 @@ def _benefits(ctx: Ctx, customer_id: int, *, lock: bool) -> Benefits:
     now = ctx.now()
     members: list[Membership] = []
     notes: list[str] = []
-    lenders: set[int] = set()  # memberships whose credits may be used now
+    blocked: dict[int, str] = {}  # memberships whose credits cannot be used now, and why
     versions: dict[int, int] = {}  # memberships whose discounts apply now, with their plan versions
     held = _memberships(ctx, customer_id)
     unpaid = billing.unpaid_memberships(ctx, [contract.id or 0 for contract, _, _ in held])
@@ -424,6 +556,8 @@ def _benefits(ctx: Ctx, customer_id: int, *, lock: bool) -> Benefits:
         why = lending.refusal(status, terms, contract.last_redeemed_at, now, overdue=cid in unpaid)
         if why is Refusal.NOT_RUNNING or why is Refusal.OVERDUE:
             notes.extend(_on_hold(ctx, cid, name, status, why))
+            held_by = "has an overdue charge" if why is Refusal.OVERDUE else f"is {status.label}"
+            blocked[cid] = f"M-{cid} {name} {held_by}"
             continue
         members.append(_member(contract, name, terms))
         if why is Refusal.WAITING:
@@ -431,13 +565,14 @@ def _benefits(ctx: Ctx, customer_id: int, *, lock: bool) -> Benefits:
             assert again is not None, "a membership waits until a time"
             again = again.astimezone(ctx.tz)
             notes.append(f"M-{cid} {name}: its credits can be used again from {again:%d %b %Y %H:%M}.")
-        else:
-            lenders.add(cid)
+            blocked[cid] = f"M-{cid} {name} waits between redemptions until {again:%d %b %Y %H:%M}"
         if status in EARNING and version is not None:
             versions[cid] = version.id or 0
-    credit_lots, money_lots = _usable_lots(ctx, customer_id, lenders, now, lock=lock)
+    credit_lots, money_lots, held_back = _usable_lots(ctx, customer_id, blocked, now, lock=lock)
     discounts = _discounts(ctx, versions, {m.contract_id: m.label for m in members})
-    return Benefits(tuple(members), tuple(credit_lots), tuple(money_lots), tuple(discounts), tuple(notes))
+    return Benefits(
+        tuple(members), tuple(credit_lots), tuple(money_lots), tuple(discounts), tuple(notes), held_back
+    )
 
 
 def _on_hold(ctx: Ctx, contract_id: int, name: str, status: Status, why: Refusal) -> list[str]:
@@ -463,20 +598,33 @@ def _member(contract: Contract, name: str, terms: credit_terms.CreditTerms | Non
 
 
 def _usable_lots(
-    ctx: Ctx, customer_id: int, lenders: set[int], now: datetime, *, lock: bool
-) -> tuple[list[lots.Lot], list[lots.Lot]]:
+    ctx: Ctx, customer_id: int, blocked: dict[int, str], now: datetime, *, lock: bool
+) -> tuple[list[lots.Lot], list[lots.Lot], tuple[tuple[str, Decimal], ...]]:
     """The credit lots and the monetary credit lots usable now: those outside a membership, and
-    those of the memberships that lend."""
+    those of the memberships that lend (not `blocked`); and the monetary credit left out, by why."""
     credit_lots: list[lots.Lot] = []
     money_lots: list[lots.Lot] = []
+    held_back: dict[str, Decimal] = {}
     for row in _open_lots(ctx, customer_id, lock=lock):
-        if row.contract_id is not None and row.contract_id not in lenders:
-            continue
         view = ledger.as_lot(row)
-        if not lots.usable(view, now):
+        why = _not_usable(ctx, row, view, blocked, now)
+        if why:
+            if row.unit == lots.Unit.MONEY.value:
+                held_back[why] = held_back.get(why, Decimal(0)) + row.remaining
             continue
         (credit_lots if row.unit == lots.Unit.CREDIT.value else money_lots).append(view)
-    return credit_lots, money_lots
+    return credit_lots, money_lots, tuple(held_back.items())
+
+
+def _not_usable(ctx: Ctx, row: CreditLot, view: lots.Lot, blocked: dict[int, str], now: datetime) -> str:
+    """Why the lot cannot be used now ("": it can)."""
+    if row.contract_id is not None and row.contract_id in blocked:
+        return blocked[row.contract_id]
+    if view.usable_from > now:
+        return f"usable from {view.usable_from.astimezone(ctx.tz):%d %b %Y}"
+    if view.expires_at is not None and view.expires_at <= now:
+        return f"expired on {view.expires_at.astimezone(ctx.tz):%d %b %Y}"
+    return ""
 
 
 def _discounts(ctx: Ctx, versions: dict[int, int], labels: dict[int, str]) -> list[Discount]:

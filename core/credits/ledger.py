@@ -615,6 +615,16 @@ def lots_of(ctx: Ctx, customer_id: int) -> list[CreditLot]:
     )
 
 
+def granted_lots(ctx: Ctx, key: str) -> list[CreditLot]:
+    """The lots the grant under `key` made (none: no such grant), as they stand now."""
+    op = _operation(ctx, key)
+    if op is None or op.kind != "grant":
+        return []
+    ids = sorted({e.lot_id for e in _entries_of(ctx, op)})
+    query = ctx.uow.select(CreditLot).where(col(CreditLot.id).in_(ids)).order_by(col(CreditLot.id))
+    return list(ctx.uow.all(query.execution_options(populate_existing=True)))
+
+
 # --- internals -----------------------------------------------------------------------------------
 
 
@@ -831,6 +841,8 @@ class _ScopeNames:
         self._names: dict[int, str] = {}
 
     def label(self, lot: CreditLot) -> str:
+        if lot.pool == Pool.CARD.value:
+            return f"services and products, on prepaid card {lots.card_number(lot.id or 0)}"
         if lot.unit != Unit.CREDIT.value:
             return {
                 Pool.ANY.value: "any use",

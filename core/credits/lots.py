@@ -23,6 +23,7 @@ class Pool(StrEnum):
     SERVICES = "services"  # monetary credit allocated to services
     PRODUCTS = "products"  # ... to products
     COMMON = "common"  # ... the common pool: services, products and prepaid cards
+    CARD = "card"  # a prepaid card the member bought at checkout: services and products, never expires
 
 
 class Purpose(StrEnum):
@@ -38,6 +39,11 @@ POOLS_FOR: dict[Purpose, frozenset[Pool]] = {
     Purpose.PRODUCT: frozenset({Pool.PRODUCTS, Pool.COMMON}),
     Purpose.PREPAID_CARD: frozenset({Pool.COMMON}),  # only the common pool may buy prepaid cards
 }
+
+
+def card_number(lot_id: int) -> str:
+    """A prepaid card is its lot (of the card pool): card PC-12 is lot #12."""
+    return f"PC-{lot_id}"
 
 
 @dataclass(frozen=True)

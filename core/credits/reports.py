@@ -14,8 +14,8 @@ from openpyxl import Workbook
 from sqlmodel import col
 
 from core.context import Ctx
-from core.credits import ledger
-from core.credits.lots import Unit
+from core.credits import ledger, lots
+from core.credits.lots import Pool, Unit
 from core.customers import service as customers
 from core.kernel import spreadsheets
 from core.kernel.errors import NotFound
@@ -37,6 +37,7 @@ KIND_LABELS = {
 }
 UNIT_LABELS = {Unit.CREDIT: "credits", Unit.MONEY: "monetary credit", Unit.POINTS: "points"}
 NO_MEMBERSHIP = "No membership"
+PREPAID_CARDS = "Prepaid cards"
 NEVER = "Never"
 
 
@@ -63,12 +64,23 @@ class HistoryRow:
 
 
 @dataclass(frozen=True)
+class CardLine:
+    """A prepaid card the customer bought at checkout (its lot, of the card pool)."""
+
+    number: str  # PC-12
+    bought: datetime  # in the workspace's timezone
+    value: Decimal
+    remaining: Decimal
+
+
+@dataclass(frozen=True)
 class CreditReport:
     customer: str
     membership: str  # "M-12" for a membership's report, "" for the whole customer
     currency: str
     summary: tuple[SummaryLine, ...]
     history: tuple[HistoryRow, ...]
+    cards: tuple[CardLine, ...] = ()  # the customer's prepaid cards (a membership's report: none)
 
 
 @dataclass(frozen=True)
@@ -98,7 +110,18 @@ def customer_report(ctx: Ctx, customer_id: int, *, contract_id: int | None = Non
             raise NotFound(
                 f"{customer.company or customer.contact} has no membership M-{contract_id}.", "membership"
             )
-    units = {lot.id: Unit(lot.unit) for lot in ledger.lots_of(ctx, customer_id)}
+    held = ledger.lots_of(ctx, customer_id)
+    units = {lot.id: Unit(lot.unit) for lot in held}
+    cards = tuple(
+        CardLine(
+            lots.card_number(lot.id or 0),
+            lot.granted_at.astimezone(ctx.tz),
+            _shown(ctx, Unit.MONEY, lot.granted),
+            _shown(ctx, Unit.MONEY, lot.remaining),
+        )
+        for lot in held
+        if lot.pool == Pool.CARD.value and contract_id is None
+    )
     entries = ledger.history(ctx, customer_id, contract_id=contract_id)
     history = tuple(
         HistoryRow(
@@ -120,6 +143,7 @@ def customer_report(ctx: Ctx, customer_id: int, *, contract_id: int | None = Non
         currency=ctx.tenant.currency,
         summary=_summary(ctx, customer_id, contract_id, entries, units),
         history=history,
+        cards=cards,
     )
 
 
@@ -136,6 +160,8 @@ def liability_report(ctx: Ctx) -> LiabilityReport:
             continue
         unit = Unit(lot.unit)
         plan = plan_names.get(lot.contract_id, NO_MEMBERSHIP) if lot.contract_id else NO_MEMBERSHIP
+        if lot.pool == Pool.CARD.value:
+            plan = PREPAID_CARDS
         month = NEVER if lot.expires_at is None else lot.expires_at.astimezone(ctx.tz).strftime("%Y-%m")
         by_plan[(plan, unit)] += lot.remaining
         by_month[(month, unit)] += lot.remaining
@@ -170,6 +196,15 @@ def to_xlsx(report: CreditReport | LiabilityReport) -> bytes:
             [_history_cells(r) for r in report.history],
             [_fmt(report.currency, r.unit) for r in report.history],
         )
+        if report.cards:
+            money = _fmt(report.currency, Unit.MONEY)
+            spreadsheets.add_sheet(
+                book,
+                "Prepaid cards",
+                ["Card", "Bought", "Value", "Left"],
+                [[c.number, c.bought.date(), c.value, c.remaining] for c in report.cards],
+                [money for _ in report.cards],
+            )
     else:
         for title, rows in (("By plan", report.by_plan), ("By expiry month", report.by_month)):
             spreadsheets.add_sheet(

@@ -2,7 +2,8 @@
 credits, discount, monetary credit and points, each with the rule that produced it) and writes
 nothing; its Post button posts it once however often it is pressed; "Remove discount" (where the
 location applies discounts first) takes a discount off a line for good; "Keep monetary credit"
-previews it again with the member's monetary credit kept for later. Also: void, show, points
+previews it again with the member's monetary credit kept for later. A line may leave out its
+price (the catalogue's) and sell a prepaid card (`prepaid card @ 225`). Also: void, show, points
 conversion, the location's order of benefits, and a form when the command says too little. Not
 yet: choosing benefits by hand in a manual-order location (the preview says so).
 

@@ -57,6 +57,7 @@ def posted(deps: Deps, team: str, user: str, value: dict[str, Any]) -> dict[str,
         points=done.posted.breakdown.points,
         replayed=done.posted.replayed,
         void=done.posted.status == "void",
+        cards=done.posted.cards,
     )
     breakdown = breakdown_text(
         done.currency, done.posted.breakdown, draft.reference, done.customer, done.location

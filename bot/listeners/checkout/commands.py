@@ -1,5 +1,6 @@
 """/checkout: `/checkout <customer> [at <location>]: 2 x Massage 60 @ 100, 1 x LOTION @ 25` previews
-the invoice and writes nothing; void, show, points conversion and the location's order of benefits;
+the invoice and writes nothing (`/checkout Café Müller Massage 60`: one line, the catalogue's
+price); void, show, points conversion and the location's order of benefits;
 the form when the command says too little."""
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from bot.deps import Deps
 from bot.listeners.checkout.draft import SLACK_LINES, Draft, new_key, new_reference
 from bot.listeners.checkout.forms import form_for, form_view
 from bot.listeners.checkout.ids import CheckoutAction
-from bot.listeners.checkout.lines import numbered_lines, parse_lines
+from bot.listeners.checkout.lines import numbered_lines, parse_lines, with_colon
 from bot.listeners.checkout.preview import breakdown_text, draft_button, preview_message
 from bot.listeners.replies import Modal, channel_command
 from bot.mrkdwn import escape
@@ -48,7 +49,7 @@ def checkout_reply(deps: Deps, team: str, user: str, channel: str, text: str) ->
         return handlers[verb](deps, team, user, rest)
     if verb in VERBS and not rest:  # "/checkout void": how to say it, not a customer search
         return messages.message(messages.say("checkout_usage", verb=verb))
-    match = _HEAD.fullmatch(text)
+    match = _HEAD.fullmatch(text) or _HEAD.fullmatch(with_colon(deps, team, user, text))
     if match is None:  # a customer only: the form, with the customer chosen
         return form_for(deps, team, user, channel, text, None, "", [])
     return command_preview(deps, team, user, channel, match)
@@ -92,9 +93,9 @@ def void(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]:
 def show(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]:
     found = deps.read(team, user, flows.show, text.strip())
     posted = found.posted
-    return messages.message(
-        breakdown_text(found.currency, posted.breakdown, posted.reference, status=posted.status)
-    )
+    shown = breakdown_text(found.currency, posted.breakdown, posted.reference, status=posted.status)
+    cards = messages.say("checkout_cards", cards=posted.cards, currency=found.currency)
+    return messages.message(f"{shown}\n{cards}" if cards else shown)
 
 
 def points_preview(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """Where the draft lives: an ephemeral message has no metadata Slack sends back, so each button's
 value carries the draft itself, compactly (see `Draft.encoded`): the invoice number, customer,
-location, the lines as typed (kind, quantity, price, service id or product code), the idempotency
+location, the lines as typed (kind, quantity, price, service id or product code; a prepaid card
+names nothing), the idempotency
 key and a fingerprint of what the preview applied on each line. At most `SLACK_LINES` lines, so a
 value stays under Slack's 2,000 characters."""
 
@@ -36,12 +37,7 @@ class Draft:
         )
 
     def encoded(self) -> dict[str, Any]:
-        items = [
-            ["s", i.quantity, str(i.unit_price), i.service_id]
-            if i.kind == ItemKind.SERVICE
-            else ["p", i.quantity, str(i.unit_price), i.product]
-            for i in self.items
-        ]
+        items = [[_CODES[ItemKind(i.kind)], i.quantity, str(i.unit_price), _what(i)] for i in self.items]
         return {
             "r": self.reference,
             "c": self.customer,
@@ -54,15 +50,26 @@ class Draft:
 
     @classmethod
     def decoded(cls, data: dict[str, Any]) -> Draft:
-        items = tuple(
-            Item(ItemKind.SERVICE, int(q), Decimal(p), service_id=int(x))
-            if kind == "s"
-            else Item(ItemKind.PRODUCT, int(q), Decimal(p), product=str(x))
-            for kind, q, p, x in data["i"]
-        )
+        items = tuple(_item(str(kind), int(q), Decimal(p), x) for kind, q, p, x in data["i"])
         seen = tuple(str(h) for h in data.get("h", ()))
         money = bool(data.get("m", 1))
         return cls(str(data["r"]), int(data["c"]), int(data["l"]), items, str(data["k"]), seen, money)
+
+
+_CODES = {ItemKind.SERVICE: "s", ItemKind.PRODUCT: "p", ItemKind.CARD: "c"}
+
+
+def _what(item: Item) -> int | str | None:
+    """A service line's service id, a product line's code; a prepaid card names nothing."""
+    return item.service_id if item.kind == ItemKind.SERVICE else item.product or None
+
+
+def _item(kind: str, quantity: int, price: Decimal, what: Any) -> Item:
+    if kind == "s":
+        return Item(ItemKind.SERVICE, quantity, price, service_id=int(what))
+    if kind == "c":
+        return Item(ItemKind.CARD, quantity, price)
+    return Item(ItemKind.PRODUCT, quantity, price, product=str(what))
 
 
 def new_reference() -> str:

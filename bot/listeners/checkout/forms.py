@@ -4,6 +4,7 @@ the command was typed, or its field errors (each bad line named under the lines 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
@@ -110,4 +111,4 @@ def form_preview(deps: Deps, team: str, user: str, view: dict[str, Any]) -> dict
     draft = Draft(new_reference(), int(chosen["customer"]), int(chosen["location"]), tuple(items), new_key())
     with numbered_lines():
         shown = deps.read(team, user, flows.preview, draft.invoice())
-    return preview_message(draft, shown)
+    return preview_message(replace(draft, items=shown.invoice.items), shown)  # with the catalogue's prices

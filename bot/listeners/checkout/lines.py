@@ -15,13 +15,16 @@ from core.checkout import flows
 from core.checkout.service import Item
 from core.kernel.errors import FieldError, InvalidInput
 
-_LINE = re.compile(r"(?:(?P<qty>\d+)\s*[x\u00d7]\s+)?(?P<what>.+?)\s*@\s*(?P<price>\S+)", re.IGNORECASE)
+_LINE = re.compile(
+    r"(?:(?P<qty>\d+)\s*[x\u00d7]\s+)?(?P<what>[^@]+?)(?:\s*@\s*(?P<price>\S+))?", re.IGNORECASE
+)
 SEPARATORS = re.compile(r"[,;\n]")
 
 
 def parse_lines(deps: Deps, team: str, user: str, typed: str) -> tuple[list[Item], list[FieldError]]:
     """`2 x Massage 60 @ 100` lines, separated by commas, semicolons or new lines: a service by its
-    name, anything else a one-word product code. Every bad line is reported, by its number."""
+    name, a prepaid card, anything else a one-word product code; without `@ price`, the
+    catalogue's price. Every bad line is reported, by its number."""
     problems: list[FieldError] = []
     entries = [e.strip() for e in SEPARATORS.split(typed) if e.strip()]
     if not entries:
@@ -38,9 +41,10 @@ def parse_lines(deps: Deps, team: str, user: str, typed: str) -> tuple[list[Item
             read.append((number, FieldError(f"lines.{number}", said)))
             continue
         quantity = int(match.group("qty") or 1)
+        typed_price = match.group("price")
         try:
-            price = Decimal(match.group("price"))
-            if not price.is_finite():
+            price = None if typed_price is None else Decimal(typed_price)
+            if price is not None and not price.is_finite():
                 raise InvalidOperation
         except InvalidOperation:
             said = messages.say("checkout_bad_price", n=number, price=escape(match.group("price")))
@@ -61,6 +65,21 @@ def parse_lines(deps: Deps, team: str, user: str, typed: str) -> tuple[list[Item
         else:
             items.append(item)
     return items, problems
+
+
+def with_colon(deps: Deps, team: str, user: str, text: str) -> str:
+    """`Café Müller Massage 60` read as `Café Müller: Massage 60`: the customer, then one line
+    whose name is a prepaid card or in the catalogue (the longest such line); else the text as
+    typed."""
+    words = text.split()
+    heads = [(" ".join(words[:i]), " ".join(words[i:])) for i in range(1, len(words))]
+    named = [(who, line, _LINE.fullmatch(line)) for who, line in heads]
+    read = [(who, line, m.group("what").strip()) for who, line, m in named if m is not None]
+    first = None if not read else deps.read(team, user, flows.first_sold, [what for _, _, what in read])
+    if first is None:
+        return text
+    who, line, _ = read[first]
+    return f"{who}: {line}"
 
 
 def _by_line(error: InvalidInput) -> InvalidInput:

@@ -35,7 +35,7 @@ def preview_message(draft: Draft, shown: flows.Preview, *, said: str = "") -> di
     buttons = [
         draft_button(CheckoutAction.POST, messages.say("checkout_post_button"), encoded, style="primary")
     ]
-    if not draft.money or breakdown.total(Kind.MONEY) > 0:
+    if not draft.money or breakdown.total(Kind.MONEY) + breakdown.total(Kind.CARD) > 0:
         label = messages.say("checkout_money_button", keep=draft.money)
         buttons.append(draft_button(CheckoutAction.MONEY, label, {**encoded, "m": int(not draft.money)}))
     if breakdown.order is Order.DISCOUNTS_FIRST:

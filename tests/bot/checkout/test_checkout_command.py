@@ -327,11 +327,11 @@ def test_the_form_reports_each_bad_line_then_posts_the_preview(slack: Slack) -> 
     offered = slack.driver.suggest(STAFF, "customer", "2025-01")
     assert [o["value"] for o in offered] == [str(c.customer)]
     answer = slack.driver.submit(
-        STAFF, {"customer": str(c.customer), "lines": "3 x Massage 60 @ 100\n2 x Masage 90 @ 80\njust words"}
+        STAFF, {"customer": str(c.customer), "lines": "3 x Massage 60 @ 100\n2 x Masage 90 @ 80\nFacial @"}
     )
     assert answer["response_action"] == "errors"
     said = answer["errors"]["lines"]
-    assert "Line 2: no service is named “Masage 90”" in said and "Line 3 “just words” is not" in said
+    assert "Line 2: no service is named “Masage 90”" in said and "Line 3 “Facial @” is not" in said
     assert "Line 1" not in said
     assert slack.driver.submit(STAFF, {"lines": ""})["errors"] == {
         "customer": "Choose the customer.",

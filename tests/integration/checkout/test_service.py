@@ -445,7 +445,10 @@ def test_overdue_and_frozen_memberships_give_nothing_and_say_why(shop: Shop) -> 
     with shop.tx(STAFF) as ctx:
         paid_up = checkout.preview(ctx, invoice(c))
     assert {a.contract_id for r in paid_up.lines for a in r.applied} == {c.gold}
-    assert paid_up.notes == (f"M-{c.silver} Silver is frozen: its benefits are on hold.",)
+    assert paid_up.notes == (
+        f"M-{c.silver} Silver is frozen: its benefits are on hold.",
+        f"Account credit 80.00 not usable: M-{c.silver} Silver is frozen.",
+    )
 
 
 def test_a_new_plan_version_can_take_over_the_discounts(shop: Shop) -> None:

@@ -33,6 +33,7 @@ from bot import limits, messages
 from bot.limits import message_problems, view_problems
 from bot.mrkdwn import escape
 from bot.pagination import more_button, page, read_more
+from core.checkout.service import Card
 from core.classes.rules import BookingStatus
 from core.credits.ledger import Balance, Expiring
 from core.credits.lots import Unit
@@ -610,6 +611,8 @@ MACRO_VALUES: dict[str, dict[str, Any]] = {
     "pending_sale": {"at": AT},
     "pending_change": {"at": AT},
     "more_pending": {"more": 12},
+    "checkout_cards": {"cards": [Card("PC-12", Decimal("225.00"), Decimal("200.00"))] * 20},
+    "checkout_posted": {"cards": [Card("PC-12", Decimal("225.00"), Decimal("225.00"))] * 20, "void": False},
 }
 REPLIES = sorted(messages.wording().replies)
 

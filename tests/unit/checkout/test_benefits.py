@@ -371,3 +371,39 @@ def test_any_invoice_balances_and_does_not_depend_on_input_order(
         shuffled(shop.discounts),
     )
     assert benefits.compute(lines, again, order, places=2) == result
+
+
+def test_a_prepaid_card_is_bought_from_the_common_pool_only_and_pays_after_it() -> None:
+    wallet = Membership(2, "M-2 Wallet")
+    shop = Benefits(
+        memberships=(wallet,),
+        money_lots=(
+            lot(20, 2, "30.00", pool=Pool.SERVICES),
+            lot(21, 2, "50.00", pool=Pool.COMMON),
+            Lot(22, D("40.00"), T0, None, 100, False, T0, pool=Pool.CARD),
+        ),
+    )
+    card = Line(1, ItemKind.CARD, 1, D("80.00"), name="Prepaid card")
+    bought = benefits.compute([card], shop, Order.CREDITS_FIRST, places=2)
+    assert amounts(bought, 1) == [(Kind.MONEY, D("50.00"))]  # the common pool; the rest at the desk
+    assert bought.due == D("30.00") and bought.cards() == [(1, D("80.00"))]
+    assert bought.notes == (
+        "Account credit 30.00 not usable: M-2 Wallet's services share pays only for services; prepaid "
+        "cards are bought from the common pool only.",
+        "Account credit 40.00 not usable: prepaid card PC-22 pays for services and products, not for "
+        "another prepaid card.",
+    )
+    massage = Line(1, ItemKind.SERVICE, 1, D("100.00"), MASSAGE)
+    paid = benefits.compute([massage], shop, Order.CREDITS_FIRST, places=2)
+    assert [(a.kind, a.amount, a.rule) for a in paid.lines[0].applied][2] == (
+        Kind.CARD,
+        D("20.00"),
+        "PC-22 (lot #22)",
+    )
+    assert paid.due == 0 and paid.notes == ()  # the shares first, the card last
+    kept = benefits.compute([massage], shop, Order.CREDITS_FIRST, places=2, use_monetary=False)
+    assert kept.notes == (
+        "Account credit 80.00 not usable: M-2 Wallet, the member keeps it for later.",
+        "Account credit 40.00 not usable: prepaid card PC-22, the member keeps it for later.",
+    )
+    assert benefits.from_dict(benefits.to_dict(bought)) == bought
