@@ -84,7 +84,8 @@ def test_after_the_merge_the_survivor_has_both_balances_histories_and_membership
         history = ledger.history(ctx, survivor)
     assert balance.total(Unit.CREDIT) == D(12)  # 5 + 7
     assert (balance.granted[Unit.CREDIT], balance.used[Unit.CREDIT]) == (D(16), D(4))
-    assert report.summary == (SummaryLine(Unit.CREDIT, available=D(12), granted=D(16), used=D(4), expired=D(0)),)
+    line = SummaryLine(Unit.CREDIT, available=D(12), granted=D(16), used=D(4), expired=D(0))
+    assert report.summary == (line,)
     assert mine == {moved, kept}
     # The duplicate's entries are as written; each moved lot has one merge entry of zero.
     merges = [e for e in history if e.kind == "merge"]
