@@ -80,8 +80,8 @@ class MergedAway(NotFound):
 
     def __init__(self, customer: Customer, survivor: Customer) -> None:
         super().__init__(
-            f"Customer #{customer.id} ({_label(customer.company, customer.contact)}) was merged into "
-            f"#{survivor.id} ({_label(survivor.company, survivor.contact)}); use #{survivor.id}.",
+            f"Customer #{customer.id} {_label(customer.company, customer.contact)} was merged into "
+            f"#{survivor.id} {_label(survivor.company, survivor.contact)}; use #{survivor.id}.",
             "customer",
         )
         self.customer_id = customer.id or 0
