@@ -27,10 +27,12 @@ def test_without_yes_it_shows_what_would_move_and_merges_nothing(demo: Run) -> N
 def test_with_yes_it_merges_once_and_the_duplicate_is_found_no_more(demo: Run) -> None:
     done = demo("customers", "merge", "#3", "--into", "northwind", "--yes")
     assert done.exit_code == 0, done.output
-    assert done.output.rstrip().endswith("#3 Blue Fin Spa (Joao Pereira) merged into #2 Northwind Traders (Nancy Davolio).")
+    said = "#3 Blue Fin Spa (Joao Pereira) merged into #2 Northwind Traders (Nancy Davolio)."
+    assert done.output.rstrip().endswith(said)
     assert demo("customers", "search", "blue").output == ""
     again = demo("customers", "merge", "3", "--into", "2", "--yes")
-    assert again.exit_code == 2 and "was merged into #2 Northwind Traders (Nancy Davolio); use #2." in again.output
+    assert again.exit_code == 2
+    assert "was merged into #2 Northwind Traders (Nancy Davolio); use #2." in again.output
     listed = demo("membership", "list", "2").output.splitlines()
     assert len(listed) == 2  # Northwind's own membership and Blue Fin's
 
