@@ -79,7 +79,8 @@ class Difference:
 @dataclass(frozen=True)
 class MergePreview:
     merged: CustomerView  # goes away
-    survivor: CustomerView  # as it will be, with the details it takes over
+    survivor: CustomerView  # as it is
+    becomes: CustomerView  # the survivor with the details it takes over
     moves: Moves
     differences: tuple[Difference, ...]  # both set and not the same: the survivor's is kept
     filled: tuple[str, ...]  # fields the survivor had empty and takes from the duplicate
@@ -132,7 +133,7 @@ def merge_customers(ctx: Ctx, merged_id: int, into_id: int) -> Merged:
     )
     ctx.uow.flush()
     # Saved as an edit is (checked, searchable by any new name), once the duplicate's email is free.
-    becomes = preview.survivor
+    becomes = preview.becomes
     survivor = update_customer(ctx, into_id, CustomerInput(**{n: getattr(becomes, n) for n in FIELDS}))
     return Merged(preview.merged, survivor, preview.moves, preview.filled, False)
 
@@ -161,6 +162,7 @@ def _preview(ctx: Ctx, duplicate: CustomerView, survivor: CustomerView) -> Merge
     becomes = CustomerView(**{**{n: getattr(survivor, n) for n in ("id", *FIELDS)}, **taken})
     return MergePreview(
         duplicate,
+        survivor,
         becomes,
         _moves(ctx, duplicate.id),
         tuple(differences),

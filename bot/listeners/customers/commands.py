@@ -1,4 +1,5 @@
-"""/customers: search (a page at a time, an Edit button per customer), help, add and edit (the form)."""
+"""/customers: search (a page at a time, an Edit button per customer), help, add and edit (the
+form), merge (its preview: bot/listeners/customers/merge.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from slack_bolt.async_app import AsyncApp
 
 from bot import messages, views
 from bot.deps import Deps
-from bot.listeners.customers import forms
+from bot.listeners.customers import forms, merge
 from bot.listeners.customers.ids import CustomerAction
 from bot.listeners.replies import Modal, channel_command
 from bot.mrkdwn import escape
@@ -42,6 +43,8 @@ def customers_reply(deps: Deps, team: str, user: str, channel: str, text: str) -
         if isinstance(form, Lookup):
             return choose_to_edit(form)
         return Modal(forms.EDIT_TITLE, lambda: forms.edit_form(form, channel))
+    if verb.lower() == "merge":
+        return merge.merge_preview(deps, team, user, rest)
     return customers_page(deps, team, user, text, 0)
 
 
