@@ -54,7 +54,7 @@ def plans(query: str, names: Sequence[str]) -> Choose:
 def picker(command: str, text: str, choose: Choose) -> dict[str, Any] | None:
     """The message offering the choices, each running `command` with `text` made to name it; None
     when the words asked about are not in `text` (the caller answers with the list then)."""
-    where = _words(choose.query).search(text)
+    where = _where(text, choose.query)
     if where is None:
         return None
     query = escape(choose.query)
@@ -72,7 +72,15 @@ def picker(command: str, text: str, choose: Choose) -> dict[str, Any] | None:
     return reply
 
 
-def _words(query: str) -> re.Pattern[str]:
-    """The words asked about, as typed (whatever the spaces between them and their case)."""
+# What follows the name in a command's grammar: the end, "into", "to", "for", a quantity, a colon...
+_AFTER_A_NAME = re.compile(r"\s*$|\s*:|\s+(?:into|to|from|for|at|expires)\b|\s+-?\d", re.IGNORECASE)
+
+
+def _where(text: str, query: str) -> re.Match[str] | None:
+    """Where the words asked about are in `text`, as typed (whatever the spaces between them and
+    their case). Of several places, the one a name ends at ("lee" in "lee studio into lee" is the
+    second): the first otherwise."""
     words = r"\s+".join(re.escape(w) for w in query.split()) or re.escape(query)
-    return re.compile(rf"(?<!\S){words}(?!\S)", re.IGNORECASE)
+    found = list(re.finditer(rf"(?<!\S){words}(?!\S)", text, re.IGNORECASE))
+    ending = [m for m in found if _AFTER_A_NAME.match(text, m.end())]
+    return (ending or found)[0] if found else None
