@@ -50,9 +50,18 @@ class Upload:
     said: str  # the ephemeral confirmation
 
 
-Reply = Callable[[Deps, str, str, str], "dict[str, Any] | Modal | Upload"]
+@dataclass(frozen=True)
+class Then:
+    """A command's reply with something to do in Slack before it is shown (post a request for
+    approval, say): `later(client)`."""
+
+    reply: dict[str, Any]
+    later: Callable[[AsyncWebClient], Awaitable[None]]
+
+
+Reply = Callable[[Deps, str, str, str], "dict[str, Any] | Modal | Upload | Then"]
 # The same, told the conversation the command was typed in (a form that answers there).
-ChannelReply = Callable[[Deps, str, str, str, str], "dict[str, Any] | Modal | Upload"]
+ChannelReply = Callable[[Deps, str, str, str, str], "dict[str, Any] | Modal | Upload | Then"]
 
 
 def slash_command(deps: Deps, name: str, reply: Reply) -> Callable[..., Awaitable[None]]:
@@ -101,7 +110,7 @@ async def run_command(
     """Answer the slash command `name` with `text`: typed, or run again from the picker
     (bot/listeners/picker, `replace` its message). Several customers or plans matching is
     answered with the picker."""
-    outcome: list[Modal | Upload] = []
+    outcome: list[Modal | Upload | Then] = []
 
     def work() -> dict[str, Any]:
         try:
@@ -110,12 +119,17 @@ async def run_command(
             return _offer(name, text, choices.of_customers(exc))
         except choices.Choose as exc:
             return _offer(name, text, exc)
+        if isinstance(result, Then):
+            outcome.append(result)
+            return result.reply
         if isinstance(result, Modal | Upload):
             outcome.append(result)
             return messages.message(result.said) if isinstance(result, Upload) else {}
         return result
 
     message = await asyncio.to_thread(answer, work)
+    if outcome and isinstance(outcome[0], Then):
+        await outcome[0].later(client)
     if outcome and isinstance(outcome[0], Modal):
         await open_modal(client, trigger_id, outcome[0])
         return

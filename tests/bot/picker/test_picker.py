@@ -99,3 +99,12 @@ def test_the_picker_is_refused_to_whom_the_command_is_refused(slack: Slack) -> N
     assert choices(several)["Lee Studio"]["value"].endswith(f'"t": "merge lee studio west into #{studio}"}}')
     refused = choose(slack, several, "Lee Studio", STAFF)
     assert "admin or manager" in refused["text"]
+
+
+def test_memberships_of_several_customers_are_picked_too(slack: Slack) -> None:
+    customer(slack, "Harbour North")
+    customer(slack, "Harbour South")
+    several = slack.command("/membership", "list harbour", user=STAFF)
+    assert set(choices(several)) == {"Harbour North", "Harbour South"}
+    shown = choose(slack, several, "Harbour North", STAFF)
+    assert "Harbour North" in shown["text"] and "Several" not in shown["text"]
