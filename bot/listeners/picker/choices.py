@@ -81,6 +81,6 @@ def _where(text: str, query: str) -> re.Match[str] | None:
     their case). Of several places, the one a name ends at ("lee" in "lee studio into lee" is the
     second): the first otherwise."""
     words = r"\s+".join(re.escape(w) for w in query.split()) or re.escape(query)
-    found = list(re.finditer(rf"(?<!\S){words}(?!\S)", text, re.IGNORECASE))
+    found = list(re.finditer(rf"(?<!\w){words}(?!\w)", text, re.IGNORECASE))
     ending = [m for m in found if _AFTER_A_NAME.match(text, m.end())]
     return (ending or found)[0] if found else None
