@@ -17,6 +17,7 @@ from sqlalchemy import func, update
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
+from core.classes.rules import BookingStatus
 from core.context import Ctx
 from core.credits import ledger
 from core.customers.lookup import the_customer
@@ -40,7 +41,7 @@ FIELDS = ("company", "contact", "email", "phone", "location", "notes")  # as the
 # Every table with a customer_id, and how its rows reach the survivor (a test holds this to the schema).
 MOVED = {
     "contract": "re-keyed, with a line in each membership's log",
-    "class_booking": "re-keyed",
+    "class_booking": "re-keyed, but for a cancelled one in a session the survivor holds too (kept)",
     "checkout_invoice": "re-keyed",
     "balance_alert": "re-keyed; the duplicate's open alert closes when the survivor has one",
     "credit_lot": "handed over by the ledger, with a merge entry each",
@@ -196,19 +197,17 @@ def _moves(ctx: Ctx, customer_id: int) -> Moves:
 
 
 def _blockers(ctx: Ctx, duplicate: CustomerView, survivor: CustomerView) -> tuple[str, ...]:
-    """What has to be settled first: two places in one class session (a customer holds one), and
-    a credit grant waiting for approval for the duplicate (it would be granted to no one)."""
+    """What has to be settled first: a place of each in one class session (a customer holds one;
+    the duplicate's, once cancelled, stays on its record), and a credit grant waiting for approval
+    for the duplicate (it would be granted to no one)."""
     found = []
-    mine = ctx.uow.select(ClassBooking).where(col(ClassBooking.customer_id) == survivor.id)
-    sessions = mine.with_only_columns(col(ClassBooking.session_id))
-    both = ctx.uow.all(
-        ctx.uow.select(ClassBooking).where(
-            col(ClassBooking.customer_id) == duplicate.id, col(ClassBooking.session_id).in_(sessions)
-        )
-    )
+    both = [
+        b for b in _shared_sessions(ctx, duplicate.id, survivor.id) if b.status != BookingStatus.CANCELLED
+    ]
     if both:
         found.append(
-            f"Both are booked into the same class session ({len(both)}); cancel one of the bookings first."
+            f"Both are booked into the same class session ({len(both)}); cancel {duplicate.label}'s "
+            "booking first."
         )
     waiting = ctx.uow.all(
         ctx.uow.select(ApprovalRequest).where(
@@ -218,6 +217,19 @@ def _blockers(ctx: Ctx, duplicate: CustomerView, survivor: CustomerView) -> tupl
     if any(r.request.get("customer") == duplicate.id for r in waiting):
         found.append(f"A credit grant for {duplicate.label} is waiting for approval; have it decided first.")
     return tuple(found)
+
+
+def _shared_sessions(ctx: Ctx, merged_id: int, into_id: int) -> list[ClassBooking]:
+    """The duplicate's bookings of sessions the survivor has a booking in too."""
+    mine = ctx.uow.select(ClassBooking).where(col(ClassBooking.customer_id) == into_id)
+    sessions = mine.with_only_columns(col(ClassBooking.session_id))
+    return list(
+        ctx.uow.all(
+            ctx.uow.select(ClassBooking).where(
+                col(ClassBooking.customer_id) == merged_id, col(ClassBooking.session_id).in_(sessions)
+            )
+        )
+    )
 
 
 def _move_rows(ctx: Ctx, merged_id: int, into_id: int, preview: MergePreview) -> None:
@@ -253,7 +265,17 @@ def _move_rows(ctx: Ctx, merged_id: int, into_id: int, preview: MergePreview) ->
             )
             .values(closed_on=ctx.today())
         )
-    for model in (ClassBooking, CheckoutInvoice, BalanceAlert):
+    kept = [b.id for b in _shared_sessions(ctx, merged_id, into_id)]  # cancelled: the blockers say
+    ctx.uow.session.execute(
+        update(ClassBooking)
+        .where(
+            col(ClassBooking.tenant_id) == ctx.uow.tenant_id,
+            col(ClassBooking.customer_id) == merged_id,
+            col(ClassBooking.id).not_in(kept),
+        )
+        .values(customer_id=into_id)
+    )
+    for model in (CheckoutInvoice, BalanceAlert):
         ctx.uow.session.execute(
             update(model)
             .where(col(model.tenant_id) == ctx.uow.tenant_id, col(model.customer_id) == merged_id)

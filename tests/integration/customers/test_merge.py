@@ -8,6 +8,8 @@ from datetime import date
 import pytest
 
 from core.approvals import flows as approval_flows
+from core.catalog import locations as catalog
+from core.classes import service as classes
 from core.credits import ledger
 from core.credits import reports as credit_reports
 from core.credits.lots import Unit
@@ -20,9 +22,12 @@ from core.kernel.errors import Conflict, InvalidInput, PermissionDenied
 from core.memberships import service as memberships
 from core.workspace.tenants import update_settings
 from storage import schema
+from storage.tables.classes import ClassBooking
 from storage.tables.memberships import ContractEvent
 from tests.conftest import ADMIN, MANAGER, STAFF, Shop
+from tests.integration import helpers
 from tests.integration.credit_helpers import D, at, credit_plan, member
+from tests.integration.helpers import plan_by_name
 
 
 def duplicates(shop: Shop) -> tuple[int, int, int, int]:
@@ -154,3 +159,35 @@ def test_a_grant_waiting_for_approval_for_the_duplicate_stops_the_merge(shop: Sh
 def test_every_table_keyed_to_a_customer_is_moved_by_the_merge() -> None:
     keyed = {t.name for t in schema.metadata.tables.values() if "customer_id" in t.c} | {"customer"}
     assert keyed == set(merge.MOVED)
+
+
+def test_a_place_of_each_in_one_class_session_stops_the_merge_until_the_duplicates_is_cancelled(
+    shop: Shop,
+) -> None:
+    duplicate, survivor, _, _ = duplicates(shop)
+    with shop.tx() as ctx:
+        location = catalog.add_location(ctx, "Downtown")
+        silver = plan_by_name(ctx, "Silver").id
+    gold = plan_by_name_id(shop, "Gold")
+    series = helpers.yoga(shop, {"location": location, "gold": gold, "silver": silver}, date(2025, 2, 1))
+    with shop.tx(write=False) as ctx:
+        first, second = classes.upcoming_sessions(ctx, series.id)[:2]
+    with shop.tx(STAFF) as ctx:
+        shared = classes.book(ctx, first.id, duplicate)
+        classes.book(ctx, first.id, survivor)
+        own = classes.book(ctx, second.id, duplicate)
+    with shop.tx(MANAGER) as ctx, pytest.raises(Conflict, match="same class session"):
+        merge.merge_customers(ctx, duplicate, survivor)
+    with shop.tx(STAFF) as ctx:
+        classes.cancel_booking(ctx, shared.id)
+    with shop.tx(MANAGER) as ctx:
+        merge.merge_customers(ctx, duplicate, survivor)
+    with shop.tx(write=False) as ctx:
+        holders = {b.id: b.customer_id for b in ctx.uow.all(ctx.uow.select(ClassBooking))}
+    assert holders[own.id] == survivor  # moved
+    assert holders[shared.id] == duplicate  # cancelled, in a session the survivor holds: kept
+
+
+def plan_by_name_id(shop: Shop, name: str) -> int:
+    with shop.tx(write=False) as ctx:
+        return plan_by_name(ctx, name).id
