@@ -32,6 +32,7 @@ from core.credits import flows as credit_flows
 from core.credits import reports as credit_reports
 from core.credits.lots import Unit
 from core.customers import flows as customer_flows
+from core.customers import merge as customer_merge
 from core.customers import service as customers
 from core.customers.lookup import Lookup, SeveralCustomers
 from core.daily import flows as daily_flows
@@ -354,6 +355,48 @@ def customers_edit(
         click.echo(f"{change.field}: {change.before or '(empty)'} -> {change.after or '(empty)'}")
     named = f"#{edited.customer.id} {edited.customer.label}"
     click.echo(f"Saved {named}." if edited.changes else f"Nothing changed for {named}.")
+
+
+@customers_group.command("merge")
+@_customer_argument
+@click.option("--into", "survivor", required=True, metavar="CUSTOMER", help="The customer that stays.")
+@click.option("--yes", is_flag=True, help="Merge; without it, only show what would move.")
+@pass_app
+def customers_merge(app: App, customer: str, survivor: str, yes: bool) -> None:
+    """Merge the duplicate CUSTOMER into the one --into names: its memberships, credits, bookings,
+    invoices and alerts move there; the survivor's details win unless empty. Without --yes, prints
+    what would move and changes nothing."""
+    preview = app.read(customer_merge.merge_preview, _who(customer), _who(survivor))
+    merged, kept = preview.merged, preview.survivor
+    click.echo(f"Merge #{merged.id} {merged.label} into #{kept.id} {kept.label}:")
+    click.echo(f"  moves: {_moves(preview.moves)}")
+    for d in preview.differences:
+        click.echo(f"  {d.field}: keeps {d.kept!r}, not {d.dropped!r}")
+    for name in preview.filled:
+        click.echo(f"  {name}: takes {getattr(merged, name)!r}")
+    if preview.blockers:
+        raise UserError("\n".join(preview.blockers))
+    if not yes:
+        click.echo("Nothing merged; run again with --yes to merge.")
+        return
+    done = app.write(customer_merge.merge_customers, merged.id, kept.id)
+    said = "was already merged into" if done.replayed else "merged into"
+    click.echo(f"#{done.merged.id} {done.merged.label} {said} #{done.survivor.id} {done.survivor.label}.")
+
+
+def _moves(moves: customer_merge.Moves) -> str:
+    counts = (
+        (moves.memberships, "membership(s)"),
+        (moves.charges, "charge(s)"),
+        (moves.visits, "visit(s)"),
+        (moves.lots, "credit lot(s)"),
+        (moves.entries, "ledger entries"),
+        (moves.bookings, "class booking(s)"),
+        (moves.invoices, "invoice(s)"),
+        (moves.alerts, "balance alert(s)"),
+    )
+    listed = ", ".join(f"{n} {what}" for n, what in counts if n)
+    return f"{listed}; {moves.credits.normalize():f} credits left in the lots" if listed else "nothing"
 
 
 membership_group = _group("membership", "Memberships (contracts).")

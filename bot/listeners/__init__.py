@@ -21,6 +21,7 @@ from bot.listeners import (
     visits,
     workspace,
 )
+from bot.listeners.picker import actions as picker
 
 # In this order: Bolt tries listeners in the order they were registered.
 DOMAINS = (
@@ -38,6 +39,7 @@ DOMAINS = (
     revenue,
     checkout,
     visits,
+    picker,
 )
 
 

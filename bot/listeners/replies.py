@@ -16,8 +16,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import errors, messages, views
 from bot.deps import Deps
+from bot.listeners.picker import choices
 from bot.mrkdwn import escape_controls
 from bot.pagination import read_more
+from core.customers.lookup import SeveralCustomers
 from core.kernel.errors import MemberbotError
 
 
@@ -48,9 +50,18 @@ class Upload:
     said: str  # the ephemeral confirmation
 
 
-Reply = Callable[[Deps, str, str, str], "dict[str, Any] | Modal | Upload"]
+@dataclass(frozen=True)
+class Then:
+    """A command's reply with something to do in Slack before it is shown (post a request for
+    approval, say): `later(client)`."""
+
+    reply: dict[str, Any]
+    later: Callable[[AsyncWebClient], Awaitable[None]]
+
+
+Reply = Callable[[Deps, str, str, str], "dict[str, Any] | Modal | Upload | Then"]
 # The same, told the conversation the command was typed in (a form that answers there).
-ChannelReply = Callable[[Deps, str, str, str, str], "dict[str, Any] | Modal | Upload"]
+ChannelReply = Callable[[Deps, str, str, str, str], "dict[str, Any] | Modal | Upload | Then"]
 
 
 def slash_command(deps: Deps, name: str, reply: Reply) -> Callable[..., Awaitable[None]]:
@@ -59,40 +70,86 @@ def slash_command(deps: Deps, name: str, reply: Reply) -> Callable[..., Awaitabl
     return channel_command(deps, name, lambda deps, team, user, _, text: reply(deps, team, user, text))
 
 
+_COMMANDS: dict[str, ChannelReply] = {}  # every slash command's reply, for the picker to run again
+
+
 def channel_command(deps: Deps, name: str, reply: ChannelReply) -> Callable[..., Awaitable[None]]:
     """`slash_command` for a reply that needs the command's channel: `reply(deps, team, user,
     channel, text)`."""
+    _COMMANDS[name] = reply
 
     async def handle(
         ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
     ) -> None:
         await ack()
+        asked = Asked(command["team_id"], command["user_id"], str(command.get("channel_id", "")))
         text = str(command.get("text", "")).strip()
-        team, user, channel = command["team_id"], command["user_id"], str(command.get("channel_id", ""))
-        outcome: list[Modal | Upload] = []
-
-        def work() -> dict[str, Any]:
-            result = reply(deps, team, user, channel, text)
-            if isinstance(result, Modal | Upload):
-                outcome.append(result)
-                return messages.message(result.said) if isinstance(result, Upload) else {}
-            return result
-
-        message = await asyncio.to_thread(answer, work)
-        if outcome and isinstance(outcome[0], Modal):
-            await open_modal(client, command["trigger_id"], outcome[0])
-            return
-        if outcome and isinstance(outcome[0], Upload):
-            upload = outcome[0]
-            await client.files_upload_v2(
-                channel=command["channel_id"],
-                file=upload.content,
-                filename=upload.filename,
-                title=upload.title,
-            )
-        await respond(response_type="ephemeral", replace_original=False, **message)
+        await run_command(deps, name, text, asked, command["trigger_id"], respond, client)
 
     return handle
+
+
+@dataclass(frozen=True)
+class Asked:
+    team: str
+    user: str
+    channel: str
+
+
+async def run_command(
+    deps: Deps,
+    name: str,
+    text: str,
+    asked: Asked,
+    trigger_id: str,
+    respond: AsyncRespond,
+    client: AsyncWebClient,
+    *,
+    replace: bool = False,
+) -> None:
+    """Answer the slash command `name` with `text`: typed, or run again from the picker
+    (bot/listeners/picker, `replace` its message). Several customers or plans matching is
+    answered with the picker."""
+    outcome: list[Modal | Upload | Then] = []
+
+    def work() -> dict[str, Any]:
+        try:
+            result = _COMMANDS[name](deps, asked.team, asked.user, asked.channel, text)
+        except SeveralCustomers as exc:
+            return _offer(name, text, choices.of_customers(exc))
+        except choices.Choose as exc:
+            return _offer(name, text, exc)
+        if isinstance(result, Then):
+            outcome.append(result)
+            return result.reply
+        if isinstance(result, Modal | Upload):
+            outcome.append(result)
+            return messages.message(result.said) if isinstance(result, Upload) else {}
+        return result
+
+    message = await asyncio.to_thread(answer, work)
+    if outcome and isinstance(outcome[0], Then):
+        await outcome[0].later(client)
+    if outcome and isinstance(outcome[0], Modal):
+        await open_modal(client, trigger_id, outcome[0])
+        return
+    if outcome and isinstance(outcome[0], Upload):
+        upload = outcome[0]
+        await client.files_upload_v2(
+            channel=asked.channel, file=upload.content, filename=upload.filename, title=upload.title
+        )
+    await respond(response_type="ephemeral", replace_original=replace, **message)
+
+
+def known_command(name: str) -> bool:
+    return name in _COMMANDS
+
+
+def _offer(name: str, text: str, several: choices.Choose) -> dict[str, Any]:
+    offered = choices.picker(name, text, several)
+    if offered is None:
+        raise several  # the words are not in the text: the list, as its message
+    return offered
 
 
 Pressed = Callable[[str, str, dict[str, Any]], dict[str, Any]]

@@ -440,6 +440,37 @@ def _transfer_plan(
     return plan
 
 
+def merge_lots(ctx: Ctx, from_customer: int, to_customer: int, *, key: str) -> LedgerResult:
+    """Hand every lot of a customer merged into another (core/customers/merge.py) to the survivor,
+    as they are: the same remaining credits, expiry, membership and scope. Entries are never
+    rewritten: each lot gets a "merge" entry of zero naming both customers, the survivor's from
+    then on, and the running totals move with the lots, so the survivor's balance, history and
+    reports read both customers' credits. The caller checks the merge's permission."""
+    op, replay = _begin(ctx, key, "merge", {"from": from_customer, "to": to_customer})
+    if replay is not None:
+        return replay
+    for lot in ctx.uow.all(
+        ctx.uow.select(CreditLot)
+        .where(col(CreditLot.customer_id) == from_customer)
+        .order_by(col(CreditLot.id))
+        .with_for_update()
+    ):
+        lot.customer_id = to_customer
+        ctx.uow.add(lot)
+        _entry(ctx, op, lot, "merge", Decimal(0), reference=f"from customer #{from_customer}")
+    totals = ctx.uow.all(
+        ctx.uow.select(CreditTotals)
+        .where(col(CreditTotals.customer_id) == from_customer)
+        .execution_options(populate_existing=True)
+    )
+    for row in totals:
+        counts = {name: getattr(row, name) for name in COUNTERS}
+        _count(ctx, to_customer, Unit(row.unit), **counts)
+        _count(ctx, from_customer, Unit(row.unit), **{name: -q for name, q in counts.items()})
+    ctx.uow.flush()
+    return op.result()
+
+
 def expire_due(ctx: Ctx, at: datetime | None = None) -> int:
     """Expire every lot whose expiry has come by `at` (default now). Each lot's expiry is keyed by
     (lot, expiry time), so running this any number of times expires exactly what is due, once."""
@@ -596,9 +627,14 @@ def expiring_soon(ctx: Ctx, *, within_days: int) -> list[ExpiringFor]:
 
 
 def history(ctx: Ctx, customer_id: int, *, contract_id: int | None = None) -> list[EntryView]:
+    """Every entry of the customer's lots: those of customers merged into it too, under the
+    customer they were written for."""
     roles.require(ctx, Action.VIEW)
     customers.customer_row(ctx, customer_id)
-    query = ctx.uow.select(LedgerEntry).where(col(LedgerEntry.customer_id) == customer_id)
+    mine = ctx.uow.select(CreditLot).where(col(CreditLot.customer_id) == customer_id)
+    query = ctx.uow.select(LedgerEntry).where(
+        col(LedgerEntry.lot_id).in_(mine.with_only_columns(col(CreditLot.id)))
+    )
     if contract_id is not None:
         query = query.where(col(LedgerEntry.contract_id) == contract_id)
     return [_view(e) for e in ctx.uow.all(query.order_by(col(LedgerEntry.id)))]
@@ -997,13 +1033,19 @@ def _undo(
     if replay is not None:
         return replay
     entries = _entries_of(ctx, original)
-    _lock_customers(ctx, *(e.customer_id for e in entries))
+    # The lots' owners now, who are the entries' customers unless a merge moved the lots since.
+    owners = {lot.id: lot.customer_id for lot in _lots(ctx, {e.lot_id for e in entries})}
+    _lock_customers(ctx, *owners.values())
     now = ctx.now()
     for entry in entries:
         lot = ctx.uow.get(CreditLot, entry.lot_id, for_update=True)
         assert lot is not None
         each(op, entry, lot, reason, now)
     return op.result()
+
+
+def _lots(ctx: Ctx, lot_ids: set[int]) -> list[CreditLot]:
+    return list(ctx.uow.all(ctx.uow.select(CreditLot).where(col(CreditLot.id).in_(lot_ids))))
 
 
 def _entries_of(ctx: Ctx, op: LedgerOperation) -> list[LedgerEntry]:

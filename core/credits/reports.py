@@ -34,6 +34,7 @@ KIND_LABELS = {
     "transfer_in": "Transferred in",
     "adjust": "Adjusted",
     "reverse": "Reversed",
+    "merge": "Merged in",  # a lot of a customer merged into this one; its quantity is zero
 }
 UNIT_LABELS = {Unit.CREDIT: "credits", Unit.MONEY: "monetary credit", Unit.POINTS: "points"}
 NO_MEMBERSHIP = "No membership"

@@ -4,6 +4,8 @@
 found as the search finds them (core/customers/search.py: case and accents ignored, parts of
 words) and narrowed by `search.meant`: the customer whose whole name was typed, or the only one
 that matches. Several matches are handed back for the caller to offer a choice — never a guess.
+A customer merged into another is found by no words; its number answers MergedAway, naming the
+customer it was merged into.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 
 from core.context import Ctx
 from core.customers import search
-from core.customers.service import CustomerView, get_customer, search_customers
+from core.customers.service import CustomerView, MergedAway, get_customer, search_customers
 from core.kernel.errors import NotFound
 
 CHOICES = 10  # customers offered to choose from when several match
@@ -62,6 +64,8 @@ def find_customer(ctx: Ctx, text: str, *, choices: int = CHOICES) -> Lookup:
     if number:
         try:
             return Lookup(query, (get_customer(ctx, int(number.group(1))),))
+        except MergedAway:
+            raise
         except NotFound:
             return Lookup(query, ())
     if not query:

@@ -2,7 +2,9 @@
 
 A customer is a company, a contact person, or both. An email belongs to one customer of a
 workspace; a CSV import never creates a customer twice, so importing the same file again (or a
-file that overlaps an earlier one) is safe.
+file that overlaps an earlier one) is safe. A duplicate merged into another customer
+(core/customers/merge.py) is kept for its number's sake: search skips it, and asking for it by
+number says where it went (MergedAway).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from sqlmodel import col
 from core.catalog import locations as catalog
 from core.context import Ctx
 from core.customers import search
-from core.kernel.errors import Conflict, Errors, FieldError, InvalidInput
+from core.kernel.errors import Conflict, Errors, FieldError, InvalidInput, NotFound
 from core.kernel.text import clean, fold
 from core.workspace import roles
 from core.workspace.roles import Action
@@ -73,6 +75,19 @@ class CustomerView:
         return _label(self.company, self.contact)
 
 
+class MergedAway(NotFound):
+    """The customer was merged into another one: its number still answers, with the survivor's."""
+
+    def __init__(self, customer: Customer, survivor: Customer) -> None:
+        super().__init__(
+            f"Customer #{customer.id} {_label(customer.company, customer.contact)} was merged into "
+            f"#{survivor.id} {_label(survivor.company, survivor.contact)}; use #{survivor.id}.",
+            "customer",
+        )
+        self.customer_id = customer.id or 0
+        self.survivor_id = survivor.id or 0
+
+
 @dataclass(frozen=True)
 class RowError:
     line: int  # where the row starts in the file; the header is line 1
@@ -89,10 +104,13 @@ class ImportReport:
 # --- reading -------------------------------------------------------------------------------------
 
 
-def get_customer(ctx: Ctx, customer_id: int, *, for_update: bool = False) -> CustomerView:
-    """`for_update` locks the row until the unit of work ends, for a change made from what is read."""
+def get_customer(
+    ctx: Ctx, customer_id: int, *, for_update: bool = False, merged: bool = False
+) -> CustomerView:
+    """`for_update` locks the row until the unit of work ends, for a change made from what is read;
+    `merged` reads a merged-away customer as it was (MergedAway otherwise)."""
     roles.require(ctx, Action.VIEW)
-    return _views(ctx, [customer_row(ctx, customer_id, for_update=for_update)])[0]
+    return _views(ctx, [customer_row(ctx, customer_id, for_update=for_update, merged=merged)])[0]
 
 
 def search_customers(ctx: Ctx, query: str, limit: int = 10) -> list[CustomerView]:
@@ -101,7 +119,7 @@ def search_customers(ctx: Ctx, query: str, limit: int = 10) -> list[CustomerView
     roles.require(ctx, Action.VIEW)
     if not 1 <= limit <= MAX_RESULTS:
         raise InvalidInput.single("limit", f"Ask for 1 to {MAX_RESULTS} results.")
-    statement = ctx.uow.select(Customer)
+    statement = ctx.uow.select(Customer).where(col(Customer.merged_into_id).is_(None))
     text = col(Customer.search_text)
     patterns = search.like_patterns(query)
     if not patterns:
@@ -275,18 +293,24 @@ def _require_unique_email(ctx: Ctx, email: str, *, except_id: int | None = None)
     # lower() narrows the rows in the database; fold() decides, as the import's matching does.
     same = ctx.uow.select(Customer).where(func.lower(col(Customer.email)) == email.lower())
     for other in ctx.uow.all(same):
-        if other.id != except_id and fold(other.email) == fold(email):
+        # A merged-away duplicate keeps its email on record; its survivor may take it over.
+        if other.id != except_id and other.merged_into_id is None and fold(other.email) == fold(email):
             raise Conflict(
                 f"{_label(other.company, other.contact)} already has the email {other.email}.", "email"
             )
 
 
-def customer_row(ctx: Ctx, customer_id: int, *, for_update: bool = False) -> Customer:
+def customer_row(ctx: Ctx, customer_id: int, *, for_update: bool = False, merged: bool = False) -> Customer:
     """The customer's row, or NotFound: for this domain and the services above it, which have
-    checked their own permission."""
-    return ctx.found(
+    checked their own permission. A merged-away customer is MergedAway, naming its survivor,
+    unless `merged` (the merge itself, which reads both)."""
+    row = ctx.found(
         Customer, customer_id, f"There is no customer #{customer_id}.", "customer", for_update=for_update
     )
+    if row.merged_into_id is not None and not merged:
+        survivor = ctx.found(Customer, row.merged_into_id, f"There is no customer #{row.merged_into_id}.")
+        raise MergedAway(row, survivor)
+    return row
 
 
 def _views(ctx: Ctx, rows: Sequence[Customer]) -> list[CustomerView]:

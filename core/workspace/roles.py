@@ -27,6 +27,7 @@ class Action(StrEnum):
     MANAGE_SETTINGS = "change workspace settings"
     MANAGE_ROLES = "grant roles"
     MANAGE_CUSTOMERS = "add or edit customers"
+    MERGE_CUSTOMERS = "merge customers"
     ASSIGN = "assign memberships"
     APPROVE = "approve or reject memberships"
     CHANGE_STATE = "freeze, cancel or reactivate memberships"
@@ -49,6 +50,8 @@ _ALLOWED: dict[Action, frozenset[Role]] = {
     Action.MANAGE_SETTINGS: frozenset({Role.ADMIN}),
     Action.MANAGE_ROLES: frozenset({Role.ADMIN}),
     Action.MANAGE_CUSTOMERS: frozenset({Role.ADMIN, Role.MANAGER, Role.STAFF}),
+    # Moving one customer's whole history onto another is not undone by editing: managers decide.
+    Action.MERGE_CUSTOMERS: frozenset({Role.ADMIN, Role.MANAGER}),
     Action.ASSIGN: frozenset({Role.ADMIN, Role.MANAGER, Role.STAFF}),
     Action.APPROVE: frozenset({Role.ADMIN, Role.MANAGER}),
     Action.CHANGE_STATE: frozenset({Role.ADMIN, Role.MANAGER}),

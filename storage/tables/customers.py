@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Index
 from sqlmodel import Field
 
-from storage.tables.base import Entity
+from storage.tables.base import Entity, utc_instant
 from storage.types import UTCDateTime
 
 
@@ -31,3 +31,8 @@ class Customer(Entity, table=True):
     # Company and contact folded (lower case, accents removed) for searching.
     search_text: str = Field(max_length=410)
     created_at: datetime = Field(sa_type=UTCDateTime)
+    # A duplicate merged into another customer (core/customers/merge.py): its history moved there,
+    # search no longer finds it, and its number says where it went. Who merged it, and when.
+    merged_into_id: int | None = Field(default=None, foreign_key="customer.id", index=True)
+    merged_by: str = Field(default="", max_length=32)
+    merged_at: datetime | None = utc_instant(nullable=True)

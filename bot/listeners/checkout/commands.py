@@ -19,6 +19,7 @@ from bot.listeners.checkout.forms import form_for, form_view
 from bot.listeners.checkout.ids import CheckoutAction
 from bot.listeners.checkout.lines import numbered_lines, parse_lines, with_colon
 from bot.listeners.checkout.preview import breakdown_text, draft_button, preview_message
+from bot.listeners.picker import choices
 from bot.listeners.replies import Modal, channel_command
 from bot.mrkdwn import escape
 from bot.ui.buttons import actions
@@ -26,7 +27,7 @@ from core.checkout import flows
 from core.context import Ctx
 from core.customers import service as customers
 from core.customers.lookup import find_customer
-from core.kernel.errors import InvalidInput, MemberbotError, NotFound
+from core.kernel.errors import InvalidInput, NotFound
 
 _HEAD = re.compile(r"(?P<who>.+?)(?:\s+at\s+(?P<where>[^:]+?))?\s*:(?P<lines>.*)", re.IGNORECASE | re.DOTALL)
 VERBS = ("void", "show", "points", "order")
@@ -147,11 +148,10 @@ def _located(found: T | flows.NoLocation) -> T:
 
 
 def _one_customer(ctx: Ctx, text: str) -> customers.CustomerView:
-    """The customer meant, or the reply saying none or several match (escaped by replies.answer)."""
+    """The customer meant, the reply saying none matches (escaped by replies.answer), or the picker."""
     found = find_customer(ctx, text)
     if found.customer is not None:
         return found.customer
     if not found.matches:
         raise NotFound(messages.say("no_customer", query=text), "customer")  # escaped by answer
-    labels = [c.label for c in found.matches]
-    raise MemberbotError(messages.render("pick_customer", query=text, customers=labels))
+    raise choices.several(found)  # the picker

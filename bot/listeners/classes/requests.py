@@ -15,6 +15,7 @@ from bot.dates import parse_date
 from bot.deps import Deps
 from bot.listeners.classes.ids import ClassesAction
 from bot.listeners.classes.roster import as_shown, no_session, roster_of
+from bot.listeners.picker import choices
 from bot.mrkdwn import escape
 from bot.ui.buttons import actions, button
 from core.classes import flows
@@ -163,9 +164,9 @@ def session_rules(deps: Deps, team: str, user: str, series: SeriesView, wanted: 
     named = None if fold(wanted) in EVERY_PLAN else [part.strip() for part in wanted.split(",")]
     done = deps.write(team, user, flows.set_class_plans, series.id, named)
     if isinstance(done, flows.Unmatched):
-        reply = "several_plans" if done.names else "no_plan"
-        extra = {"names": [escape(n) for n in done.names]} if done.names else {}
-        return messages.message(messages.say(reply, query=escape(done.query), **extra))
+        if done.names:
+            raise choices.plans(done.query, done.names)  # the picker runs the command again with one
+        return messages.message(messages.say("no_plan", query=escape(done.query)))
     said = messages.say("class_rules_set", name=escape(done.name), plans=[escape(p) for p in done.plans])
     return messages.message(said)
 

@@ -19,6 +19,7 @@ from bot.listeners.alerts import commands as balance_alerts
 from bot.listeners.credits import previews
 from bot.listeners.credits.forms import credit_quantity, new_key, redeem_form, transfer_form
 from bot.listeners.credits.ids import CreditsAction
+from bot.listeners.picker import choices
 from bot.listeners.replies import Modal, Upload, channel_command
 from bot.mrkdwn import escape
 from bot.ui.buttons import actions, button
@@ -62,8 +63,7 @@ def credits_reply(
         return messages.message(messages.render("balance", customer=shown, balance=found.balance))
     if not found.matches:
         return messages.message(messages.say("no_customer", query=escape(text)))
-    labels = [escape(c.label) for c in found.matches]
-    return messages.message(messages.render("pick_customer", query=escape(text), customers=labels))
+    raise choices.several(found)
 
 
 def redeem_preview(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""/customers: search (a page at a time, an Edit button per customer), help, add and edit (the form)."""
+"""/customers: search (a page at a time, an Edit button per customer), help, add and edit (the
+form), merge (its preview: bot/listeners/customers/merge.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from slack_bolt.async_app import AsyncApp
 
 from bot import messages, views
 from bot.deps import Deps
-from bot.listeners.customers import forms
+from bot.listeners.customers import forms, merge
 from bot.listeners.customers.ids import CustomerAction
+from bot.listeners.picker import choices
 from bot.listeners.replies import Modal, channel_command
 from bot.mrkdwn import escape
 from bot.pagination import more_button, page
@@ -42,6 +44,8 @@ def customers_reply(deps: Deps, team: str, user: str, channel: str, text: str) -
         if isinstance(form, Lookup):
             return choose_to_edit(form)
         return Modal(forms.EDIT_TITLE, lambda: forms.edit_form(form, channel))
+    if verb.lower() == "merge":
+        return merge.merge_preview(deps, team, user, rest)
     return customers_page(deps, team, user, text, 0)
 
 
@@ -67,17 +71,10 @@ def customers_page(deps: Deps, team: str, user: str, query: str, offset: int) ->
 
 
 def choose_to_edit(found: Lookup) -> dict[str, Any]:
-    """None matched: say so. Several: the listed choices, each beside its Edit button."""
-    query = escape(found.query)
+    """None matched: say so. Several: the picker, which runs `/customers edit #<id>` again."""
     if not found.matches:
-        return messages.message(messages.say("no_customer", query=query))
-    labels = [escape(c.label) for c in found.matches]
-    reply = messages.message(messages.say("several_customers", query=query, names=labels))
-    heading = messages.say("pick_customer_for", query=query)
-    reply["blocks"] = [views.section(heading)] + [
-        _with_edit(label, c.id) for label, c in zip(labels, found.matches, strict=True)
-    ]
-    return reply
+        return messages.message(messages.say("no_customer", query=escape(found.query)))
+    raise choices.several(found)
 
 
 def _with_edit(line: str, customer_id: int) -> dict[str, Any]:

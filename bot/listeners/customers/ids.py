@@ -13,3 +13,5 @@ class CustomerForm(StrEnum):
 class CustomerAction(StrEnum):
     MORE = "customers_more"
     EDIT = "customer_edit"  # one button per customer listed: "customer_edit:<id>"
+    MERGE_CONFIRM = "customer_merge_confirm"  # the preview's buttons, carrying both customers' ids
+    MERGE_CANCEL = "customer_merge_cancel"

@@ -7,13 +7,11 @@ posted where core says."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 from datetime import date
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
-from slack_sdk.web.async_client import AsyncWebClient
+from slack_bolt.async_app import AsyncApp
 
 from bot import messages, views
 from bot.dates import ACCEPTED, parse_date
@@ -23,7 +21,7 @@ from bot.listeners.approvals.requests import Waiting, waiting
 from bot.listeners.memberships import actions, discounts, forms
 from bot.listeners.memberships.ids import MembershipAction
 from bot.listeners.memberships.requests import sale_request
-from bot.listeners.replies import Modal, answer, open_modal
+from bot.listeners.replies import Modal, Then, channel_command
 from bot.mrkdwn import escape
 from core.approvals.flows import Held
 from core.kernel.errors import InvalidInput
@@ -39,30 +37,21 @@ Reply = tuple[dict[str, Any], dict[str, Any] | None]  # the ephemeral reply, and
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
-    @app.command("/membership")
-    async def membership_command(
-        ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient
-    ) -> None:
-        await ack()
-        team, user, channel = command["team_id"], command["user_id"], command["channel_id"]
-        text = str(command.get("text", "")).strip()
-        outcome: dict[str, Any] = {}
+    app.command("/membership")(channel_command(deps, "/membership", membership_answer))
 
-        def work() -> dict[str, Any]:
-            result = membership_reply(deps, team, user, channel, text)
-            if isinstance(result, Modal):
-                outcome["modal"] = result
-                return {}
-            reply, outcome["post"] = result
-            return reply
 
-        reply = await asyncio.to_thread(answer, work)
-        if "modal" in outcome:
-            await open_modal(client, command["trigger_id"], outcome["modal"])
-            return
-        if outcome.get("post") is not None:
-            await actions.post_for_approval(client, deps, team, outcome["post"])
-        await respond(response_type="ephemeral", replace_original=False, **reply)
+def membership_answer(
+    deps: Deps, team: str, user: str, channel: str, text: str
+) -> dict[str, Any] | Modal | Then:
+    """The reply, with the approval request (if any) posted first; several customers matching are
+    answered with the picker (bot/listeners/replies.py)."""
+    result = membership_reply(deps, team, user, channel, text)
+    if isinstance(result, Modal):
+        return result
+    reply, post = result
+    if post is None:
+        return reply
+    return Then(reply, lambda client: actions.post_for_approval(client, deps, team, post))
 
 
 def membership_reply(deps: Deps, team: str, user: str, channel: str, text: str) -> Reply | Modal:

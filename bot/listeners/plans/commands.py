@@ -9,6 +9,7 @@ from slack_bolt.async_app import AsyncApp
 
 from bot import messages
 from bot.deps import Deps
+from bot.listeners.picker import choices
 from bot.listeners.plans import forms
 from bot.listeners.plans.ids import PlanAction
 from bot.listeners.replies import Modal, slash_command
@@ -76,8 +77,7 @@ def _plan_verb(deps: Deps, team: str, user: str, verb: str, text: str) -> dict[s
     if isinstance(done, flows.Unmatched):
         if not done.names:
             return messages.message(messages.say("no_plan", query=escape(done.query)))
-        names = [escape(n) for n in done.names]
-        return messages.message(messages.say("several_plans", query=escape(done.query), names=names))
+        raise choices.plans(done.query, done.names)  # the picker runs the command again with one
     if isinstance(done, flows.Cloned):
         said = messages.say("plan_cloned", copy=escape(done.copy.name), source=escape(done.source.name))
         return messages.message(said)

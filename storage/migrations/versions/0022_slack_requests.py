@@ -2,7 +2,7 @@
 answers as the first did
 
 Revision ID: 0022
-Revises: 0018
+Revises: 0020
 Create Date: 2026-12-03 15:30:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import storage.types
 
 revision: str = "0022"
-down_revision: str | None = "0018"
+down_revision: str | None = "0020"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -286,7 +286,7 @@ def test_unknown_and_ambiguous_customers(slack: Slack) -> None:
     assert "No customer matches “Nobody here”" in str(unknown["text"])
     several = slack.command("/checkout", "customer 2025: 1 x Massage 60 @ 100", user=STAFF)
     text = str(several["text"])
-    assert "Several customers match “customer 2025”; say which one:" in text
+    assert "Several customers match “customer 2025”; which one?" in text
     assert f"• {WHO} (Ann Lee)" in text and "• Customer 2025-02-01 (Bo)" in text
     assert not buttons(several, CheckoutAction.POST)
     with slack.shop.tx() as ctx:

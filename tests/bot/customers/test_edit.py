@@ -1,6 +1,6 @@
 """Correcting a customer through the real Bolt app: /customers edit and a search's Edit buttons open
 the form filled in; core's errors land under their fields, nothing written; the confirmation says
-what changed; none, several and the wrong role are answered in place."""
+what changed; none and the wrong role are answered in place, several with the picker."""
 
 from __future__ import annotations
 
@@ -99,11 +99,19 @@ def test_none_or_several_customers_are_answered_in_place(slack: Slack) -> None:
     several = slack.command("/customers", "edit cafe", user=STAFF)
     assert several["text"].startswith("Several customers match “cafe”; which one?")
     assert "• Cafe Muler (Anna)" in several["text"] and "• Cafe Rosa" in several["text"]
-    # each choice beside its Edit button, which opens that customer's form
-    assert [b["text"]["text"] for b in several["blocks"][1:]] == ["• Cafe Rosa", "• Cafe Muler (Anna)"]
-    assert all(b["accessory"]["action_id"].startswith("customer_edit:") for b in several["blocks"][1:])
     assert "`/customers edit <customer>`" in slack.command("/customers", "edit", user=STAFF)["text"]
     assert slack.standin.top_modal(STAFF) is None
+    # each choice beside the picker's button, which runs `/customers edit #<id>`: that customer's form
+    assert [b["text"]["text"] for b in several["blocks"][1:]] == ["• Cafe Rosa", "• Cafe Muler (Anna)"]
+    rosa = several["blocks"][1]["accessory"]
+    assert rosa["action_id"] == "pick:0"
+    message = Posted(CHANNEL, several["text"], several["blocks"], ephemeral_to=STAFF, ts="1.000001")
+    slack.driver.click(rosa["action_id"], rosa["value"], user=STAFF, message=message)
+    view = wait_until(
+        lambda: (v := slack.standin.top_modal(STAFF)) and v.get("callback_id") == "customer_edit" and v,
+        what="the edit form",
+    )
+    assert initial(view)["company"] == "Cafe Rosa"
 
 
 def test_a_user_without_the_role_is_refused_and_sees_no_edit_buttons(slack: Slack) -> None:

@@ -37,6 +37,7 @@ from core.checkout.service import Card
 from core.classes.rules import BookingStatus
 from core.credits.ledger import Balance, Expiring
 from core.credits.lots import Unit
+from core.customers.merge import Moves
 from core.memberships.flows import Effects
 from core.memberships.lifecycle import Status
 from core.memberships.service import MembershipView
@@ -355,6 +356,28 @@ CONTEXTS: dict[str, list[dict[str, Any]]] = {
     ],
     "balance": [{"customer": USER, "balance": balance()}],
     "credits_help": [{}],
+    "merge_preview": [
+        {
+            "merged": USER,
+            "merged_id": 12,
+            "survivor": USER,
+            "survivor_id": 3,
+            "moves": Moves(3, 36, 48, 20, 400, Decimal("1234.5"), 30, 40, 5),
+            "differences": [(f, USER, USER) for f in ("company", "contact", "email", "phone", "notes")],
+            "filled": [("location", USER)],
+            "blockers": [],
+        },
+        {
+            "merged": USER,
+            "merged_id": 12,
+            "survivor": USER,
+            "survivor_id": 3,
+            "moves": Moves(0, 0, 0, 0, 0, Decimal(0), 0, 0, 0),
+            "differences": [],
+            "filled": [],
+            "blockers": [USER, USER],
+        },
+    ],
     "customers": [
         {"customers": [USER] * 20, "query": USER, "first": 21, "total": 200},  # catalog.CUSTOMERS_PAGE
         {"customers": [], "query": USER, "first": 1, "total": 0},
@@ -366,7 +389,6 @@ CONTEXTS: dict[str, list[dict[str, Any]]] = {
         {"recent": []},
     ],  # RECENT
     "membership_help": [{}],
-    "pick_customer": [{"customers": [USER] * 10, "query": USER}],
     "plans": [
         {"plans": [plan_row()] * 10, "currency": "USD", "first": 11, "total": 40},  # catalog.PLANS_PAGE
         {"plans": [], "currency": "USD", "first": 1, "total": 0},
