@@ -89,6 +89,7 @@ class NextStep:
     currency: str
     services: tuple[ServiceView, ...]  # the plan's, with those added so far
     jobs: list[JobView]  # the job templates a recurring service may repeat
+    credits: CreditTerms | None = None  # the plan's credit terms so far: what the credits step opens with
 
 
 def plan_list(ctx: Ctx) -> Plans:
@@ -133,7 +134,7 @@ def check_plan(ctx: Ctx, plan_id: int | None, edit: PlanEdit) -> NextStep:
     """Have the plan's checks see the terms so far by making the change — the caller rolls it back
     (Deps.rehearse) — and what the next step shows."""
     saved = save_plan(ctx, plan_id, edit)
-    return NextStep(ctx.tenant.currency, saved.services, catalog.job_templates(ctx))
+    return NextStep(ctx.tenant.currency, saved.services, catalog.job_templates(ctx), saved.terms.credits)
 
 
 def save_plan(ctx: Ctx, plan_id: int | None, edit: PlanEdit) -> PlanView:
@@ -240,7 +241,7 @@ def check_plan_with_discounts(
     """check_plan, with the discounts and locations steps' lines checked too (None: the step was
     not filled); the caller rolls the change back (Deps.rehearse)."""
     saved = save_plan_with_discounts(ctx, plan_id, edit, discounts, locations)
-    step = NextStep(ctx.tenant.currency, saved.services, catalog.job_templates(ctx))
+    step = NextStep(ctx.tenant.currency, saved.services, catalog.job_templates(ctx), saved.terms.credits)
     return CheckedPlan(step, plan_discounts(ctx, saved.id), plan_locations(ctx, saved.id))
 
 

@@ -131,8 +131,10 @@ def details_view(form: flows.PlanForm) -> dict[str, Any]:
     return views.modal(PlanStep.DETAILS, title, blocks, submit="Save", metadata={"plan": plan_id})
 
 
-def credits_view(currency: str, draft: dict[str, Any]) -> dict[str, Any]:
-    c = _credits_of(draft) or CreditTerms(kind=CreditKind.SERVICE)
+def credits_view(currency: str, current: CreditTerms | None, draft: dict[str, Any]) -> dict[str, Any]:
+    """Opens with the plan's credit terms (an edited plan's, or none yet), so that saving the step
+    unchanged changes nothing."""
+    c = current or CreditTerms(kind=CreditKind.SERVICE)
     blocks = [
         views.select(
             "kind",
@@ -309,7 +311,7 @@ def step_submitted(
     step = checked.step
     draft["done"] = [*draft.get("done", []), remaining[0]]
     if remaining[0] == "credits":
-        return {"response_action": "push", "view": credits_view(step.currency, draft)}
+        return {"response_action": "push", "view": credits_view(step.currency, step.credits, draft)}
     if remaining[0] == "discounts":
         return {"response_action": "push", "view": discounts_view(step.currency, checked.discounts, draft)}
     if remaining[0] == "locations":
@@ -459,15 +461,6 @@ def _time(errors: Errors, text: str) -> time:
     except ValueError:
         errors.add("at", f"“{text}” is not a time of day such as 09:30.")
         return time(9)
-
-
-def _credits_of(draft: dict[str, Any]) -> CreditTerms | None:
-    raw = draft.get("credits")
-    if not isinstance(raw, dict):
-        return None
-    errors = Errors()
-    terms = _credit_terms(errors, raw)
-    return None if errors else terms
 
 
 def _slim(draft: dict[str, Any]) -> dict[str, Any]:
