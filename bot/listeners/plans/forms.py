@@ -13,14 +13,14 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from bot import views
+from bot import messages, views
 from bot.deps import Deps
 from bot.listeners.plans.ids import PlanStep
 from bot.listeners.replies import submission
 from bot.mrkdwn import escape
-from core.catalog.locations import JobView
 from core.checkout.benefits import DiscountKind, ItemKind
 from core.credits.terms import CreditKind, CreditTerms, Expiry, Frequency
+from core.kernel import recurrence
 from core.kernel.errors import Errors
 from core.kernel.recurrence import LAST_DAY, MONTHS, WEEKDAYS, Monthly, Recurrence, Weekly
 from core.plans import flows
@@ -32,8 +32,13 @@ STEPS = (
     ("credits", "Set up credits"),
     ("discounts", "Set up discounts"),
     ("locations", "Set prices and revenue split by location"),
-    ("services", "Add a recurring service"),
+    ("services", "Recurring services: add, change or remove"),
 )
+SERVICE_ROWS = 10  # rows of the services step (9 blocks each, within a modal's 100)
+NO_CREDITS = "none"  # the credits step's kind that makes a plan unlimited
+NO_TEMPLATE = "none"
+# The credits step's blocks named otherwise than the credit terms' fields they set
+CREDIT_BLOCKS = {"services": ("services", "categories"), "equality_template": ("equality_template_id",)}
 LOCATION_ROWS = 10  # locations the step shows (4 blocks each, within a modal's 100)
 DISCOUNT_ROWS = 3  # lines of the discounts step; a line without an amount is no discount
 DISCOUNT_FIELDS = ("applies_to", "kind", "value", "names")
@@ -125,17 +130,42 @@ def details_view(form: flows.PlanForm) -> dict[str, Any]:
                 initial=["yes"] if t.prorate_first_period else [],
             ),
         ]
-    steps = [s for s in STEPS if not (sold and s[0] == "credits")]
+    # A sold plan's credits are fixed but for what may still change; without credits it has none to open.
+    steps = [s for s in STEPS if not (sold and s[0] == "credits" and t.credits is None)]
     blocks.append(views.checkboxes("steps", "Next", steps))
     title = "Edit plan" if plan_id else "New plan"
     return views.modal(PlanStep.DETAILS, title, blocks, submit="Save", metadata={"plan": plan_id})
 
 
-def credits_view(currency: str, current: CreditTerms | None, draft: dict[str, Any]) -> dict[str, Any]:
+def credits_view(step: flows.NextStep, draft: dict[str, Any]) -> dict[str, Any]:
     """Opens with the plan's credit terms (an edited plan's, or none yet), so that saving the step
-    unchanged changes nothing."""
+    unchanged changes nothing. Once the plan is sold only what may still change is offered."""
+    currency, current = step.currency, step.credits
     c = current or CreditTerms(kind=CreditKind.SERVICE)
+    templates = dict(step.equality_templates)
+    template = templates.get(c.equality_template_id or 0)
+    now = messages.say(
+        "plan_credits_now",
+        c=current,
+        currency=currency,
+        good_for=[escape(n) for n in step.good_for],
+        template=escape(template) if template else "",
+    )
+    transferable = views.checkboxes(
+        "transferable",
+        "Transfers",
+        [("yes", "Credits may be transferred to another customer")],
+        initial=["yes"] if c.transferable else [],
+    )
+    if step.sold and current is not None:
+        blocks = [
+            views.context(now),
+            views.context(messages.say("plan_credits_sold", sold=step.sold)),
+            transferable,
+        ]
+        return views.modal(PlanStep.CREDITS, "Plan credits", blocks, submit="Save", metadata=draft)
     blocks = [
+        views.context(now),
         views.select(
             "kind",
             "Kind of credit",
@@ -143,8 +173,9 @@ def credits_view(currency: str, current: CreditTerms | None, draft: dict[str, An
                 ("service", "Service credits"),
                 ("monetary", f"Monetary credit ({currency})"),
                 ("points", "Points"),
+                (NO_CREDITS, "No credits: unlimited use"),
             ],
-            initial=c.kind.value,
+            initial=c.kind.value if current else CreditKind.SERVICE.value,
         ),
         views.text_input("per_period", "Granted each period", initial=_amount(c.per_period)),
         views.select(
@@ -170,12 +201,74 @@ def credits_view(currency: str, current: CreditTerms | None, draft: dict[str, An
         ),
         views.text_input("expiry_days", "Days until expiry", initial=str(c.expiry_days or ""), optional=True),
         views.text_input("initial", "Granted at sign-up", initial=_amount(c.initial), optional=True),
-        views.checkboxes(
-            "transferable",
-            "Rules",
-            [("yes", "Credits may be transferred to another customer")],
-            initial=["yes"] if c.transferable else [],
+        views.text_input(
+            "services",
+            "Good for (service credits)",
+            initial=", ".join(step.good_for),
+            optional=True,
+            hint="Services or service categories, separated by commas. Empty: any service.",
         ),
+    ]
+    if templates:
+        blocks.append(
+            views.select(
+                "equality_template",
+                "Costs in credits (service credits)",
+                [(NO_TEMPLATE, "One credit a service"), *((str(i), n) for i, n in templates.items())],
+                initial=str(c.equality_template_id) if c.equality_template_id else NO_TEMPLATE,
+                hint="An equality template: what each service costs in credits.",
+            )
+        )
+    blocks += [
+        views.text_input(
+            "for_services",
+            f"Of each period's amount, for services only ({currency})",
+            initial=_amount(c.for_services),
+            optional=True,
+            hint="Monetary credit: its pools. The rest of the amount is the common pool, good for anything "
+            "(the only one that buys prepaid cards).",
+        ),
+        views.text_input(
+            "for_products",
+            f"Of each period's amount, for products only ({currency})",
+            initial=_amount(c.for_products),
+            optional=True,
+        ),
+        views.text_input(
+            "points_per_unit",
+            f"Points earned per {currency} paid (points)",
+            initial=_amount(c.points_per_unit),
+            optional=True,
+        ),
+        views.text_input(
+            "point_value",
+            f"What one point is worth ({currency})",
+            initial=_amount(c.point_value),
+            optional=True,
+        ),
+        views.text_input(
+            "wait_days", "Days between two redemptions", initial=str(c.wait_days), optional=True
+        ),
+        views.text_input(
+            "max_per_redemption",
+            "At most per invoice or visit",
+            initial=_amount(c.max_per_redemption) if c.max_per_redemption is not None else None,
+            optional=True,
+            hint="Empty: no limit.",
+        ),
+        views.text_input(
+            "anniversary_amount",
+            f"Monetary credit after each membership year ({currency})",
+            initial=_amount(c.anniversary_amount),
+            optional=True,
+        ),
+        views.checkboxes(
+            "ends_when_used_up",
+            "Used up",
+            [("yes", "The membership ends when its credits are used up")],
+            initial=["yes"] if c.ends_when_used_up else [],
+        ),
+        transferable,
     ]
     return views.modal(PlanStep.CREDITS, "Plan credits", blocks, submit="Save", metadata=draft)
 
@@ -261,24 +354,80 @@ def locations_view(
     return views.modal(PlanStep.LOCATIONS, "Plan locations", blocks, submit="Save", metadata=draft)
 
 
-def service_view(templates: list[JobView], draft: dict[str, Any]) -> dict[str, Any]:
-    jobs = [(f"{job.id}:{task.id}", f"{job.name} / {task.name}") for job in templates for task in job.tasks]
+def service_view(step: flows.NextStep, draft: dict[str, Any]) -> dict[str, Any]:
+    """One row per recurring service (the plan's first SERVICE_ROWS - 1), to change or remove,
+    and empty rows to add one; a row without a job is no service."""
+    jobs = [(f"{job.id}:{task.id}", f"{job.name} / {task.name}") for job in step.jobs for task in job.tasks]
     if not jobs:
         blocks = [views.section("There are no job templates yet: add them with `memberbot plans import`.")]
-        return views.modal(PlanStep.SERVICE, "Recurring service", blocks, submit=None)
-    blocks = [
-        views.section(
-            "The plan's services now: "
-            + (", ".join(escape(s) for s in draft.get("service_names", [])) or "none")
-        ),
-        views.select("job", "Job / task", jobs),
-        views.select("kind", "Repeats", [("weekly", "Weekly"), ("monthly", "Monthly")], initial="weekly"),
-        views.checkboxes("weekdays", "On (weekly)", [(d, d.capitalize()) for d in WEEKDAYS]),
-        views.text_input("interval", "Every N weeks", initial="1", optional=True),
-        views.text_input("day", "Day of the month (monthly: 1 to 31, or last)", optional=True),
-        views.text_input("at", "Time of day", initial="09:00", optional=True),
+        return views.modal(PlanStep.SERVICE, "Recurring services", blocks, submit=None)
+    shown = step.rows[: SERVICE_ROWS - 1]
+    now = [
+        {"job": escape(s.job), "task": escape(s.task), "schedule": s.schedule, "at": s.at.strftime("%H:%M")}
+        for s in step.services
     ]
-    return views.modal(PlanStep.SERVICE, "Recurring service", blocks, submit="Add", metadata=draft)
+    blocks = [views.context(messages.say("plan_services_now", services=now))]
+    rows: list[RecurringService | None] = [*shown, *[None] * min(2, SERVICE_ROWS - len(shown))]
+    for n, row in enumerate(rows, 1):
+        blocks += _service_row(n, jobs, row)
+    metadata = {**_slim(draft), "replaced": len(shown)}
+    return views.modal(PlanStep.SERVICE, "Recurring services", blocks, submit="Save", metadata=metadata)
+
+
+def _service_row(n: int, jobs: list[tuple[str, str]], row: RecurringService | None) -> list[dict[str, Any]]:
+    field = f"services.{n}."
+    rule = row.recurrence if row else Weekly(1, ())
+    weekly = rule if isinstance(rule, Weekly) else None
+    monthly = rule if isinstance(rule, Monthly) else None
+    months = monthly.months if monthly and len(monthly.months) < len(MONTHS) else ()
+    day = "" if monthly is None else ("last" if monthly.day == LAST_DAY else str(monthly.day))
+    blocks = [
+        views.section(f"*Service {n}*" if row else "*A new service*"),
+        views.select(
+            field + "job",
+            "Job / task",
+            jobs,
+            initial=f"{row.job_template_id}:{row.task_template_id}" if row else None,
+            optional=True,
+        ),
+        views.select(
+            field + "kind",
+            "Repeats",
+            [("weekly", "Weekly"), ("monthly", "Monthly")],
+            initial="monthly" if monthly else "weekly",
+        ),
+        views.checkboxes(
+            field + "weekdays",
+            "On (weekly)",
+            [(d, d.capitalize()) for d in WEEKDAYS],
+            initial=[WEEKDAYS[d] for d in weekly.weekdays] if weekly else [],
+        ),
+        views.text_input(
+            field + "interval",
+            "Every N weeks",
+            initial=str(weekly.interval) if weekly else "1",
+            optional=True,
+        ),
+        views.text_input(
+            field + "day", "Day of the month (monthly: 1 to 31, or last)", initial=day, optional=True
+        ),
+        views.multi_select(
+            field + "months",
+            "In the months (monthly)",
+            [(m, m.capitalize()) for m in MONTHS],
+            initial=[MONTHS[m - 1] for m in months],
+            hint="None chosen: every month.",
+        ),
+        views.text_input(
+            field + "at",
+            "Time of day",
+            initial=(row.at if row else plans.DEFAULT_AT).strftime("%H:%M"),
+            optional=True,
+        ),
+    ]
+    if row:
+        blocks.append(views.checkboxes(field + "remove", "Remove", [("yes", "Remove this service")]))
+    return blocks
 
 
 # Submitting
@@ -300,7 +449,7 @@ def step_submitted(
     elif callback_id == PlanStep.LOCATIONS:
         draft["locations"] = values
     else:
-        draft.setdefault("services", []).append(values)
+        draft["services"] = values
     edit, discounts, locations = _edit(draft)
     plan_id = int(draft["plan"]) if draft.get("plan") else None
     remaining = [s for s in draft.get("steps", []) if s not in draft.get("done", [])]
@@ -311,13 +460,12 @@ def step_submitted(
     step = checked.step
     draft["done"] = [*draft.get("done", []), remaining[0]]
     if remaining[0] == "credits":
-        return {"response_action": "push", "view": credits_view(step.currency, step.credits, draft)}
+        return {"response_action": "push", "view": credits_view(step, _slim(draft))}
     if remaining[0] == "discounts":
         return {"response_action": "push", "view": discounts_view(step.currency, checked.discounts, draft)}
     if remaining[0] == "locations":
         return {"response_action": "push", "view": locations_view(step.currency, checked.locations, draft)}
-    draft["service_names"] = [f"{s.job} / {s.task}" for s in step.services]
-    return {"response_action": "push", "view": service_view(step.jobs, _slim(draft))}
+    return {"response_action": "push", "view": service_view(step, draft)}
 
 
 def _edit(
@@ -336,17 +484,19 @@ def _edit(
         term_months=_term(errors, d),
         freeze_fee=_decimal(errors, "freeze_fee", d.get("freeze_fee") or "0", "The freeze fee"),
         lock_in_months=_whole(errors, "lock_in_months", d.get("lock_in_months") or "0", "The lock-in"),
-        credits=_credit_terms(errors, draft["credits"]) if "credits" in draft else None,
         prorate_first_period="yes" in d.get("prorate_first_period", []),
     )
-    added = tuple(
-        service for raw in draft.get("services", []) if (service := _service(errors, raw)) is not None
-    )
+    credits = _credits_step(errors, draft["credits"]) if "credits" in draft else None
+    services = _services(errors, draft["services"]) if "services" in draft else None
     discounts = _discount_lines(errors, draft["discounts"]) if "discounts" in draft else None
     locations = _location_lines(errors, draft["locations"]) if "locations" in draft else None
     errors.raise_if_any()
     edit = flows.PlanEdit(
-        terms, kept=frozenset(name for name in plans.SOLD_TERMS if name not in d), added=added
+        terms,
+        kept=frozenset(name for name in plans.SOLD_TERMS if name not in d),
+        credits=credits,
+        services=services,
+        replaced=int(draft.get("replaced") or 0),
     )
     return edit, discounts, locations
 
@@ -413,41 +563,79 @@ def _term(errors: Errors, d: dict[str, Any]) -> int | None:
     return _whole(errors, "term_months", d["term_months"], "The term")
 
 
-def _credit_terms(errors: Errors, raw: dict[str, Any]) -> CreditTerms:
+def _credits_step(errors: Errors, raw: dict[str, Any]) -> flows.CreditsStep:
+    """The credit terms typed, and the fields the step showed (a sold plan's: only those that may
+    still change); "no credits" makes the plan unlimited."""
+    if raw.get("kind") == NO_CREDITS:
+        return flows.CreditsStep(None)
     e = Errors("credits.")
+
+    def amount(name: str, label: str) -> Decimal:
+        return _decimal(e, name, str(raw.get(name) or "0"), label)
+
+    def days(name: str, label: str, default: str) -> int:
+        return _whole(e, name, str(raw.get(name) or default), label)
+
+    cap = str(raw.get("max_per_redemption") or "")
+    template = str(raw.get("equality_template") or "")
     terms = CreditTerms(
         kind=CreditKind(raw.get("kind") or "service"),
-        per_period=_decimal(e, "per_period", raw.get("per_period") or "0", "The amount granted"),
+        per_period=amount("per_period", "The amount granted"),
         frequency=Frequency(raw.get("frequency") or Frequency.BILLING_PERIOD.value),
-        every_days=_whole(e, "every_days", raw.get("every_days") or "30", "N days"),
+        every_days=days("every_days", "N days", "30"),
         expiry=Expiry(raw.get("expiry") or Expiry.NEVER.value),
-        expiry_days=_whole(e, "expiry_days", raw.get("expiry_days") or "0", "The days until expiry"),
-        initial=_decimal(e, "initial", raw.get("initial") or "0", "The amount at sign-up"),
+        expiry_days=days("expiry_days", "The days until expiry", "0"),
+        initial=amount("initial", "The amount at sign-up"),
+        equality_template_id=int(template) if template.isdigit() else None,
+        for_services=amount("for_services", "The share for services"),
+        for_products=amount("for_products", "The share for products"),
+        points_per_unit=amount("points_per_unit", "The points per unit paid"),
+        point_value=amount("point_value", "The value of a point"),
+        wait_days=days("wait_days", "The days between redemptions", "0"),
+        max_per_redemption=_decimal(e, "max_per_redemption", cap, "The maximum per invoice") if cap else None,
+        ends_when_used_up=bool(raw.get("ends_when_used_up")),
         transferable=bool(raw.get("transferable")),
+        anniversary_amount=amount("anniversary_amount", "The anniversary credit"),
     )
     errors.extend(e.items)
-    return terms
+    shown = frozenset(name for key in raw for name in CREDIT_BLOCKS.get(key, (key,)))
+    good_for = tuple(n.strip() for n in str(raw.get("services") or "").split(",") if n.strip())
+    return flows.CreditsStep(terms, shown & flows.CREDIT_FIELDS, good_for)
 
 
-def _service(errors: Errors, raw: dict[str, Any]) -> RecurringService | None:
-    e = Errors("services.")
+def _services(errors: Errors, raw: dict[str, Any]) -> tuple[RecurringService, ...]:
+    """The rows `services.<n>.<field>` in order: a row without a job, or ticked Remove, is none."""
+    keys = [key.split(".") for key in raw if key.startswith("services.")]
+    rows = sorted({int(k[1]) for k in keys if len(k) == 3 and k[1].isdigit()})
+    found = []
+    for n in rows:
+        field = f"services.{n}."
+        row = {key.removeprefix(field): value for key, value in raw.items() if key.startswith(field)}
+        if row.get("job") and not row.get("remove"):
+            service = _service(errors, field, row)
+            if service is not None:
+                found.append(service)
+    return tuple(found)
+
+
+def _service(errors: Errors, field: str, raw: dict[str, Any]) -> RecurringService | None:
+    e = Errors(field)
     job, _, task = str(raw.get("job", "")).partition(":")
     if not (job.isdigit() and task.isdigit()):
         e.add("job", "Choose the job and task to repeat.")
     rule: Recurrence
     if raw.get("kind") == "monthly":
         day_text = str(raw.get("day", "")).lower()
-        day = -1 if day_text == "last" else (int(day_text) if day_text.isdigit() else 0)
-        if not (day == -1 or 1 <= day <= 31):
+        day = LAST_DAY if day_text == "last" else (int(day_text) if day_text.isdigit() else 0)
+        if day == 0:
             e.add("day", f"“{day_text}” is not a day of the month: use 1 to 31 or last.")
-        rule = Monthly(day if day != -1 else LAST_DAY, tuple(range(1, len(MONTHS) + 1)))
+        months = tuple(MONTHS.index(m) + 1 for m in raw.get("months") or [] if m in MONTHS)
+        rule = Monthly(day, months or tuple(range(1, len(MONTHS) + 1)))
     else:
-        weekdays = tuple(WEEKDAYS.index(d) for d in raw.get("weekdays", []) if d in WEEKDAYS)
-        if not weekdays:
-            e.add("weekdays", "Choose at least one day of the week.")
-        rule = Weekly(
-            _whole(e, "interval", raw.get("interval") or "1", "The interval") or 1, weekdays or (0,)
-        )
+        weekdays = tuple(WEEKDAYS.index(d) for d in raw.get("weekdays") or [] if d in WEEKDAYS)
+        rule = Weekly(_whole(e, "interval", str(raw.get("interval") or "1"), "The interval"), weekdays)
+    if not e:  # the rule's own checks (core/kernel/recurrence.py), each under its field
+        e.extend(recurrence.validate(rule))
     at = _time(e, str(raw.get("at") or "09:00"))
     errors.extend(e.items)
     if e:
