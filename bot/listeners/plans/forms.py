@@ -278,11 +278,21 @@ def discounts_view(
 ) -> dict[str, Any]:
     """One line per discount: on services or products, percent or an amount off, and the services,
     service categories or product codes it is limited to (none: all of them)."""
+    now = [
+        {
+            "off": f"{d.value.normalize():f}%" if d.kind is DiscountKind.PERCENT else f"{d.value}",
+            "on": escape(", ".join(d.names))
+            or ("Products" if d.applies_to is ItemKind.PRODUCT else "Services"),
+        }
+        for d in lines
+        if d.value is not None
+    ]
     blocks: list[dict[str, Any]] = [
+        views.context(messages.say("plan_discounts_now", discounts=now)),
         views.context(
             "A line without an amount gives no discount. Once the plan is sold a discount's type stays; "
             "its amount can change."
-        )
+        ),
     ]
     for n in range(1, DISCOUNT_ROWS + 1):
         line = lines[n - 1] if n <= len(lines) else None
@@ -322,7 +332,18 @@ def locations_view(
 ) -> dict[str, Any]:
     """Per location: its own price and setup fee (empty: the plan's) and how the price divides
     into IRR / MRR / SCR, in percent."""
-    blocks: list[dict[str, Any]] = []
+    now = [
+        {
+            "name": escape(loc.name),
+            "price": loc.price,
+            "setup_fee": loc.setup_fee,
+            "split": " / ".join(f"{p.normalize():f}" for p in loc.split) if loc.split else None,
+        }
+        for loc in locations
+    ]
+    blocks: list[dict[str, Any]] = [
+        views.context(messages.say("plan_locations_now", locations=now, currency=currency))
+    ]
     if not locations:
         blocks = [views.section("There are no locations yet: they come with `memberbot plans import`.")]
     for loc in locations[:LOCATION_ROWS]:
@@ -459,13 +480,18 @@ def step_submitted(
     checked = deps.rehearse(team, user, flows.check_plan_with_discounts, plan_id, edit, discounts, locations)
     step = checked.step
     draft["done"] = [*draft.get("done", []), remaining[0]]
+    # Slack holds three views at most: the first step is pushed onto the details, each next one
+    # takes its place.
+    action = "push" if callback_id == PlanStep.DETAILS else "update"
     if remaining[0] == "credits":
-        return {"response_action": "push", "view": credits_view(step, _slim(draft))}
-    if remaining[0] == "discounts":
-        return {"response_action": "push", "view": discounts_view(step.currency, checked.discounts, draft)}
-    if remaining[0] == "locations":
-        return {"response_action": "push", "view": locations_view(step.currency, checked.locations, draft)}
-    return {"response_action": "push", "view": service_view(step, draft)}
+        view = credits_view(step, _slim(draft))
+    elif remaining[0] == "discounts":
+        view = discounts_view(step.currency, checked.discounts, draft)
+    elif remaining[0] == "locations":
+        view = locations_view(step.currency, checked.locations, draft)
+    else:
+        view = service_view(step, draft)
+    return {"response_action": action, "view": view}
 
 
 def _edit(

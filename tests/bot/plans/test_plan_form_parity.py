@@ -4,13 +4,19 @@ can hold is reachable from Slack, checked by core under its field with nothing w
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date
 from decimal import Decimal
+from typing import Any
 
+from bot import views
+from core.catalog import services
 from core.credits.terms import CreditKind, CreditTerms, Expiry, Frequency
 from tests.bot.conftest import Slack
 from tests.bot.plans.test_plan_modal import plan_named
 from tests.conftest import ADMIN
-from tests.integration.credit_helpers import credit_plan
+from tests.integration.credit_helpers import at, credit_plan, member
+from tests.integration.helpers import templates
 
 RICH = CreditTerms(
     kind=CreditKind.SERVICE,
@@ -38,3 +44,161 @@ def test_the_credits_step_of_a_plan_with_credits_opens_with_them_and_saving_chan
     assert slack.driver.submit(ADMIN, {}) == {"response_action": "clear"}  # saved as it opened
     after = plan_named(slack, "Gold")
     assert after is not None and after.terms.credits == before.terms.credits
+
+
+def spa(slack: Slack) -> tuple[int, int]:
+    """Massage (body) and Facial (skin), and an equality template naming them: (massage, template)."""
+    with slack.shop.tx() as ctx:
+        massage = services.add_service(ctx, "Massage", "body").id
+        facial = services.add_service(ctx, "Facial", "skin").id
+        return massage, services.add_equality_template(ctx, "Spa minutes", {massage: 2, facial: 1})
+
+
+def credits_step(slack: Slack, name: str = "Spa Club") -> dict[str, Any]:
+    slack.open_modal("/plans", "new", user=ADMIN, callback_id="plan_details")
+    pushed = slack.driver.submit(ADMIN, {"name": name, "price": "60", "steps": ["credits"]})
+    assert pushed["response_action"] == "push" and pushed["view"]["callback_id"] == "plan_credits"
+    view: dict[str, Any] = pushed["view"]
+    return view
+
+
+def test_monetary_credit_with_its_pools_and_rules_of_use_is_set_in_the_credits_step(slack: Slack) -> None:
+    credits_step(slack)
+    done = slack.driver.submit(
+        ADMIN,
+        {
+            "kind": "monetary",
+            "per_period": "50",
+            "for_services": "20",
+            "for_products": "10",
+            "expiry": "membership-end",
+            "wait_days": "2",
+            "max_per_redemption": "25",
+            "anniversary_amount": "15",
+            "ends_when_used_up": ["yes"],
+            "transferable": ["yes"],
+        },
+    )
+    assert done == {"response_action": "clear"}
+    plan = plan_named(slack, "Spa Club")
+    assert plan is not None and plan.terms.credits is not None
+    c = plan.terms.credits
+    assert (c.kind, c.per_period, c.for_services, c.for_products, c.expiry) == (
+        CreditKind.MONETARY,
+        Decimal("50.00"),
+        Decimal("20.00"),
+        Decimal("10.00"),
+        Expiry.MEMBERSHIP_END,
+    )
+    assert (c.wait_days, c.max_per_redemption, c.anniversary_amount) == (
+        2,
+        Decimal("25.00"),
+        Decimal("15.00"),
+    )
+    assert c.ends_when_used_up and c.transferable
+
+
+def test_service_credits_are_limited_to_services_and_categories_and_priced_by_a_template(
+    slack: Slack,
+) -> None:
+    massage, template = spa(slack)
+    view = credits_step(slack)
+    assert "equality_template" in views.input_ids(view)
+    done = slack.driver.submit(
+        ADMIN,
+        {"per_period": "4", "services": "massage, Skin", "equality_template": str(template)},
+    )
+    assert done == {"response_action": "clear"}
+    plan = plan_named(slack, "Spa Club")
+    assert plan is not None and plan.terms.credits is not None
+    c = plan.terms.credits
+    assert (c.services, c.categories, c.equality_template_id) == ((massage,), ("skin",), template)
+
+
+def test_points_are_earned_per_amount_paid_at_a_value_each(slack: Slack) -> None:
+    credits_step(slack)
+    done = slack.driver.submit(ADMIN, {"kind": "points", "points_per_unit": "2", "point_value": "0.05"})
+    assert done == {"response_action": "clear"}
+    plan = plan_named(slack, "Spa Club")
+    assert plan is not None and plan.terms.credits is not None
+    assert (plan.terms.credits.points_per_unit, plan.terms.credits.point_value) == (
+        Decimal(2),
+        Decimal("0.05"),
+    )
+
+
+def test_bad_credit_rules_are_shown_under_their_fields_and_nothing_is_written(slack: Slack) -> None:
+    spa(slack)
+    credits_step(slack)
+    typo = slack.driver.submit(ADMIN, {"wait_days": "soon", "anniversary_amount": "-1"})
+    assert typo["response_action"] == "errors"
+    assert (
+        "whole number" in typo["errors"]["wait_days"]
+        and "zero or more" in typo["errors"]["anniversary_amount"]
+    )
+    wrong = slack.driver.submit(
+        ADMIN,
+        {
+            "kind": "monetary",
+            "per_period": "50",
+            "for_services": "40",
+            "for_products": "20",
+            "wait_days": "400",
+            "max_per_redemption": "0",
+        },
+    )
+    assert wrong["response_action"] == "errors"  # core's checks, all at once
+    assert "more than the amount per period" in wrong["errors"]["for_services"]
+    assert "0 to 365" in wrong["errors"]["wait_days"]
+    assert "more than zero" in wrong["errors"]["max_per_redemption"]
+    unknown = slack.driver.submit(ADMIN, {"kind": "service", "per_period": "4", "services": "Sauna"})
+    assert "“Sauna”" in unknown["errors"]["services"]
+    points = slack.driver.submit(ADMIN, {"kind": "points", "per_period": "0"})
+    assert "rate" in points["errors"]["points_per_unit"]
+    assert plan_named(slack, "Spa Club") is None
+
+
+def test_each_step_says_in_words_what_it_holds(slack: Slack) -> None:
+    credit_plan(slack.shop, RICH, name="Gold")
+    with slack.shop.tx() as ctx:
+        templates(ctx)
+    slack.open_modal("/plans", "edit gold", user=ADMIN, callback_id="plan_details")
+    view = slack.driver.submit(ADMIN, {"steps": ["credits", "discounts", "locations", "services"]})["view"]
+    assert context_text(view) == (
+        "Now: 4 credits every 30 days, each expires after 45 days, 2 at sign-up, 1 day between redemptions, "
+        "at most 2 per invoice, transferable to another customer."
+    )
+    discounts = slack.driver.submit(ADMIN, {})["view"]
+    assert context_text(discounts).startswith("Now: no discounts.")
+    locations = slack.driver.submit(ADMIN, {"discounts.1.value": "10"})["view"]
+    assert locations["callback_id"] == "plan_locations", locations
+    services_step = slack.driver.submit(ADMIN, {})["view"]
+    assert services_step["callback_id"] == "plan_service", services_step
+    assert context_text(services_step).startswith("Now: no recurring services.")
+
+
+def test_a_sold_plan_offers_its_credits_transferability_alone(slack: Slack) -> None:
+    at(slack.shop, date(2025, 1, 15))
+    plan_id = credit_plan(slack.shop, RICH, name="Gold")
+    member(slack.shop, plan_id, date(2025, 1, 15))
+    slack.open_modal("/plans", "edit gold", user=ADMIN, callback_id="plan_details")
+    view = slack.driver.submit(ADMIN, {"steps": ["credits"]})["view"]
+    assert views.input_ids(view) == ["transferable"]  # the other terms are fixed once sold
+    assert "fixed except whether credits may be transferred" in str(view["blocks"])
+    assert slack.driver.submit(ADMIN, {"transferable": []}) == {"response_action": "clear"}
+    after = plan_named(slack, "Gold")
+    assert after is not None and after.terms.credits == replace(RICH, transferable=False)
+
+
+def test_no_credits_makes_an_unsold_plan_unlimited_again(slack: Slack) -> None:
+    credit_plan(slack.shop, RICH, name="Gold")
+    slack.open_modal("/plans", "edit gold", user=ADMIN, callback_id="plan_details")
+    slack.driver.submit(ADMIN, {"steps": ["credits"]})
+    assert slack.driver.submit(ADMIN, {"kind": "none"}) == {"response_action": "clear"}
+    after = plan_named(slack, "Gold")
+    assert after is not None and after.terms.credits is None
+
+
+def context_text(view: dict[str, Any]) -> str:
+    first = next(b for b in view["blocks"] if b["type"] == "context")
+    return str(first["elements"][0]["text"])
