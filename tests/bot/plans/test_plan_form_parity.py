@@ -5,18 +5,24 @@ can hold is reachable from Slack, checked by core under its field with nothing w
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, time
 from decimal import Decimal
 from typing import Any
+
+import yaml
 
 from bot import views
 from core.catalog import services
 from core.credits.terms import CreditKind, CreditTerms, Expiry, Frequency
+from core.kernel.recurrence import LAST_DAY, Monthly, Weekly
+from core.plans import catalog_file
+from core.plans import service as plans
+from core.plans.service import RecurringService
 from tests.bot.conftest import Slack
 from tests.bot.plans.test_plan_modal import plan_named
 from tests.conftest import ADMIN
 from tests.integration.credit_helpers import at, credit_plan, member
-from tests.integration.helpers import templates
+from tests.integration.helpers import plan_by_name, templates
 
 RICH = CreditTerms(
     kind=CreditKind.SERVICE,
@@ -202,3 +208,95 @@ def test_no_credits_makes_an_unsold_plan_unlimited_again(slack: Slack) -> None:
 def context_text(view: dict[str, Any]) -> str:
     first = next(b for b in view["blocks"] if b["type"] == "context")
     return str(first["elements"][0]["text"])
+
+
+def test_recurring_services_are_changed_removed_and_added_in_rows(slack: Slack) -> None:
+    with slack.shop.tx() as ctx:
+        job, filters, tune_up = templates(ctx)
+        gold = plan_by_name(ctx, "Gold")
+        first = RecurringService(job, filters, Weekly(1, (0,)), time(9))
+        second = RecurringService(job, tune_up, Monthly(15, (3, 9)), time(14))
+        plans.update_plan(ctx, gold.id, replace(gold.terms, services=(first, second)))
+    slack.open_modal("/plans", "edit gold", user=ADMIN, callback_id="plan_details")
+    view = slack.driver.submit(ADMIN, {"steps": ["services"]})["view"]
+    initial = {b["block_id"]: b["element"] for b in view["blocks"] if b["type"] == "input"}
+    assert [o["value"] for o in initial["services.2.months"]["initial_options"]] == ["mar", "sep"]
+    assert initial["services.2.day"]["initial_value"] == "15" and "services.3.job" in initial
+    assert "Every week on Mon at 09:00" in context_text(view)
+    never = slack.driver.submit(
+        ADMIN,
+        {
+            "services.3.job": f"{job}:{filters}",
+            "services.3.kind": "monthly",
+            "services.3.day": "31",
+            "services.3.months": ["feb"],
+        },
+    )
+    assert never["response_action"] == "errors" and "never comes" in never["errors"]["services.3.day"]
+    done = slack.driver.submit(
+        ADMIN,
+        {
+            "services.1.weekdays": ["tue", "thu"],
+            "services.1.interval": "2",
+            "services.2.remove": ["yes"],
+            "services.3.job": f"{job}:{tune_up}",
+            "services.3.kind": "monthly",
+            "services.3.day": "last",
+            "services.3.months": ["jun"],
+            "services.3.at": "08:00",
+        },
+    )
+    assert done == {"response_action": "clear"}
+    after = plan_named(slack, "Gold")
+    assert after is not None
+    assert after.terms.services == (
+        RecurringService(job, filters, Weekly(2, (1, 3)), time(9)),
+        RecurringService(job, tune_up, Monthly(LAST_DAY, (6,)), time(8)),
+    )
+
+
+def test_a_plan_made_in_the_form_exports_and_imports_unchanged(slack: Slack) -> None:
+    _, template = spa(slack)
+    with slack.shop.tx() as ctx:
+        job, filters, _ = templates(ctx)
+    slack.open_modal("/plans", "new", user=ADMIN, callback_id="plan_details")
+    slack.driver.submit(ADMIN, {"name": "Spa Club", "price": "60", "steps": ["credits", "services"]})
+    slack.driver.submit(
+        ADMIN,
+        {
+            "per_period": "4",
+            "frequency": "every-n-days",
+            "every_days": "30",
+            "expiry": "days",
+            "expiry_days": "45",
+            "initial": "2",
+            "services": "Massage, skin",
+            "equality_template": str(template),
+            "wait_days": "1",
+            "max_per_redemption": "2",
+            "transferable": ["yes"],
+        },
+    )
+    done = slack.driver.submit(
+        ADMIN,
+        {
+            "services.1.job": f"{job}:{filters}",
+            "services.1.kind": "monthly",
+            "services.1.day": "1",
+            "services.1.months": ["jan", "jul"],
+        },
+    )
+    assert done == {"response_action": "clear"}
+    with slack.shop.tx(ADMIN) as ctx:
+        exported = catalog_file.export_plans(ctx)
+        result = catalog_file.import_plans(ctx, exported)
+        again = catalog_file.export_plans(ctx)
+    assert "SPA-CLUB" in result.unchanged and not result.updated and again == exported
+    entry = next(p for p in yaml.safe_load(exported)["plans"] if p["code"] == "SPA-CLUB")
+    assert entry["credits"]["services"] == ["Massage"] and entry["credits"]["categories"] == ["skin"]
+    assert entry["credits"]["equality_template"] == "Spa minutes" and entry["credits"]["wait_days"] == 1
+    assert entry["recurring_services"][0]["recurrence"] == {
+        "kind": "monthly",
+        "day": 1,
+        "months": ["jan", "jul"],
+    }
