@@ -1,8 +1,9 @@
-"""The plan modal: details and billing first, then — pushed only when asked for — the credit
-program, the member discounts and a recurring service. Each step is checked by core before the
-next one opens (the change is made and rolled back), so an error shows under the field that caused
-it. Terms already sold (billing type, term, credits, a discount's type) are shown but not
-editable, or refused by core."""
+"""The plan modal: details and billing first, then — only when asked for — the credit program,
+the member discounts, the locations' terms and the recurring services: what the YAML catalogue
+sets. Each step opens with the plan's own terms and says them in words at its top; it is checked by
+core before the next one opens (the change is made and rolled back), so an error shows under the
+field that caused it. Terms already sold (billing type, term, credits but their transferability, a
+discount's type) are not offered, or refused by core."""
 
 from __future__ import annotations
 
@@ -104,7 +105,8 @@ def details_view(form: flows.PlanForm) -> dict[str, Any]:
             views.context(
                 f"Sold {sold} time(s): billing {t.billing_type.value}"
                 f"{' (first period prorated)' if t.prorate_first_period else ' (not prorated)'}, term "
-                f"{f'{t.term_months} months' if t.term_months else 'without end'} and the credits are fixed. "
+                f"{f'{t.term_months} months' if t.term_months else 'without end'} and the credits (but whether "
+                "they may be transferred) are fixed. "
                 "Clone the plan to sell different terms."
             )
         )
