@@ -71,6 +71,15 @@ class CreditsStep:
 
 
 @dataclass(frozen=True)
+class SoldAt:
+    """Where the locations step sells the plan: everywhere (None, new locations too), or at the
+    locations ticked among those it showed (a location it did not show stays as it was)."""
+
+    ticked: tuple[int, ...] | None
+    shown: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
 class PlanEdit:
     """A plan as its form gives it. What the form does not carry the plan keeps: the terms in `kept`
     (a sold plan's form does not show those fixed once sold), its locations, its credits unless the
@@ -83,6 +92,8 @@ class PlanEdit:
     credits: CreditsStep | None = None  # None: the step was not filled
     services: tuple[RecurringService, ...] | None = None  # None: the step was not filled
     replaced: int = 0
+    code: str | None = None  # a new plan's; None: made from its name (a plan's code never changes)
+    sold_at: SoldAt | None = None  # None: the locations step was not filled, the plan is sold where it was
 
 
 @dataclass(frozen=True)
@@ -164,7 +175,7 @@ def _next_step(ctx: Ctx, saved: PlanView) -> NextStep:
 def save_plan(ctx: Ctx, plan_id: int | None, edit: PlanEdit) -> PlanView:
     """Create the plan, or change the one edited."""
     if not plan_id:
-        return plans.create_plan(ctx, _terms(ctx, None, edit))
+        return plans.create_plan(ctx, _terms(ctx, None, edit), code=edit.code)
     return plans.update_plan(ctx, plan_id, _terms(ctx, plans.get_plan(ctx, plan_id).terms, edit))
 
 
@@ -176,10 +187,20 @@ def _terms(ctx: Ctx, current: PlanTerms | None, edit: PlanEdit) -> PlanTerms:
     services = current.services if current is not None else ()
     if edit.services is not None:
         services = (*edit.services, *services[edit.replaced :])
+    location_ids = _sold_at(current.location_ids if current is not None else None, edit.sold_at)
     if current is None:
-        return replace(typed, services=services, credits=credits)
+        return replace(typed, services=services, credits=credits, location_ids=location_ids)
     kept = {name: getattr(current, name) for name in SOLD_TERMS if name in edit.kept}
-    return replace(typed, location_ids=current.location_ids, services=services, credits=credits, **kept)
+    return replace(typed, location_ids=location_ids, services=services, credits=credits, **kept)
+
+
+def _sold_at(current: tuple[int, ...] | None, step: SoldAt | None) -> tuple[int, ...] | None:
+    if step is None:
+        return current
+    if step.ticked is None:
+        return None
+    beyond = [i for i in current or () if i not in step.shown]  # an empty choice is plans' to refuse
+    return tuple(sorted({*step.ticked, *beyond}))
 
 
 def _credits(ctx: Ctx, current: CreditTerms | None, step: CreditsStep) -> CreditTerms | None:
@@ -281,6 +302,7 @@ class CheckedPlan:
     step: NextStep
     discounts: tuple[DiscountLine, ...]
     locations: tuple[LocationTerms, ...] = ()
+    everywhere: bool = True  # sold at every location, new ones too (else at those sold_here)
 
 
 def check_plan_with_discounts(
@@ -294,7 +316,8 @@ def check_plan_with_discounts(
     not filled); the caller rolls the change back (Deps.rehearse)."""
     saved = save_plan_with_discounts(ctx, plan_id, edit, discounts, locations)
     step = _next_step(ctx, saved)
-    return CheckedPlan(step, plan_discounts(ctx, saved.id), plan_locations(ctx, saved.id))
+    everywhere = saved.terms.location_ids is None
+    return CheckedPlan(step, plan_discounts(ctx, saved.id), plan_locations(ctx, saved.id), everywhere)
 
 
 def save_plan_with_discounts(
@@ -370,6 +393,7 @@ class LocationTerms:
     price: Decimal | None
     setup_fee: Decimal | None
     split: tuple[Decimal, Decimal, Decimal] | None  # percent of the price; None: not set (all MRR)
+    sold_here: bool = True  # the plan is sold at this location (everywhere: at each)
 
 
 def plan_locations(ctx: Ctx, plan_id: int) -> tuple[LocationTerms, ...]:
@@ -392,6 +416,7 @@ def plan_locations(ctx: Ctx, plan_id: int) -> tuple[LocationTerms, ...]:
                 None if price is None else in_currency(price, cur),
                 None if fee is None else in_currency(fee, cur),
                 shares,
+                plan.terms.location_ids is None or lid in plan.terms.location_ids,
             )
         )
     return tuple(out)

@@ -40,7 +40,8 @@ NO_CREDITS = "none"  # the credits step's kind that makes a plan unlimited
 NO_TEMPLATE = "none"
 # The credits step's blocks named otherwise than the credit terms' fields they set
 CREDIT_BLOCKS = {"services": ("services", "categories"), "equality_template": ("equality_template_id",)}
-LOCATION_ROWS = 10  # locations the step shows (4 blocks each, within a modal's 100)
+LOCATION_ROWS = 10  # locations the step shows (5 blocks each, within a modal's 100)
+EVERYWHERE, TICKED = "all", "ticked"  # where the locations step sells the plan
 DISCOUNT_ROWS = 3  # lines of the discounts step; a line without an amount is no discount
 DISCOUNT_FIELDS = ("applies_to", "kind", "value", "names")
 # core names a discount's services or products; the step has one field for both
@@ -88,6 +89,15 @@ def details_view(form: flows.PlanForm) -> dict[str, Any]:
     blocks = [
         views.text_input("name", "Name", initial=t.name, max_length=plans.NAME_MAX),
         views.text_input(
+            "code",
+            "Code",
+            optional=True,
+            max_length=plans.CODE_MAX,
+            hint="The plan's short name in files and reports, fixed once made. Empty: made from the name.",
+        )
+        if plan is None
+        else views.context(messages.say("plan_code_fixed", code=escape(plan.code))),
+        views.text_input(
             "description",
             "Description",
             initial=t.description,
@@ -103,15 +113,17 @@ def details_view(form: flows.PlanForm) -> dict[str, Any]:
     if sold:
         blocks.append(
             views.context(
-                f"Sold {sold} time(s): billing {t.billing_type.value}"
-                f"{' (first period prorated)' if t.prorate_first_period else ' (not prorated)'}, term "
-                f"{f'{t.term_months} months' if t.term_months else 'without end'} and the credits (but whether "
-                "they may be transferred) are fixed. "
-                "Clone the plan to sell different terms."
+                messages.say(
+                    "plan_sold_terms",
+                    sold=sold,
+                    billing=t.billing_type.value,
+                    prorated=t.prorate_first_period,
+                    term=t.term_months,
+                )
             )
         )
     else:
-        blocks[3:3] = [
+        blocks[4:4] = [  # after the price
             views.select(
                 "billing_type",
                 "Billing",
@@ -329,11 +341,10 @@ def discounts_view(
     return views.modal(PlanStep.DISCOUNTS, "Plan discounts", blocks, submit="Save", metadata=draft)
 
 
-def locations_view(
-    currency: str, locations: tuple[flows.LocationTerms, ...], draft: dict[str, Any]
-) -> dict[str, Any]:
+def locations_view(checked: flows.CheckedPlan, draft: dict[str, Any]) -> dict[str, Any]:
     """Per location: its own price and setup fee (empty: the plan's) and how the price divides
-    into IRR / MRR / SCR, in percent."""
+    into IRR / MRR / SCR, in percent; and where the plan is sold: everywhere, or at those ticked."""
+    currency, locations = checked.step.currency, checked.locations
     now = [
         {
             "name": escape(loc.name),
@@ -343,16 +354,29 @@ def locations_view(
         }
         for loc in locations
     ]
-    blocks: list[dict[str, Any]] = [
-        views.context(messages.say("plan_locations_now", locations=now, currency=currency))
-    ]
     if not locations:
         blocks = [views.section("There are no locations yet: they come with `memberbot plans import`.")]
+    else:
+        blocks = [
+            views.context(messages.say("plan_locations_now", locations=now, currency=currency)),
+            views.select(
+                "locations",
+                "Sold at",
+                [(EVERYWHERE, "Every location, new ones too"), (TICKED, "Only the locations ticked below")],
+                initial=EVERYWHERE if checked.everywhere else TICKED,
+            ),
+        ]
     for loc in locations[:LOCATION_ROWS]:
         field = f"locations.{loc.location_id}."
         split = " / ".join(f"{p.normalize():f}" for p in loc.split) if loc.split else None
         blocks += [
             views.section(f"*{escape(loc.name)}*"),
+            views.checkboxes(
+                field + "sold",
+                "Sold here",
+                [("yes", "Sold at this location")],
+                initial=["yes"] if loc.sold_here else [],
+            ),
             views.text_input(
                 field + "price",
                 f"Price ({currency})",
@@ -490,7 +514,7 @@ def step_submitted(
     elif remaining[0] == "discounts":
         view = discounts_view(step.currency, checked.discounts, draft)
     elif remaining[0] == "locations":
-        view = locations_view(step.currency, checked.locations, draft)
+        view = locations_view(checked, draft)
     else:
         view = service_view(step, draft)
     return {"response_action": action, "view": view}
@@ -525,8 +549,24 @@ def _edit(
         credits=credits,
         services=services,
         replaced=int(draft.get("replaced") or 0),
+        code=str(d.get("code") or "").strip() or None,
+        sold_at=_sold_at(draft["locations"]) if "locations" in draft else None,
     )
     return edit, discounts, locations
+
+
+def _sold_at(raw: dict[str, Any]) -> flows.SoldAt | None:
+    """Everywhere, or the locations ticked among those shown (None: the step showed no choice)."""
+    if raw.get("locations") not in (EVERYWHERE, TICKED):
+        return None
+    if raw["locations"] == EVERYWHERE:
+        return flows.SoldAt(None)
+    ids = {
+        int(k.split(".")[1]): bool(v)
+        for k, v in raw.items()
+        if k.endswith(".sold") and k.split(".")[1].isdigit()
+    }
+    return flows.SoldAt(tuple(i for i, sold in ids.items() if sold), tuple(ids))
 
 
 def _location_lines(errors: Errors, raw: dict[str, Any]) -> tuple[flows.LocationLine, ...]:

@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from bot import views
+from core.catalog import locations as catalog
 from core.catalog import services
 from core.credits.terms import CreditKind, CreditTerms, Expiry, Frequency
 from core.kernel.recurrence import LAST_DAY, Monthly, Weekly
@@ -300,3 +301,44 @@ def test_a_plan_made_in_the_form_exports_and_imports_unchanged(slack: Slack) -> 
         "day": 1,
         "months": ["jan", "jul"],
     }
+
+
+def test_a_new_plans_code_is_chosen_in_the_form_and_checked(slack: Slack) -> None:
+    slack.open_modal("/plans", "new", user=ADMIN, callback_id="plan_details")
+    bad = slack.driver.submit(ADMIN, {"name": "Spa Club", "price": "60", "code": "spa club!"})
+    assert bad["response_action"] == "errors" and "letters, digits" in bad["errors"]["code"]
+    taken = slack.driver.submit(ADMIN, {"name": "Spa Club", "price": "60", "code": "gold"})
+    assert "already used" in taken["errors"]["code"]
+    assert plan_named(slack, "Spa Club") is None
+    assert slack.driver.submit(ADMIN, {"name": "Spa Club", "price": "60", "code": "spa-24"}) == {
+        "response_action": "clear"
+    }
+    made = plan_named(slack, "Spa Club")
+    assert made is not None and made.code == "SPA-24"
+    edit = slack.open_modal("/plans", "edit spa club", user=ADMIN, callback_id="plan_details")
+    assert "code" not in views.input_ids(edit) and "`SPA-24`: fixed" in str(edit["blocks"])
+
+
+def test_the_locations_step_sells_the_plan_everywhere_or_at_the_locations_ticked(slack: Slack) -> None:
+    with slack.shop.tx() as ctx:
+        north, south = catalog.add_location(ctx, "North"), catalog.add_location(ctx, "South")
+    slack.open_modal("/plans", "new", user=ADMIN, callback_id="plan_details")
+    view = slack.driver.submit(ADMIN, {"name": "Spa Club", "price": "60", "steps": ["locations"]})["view"]
+    assert {"locations", f"locations.{north}.sold"} <= set(views.input_ids(view))
+    none = slack.driver.submit(
+        ADMIN, {"locations": "ticked", f"locations.{north}.sold": [], f"locations.{south}.sold": []}
+    )
+    assert none["response_action"] == "errors" and "at least one location" in none["errors"]["locations"]
+    assert plan_named(slack, "Spa Club") is None
+    done = slack.driver.submit(ADMIN, {"locations": "ticked", f"locations.{south}.sold": []})
+    assert done == {"response_action": "clear"}
+    made = plan_named(slack, "Spa Club")
+    assert made is not None and made.terms.location_ids == (north,)
+    slack.open_modal("/plans", "edit spa club", user=ADMIN, callback_id="plan_details")
+    opened = slack.driver.submit(ADMIN, {"steps": ["locations"]})["view"]
+    initial = {b["block_id"]: b["element"] for b in opened["blocks"] if b["type"] == "input"}
+    assert initial["locations"]["initial_option"]["value"] == "ticked"
+    assert "initial_options" not in initial[f"locations.{south}.sold"]
+    assert slack.driver.submit(ADMIN, {"locations": "all"}) == {"response_action": "clear"}
+    everywhere = plan_named(slack, "Spa Club")
+    assert everywhere is not None and everywhere.terms.location_ids is None
