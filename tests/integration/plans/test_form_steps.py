@@ -178,3 +178,22 @@ def test_the_credits_step_names_services_and_categories_and_may_leave_a_plan_unl
     with pytest.raises(ImmutableField) as refused, shop.tx(ADMIN) as ctx:  # sold: credits stay
         flows.save_plan(ctx, gold, PlanEdit(plans.get_plan(ctx, gold).terms, credits=CreditsStep(None)))
     assert "cannot change" in refused.value.message
+
+
+def test_where_a_plan_is_sold_changes_for_the_locations_shown_only(shop: Shop) -> None:
+    with shop.tx() as ctx:
+        north, south, east = (catalog.add_location(ctx, n) for n in ("North", "South", "East"))
+    edit = PlanEdit(PlanTerms(name="Spa", price=Decimal(50)), sold_at=flows.SoldAt((north,), (north, south)))
+    with shop.tx(ADMIN) as ctx:
+        made = flows.save_plan(ctx, None, edit)
+        assert made.terms.location_ids == (north,)
+        plans.update_plan(ctx, made.id, replace(made.terms, location_ids=(north, east)))
+        # East was not shown: it keeps selling the plan; South is ticked now, North no longer.
+        moved = flows.save_plan(ctx, made.id, replace(edit, sold_at=flows.SoldAt((south,), (north, south))))
+        assert moved.terms.location_ids == (south, east)
+        assert (
+            flows.save_plan(ctx, made.id, replace(edit, sold_at=flows.SoldAt(None))).terms.location_ids
+            is None
+        )
+        kept = flows.save_plan(ctx, made.id, PlanEdit(edit.terms))  # the step not filled
+        assert kept.terms.location_ids is None
