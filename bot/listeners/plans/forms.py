@@ -409,6 +409,9 @@ def service_view(step: flows.NextStep, draft: dict[str, Any]) -> dict[str, Any]:
         blocks = [views.section("There are no job templates yet: add them with `memberbot plans import`.")]
         return views.modal(PlanStep.SERVICE, "Recurring services", blocks, submit=None)
     shown = step.rows[: SERVICE_ROWS - 1]
+    # A select offers its first hundred options: those of the rows shown come first, so none is lost.
+    used = {f"{r.job_template_id}:{r.task_template_id}" for r in shown}
+    jobs.sort(key=lambda job: job[0] not in used)
     now = [
         {"job": escape(s.job), "task": escape(s.task), "schedule": s.schedule, "at": s.at.strftime("%H:%M")}
         for s in step.services
