@@ -420,7 +420,7 @@ def service_view(step: flows.NextStep, draft: dict[str, Any]) -> dict[str, Any]:
     rows: list[RecurringService | None] = [*shown, *[None] * min(2, SERVICE_ROWS - len(shown))]
     for n, row in enumerate(rows, 1):
         blocks += _service_row(n, jobs, row)
-    metadata = {**_slim(draft), "replaced": len(shown)}
+    metadata = {**draft, "replaced": len(shown)}
     return views.modal(PlanStep.SERVICE, "Recurring services", blocks, submit="Save", metadata=metadata)
 
 
@@ -489,7 +489,9 @@ def step_submitted(
     """The step's fields read; core checks the plan so far (the change is made and rolled back)
     before the next step opens, and saves it after the last."""
     values = views.values(view)
-    draft = views.metadata(view)
+    draft: dict[str, Any] = {
+        k: _unpacked(v) if isinstance(v, dict) else v for k, v in views.metadata(view).items()
+    }
     if callback_id == PlanStep.DETAILS:
         draft = {"plan": draft.get("plan"), "details": values, "steps": values.get("steps", [])}
     elif callback_id == PlanStep.CREDITS:
@@ -512,14 +514,15 @@ def step_submitted(
     # Slack holds three views at most: the first step is pushed onto the details, each next one
     # takes its place.
     action = "push" if callback_id == PlanStep.DETAILS else "update"
+    carried = _carried(draft)
     if remaining[0] == "credits":
-        view = credits_view(step, _slim(draft))
+        view = credits_view(step, carried)
     elif remaining[0] == "discounts":
-        view = discounts_view(step.currency, checked.discounts, draft)
+        view = discounts_view(step.currency, checked.discounts, carried)
     elif remaining[0] == "locations":
-        view = locations_view(checked, draft)
+        view = locations_view(checked, carried)
     else:
-        view = service_view(step, draft)
+        view = service_view(step, carried)
     return {"response_action": action, "view": view}
 
 
@@ -722,9 +725,36 @@ def _time(errors: Errors, text: str) -> time:
         return time(9)
 
 
-def _slim(draft: dict[str, Any]) -> dict[str, Any]:
-    """private_metadata holds at most 3,000 characters: keep what the next step needs."""
-    return {k: v for k, v in draft.items() if v not in (None, [], {}, "")}
+def _carried(draft: dict[str, Any]) -> dict[str, Any]:
+    """private_metadata holds at most 3,000 characters: what the next steps need, each step's
+    values with their ids' shared beginnings written once (`locations.4.price` under
+    `locations.` and `4.`). A field left empty stays: it says the step cleared it."""
+    return {
+        k: _packed(v) if isinstance(v, dict) else v for k, v in draft.items() if v not in (None, [], {}, "")
+    }
+
+
+def _packed(values: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    groups: dict[str, dict[str, Any]] = {}
+    for key, value in values.items():
+        head, dot, rest = key.partition(".")
+        if dot:
+            groups.setdefault(head, {})[rest] = value
+        else:
+            out[key] = value
+    out.update({f"{head}.": _packed(group) for head, group in groups.items()})
+    return out
+
+
+def _unpacked(values: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        if key.endswith(".") and isinstance(value, dict):
+            out.update({key + k: v for k, v in _unpacked(value).items()})
+        else:
+            out[key] = value
+    return out
 
 
 def _decimal(errors: Errors, field: str, text: str, label: str) -> Decimal:

@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from bot import views
+from core.billing import service as billing
 from core.catalog import locations as catalog
 from core.catalog import services
 from core.credits.terms import CreditKind, CreditTerms, Expiry, Frequency
@@ -342,3 +343,32 @@ def test_the_locations_step_sells_the_plan_everywhere_or_at_the_locations_ticked
     assert slack.driver.submit(ADMIN, {"locations": "all"}) == {"response_action": "clear"}
     everywhere = plan_named(slack, "Spa Club")
     assert everywhere is not None and everywhere.terms.location_ids is None
+
+
+def test_every_step_ticked_with_ten_locations_and_a_long_description_reaches_the_last_and_saves(
+    slack: Slack,
+) -> None:
+    with slack.shop.tx() as ctx:
+        first = [catalog.add_location(ctx, f"Location {n}") for n in range(10)][0]
+        job, filters, _ = templates(ctx)
+    slack.open_modal("/plans", "new", user=ADMIN, callback_id="plan_details")
+    steps = ["credits", "discounts", "locations", "services"]
+    shown = [
+        slack.driver.submit(
+            ADMIN, {"name": "Spa Club", "price": "60", "description": "d" * 1000, "steps": steps}
+        )
+    ]
+    shown.append(
+        slack.driver.submit(ADMIN, {"kind": "monetary", "per_period": "50", "max_per_redemption": "20"})
+    )
+    shown.append(slack.driver.submit(ADMIN, {"discounts.1.value": "10"}))
+    shown.append(slack.driver.submit(ADMIN, {f"locations.{first}.price": "70"}))
+    assert [a["response_action"] for a in shown] == ["push", "update", "update", "update"]
+    assert shown[-1]["view"]["callback_id"] == "plan_service"
+    done = slack.driver.submit(ADMIN, {"services.1.job": f"{job}:{filters}", "services.1.weekdays": ["mon"]})
+    assert done == {"response_action": "clear"}
+    plan = plan_named(slack, "Spa Club")
+    assert plan is not None and plan.terms.credits is not None
+    assert plan.terms.credits.max_per_redemption == Decimal("20.00") and len(plan.terms.services) == 1
+    with slack.shop.tx(write=False) as ctx:
+        assert billing.location_prices(ctx, plan.id)[first][0] == Decimal(70)
