@@ -349,7 +349,7 @@ def test_every_step_ticked_with_ten_locations_and_a_long_description_reaches_the
     slack: Slack,
 ) -> None:
     with slack.shop.tx() as ctx:
-        first = [catalog.add_location(ctx, f"Location {n}") for n in range(10)][0]
+        first, *_ = (catalog.add_location(ctx, f"Location {n}") for n in range(10))
         job, filters, _ = templates(ctx)
     slack.open_modal("/plans", "new", user=ADMIN, callback_id="plan_details")
     steps = ["credits", "discounts", "locations", "services"]
