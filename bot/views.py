@@ -215,3 +215,20 @@ def field_errors(
         block = block_for(field)
         errors[block] = f"{errors[block]} {message}" if block in errors else message
     return {"response_action": "errors", "errors": errors}
+
+
+def multi_select(
+    block_id: str,
+    label: str,
+    options: Iterable[tuple[str, str]],
+    *,
+    initial: Iterable[str] = (),
+    hint: str | None = None,
+) -> dict[str, Any]:
+    """Several options of a list longer than checkboxes' ten (the months of a year); optional."""
+    listed = [option(v, t) for v, t in options][:OPTIONS_MAX]
+    element: dict[str, Any] = {"type": "multi_static_select", "options": listed}
+    chosen = [o for o in listed if o["value"] in set(initial)]
+    if chosen:
+        element["initial_options"] = chosen
+    return _input(block_id, label, element, optional=True, hint=hint)

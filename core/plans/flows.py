@@ -4,7 +4,7 @@ opens, then saved. Each function is one unit of work and returns plain data for 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from decimal import Decimal
 
 from core.billing import service as billing
@@ -28,18 +28,7 @@ from core.workspace.roles import Action
 from storage.tables.checkout import PlanDiscount
 
 CHOICES = 10  # plans named when several match
-# What the form's credits step sets; the plan's other credit terms (services, templates, pools,
-# points, limits) come from the YAML catalogue and are kept.
-CREDIT_FIELDS = (
-    "kind",
-    "per_period",
-    "frequency",
-    "every_days",
-    "expiry",
-    "expiry_days",
-    "initial",
-    "transferable",
-)
+CREDIT_FIELDS = frozenset(f.name for f in fields(CreditTerms))
 
 
 @dataclass(frozen=True)
@@ -71,15 +60,40 @@ class PlanForm:
 
 
 @dataclass(frozen=True)
+class CreditsStep:
+    """The credits step as the form gives it: the terms typed, and which of their fields it showed
+    (a sold plan's step shows only those that may still change, CHANGEABLE_AFTER_SALE); the plan
+    keeps the others. The services and categories credits are good for come by name."""
+
+    terms: CreditTerms | None  # None: no credits, the plan is unlimited
+    fields: frozenset[str] = CREDIT_FIELDS
+    good_for: tuple[str, ...] = ()  # services or service categories by name; none: any service
+
+
+@dataclass(frozen=True)
+class SoldAt:
+    """Where the locations step sells the plan: everywhere (None, new locations too), or at the
+    locations ticked among those it showed (a location it did not show stays as it was)."""
+
+    ticked: tuple[int, ...] | None
+    shown: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
 class PlanEdit:
     """A plan as its form gives it. What the form does not carry the plan keeps: the terms in `kept`
     (a sold plan's form does not show those fixed once sold), its locations, its credits unless the
-    credits step was filled (and then only CREDIT_FIELDS change), and its services, to which `added`
-    appends."""
+    credits step was filled (and then only the fields it showed change), and its services unless
+    the services step was filled: its rows replace the plan's first `replaced` services (those the
+    step showed), the others stay after them."""
 
-    terms: PlanTerms  # as typed; `credits`: the credits step's, None if it was not filled
+    terms: PlanTerms  # as typed; its `credits` are not read: see `credits`
     kept: frozenset[str] = frozenset()  # of SOLD_TERMS, those the form did not show
-    added: tuple[RecurringService, ...] = ()
+    credits: CreditsStep | None = None  # None: the step was not filled
+    services: tuple[RecurringService, ...] | None = None  # None: the step was not filled
+    replaced: int = 0
+    code: str | None = None  # a new plan's; None: made from its name (a plan's code never changes)
+    sold_at: SoldAt | None = None  # None: the locations step was not filled, the plan is sold where it was
 
 
 @dataclass(frozen=True)
@@ -89,6 +103,11 @@ class NextStep:
     currency: str
     services: tuple[ServiceView, ...]  # the plan's, with those added so far
     jobs: list[JobView]  # the job templates a recurring service may repeat
+    credits: CreditTerms | None = None  # the plan's credit terms so far: what the credits step opens with
+    rows: tuple[RecurringService, ...] = ()  # the plan's services as the services step opens with them
+    sold: int = 0  # memberships sold: the credits step then shows only what may still change
+    good_for: tuple[str, ...] = ()  # the services and categories the credits are good for, by name
+    equality_templates: tuple[tuple[int, str], ...] = ()  # (id, name) a service credit may use
 
 
 def plan_list(ctx: Ctx) -> Plans:
@@ -132,33 +151,88 @@ def plan_form(ctx: Ctx, plan_id: int | None) -> PlanForm:
 def check_plan(ctx: Ctx, plan_id: int | None, edit: PlanEdit) -> NextStep:
     """Have the plan's checks see the terms so far by making the change — the caller rolls it back
     (Deps.rehearse) — and what the next step shows."""
-    saved = save_plan(ctx, plan_id, edit)
-    return NextStep(ctx.tenant.currency, saved.services, catalog.job_templates(ctx))
+    return _next_step(ctx, save_plan(ctx, plan_id, edit))
+
+
+def _next_step(ctx: Ctx, saved: PlanView) -> NextStep:
+    credits = saved.terms.credits
+    good_for: tuple[str, ...] = ()
+    if credits is not None:
+        names = {s.id: s.name for s in catalog_services.list_services(ctx)}
+        good_for = (*(names.get(i, f"#{i}") for i in credits.services), *credits.categories)
+    return NextStep(
+        ctx.tenant.currency,
+        saved.services,
+        catalog.job_templates(ctx),
+        credits,
+        saved.terms.services,
+        saved.memberships,
+        good_for,
+        tuple((t.id, t.name) for t in catalog_services.list_templates(ctx)),
+    )
 
 
 def save_plan(ctx: Ctx, plan_id: int | None, edit: PlanEdit) -> PlanView:
     """Create the plan, or change the one edited."""
     if not plan_id:
-        return plans.create_plan(ctx, _terms(None, edit))
-    return plans.update_plan(ctx, plan_id, _terms(plans.get_plan(ctx, plan_id).terms, edit))
+        return plans.create_plan(ctx, _terms(ctx, None, edit), code=edit.code)
+    return plans.update_plan(ctx, plan_id, _terms(ctx, plans.get_plan(ctx, plan_id).terms, edit))
 
 
-def _terms(current: PlanTerms | None, edit: PlanEdit) -> PlanTerms:
-    typed = edit.terms
+def _terms(ctx: Ctx, current: PlanTerms | None, edit: PlanEdit) -> PlanTerms:
+    typed = replace(edit.terms, credits=None)
+    credits = current.credits if current is not None else None
+    if edit.credits is not None:
+        credits = _credits(ctx, credits, edit.credits)
+    services = current.services if current is not None else ()
+    if edit.services is not None:
+        services = (*edit.services, *services[edit.replaced :])
+    location_ids = _sold_at(current.location_ids if current is not None else None, edit.sold_at)
     if current is None:
-        return replace(typed, services=(*typed.services, *edit.added))
-    credits = current.credits
-    if typed.credits is not None:
-        base = current.credits or CreditTerms(kind=CreditKind.SERVICE)
-        credits = replace(base, **{name: getattr(typed.credits, name) for name in CREDIT_FIELDS})
+        return replace(typed, services=services, credits=credits, location_ids=location_ids)
     kept = {name: getattr(current, name) for name in SOLD_TERMS if name in edit.kept}
-    return replace(
-        typed,
-        location_ids=current.location_ids,
-        services=(*current.services, *edit.added),
-        credits=credits,
-        **kept,
-    )
+    return replace(typed, location_ids=location_ids, services=services, credits=credits, **kept)
+
+
+def _sold_at(current: tuple[int, ...] | None, step: SoldAt | None) -> tuple[int, ...] | None:
+    if step is None:
+        return current
+    if step.ticked is None:
+        return None
+    beyond = [i for i in current or () if i not in step.shown]  # an empty choice is plans' to refuse
+    return tuple(sorted({*step.ticked, *beyond}))
+
+
+def _credits(ctx: Ctx, current: CreditTerms | None, step: CreditsStep) -> CreditTerms | None:
+    """The plan's credit terms with the fields the step showed as typed; its services and
+    categories by name (a service's name, else a service category's)."""
+    if step.terms is None:
+        return None
+    changes = {name: getattr(step.terms, name) for name in step.fields}
+    if "services" in step.fields:
+        errors = Errors("credits.")
+        changes["services"], changes["categories"] = _service_names(ctx, errors, "services", step.good_for)
+        errors.raise_if_any()
+    return replace(current or CreditTerms(kind=CreditKind.SERVICE), **changes)
+
+
+def _service_names(
+    ctx: Ctx, errors: Errors, field: str, names: tuple[str, ...]
+) -> tuple[tuple[int, ...], tuple[str, ...]]:
+    """Names as typed to service ids and service categories; each one that is neither, under `field`."""
+    services = catalog_services.list_services(ctx)
+    by_name = {fold(s.name): s.id for s in services}
+    categories = {fold(s.category): s.category for s in services if s.category}
+    ids: list[int] = []
+    cats: list[str] = []
+    for name in names:
+        if fold(name) in by_name:
+            ids.append(by_name[fold(name)])
+        elif fold(name) in categories:
+            cats.append(categories[fold(name)])
+        else:
+            errors.add(field, f"There is no service or service category named “{name}”.")
+    return tuple(ids), tuple(cats)
 
 
 def archive_plan(ctx: Ctx, typed: str) -> PlanView | Unmatched:
@@ -228,6 +302,7 @@ class CheckedPlan:
     step: NextStep
     discounts: tuple[DiscountLine, ...]
     locations: tuple[LocationTerms, ...] = ()
+    everywhere: bool = True  # sold at every location, new ones too (else at those sold_here)
 
 
 def check_plan_with_discounts(
@@ -240,8 +315,9 @@ def check_plan_with_discounts(
     """check_plan, with the discounts and locations steps' lines checked too (None: the step was
     not filled); the caller rolls the change back (Deps.rehearse)."""
     saved = save_plan_with_discounts(ctx, plan_id, edit, discounts, locations)
-    step = NextStep(ctx.tenant.currency, saved.services, catalog.job_templates(ctx))
-    return CheckedPlan(step, plan_discounts(ctx, saved.id), plan_locations(ctx, saved.id))
+    step = _next_step(ctx, saved)
+    everywhere = saved.terms.location_ids is None
+    return CheckedPlan(step, plan_discounts(ctx, saved.id), plan_locations(ctx, saved.id), everywhere)
 
 
 def save_plan_with_discounts(
@@ -279,24 +355,14 @@ def _renumbered(error: FieldError, numbers: list[int]) -> FieldError:
 
 def _discount_rules(ctx: Ctx, errors: Errors, lines: list[tuple[int, DiscountLine]]) -> list[DiscountRule]:
     """Names to what set_discounts takes: a service's name, else a service category; product codes."""
-    services = catalog_services.list_services(ctx)
-    by_name = {fold(s.name): s.id for s in services}
-    categories = {fold(s.category): s.category for s in services if s.category}
     rules = []
     for n, line in lines:
         assert line.value is not None
         if line.applies_to is ItemKind.PRODUCT:
             rules.append(DiscountRule(line.applies_to, line.kind, line.value, products=line.names))
             continue
-        ids, cats = [], []
-        for name in line.names:
-            if fold(name) in by_name:
-                ids.append(by_name[fold(name)])
-            elif fold(name) in categories:
-                cats.append(categories[fold(name)])
-            else:
-                errors.add(f"{n}.names", f"There is no service or service category named “{name}”.")
-        rules.append(DiscountRule(line.applies_to, line.kind, line.value, tuple(ids), tuple(cats)))
+        ids, cats = _service_names(ctx, errors, f"{n}.names", line.names)
+        rules.append(DiscountRule(line.applies_to, line.kind, line.value, ids, cats))
     return rules
 
 
@@ -327,6 +393,7 @@ class LocationTerms:
     price: Decimal | None
     setup_fee: Decimal | None
     split: tuple[Decimal, Decimal, Decimal] | None  # percent of the price; None: not set (all MRR)
+    sold_here: bool = True  # the plan is sold at this location (everywhere: at each)
 
 
 def plan_locations(ctx: Ctx, plan_id: int) -> tuple[LocationTerms, ...]:
@@ -349,6 +416,7 @@ def plan_locations(ctx: Ctx, plan_id: int) -> tuple[LocationTerms, ...]:
                 None if price is None else in_currency(price, cur),
                 None if fee is None else in_currency(fee, cur),
                 shares,
+                plan.terms.location_ids is None or lid in plan.terms.location_ids,
             )
         )
     return tuple(out)

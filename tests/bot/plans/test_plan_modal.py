@@ -128,12 +128,14 @@ def test_a_recurring_service_step_adds_a_weekly_visit_and_checks_its_fields(slac
     assert pushed["response_action"] == "push", pushed
     assert pushed["view"]["callback_id"] == "plan_service"
     wrong = slack.driver.submit(
-        ADMIN, {"job": f"{job}:{task}", "kind": "weekly", "weekdays": [], "at": "25:00"}
+        ADMIN,
+        {"services.1.job": f"{job}:{task}", "services.1.weekdays": [], "services.1.at": "25:00"},
     )
     assert wrong["response_action"] == "errors"
-    assert set(wrong["errors"]) == {"weekdays", "at"}
+    assert set(wrong["errors"]) == {"services.1.weekdays", "services.1.at"}
     done = slack.driver.submit(
-        ADMIN, {"job": f"{job}:{task}", "kind": "weekly", "weekdays": ["tue", "fri"], "at": "08:30"}
+        ADMIN,
+        {"services.1.job": f"{job}:{task}", "services.1.weekdays": ["tue", "fri"], "services.1.at": "08:30"},
     )
     assert done == {"response_action": "clear"}
     plan = plan_named(slack, "Pool Care")

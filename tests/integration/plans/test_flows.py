@@ -54,7 +54,7 @@ def test_a_new_plan_is_the_form_with_the_services_added(shop: Shop) -> None:
     with shop.tx() as ctx:
         job, filters, _ = templates(ctx)
     weekly = RecurringService(job, filters, Weekly(1, (1,)), time(9))
-    edit = PlanEdit(PlanTerms(name="Bronze", price=Decimal(19), term_months=None), added=(weekly,))
+    edit = PlanEdit(PlanTerms(name="Bronze", price=Decimal(19), term_months=None), services=(weekly,))
     with shop.tx(ADMIN) as ctx:
         step = flows.check_plan(ctx, None, edit)
         assert [(s.job, s.task) for s in step.services] == [("HVAC maintenance", "Filter change")]
@@ -84,22 +84,31 @@ def test_editing_keeps_what_the_form_does_not_carry(shop: Shop) -> None:
     member(shop, gold.id, date(2025, 1, 15))
     with shop.tx() as ctx:
         plans.update_plan(ctx, gold.id, replace(plans.get_plan(ctx, gold.id).terms, location_ids=(north,)))
-    typed = PlanTerms(
-        name="Gold",
-        price=Decimal(55),
-        credits=CreditTerms(kind=CreditKind.SERVICE, per_period=Decimal(4), transferable=True),
+    typed = PlanTerms(name="Gold", price=Decimal(55))
+    # A sold plan's credits step shows only what may still change (CHANGEABLE_AFTER_SALE).
+    transfers = flows.CreditsStep(
+        CreditTerms(kind=CreditKind.MONETARY, transferable=True), frozenset({"transferable"})
     )
     added = RecurringService(job, tune_up, Weekly(2, (3,)), time(14))
     sold = frozenset(plans.SOLD_TERMS)
+    edit = PlanEdit(typed, kept=sold, credits=transfers, services=(added,), replaced=0)
     with shop.tx(ADMIN) as ctx:
-        saved = flows.save_plan(ctx, gold.id, PlanEdit(typed, kept=sold, added=(added,))).terms
+        saved = flows.save_plan(ctx, gold.id, edit).terms
     assert (saved.price, saved.billing_type, saved.prorate_first_period) == (
         Decimal(55),
         BillingType.QUARTERLY,
         True,
     )
-    assert saved.location_ids == (north,) and saved.services == (kept_service, added)
-    assert saved.credits is not None and saved.credits.categories == ("hvac",)  # not a form field
+    assert saved.location_ids == (north,) and saved.services == (
+        added,
+        kept_service,
+    )  # the row added, then those not shown
+    assert saved.credits is not None and saved.credits.categories == ("hvac",)  # not shown: kept
+    assert saved.credits.kind is CreditKind.SERVICE and saved.credits.per_period == 4
     assert saved.credits.transferable  # a form field, changeable after a sale
     with shop.tx(ADMIN) as ctx, pytest.raises(ImmutableField):  # the form showed a sold term
         flows.check_plan(ctx, gold.id, PlanEdit(typed, kept=sold - {"billing_type"}))
+    with shop.tx(ADMIN) as ctx, pytest.raises(ImmutableField):  # a credit term fixed once sold
+        flows.check_plan(
+            ctx, gold.id, replace(edit, credits=replace(transfers, fields=frozenset({"per_period"})))
+        )

@@ -4,6 +4,7 @@ line), a sold plan's discount amounts changed but not their type; archiving a pl
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -17,7 +18,7 @@ from core.kernel.errors import Conflict, ImmutableField, InvalidInput, Permissio
 from core.memberships import service as memberships
 from core.plans import flows
 from core.plans import service as plans
-from core.plans.flows import DiscountLine, PlanEdit, Unmatched
+from core.plans.flows import CreditsStep, DiscountLine, PlanEdit, Unmatched
 from core.plans.service import PlanTerms
 from tests.conftest import ADMIN, MANAGER, STAFF, Shop
 from tests.integration.credit_helpers import at, credit_plan, member
@@ -150,3 +151,49 @@ def test_a_location_split_sold_there_is_refused_under_its_field_but_its_price_ch
     with shop.tx(ADMIN) as ctx:
         flows.set_plan_locations(ctx, plan_id, (flows.LocationLine(north, price=Decimal(55)),))
         assert flows.plan_locations(ctx, plan_id)[0].price == Decimal("55.00")
+
+
+def test_the_credits_step_names_services_and_categories_and_may_leave_a_plan_unlimited(shop: Shop) -> None:
+    spa(shop)
+    typed = CreditTerms(kind=CreditKind.SERVICE, per_period=Decimal(4))
+    edit = PlanEdit(PlanTerms(name="Spa", price=Decimal(60)), credits=CreditsStep(typed, good_for=("Sauna",)))
+    with pytest.raises(InvalidInput) as caught, shop.tx(ADMIN) as ctx:
+        flows.save_plan(ctx, None, edit)
+    assert [(e.field, e.message) for e in caught.value.errors] == [
+        ("credits.services", "There is no service or service category named “Sauna”.")
+    ]
+    with shop.tx(ADMIN) as ctx:
+        massage = services.find_service(ctx, "Massage")
+        assert massage is not None
+        saved = flows.save_plan(
+            ctx, None, replace(edit, credits=CreditsStep(typed, good_for=("massage", "SKIN")))
+        )
+        assert saved.terms.credits is not None
+        assert (saved.terms.credits.services, saved.terms.credits.categories) == ((massage.id,), ("skin",))
+        unlimited = flows.save_plan(ctx, saved.id, replace(edit, credits=CreditsStep(None)))
+        assert unlimited.terms.credits is None
+    at(shop, date(2025, 1, 15))
+    gold = credit_plan(shop, typed, name="Gold")
+    member(shop, gold, date(2025, 1, 15))
+    with pytest.raises(ImmutableField) as refused, shop.tx(ADMIN) as ctx:  # sold: credits stay
+        flows.save_plan(ctx, gold, PlanEdit(plans.get_plan(ctx, gold).terms, credits=CreditsStep(None)))
+    assert "cannot change" in refused.value.message
+
+
+def test_where_a_plan_is_sold_changes_for_the_locations_shown_only(shop: Shop) -> None:
+    with shop.tx() as ctx:
+        north, south, east = (catalog.add_location(ctx, n) for n in ("North", "South", "East"))
+    edit = PlanEdit(PlanTerms(name="Spa", price=Decimal(50)), sold_at=flows.SoldAt((north,), (north, south)))
+    with shop.tx(ADMIN) as ctx:
+        made = flows.save_plan(ctx, None, edit)
+        assert made.terms.location_ids == (north,)
+        plans.update_plan(ctx, made.id, replace(made.terms, location_ids=(north, east)))
+        # East was not shown: it keeps selling the plan; South is ticked now, North no longer.
+        moved = flows.save_plan(ctx, made.id, replace(edit, sold_at=flows.SoldAt((south,), (north, south))))
+        assert moved.terms.location_ids == (south, east)
+        assert (
+            flows.save_plan(ctx, made.id, replace(edit, sold_at=flows.SoldAt(None))).terms.location_ids
+            is None
+        )
+        kept = flows.save_plan(ctx, made.id, PlanEdit(edit.terms))  # the step not filled
+        assert kept.terms.location_ids is None

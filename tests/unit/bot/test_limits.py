@@ -37,6 +37,7 @@ from core.checkout.service import Card
 from core.classes.rules import BookingStatus
 from core.credits.ledger import Balance, Expiring
 from core.credits.lots import Unit
+from core.credits.terms import CreditKind, CreditTerms, Expiry, Frequency
 from core.customers.merge import Moves
 from core.memberships.flows import Effects
 from core.memberships.lifecycle import Status
@@ -636,6 +637,50 @@ MACRO_VALUES: dict[str, dict[str, Any]] = {
     "checkout_cards": {"cards": [Card("PC-12", Decimal("225.00"), Decimal("200.00"))] * 20},
     "checkout_posted": {"cards": [Card("PC-12", Decimal("225.00"), Decimal("225.00"))] * 20, "void": False},
 }
+# The plan form's steps in words (bot/listeners/plans/forms.py), every rule at its longest.
+EVERY_CREDIT_RULE = CreditTerms(
+    kind=CreditKind.MONETARY,
+    per_period=Decimal("1234567.89"),
+    frequency=Frequency.EVERY_N_DAYS,
+    every_days=3650,
+    expiry=Expiry.DAYS,
+    expiry_days=3650,
+    initial=Decimal("1234567.89"),
+    for_services=Decimal("234567.89"),
+    for_products=Decimal("34567.89"),
+    wait_days=365,
+    max_per_redemption=Decimal("1234567.89"),
+    ends_when_used_up=True,
+    transferable=True,
+    anniversary_amount=Decimal("1234567.89"),
+)
+CREDIT_WORDS = {"c": EVERY_CREDIT_RULE, "currency": "USD", "good_for": [USER] * 10, "template": USER}
+MACRO_VALUES.update(
+    {
+        "plan_credit_amount": {"c": EVERY_CREDIT_RULE, "value": Decimal("1234567.89"), "currency": "USD"},
+        "plan_credit_terms": CREDIT_WORDS,
+        "plan_credits_now": CREDIT_WORDS,
+        "plan_credits_sold": {"sold": 12345},
+        "plan_discounts_now": {"discounts": [{"off": "100%", "on": USER}] * 3},  # forms.DISCOUNT_ROWS
+        "plan_locations_now": {
+            "locations": [
+                {
+                    "name": USER,
+                    "price": Decimal("1234567.89"),
+                    "setup_fee": Decimal("1234567.89"),
+                    "split": "20 / 80 / 0",
+                }
+            ]
+            * 10,  # forms.LOCATION_ROWS
+            "currency": "USD",
+        },
+        "plan_services_now": {
+            "services": [{"job": USER, "task": USER, "schedule": "Every 52 weeks on Mon, Tue", "at": "09:00"}]
+            * 9
+        },
+        "plan_sold_terms": {"sold": 12345, "billing": "twice-a-year", "prorated": True, "term": 120},
+    }
+)
 REPLIES = sorted(messages.wording().replies)
 
 
