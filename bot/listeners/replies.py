@@ -42,7 +42,8 @@ class Modal:
 
 @dataclass(frozen=True)
 class Upload:
-    """A command's answer that is a file uploaded to the conversation (files_upload_v2)."""
+    """A command's answer that is a file, sent to the person who asked in the app's DM: a report
+    holds customers' data, and a channel is read by everyone in it."""
 
     filename: str
     content: bytes
@@ -135,8 +136,9 @@ async def run_command(
         return
     if outcome and isinstance(outcome[0], Upload):
         upload = outcome[0]
+        dm = await client.conversations_open(users=asked.user)
         await client.files_upload_v2(
-            channel=asked.channel, file=upload.content, filename=upload.filename, title=upload.title
+            channel=dm["channel"]["id"], file=upload.content, filename=upload.filename, title=upload.title
         )
     await respond(response_type="ephemeral", replace_original=replace, **message)
 

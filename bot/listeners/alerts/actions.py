@@ -38,8 +38,9 @@ def register(app: AsyncApp, deps: Deps) -> None:
             await respond(response_type="ephemeral", replace_original=False, **refusal)
             return
         report = found[0]
+        dm = await client.conversations_open(users=user)  # the report is for whoever asked
         await client.files_upload_v2(
-            channel=body["container"]["channel_id"],
+            channel=dm["channel"]["id"],
             file=report.xlsx,
             filename=f"credits-{report.customer.id}-{report.on}.xlsx",
             title="Credit report",

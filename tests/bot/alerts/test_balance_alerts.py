@@ -69,7 +69,7 @@ def test_the_specialist_opens_the_report_logs_a_follow_up_and_snoozes(slack: Sla
     uploaded = wait_until(
         lambda: [f for f in slack.standin.files.values() if f["channel"]], what="the credit report"
     )
-    assert uploaded[0]["content"][:2] == b"PK" and uploaded[0]["channel"] == SPECIALIST
+    assert uploaded[0]["content"][:2] == b"PK" and uploaded[0]["channel"] == f"D{SPECIALIST}"
     slack.driver.click(
         AlertAction.LOG_FOLLOW_UP, buttons[AlertAction.LOG_FOLLOW_UP], user=STAFF, message=alert
     )

@@ -107,9 +107,7 @@ def test_a_prepaid_card_bought_from_the_common_pool_shows_in_credits_and_pays_th
     shown = str(slack.command("/checkout", f"show {reference}", user=STAFF)["text"])
     assert f"Prepaid card *{number}*: 225.00 USD, 200.00 left" in shown
 
-    assert "uploaded to this conversation" in str(
-        slack.command("/credits", f"export {who}", user=STAFF)["text"]
-    )
+    assert "in your direct messages" in str(slack.command("/credits", f"export {who}", user=STAFF)["text"])
     uploaded = wait_until(
         lambda: [f for f in slack.standin.files.values() if f["channel"]], what="the upload"
     )

@@ -97,9 +97,11 @@ def test_history_lists_the_ledger_and_export_uploads_the_excel_report(slack: Sla
     history = slack.command("/credits", "history anna", user=STAFF)["text"]
     assert "*Credit history of Anna Yoga*" in history and "*+4*" in history
     said = slack.command("/credits", "export anna", user=STAFF)["text"]
-    assert "uploaded to this conversation" in said
+    assert "in your direct messages" in said
     uploaded = wait_until(
         lambda: [f for f in slack.standin.files.values() if f["channel"]], what="the upload"
     )
     assert uploaded[0]["name"].startswith("credits-anna-yoga-") and uploaded[0]["name"].endswith(".xlsx")
-    assert uploaded[0]["content"][:2] == b"PK" and uploaded[0]["channel"] == "CFRONTDESK"
+    assert (
+        uploaded[0]["content"][:2] == b"PK" and uploaded[0]["channel"] == f"D{STAFF}"
+    )  # to whoever asked, not the channel

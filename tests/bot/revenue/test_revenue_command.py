@@ -42,7 +42,7 @@ def test_a_month_s_totals_by_plan_and_location(slack: Slack) -> None:
             "• *Gold* at No location: sold $588.00, recognised $27.39 (IRR $0.00, MRR $27.39, SCR $0.00), "
             "to date $27.39, deferred $560.61",
             TOTAL,
-            "`/revenue export 2025-01` uploads the Excel report.",
+            "`/revenue export 2025-01` sends you the Excel report.",
         ]
     )
     february = slack.command("/revenue", "2025-02", user=MANAGER)["text"]
@@ -64,11 +64,13 @@ def test_money_is_shown_in_the_workspace_currency(slack: Slack) -> None:
 def test_export_uploads_the_excel_report_and_replies_with_the_totals(slack: Slack) -> None:
     sold(slack)
     said = slack.command("/revenue", "export 2025-01", user=MANAGER)["text"]
-    assert TOTAL in said and said.endswith("The Excel report is uploaded to this conversation.")
+    assert TOTAL in said and said.endswith("The Excel report is in your direct messages with memberbot.")
     (uploaded,) = wait_until(
         lambda: [f for f in slack.standin.files.values() if f["channel"]], what="the upload"
     )
-    assert uploaded["name"] == "deferred-revenue-2025-01.xlsx" and uploaded["channel"] == "CFRONTDESK"
+    assert (
+        uploaded["name"] == "deferred-revenue-2025-01.xlsx" and uploaded["channel"] == f"D{MANAGER}"
+    )  # to whoever asked, not the channel
     book = load_workbook(io.BytesIO(uploaded["content"]))
     assert book.sheetnames == ["By plan and location", "Memberships"]
     rows = list(book["By plan and location"].iter_rows(values_only=True))
