@@ -336,8 +336,8 @@ def _validated(ctx: Ctx, e: Errors, errors: Errors, rule: DiscountRule) -> Disco
     services = tuple(sorted(set(rule.services)))
     categories = tuple(sorted({c.strip() for c in rule.categories if c.strip()}))
     products = tuple(sorted({product_code(p) for p in rule.products if p.strip()}))
-    if applies_to is ItemKind.PRODUCT and (services or categories):
-        e.add("services", "A product discount is limited to products, not services or categories.")
+    if applies_to is ItemKind.PRODUCT and services:
+        e.add("services", "A product discount is limited to products or product categories, not services.")
     if applies_to is ItemKind.SERVICE and products:
         e.add("products", "A service discount is limited to services or categories, not products.")
     if any(len(p) > 40 for p in products):

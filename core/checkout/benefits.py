@@ -83,14 +83,16 @@ class Discount:
     value: Decimal  # a percentage (more than 0, at most 100) or an amount off each unit
     services: frozenset[int] = frozenset()  # services and categories both empty: every service
     categories: frozenset[str] = frozenset()
-    products: frozenset[str] = frozenset()  # empty: every product
+    products: frozenset[str] = frozenset()  # products and categories both empty: every product
     label: str = ""  # the rule in words ("20% off category massage")
 
     def covers(self, line: Line) -> bool:
         if line.kind is not self.applies_to:
             return False
         if line.kind is ItemKind.PRODUCT:
-            return not self.products or line.product in self.products
+            if not self.products and not self.categories:
+                return True
+            return line.product in self.products or bool(line.category and line.category in self.categories)
         if not self.services and not self.categories:
             return True
         return line.service_id in self.services or bool(line.category and line.category in self.categories)
@@ -306,7 +308,8 @@ def describe(discount: Discount, names: Mapping[int, str], membership: str, curr
         else f"{discount.value} {currency} off each"
     )
     if discount.applies_to is ItemKind.PRODUCT:
-        scope = ", ".join(sorted(discount.products)) if discount.products else "every product"
+        listed = [*sorted(discount.products), *(f"category {c}" for c in sorted(discount.categories))]
+        scope = ", ".join(listed) if listed else "every product"
     else:
         parts = [names.get(s, f"service #{s}") for s in sorted(discount.services)]
         parts += [f"category {c}" for c in sorted(discount.categories)]

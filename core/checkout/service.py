@@ -444,7 +444,7 @@ def _line(ctx: Ctx, errors: Errors, number: int, item: Item, catalogue: _Catalog
         item.quantity,
         price,
         service_id=item.service_id if service else None,
-        category=service.category if service else "",
+        category=row.category if row is not None else "",  # a service's or a catalogue product's
         product=code,
         name=CARD_NAME if kind is ItemKind.CARD else service.name if service else code,
     )

@@ -11,6 +11,7 @@ from core.billing import service as billing
 from core.catalog import locations as catalog
 from core.catalog import services as catalog_services
 from core.catalog.locations import JobView
+from core.catalog.services import ServiceKind
 from core.checkout import benefit_terms
 from core.checkout.benefit_terms import DiscountRule
 from core.checkout.benefits import DiscountKind, ItemKind
@@ -359,11 +360,30 @@ def _discount_rules(ctx: Ctx, errors: Errors, lines: list[tuple[int, DiscountLin
     for n, line in lines:
         assert line.value is not None
         if line.applies_to is ItemKind.PRODUCT:
-            rules.append(DiscountRule(line.applies_to, line.kind, line.value, products=line.names))
+            codes, cats = _product_names(ctx, line.names)
+            rules.append(
+                DiscountRule(line.applies_to, line.kind, line.value, categories=cats, products=codes)
+            )
             continue
         ids, cats = _service_names(ctx, errors, f"{n}.names", line.names)
         rules.append(DiscountRule(line.applies_to, line.kind, line.value, ids, cats))
     return rules
+
+
+def _product_names(ctx: Ctx, names: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Names as typed to product codes and product categories: a category of the catalogue's
+    products (and no product of that name) is a category; anything else is a product code."""
+    products = [s for s in catalog_services.list_services(ctx) if s.kind is ServiceKind.PRODUCT]
+    categories = {fold(p.category): p.category for p in products if p.category}
+    named = {fold(p.name) for p in products}
+    codes, cats = [], []
+    for name in names:
+        key = fold(name)
+        if key in categories and key not in named:
+            cats.append(categories[key])
+        else:
+            codes.append(name)
+    return tuple(codes), tuple(cats)
 
 
 def _discount_view(row: PlanDiscount, names: dict[int, str], currency: str) -> DiscountView:

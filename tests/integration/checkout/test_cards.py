@@ -101,7 +101,7 @@ def test_300_of_common_pool_credit_buys_a_225_card_that_pays_a_later_invoice(sho
     sheet = load_workbook(io.BytesIO(reports.to_xlsx(report)))["Prepaid cards"]
     assert [c.value for c in sheet[2]][0::2] == [card.number, 225]
     assert [c.value for c in sheet[2]][3] == 200
-    with shop.tx(STAFF, write=False) as ctx:
+    with shop.tx(MANAGER, write=False) as ctx:
         owed = reports.liability_report(ctx)
     assert (reports.PREPAID_CARDS, Unit.MONEY, D("200.00")) in [
         (r.group, r.unit, r.quantity) for r in owed.by_plan

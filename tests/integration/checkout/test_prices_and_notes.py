@@ -11,16 +11,19 @@ import pytest
 
 from core.catalog import locations as catalog
 from core.catalog import services
-from core.checkout import flows
+from core.checkout import benefit_terms, flows
 from core.checkout import service as checkout
-from core.checkout.benefits import ItemKind
+from core.checkout.benefit_terms import DiscountRule
+from core.checkout.benefits import DiscountKind, ItemKind, Kind
 from core.checkout.service import Invoice, Item
 from core.credits import ledger
 from core.credits.lots import Pool, Unit
 from core.kernel.errors import InvalidInput
+from core.plans import service as plans
+from core.plans.service import PlanTerms
 from tests.conftest import STAFF, Shop
-from tests.integration.checkout.test_service import counter, rows
-from tests.integration.credit_helpers import D
+from tests.integration.checkout.test_service import START, counter, rows
+from tests.integration.credit_helpers import D, member
 
 
 def test_a_line_without_a_price_takes_the_locations_price_else_the_list_price(shop: Shop) -> None:
@@ -145,3 +148,28 @@ def test_the_preview_says_why_account_credit_pays_nothing(shop: Shop) -> None:
     with shop.tx(STAFF, write=False) as ctx:
         paid = checkout.preview(ctx, nothing_due)
     assert paid.due == 0 and paid.notes == ()  # nothing left to pay: nothing to explain
+
+
+def test_a_plan_discount_on_a_product_category_applies_to_the_catalogues_products_in_it(shop: Shop) -> None:
+    c = counter(shop)
+    with shop.tx() as ctx:
+        for name, category, price in (("Lotion", "Skincare", "25"), ("Candle", "Home", "12")):
+            services.create_service(
+                ctx, services.ServiceInput(name, services.ServiceKind.PRODUCT, category=category, price=price)
+            )
+        glow = plans.create_plan(ctx, PlanTerms(name="Glow", price=D(60)))
+        benefit_terms.set_discounts(
+            ctx,
+            glow.version_id,
+            [DiscountRule(ItemKind.PRODUCT, DiscountKind.PERCENT, D(20), categories=("Skincare",))],
+        )
+    member(shop, glow.id, START, customer=c.customer)
+    lines = (
+        Item(ItemKind.PRODUCT, 1, None, product="lotion"),
+        Item(ItemKind.PRODUCT, 1, None, product="candle"),
+    )
+    with shop.tx(STAFF, write=False) as ctx:
+        shown = flows.preview(ctx, Invoice("INV-9", c.customer, c.location, lines))
+    off = {r.line.name: r.total(Kind.DISCOUNT) for r in shown.breakdown.lines}
+    # Skincare's 20% beats Gold's 10% off every product on the lotion; the candle has only Gold's.
+    assert off == {"LOTION": D("5.00"), "CANDLE": D("1.20")}

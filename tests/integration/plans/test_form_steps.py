@@ -197,3 +197,19 @@ def test_where_a_plan_is_sold_changes_for_the_locations_shown_only(shop: Shop) -
         )
         kept = flows.save_plan(ctx, made.id, PlanEdit(edit.terms))  # the step not filled
         assert kept.terms.location_ids is None
+
+
+def test_a_product_discount_names_product_codes_or_the_catalogues_product_categories(shop: Shop) -> None:
+    with shop.tx() as ctx:
+        services.create_service(
+            ctx,
+            services.ServiceInput("Lotion", services.ServiceKind.PRODUCT, category="Skincare", price="25"),
+        )
+    lines = (DiscountLine(PRODUCT, PERCENT, Decimal(10), ("skincare", "candle-01")),)
+    with shop.tx(ADMIN) as ctx:
+        saved = flows.save_plan_with_discounts(
+            ctx, None, PlanEdit(PlanTerms(name="Glow", price=Decimal(60))), lines
+        )
+        assert flows.plan_discounts(ctx, saved.id) == (
+            DiscountLine(PRODUCT, PERCENT, Decimal("10.00"), ("Skincare", "CANDLE-01")),
+        )

@@ -3,6 +3,7 @@ several memberships, caps per invoice, and rounding to the cent."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from random import Random
@@ -24,6 +25,7 @@ from core.checkout.benefits import (
     Line,
     Membership,
     Order,
+    describe,
 )
 from core.credits.lots import Lot, Pool
 from core.kernel.errors import InvalidInput
@@ -407,3 +409,16 @@ def test_a_prepaid_card_is_bought_from_the_common_pool_only_and_pays_after_it() 
         "Account credit 40.00 not usable: prepaid card PC-22, the member keeps it for later.",
     )
     assert benefits.from_dict(benefits.to_dict(bought)) == bought
+
+
+def test_a_product_discount_can_be_limited_to_product_categories() -> None:
+    skincare = Discount(
+        102, 1, ItemKind.PRODUCT, DiscountKind.PERCENT, D(15), categories=frozenset({"skincare"})
+    )
+    lotion = Line(1, ItemKind.PRODUCT, 1, D("25.00"), category="skincare", product="LOTION")
+    candle = Line(2, ItemKind.PRODUCT, 1, D("12.00"), category="home", product="CANDLE")
+    massage = Line(3, ItemKind.SERVICE, 1, D("100.00"), MASSAGE, "skincare")
+    assert [skincare.covers(line) for line in (lotion, candle, massage)] == [True, False, False]
+    both = replace(skincare, products=frozenset({"CANDLE"}))
+    assert both.covers(candle) and both.covers(lotion)
+    assert describe(both, {}, "Gold", "USD") == "Gold: 15% off CANDLE, category skincare"
