@@ -40,7 +40,7 @@ def test_the_location_defaults_to_the_customer_s_and_the_sale_records_it_for_rev
         (sold,) = memberships.memberships_of(ctx, cafe)
         assert sold.location == "North"
         memberships.approve(ctx, sold.id)
-    text = slack.command("/revenue", "2025-01", user=STAFF)["text"]
+    text = slack.command("/revenue", "2025-01", user=MANAGER)["text"]
     assert "*Gold* at North: sold $588.00" in text and "No location" not in text
 
 

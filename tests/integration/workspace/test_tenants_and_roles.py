@@ -80,6 +80,7 @@ def test_the_permission_matrix(shop: Shop) -> None:
             Action.VIEW,
             Action.VIEW_FINANCES,
             Action.MANAGE_CUSTOMERS,
+            Action.MERGE_CUSTOMERS,
             Action.ASSIGN,
             Action.APPROVE,
             Action.CHANGE_STATE,
