@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
+from sqlalchemy import JSON, CheckConstraint, Column, Index, UniqueConstraint, text
 from sqlmodel import Field
 
 from storage.tables.base import Entity, TenantRow, utc_instant
@@ -26,6 +26,8 @@ class CreditLot(Entity, table=True):
             sqlite_where=text("remaining > 0"),
             postgresql_where=text("remaining > 0"),
         ),
+        # The database itself refuses an impossible lot, whatever code writes it (migration 0023).
+        CheckConstraint("remaining >= 0 AND remaining <= granted", name="ck_credit_lot_remaining"),
     )
     customer_id: int = Field(foreign_key="customer.id", index=True)
     contract_id: int | None = Field(default=None, foreign_key="contract.id", index=True)
@@ -58,6 +60,8 @@ class LedgerEntry(Entity, table=True):
     """An append-only change to one lot. Never updated, never deleted."""
 
     __tablename__ = "ledger_entry"
+    # Every entry changes its lot, but for the record of a lot handed over in a customer merge.
+    __table_args__ = (CheckConstraint("quantity <> 0 OR kind = 'merge'", name="ck_ledger_entry_quantity"),)
     operation_id: int = Field(foreign_key="ledger_operation.id", index=True)
     customer_id: int = Field(foreign_key="customer.id", index=True)
     lot_id: int = Field(foreign_key="credit_lot.id", index=True)
