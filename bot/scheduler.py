@@ -32,7 +32,7 @@ from bot import once
 from bot.deliver import ClientFor, deliver_due
 from core.daily import jobs as daily
 from core.kernel.clock import Clock
-from storage.limits import UNAVAILABLE, described
+from storage.limits import described, unavailable
 from storage.uow import Database
 
 log = logging.getLogger("memberbot.scheduler")
@@ -122,14 +122,15 @@ class Scheduler:
         try:
             if await self._run(self.leadership.leads):
                 await work()
-        except UNAVAILABLE as error:  # an outage: a line per tick, not a trace every 5 s
-            log.warning(
-                "%s failed, the database did not answer (%s); the next tick tries again",
-                what,
-                described(error),
-            )
-        except Exception:
-            log.exception("%s failed; the next tick tries again", what)
+        except Exception as error:
+            if unavailable(error):  # an outage: a line per tick, not a trace every 5 s
+                log.warning(
+                    "%s failed, the database did not answer (%s); the next tick tries again",
+                    what,
+                    described(error),
+                )
+            else:
+                log.exception("%s failed; the next tick tries again", what)
 
 
 def _soon() -> datetime:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 
 import click
+from sqlalchemy.exc import SQLAlchemyError
 
 from core.approvals import flows as approval_flows
 from core.approvals import service as approvals
@@ -51,7 +52,7 @@ from core.visits import service as visits
 from core.workspace.flows import ensure_tenant
 from core.workspace.test_clock import clock_for, has_test_clock
 from storage.engine import database_limits_from_env, database_url_from_env
-from storage.limits import UNAVAILABLE, described
+from storage.limits import described, unavailable
 from storage.migrate import prepare, upgrade
 from storage.uow import Database
 
@@ -123,7 +124,10 @@ class MemberbotGroup(click.Group):
             raise UserError(f"Several customers match “{exc.query}”; give one's number:{listed}") from None
         except MemberbotError as exc:
             raise UserError(exc.message) from None
-        except UNAVAILABLE as exc:  # refused, cut or timed out: rerunning the command resumes
+        except SQLAlchemyError as exc:
+            if not unavailable(exc):
+                raise
+            # refused, cut, timed out or locked: one line; rerunning the command resumes
             raise click.ClickException(f"the database did not answer ({described(exc)})") from None
 
 

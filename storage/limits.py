@@ -17,17 +17,16 @@ from __future__ import annotations
 
 import math
 import os
+import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
 import psycopg
+from psycopg.connection import _WAIT_INTERVAL
 from psycopg.errors import _WaitTimeout
 from sqlalchemy import exc
 
-# What the database failing to answer looks like to callers: a connection refused, cut or timed
-# out, a statement cancelled by its timeout, no free connection in the pool.
-UNAVAILABLE: tuple[type[Exception], ...] = (exc.OperationalError, exc.InterfaceError, exc.TimeoutError)
 CLIENT_GRACE = 1.0  # s the client waits past the server's statement timeout before cutting
 
 
@@ -103,12 +102,36 @@ class BoundedConnection(psycopg.Connection[Any]):
 
     budget: float | None = None
 
-    def wait(self, gen: Any, interval: float = 0.1, timeout: float | None = None) -> Any:
+    def wait(self, gen: Any, interval: float = _WAIT_INTERVAL, timeout: float | None = None) -> Any:
         try:
             return super().wait(gen, interval, self.budget if timeout is None else timeout)
         except _WaitTimeout:
             self.pgconn.finish()
             raise psycopg.OperationalError(f"the database did not answer within {self.budget:g} s") from None
+
+
+# SQLite's codes for a database that cannot be used now (locked, busy, unreadable), as opposed to
+# one that refuses what was asked (no such table, a constraint), which sqlite3 also raises as
+# OperationalError.
+_SQLITE_UNAVAILABLE = frozenset(
+    {"SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_IOERR", "SQLITE_CANTOPEN", "SQLITE_FULL", "SQLITE_PROTOCOL"}
+)
+
+
+def unavailable(error: BaseException) -> bool:
+    """Whether `error` is the database not answering — a connection refused, cut or timed out, a
+    statement cancelled by its timeout, the lock not free within the busy timeout, no free
+    connection in the pool — rather than a fault in what was asked of it."""
+    if isinstance(error, exc.TimeoutError):
+        return True
+    if not isinstance(error, exc.DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    cause = error.orig
+    if isinstance(cause, sqlite3.Error):
+        return getattr(cause, "sqlite_errorname", "") in _SQLITE_UNAVAILABLE
+    return isinstance(cause, (psycopg.OperationalError, psycopg.InterfaceError))
 
 
 def described(error: BaseException) -> str:
