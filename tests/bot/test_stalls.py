@@ -193,3 +193,25 @@ def test_the_scheduler_logs_one_line_per_tick_the_database_fails_and_a_trace_per
         faults = [r for r in caplog.records if r.name == "memberbot.scheduler"]
         assert [r.levelno for r in faults] == [logging.ERROR] and faults[0].exc_info is not None
         scheduler.shutdown()
+
+
+def test_the_leadership_check_logs_one_line_per_tick_while_postgresql_hangs(
+    shop: Shop, caplog: pytest.LogCaptureFixture
+) -> None:
+    if shop.db.dialect != "postgresql":
+        pytest.skip("PostgreSQL only (MEMBERBOT_TEST_DATABASE_URL): on SQLite every process leads")
+    with proxied_postgresql() as (proxy, url), bot_on(shop, Database(url, QUICK)) as bot:
+        db = Database(url, QUICK)
+        scheduler = Scheduler(db, shop.clock, clients(bot.app))
+        proxy.hang()  # before the first tick: the leadership check itself waits on the database
+        try:
+            with caplog.at_level(logging.INFO, logger="memberbot.scheduler"):
+                for _ in range(2):
+                    asyncio.run(scheduler.deliver())
+        finally:
+            proxy.resume()
+            scheduler.shutdown()
+            db.dispose()
+    ticks = [r for r in caplog.records if r.name == "memberbot.scheduler"]
+    assert [r.levelno for r in ticks] == [logging.WARNING] * 2
+    assert all(r.exc_info is None and "delivering the outbox failed" in r.getMessage() for r in ticks)
