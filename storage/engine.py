@@ -19,6 +19,7 @@ from sqlalchemy.pool import QueuePool
 from storage.limits import CLIENT_GRACE, BoundedConnection, Limits, limits_from_env
 
 DEFAULT_SQLITE_FILE = "memberbot.sqlite"
+PING_SECONDS = 1.0  # a pooled PostgreSQL connection's check before use (pool_pre_ping)
 
 # Execution option read by the begin hook: "IMMEDIATE" for writers, "DEFERRED" for readers.
 SQLITE_BEGIN = "memberbot_sqlite_begin"
@@ -51,12 +52,27 @@ def _postgresql_engine(url: str, limits: Limits) -> Engine:
         connect_args=limits.postgresql_connect_args(),
     )
 
+    budget = limits.statement + CLIENT_GRACE
+
     @event.listens_for(engine, "do_connect")
     def _bounded(_dialect: Any, _record: Any, cargs: Any, cparams: Any) -> BoundedConnection:
         connection = BoundedConnection.connect(*cargs, **cparams)
-        connection.budget = limits.statement + CLIENT_GRACE
+        connection.budget = budget
         return connection
 
+    # The ping before a pooled connection is handed out answers in milliseconds when the database
+    # is there; waiting the whole budget on it, then the connect timeout for its replacement, would
+    # double a request's wait during a hang. A slow ping only costs a reconnect.
+    ping = engine.dialect.do_ping
+
+    def _quick_ping(connection: Any) -> bool:
+        connection.budget = min(budget, PING_SECONDS)
+        try:
+            return bool(ping(connection))
+        finally:
+            connection.budget = budget
+
+    engine.dialect.do_ping = _quick_ping  # type: ignore[method-assign,assignment]
     return engine
 
 
