@@ -121,7 +121,7 @@ def location_prices(shop: Shop) -> list[tuple[str, Decimal]]:
 
 
 def test_a_request_is_told_sorry_within_seconds_while_the_database_hangs_and_nothing_is_written(
-    shop: Shop,
+    shop: Shop, caplog: pytest.LogCaptureFixture
 ) -> None:
     a_priced_service(shop)
     with the_database_stalls(shop, QUICK) as stalled:
@@ -129,12 +129,17 @@ def test_a_request_is_told_sorry_within_seconds_while_the_database_hangs_and_not
         stalled.stall()
         started = time.monotonic()
         try:
-            reply = stalled.slack.command("/services", "price massage 60 at downtown 110")["text"]
+            with caplog.at_level(logging.ERROR, logger="memberbot.bot"):
+                reply = stalled.slack.command("/services", "price massage 60 at downtown 110")["text"]
             took = time.monotonic() - started
         finally:
             stalled.release()
         assert reply.startswith("Sorry, something went wrong on our side. Reference: `")
         assert took < ANSWERED_WITHIN
+        reference = reply.split("`")[1]
+        logged = [r for r in caplog.records if reference in r.getMessage()]
+        assert len(logged) == 1 and logged[0].exc_info is None  # an outage: one line, no trace
+        assert "the database did not answer /services from" in logged[0].getMessage()
         assert location_prices(shop) == []
         priced = stalled.slack.command("/services", "price massage 60 at downtown 110")["text"]
         assert "*Massage 60* costs 110.00 USD at Downtown" in priced  # normal again at once
