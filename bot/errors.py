@@ -30,6 +30,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import messages, views
 from core.kernel.errors import MemberbotError
+from storage import limits
 
 log = logging.getLogger("memberbot.bot")
 
@@ -75,9 +76,15 @@ def showing(view_id: str, title: str) -> None:
 
 
 def apology(error: BaseException, what: str) -> str:
-    """Log the trace once under a fresh reference; the apology the person sees, naming it."""
+    """Log the trace once under a fresh reference (a line when the database did not answer); the
+    apology the person sees, naming it."""
     reference = uuid.uuid4().hex[:8]
-    log.error("unexpected error answering %s (reference %s)", what, reference, exc_info=error)
+    if limits.unavailable(error):  # an outage, not a fault: one line, not a trace per request
+        log.error(
+            "the database did not answer %s (%s, reference %s)", what, limits.described(error), reference
+        )
+    else:
+        log.error("unexpected error answering %s (reference %s)", what, reference, exc_info=error)
     return messages.say("apology", reference=reference)
 
 

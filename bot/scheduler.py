@@ -11,13 +11,16 @@ is one machine's database: every process may lead, and the jobs' keys keep effec
 Job settings, chosen on purpose: `coalesce` (a tick missed while the process was busy or asleep
 runs once, not once per missed tick: the sweep catches up by itself), `max_instances=1` (a slow
 sweep is never overlapped by the next tick), `misfire_grace_time=30` s (a tick later than that is
-dropped, the next one comes within a minute anyway)."""
+dropped, the next one comes within a minute anyway).
+
+A tick that fails because the database does not answer (an outage: refused, cut, timed out) logs
+one warning line and the next tick tries again; anything else logs its trace once."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -29,6 +32,7 @@ from bot import once
 from bot.deliver import ClientFor, deliver_due
 from core.daily import jobs as daily
 from core.kernel.clock import Clock
+from storage.limits import described, unavailable
 from storage.uow import Database
 
 log = logging.getLogger("memberbot.scheduler")
@@ -54,10 +58,15 @@ class Leadership:
             except Exception:  # the connection is gone, and the lock with it: try again below
                 self.resign()
         connection = self._db.engine.connect()
-        got = bool(
-            connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": LEADER_LOCK}).scalar()
-        )
-        connection.commit()  # the session lock outlives the transaction
+        try:
+            got = bool(
+                connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": LEADER_LOCK}).scalar()
+            )
+            connection.commit()  # the session lock outlives the transaction
+        except BaseException:
+            connection.invalidate()  # whether the lock was taken is unknown: drop the session with it
+            connection.close()
+            raise
         if got:
             self._held = connection
             log.info("this process leads the scheduler")
@@ -99,19 +108,29 @@ class Scheduler:
         return await asyncio.get_running_loop().run_in_executor(self._thread, work, *args)
 
     async def sweep(self) -> None:
-        if await self._run(self.leadership.leads):
-            try:
-                await self._run(daily.sweep, self.db, self.clock)
-                await self._run(once.forget_before, self.db, datetime.now(UTC) - once.KEPT)
-            except Exception:
-                log.exception("the daily sweep failed; the next tick tries again")
+        async def sweep() -> None:
+            await self._run(daily.sweep, self.db, self.clock)
+            await self._run(once.forget_before, self.db, datetime.now(UTC) - once.KEPT)
+
+        await self._tick("the daily sweep", sweep)
 
     async def deliver(self) -> None:
-        if await self._run(self.leadership.leads):
-            try:
-                await deliver_due(self.db, self.clock, self.client_for)
-            except Exception:
-                log.exception("delivering the outbox failed; the next tick tries again")
+        await self._tick("delivering the outbox", lambda: deliver_due(self.db, self.clock, self.client_for))
+
+    async def _tick(self, what: str, work: Callable[[], Awaitable[object]]) -> None:
+        """`work` if this process leads; a failure is logged and the next tick tries again."""
+        try:
+            if await self._run(self.leadership.leads):
+                await work()
+        except Exception as error:
+            if unavailable(error):  # an outage: a line per tick, not a trace every 5 s
+                log.warning(
+                    "%s failed, the database did not answer (%s); the next tick tries again",
+                    what,
+                    described(error),
+                )
+            else:
+                log.exception("%s failed; the next tick tries again", what)
 
 
 def _soon() -> datetime:

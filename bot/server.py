@@ -15,7 +15,6 @@ from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -25,6 +24,7 @@ from bot import signed
 from bot.app import build_app
 from bot.deliver import ClientFor
 from bot.deps import Deps
+from bot.health import Health
 from bot.scheduler import Scheduler
 from bot.settings import Settings
 from bot.socket_mode import run_socket_mode
@@ -45,6 +45,7 @@ def create_server(app: AsyncApp, db: Database, *, signing_secret: str | None, th
     no more throughput. More threads help only when database round trips dominate (a distant
     database); more processes (replicas) are the way to more throughput."""
     handler = AsyncSlackRequestHandler(app)
+    health = Health(db)
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -52,6 +53,7 @@ def create_server(app: AsyncApp, db: Database, *, signing_secret: str | None, th
         asyncio.get_running_loop().set_default_executor(pool)
         yield
         pool.shutdown(wait=False)
+        health.close()
 
     async def slack(request: Request) -> Response:
         return await handler.handle(request)
@@ -61,7 +63,7 @@ def create_server(app: AsyncApp, db: Database, *, signing_secret: str | None, th
         return refused or await handler.handle(request)
 
     async def healthz(_: Request) -> Response:
-        healthy = await asyncio.to_thread(_database_answers, db)
+        healthy = await health.healthy()  # within a second, on a thread of its own
         return JSONResponse({"ok": healthy}, status_code=200 if healthy else 503)
 
     verifier = SignatureVerifier(signing_secret) if signing_secret else None
@@ -74,14 +76,6 @@ def create_server(app: AsyncApp, db: Database, *, signing_secret: str | None, th
             Route(app.oauth_flow.redirect_uri_path, slack, methods=["GET"]),
         ]
     return Starlette(routes=routes, lifespan=lifespan)
-
-
-def _database_answers(db: Database) -> bool:
-    try:
-        with db.engine.connect() as conn:
-            return bool(conn.execute(text("SELECT 1")).scalar() == 1)
-    except Exception:  # any failure to reach the database means unhealthy
-        return False
 
 
 class Service:
@@ -132,7 +126,7 @@ def clients(app: AsyncApp) -> ClientFor:
 
 def run_scheduler(settings: Settings) -> None:
     """`memberbot scheduler`: the scheduler alone, until stopped."""
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, settings.database_limits)
     prepare(db)
     deps = Deps(db, clock_for(db), settings.admins)
     scheduler = Scheduler(db, deps.clock, clients(build_app(settings, deps)))
@@ -148,6 +142,6 @@ def run_scheduler(settings: Settings) -> None:
 
 
 def serve(settings: Settings, host: str = "0.0.0.0") -> None:
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, settings.database_limits)
     prepare(db)
     asyncio.run(Service(settings, Deps(db, clock_for(db), settings.admins), host).run())

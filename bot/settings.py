@@ -9,9 +9,10 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from storage.engine import database_url_from_env
+from storage.limits import Limits, limits_from_env
 
 # The bot scopes of manifest.yaml, asked for at installation (tests/bot/test_settings.py keeps them equal).
 MANIFEST_BOT_SCOPES = ("commands", "chat:write", "im:write", "users:read", "files:write")
@@ -43,6 +44,9 @@ class Settings:
     scheduler: bool = True  # MEMBERBOT_SCHEDULER=off: this process serves Slack only
     threads: int = 1  # MEMBERBOT_THREADS: threads running core for the listeners (bot/server.py)
     oauth: OAuth | None = None
+    database_limits: Limits = field(
+        default_factory=Limits
+    )  # MEMBERBOT_DB_*: how long to wait on the database
 
     @property
     def socket_mode(self) -> bool:
@@ -63,7 +67,15 @@ def load(env: Mapping[str, str] = os.environ) -> Settings:
         oauth=oauth,
         scheduler=_scheduler(env),
         threads=_threads(env),
+        database_limits=_database_limits(env),
     )
+
+
+def _database_limits(env: Mapping[str, str]) -> Limits:
+    try:
+        return limits_from_env(env)
+    except ValueError as exc:
+        raise SettingsError(str(exc)) from None
 
 
 def _threads(env: Mapping[str, str]) -> int:

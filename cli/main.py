@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 
 import click
+from sqlalchemy.exc import SQLAlchemyError
 
 from core.approvals import flows as approval_flows
 from core.approvals import service as approvals
@@ -51,7 +52,8 @@ from core.visits import flows as visit_flows
 from core.visits import service as visits
 from core.workspace.flows import ensure_tenant
 from core.workspace.test_clock import clock_for, has_test_clock
-from storage.engine import database_url_from_env
+from storage.engine import database_limits_from_env, database_url_from_env
+from storage.limits import described, unavailable
 from storage.migrate import prepare, upgrade
 from storage.uow import Database
 
@@ -77,7 +79,7 @@ class App:
     @property
     def db(self) -> Database:
         if self._db is None:
-            self._db = Database(database_url_from_env())
+            self._db = _database()
             prepare(self._db)
         return self._db
 
@@ -123,6 +125,20 @@ class MemberbotGroup(click.Group):
             raise UserError(f"Several customers match “{exc.query}”; give one's number:{listed}") from None
         except MemberbotError as exc:
             raise UserError(exc.message) from None
+        except SQLAlchemyError as exc:
+            if not unavailable(exc):
+                raise
+            # refused, cut, timed out or locked: one line; rerunning the command resumes
+            raise click.ClickException(f"the database did not answer ({described(exc)})") from None
+
+
+def _database() -> Database:
+    """DATABASE_URL with the CLI's budget: a statement may take MEMBERBOT_DB_RUN_TIMEOUT."""
+    try:
+        limits = database_limits_from_env()
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    return Database(database_url_from_env(), limits.for_runs())
 
 
 # --- shared arguments and output --------------------------------------------------------------
@@ -202,7 +218,7 @@ db = _group("db", "Database schema.")
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Apply every pending migration to DATABASE_URL (SQLite file by default)."""
-    upgrade(Database(database_url_from_env()))
+    upgrade(_database())
     click.echo("Database is up to date.")
 
 

@@ -1,8 +1,8 @@
 """Engines for SQLite (embedded default) and PostgreSQL (production), and how they begin writes.
 
-SQLite: WAL, a busy timeout and foreign keys on every connection. The sqlite3 driver's default
-transaction mode starts a transaction lazily on the first write, so two threads can both read a
-balance of 1 and both write it back (a lost update). We take the driver's transaction handling
+SQLite: WAL, a busy timeout (storage/limits.py) and foreign keys on every connection. The sqlite3
+driver's default transaction mode starts a transaction lazily on the first write, so two threads
+can both read a balance of 1 and both write it back (a lost update). We take the driver's transaction handling
 away (SQLAlchemy's documented pysqlite recipe) and emit BEGIN IMMEDIATE for write units of work:
 the write lock is taken up front and writers queue on the busy timeout instead of colliding.
 """
@@ -16,8 +16,10 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection
 from sqlalchemy.pool import QueuePool
 
+from storage.limits import CLIENT_GRACE, BoundedConnection, Limits, limits_from_env
+
 DEFAULT_SQLITE_FILE = "memberbot.sqlite"
-SQLITE_BUSY_TIMEOUT_MS = 30_000
+PING_SECONDS = 1.0  # a pooled PostgreSQL connection's check before use (pool_pre_ping)
 
 # Execution option read by the begin hook: "IMMEDIATE" for writers, "DEFERRED" for readers.
 SQLITE_BEGIN = "memberbot_sqlite_begin"
@@ -27,27 +29,71 @@ def database_url_from_env() -> str:
     return os.environ.get("DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE_FILE}"
 
 
-def make_engine(url: str) -> Engine:
+def database_limits_from_env() -> Limits:
+    """The MEMBERBOT_DB_* timeouts (storage/limits.py); ValueError names a malformed one."""
+    return limits_from_env(os.environ)
+
+
+def make_engine(url: str, limits: Limits) -> Engine:
     if url.startswith("sqlite"):
-        return _sqlite_engine(url)
+        return _sqlite_engine(url, limits)
     if url.startswith("postgresql"):
-        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        return _postgresql_engine(url, limits)
     raise ValueError(f"unsupported DATABASE_URL {url!r}: use sqlite:///FILE or postgresql+psycopg://...")
 
 
-def _sqlite_engine(url: str) -> Engine:
+def _postgresql_engine(url: str, limits: Limits) -> Engine:
+    engine = create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=20,
+        pool_timeout=limits.pool,
+        connect_args=limits.postgresql_connect_args(),
+    )
+
+    budget = limits.statement + CLIENT_GRACE
+
+    @event.listens_for(engine, "do_connect")
+    def _bounded(_dialect: Any, _record: Any, cargs: Any, cparams: Any) -> BoundedConnection:
+        connection = BoundedConnection.connect(*cargs, **cparams)
+        connection.budget = budget
+        return connection
+
+    # The ping before a pooled connection is handed out answers in milliseconds when the database
+    # is there; waiting the whole budget on it, then the connect timeout for its replacement, would
+    # double a request's wait during a hang. A slow ping only costs a reconnect.
+    ping = engine.dialect.do_ping
+
+    def _quick_ping(connection: Any) -> bool:
+        connection.budget = min(budget, PING_SECONDS)
+        try:
+            return bool(ping(connection))
+        finally:
+            connection.budget = budget
+
+    engine.dialect.do_ping = _quick_ping  # type: ignore[method-assign,assignment]
+    return engine
+
+
+def _sqlite_engine(url: str, limits: Limits) -> Engine:
     # Pooled connections: a new one costs its PRAGMAs and, on its first statement, parsing the whole
     # schema (bench/slack_commands.py: a third of a /credits command). A connection serves one
     # thread at a time (check_same_thread off only because the pool hands it between threads).
     engine = create_engine(
-        url, poolclass=QueuePool, pool_size=10, max_overflow=20, connect_args={"check_same_thread": False}
+        url,
+        poolclass=QueuePool,
+        pool_size=10,
+        max_overflow=20,
+        pool_timeout=limits.pool,
+        connect_args={"check_same_thread": False},
     )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
         cursor = dbapi_connection.cursor()
-        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout = {round(limits.busy * 1000)}")
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute("PRAGMA synchronous = NORMAL")

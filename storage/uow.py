@@ -17,6 +17,7 @@ from sqlmodel import Session, SQLModel, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from storage.engine import make_engine, writer
+from storage.limits import Limits
 from storage.tables.base import Entity, TenantRow
 
 R = TypeVar("R", bound=TenantRow)
@@ -24,9 +25,11 @@ E = TypeVar("E", bound=Entity)
 
 
 class Database:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, limits: Limits | None = None) -> None:
+        """`limits`: how long to wait on the database (storage/limits.py); the defaults if None."""
         self.url = url
-        self.engine: Engine = make_engine(url)
+        self.limits = limits or Limits()
+        self.engine: Engine = make_engine(url, self.limits)
         self._writer = writer(self.engine)
 
     @property

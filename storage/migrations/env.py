@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from storage.engine import database_url_from_env, make_engine
+from storage.engine import database_limits_from_env, database_url_from_env, make_engine
 from storage.schema import metadata
 
 config = context.config
@@ -12,7 +12,9 @@ target_metadata = metadata  # every table of every domain (storage/schema.py)
 
 
 def run_migrations_online() -> None:
-    engine = config.attributes.get("engine") or make_engine(database_url_from_env())
+    engine = config.attributes.get("engine") or make_engine(
+        database_url_from_env(), database_limits_from_env().for_runs()
+    )
     with engine.connect() as connection:
         context.configure(
             connection=connection,

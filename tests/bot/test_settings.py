@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from bot.settings import MANIFEST_BOT_SCOPES, OAuth, SettingsError, load
 from cli.main import cli
+from storage.limits import Limits
 
 GOOD = {"SLACK_SIGNING_SECRET": "s3cret", "SLACK_BOT_TOKEN": "xoxb-1", "DATABASE_URL": "sqlite:///x.sqlite"}
 OAUTH = {
@@ -70,6 +71,10 @@ def test_the_default_scopes_are_the_manifests() -> None:
         ({**OAUTH, "SLACK_SCOPES": "Chat Write"}, "SLACK_SCOPES must be comma-separated bot scopes"),
         ({**OAUTH, "SLACK_REDIRECT_URI": "/oauth"}, "SLACK_REDIRECT_URI must be an http(s) URL"),
         ({**OAUTH, "SLACK_SIGNING_SECRET": ""}, "SLACK_SIGNING_SECRET is not set"),
+        ({**GOOD, "MEMBERBOT_DB_STATEMENT_TIMEOUT": "5s"}, "MEMBERBOT_DB_STATEMENT_TIMEOUT must be a number"),
+        ({**GOOD, "MEMBERBOT_DB_CONNECT_TIMEOUT": "0"}, "MEMBERBOT_DB_CONNECT_TIMEOUT must be a number"),
+        ({**GOOD, "MEMBERBOT_DB_POOL_TIMEOUT": "nan"}, "MEMBERBOT_DB_POOL_TIMEOUT must be a number"),
+        ({**GOOD, "MEMBERBOT_DB_KEEPALIVES_COUNT": "1.5"}, "MEMBERBOT_DB_KEEPALIVES_COUNT must be a whole"),
     ],
 )
 def test_a_bad_setting_is_named(env: dict[str, str], named: str) -> None:
@@ -108,3 +113,35 @@ def test_threads_and_scheduler_settings_are_checked() -> None:
     ):
         with pytest.raises(SettingsError, match=name):
             load({**base, name: value})
+
+
+def test_the_database_timeouts_have_defaults_and_are_read_from_the_environment() -> None:
+    assert load(GOOD).database_limits == Limits(
+        connect=5,
+        statement=5,
+        run=60,
+        pool=5,
+        busy=5,
+        keepalives_idle=30,
+        keepalives_interval=10,
+        keepalives_count=3,
+    )
+    limits = load(
+        {
+            **GOOD,
+            "MEMBERBOT_DB_STATEMENT_TIMEOUT": "2.5",
+            "MEMBERBOT_DB_RUN_TIMEOUT": "600",
+            "MEMBERBOT_DB_KEEPALIVES_IDLE": "15",
+        }
+    ).database_limits
+    assert (limits.statement, limits.run, limits.keepalives_idle) == (2.5, 600, 15)
+    assert (limits.for_runs().statement, limits.for_runs().busy) == (600, 600)  # the CLI's budget
+    args = limits.postgresql_connect_args()
+    assert args["options"] == "-c statement_timeout=2500" and args["keepalives_idle"] == 15
+
+
+def test_a_cli_verb_names_a_bad_database_timeout_in_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MEMBERBOT_DB_RUN_TIMEOUT", "forever")
+    result = CliRunner().invoke(cli, ["sweep"])
+    assert result.exit_code == 2
+    assert result.output.strip().startswith("Error: MEMBERBOT_DB_RUN_TIMEOUT must be a number of seconds")
