@@ -41,6 +41,22 @@ def fresh_database(backend: str, tmp: Path) -> Database:
     return db
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test marked `postgresql` runs on the PostgreSQL backend only: its SQLite variant is
+    deselected (not skipped), so CI, which sets MEMBERBOT_TEST_DATABASE_URL, always runs it."""
+    sqlite_only = [
+        item for item in items if item.get_closest_marker("postgresql") and _backend(item) == "sqlite"
+    ]
+    if sqlite_only:
+        config.hook.pytest_deselected(items=sqlite_only)
+        items[:] = [item for item in items if item not in sqlite_only]
+
+
+def _backend(item: pytest.Item) -> object:
+    callspec = getattr(item, "callspec", None)  # only parametrized items have one
+    return None if callspec is None else callspec.params.get("db")
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
     database = fresh_database(request.param, tmp_path_factory.mktemp(request.param))

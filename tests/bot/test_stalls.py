@@ -200,11 +200,11 @@ def test_the_scheduler_logs_one_line_per_tick_the_database_fails_and_a_trace_per
         scheduler.shutdown()
 
 
+@pytest.mark.postgresql  # on SQLite every process leads: there is no leadership check to hang
 def test_the_leadership_check_logs_one_line_per_tick_while_postgresql_hangs(
     shop: Shop, caplog: pytest.LogCaptureFixture
 ) -> None:
-    if shop.db.dialect != "postgresql":
-        pytest.skip("PostgreSQL only (MEMBERBOT_TEST_DATABASE_URL): on SQLite every process leads")
+    assert shop.db.dialect == "postgresql"
     with proxied_postgresql() as (proxy, url), bot_on(shop, Database(url, QUICK)) as bot:
         db = Database(url, QUICK)
         scheduler = Scheduler(db, shop.clock, clients(bot.app))

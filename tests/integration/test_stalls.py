@@ -113,8 +113,7 @@ def memberbot_sweep(url: str, env: dict[str, str]) -> tuple[subprocess.Completed
 @pytest.fixture
 def proxied(db: Database) -> Iterator[tuple[Proxy, Database, Shop]]:
     """A workspace on the test PostgreSQL, and a Database reaching it through a proxy."""
-    if db.dialect != "postgresql":
-        pytest.skip("PostgreSQL only (MEMBERBOT_TEST_DATABASE_URL): SQLite has no connection to cut")
+    assert db.dialect == "postgresql"  # the tests that use it are marked so
     with proxied_postgresql() as (proxy, url):
         through = Database(url, QUICK)
         shop = Shop(db, FixedClock(NOW), new_team())
@@ -126,6 +125,7 @@ def proxied(db: Database) -> Iterator[tuple[Proxy, Database, Shop]]:
             through.dispose()
 
 
+@pytest.mark.postgresql  # SQLite has no connection to cut
 def test_a_hung_database_fails_a_unit_of_work_within_seconds_and_nothing_is_written(
     proxied: tuple[Proxy, Database, Shop],
 ) -> None:
@@ -139,6 +139,7 @@ def test_a_hung_database_fails_a_unit_of_work_within_seconds_and_nothing_is_writ
     assert customers(shop.db, shop.team) == ["Blue Fin Spa"]
 
 
+@pytest.mark.postgresql  # SQLite has no connection to cut
 def test_a_cut_connection_fails_at_once_and_the_next_unit_of_work_reconnects(
     proxied: tuple[Proxy, Database, Shop],
 ) -> None:
@@ -153,6 +154,7 @@ def test_a_cut_connection_fails_at_once_and_the_next_unit_of_work_reconnects(
     assert customers(through, shop.team) == []  # reconnected: the pool dropped the cut connection
 
 
+@pytest.mark.postgresql  # SQLite has no connection to cut
 def test_a_slow_statement_is_cancelled_by_the_server_and_the_connection_stays_usable(
     proxied: tuple[Proxy, Database, Shop],
 ) -> None:
@@ -167,6 +169,7 @@ def test_a_slow_statement_is_cancelled_by_the_server_and_the_connection_stays_us
         assert conn.execute(text("SELECT 1")).scalar() == 1
 
 
+@pytest.mark.postgresql  # SQLite has no connection to cut
 def test_the_daily_run_fails_in_one_line_when_postgresql_hangs_or_is_cut(
     proxied: tuple[Proxy, Database, Shop],
 ) -> None:
