@@ -7,10 +7,18 @@ number, a date that does not exist — is the listeners' to refuse, with a messa
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
-INTERACTIONS = ("block_actions", "view_submission", "view_closed", "block_suggestion", "shortcut", "message_action")
+INTERACTIONS = (
+    "block_actions",
+    "view_submission",
+    "view_closed",
+    "block_suggestion",
+    "shortcut",
+    "message_action",
+)
 
 
 def problem(payload: Mapping[str, Any]) -> str | None:
@@ -67,6 +75,8 @@ def _interaction(payload: Mapping[str, Any], kind: str) -> str | None:
 def _view(view: Any, *, submitted: bool) -> str | None:
     if not isinstance(view, dict):
         return "a view that is not an object"
+    if not _text(view.get("type")):  # Bolt reads it of every view submitted (workflow steps)
+        return "a view without type"
     if submitted and not _text(view.get("callback_id")):
         return "a view without callback_id"
     found = _optional_texts(view, "id", "type", "callback_id", "private_metadata", "hash", "external_id")
@@ -88,7 +98,9 @@ def _view(view: Any, *, submitted: bool) -> str | None:
 
 def _element(state: Any) -> bool:
     """An input's state as `bot.views.values` reads it."""
-    if not isinstance(state, dict) or _optional_texts(state, "type", "value", "selected_date", "selected_user"):
+    if not isinstance(state, dict) or _optional_texts(
+        state, "type", "value", "selected_date", "selected_user"
+    ):
         return False
     if _optional_texts(state, "selected_conversation", "selected_time"):
         return False
@@ -105,7 +117,9 @@ def _actions(actions: Any) -> str | None:
     for action in actions:
         if not isinstance(action, dict) or not _text(action.get("action_id")):
             return "an action without action_id"
-        if _optional_texts(action, "type", "block_id", "value", "action_ts", "selected_date", "selected_user"):
+        if _optional_texts(
+            action, "type", "block_id", "value", "action_ts", "selected_date", "selected_user"
+        ):
             return "an action whose value is not text"
         chosen = action.get("selected_option")
         if chosen is not None and not _option(chosen):
@@ -130,3 +144,24 @@ def _optional_texts(payload: Mapping[str, Any], *names: str) -> str | None:
         if name in payload and payload[name] is not None and not isinstance(payload[name], str):
             return f"{name} that is not text"
     return None
+
+
+class Unreadable(Exception):
+    """A value of our own making that came back garbled: a button's or a modal's JSON that is
+    not JSON, or lacks a key we put there. Only a forged payload carries one; the app's error
+    handler answers it with a warning, not a trace (bot/errors.py)."""
+
+
+class Fields(dict[str, Any]):
+    """An object read from our own JSON: a key we always write, missing, is `Unreadable`."""
+
+    def __missing__(self, key: str) -> Any:
+        raise Unreadable(f"no {key!r} in {list(self)[:10]}")
+
+
+def ours(text: str) -> Any:
+    """JSON we wrote into a button's value or a modal's private_metadata, read back."""
+    try:
+        return json.loads(text, object_hook=Fields)
+    except (ValueError, RecursionError):
+        raise Unreadable(f"not JSON: {text[:100]!r}") from None

@@ -1,6 +1,7 @@
 """What Slack sends over HTTP is checked before anything reads it: the signature first (Slack's
 v0 HMAC of the timestamp and the raw body, at most five minutes old), then that the body is one
-Bolt can read, with its parts of the types Bolt and the listeners read (bot/shape.py). Bolt verifies the signature too, but only after parsing the body, so an unsigned
+Bolt can read, its parts of the types Bolt and the listeners read (bot/shape.py). Bolt verifies
+the signature too, but only after parsing the body, so an unsigned
 `payload={` or a body that is not UTF-8 would reach its parser and answer 500 with a trace."""
 
 from __future__ import annotations
