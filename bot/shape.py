@@ -75,10 +75,8 @@ def _interaction(payload: Mapping[str, Any], kind: str) -> str | None:
 def _view(view: Any, *, submitted: bool) -> str | None:
     if not isinstance(view, dict):
         return "a view that is not an object"
-    if not _text(view.get("type")):  # Bolt reads it of every view submitted (workflow steps)
-        return "a view without type"
-    if submitted and not _text(view.get("callback_id")):
-        return "a view without callback_id"
+    if submitted and not (_text(view.get("type")) and _text(view.get("callback_id"))):
+        return "a view submitted without its type or callback_id"  # Bolt reads both
     found = _optional_texts(view, "id", "type", "callback_id", "private_metadata", "hash", "external_id")
     if found:
         return found
