@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import pytest
 
+from core.workspace import tenants
 from tests.bot.conftest import Slack
+from tests.bot.home.test_home import press_home
 from tests.conftest import ADMIN, NOBODY
 
 APOLOGY = "Sorry, something went wrong"
@@ -70,3 +72,30 @@ def test_someone_with_no_role_asking_for_the_customer_picker_gets_no_options(sla
     }
     answer = slack.driver._interaction(payload)
     assert answer.status_code == 200 and answer.json() == {"options": []}
+
+
+@pytest.mark.parametrize(
+    ("field", "typed"),
+    [
+        ("approve_grants_above", "²"),
+        ("approve_grants_above", "99999999999999999999999"),
+        ("balance_alert_above", "1e30"),
+        ("balance_alert_above", "NaN"),
+        ("balance_alert_above", "Infinity"),
+        ("balance_alert_above", "-0"),
+        ("grace_days", "²"),
+        ("grace_days", "99999999999999999999"),
+        ("visit_horizon_days", "1e30"),
+        ("expiry_reminder_days", "7,²"),
+        ("name", "Shop\x00"),
+    ],
+)
+def test_a_setting_typed_wrong_is_refused_under_its_field(slack: Slack, field: str, typed: str) -> None:
+    press_home(slack, ADMIN, "home_settings", "workspace_settings")
+    with slack.shop.tx(write=False) as ctx:
+        before = tenants.settings(ctx)
+    answer = slack.driver.submit(ADMIN, {field: typed})
+    assert answer["response_action"] == "errors" and list(answer["errors"]) == [field], answer
+    assert APOLOGY not in answer["errors"][field]
+    with slack.shop.tx(write=False) as ctx:
+        assert tenants.settings(ctx) == before
