@@ -12,10 +12,22 @@ from dateutil.relativedelta import relativedelta
 from core.kernel.errors import InvalidInput
 
 ACCEPTED = "2025-03-01, 1 Mar 2025, today, tomorrow or in 2 weeks"
+# Dates this far from today are typing mistakes (9999-12-31), and the day after 9999-12-31 cannot
+# be computed: a membership's end, a charge schedule or a renewal would fail later instead of here.
+YEARS_AWAY = 100
 _RELATIVE = re.compile(r"^in\s+(\d{1,3})\s+(day|week|month|year)s?$")
 
 
 def parse_date(text: str, today: date, *, field: str = "date") -> date:
+    parsed = _parsed(text, today, field)
+    if abs(parsed.year - today.year) > YEARS_AWAY:
+        raise InvalidInput.single(
+            field, f"“{text.strip()}” is more than {YEARS_AWAY} years away; check the year."
+        )
+    return parsed
+
+
+def _parsed(text: str, today: date, field: str) -> date:
     typed = " ".join(text.split()).lower()
     if typed == "today":
         return today
@@ -30,7 +42,10 @@ def parse_date(text: str, today: date, *, field: str = "date") -> date:
             "month": relativedelta(months=n),
             "year": relativedelta(years=n),
         }
-        return today + steps[unit]
+        try:
+            return today + steps[unit]
+        except (ValueError, OverflowError):  # "in 999 years" from 9100
+            pass
     if re.search(r"\d", typed) or re.search(r"[a-z]{3}", typed):
         try:
             # Month names and ISO dates only: "03/04/2025" means different days to different people.

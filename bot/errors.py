@@ -5,7 +5,9 @@ response_url for a command or a button in a message, in a notice modal for a but
 the Home. An event, or a submission failing after its answer closed the modal, has nobody left
 to tell: its log line is the answer. Slack always gets a 200: a 5xx
 only makes it retry or show its own error. A person's mistake (core's MemberbotError) never comes
-here: bot/listeners/replies.py answers it with its message.
+here: bot/listeners/replies.py answers it with its message. Nor does a payload only forgery makes:
+bot/shape.py refuses a part of the wrong type before Bolt, and a value of ours that came back
+garbled (`shape.Unreadable`) is answered here with a warning and a 400, or nothing once acknowledged.
 
 How Bolt calls it (slack_bolt/listener/asyncio_runner.py, process_before_response off): a listener
 runs in a task of its own and the HTTP request waits for its ack(). An exception before ack() —
@@ -28,7 +30,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncResp
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import messages, views
+from bot import messages, shape, views
 from core.kernel.errors import MemberbotError
 from storage import limits
 
@@ -105,8 +107,11 @@ async def answer_unexpected(
     respond: AsyncRespond | None,
     client: AsyncWebClient,
 ) -> BoltResponse | None:
-    sorry = apology(error, described(body))
     acknowledged = response is None
+    if isinstance(error, shape.Unreadable):  # forged or garbled: nobody to apologise to
+        log.warning("Ignored %s: a value of ours came back unreadable (%s)", described(body), error)
+        return None if acknowledged else BoltResponse(status=400, body="")
+    sorry = apology(error, described(body))
     if body.get("type") == "view_submission" and not acknowledged:
         return BoltResponse(status=200, body=_in_the_form(sorry, body["view"]))
     try:

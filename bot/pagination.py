@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from typing import Any, TypeVar
 
+from bot import shape
 from bot.limits import BUTTON_VALUE
 from bot.ui.buttons import actions, button
 
@@ -42,8 +43,8 @@ def more_button(action_id: str, next_offset: int, state: dict[str, Any] | None =
 
 def read_more(value: str) -> tuple[int, dict[str, Any]]:
     """The offset and state a More button carried (`value` as Slack sends it back)."""
-    state = json.loads(value)
+    state = shape.ours(value)
     if not isinstance(state, dict) or type(state.get("offset")) is not int or state["offset"] < 0:
-        raise ValueError(f"not a More button's value: {value[:100]!r}")
+        raise shape.Unreadable(f"not a More button's value: {value[:100]!r}")
     offset = state.pop("offset")
     return offset, state

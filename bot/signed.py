@@ -1,6 +1,7 @@
 """What Slack sends over HTTP is checked before anything reads it: the signature first (Slack's
 v0 HMAC of the timestamp and the raw body, at most five minutes old), then that the body is one
-Bolt can read. Bolt verifies the signature too, but only after parsing the body, so an unsigned
+Bolt can read, its parts of the types Bolt and the listeners read (bot/shape.py). Bolt verifies
+the signature too, but only after parsing the body, so an unsigned
 `payload={` or a body that is not UTF-8 would reach its parser and answer 500 with a trace."""
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from collections.abc import Mapping
 from slack_bolt.request.internals import parse_body
 from slack_sdk.signature import SignatureVerifier
 from starlette.responses import JSONResponse, Response
+
+from bot import shape
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +41,10 @@ def refused(verifier: SignatureVerifier, body: bytes, headers: Mapping[str, str]
         payload = None
     if not isinstance(payload, dict):
         log.warning("A signed request whose body is not a Slack payload: %s", _start(body))
+        return UNREADABLE
+    malformed = shape.problem(payload)
+    if malformed is not None:  # a part Bolt or a listener would index is missing or of another type
+        log.warning("A signed request Slack would not send (%s): %s", malformed, _start(body))
         return UNREADABLE
     return None
 

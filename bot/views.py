@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
+from bot import shape
 from core.kernel.errors import InvalidInput, MemberbotError
 
 TITLE_MAX = 24  # modal title, submit and close (PLATFORM.md)
@@ -162,7 +163,7 @@ def checkboxes(
 def values(view: Mapping[str, Any]) -> dict[str, Any]:
     """What was submitted, by block id: text (stripped, "" when empty), a date, a chosen option's
     value, or a list of chosen values."""
-    found: dict[str, Any] = {}
+    found: dict[str, Any] = shape.Fields()  # an input the form always has, missing: forged
     for block_id, actions in view.get("state", {}).get("values", {}).items():
         for state in actions.values():
             kind = state.get("type")
@@ -184,7 +185,7 @@ def values(view: Mapping[str, Any]) -> dict[str, Any]:
 
 def metadata(view: Mapping[str, Any]) -> dict[str, Any]:
     raw = view.get("private_metadata") or "{}"
-    loaded = json.loads(raw)
+    loaded = shape.ours(raw)
     return loaded if isinstance(loaded, dict) else {}
 
 

@@ -20,6 +20,8 @@ from storage.engine import make_engine, writer
 from storage.limits import Limits
 from storage.tables.base import Entity, TenantRow
 
+ID_MIN, ID_MAX = -(2**31), 2**31 - 1  # the id columns are INTEGER (32 bits on PostgreSQL)
+
 R = TypeVar("R", bound=TenantRow)
 E = TypeVar("E", bound=Entity)
 
@@ -105,8 +107,13 @@ class UnitOfWork:
     def get(self, model: type[E], row_id: int, *, for_update: bool = False) -> E | None:
         """This tenant's row with that id, or None (also when it belongs to another tenant).
 
-        `for_update` locks the row on PostgreSQL; SQLite already holds the write lock.
+        `for_update` locks the row on PostgreSQL; SQLite already holds the write lock. An id no
+        id column can hold (a number someone typed, #99999999999999999999) names no row: the
+        database is not asked, as it would refuse the number itself (SQLite beyond 64 bits with
+        OverflowError, PostgreSQL's INTEGER beyond 32 bits with "out of range").
         """
+        if not ID_MIN <= row_id <= ID_MAX:
+            return None
         statement = self.select(model).where(col(model.id) == row_id)
         if for_update:
             statement = statement.with_for_update()

@@ -6,7 +6,6 @@ with a reference and answers with a short apology — never a stack trace, never
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -14,7 +13,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import errors, messages, views
+from bot import errors, messages, shape, views
 from bot.deps import Deps
 from bot.listeners.picker import choices
 from bot.mrkdwn import escape_controls
@@ -161,7 +160,7 @@ Paged = Callable[[str, str, int, dict[str, Any]], dict[str, Any]]
 def pressed(work: Pressed) -> Callable[..., Awaitable[None]]:
     """A button whose answer replaces its message: acknowledged at once, then `work(team, user,
     value)` in a worker thread with the button's JSON value; core's refusal replaces it the same way."""
-    return _in_place(lambda team, user, value: work(team, user, json.loads(value)))
+    return _in_place(lambda team, user, value: work(team, user, shape.ours(value)))
 
 
 def more_pressed(work: Paged) -> Callable[..., Awaitable[None]]:

@@ -43,6 +43,7 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
 MAX_RESULTS = 100
 CANDIDATES = 500  # rows fetched for ranking; a search matching more needs more words anyway
+SEARCH_MAX = 250  # a company and a contact's name with room to spare: longer was pasted by mistake
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,10 @@ def search_customers(ctx: Ctx, query: str, limit: int = 10) -> list[CustomerView
     roles.require(ctx, Action.VIEW)
     if not 1 <= limit <= MAX_RESULTS:
         raise InvalidInput.single("limit", f"Ask for 1 to {MAX_RESULTS} results.")
+    # As names are cleaned: a NUL byte (PostgreSQL refuses it in any text) or 50 KB never reach the query.
+    errors = Errors()
+    query = clean(errors, "search", query, label="The search", max_length=SEARCH_MAX)
+    errors.raise_if_any()
     statement = ctx.uow.select(Customer).where(col(Customer.merged_into_id).is_(None))
     text = col(Customer.search_text)
     patterns = search.like_patterns(query)

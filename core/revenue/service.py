@@ -52,7 +52,8 @@ ZERO = Decimal(0)
 def parse_month(text: str) -> date:
     """ "2025-03" as the first day of that month."""
     found = _MONTH.match(text or "")
-    if found is None or not 1 <= int(found.group(2)) <= 12 or int(found.group(1)) < 2000:
+    # Years past 2999 too: the month after 9999-12 cannot be computed, and nobody sells that far on.
+    if found is None or not 1 <= int(found.group(2)) <= 12 or not 2000 <= int(found.group(1)) <= 2999:
         raise InvalidInput.single("month", f"{text!r} is not a month; write it as YYYY-MM, such as 2025-03.")
     return date(int(found.group(1)), int(found.group(2)), 1)
 

@@ -16,6 +16,7 @@ from sqlmodel import col, select
 
 from core.context import Ctx
 from core.kernel.errors import Conflict, Errors
+from core.kernel.money import MAX_AMOUNT
 from core.kernel.text import clean
 from core.workspace import roles
 from core.workspace.roles import Action
@@ -208,13 +209,15 @@ def _channel(errors: Errors, field: str, value: str) -> str:
 def _reminder_days(errors: Errors, field: str, value: str) -> str:
     """Days before expiry such as "7,1": each 1 to 365, stored without repeats, largest first."""
     leads = [p.strip() for p in value.split(",") if p.strip()]
+    leads = [p for p in leads if p.isascii()] if all(p.isascii() for p in leads) else []  # "²": no int
     if not leads or not all(p.isdigit() and 1 <= int(p) <= 365 for p in leads):
         errors.add(field, "Give days before expiry such as 7,1 (each 1 to 365).")
     return ",".join(str(n) for n in sorted({int(p) for p in leads if p.isdigit()}, reverse=True))
 
 
 def _threshold(*, above_zero: bool, message: str) -> Check:
-    """An amount (None: never), above zero or at least zero."""
+    """An amount (None: never), above zero or at least zero, and at most MAX_AMOUNT (the column
+    holds no more, and a larger threshold is a typing mistake: it would never be reached)."""
 
     def check(errors: Errors, field: str, value: Decimal | None) -> Decimal | None:
         # Only an amount is checked: None turns the rule off.
@@ -222,6 +225,8 @@ def _threshold(*, above_zero: bool, message: str) -> Check:
             value.is_finite() and (value > 0 if above_zero else value >= 0)
         ):
             errors.add(field, message)
+        elif isinstance(value, Decimal) and value > MAX_AMOUNT:
+            errors.add(field, f"{value:,} is too large for this threshold (at most {MAX_AMOUNT:,}).")
         return value
 
     return check

@@ -103,7 +103,7 @@ def points_preview(deps: Deps, team: str, user: str, text: str) -> dict[str, Any
     """`points <customer> <n>`: what the points are worth, tried in a transaction that is rolled
     back (so the preview is refused exactly as the conversion would be), then a Convert button."""
     *words, count = text.split()
-    if not words or not count.isdigit() or int(count) < 1:
+    if not words or not (count.isascii() and count.isdigit()) or int(count) < 1:
         raise InvalidInput.single("points", messages.say("checkout_points_usage"))
     key = f"slack-points-{uuid.uuid4().hex}"
     customer = deps.read(team, user, _one_customer, " ".join(words))

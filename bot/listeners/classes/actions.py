@@ -7,13 +7,12 @@ changes nothing the second time."""
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
-from bot import messages
+from bot import messages, shape
 from bot.deps import Deps
 from bot.listeners.classes.commands import class_list
 from bot.listeners.classes.ids import ClassesAction
@@ -51,7 +50,7 @@ def _attendance(deps: Deps, status: BookingStatus) -> Any:
         so the roster stays on screen."""
         await ack()
         team, user = body["team"]["id"], body["user"]["id"]
-        pressed = json.loads(body["actions"][0]["value"])
+        pressed = shape.ours(body["actions"][0]["value"])
         refused: list[str] = []
 
         def work() -> dict[str, Any]:

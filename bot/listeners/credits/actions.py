@@ -5,7 +5,6 @@ workspace's threshold becomes a request for a manager's approval instead."""
 from __future__ import annotations
 
 import asyncio
-import json
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -13,7 +12,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import messages
+from bot import messages, shape
 from bot.deps import Deps
 from bot.listeners.approvals.requests import Waiting, post_held, waiting
 from bot.listeners.credits import previews
@@ -44,7 +43,7 @@ def _confirmed(deps: Deps, work: Any) -> Any:
         await ack()
         team, user = body["team"]["id"], body["user"]["id"]
         request = {
-            **json.loads(body["actions"][0]["value"]),
+            **shape.ours(body["actions"][0]["value"]),
             "channel": body["container"].get("channel_id", ""),
         }
         held: list[Waiting] = []

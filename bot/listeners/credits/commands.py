@@ -71,7 +71,11 @@ def redeem_preview(deps: Deps, team: str, user: str, text: str) -> dict[str, Any
     idempotency key: pressing twice (or Slack retrying) redeems once."""
     words, _, service_name = text.partition(" for ")
     *customer_words, quantity_text = words.split() or [""]
-    if not customer_words or not quantity_text.isdigit() or int(quantity_text) < 1:
+    if (
+        not customer_words
+        or not (quantity_text.isascii() and quantity_text.isdigit())
+        or int(quantity_text) < 1
+    ):
         raise InvalidInput.single(
             "quantity", "Say who and how many: `/credits redeem <customer> <quantity> [for <service>]`."
         )

@@ -15,7 +15,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import messages, views
+from bot import messages, shape, views
 from bot.deps import Deps
 from bot.limits import BUTTON_VALUE
 from bot.listeners import home
@@ -44,7 +44,7 @@ def register(app: AsyncApp, deps: Deps, sales: decisions.Decisions) -> None:
     ) -> None:
         await ack()
         team, user = body["team"]["id"], body["user"]["id"]
-        request = json.loads(body["actions"][0]["value"])
+        request = shape.ours(body["actions"][0]["value"])
         channel = body.get("container", {}).get("channel_id", "")
         held: list[Waiting] = []
 

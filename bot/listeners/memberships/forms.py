@@ -26,7 +26,7 @@ from bot.mrkdwn import escape
 from core.approvals.flows import Held
 from core.credits.terms import CreditKind, Expiry
 from core.customers import service as customers
-from core.kernel.errors import InvalidInput
+from core.kernel.errors import InvalidInput, MemberbotError
 from core.memberships import flows
 from core.memberships.flows import SaleForm
 from core.plans.service import PlanView
@@ -129,7 +129,10 @@ def register(
 def suggest_customers(deps: Deps, team: str, user: str, typed: str) -> list[dict[str, Any]]:
     if not typed.strip():
         return []
-    found = deps.read(team, user, customers.search_customers, typed, limit=SUGGESTIONS)
+    try:
+        found = deps.read(team, user, customers.search_customers, typed, limit=SUGGESTIONS)
+    except MemberbotError:  # no role to see customers, or a search refused: Slack shows "No results"
+        return []
     return [views.option(str(c.id), c.label) for c in found]
 
 

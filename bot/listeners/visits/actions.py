@@ -4,14 +4,13 @@ the page."""
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import messages, pagination, views
+from bot import messages, pagination, shape, views
 from bot.deps import Deps
 from bot.listeners.replies import Modal, answer, open_modal, submission
 from bot.listeners.visits import commands, forms
@@ -66,7 +65,7 @@ def _opens_form(deps: Deps, button: Action | None) -> Any:
                 int(pressed["action_id"].rsplit("_", 1)[1]),
             )
         else:
-            do, visit_id = button, int(json.loads(pressed["value"])["visit"])
+            do, visit_id = button, int(shape.ours(pressed["value"])["visit"])
         channel = str((body.get("channel") or {}).get("id") or "")
         modal = Modal(forms.TITLES[do], lambda: forms.form(deps, team, user, do, visit_id, channel))
         await open_modal(client, body["trigger_id"], modal)

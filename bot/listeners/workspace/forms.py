@@ -131,7 +131,7 @@ def settings_submitted(deps: Deps, team: str, user: str, chosen: dict[str, Any])
     threshold_text = chosen.get("approve_grants_above", "")
     threshold = None
     if threshold_text:
-        if not threshold_text.isdigit():
+        if not (threshold_text.isascii() and threshold_text.isdigit()):
             raise InvalidInput.single(
                 "approve_grants_above", f"“{threshold_text}” is not a number of credits."
             )
@@ -176,7 +176,7 @@ def settings_submitted(deps: Deps, team: str, user: str, chosen: dict[str, Any])
 
 def _days(chosen: dict[str, Any], field: str) -> int:
     text = chosen.get(field, "")
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()) or len(text) > 6:
         raise InvalidInput.single(field, f"“{text}” is not a whole number of days.")
     return int(text)
 

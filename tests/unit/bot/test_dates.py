@@ -29,8 +29,21 @@ def test_accepted_forms(typed: str, expected: date) -> None:
     assert parse_date(typed, TODAY) == expected
 
 
-@pytest.mark.parametrize("typed", ["someday", "03/04/2025", "31 Feb 2025", "", "in a while"])
+@pytest.mark.parametrize(
+    "typed", ["someday", "03/04/2025", "31 Feb 2025", "2026-02-30", "", "in a while", "\x00", "²", "1e30"]
+)
 def test_anything_else_is_quoted_back_with_the_accepted_forms(typed: str) -> None:
     with pytest.raises(InvalidInput, match="is not a date I understand; try 2025-03-01") as raised:
         parse_date(typed, TODAY, field="start")
     assert raised.value.field == "start" and f"“{typed}”" in raised.value.message
+
+
+@pytest.mark.parametrize("typed", ["9999-12-31", "0001-01-01", "2126-01-01", "in 999 years"])
+def test_a_date_more_than_a_hundred_years_away_is_refused_naming_the_field(typed: str) -> None:
+    with pytest.raises(InvalidInput) as raised:
+        parse_date(typed, TODAY, field="end")
+    assert raised.value.field == "end" and f"“{typed}”" in raised.value.message
+
+
+def test_a_date_within_a_hundred_years_is_taken() -> None:
+    assert parse_date("2124-12-31", TODAY) == date(2124, 12, 31)

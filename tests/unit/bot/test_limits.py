@@ -33,6 +33,7 @@ from bot import limits, messages
 from bot.limits import message_problems, view_problems
 from bot.mrkdwn import escape
 from bot.pagination import more_button, page, read_more
+from bot.shape import Unreadable
 from core.checkout.service import Card
 from core.classes.rules import BookingStatus
 from core.credits.ledger import Balance, Expiring
@@ -735,8 +736,10 @@ def test_the_more_button_carries_the_offset_and_state_within_the_limits() -> Non
     assert read_more(block["elements"][0]["value"]) == (40, {"query": USER[:500]})
     with pytest.raises(ValueError, match="Slack allows 2000"):
         more_button("customers_more", 40, {"query": "x" * 2000})
-    with pytest.raises(ValueError):
+    with pytest.raises(Unreadable):  # a forged button: the app's error handler logs a warning
         read_more('{"offset": -1}')
+    with pytest.raises(Unreadable):
+        read_more("null")
 
 
 def test_one_credit_is_singular_in_the_balance_and_the_redemption() -> None:
