@@ -204,10 +204,12 @@ def test_edit_a_plan_transfer_credits_and_export_the_report(
     with shop.tx(write=False) as ctx:
         # (The served bot runs on the real clock, the shop's reads on its test clock: compare totals.)
         assert ledger.balance(ctx, bruno).transferred_in[Unit.CREDIT] == Decimal(2)
-    # Export: the Excel report uploaded to the conversation.
-    assert "uploaded" in str(command(served, driver, "export bruno", user=STAFF)["text"])
+    # Export: the Excel report, sent to whoever asked in the app's DM.
+    assert "in your direct messages" in str(command(served, driver, "export bruno", user=STAFF)["text"])
     uploaded = wait_until(
-        lambda: [f for f in served.standin.files.values() if f["channel"] and "bruno" in f["name"]],
+        lambda: [
+            f for f in served.standin.files.values() if f["channel"] == f"D{STAFF}" and "bruno" in f["name"]
+        ],
         what="the upload",
     )
     assert uploaded[0]["content"][:2] == b"PK"

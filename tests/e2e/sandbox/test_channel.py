@@ -99,9 +99,11 @@ def test_a_redemption_previewed_then_confirmed_replaces_the_preview(page: Page) 
     expect(confirmed.locator("button")).to_have_count(0)
 
 
-def test_the_credit_report_is_uploaded_to_the_channel_and_downloads(page: Page) -> None:
+def test_the_credit_report_comes_in_a_dm_and_downloads(page: Page) -> None:
     page.goto("/")
     command(page, "/credits export Blue Fin Spa")
+    expect(page.locator("article.ephemeral").last).to_contain_text("in your direct messages")
+    page.goto("/dm")  # a report holds customers' data: it goes to whoever asked, not the channel
     link = page.locator("main a.file").last
     expect(link).to_contain_text(".xlsx")
     downloaded = page.request.get(str(link.get_attribute("href")))
