@@ -61,8 +61,9 @@ def _children(node: Node) -> list[Node]:
 
 def load(text: str) -> Any:
     """The document in `text`; BadFile with the line of the first problem."""
-    loader = _Loader(text)
+    loader: _Loader | None = None
     try:
+        loader = _Loader(text)  # the reader checks every character here already
         return loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -70,8 +71,11 @@ def load(text: str) -> Any:
         raise BadFile(f"This is not valid YAML: {problem}.", mark.line + 1 if mark else None) from None
     except yaml.reader.ReaderError as exc:  # a control character, or bytes that are not text
         line = text.count("\n", 0, exc.position) + 1
-        raise BadFile(f"This is not valid YAML: character {exc.character!r} is not allowed.", line) from None
+        raise BadFile(
+            f"This is not valid YAML: the character U+{exc.character:04X} is not allowed.", line
+        ) from None
     except yaml.YAMLError as exc:
         raise BadFile(f"This is not valid YAML: {exc}.") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
