@@ -5,13 +5,15 @@ written, or gets the file's text: a device (/dev/zero), a FIFO or a directory is
 it is read, and a file is read only up to its limit. UTF-8 is read with or without its byte-order
 mark, UTF-16 by its mark (Excel's "Unicode text"); a file that is not UTF-8 is read as Windows-1252,
 what Excel writes for "CSV (Comma delimited)" on Windows, with a note saying so, so that
-"Café Müller" arrives as written instead of the import being refused.
+"Café Müller" arrives as written instead of the import being refused — unless the file also holds
+UTF-8 letters: a file mixing both is refused rather than read as "CafÃ©".
 """
 
 from __future__ import annotations
 
 import codecs
 import os
+import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +22,8 @@ import click
 
 FALLBACK = "cp1252"
 _ZIP = b"PK\x03\x04"  # .xlsx and .ods are zip files
+# A UTF-8 encoded letter beyond ASCII: in text that is Windows-1252 these pairs ("Ã©") hardly occur.
+_UTF8_LETTER = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 
 
 class UnreadableFile(click.ClickException):
@@ -96,6 +100,12 @@ def _decoded(file: Path, data: bytes) -> tuple[str, str]:
             _line_of(data, exc.start),
         ) from None
     line = _line_of(data, utf8_error.start)
+    if _UTF8_LETTER.search(data):  # "CafÃ©" is worse than a refusal: the file was edited twice
+        raise UnreadableFile(
+            file,
+            f"mixes UTF-8 with other bytes (byte 0x{data[utf8_error.start]:02x}); save it again as CSV UTF-8",
+            line,
+        )
     return text, f"{file}: not UTF-8 (line {line}); read as Windows-1252, as Excel writes it."
 
 

@@ -39,6 +39,11 @@ def _customers(run: Run) -> str:
             b"company\nBad \x81 byte\n",
             "undefined.csv line 2: neither UTF-8 nor Windows-1252 (byte 0x81)",
         ),
+        (
+            "mixed.csv",
+            "company\nCafé\n".encode() + "Müller\n".encode("cp1252"),
+            "mixed.csv line 3: mixes UTF-8 with other bytes (byte 0xfc)",
+        ),
         ("nul.csv", b"company\nA\x00B\n", "nul.csv line 2: contains a NUL byte"),
         ("sheet.csv", b"PK\x03\x04rest of a zip", "sheet.csv: a spreadsheet or other zip file, not text"),
         ("open.csv", b'company,notes\nGood,\n"Open,never closed\n', "open.csv line 3: this is not valid CSV"),
