@@ -21,6 +21,7 @@ from pathlib import Path
 import click
 
 FALLBACK = "cp1252"
+_SAVE_AS = "save it as UTF-8 (in Excel: CSV UTF-8)"
 _ZIP = b"PK\x03\x04"  # .xlsx and .ods are zip files
 # A UTF-8 encoded letter beyond ASCII: in text that is Windows-1252 these pairs ("Ã©") hardly occur.
 _UTF8_LETTER = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
@@ -45,7 +46,9 @@ def read_text(file: Path, limit: int) -> TextFile:
     """The text of `file`, at most `limit` bytes of it; UnreadableFile otherwise."""
     data = _read_bytes(file, limit)
     if data.startswith(_ZIP):
-        raise UnreadableFile(file, "a spreadsheet or other zip file, not text; save it as CSV UTF-8")
+        raise UnreadableFile(
+            file, "a spreadsheet or other zip file, not text; save it as UTF-8 (Excel: CSV UTF-8)"
+        )
     text, note = _decoded(file, data)
     if "\x00" in text:
         raise UnreadableFile(
@@ -96,14 +99,14 @@ def _decoded(file: Path, data: bytes) -> tuple[str, str]:
     except UnicodeDecodeError as exc:  # five bytes mean nothing in Windows-1252 either
         raise UnreadableFile(
             file,
-            f"neither UTF-8 nor Windows-1252 (byte 0x{data[exc.start]:02x}); save it as CSV UTF-8",
+            f"neither UTF-8 nor Windows-1252 (byte 0x{data[exc.start]:02x}); {_SAVE_AS}",
             _line_of(data, exc.start),
         ) from None
     line = _line_of(data, utf8_error.start)
     if _UTF8_LETTER.search(data):  # "CafÃ©" is worse than a refusal: the file was edited twice
         raise UnreadableFile(
             file,
-            f"mixes UTF-8 with other bytes (byte 0x{data[utf8_error.start]:02x}); save it again as CSV UTF-8",
+            f"mixes UTF-8 with other bytes (byte 0x{data[utf8_error.start]:02x}); {_SAVE_AS}",
             line,
         )
     return text, f"{file}: not UTF-8 (line {line}); read as Windows-1252, as Excel writes it."
