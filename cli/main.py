@@ -274,7 +274,8 @@ def plans_export(app: App, file: Path | None) -> None:
 @_input_file_argument
 @pass_app
 def plans_import(app: App, file: Path) -> None:
-    """Create or update plans from a YAML catalogue; all or nothing."""
+    """Create or update plans from a YAML catalogue; all or nothing. A file that is not readable
+    YAML is one line naming its line, exit 1."""
     text = _input(file, plan_catalog.MAX_FILE_CHARS)
     with _naming(file):
         result = app.write(plan_catalog.import_plans, text)
@@ -342,7 +343,9 @@ customers_group = _group("customers", "Customers.")
 @_input_file_argument
 @pass_app
 def customers_import(app: App, file: Path) -> None:
-    """Import customers from a CSV file; bad rows are reported and skipped, duplicates are not created."""
+    """Import customers from a CSV file (UTF-8, or Windows-1252 as Excel writes it, with a note);
+    bad rows are reported and skipped, duplicates are not created. A file that cannot be read is
+    one line naming its line, exit 1, nothing written."""
     text = _input(file, customers.MAX_FILE_BYTES)
     with _naming(file):
         report = app.write(customers.import_csv, text)
