@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
+from cli import files
 from core.approvals import flows as approval_flows
 from core.approvals import service as approvals
 from core.billing import flows as billing_flows
@@ -40,7 +41,7 @@ from core.daily import flows as daily_flows
 from core.daily import jobs as daily
 from core.demo import flows as demo_flows
 from core.kernel.clock import Clock
-from core.kernel.errors import InvalidInput, MemberbotError
+from core.kernel.errors import BadFile, InvalidInput, MemberbotError
 from core.memberships import flows as membership_flows
 from core.memberships import service as memberships
 from core.plans import catalog_file as plan_catalog
@@ -145,7 +146,7 @@ def _database() -> Database:
 
 _customer_argument = click.argument("customer", metavar="CUSTOMER")
 _report_file_argument = click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-_input_file_argument = click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+_input_file_argument = click.argument("file", type=click.Path(path_type=Path))  # checked by cli/files.py
 _REPORT_SUFFIXES = (".xlsx", ".csv")
 
 
@@ -153,6 +154,23 @@ def _who(customer: str) -> str:
     """What the lookup is given: a bare number is the customer's number, as `#12` is."""
     text = customer.strip()
     return f"#{text}" if text.isdigit() else text
+
+
+def _input(file: Path, limit: int) -> str:
+    """The text of an input file, or one line naming the file and exit code 1 (cli/files.py)."""
+    read = files.read_text(file, limit)
+    if read.note:
+        click.echo(read.note, err=True)
+    return read.text
+
+
+@contextmanager
+def _naming(file: Path) -> Iterator[None]:
+    """Core's refusal of the file as a whole (BadFile) as one line naming the file: exit code 1."""
+    try:
+        yield
+    except BadFile as exc:
+        raise files.UnreadableFile(file, exc.problem[:1].lower() + exc.problem[1:], exc.line) from None
 
 
 def _report_file(file: Path) -> None:
@@ -256,8 +274,11 @@ def plans_export(app: App, file: Path | None) -> None:
 @_input_file_argument
 @pass_app
 def plans_import(app: App, file: Path) -> None:
-    """Create or update plans from a YAML catalogue; all or nothing."""
-    result = app.write(plan_catalog.import_plans, file.read_text(encoding="utf-8"))
+    """Create or update plans from a YAML catalogue; all or nothing. A file that is not readable
+    YAML is one line naming its line, exit 1."""
+    text = _input(file, plan_catalog.MAX_FILE_CHARS)
+    with _naming(file):
+        result = app.write(plan_catalog.import_plans, text)
     click.echo(
         f"Created {len(result.created)}, updated {len(result.updated)}, unchanged {len(result.unchanged)}."
     )
@@ -322,8 +343,12 @@ customers_group = _group("customers", "Customers.")
 @_input_file_argument
 @pass_app
 def customers_import(app: App, file: Path) -> None:
-    """Import customers from a CSV file; bad rows are reported and skipped, duplicates are not created."""
-    report = app.write(customers.import_csv, file.read_text(encoding="utf-8-sig"))
+    """Import customers from a CSV file (UTF-8, or Windows-1252 as Excel writes it, with a note);
+    bad rows are reported and skipped, duplicates are not created. A file that cannot be read is
+    one line naming its line, exit 1, nothing written."""
+    text = _input(file, customers.MAX_FILE_BYTES)
+    with _naming(file):
+        report = app.write(customers.import_csv, text)
     click.echo(f"Imported {report.created} customer(s); {report.existing} already present.")
     for problem in report.errors:
         click.echo(f"line {problem.line}: {problem.reason}", err=True)

@@ -21,7 +21,7 @@ from sqlmodel import col
 from core.catalog import locations as catalog
 from core.context import Ctx
 from core.customers import search
-from core.kernel.errors import Conflict, Errors, FieldError, InvalidInput, NotFound
+from core.kernel.errors import BadFile, Conflict, Errors, FieldError, InvalidInput, NotFound
 from core.kernel.text import clean, fold
 from core.workspace import roles
 from core.workspace.roles import Action
@@ -180,19 +180,17 @@ def import_csv(ctx: Ctx, text: str) -> ImportReport:
     """
     roles.require(ctx, Action.MANAGE_CUSTOMERS)
     if len(text) > MAX_FILE_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
-        raise InvalidInput.single("file", "The file is larger than 5 MB; split it and import the parts.")
+        raise BadFile("The file is larger than 5 MB; split it and import the parts.")
     records = _records(text)
     header = next(records, None)
     if header is None:
-        raise InvalidInput.single(
-            "file", f"The file is empty; its first line must name the columns: {', '.join(COLUMNS)}."
-        )
+        raise BadFile(f"The file is empty; its first line must name the columns: {', '.join(COLUMNS)}.")
     columns = _columns(header[1])
     # Read the whole file before writing, so a file that turns out too long writes nothing.
     rows: list[tuple[int, CustomerInput | str]] = []
     for line, values in records:
         if len(rows) == MAX_ROWS:
-            raise InvalidInput.single("file", f"The file has more than {MAX_ROWS:,} rows; split it.")
+            raise BadFile(f"The file has more than {MAX_ROWS:,} rows; split it.")
         rows.append((line, _row_input(columns, values)))
 
     # One query each for locations and existing customers, not one per row.
@@ -356,9 +354,7 @@ def _records(text: str) -> Iterator[tuple[int, list[str]]]:
             return
         except csv.Error as exc:
             reason = "a quoted value is never closed" if "end of data" in str(exc) else str(exc)
-            raise InvalidInput.single(
-                "file", f"Line {line} is not valid CSV ({reason}); nothing was imported."
-            ) from None
+            raise BadFile(f"This is not valid CSV ({reason}); nothing was imported.", line) from None
         start, line = line, reader.line_num + 1
         if any(value.strip() for value in values):
             yield start, values

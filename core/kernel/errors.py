@@ -43,6 +43,16 @@ class InvalidInput(MemberbotError):
         return cls([FieldError(field, message)])
 
 
+class BadFile(InvalidInput):
+    """A file as a whole cannot be read (not text, broken CSV quoting, broken YAML): nothing of
+    it is used. `line` is where the problem is, when it is somewhere; the caller names the file."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__([FieldError("file", f"Line {line}: {message}" if line else message)])
+        self.line = line
+        self.problem = message
+
+
 class NotFound(MemberbotError):
     """The thing asked for does not exist in this workspace."""
 

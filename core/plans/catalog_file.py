@@ -55,8 +55,8 @@ from core.checkout.benefit_terms import DiscountRule
 from core.context import Ctx
 from core.credits import terms as credit_terms
 from core.credits.terms import CreditTerms
-from core.kernel import recurrence
-from core.kernel.errors import Errors, FieldError, InvalidInput, MemberbotError
+from core.kernel import recurrence, safe_yaml
+from core.kernel.errors import BadFile, Errors, FieldError, InvalidInput, MemberbotError
 from core.kernel.text import fold
 from core.plans import flows as plan_flows
 from core.plans import service as plans
@@ -66,6 +66,7 @@ from core.workspace import roles
 from core.workspace.roles import Action
 
 SCHEMA_VERSION = 1
+MAX_FILE_CHARS = 2 * 1024 * 1024  # a catalogue of hundreds of plans is a few hundred KB
 _PLAN_KEYS = {
     "code",
     "name",
@@ -147,10 +148,11 @@ def export_plans(ctx: Ctx) -> str:
 def import_plans(ctx: Ctx, text: str) -> ImportResult:
     roles.require(ctx, Action.MANAGE_PLANS)
     errors = Errors()
-    try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise InvalidInput.single("file", f"This is not valid YAML: {exc}") from None
+    if len(text) > MAX_FILE_CHARS:
+        raise BadFile(
+            f"The file is larger than {MAX_FILE_CHARS // 1024 // 1024} MB; no catalogue is that long."
+        )
+    document = safe_yaml.load(text)
     if not isinstance(document, dict) or document.get("version") != SCHEMA_VERSION:
         raise InvalidInput.single(
             "version", f"Expected a mapping with 'version: {SCHEMA_VERSION}' and 'plans'."

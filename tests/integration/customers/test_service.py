@@ -425,7 +425,7 @@ def test_a_bad_file_stops_the_import_before_anything_is_written(shop: Shop, text
 
 
 def test_broken_quoting_names_its_line(shop: Shop) -> None:
-    with pytest.raises(InvalidInput, match="Line 4 is not valid CSV"), shop.tx(STAFF) as ctx:
+    with pytest.raises(InvalidInput, match="Line 4: This is not valid CSV"), shop.tx(STAFF) as ctx:
         import_csv(ctx, 'company,notes\nGood,"two\nlines"\n"Open,never closed\nMore,\n')
     assert count(shop) == 0
 
