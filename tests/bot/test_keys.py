@@ -150,12 +150,12 @@ def test_the_cancel_and_transfer_buttons_refuse_a_crafted_key_too(slack: Slack) 
     with slack.shop.tx() as ctx:
         customers.add_customer(ctx, customers.CustomerInput(company="Bruno Fitness"))
     transfer = slack.command("/credits", "transfer 1 from anna to bruno", user=STAFF)
-    assert CreditsAction.CONFIRM_TRANSFER == confirm_button(transfer)["action_id"]
+    assert confirm_button(transfer)["action_id"] == CreditsAction.CONFIRM_TRANSFER
     assert NOT_OURS in press(
         slack, transfer, STAFF, with_key(confirm_button(transfer), "freeze-1-2025-01-15--")
     )
     cancel = slack.command("/membership", f"cancel M-{contract} moving away", user=MANAGER)
-    assert MembershipAction.CONFIRM_CANCEL == confirm_button(cancel)["action_id"]
+    assert confirm_button(cancel)["action_id"] == MembershipAction.CONFIRM_CANCEL
     assert NOT_OURS in press(
         slack, cancel, MANAGER, with_key(confirm_button(cancel), "freeze-1-2025-01-15--")
     )
