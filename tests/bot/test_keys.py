@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlmodel import col
 
+from bot.listeners.checkout.ids import CheckoutAction
 from bot.listeners.credits.ids import CreditsAction, CreditsView
 from bot.listeners.memberships.ids import MembershipAction
 from bot.standin import Posted
@@ -24,10 +25,12 @@ from core.memberships.lifecycle import Status
 from storage.tables.credits import LedgerOperation
 from tests.bot.conftest import Slack, wait_until
 from tests.conftest import ADMIN, MANAGER, STAFF
+from tests.integration.checkout.test_service import counter, rows
 from tests.integration.credit_helpers import at, credit_plan, member
 
 CHANNEL = "CFRONTDESK"
 NOT_OURS = "This button was not made by memberbot"
+VISIT = "Customer 2025-01-01: 3 x Massage 60 @ 100, 2 x lotion @ 25"  # at the checkout counter
 
 
 def credits_of(slack: Slack, customer: int) -> Decimal:
@@ -162,3 +165,20 @@ def test_the_cancel_and_transfer_buttons_refuse_a_crafted_key_too(slack: Slack) 
     with slack.shop.tx(write=False) as ctx:
         assert memberships.get(ctx, contract).status is Status.ACTIVE
     assert [op.kind for op in operations(slack)] == ["grant"]
+
+
+def test_a_checkout_posted_by_one_person_is_not_posted_again_by_another(slack: Slack) -> None:
+    counter(slack.shop)
+    preview = slack.command("/checkout", VISIT, user=STAFF)
+    (post,) = [e for e in preview["blocks"][-1]["elements"] if e["action_id"] == CheckoutAction.POST]
+    reply = {**preview, "blocks": [*preview["blocks"][:-1], {"type": "actions", "elements": [post]}]}
+    crafted = json.dumps({**json.loads(post["value"]), "k": "invoice:1:points"})  # a key of core's
+    before = rows(slack.shop)
+    assert NOT_OURS in press(slack, reply, STAFF, crafted)
+    assert rows(slack.shop) == before
+    assert "Posted *" in press(slack, reply, STAFF)
+    after = rows(slack.shop)
+    assert "sent twice" in press(slack, reply, STAFF)  # the double click
+    by_manager = press(slack, reply, MANAGER)  # the same button is the manager's own request
+    assert "was already posted" in by_manager and "sent twice" not in by_manager
+    assert rows(slack.shop) == after
