@@ -1,6 +1,7 @@
 """/credits' Confirm buttons: redeem, transfer and grant, each carrying its request and the nonce
-of its idempotency key (made the presser's own by bot/keys.py), so pressing twice (or Slack retrying) changes the ledger once. A grant above the
-workspace's threshold becomes a request for a manager's approval instead."""
+of its idempotency key (made the presser's own by bot/keys.py), so pressing twice (or Slack
+retrying) changes the ledger once. A grant above the workspace's threshold becomes a request for a
+manager's approval instead."""
 
 from __future__ import annotations
 
