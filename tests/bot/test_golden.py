@@ -58,7 +58,7 @@ _REF = re.compile(r"(?<=\bINV-)[0-9A-F]{6}\b")  # a random invoice number of /ch
 _TS_KEYS = frozenset({"ts", "message_ts", "thread_ts", "action_ts", "event_ts"})
 # In button values; c(ustomer) and l(ocation) are /checkout's short names.
 _ID_KEYS = frozenset({"customer", "service", "membership", "contract", "plan", "c", "l"})
-_KEY = re.compile(r"[0-9a-f]{32}$")  # uuid4().hex in an idempotency key
+_KEY = re.compile(r"^[0-9a-f]{32}$")  # the nonce of an idempotency key (bot/keys.py)
 _CUSTOMER_QUERY = re.compile(r"^#\d+$")  # /billing's buttons carry the customer found as "#7"
 
 Payload = dict[str, Any]
@@ -335,13 +335,13 @@ def test_a_changed_payload_fails_the_comparison(monkeypatch: pytest.MonkeyPatch)
 def test_normalising_replaces_only_what_changes_between_runs() -> None:
     redeem = {
         "action_id": CreditsAction.CONFIRM_REDEEM,
-        "value": '{"customer": 7, "key": "slack-redeem-ab12ab12ab12ab12ab12ab12ab12ab12", "service": 3}',
+        "value": '{"customer": 7, "key": "ab12ab12ab12ab12ab12ab12ab12ab12", "service": 3}',
     }
     buttons = [{"action_id": "a", "value": "31"}, {"action_id": "b", "value": "keep 31"}]
     assert normalised([redeem, *buttons, {"ts": "1.2"}, "M-31 (not XM-31)", {"block_id": "approval-31"}]) == [
         {
             "action_id": CreditsAction.CONFIRM_REDEEM,
-            "value": '{"customer": "<id>", "key": "slack-redeem-<key>", "service": "<id>"}',
+            "value": '{"customer": "<id>", "key": "<key>", "service": "<id>"}',
         },
         {"action_id": "a", "value": "<id>"},
         {"action_id": "b", "value": "keep 31"},
@@ -358,7 +358,7 @@ def test_normalising_the_newer_surfaces_ids_references_and_digests() -> None:
     post = {
         "action_id": "checkout_post",
         "value": '{"r":"INV-64934B","c":1,"l":4,"i":[["s",3,"100",9],["p",2,"25","lotion"]],'
-        '"k":"slack-checkout-0a8bbcc629744954944c56b28c759140","h":["c302ceadf0"],"m":1}',
+        '"k":"0a8bbcc629744954944c56b28c759140","h":["c302ceadf0"],"m":1}',
     }
     text = "Paid C-38, C-37 (lot #3) on INV-64934B, not INV-1 nor ABC-37; charge-37"
     assert normalised([charge, failed, more, post, text, {"block_id": "charge-37"}]) == [
@@ -368,7 +368,7 @@ def test_normalising_the_newer_surfaces_ids_references_and_digests() -> None:
         {
             "action_id": "checkout_post",
             "value": '{"r": "INV-<ref>", "c": "<id>", "l": "<id>", "i": [["s", 3, "100", "<id>"], '
-            '["p", 2, "25", "lotion"]], "k": "slack-checkout-<key>", "h": ["<digest>"], "m": 1}',
+            '["p", 2, "25", "lotion"]], "k": "<key>", "h": ["<digest>"], "m": 1}',
         },
         "Paid C-<2>, C-<1> (lot #<id>) on INV-<ref>, not INV-1 nor ABC-37; charge-37",
         {"block_id": "charge-<1>"},

@@ -13,8 +13,9 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
-from bot import messages
+from bot import keys, messages
 from bot.deps import Deps
+from bot.keys import Purpose
 from bot.listeners.checkout.draft import Draft
 from bot.listeners.checkout.ids import CheckoutAction
 from bot.listeners.checkout.lines import numbered_lines
@@ -44,7 +45,14 @@ def posted(deps: Deps, team: str, user: str, value: dict[str, Any]) -> dict[str,
     changed since and offer a fresh preview."""
     draft = Draft.decoded(value)
     with numbered_lines():
-        done = deps.write(team, user, flows.post, draft.invoice(), key=draft.key, seen=draft.seen)
+        done = deps.write(
+            team,
+            user,
+            flows.post,
+            draft.invoice(),
+            key=keys.bound(user, Purpose.CHECKOUT, draft.key),
+            seen=draft.seen,
+        )
     if isinstance(done, flows.Stale):
         return preview_message(
             draft, done.preview, said=messages.say("checkout_stale", why=_why(done.change))
@@ -95,7 +103,12 @@ def money_switched(deps: Deps, team: str, user: str, value: dict[str, Any]) -> d
 
 def points_converted(deps: Deps, team: str, user: str, value: dict[str, Any]) -> dict[str, Any]:
     done = deps.write(
-        team, user, flows.convert_points, int(value["c"]), Decimal(value["n"]), key=str(value["k"])
+        team,
+        user,
+        flows.convert_points,
+        int(value["c"]),
+        Decimal(value["n"]),
+        key=keys.bound(user, Purpose.POINTS, value["k"]),
     )
     said = messages.say(
         "checkout_points_converted",

@@ -6,15 +6,15 @@ the form when the command says too little."""
 from __future__ import annotations
 
 import re
-import uuid
 from decimal import Decimal
 from typing import Any, TypeVar
 
 from slack_bolt.async_app import AsyncApp
 
-from bot import messages
+from bot import keys, messages
 from bot.deps import Deps
-from bot.listeners.checkout.draft import SLACK_LINES, Draft, new_key, new_reference
+from bot.keys import Purpose
+from bot.listeners.checkout.draft import SLACK_LINES, Draft, new_reference
 from bot.listeners.checkout.forms import form_for, form_view
 from bot.listeners.checkout.ids import CheckoutAction
 from bot.listeners.checkout.lines import numbered_lines, parse_lines, with_colon
@@ -77,7 +77,9 @@ def command_preview(
         )
     shown = _located(shown)
     invoice = shown.invoice
-    draft = Draft(invoice.reference, invoice.customer_id, invoice.location_id, invoice.items, new_key())
+    draft = Draft(
+        invoice.reference, invoice.customer_id, invoice.location_id, invoice.items, keys.new_nonce()
+    )
     return preview_message(draft, shown)
 
 
@@ -105,9 +107,16 @@ def points_preview(deps: Deps, team: str, user: str, text: str) -> dict[str, Any
     *words, count = text.split()
     if not words or not (count.isascii() and count.isdigit()) or int(count) < 1:
         raise InvalidInput.single("points", messages.say("checkout_points_usage"))
-    key = f"slack-points-{uuid.uuid4().hex}"
+    nonce = keys.new_nonce()
     customer = deps.read(team, user, _one_customer, " ".join(words))
-    tried = deps.rehearse(team, user, flows.points_worth, customer.id, Decimal(count), key=f"{key}:preview")
+    tried = deps.rehearse(
+        team,
+        user,
+        flows.points_worth,
+        customer.id,
+        Decimal(count),
+        key=keys.bound(user, Purpose.POINTS_PREVIEW, nonce),
+    )
     said = messages.say(
         "checkout_points_preview",
         points=count,
@@ -117,7 +126,7 @@ def points_preview(deps: Deps, team: str, user: str, text: str) -> dict[str, Any
         have=tried.have,
     )
     reply = messages.message(said)
-    value = {"c": customer.id, "n": count, "k": key}
+    value = {"c": customer.id, "n": count, "k": nonce}
     button = draft_button(
         CheckoutAction.CONVERT_POINTS, messages.say("checkout_convert_button"), value, style="primary"
     )

@@ -8,7 +8,6 @@ value stays under Slack's 2,000 characters."""
 from __future__ import annotations
 
 import secrets
-import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -27,7 +26,7 @@ class Draft:
     customer: int
     location: int
     items: tuple[Item, ...]
-    key: str
+    key: str  # the nonce its Post's idempotency key is made of (bot/keys.py)
     seen: tuple[str, ...] = ()  # the fingerprint of each line of the preview, and then its points
     money: bool = True  # monetary credit pays what is left (False: the member keeps it for later)
 
@@ -76,7 +75,3 @@ def new_reference() -> str:
     """A random invoice number: two desks previewing at once never share one (a removed discount
     belongs to its invoice number)."""
     return f"INV-{secrets.token_hex(3).upper()}"
-
-
-def new_key() -> str:
-    return f"slack-checkout-{uuid.uuid4().hex}"

@@ -10,9 +10,9 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import messages, views
+from bot import keys, messages, views
 from bot.deps import Deps
-from bot.listeners.checkout.draft import Draft, new_key, new_reference
+from bot.listeners.checkout.draft import Draft, new_reference
 from bot.listeners.checkout.ids import CheckoutView
 from bot.listeners.checkout.lines import SEPARATORS, numbered_lines, parse_lines
 from bot.listeners.checkout.preview import preview_message
@@ -108,7 +108,9 @@ def form_preview(deps: Deps, team: str, user: str, view: dict[str, Any]) -> dict
     problems += bad
     if problems:
         raise InvalidInput(problems)
-    draft = Draft(new_reference(), int(chosen["customer"]), int(chosen["location"]), tuple(items), new_key())
+    draft = Draft(
+        new_reference(), int(chosen["customer"]), int(chosen["location"]), tuple(items), keys.new_nonce()
+    )
     with numbered_lines():
         shown = deps.read(team, user, flows.preview, draft.invoice())
     return preview_message(replace(draft, items=shown.invoice.items), shown)  # with the catalogue's prices

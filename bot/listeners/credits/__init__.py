@@ -1,7 +1,7 @@
 """/credits: a customer's balance, redemption, transfer, history, the Excel export and manual
 grants. Anything that changes the ledger is previewed first and done by a Confirm button (or a
-form's confirmation) carrying an idempotency key: pressing twice, or Slack retrying, changes the
-ledger once."""
+form's confirmation) carrying the nonce of an idempotency key, which bot/keys.py binds to the
+person pressing: pressing twice, or Slack retrying, changes the ledger once."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
-"""/credits' Confirm buttons: redeem, transfer and grant, each carrying its request and an
-idempotency key, so pressing twice (or Slack retrying) changes the ledger once. A grant above the
-workspace's threshold becomes a request for a manager's approval instead."""
+"""/credits' Confirm buttons: redeem, transfer and grant, each carrying its request and the nonce
+of its idempotency key (made the presser's own by bot/keys.py), so pressing twice (or Slack
+retrying) changes the ledger once. A grant above the workspace's threshold becomes a request for a
+manager's approval instead."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import messages, shape
+from bot import keys, messages, shape
 from bot.deps import Deps
+from bot.keys import Purpose
 from bot.listeners.approvals.requests import Waiting, post_held, waiting
 from bot.listeners.credits import previews
 from bot.listeners.credits.ids import CreditsAction
@@ -70,7 +72,7 @@ def redeem_confirmed(deps: Deps, team: str, user: str, request: dict[str, Any]) 
         credits.redeem,
         int(request["customer"]),
         Decimal(request["quantity"]),
-        key=str(request["key"]),
+        key=keys.bound(user, Purpose.REDEEM, request["key"]),
         service_id=request.get("service"),
         reference="Slack",
     )
@@ -85,7 +87,7 @@ def transfer_confirmed(deps: Deps, team: str, user: str, request: dict[str, Any]
         int(request["from"]),
         int(request["to"]),
         Decimal(request["quantity"]),
-        key=str(request["key"]),
+        key=keys.bound(user, Purpose.TRANSFER, request["key"]),
     )
     return messages.message(previews.transferred(done))
 
@@ -100,7 +102,7 @@ def grant_confirmed(deps: Deps, team: str, user: str, request: dict[str, Any]) -
         int(request["customer"]),
         Decimal(request["quantity"]),
         str(request["reason"]),
-        key=str(request["key"]),
+        key=keys.bound(user, Purpose.GRANT, request["key"]),
         expires_on=date.fromisoformat(request["expires"]) if request.get("expires") else None,
         asked_in=str(request.get("channel", "")),
     )

@@ -12,12 +12,12 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
-from bot import messages
+from bot import keys, messages
 from bot.dates import parse_date
 from bot.deps import Deps
 from bot.listeners.alerts import commands as balance_alerts
 from bot.listeners.credits import previews
-from bot.listeners.credits.forms import credit_quantity, new_key, redeem_form, transfer_form
+from bot.listeners.credits.forms import credit_quantity, redeem_form, transfer_form
 from bot.listeners.credits.ids import CreditsAction
 from bot.listeners.picker import choices
 from bot.listeners.replies import Modal, Upload, channel_command
@@ -89,7 +89,7 @@ def redeem_preview(deps: Deps, team: str, user: str, text: str) -> dict[str, Any
             "customer": customer.id,
             "quantity": quantity_text,
             "service": service.id if service else None,
-            "key": new_key("redeem"),
+            "key": keys.new_nonce(),
         }
     )
     confirm = button(CreditsAction.CONFIRM_REDEEM, "Redeem", value, style="primary", emoji=False)
@@ -111,7 +111,7 @@ def transfer_preview(deps: Deps, team: str, user: str, text: str) -> dict[str, A
         "from": giver.id,
         "to": receiver.id,
         "quantity": str(quantity),
-        "key": new_key("transfer"),
+        "key": keys.new_nonce(),
     }
     reply = messages.message(previews.transfer_preview(planned))
     reply["blocks"].append(_confirm_button(CreditsAction.CONFIRM_TRANSFER, "Transfer", request))
@@ -136,7 +136,7 @@ def grant_preview(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]
         "quantity": match.group(2),
         "expires": expires.isoformat() if expires else None,
         "reason": reason,
-        "key": new_key("grant"),
+        "key": keys.new_nonce(),
     }
     verb = "Deduct" if match.group(2).startswith("-") else "Grant"
     reply = messages.message(

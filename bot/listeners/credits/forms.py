@@ -7,7 +7,6 @@ nothing. The outcome is told where the form was opened (ephemeral), or in the ap
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any
@@ -15,7 +14,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import messages, views
+from bot import keys, messages, views
 from bot.deps import Deps
 from bot.listeners.credits import previews
 from bot.listeners.credits.actions import redeem_confirmed, transfer_confirmed
@@ -154,7 +153,7 @@ def redeem_form(
     ]
     if listed:
         blocks.append(views.select("service", "For the service", listed, optional=True))
-    return _form(CreditsView.REDEEM_FORM, "Redeem credits", blocks, "redeem", channel)
+    return _form(CreditsView.REDEEM_FORM, "Redeem credits", blocks, channel)
 
 
 def transfer_form(deps: Deps, team: str, user: str, channel: str = "") -> dict[str, Any]:
@@ -165,21 +164,13 @@ def transfer_form(deps: Deps, team: str, user: str, channel: str = "") -> dict[s
         views.text_input("quantity", "Credits to transfer", initial="1", max_length=10),
         views.context(messages.say("transfer_form_hint")),
     ]
-    return _form(CreditsView.TRANSFER_FORM, "Transfer credits", blocks, "transfer", channel)
+    return _form(CreditsView.TRANSFER_FORM, "Transfer credits", blocks, channel)
 
 
-def _form(
-    callback_id: str, title: str, blocks: list[dict[str, Any]], kind: str, channel: str
-) -> dict[str, Any]:
-    """The form, opened with the idempotency key its confirmation changes the ledger with."""
-    metadata = {"key": new_key(kind), "channel": channel}
+def _form(callback_id: str, title: str, blocks: list[dict[str, Any]], channel: str) -> dict[str, Any]:
+    """The form, opened with the nonce its confirmation's idempotency key is made of (bot/keys.py)."""
+    metadata = {"key": keys.new_nonce(), "channel": channel}
     return views.modal(callback_id, title, blocks, submit="Next", metadata=metadata)
-
-
-def new_key(kind: str) -> str:
-    """An idempotency key for one request ("redeem", "transfer", "grant"): pressing twice, or
-    Slack retrying, changes the ledger once."""
-    return f"slack-{kind}-{uuid.uuid4().hex}"
 
 
 def credit_quantity(text: str) -> Decimal:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import uuid
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -15,8 +14,9 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import messages, shape, views
+from bot import keys, messages, shape, views
 from bot.deps import Deps
+from bot.keys import Purpose
 from bot.limits import BUTTON_VALUE
 from bot.listeners import home
 from bot.listeners.approvals import decisions
@@ -122,7 +122,7 @@ def cancel_reply(shown: flows.CancelPreview) -> dict[str, Any]:
         "effective": preview.effective_on.isoformat(),
         "fee": str(preview.lock_in_fee),
         "reason": shown.reason,
-        "key": f"slack-cancel-{uuid.uuid4().hex}",
+        "key": keys.new_nonce(),
     }
     value = json.dumps(request, separators=(",", ":"), ensure_ascii=False)
     if len(value) > BUTTON_VALUE:  # the reason rides on the button; Slack would refuse the message
@@ -153,7 +153,7 @@ def cancel_confirmed(
         at_term_end=bool(request.get("term_end")),
         expected_fee=Decimal(str(request["fee"])),
         effective=date.fromisoformat(str(request["effective"])),
-        key=str(request["key"]),
+        key=keys.bound(user, Purpose.CANCEL, request["key"]),
         asked_in=channel,
     )
     if isinstance(done, Held):
