@@ -17,6 +17,7 @@ from bot.listeners.approvals.ids import ApprovalAction
 from bot.listeners.memberships.ids import MembershipAction
 from bot.standin import Posted
 from cli.main import cli
+from core.approvals import service as approvals
 from core.kernel.clock import SystemClock
 from core.memberships import service as memberships
 from core.memberships.lifecycle import Status
@@ -150,3 +151,14 @@ def test_a_request_never_posted_is_decided_with_nothing_to_update(slack: Slack) 
     assert updates_queued(slack) == []
     with slack.shop.tx(write=False) as ctx:
         assert ctx.uow.all(select(ApprovalPost).where(col(ApprovalPost.tenant_id) == slack.shop.team)) == []
+
+
+def test_a_request_whose_message_was_deleted_is_decided_and_its_update_is_dropped(slack: Slack) -> None:
+    request, message = freeze_posted(slack)
+    slack.standin.messages.remove(message)  # deleted in Slack since it was posted
+    with slack.shop.tx(ADMIN) as ctx:
+        assert approvals.decide(ctx, request, approve=True).posted
+    assert deliver(slack) == 1  # nothing left to update: done, not retried for ever
+    (queued,) = updates_queued(slack)
+    assert queued.sent_at is not None and queued.last_error == ""
+    assert thread(slack, message) == []
