@@ -17,6 +17,7 @@ from core.memberships import flows
 from core.memberships import service as memberships
 from core.workspace.flows import ensure_tenant
 from core.workspace.tenants import update_settings
+from storage.tables.outbox import Outbox
 from tests.conftest import ADMIN, MANAGER, STAFF, Shop, new_team
 from tests.integration.helpers import add_customer, plan_by_name
 
@@ -29,7 +30,7 @@ def grant_asked(shop: Shop) -> int:
         return approvals.request_approval(ctx, "grant", wanted, "Grant 25 credits", key="g1").id
 
 
-def queued(shop: Shop) -> list[outbox.Outbox]:
+def queued(shop: Shop) -> list[Outbox]:
     with shop.tx(write=False) as ctx:
         return [r for r in outbox.pending(ctx) if r.kind == outbox.Kind.APPROVAL_DECIDED]
 
