@@ -1,7 +1,9 @@
 """Approve and Reject buttons on a request posted for a decision (a sale, or a change held by an
 approval policy): Approve decides at once; Reject first asks for the reason in a form; whoever may
-not decide is told at once, before any form opens (core says who may). The message is then
-updated in place, the decision and its reason go into its thread, and the person who asked is told.
+not decide is told at once, before any form opens (core says who may). The request's message is
+then updated in place and the decision and its reason go into its thread — through the outbox,
+which core fills in the decision's transaction (core/approvals/posts.py) and which is sent at once
+here — and the person who asked is told.
 The same buttons stand on the Home and in `/membership approvals` (bot/listeners/approvals/listing.py):
 pressed there, the person who asked is told by direct message and the approvers' Homes refresh.
 
