@@ -93,8 +93,9 @@ def test_a_change_approved_from_the_home_updates_its_message_in_the_channel(slac
     assert f"Asked by <@{MANAGER}>. A-{request} was approved by <@{ADMIN}>." in message.text
     assert buttons(message) == []  # nothing left to press
     assert thread_line(slack, message) == [f"A-{request} was approved by <@{ADMIN}>."]
+    wait_until(lambda: updates_queued(slack)[0].sent_at, what="the update recorded as sent")
     (queued,) = updates_queued(slack)
-    assert queued.sent_at is not None and queued.to == APPROVALS
+    assert queued.to == APPROVALS
     assert "<@" not in str(queued.data) and queued.data["decided_by"] == ADMIN  # plain data
     assert deliver(slack) == 0  # updated once
 
