@@ -18,6 +18,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import notifications
+from bot.notifications.said import Said
 from core import outbox
 from core.context import SYSTEM, transaction
 from core.kernel.clock import Clock
@@ -26,6 +27,7 @@ from storage.uow import Database
 
 log = logging.getLogger("memberbot.deliver")
 BATCH = 50
+GONE = frozenset({"message_not_found", "channel_not_found", "is_archived", "not_in_channel"})
 
 ClientFor = Callable[[str], Awaitable[AsyncWebClient | None]]  # a workspace's client; None: not installed
 
@@ -55,7 +57,7 @@ async def _deliver_team(db: Database, clock: Clock, team: str, client: AsyncWebC
             await asyncio.to_thread(_record, db, clock, team, outbox_id, f"{type(exc).__name__}: {exc}", None)
             continue
         try:
-            await client.chat_postMessage(channel=to, text=said.text, blocks=said.blocks or None)
+            await _send(client, to, said)
         except SlackApiError as exc:
             retry_after = exc.response.headers.get("Retry-After") if exc.response is not None else None
             error = str(exc.response.get("error", "")) if exc.response is not None else str(exc)
@@ -67,6 +69,30 @@ async def _deliver_team(db: Database, clock: Clock, team: str, client: AsyncWebC
         await asyncio.to_thread(_record, db, clock, team, outbox_id, None, None)
         delivered += 1
     return delivered
+
+
+async def deliver_team(db: Database, clock: Clock, team: str, client: AsyncWebClient) -> int:
+    """Send one workspace's due messages now, with the client of a request being answered (a
+    decision updates its request's message at once rather than at the scheduler's next tick)."""
+    return await _deliver_team(db, clock, team, client)
+
+
+async def _send(client: AsyncWebClient, to: str, said: Said) -> None:
+    """Post the message, or update the one it names (and add its line to that thread). A message
+    deleted since, or a channel the bot left, has nothing to update: that counts as done."""
+    if not said.update:
+        await client.chat_postMessage(channel=to, text=said.text, blocks=said.blocks or None)
+        return
+    try:
+        await client.chat_update(channel=to, ts=said.update, text=said.text, blocks=said.blocks)
+    except SlackApiError as exc:
+        error = str(exc.response.get("error", "")) if exc.response is not None else ""
+        if error not in GONE:
+            raise
+        log.info("the message %s in %s to update is gone (%s)", said.update, to, error)
+        return
+    if said.thread:
+        await client.chat_postMessage(channel=to, thread_ts=said.update, text=said.thread)
 
 
 def _lease_due(db: Database, clock: Clock, team: str) -> list[tuple[int, str, str, dict[str, Any]]]:

@@ -32,6 +32,7 @@ class Kind(StrEnum):
     MEMBERSHIP_ENDING = "memberships.ending"
     SERVICES_TOMORROW = "visits.services_tomorrow"
     CATCH_UP_SUMMARY = "daily.catch_up_summary"
+    APPROVAL_DECIDED = "approvals.decided"  # a request's message updated in place with its decision
     RENDERED = "rendered"  # queued before kinds existed (migration 0016): the text and blocks as sent
 
 

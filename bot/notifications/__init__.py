@@ -5,11 +5,12 @@ posts. Wording is in bot/templates/<domain>/; the buttons' ids are the listeners
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
 from bot import messages
-from bot.notifications import credits, memberships, visits
+from bot.notifications import approvals, credits, memberships, visits
 from bot.notifications.said import TEXT_MAX, Said
 from core.outbox import Kind
 
@@ -26,7 +27,7 @@ def render(kind: str, data: dict[str, Any]) -> Said:
     if renderer is None:
         raise UnknownKind(f"No renderer for notifications of kind {kind!r}.")
     said = renderer(data)
-    return Said(said.text[:TEXT_MAX], said.blocks)
+    return replace(said, text=said.text[:TEXT_MAX])
 
 
 def _catch_up_summary(data: dict[str, Any]) -> Said:
@@ -54,5 +55,6 @@ RENDERERS: Mapping[str, Renderer] = {
     Kind.MEMBERSHIP_ENDING: memberships.ending,
     Kind.SERVICES_TOMORROW: visits.services_tomorrow,
     Kind.CATCH_UP_SUMMARY: _catch_up_summary,
+    Kind.APPROVAL_DECIDED: approvals.decided,
     Kind.RENDERED: _rendered,
 }

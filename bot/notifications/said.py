@@ -15,6 +15,8 @@ TEXT_MAX = 4000  # a notification's text, as the outbox always cut it
 class Said:
     text: str
     blocks: list[dict[str, Any]] = field(default_factory=list)  # none: Slack shows the text
+    update: str = ""  # the ts of a message posted before, in the same channel, to update in place
+    thread: str = ""  # with `update`: a line posted in that message's thread
 
 
 def named(typed: str) -> str:

@@ -10,14 +10,14 @@ key asks once; deciding twice decides once (the second is told)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlmodel import col
 
-from core.approvals import policy
+from core.approvals import policy, posts
 from core.checkout import benefit_terms
 from core.context import Ctx, rolled_back
 from core.credits import ledger
@@ -48,6 +48,7 @@ class ApprovalView:
     decided_by: str
     reason: str
     request: dict[str, Any] = field(default_factory=dict)  # the change as asked (its kind's values)
+    posted: bool = False  # decided now, and its request's message is updated through the outbox
 
     @property
     def reference(self) -> str:
@@ -120,7 +121,16 @@ def decide(ctx: Ctx, request_id: int, *, approve: bool, reason: str = "") -> App
     row.decided_by, row.decided_at, row.reason = ctx.actor, ctx.now(), reason.strip()[:1000]
     ctx.uow.add(row)
     ctx.uow.flush()
-    return _view(row)
+    done = _view(row)
+    decision = {
+        "summary": done.summary,
+        "requested_by": done.requested_by,
+        "outcome": done.status,
+        "decided_by": done.decided_by,
+        "decided_at": ctx.now().isoformat(),
+        "reason": done.reason,
+    }
+    return replace(done, posted=posts.queue_update(ctx, done.reference, decision))
 
 
 def pending(ctx: Ctx) -> list[ApprovalView]:

@@ -19,6 +19,7 @@ from typing import Any
 
 from core.approvals import flows as approval_flows
 from core.approvals import policy
+from core.approvals import posts as approval_posts
 from core.approvals import service as approvals
 from core.approvals.flows import Held
 from core.approvals.service import ApprovalView
@@ -85,6 +86,7 @@ class Decided:
     plan: str  # the plan's name
     approved: bool
     reason: str
+    posted: bool = False  # its request's message is updated through the outbox
 
 
 @dataclass(frozen=True)
@@ -220,7 +222,20 @@ def renew(ctx: Ctx, contract_id: int, *, asked_in: str = "") -> Sale:
 def decide(ctx: Ctx, contract_id: int, *, approve: bool, reason: str = "") -> Decided:
     """A manager's yes or no to a sale (never the seller's own: memberships.service refuses)."""
     done = memberships.approve(ctx, contract_id) if approve else memberships.reject(ctx, contract_id, reason)
-    return Decided(done, plans.get_plan(ctx, done.plan_id).name, approve, reason.strip())
+    plan = plans.get_plan(ctx, done.plan_id).name
+    decision = {
+        "customer": done.customer,
+        "plan": plan,
+        "start": done.start.isoformat(),
+        "end": done.end.isoformat() if done.end else None,
+        "status": done.status.value,
+        "outcome": "approved" if approve else "rejected",
+        "decided_by": ctx.actor,
+        "decided_at": ctx.now().isoformat(),
+        "reason": reason.strip(),
+    }
+    posted = approval_posts.queue_update(ctx, done.reference, decision)
+    return Decided(done, plan, approve, reason.strip(), posted)
 
 
 # --- reading -------------------------------------------------------------------------------------

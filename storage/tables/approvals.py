@@ -27,3 +27,15 @@ class ApprovalRequest(Entity, table=True):
     decided_by: str = Field(default="", max_length=32)
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     reason: str = Field(default="", max_length=1000)
+
+
+class ApprovalPost(Entity, table=True):
+    """Where the message asking for a decision was posted — a sale (M-12) or a held change (A-3) —
+    so that a decision made anywhere else (the Home, a list, the CLI) updates it in place."""
+
+    __tablename__ = "approval_post"
+    __table_args__ = (UniqueConstraint("tenant_id", "reference"),)
+    reference: str = Field(max_length=32)  # M-12 or A-3
+    channel: str = Field(max_length=32)
+    ts: str = Field(max_length=32)  # the message's timestamp: Slack's id of it in the channel
+    posted_at: datetime = Field(sa_type=UTCDateTime)

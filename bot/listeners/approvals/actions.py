@@ -10,13 +10,14 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 
 from bot import messages
+from bot.deliver import deliver_team
 from bot.deps import Deps
 from bot.listeners import home
 from bot.listeners.approvals import decisions
 from bot.listeners.approvals.ids import ApprovalAction, ApprovalForm
 from bot.listeners.approvals.listing import approvals_page
 from bot.listeners.replies import more_pressed
-from bot.mrkdwn import escape
+from bot.notifications.approvals import decided_message
 from core.approvals import service as approvals
 
 
@@ -38,6 +39,7 @@ def requests_decided(deps: Deps) -> decisions.Decisions:
         ),
         may_decide=lambda team, user, item: deps.read(team, user, approvals.may_decide, item),
         after=lambda client, team: home.refresh_approvers(client, deps, team),
+        deliver=lambda client, team: deliver_team(deps.db, deps.clock, team, client),
     )
 
 
@@ -52,14 +54,14 @@ def decide(
             "already_decided", reference=asked.reference, status=asked.status, by=asked.decided_by
         )
         return {"refusal": messages.message(said)}
-    audit = messages.say(
-        "decided", reference=done.reference, outcome=done.status, by=user, reason=escape(done.reason)
+    message, audit = decided_message(
+        {
+            "reference": done.reference,
+            "summary": done.summary,
+            "requested_by": done.requested_by,
+            "outcome": done.status,
+            "decided_by": user,
+            "reason": done.reason,
+        }
     )
-    text = messages.say(
-        "approval_decided",
-        reference=done.reference,
-        summary=escape(done.summary),
-        by=done.requested_by,
-        audit=audit,
-    )
-    return {"message": messages.message(text), "audit": audit, "tell": done.requested_by}
+    return {"message": message, "audit": audit, "tell": done.requested_by, "posted": done.posted}

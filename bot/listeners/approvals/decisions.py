@@ -1,7 +1,9 @@
 """Approve and Reject buttons on a request posted for a decision (a sale, or a change held by an
 approval policy): Approve decides at once; Reject first asks for the reason in a form; whoever may
-not decide is told at once, before any form opens (core says who may). The message is then
-updated in place, the decision and its reason go into its thread, and the person who asked is told.
+not decide is told at once, before any form opens (core says who may). The request's message is
+then updated in place and the decision and its reason go into its thread — through the outbox,
+which core fills in the decision's transaction (core/approvals/posts.py) and which is sent at once
+here — and the person who asked is told.
 The same buttons stand on the Home and in `/membership approvals` (bot/listeners/approvals/listing.py):
 pressed there, the person who asked is told by direct message and the approvers' Homes refresh.
 
@@ -24,12 +26,12 @@ from bot import views
 from bot.listeners.replies import answer, submission
 from core.kernel.errors import Conflict
 
-# (team, user, id, approve, reason) -> {"message": the updated request, "audit": a line, "tell": user},
-# or {"refusal": the reply} when nothing was decided and the answer names people (core's refusals,
-# raised, are plain text)
+# (team, user, id, approve, reason) -> {"message": the updated request, "audit": a line, "tell": user,
+# "posted": whether the outbox updates the request's message}, or {"refusal": the reply} when
+# nothing was decided and the answer names people (core's refusals, raised, are plain text)
 Decide = Callable[[str, str, int, bool, str], dict[str, Any]]
 MayDecide = Callable[[str, str, int], object]  # raises core's refusal when the user may not decide
-After = Callable[[AsyncWebClient, str], Awaitable[None]]  # (client, team), once something was decided
+After = Callable[[AsyncWebClient, str], Awaitable[object]]  # (client, team), once something was decided
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ class Decisions:
     decide: Decide
     may_decide: MayDecide
     after: After | None = None
+    deliver: After | None = None  # sends the workspace's outbox now: the request's message updated
 
 
 def buttons(approve: str, reject: str, item: int, *, listed: bool = False) -> list[dict[str, Any]]:
@@ -85,8 +88,7 @@ def register_buttons(app: AsyncApp, d: Decisions) -> None:
             await _refuse(body, respond, client, f"{d.prefix}{item}", decided.get("refusal", refusal))
             return
         await _announce_from(body, respond, client, decided)
-        if d.after is not None:
-            await d.after(client, team)
+        await _settle(d, client, team, decided)
 
     @app.action(re.compile(rf"^{d.reject}(_\d+)?$"))
     async def reject_pressed(
@@ -133,10 +135,18 @@ def register_reason_form(app: AsyncApp, d: Decisions) -> None:
         if decided:
             if where.get("channel") and where.get("ts"):
                 await announce(client, where["channel"], where["ts"], decided)
-            else:  # rejected from the Home or a list: no message of the request to update
+            else:  # rejected from the Home or a list: its message is the outbox's to update
                 await tell(client, decided)
-            if d.after is not None:
-                await d.after(client, team)
+            await _settle(d, client, team, decided)
+
+
+async def _settle(d: Decisions, client: AsyncWebClient, team: str, decided: dict[str, Any]) -> None:
+    """Once decided: the request's message updated now (through the outbox, which updates it
+    exactly once wherever it was decided), then the approvers' Homes refreshed."""
+    if decided.get("posted") and d.deliver is not None:
+        await d.deliver(client, team)
+    if d.after is not None:
+        await d.after(client, team)
 
 
 def posted_in(body: dict[str, Any]) -> tuple[str, str] | None:
@@ -173,9 +183,12 @@ async def _announce_from(
 
 
 async def announce(client: AsyncWebClient, channel: str, ts: str, decided: dict[str, Any]) -> None:
-    """The request updated in place, the decision kept in its thread, the person who asked told."""
-    await client.chat_update(channel=channel, ts=ts, **decided["message"])
-    await client.chat_postMessage(channel=channel, thread_ts=ts, text=decided["audit"])
+    """The request updated in place, the decision kept in its thread, the person who asked told.
+    A request whose post core kept is updated by the outbox (`posted`); one posted before its place
+    was kept (migration 0024) is updated here."""
+    if not decided.get("posted"):
+        await client.chat_update(channel=channel, ts=ts, **decided["message"])
+        await client.chat_postMessage(channel=channel, thread_ts=ts, text=decided["audit"])
     await client.chat_postEphemeral(channel=channel, user=decided["tell"], text=decided["audit"])
 
 

@@ -1,18 +1,23 @@
 """A change held for approval as Slack shows it: the request posted with Approve and Reject, and
-the reply to the person who asked. Where it is posted is core's answer (core/approvals/policy.py)."""
+the reply to the person who asked. Where it is posted is core's answer (core/approvals/policy.py);
+where it went (channel and message) core keeps, for the decision to update it (core/approvals/posts.py)."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import messages
+from bot.deps import Deps
 from bot.listeners.approvals import decisions
 from bot.listeners.approvals.ids import ApprovalAction
 from bot.mrkdwn import escape
+from core.approvals import posts
 from core.approvals.flows import Held
+from core.context import SYSTEM
 
 
 @dataclass(frozen=True)
@@ -40,8 +45,17 @@ def waiting(held: Held, here: str = "") -> Waiting:
     reply = messages.message(
         messages.say("held_for_approval", reference=asked.reference, summary=escape(asked.summary))
     )
-    return Waiting(reply, {"channel": held.channel or here, **post})
+    return Waiting(reply, {"channel": held.channel or here, "reference": asked.reference, **post})
 
 
-async def post_held(client: AsyncWebClient, request: Waiting) -> None:
-    await client.chat_postMessage(**request.post)
+async def post_request(client: AsyncWebClient, deps: Deps, team: str, post: dict[str, Any]) -> None:
+    """Post a request for a decision (a sale or a held change: `post` names its reference) and have
+    core keep where it went, so that a decision made anywhere updates this message."""
+    message = {k: v for k, v in post.items() if k != "reference"}
+    posted = await client.chat_postMessage(**message)
+    reference, channel, ts = str(post["reference"]), str(posted["channel"]), str(posted["ts"])
+    await asyncio.to_thread(lambda: deps.write(team, SYSTEM, posts.record, reference, channel, ts))
+
+
+async def post_held(client: AsyncWebClient, deps: Deps, team: str, request: Waiting) -> None:
+    await post_request(client, deps, team, request.post)

@@ -60,7 +60,7 @@ def _confirmed(deps: Deps, work: Any) -> Any:
         reply = await asyncio.to_thread(answer, run)
         await respond(replace_original=True, **reply)
         if held:
-            await post_held(client, held[0])
+            await post_held(client, deps, team, held[0])
 
     return handle
 

@@ -15,12 +15,13 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import keys, messages, shape, views
+from bot.deliver import deliver_team
 from bot.deps import Deps
 from bot.keys import Purpose
 from bot.limits import BUTTON_VALUE
 from bot.listeners import home
 from bot.listeners.approvals import decisions
-from bot.listeners.approvals.requests import Waiting, waiting
+from bot.listeners.approvals.requests import Waiting, post_request, waiting
 from bot.listeners.memberships.ids import MembershipAction, MembershipForm
 from bot.listeners.memberships.requests import decided
 from bot.listeners.replies import answer
@@ -81,12 +82,13 @@ def sales_decided(deps: Deps) -> decisions.Decisions:
         ),
         may_decide=lambda team, user, item: deps.read(team, user, memberships.may_decide, item),
         after=lambda client, team: home.refresh_approvers(client, deps, team),
+        deliver=lambda client, team: deliver_team(deps.db, deps.clock, team, client),
     )
 
 
 async def post_for_approval(client: AsyncWebClient, deps: Deps, team: str, post: dict[str, Any]) -> None:
     """Post a request for a decision; the approvers' Homes list it too."""
-    await client.chat_postMessage(**post)
+    await post_request(client, deps, team, post)
     await home.refresh_approvers(client, deps, team)
 
 

@@ -101,8 +101,9 @@ def assign(deps: Deps, team: str, user: str, channel: str, text: str) -> Reply |
 
 def reject(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]:
     reference, _, reason = text.partition(" ")
-    done = deps.write(team, user, memberships.reject, _contract_id(reference), reason)
-    return messages.message(messages.say("rejected", reference=done.reference, reason=escape(reason.strip())))
+    done = deps.write(team, user, flows.decide, _contract_id(reference), approve=False, reason=reason)
+    said = messages.say("rejected", reference=done.membership.reference, reason=escape(reason.strip()))
+    return messages.message(said)
 
 
 def list_memberships(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]:

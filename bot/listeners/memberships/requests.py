@@ -9,6 +9,7 @@ from bot import messages
 from bot.listeners.approvals import decisions
 from bot.listeners.memberships.ids import MembershipAction
 from bot.mrkdwn import escape
+from bot.notifications.approvals import decided_message
 from core.memberships.flows import Decided, Sale
 
 
@@ -28,23 +29,29 @@ def sale_request(sale: Sale, here: str) -> dict[str, Any]:
     )
     buttons = decisions.buttons(MembershipAction.APPROVE, MembershipAction.REJECT, m.id)
     post["blocks"].append({"type": "actions", "block_id": f"approval-{m.id}", "elements": buttons})
-    return {"channel": sale.channel or here, **post}
+    return {"channel": sale.channel or here, "reference": m.reference, **post}
 
 
 def decided(done: Decided, by: str) -> dict[str, Any]:
     """The request updated in place, the line for its thread, and whom to tell (the seller)."""
-    m, reason = done.membership, escape(done.reason)
-    outcome = "Approved" if done.approved else "Rejected"
-    message = messages.message(
-        messages.render(
-            "approval_outcome",
-            m=m,
-            customer=escape(m.customer),
-            plan=escape(done.plan),
-            outcome=outcome,
-            by=by,
-            reason=reason,
-        )
+    m = done.membership
+    message, audit = decided_message(
+        {
+            "reference": m.reference,
+            "customer": m.customer,
+            "plan": done.plan,
+            "start": m.start.isoformat(),
+            "end": m.end.isoformat() if m.end else None,
+            "status": m.status.value,
+            "outcome": "approved" if done.approved else "rejected",
+            "decided_by": by,
+            "reason": done.reason,
+        }
     )
-    audit = messages.say("decided", reference=m.reference, outcome=outcome.lower(), by=by, reason=reason)
-    return {"message": message, "tell": m.seller, "reference": m.reference, "audit": audit}
+    return {
+        "message": message,
+        "tell": m.seller,
+        "reference": m.reference,
+        "audit": audit,
+        "posted": done.posted,
+    }

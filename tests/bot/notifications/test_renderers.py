@@ -162,3 +162,47 @@ def test_a_hostile_name_of_thousands_of_characters_stays_within_slacks_limits() 
         assert message_problems({"text": said.text, "blocks": said.blocks}) == []
         assert len(said.text) <= TEXT_MAX
         assert "<!channel>" not in said.text and "<@U0EVIL>" not in said.text and "<https" not in said.text
+
+
+DECIDED_SALE: dict[str, Any] = {
+    "reference": "M-12",
+    "ts": "1700000000.000001",
+    "customer": "Bo's <Bakery>",
+    "plan": "Silver",
+    "start": "2025-02-01",
+    "end": None,
+    "status": "rejected",
+    "outcome": "rejected",
+    "decided_by": "UMANAGER",
+    "decided_at": "2025-01-15T15:00:00+00:00",
+    "reason": "Wrong *plan* <!channel>",
+}
+
+
+def test_a_decided_sale_updates_its_request_in_place_without_buttons() -> None:
+    said = notifications.render(Kind.APPROVAL_DECIDED, DECIDED_SALE)
+    assert said.update == "1700000000.000001"
+    assert said.text == (
+        "*Membership M-12* for *Bo's &lt;Bakery&gt;*: Silver, 01 Feb 2025 to no end date\n"
+        "Rejected by <@UMANAGER>: Wrong \u2217plan\u2217 &lt;!channel&gt;. It is now *rejected*."
+    )  # names and the reason made safe, as on the request's own message
+    assert all(b["type"] == "section" for b in said.blocks)  # no buttons left
+    assert said.thread.startswith("M-12 was rejected by <@UMANAGER>: Wrong")
+    assert message_problems({"text": said.text, "blocks": said.blocks}) == []
+
+
+def test_a_decided_change_names_who_asked_and_the_cli_as_an_operator() -> None:
+    data = {
+        "reference": "A-3",
+        "ts": "1700000000.000002",
+        "summary": "Grant 25 credits to Anna Yoga: loyalty",
+        "requested_by": "UADMIN",
+        "outcome": "approved",
+        "decided_by": "system",
+        "decided_at": "2025-01-15T15:00:00+00:00",
+        "reason": "",
+    }
+    said = notifications.render(Kind.APPROVAL_DECIDED, data)
+    line = "A-3 was approved by an operator (`memberbot approvals`)."
+    assert said.text == f"*A-3* Grant 25 credits to Anna Yoga: loyalty\nAsked by <@UADMIN>. {line}"
+    assert (said.update, said.thread) == ("1700000000.000002", line)

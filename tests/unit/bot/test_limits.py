@@ -338,7 +338,10 @@ def home_values(visits_below: bool) -> dict[str, Any]:
 CONTEXTS: dict[str, list[dict[str, Any]]] = {
     "approval_outcome": [
         {
-            "m": membership(),
+            "reference": "M-12",
+            "start": date(2025, 2, 1),
+            "end": date(2026, 1, 31),
+            "status": "scheduled",
             "customer": USER,
             "plan": USER,
             "outcome": "Approved",
