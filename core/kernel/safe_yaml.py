@@ -30,7 +30,7 @@ class _Loader(yaml.SafeLoader):
     def compose_node(self, parent: Node | None, index: int) -> Node:
         self._depth += 1
         if self._depth > MAX_DEPTH:
-            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+            mark = self.get_mark()  # where the reader stands: inside the node too deep
             raise ComposerError(None, None, f"nested deeper than {MAX_DEPTH} levels", mark)
         node = super().compose_node(parent, index)
         assert node is not None  # None only at the end of the stream, never inside a document
