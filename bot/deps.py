@@ -16,6 +16,7 @@ from bot import once
 from core.context import Ctx, transaction
 from core.kernel.clock import Clock
 from core.workspace.flows import ensure_tenant
+from storage.limits import unavailable
 from storage.uow import Database
 
 P = ParamSpec("P")
@@ -51,15 +52,27 @@ class Deps:
         """`work(ctx, ...)` in a unit of work that commits when it returns and rolls back if it
         raises — once per Slack request: the same request again gets the first answer (bot/once.py)."""
         key = once.next_key(work)
-        with self.tx(team, user) as ctx:
-            if key is not None:
-                first, answer = once.claimed(ctx, key)
-                if not first:
-                    return cast(T, answer)
-            done = work(ctx, *args, **kwargs)
-            if key is not None:
-                once.keep(ctx, key, done)
-            return done
+        worked = False
+        try:
+            with self.tx(team, user) as ctx:
+                if key is not None:
+                    first, answer = once.claimed(ctx, key)
+                    if not first:
+                        return cast(T, answer)
+                done = work(ctx, *args, **kwargs)
+                if key is not None:
+                    once.keep(ctx, key, done)
+                worked = True
+        except Exception as failed:
+            # The connection failed during COMMIT: the server may have committed and lost only
+            # its answer. The key was written in the same transaction, so it says which.
+            if key is None or not worked or not unavailable(failed):
+                raise
+            committed, answer = once.kept(self.db, team, key)
+            if not committed:
+                raise
+            return cast(T, answer)
+        return done
 
     def rehearse(
         self, team: str, user: str, work: Callable[Concatenate[Ctx, P], T], *args: P.args, **kwargs: P.kwargs

@@ -23,9 +23,10 @@ from itertools import count
 from typing import Any
 
 from sqlalchemy import delete, update
-from sqlmodel import col
+from sqlmodel import col, select
 
 from core.context import Ctx
+from storage.limits import unavailable
 from storage.tables.slack import SlackEvent, SlackRequest
 from storage.uow import Database
 from storage.upserts import insert_if_absent
@@ -102,6 +103,22 @@ def keep(ctx: Ctx, key: str, answer: Any) -> None:
         .values(answer=pickle.dumps(answer))
     )
     ctx.uow.session.connection().execute(statement)
+
+
+def kept(db: Database, tenant_id: str, key: str) -> tuple[bool, Any]:
+    """(True, answer) when a write with `key` committed, in a fresh connection; (False, None) when
+    it did not, or when the database cannot say now (the caller then reports its own failure)."""
+    try:
+        with db.session(write=False) as session:
+            mine = (col(SlackRequest.tenant_id) == tenant_id, col(SlackRequest.key) == key)
+            row = session.exec(select(SlackRequest).where(*mine)).first()
+    except Exception as failed:
+        if not unavailable(failed):
+            raise
+        return False, None  # still unreachable: no answer either way
+    if row is None or not row.answer:
+        return False, None
+    return True, pickle.loads(row.answer)
 
 
 def forget_before(db: Database, cutoff: datetime) -> int:

@@ -1,12 +1,15 @@
 """A TCP forwarder between memberbot and its database that a test tells to misbehave as networks
 and databases do: `hang` (bytes stop flowing both ways; connections stay open and new ones are
-accepted, never answered), `cut` (every connection closed, new ones too) and `resume`."""
+accepted, never answered), `cut` (every connection closed, new ones too), `resume`, and
+`lose_next_commit_answer` (the next COMMIT reaches the server, its answer never comes back: the
+connection is closed after the server has had time to commit)."""
 
 from __future__ import annotations
 
 import os
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 
@@ -22,6 +25,8 @@ class Proxy:
         self._flowing.set()
         self._cutting = False
         self._closed = False
+        self.losing_commit = False
+        self._muted: set[socket.socket] = set()  # their replies are dropped
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
         threading.Thread(target=self._accept, daemon=True).start()
@@ -40,6 +45,9 @@ class Proxy:
                 _close(s)
             self._sockets.clear()
         self._flowing.set()  # held bytes are dropped, not delivered
+
+    def lose_next_commit_answer(self) -> None:
+        self.losing_commit = True
 
     def close(self) -> None:
         self._closed = True
@@ -72,6 +80,14 @@ class Proxy:
                 while not self._flowing.wait(0.05):  # hung: hold the bytes
                     pass
                 if self._cutting:
+                    break
+                if self.losing_commit and b"COMMIT" in data:
+                    self.losing_commit = False
+                    self._muted.add(dst)
+                    dst.sendall(data)
+                    time.sleep(0.5)  # the server reads the COMMIT, commits, and finds nobody to tell
+                    break
+                if src in self._muted:
                     break
                 dst.sendall(data)
         except OSError:
