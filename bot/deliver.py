@@ -5,13 +5,19 @@ back-off), so a Slack outage delays reminders but loses none. A deliverer that d
 leaves the lease to expire and another sends the message: the only way one can arrive twice is a
 crash in the milliseconds between Slack's answer and the commit that records it. A kind this bot
 cannot word (queued by a newer version), or whose data its renderer cannot read, is logged and tried
-again later, like a failed send: it holds up no other message."""
+again later, like a failed send: it holds up no other message.
+
+Leases, retries and Slack's Retry-After run on real elapsed time (`timer`), whatever clock the
+workspace's business runs on (a sandbox's test clock stands still between moves). A batch stops
+before its lease could run out mid-send, and Slack's Retry-After pauses the whole workspace,
+since Slack rate-limits per workspace; other workspaces' messages still go."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -21,7 +27,7 @@ from bot import notifications
 from bot.notifications.said import Said
 from core import outbox
 from core.context import SYSTEM, transaction
-from core.kernel.clock import Clock
+from core.kernel.clock import Clock, SystemClock
 from core.workspace.tenants import tenant_ids
 from storage.uow import Database
 
@@ -32,20 +38,26 @@ GONE = frozenset({"message_not_found", "channel_not_found", "is_archived", "not_
 ClientFor = Callable[[str], Awaitable[AsyncWebClient | None]]  # a workspace's client; None: not installed
 
 
-async def deliver_due(db: Database, clock: Clock, client_for: ClientFor) -> int:
+async def deliver_due(db: Database, client_for: ClientFor, timer: Clock | None = None) -> int:
     """Send what is due in every workspace; returns how many messages Slack took."""
     delivered = 0
     for team in await asyncio.to_thread(tenant_ids, db):
         client = await client_for(team)
         if client is not None:
-            delivered += await _deliver_team(db, clock, team, client)
+            delivered += await _deliver_team(db, timer or SystemClock(), team, client)
     return delivered
 
 
 async def _deliver_team(db: Database, clock: Clock, team: str, client: AsyncWebClient) -> int:
+    leased_at = clock.now()
     leased = await asyncio.to_thread(_lease_due, db, clock, team)
+    # The last moment a send may start and still end (the client's timeout) within the lease.
+    last_start = leased_at + outbox.LEASE - timedelta(seconds=client.timeout + 5)
     delivered = 0
-    for outbox_id, to, kind, data in leased:
+    for done, (outbox_id, to, kind, data) in enumerate(leased):
+        if clock.now() > last_start:  # the rest go in the next batch, once their lease has run out
+            log.warning("outbox of %s: %d messages left for the next batch", team, len(leased) - done)
+            break
         try:
             said = notifications.render(kind, data)
         except notifications.UnknownKind as exc:
@@ -61,7 +73,12 @@ async def _deliver_team(db: Database, clock: Clock, team: str, client: AsyncWebC
         except SlackApiError as exc:
             retry_after = exc.response.headers.get("Retry-After") if exc.response is not None else None
             error = str(exc.response.get("error", "")) if exc.response is not None else str(exc)
-            await asyncio.to_thread(_record, db, clock, team, outbox_id, error, _seconds(retry_after))
+            wait = _seconds(retry_after)
+            await asyncio.to_thread(_record, db, clock, team, outbox_id, error, wait)
+            if error == "ratelimited":  # the whole workspace waits; its unsent rest with it
+                rest = [row[0] for row in leased[done + 1 :]]
+                await asyncio.to_thread(_pause, db, clock, team, wait or 60.0, rest)
+                break
             continue
         except Exception as exc:  # the network: Slack unreachable, timeouts, resets
             await asyncio.to_thread(_record, db, clock, team, outbox_id, f"{type(exc).__name__}: {exc}", None)
@@ -71,10 +88,10 @@ async def _deliver_team(db: Database, clock: Clock, team: str, client: AsyncWebC
     return delivered
 
 
-async def deliver_team(db: Database, clock: Clock, team: str, client: AsyncWebClient) -> int:
+async def deliver_team(db: Database, team: str, client: AsyncWebClient) -> int:
     """Send one workspace's due messages now, with the client of a request being answered (a
     decision updates its request's message at once rather than at the scheduler's next tick)."""
-    return await _deliver_team(db, clock, team, client)
+    return await _deliver_team(db, SystemClock(), team, client)
 
 
 async def _send(client: AsyncWebClient, to: str, said: Said) -> None:
@@ -97,9 +114,9 @@ async def _send(client: AsyncWebClient, to: str, said: Said) -> None:
 
 def _lease_due(db: Database, clock: Clock, team: str) -> list[tuple[int, str, str, dict[str, Any]]]:
     with transaction(db, team, SYSTEM, clock) as ctx:
-        rows = outbox.due(ctx, limit=BATCH)
+        rows = outbox.due(ctx, ctx.now(), limit=BATCH)
         for row in rows:
-            outbox.lease(ctx, row)
+            outbox.lease(ctx, row, ctx.now())
         return [(row.id or 0, row.to, row.kind, row.data) for row in rows]
 
 
@@ -111,7 +128,13 @@ def _record(
             outbox.sent(ctx, outbox_id, ctx.now())
         else:
             log.warning("outbox %s of %s not delivered: %s", outbox_id, team, error)
-            outbox.failed(ctx, outbox_id, error, retry_after)
+            outbox.failed(ctx, outbox_id, error, ctx.now(), retry_after)
+
+
+def _pause(db: Database, clock: Clock, team: str, seconds: float, leased: list[int]) -> None:
+    with transaction(db, team, SYSTEM, clock) as ctx:
+        log.warning("outbox of %s: Slack asks to wait %g s; the workspace's messages wait", team, seconds)
+        outbox.pause(ctx, ctx.now() + timedelta(seconds=seconds), leased=leased)
 
 
 def _seconds(header: object) -> float | None:

@@ -115,7 +115,7 @@ class Scheduler:
         await self._tick("the daily sweep", sweep)
 
     async def deliver(self) -> None:
-        await self._tick("delivering the outbox", lambda: deliver_due(self.db, self.clock, self.client_for))
+        await self._tick("delivering the outbox", lambda: deliver_due(self.db, self.client_for))
 
     async def _tick(self, what: str, work: Callable[[], Awaitable[object]]) -> None:
         """`work` if this process leads; a failure is logged and the next tick tries again."""

@@ -2,15 +2,20 @@
 caused them, so a rerun or a second scheduler writes none twice and a rollback writes none at all.
 Core says what happened — a kind and plain data (ids, names as typed, amounts as strings, ISO
 dates) — and bot/notifications words it for Slack when bot/deliver.py sends it, retrying until
-Slack takes it."""
+Slack takes it.
+
+When to try a message again is real elapsed time, passed in by the deliverer (`now`), never the
+workspace's clock: a sandbox or demo on a test clock that stands still must still retry after a
+failure, and a test clock moved into the future must not hold new messages back."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from sqlalchemy import update
 from sqlmodel import col
 
 from core.context import Ctx
@@ -19,6 +24,9 @@ from storage.tables.outbox import Outbox
 from storage.upserts import insert_if_absent
 
 BACKOFF = (timedelta(seconds=10), timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30))
+
+AT_ONCE = datetime(1970, 1, 1, tzinfo=UTC)  # a new message is due whatever the deliverer's clock reads
+LEASE = timedelta(seconds=120)
 
 Data = dict[str, Any]  # JSON values only: the bot reads them back at delivery
 
@@ -62,7 +70,7 @@ def enqueue(ctx: Ctx, key: str, to: str, kind: Kind, data: Data) -> bool:
         "kind": kind.value,
         "data": data,
         "created_at": ctx.now(),
-        "next_attempt_at": ctx.now(),
+        "next_attempt_at": AT_ONCE,
         "attempts": 0,
         "sent_at": None,
         "last_error": "",
@@ -70,12 +78,12 @@ def enqueue(ctx: Ctx, key: str, to: str, kind: Kind, data: Data) -> bool:
     return insert_if_absent(ctx.uow, "outbox", values, ["tenant_id", "key"]) is not None
 
 
-def due(ctx: Ctx, *, limit: int) -> list[Outbox]:
-    """Unsent messages whose next attempt has come, oldest first, locked for this deliverer (on
-    PostgreSQL others skip them rather than wait)."""
+def due(ctx: Ctx, now: datetime, *, limit: int) -> list[Outbox]:
+    """Unsent messages whose next attempt has come by `now`, oldest first, locked for this
+    deliverer (on PostgreSQL others skip them rather than wait)."""
     query = (
         ctx.uow.select(Outbox)
-        .where(col(Outbox.sent_at).is_(None), col(Outbox.next_attempt_at) <= ctx.now())
+        .where(col(Outbox.sent_at).is_(None), col(Outbox.next_attempt_at) <= now)
         .order_by(col(Outbox.id))
         .limit(limit)
     )
@@ -84,9 +92,10 @@ def due(ctx: Ctx, *, limit: int) -> list[Outbox]:
     return list(ctx.uow.all(query))
 
 
-def lease(ctx: Ctx, row: Outbox, seconds: int = 120) -> None:
-    """Hold the message while it is being sent: another deliverer takes it only if this one dies."""
-    row.next_attempt_at = ctx.now() + timedelta(seconds=seconds)
+def lease(ctx: Ctx, row: Outbox, now: datetime) -> None:
+    """Hold the message while it is being sent: another deliverer takes it only if this one dies
+    (or outlives the lease, which the deliverer never does: it stops its batch before)."""
+    row.next_attempt_at = now + LEASE
     ctx.uow.add(row)
 
 
@@ -97,15 +106,35 @@ def sent(ctx: Ctx, outbox_id: int, at: datetime) -> None:
         ctx.uow.add(row)
 
 
-def failed(ctx: Ctx, outbox_id: int, error: str, retry_after: float | None = None) -> None:
+def failed(ctx: Ctx, outbox_id: int, error: str, now: datetime, retry_after: float | None = None) -> None:
     """Try again later: after Slack's Retry-After, or a growing back-off; never given up on."""
     row = ctx.uow.get(Outbox, outbox_id, for_update=True)
     if row is None or row.sent_at is not None:
         return
     wait = timedelta(seconds=retry_after) if retry_after else BACKOFF[min(row.attempts, len(BACKOFF) - 1)]
     row.attempts += 1
-    row.next_attempt_at, row.last_error = ctx.now() + wait, error[:500]
+    row.next_attempt_at, row.last_error = now + wait, error[:500]
     ctx.uow.add(row)
+
+
+def pause(ctx: Ctx, until: datetime, *, leased: Iterable[int] = ()) -> None:
+    """Hold every unsent message of the workspace until `until` (Slack's Retry-After: its rate
+    limits are per workspace, so the others' messages still go), the ones this deliverer leased
+    and did not send included. Another deliverer's longer lease is left alone."""
+    mine = list(leased)
+    if mine:
+        held = update(Outbox).where(col(Outbox.id).in_(mine), col(Outbox.sent_at).is_(None))
+        ctx.uow.session.connection().execute(held.values(next_attempt_at=until))
+    statement = (
+        update(Outbox)
+        .where(
+            col(Outbox.tenant_id) == ctx.uow.tenant_id,
+            col(Outbox.sent_at).is_(None),
+            col(Outbox.next_attempt_at) < until,
+        )
+        .values(next_attempt_at=until)
+    )
+    ctx.uow.session.connection().execute(statement)
 
 
 def pending(ctx: Ctx) -> list[Outbox]:

@@ -190,7 +190,7 @@ def run(options: Options, say: Callable[[str], None] = print) -> None:
     client_for = clients(service.app)
 
     def deliver_now() -> int:
-        return bot.run(lambda: deliver_due(db, clock, client_for))
+        return bot.run(lambda: deliver_due(db, client_for))
 
     while deliver_now():  # what set-up queued (the day's reminders and alerts) is there at once
         pass

@@ -39,7 +39,7 @@ def requests_decided(deps: Deps) -> decisions.Decisions:
         ),
         may_decide=lambda team, user, item: deps.read(team, user, approvals.may_decide, item),
         after=lambda client, team: home.refresh_approvers(client, deps, team),
-        deliver=lambda client, team: deliver_team(deps.db, deps.clock, team, client),
+        deliver=lambda client, team: deliver_team(deps.db, team, client),
     )
 
 

@@ -82,7 +82,7 @@ def sales_decided(deps: Deps) -> decisions.Decisions:
         ),
         may_decide=lambda team, user, item: deps.read(team, user, memberships.may_decide, item),
         after=lambda client, team: home.refresh_approvers(client, deps, team),
-        deliver=lambda client, team: deliver_team(deps.db, deps.clock, team, client),
+        deliver=lambda client, team: deliver_team(deps.db, team, client),
     )
 
 

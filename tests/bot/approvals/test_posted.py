@@ -18,7 +18,6 @@ from bot.listeners.memberships.ids import MembershipAction
 from bot.standin import Posted
 from cli.main import cli
 from core.approvals import service as approvals
-from core.kernel.clock import SystemClock
 from core.memberships import service as memberships
 from core.memberships.lifecycle import Status
 from core.outbox import Kind
@@ -74,7 +73,7 @@ def deliver(slack: Slack) -> int:
     async def client_for(team: str) -> AsyncWebClient | None:
         return client if team == slack.shop.team else None
 
-    return asyncio.run(deliver_due(slack.shop.db, SystemClock(), client_for))
+    return asyncio.run(deliver_due(slack.shop.db, client_for))
 
 
 def test_where_a_request_was_posted_is_kept(slack: Slack) -> None:
