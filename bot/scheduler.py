@@ -4,9 +4,14 @@ workspace has its own local run time, and the outbox deliverer, every few second
 
 APScheduler 3 must never share a job store between processes (its FAQ: duplicate or missed runs),
 so each process keeps its jobs in memory, and only one process leads: on PostgreSQL the one
-holding a session advisory lock on a connection kept open for it; when that process dies its
-connection closes, the lock is released, and another replica takes over at its next tick. SQLite
-is one machine's database: every process may lead, and the jobs' keys keep effects single.
+holding the lease in `scheduler_lease`, renewed at each of its ticks and timed by the database's
+own clock. A leader that dies, hangs or is paused stops renewing, and another replica takes over
+at its first tick after the lease has run out (`LEASE_SECONDS`); the old one, resumed, finds the
+lease taken and stops leading. What a resumed old leader still had in hand cannot go twice: the
+daily jobs are keyed, and a delivery batch stops before its messages' own leases could run out
+(bot/deliver.py). A session advisory lock, used before, was kept by a paused process and held
+every other replica back until it resumed. SQLite is one machine's database: every process may
+lead, and the jobs' keys keep effects single.
 
 Job settings, chosen on purpose: `coalesce` (a tick missed while the process was busy or asleep
 runs once, not once per missed tick: the sweep catches up by itself), `max_instances=1` (a slow
@@ -20,13 +25,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
+import uuid
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy import Connection, text
+from sqlalchemy import text
 
 from bot import once
 from bot.deliver import ClientFor, deliver_due
@@ -36,7 +44,7 @@ from storage.limits import described, unavailable
 from storage.uow import Database
 
 log = logging.getLogger("memberbot.scheduler")
-LEADER_LOCK = 0x6D656D62  # "memb": the advisory lock key of the scheduler's leader
+LEASE_SECONDS = 30.0  # a leader renews at every tick (5 s); another takes over 30 s after it stops
 SWEEP_SECONDS, DELIVER_SECONDS = 60, 5
 T = TypeVar("T")
 
@@ -44,42 +52,51 @@ T = TypeVar("T")
 class Leadership:
     """Whether this process leads the scheduler (see the module's docstring)."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, lease_seconds: float = LEASE_SECONDS) -> None:
         self._db = db
-        self._held: Connection | None = None
+        self._lease = lease_seconds
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._leading = False
 
     def leads(self) -> bool:
+        """Take or renew the lease: True while this process holds it."""
         if self._db.dialect != "postgresql":
             return True
-        if self._held is not None:
-            try:
-                self._held.execute(text("SELECT 1"))
-                return True
-            except Exception:  # the connection is gone, and the lock with it: try again below
-                self.resign()
-        connection = self._db.engine.connect()
-        try:
-            got = bool(
-                connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": LEADER_LOCK}).scalar()
-            )
-            connection.commit()  # the session lock outlives the transaction
-        except BaseException:
-            connection.invalidate()  # whether the lock was taken is unknown: drop the session with it
-            connection.close()
-            raise
-        if got:
-            self._held = connection
-            log.info("this process leads the scheduler")
-        else:
-            connection.close()
-        return got
+        with self._db.engine.begin() as connection:
+            held = connection.execute(_TAKE, {"holder": self.holder, "seconds": self._lease}).first()
+        if (held is not None) != self._leading:
+            self._leading = held is not None
+            log.info("this process %s the scheduler", "leads" if self._leading else "no longer leads")
+        return self._leading
 
     def resign(self) -> None:
-        """Close the connection for real (not back to the pool, which would keep the lock)."""
-        if self._held is not None:
-            self._held.invalidate()
-            self._held.close()
-            self._held = None
+        """Let the lease go at once (a clean shutdown): another replica takes over at its next tick."""
+        if self._db.dialect != "postgresql":
+            return
+        self._leading = False
+        try:
+            with self._db.engine.begin() as connection:
+                connection.execute(_RESIGN, {"holder": self.holder})
+        except Exception as error:  # the database is away: the lease runs out by itself
+            if not unavailable(error):
+                raise
+            log.warning("could not let the scheduler's lease go: %s", described(error))
+
+
+# One statement, timed by the database's clock (replicas' clocks may disagree): the lease is
+# taken when nobody holds it or it has run out, renewed when this process holds it.
+_TAKE = text(
+    """
+    INSERT INTO scheduler_lease (id, holder, expires_at)
+    VALUES (1, :holder, clock_timestamp() + make_interval(secs => :seconds))
+    ON CONFLICT (id) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+    WHERE scheduler_lease.holder = excluded.holder OR scheduler_lease.expires_at < clock_timestamp()
+    RETURNING holder
+    """
+)
+_RESIGN = text(
+    "UPDATE scheduler_lease SET expires_at = clock_timestamp() - interval '1 second' WHERE holder = :holder"
+)
 
 
 class Scheduler:

@@ -1,4 +1,5 @@
-"""Workspaces (tenants) with their settings, who holds which role, the test clock and the daily runs."""
+"""Workspaces (tenants) with their settings, who holds which role, the test clock, the daily runs
+and the scheduler's leader lease."""
 
 from __future__ import annotations
 
@@ -56,6 +57,16 @@ class TestClock(SQLModel, table=True):
     __tablename__ = "test_clock"
     id: int = Field(default=1, primary_key=True)
     now: datetime = Field(sa_type=UTCDateTime)
+
+
+class SchedulerLease(SQLModel, table=True):
+    """Which process leads the scheduler on PostgreSQL, and until when (one row): renewed at each
+    tick, taken over by another process once it has run out (bot/scheduler.py)."""
+
+    __tablename__ = "scheduler_lease"
+    id: int = Field(default=1, primary_key=True)
+    holder: str = Field(max_length=200)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class DailyRun(SQLModel, table=True):

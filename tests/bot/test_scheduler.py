@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -109,6 +110,25 @@ def test_one_scheduler_leads_on_postgresql_and_another_takes_over(shop: Shop) ->
             assert second.leads() and not first.leads()
         else:  # one machine's SQLite: every process may run the jobs; their keys keep effects single
             assert second.leads()
+    finally:
+        first.resign()
+        second.resign()
+
+
+@pytest.mark.postgresql
+def test_a_paused_leader_is_taken_over_when_its_lease_runs_out_and_stops_leading_when_resumed(
+    shop: Shop,
+) -> None:
+    """A leader that stops renewing (paused, hung) holds the others back only until its lease
+    runs out; resumed, it finds the lease taken. The lease is timed by the database's clock."""
+    first, second = Leadership(shop.db, lease_seconds=1), Leadership(shop.db, lease_seconds=1)
+    try:
+        assert first.leads() and not second.leads()
+        assert first.leads()  # renewed while it ticks
+        time.sleep(1.3)  # the first is paused: no tick renews its lease
+        assert second.leads()
+        assert not first.leads()  # resumed: the lease is the other's now
+        assert second.leads()
     finally:
         first.resign()
         second.resign()
