@@ -1,11 +1,24 @@
 """Serving: over HTTP (Bolt's /slack/events, signed by Slack) or in Socket Mode (requests arrive
 over a WebSocket the app opens; bot/socket_mode.py). Either way HTTP on $PORT answers /healthz,
 which checks the database, and with OAuth Bolt's install pages /slack/install and
-/slack/oauth_redirect."""
+/slack/oauth_redirect.
+
+Core runs under the interpreter lock, so one process uses one core: `serve` starts one process
+per core on PostgreSQL (`MEMBERBOT_PROCESSES`), each a whole bot with its own bounded pool,
+sharing one listening socket (the kernel hands each connection to one of them) and, in Socket
+Mode, each with its own connection (Slack spreads requests over an app's connections). Every
+process runs the scheduler; the lease (bot/scheduler.py) lets one work. A supervisor restarts a
+process that dies. SQLite serves one writer at a time, so there one process is the default."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import multiprocessing
+import os
+import signal
+import socket
+import threading
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -31,6 +44,8 @@ from bot.socket_mode import run_socket_mode
 from core.workspace.test_clock import clock_for
 from storage.migrate import prepare
 from storage.uow import Database
+
+log = logging.getLogger("memberbot.serve")
 
 
 def create_server(app: AsyncApp, db: Database, *, signing_secret: str | None, threads: int = 1) -> Starlette:
@@ -82,22 +97,25 @@ class Service:
     """The bot as `memberbot serve` runs it: HTTP on the port, plus the Socket Mode connection
     when there is an app token. `stop()` ends `run()` from another thread."""
 
-    def __init__(self, settings: Settings, deps: Deps, host: str = "0.0.0.0") -> None:
+    def __init__(
+        self, settings: Settings, deps: Deps, host: str = "0.0.0.0", listening: socket.socket | None = None
+    ) -> None:
         self.app = build_app(settings, deps)
         self.app_token = settings.app_token
         secret = None if settings.socket_mode else settings.signing_secret
         http = create_server(self.app, deps.db, signing_secret=secret, threads=settings.threads)
         self.http = uvicorn.Server(uvicorn.Config(http, host=host, port=settings.port, log_level="info"))
         self.scheduler = Scheduler(deps.db, deps.clock, clients(self.app)) if settings.scheduler else None
+        self.sockets = [listening] if listening is not None else None
 
     async def run(self) -> None:
         if self.scheduler is not None:
             self.scheduler.start()  # on this event loop
         try:
             if self.app_token is not None:
-                await run_socket_mode(self.app, self.app_token, self.http)
+                await run_socket_mode(self.app, self.app_token, self.http, self.sockets)
             else:
-                await self.http.serve()
+                await self.http.serve(self.sockets)
         finally:
             if self.scheduler is not None:
                 self.scheduler.shutdown()
@@ -142,6 +160,50 @@ def run_scheduler(settings: Settings) -> None:
 
 
 def serve(settings: Settings, host: str = "0.0.0.0") -> None:
+    """`memberbot serve`: the bot in one process, or in several under a supervisor."""
     db = Database(settings.database_url, settings.database_limits)
-    prepare(db)
-    asyncio.run(Service(settings, Deps(db, clock_for(db), settings.admins), host).run())
+    prepare(db)  # once, before any process serves
+    count = settings.processes or ((os.cpu_count() or 1) if db.dialect == "postgresql" else 1)
+    db.dispose()
+    if count == 1:
+        serve_one(settings, host)
+    else:
+        _supervise(settings, host, count)
+
+
+def serve_one(settings: Settings, host: str, listening: socket.socket | None = None) -> None:
+    """One whole bot: its database pool, Bolt app, HTTP server (on `listening` when shared) and
+    scheduler, until SIGTERM or SIGINT."""
+    db = Database(settings.database_url, settings.database_limits)
+    asyncio.run(Service(settings, Deps(db, clock_for(db), settings.admins), host, listening).run())
+
+
+def _supervise(settings: Settings, host: str, count: int) -> None:
+    """`count` processes on one listening socket; one that dies is started again; SIGTERM or
+    SIGINT stops them all (each finishes its requests: uvicorn's graceful shutdown)."""
+    listening = socket.create_server((host, settings.port), backlog=2048)
+    spawn = multiprocessing.get_context("spawn")  # a fresh interpreter: no event loop or pool copied
+
+    def start() -> multiprocessing.process.BaseProcess:
+        process = spawn.Process(target=serve_one, args=(settings, host, listening), name="memberbot")
+        process.start()
+        return process
+
+    stopping = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stopping.set())
+    processes = [start() for _ in range(count)]
+    log.info("serving with %d processes on port %d", count, settings.port)
+    while not stopping.wait(1):
+        for n, process in enumerate(processes):
+            if not process.is_alive():
+                log.warning("process %s exited (%s); starting another", process.pid, process.exitcode)
+                processes[n] = start()
+    for process in processes:
+        if process.is_alive() and process.pid is not None:
+            os.kill(process.pid, signal.SIGTERM)
+    for process in processes:
+        process.join(15)
+        if process.is_alive():
+            process.kill()
+    listening.close()

@@ -43,6 +43,7 @@ class Settings:
     app_token: str | None = None  # set: Socket Mode
     scheduler: bool = True  # MEMBERBOT_SCHEDULER=off: this process serves Slack only
     threads: int = 1  # MEMBERBOT_THREADS: threads running core for the listeners (bot/server.py)
+    processes: int | None = None  # MEMBERBOT_PROCESSES; None: one per core on PostgreSQL, one on SQLite
     oauth: OAuth | None = None
     database_limits: Limits = field(
         default_factory=Limits
@@ -67,6 +68,7 @@ def load(env: Mapping[str, str] = os.environ) -> Settings:
         oauth=oauth,
         scheduler=_scheduler(env),
         threads=_threads(env),
+        processes=_processes(env),
         database_limits=_database_limits(env),
     )
 
@@ -80,8 +82,19 @@ def _database_limits(env: Mapping[str, str]) -> Limits:
 
 def _threads(env: Mapping[str, str]) -> int:
     value = env.get("MEMBERBOT_THREADS", "1").strip()
-    if not value.isdigit() or not 1 <= int(value) <= 32:
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= 32:
         raise SettingsError(f"MEMBERBOT_THREADS must be a number of threads from 1 to 32, not {value!r}")
+    return int(value)
+
+
+def _processes(env: Mapping[str, str]) -> int | None:
+    value = env.get("MEMBERBOT_PROCESSES", "auto").strip().lower()
+    if value == "auto":
+        return None
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= 64:
+        raise SettingsError(
+            f"MEMBERBOT_PROCESSES must be auto or a number of processes from 1 to 64, not {value!r}"
+        )
     return int(value)
 
 
@@ -154,7 +167,7 @@ def _scopes(env: Mapping[str, str]) -> tuple[str, ...]:
 
 def _port(env: Mapping[str, str]) -> int:
     text = env.get("PORT", "3000")
-    if not text.isdigit() or not 1 <= int(text) <= 65535:
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 65535:
         raise SettingsError(f"PORT must be a port number from 1 to 65535, not {text!r}")
     return int(text)
 

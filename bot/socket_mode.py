@@ -4,6 +4,7 @@ token) and Slack delivers every request over it; no public URL is needed. Bolt's
 
 from __future__ import annotations
 
+import socket
 from typing import Protocol
 
 import uvicorn
@@ -22,7 +23,9 @@ class Connection(Protocol):
     async def close_async(self) -> None: ...
 
 
-async def run_socket_mode(app: AsyncApp, app_token: str, http: uvicorn.Server) -> None:
+async def run_socket_mode(
+    app: AsyncApp, app_token: str, http: uvicorn.Server, sockets: list[socket.socket] | None = None
+) -> None:
     """Connect to Slack, then serve HTTP (/healthz and any install pages) until asked to stop
     (SIGTERM, Ctrl-C or `http.should_exit`); the connection is closed on the way out."""
     await check_app_token(app, app_token)
@@ -30,7 +33,7 @@ async def run_socket_mode(app: AsyncApp, app_token: str, http: uvicorn.Server) -
     connection: Connection = AsyncSocketModeHandler(app, app_token)
     await connection.connect_async()
     try:
-        await http.serve()
+        await http.serve(sockets)
     finally:
         await connection.close_async()
 

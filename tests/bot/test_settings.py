@@ -102,13 +102,19 @@ def test_serve_names_the_missing_half_of_the_oauth_credentials(monkeypatch: pyte
     assert result.output.strip() == "Error: SLACK_CLIENT_SECRET is not set (SLACK_CLIENT_ID is)"
 
 
-def test_threads_and_scheduler_settings_are_checked() -> None:
+def test_threads_processes_and_scheduler_settings_are_checked() -> None:
     base = {"SLACK_SIGNING_SECRET": "s", "SLACK_BOT_TOKEN": "xoxb-1"}
-    assert (load(base).threads, load(base).scheduler) == (1, True)
+    assert (load(base).threads, load(base).processes, load(base).scheduler) == (1, None, True)
     assert load({**base, "MEMBERBOT_THREADS": "4", "MEMBERBOT_SCHEDULER": "off"}).threads == 4
+    assert load({**base, "MEMBERBOT_PROCESSES": "3"}).processes == 3
+    assert load({**base, "MEMBERBOT_PROCESSES": " Auto "}).processes is None
     for name, value in (
         ("MEMBERBOT_THREADS", "0"),
         ("MEMBERBOT_THREADS", "many"),
+        ("MEMBERBOT_THREADS", "³"),
+        ("MEMBERBOT_PROCESSES", "0"),
+        ("MEMBERBOT_PROCESSES", "65"),
+        ("MEMBERBOT_PROCESSES", "²"),
         ("MEMBERBOT_SCHEDULER", "yes"),
     ):
         with pytest.raises(SettingsError, match=name):

@@ -1,6 +1,7 @@
 """End to end: `memberbot serve` started as its own process, as an operator starts it, over HTTP
-against the Slack stand-in, on the test database. The bot's clock is the real one here, so these
-tests use dates relative to today."""
+against the Slack stand-in, on the test database. It runs two serving processes under its
+supervisor (one per core, as on PostgreSQL by default), so requests land on either. The bot's
+clock is the real one here, so these tests use dates relative to today."""
 
 from __future__ import annotations
 
@@ -38,6 +39,21 @@ class Served:
     url: str
     standin: SlackStandIn
     standin_url: str
+    supervisor: int  # the pid of `memberbot serve`
+
+
+def serving(supervisor: int) -> list[int]:
+    """The serving processes `memberbot serve` started (multiprocessing's helper excluded)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except OSError:  # gone meanwhile
+            continue
+        if int(fields[1]) == supervisor and b"spawn_main" in cmdline:
+            found.append(int(stat.parent.name))
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -55,6 +71,7 @@ def served(db: Database) -> Iterator[Served]:
         "PORT": str(port),
         "MEMBERBOT_ADMINS": ADMIN,
         "MEMBERBOT_SCHEDULER": "off",  # the database is shared by the session's tests
+        "MEMBERBOT_PROCESSES": "2",
     }
     for unset in ("SLACK_APP_TOKEN", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET"):
         env.pop(unset, None)
@@ -74,8 +91,9 @@ def served(db: Database) -> Iterator[Served]:
             return False
 
     try:
-        wait_until(healthy, what="memberbot serve to answer /healthz", timeout=30)
-        yield Served(url, standin, fake.url)
+        wait_until(healthy, what="memberbot serve to answer /healthz", timeout=120)
+        wait_until(lambda: len(serving(process.pid)) == 2, what="two serving processes", timeout=60)
+        yield Served(url, standin, fake.url, process.pid)
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=15)
@@ -108,6 +126,21 @@ def test_serve_answers_health_and_refuses_a_forged_signature(
     forged, _ = driver.slash("/credits", "help", user=STAFF, secret="not-the-secret")
     assert forged.status_code == 401
     assert "`/credits <customer>`" in str(command(served, driver, "help", user=STAFF)["text"])
+
+
+def test_a_serving_process_that_dies_is_replaced_and_the_bot_keeps_answering(
+    served: Served, driver: Driver
+) -> None:
+    before = serving(served.supervisor)
+    os.kill(before[0], signal.SIGKILL)
+    for _ in range(6):  # answered meanwhile by the one left
+        assert "`/credits <customer>`" in str(command(served, driver, "help", user=STAFF)["text"])
+    wait_until(
+        lambda: len(now := serving(served.supervisor)) == 2 and before[0] not in now,
+        what="a new serving process",
+        timeout=60,
+    )
+    assert httpx.get(f"{served.url}/healthz").json() == {"ok": True}
 
 
 def test_sell_approve_redeem_and_an_unknown_customer(served: Served, driver: Driver, shop: Shop) -> None:

@@ -660,7 +660,7 @@ def _credits_step(errors: Errors, raw: dict[str, Any]) -> flows.CreditsStep:
         expiry=Expiry(raw.get("expiry") or Expiry.NEVER.value),
         expiry_days=days("expiry_days", "The days until expiry", "0"),
         initial=amount("initial", "The amount at sign-up"),
-        equality_template_id=int(template) if template.isdigit() else None,
+        equality_template_id=int(template) if _digits(template) else None,
         for_services=amount("for_services", "The share for services"),
         for_products=amount("for_products", "The share for products"),
         points_per_unit=amount("points_per_unit", "The points per unit paid"),
@@ -695,12 +695,16 @@ def _services(errors: Errors, raw: dict[str, Any]) -> tuple[RecurringService, ..
 def _service(errors: Errors, field: str, raw: dict[str, Any]) -> RecurringService | None:
     e = Errors(field)
     job, _, task = str(raw.get("job", "")).partition(":")
-    if not (job.isdigit() and task.isdigit()):
+    if not (_digits(job) and _digits(task)):
         e.add("job", "Choose the job and task to repeat.")
     rule: Recurrence
     if raw.get("kind") == "monthly":
         day_text = str(raw.get("day", "")).lower()
-        day = LAST_DAY if day_text == "last" else (int(day_text) if day_text.isdigit() else 0)
+        day = (
+            LAST_DAY
+            if day_text == "last"
+            else (int(day_text) if day_text.isascii() and day_text.isdigit() else 0)
+        )
         if day == 0:
             e.add("day", f"“{day_text}” is not a day of the month: use 1 to 31 or last.")
         months = tuple(MONTHS.index(m) + 1 for m in raw.get("months") or [] if m in MONTHS)
@@ -769,8 +773,14 @@ def _decimal(errors: Errors, field: str, text: str, label: str) -> Decimal:
     return value
 
 
+def _digits(text: str) -> bool:
+    """ASCII digits only: "²" and "٣" are digits to `str.isdigit`, and int() refuses the first."""
+    return text.isascii() and text.isdigit()
+
+
 def _whole(errors: Errors, field: str, text: str, label: str) -> int:
-    if not text.strip().isdigit():
+    text = text.strip()
+    if not _digits(text):
         errors.add(field, f"{label} must be a whole number, not “{text}”.")
         return 0
     return int(text)

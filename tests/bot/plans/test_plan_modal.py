@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+import pytest
+
 from core.credits.terms import CreditKind, CreditTerms, Expiry
 from core.kernel.recurrence import Weekly
 from core.plans import service as plans
@@ -46,9 +48,10 @@ def test_a_new_plan_is_created_through_the_form(slack: Slack) -> None:
     assert plan.terms.setup_fee == Decimal("10.00") and plan.terms.credits is None
 
 
-def test_bad_input_is_shown_under_its_field_and_nothing_is_written(slack: Slack) -> None:
+@pytest.mark.parametrize("months", ["-1", "²", "٣"])  # superscript and Arabic-Indic digits, too
+def test_bad_input_is_shown_under_its_field_and_nothing_is_written(slack: Slack, months: str) -> None:
     slack.open_modal("/plans", "new", user=ADMIN, callback_id="plan_details")
-    answer = slack.driver.submit(ADMIN, {"name": "Diamond", "price": "lots", "lock_in_months": "-1"})
+    answer = slack.driver.submit(ADMIN, {"name": "Diamond", "price": "lots", "lock_in_months": months})
     assert answer["response_action"] == "errors"
     assert "“lots”" in answer["errors"]["price"] and "whole number" in answer["errors"]["lock_in_months"]
     assert plan_named(slack, "Diamond") is None
