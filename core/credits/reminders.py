@@ -61,6 +61,8 @@ def services_tomorrow(ctx: Ctx, day: date) -> list[Reminder]:
         return []
     tomorrow = day + timedelta(days=1)
     due = [v for v in visits.upcoming(ctx, until=tomorrow) if v.due_on == tomorrow]
+    if not due:  # nothing to say: no daily "None." in the channel
+        return []
     shown = [
         {
             "starts_at": v.starts_at.astimezone(ctx.tz).isoformat(),
@@ -90,6 +92,8 @@ def weekly_digest(ctx: Ctx, day: date) -> list[Reminder]:
     at_risk: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
     for lot in ctx.uow.all(query):
         at_risk[(lot.customer_id, lot.unit)] += lot.remaining
+    if not at_risk:  # a quiet week: no "None." in the channel
+        return []
     ranked = sorted(at_risk.items(), key=lambda item: (item[0][1] != Unit.MONEY.value, -item[1], item[0][0]))
     names = outbox.customer_names(ctx, [c for (c, _), _ in ranked[:SHOWN]])
     credits = [

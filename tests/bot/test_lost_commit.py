@@ -16,7 +16,7 @@ from tests.bot.test_stalls import a_priced_service, bot_on, location_prices
 from tests.conftest import Shop
 from tests.stall_proxy import proxied_postgresql
 
-pytestmark = pytest.mark.postgresql
+pytestmark = [pytest.mark.postgresql, pytest.mark.faults]
 
 LIMITS = Limits(connect=2, statement=2, pool=2, busy=1)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select
 from sqlmodel import col
 
@@ -26,6 +27,7 @@ def _count(slack: Slack, table: type[TenantRow]) -> int:
         return int(s.scalar(query) or 0)
 
 
+@pytest.mark.faults
 def test_a_sale_sent_three_times_is_made_once_and_each_is_answered_alike(slack: Slack) -> None:
     with slack.shop.tx() as ctx:
         add_customer(ctx, CustomerInput(company="Blue Fin Spa"))
@@ -39,6 +41,7 @@ def test_a_sale_sent_three_times_is_made_once_and_each_is_answered_alike(slack: 
     assert _count(slack, Contract) == 1
 
 
+@pytest.mark.faults
 def test_a_form_submitted_twice_adds_one_customer(slack: Slack) -> None:
     slack.open_modal("/customers", "add Blue Fin", user=STAFF, callback_id="customer_add")
     assert slack.driver.submit(STAFF, {"contact": "João"}) == {}
@@ -55,6 +58,7 @@ def test_a_refused_submission_keeps_no_key_and_is_refused_again(slack: Slack) ->
     assert _count(slack, SlackRequest) == 0 and _count(slack, Customer) == 0
 
 
+@pytest.mark.faults
 def test_twins_at_the_same_moment_still_sell_once(slack: Slack) -> None:
     with slack.shop.tx() as ctx:
         add_customer(ctx, CustomerInput(company="Blue Fin Spa"))

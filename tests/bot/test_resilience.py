@@ -16,6 +16,7 @@ from tests.bot.memberships.test_approvals import CHANNEL
 from tests.conftest import STAFF
 
 
+@pytest.mark.faults
 def test_a_429_is_retried_after_the_time_slack_asks_for(slack: Slack) -> None:
     with slack.shop.tx() as ctx:
         add_customer(ctx, CustomerInput(company="Blue Fin Spa"))
@@ -47,6 +48,7 @@ def test_an_unexpected_error_is_logged_with_a_reference_and_answered_with_an_apo
     assert logged[0].exc_info is not None  # the stack trace goes to the log, not to Slack
 
 
+@pytest.mark.faults
 def test_a_retried_event_delivery_takes_effect_once(slack: Slack) -> None:
     assert slack.driver.open_home(STAFF).status_code == 200
     wait_until(lambda: slack.standin.homes.get(STAFF), what="the Home")

@@ -61,6 +61,7 @@ def dms(slack: Slack, user: str) -> list[Posted]:
     return [m for m in slack.standin.channel_messages(user)]
 
 
+@pytest.mark.faults
 def test_an_outage_delays_a_reminder_and_it_arrives_once(slack: Slack) -> None:
     reminder_due(slack.shop)
     slack.standin.down = True
@@ -100,6 +101,7 @@ def test_the_reminders_redeem_button_opens_the_form_for_that_customer(slack: Sla
         assert ledger.balance(ctx, customer).total(Unit.CREDIT) == Decimal(0)
 
 
+@pytest.mark.faults
 def test_one_scheduler_leads_on_postgresql_and_another_takes_over(shop: Shop) -> None:
     first, second = Leadership(shop.db), Leadership(shop.db)
     try:
@@ -116,6 +118,7 @@ def test_one_scheduler_leads_on_postgresql_and_another_takes_over(shop: Shop) ->
 
 
 @pytest.mark.postgresql
+@pytest.mark.faults
 def test_a_paused_leader_is_taken_over_when_its_lease_runs_out_and_stops_leading_when_resumed(
     shop: Shop,
 ) -> None:

@@ -40,6 +40,8 @@ from tests.conftest import Shop
 from tests.integration.helpers import shop_on_a_file
 from tests.stall_proxy import proxied_postgresql
 
+pytestmark = pytest.mark.faults
+
 QUICK = Limits(connect=2, statement=1, pool=1, busy=0.5)
 ANSWERED_WITHIN = 8.0  # s: the apology, with room for a loaded machine
 HEALTHZ_WITHIN = 1.5  # s: /healthz's own deadline is 1 s

@@ -128,6 +128,7 @@ def test_serve_answers_health_and_refuses_a_forged_signature(
     assert "`/credits <customer>`" in str(command(served, driver, "help", user=STAFF)["text"])
 
 
+@pytest.mark.faults
 def test_a_serving_process_that_dies_is_replaced_and_the_bot_keeps_answering(
     served: Served, driver: Driver
 ) -> None:

@@ -29,6 +29,8 @@ from tests.conftest import ADMIN, Shop, new_team
 from tests.integration.helpers import shop_on_a_file
 from tests.stall_proxy import Proxy, proxied_postgresql
 
+pytestmark = pytest.mark.faults
+
 QUICK = Limits(connect=2, statement=1, pool=1, busy=0.5)
 BOUND = 8.0  # s: what "a few seconds" means here, with room for a loaded machine
 NOW = datetime(2025, 3, 10, 18, 0, tzinfo=UTC)

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from core import outbox
 from core.context import SYSTEM, transaction
 from core.kernel.clock import FixedClock
@@ -13,6 +15,8 @@ from core.workspace.flows import ensure_tenant
 from tests.bot.conftest import Slack
 from tests.bot.test_scheduler import deliver, reminder_due
 from tests.conftest import STAFF
+
+pytestmark = pytest.mark.faults
 
 REAL = datetime(2026, 12, 4, 18, 0, tzinfo=UTC)
 

@@ -114,6 +114,7 @@ def test_three_months_of_grants_and_expiries_match_the_hand_computed_table(shop:
     assert ("2025-02-05", "7") not in reminded
 
 
+@pytest.mark.faults
 def test_a_day_run_twice_or_rerun_after_a_crash_changes_nothing_more(shop: Shop) -> None:
     customer = sold(shop)
     daily.catch_up(shop.db, shop.team, shop.clock)
@@ -197,6 +198,7 @@ def test_sweep_refuses_a_day_that_has_not_come(shop: Shop) -> None:
         daily.catch_up(shop.db, shop.team, shop.clock, until=date(2025, 1, 20))
 
 
+@pytest.mark.faults
 def test_a_sweep_killed_half_way_and_run_again_grants_everything_once(tmp_path: Path) -> None:
     """kill -9 of a real `memberbot sweep` in the middle of a long catch-up, then a rerun."""
     shop = shop_on_a_file(tmp_path / "killed.sqlite", datetime(2025, 1, 15, 17, 0, tzinfo=UTC), "TKILLED")
@@ -261,6 +263,8 @@ def test_tomorrows_services_go_to_the_operations_channel_and_mondays_bring_a_dig
     at(shop, date(2025, 1, 14))  # a Tuesday: services, but no digest
     daily.catch_up(shop.db, shop.team, shop.clock)
     assert [m.key for m in queued(shop) if m.key.startswith("digest")] == [digest.key]
+    services_days = [m.key for m in queued(shop) if m.key.startswith("services")]
+    assert services_days == ["services:2025-01-13"]  # Wednesday has no visit: nothing is posted for it
 
 
 def test_the_grant_job_reads_only_memberships_whose_day_has_come(shop: Shop) -> None:
@@ -304,3 +308,16 @@ def test_an_expiry_reminder_names_the_customer_and_goes_to_the_seller_or_the_rem
     daily.catch_up(shop.db, shop.team, shop.clock)
     (one_day,) = [m for m in queued(shop) if m.key.startswith("expiry:2025-02-12:")]
     assert one_day.to == "CREMIND" and "(in 1 day(s))" in text(one_day)
+
+
+def test_a_quiet_day_posts_nothing_to_the_channels(shop: Shop) -> None:
+    """No visits tomorrow and nothing expiring this week: no "None." in either channel."""
+    at(shop, date(2025, 1, 13))  # a Monday
+    with shop.tx() as ctx:
+        update_settings(ctx, operations_channel="COPS", reminders_channel="CREMIND")
+        far = ctx.now() + timedelta(days=30)
+        ledger.grant(
+            ctx, add_customer(ctx, "Later Ltd", ""), Unit.CREDIT, Decimal(2), key="l", expires_at=far
+        )
+    daily.catch_up(shop.db, shop.team, shop.clock)
+    assert [m.to for m in queued(shop) if m.to in ("COPS", "CREMIND")] == []
