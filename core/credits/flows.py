@@ -107,6 +107,7 @@ class Report:
 class RedeemForm:
     services: tuple[ServiceView, ...]
     customer: CustomerView | None  # chosen already (from a reminder's button)
+    available: Decimal | None = None  # the chosen customer's credits usable now
 
 
 def balance_for(ctx: Ctx, text: str) -> CustomerBalance | Lookup:
@@ -249,7 +250,8 @@ def redeem_form(ctx: Ctx, customer_id: int | None = None) -> RedeemForm:
     """What the redeem form offers: the services, and the customer if one is chosen already."""
     roles.require(ctx, Action.REDEEM)
     chosen = get_customer(ctx, customer_id) if customer_id else None
-    return RedeemForm(tuple(services.list_services(ctx)), chosen)
+    available = ledger.balance(ctx, chosen.id).total(Unit.CREDIT) if chosen else None
+    return RedeemForm(tuple(services.list_services(ctx)), chosen, available)
 
 
 def _last_day(ctx: Ctx, expires_at: datetime | None) -> date | None:

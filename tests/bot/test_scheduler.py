@@ -102,6 +102,21 @@ def test_the_reminders_redeem_button_opens_the_form_for_that_customer(slack: Sla
 
 
 @pytest.mark.faults
+def test_a_reminders_redeem_button_pressed_after_the_credits_are_gone_says_so_and_loses_its_button(
+    slack: Slack,
+) -> None:
+    customer = reminder_due(slack.shop)
+    deliver(slack)
+    (dm,) = dms(slack, STAFF)
+    with slack.shop.tx() as ctx:  # used up at the desk meanwhile
+        ledger.redeem(ctx, customer, Decimal(2), key="desk")
+    slack.driver.click(ReminderAction.REDEEM, str(customer), user=STAFF, message=dm)
+    wait_until(lambda: "Nothing is left to redeem" in dm.text, what="the reminder updated")
+    assert "2 credits expire after" in dm.text  # what it said is kept
+    assert not [b for b in dm.blocks if b.get("type") == "actions"]  # no live Redeem button
+    assert slack.standin.top_modal(STAFF) is None  # no form opened
+
+
 def test_one_scheduler_leads_on_postgresql_and_another_takes_over(shop: Shop) -> None:
     first, second = Leadership(shop.db), Leadership(shop.db)
     try:

@@ -37,11 +37,18 @@ TITLES = {CreditsView.REDEEM_CONFIRM: "Redeem credits", CreditsView.TRANSFER_CON
 def register(app: AsyncApp, deps: Deps) -> None:
     @app.action(ReminderAction.REDEEM)
     async def redeem_from_reminder(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        """The Redeem button of an expiry reminder: the redeem form, with the customer chosen."""
+        """The Redeem button of an expiry reminder: the redeem form, with the customer chosen; or,
+        when the credits have expired or been used since, the reminder says so and loses its button."""
         await ack()
         team, user = body["team"]["id"], body["user"]["id"]
         customer_id = int(body["actions"][0]["value"])
         channel = str((body.get("channel") or {}).get("id") or "")
+        offered = await asyncio.to_thread(deps.read, team, user, credits.redeem_form, customer_id)
+        message = body.get("message") or {}
+        if offered.available == 0 and channel and message.get("ts"):
+            text = f"{message.get('text', '')}\n{messages.say('reminder_nothing_left')}"
+            await client.chat_update(channel=channel, ts=message["ts"], **messages.message(text))  # no button
+            return
         modal = Modal("Redeem credits", lambda: redeem_form(deps, team, user, customer_id, channel))
         await open_modal(client, body["trigger_id"], modal)
 
