@@ -12,6 +12,7 @@ refused, nothing written. Every listener that reads a key from Slack goes throug
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 from enum import StrEnum
@@ -38,6 +39,11 @@ class Purpose(StrEnum):
 def new_nonce() -> str:
     """What a button or form carries to name its request."""
     return secrets.token_hex(16)
+
+
+def nonce_of(execution_id: str) -> str:
+    """The nonce of a Workflow Builder step's execution: the same for each of Slack's retries of it."""
+    return hashlib.sha256(f"function:{execution_id}".encode()).hexdigest()[:32]
 
 
 def bound(user: str, purpose: Purpose, nonce: object) -> str:

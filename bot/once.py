@@ -56,6 +56,11 @@ def request_name(body: dict[str, Any]) -> str | None:
         actions = body.get("actions") or [{}]
         first = actions[0] if isinstance(actions[0], dict) else {}
         return f"action:{user}:{first.get('action_id')}:{first.get('block_id')}:{first.get('action_ts')}"
+    if kind == "event_callback":  # a Workflow Builder step: Slack retries it by the same execution
+        event = body.get("event")
+        executed = isinstance(event, dict) and event.get("type") == "function_executed"
+        execution = event.get("function_execution_id") if executed and isinstance(event, dict) else None
+        return f"function:{execution}" if execution else None
     if kind in ("shortcut", "message_action") or "command" in body:
         trigger = body.get("trigger_id")
         return f"{kind or 'command'}:{user}:{trigger}" if trigger else None

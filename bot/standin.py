@@ -59,6 +59,8 @@ class SlackStandIn:
     files: dict[str, dict[str, Any]] = field(default_factory=dict)  # file id -> name, content, channel
     problems: list[str] = field(default_factory=list)  # Block Kit Slack would refuse (invalid_blocks)
     rate_limited: dict[str, int] = field(default_factory=dict)  # method -> Retry-After for its next call
+    # function execution id -> {"outputs": ...} or {"error": ...}: how each workflow step ended
+    completions: dict[str, dict[str, Any]] = field(default_factory=dict)
     down: bool = False  # an outage: every Web API call fails with 503
     install: InstallStandIn = field(default_factory=InstallStandIn)  # OAuth and Socket Mode
     _triggers: dict[str, tuple[str, float]] = field(default_factory=dict)  # id -> (user, issued at)
@@ -77,8 +79,12 @@ class SlackStandIn:
             )
             if installing is not None:
                 return JSONResponse(installing)
-            if authorization != f"Bearer {self.bot_token}" and authorization.removeprefix("Bearer ") not in (
-                self.install.workspaces
+            token = authorization.removeprefix("Bearer ")
+            # xwfp-: the token Slack gives a workflow step's execution (Bolt uses it to complete it)
+            if (
+                token != self.bot_token
+                and token not in self.install.workspaces
+                and not token.startswith("xwfp-")
             ):
                 return JSONResponse({"ok": False, "error": "invalid_auth"})
             with self._lock:
@@ -142,6 +148,8 @@ class SlackStandIn:
             "chat.postMessage": lambda a: self._post(a, None),
             "chat.postEphemeral": lambda a: self._post(a, str(a.get("user", ""))),
             "chat.update": self._update,
+            "functions.completeSuccess": lambda a: self._complete(a, "outputs"),
+            "functions.completeError": lambda a: self._complete(a, "error"),
             "views.publish": self._publish,
             "views.open": lambda a: self._open(a, push=False),
             "views.push": lambda a: self._open(a, push=True),
@@ -271,6 +279,15 @@ class SlackStandIn:
             return {"ok": False, "error": "view_too_large"}
         self.homes[str(args["user_id"])] = view
         return {"ok": True, "view": view}
+
+    def _complete(self, args: dict[str, Any], how: str) -> dict[str, Any]:
+        """A workflow step's end: once per execution, as Slack takes it."""
+        execution = str(args.get("function_execution_id", ""))
+        if execution in self.completions:
+            return {"ok": False, "error": "function_execution_already_completed"}
+        value = _json(args.get("outputs")) if how == "outputs" else args.get("error")
+        self.completions[execution] = {how: value}
+        return {"ok": True}
 
     def _update(self, args: dict[str, Any]) -> dict[str, Any]:
         for posted in self.messages:
@@ -519,6 +536,41 @@ class Driver:
 
     def _interaction(self, payload: dict[str, Any]) -> httpx.Response:
         return self._send(urllib.parse.urlencode({"payload": json.dumps(payload)}), None, None)
+
+    def run_step(self, callback_id: str, inputs: dict[str, Any], *, retry_of: int | None = None) -> str:
+        """A workflow reaches this app's step `callback_id` (a function_executed event); returns
+        the execution's id, under which the stand-in keeps how it ended. `retry_of` resends the
+        delivery numbered so, as Slack retries it."""
+        n = retry_of if retry_of is not None else next(self._ids)
+        self.last_event = n
+        execution = f"Fx{n:08d}"
+        event = {
+            "type": "function_executed",
+            "function": {
+                "id": f"Fn{callback_id}",
+                "callback_id": callback_id,
+                "title": callback_id,
+                "type": "app",
+            },
+            "inputs": inputs,
+            "function_execution_id": execution,
+            "workflow_execution_id": f"Wx{n:08d}",
+            "event_ts": f"{time.time():.6f}",
+            "bot_access_token": f"xwfp-{n}",
+        }
+        body = {
+            "token": "unused",
+            "team_id": self.team,
+            "api_app_id": "AMEMBERBOT",
+            "type": "event_callback",
+            "event_id": f"Ev{n:08d}",
+            "event_time": int(time.time()),
+            "event": event,
+        }
+        retry = {"x-slack-retry-num": "1", "x-slack-retry-reason": "http_timeout"} if retry_of else {}
+        response = self._send(json.dumps(body), None, None, content_type="application/json", extra=retry)
+        assert response.status_code == 200, response.text
+        return execution
 
     def open_home(self, user: str, *, retry_of: int | None = None) -> httpx.Response:
         """The user opens the app's Home tab (an app_home_opened event); `retry_of` resends the

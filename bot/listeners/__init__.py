@@ -19,6 +19,7 @@ from bot.listeners import (
     plans,
     revenue,
     visits,
+    workflows,
     workspace,
 )
 from bot.listeners.picker import actions as picker
@@ -39,6 +40,7 @@ DOMAINS = (
     revenue,
     checkout,
     visits,
+    workflows,
     picker,
 )
 

@@ -169,6 +169,18 @@ def sell(
     return _sale(ctx, sold, asked_in)
 
 
+def sell_named(ctx: Ctx, customer: str, plan: str, start: date | None, *, asked_in: str = "") -> Sale:
+    """A sale whose customer and plan are named in words, as a Workflow Builder step gives them:
+    one customer and one plan, or a refusal saying which (never a guess, and no form to choose in)."""
+    roles.require(ctx, Action.ASSIGN)
+    who = find_customer(ctx, customer).one()
+    chosen = plan_flows.one_plan(ctx, plan)
+    if not isinstance(chosen, PlanView):
+        several = f"Several plans match “{plan}”: {', '.join(chosen.names)}." if chosen.names else ""
+        raise InvalidInput.single("plan", several or f"No plan is named “{plan}”.")
+    return sell(ctx, who.id, chosen.id, start, None, asked_in=asked_in)
+
+
 def _all_past(ctx: Ctx, plan_id: int, start: date, end: date | None) -> bool:
     """Whether a term ends before today (one that ends before it starts is assign's to refuse)."""
     last = end or default_end(start, plans.get_plan(ctx, plan_id).terms.term_months)

@@ -30,13 +30,13 @@ from tests.bot.conftest import SECRET, TOKEN, bot_settings
 from tests.conftest import ADMIN, NOBODY, Shop
 
 Listener = tuple[str, str | re.Pattern[str]]  # (Bolt's matcher kind, the id or pattern it matches)
-KINDS = ("command", "action", "view_submission", "options", "event")
+KINDS = ("command", "action", "view_submission", "options", "event", "function_executed")
 
 
 def registered(app: AsyncApp) -> list[Listener]:
     """What each of the app's listeners answers, read from Bolt's built-in matchers: the matcher
-    wraps a function of Bolt's `command`, `action`, `view_submission`, `options` or `event`
-    builder, whose closure holds the id (or pattern) it was registered with."""
+    wraps a function of Bolt's `command`, `action`, `view_submission`, `options`, `event` or
+    `function_executed` builder, whose closure holds the id (or pattern) it was registered with."""
     found: list[Listener] = []
     for listener in app._async_listeners:
         for matcher in listener.matchers:
@@ -182,6 +182,22 @@ def payloads(
             "response_url": respond_url,
         }
         return "application/x-www-form-urlencoded", urllib.parse.urlencode(_dropped(fields))
+    if kind == "function_executed":  # a workflow step; its actor has no role, so nothing may be written
+        inputs = {
+            "customer": draw(texts),
+            "plan": draw(texts),
+            "quantity": draw(junk),
+            "actor": draw(_or_junk(NOBODY)),
+        }
+        step = {
+            "type": "function_executed",
+            "function": draw(_or_junk({"callback_id": constraint, "id": "FnFUZZ"})),
+            "inputs": draw(_or_junk(_dropped(inputs))),
+            "function_execution_id": draw(_or_junk(f"Fx{time.time_ns()}")),
+            "bot_access_token": draw(_or_junk("xwfp-fuzz")),
+        }
+        body = {"type": "event_callback", "team_id": draw(_or_junk(team)), "event": _dropped(step)}
+        return "application/json", json.dumps(_dropped(body))
     if kind == "event":
         event = {
             "type": constraint,

@@ -10,6 +10,8 @@ import jsonschema
 import pytest
 import yaml
 
+from bot.listeners.workflows.ids import Step
+
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMAS = ROOT.parent / "shared" / "slack"
 
@@ -61,7 +63,16 @@ def test_every_command_has_a_usage_hint_and_the_home_tab_is_on() -> None:
     (membership,) = [c for c in commands if c["command"] == "/membership"]
     assert "| approvals |" in membership["usage_hint"]  # what waits for the manager's decision
     assert data["features"]["app_home"]["home_tab_enabled"] is True
-    assert data["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened"]
+    assert data["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened", "function_executed"]
+
+
+def test_the_workflow_steps_declared_are_the_steps_the_bot_runs_and_custom_steps_can_be_deployed() -> None:
+    data = manifest()
+    assert set(data["functions"]) == {step.value for step in Step}
+    for step in data["functions"].values():
+        assert "actor" in step["input_parameters"]["required"]  # whose role decides
+    assert data["settings"]["org_deploy_enabled"] is True  # Slack requires it for custom steps
+    assert data["settings"]["function_runtime"] == "remote"  # run by this app, not on Slack
 
 
 @pytest.mark.parametrize("scope", ["channels:history", "admin", "chat:write.customize"])
