@@ -551,12 +551,11 @@ def balance(ctx: Ctx, customer_id: int, *, within_days: int = 30) -> Balance:
     expiring: dict[tuple[date, Unit], Decimal] = defaultdict(Decimal)
     by_scope: dict[tuple[Unit, str], Decimal] = defaultdict(Decimal)
     scopes = _ScopeNames(ctx)
-    statuses = {contract_id: m.status for contract_id, m in _memberships(ctx, customer_id).items()}
-    for lot in _open_lots(ctx, customer_id, unit=None, lock=False):
+    for lot, status in _open_lots_with_status(ctx, customer_id):
         unit = Unit(lot.unit)
         if lot.expires_at is not None and lot.expires_at <= now:
             continue  # expired; the expiry job writes its entry
-        if lot.contract_id is not None and statuses.get(lot.contract_id) not in REDEEMABLE:
+        if lot.contract_id is not None and (status is None or Status(status) not in REDEEMABLE):
             on_hold[unit] += lot.remaining
         elif lot.usable_from > now:
             upcoming[unit] += lot.remaining
@@ -852,23 +851,6 @@ def _open_lots_held(
     return rows, held
 
 
-def _memberships(ctx: Ctx, customer_id: int) -> dict[int, _Membership]:
-    """The customer's contracts with their credit terms, in one query."""
-    query = (
-        select(Contract, col(PlanVersion.credit_terms))
-        .outerjoin(PlanVersion, col(PlanVersion.id) == col(Contract.plan_version_id))
-        .where(col(Contract.tenant_id) == ctx.uow.tenant_id, col(Contract.customer_id) == customer_id)
-    )
-    return {
-        contract.id or 0: _Membership(
-            Status(contract.status),
-            None if terms is None else credit_terms.from_dict(terms),
-            contract.last_redeemed_at,
-        )
-        for contract, terms in ctx.uow.session.exec(query)
-    }
-
-
 class _ScopeNames:
     """Says what a lot is good for, in words: "any service", "Massage 60, category skin"."""
 
@@ -906,6 +888,25 @@ def _open_lots(ctx: Ctx, customer_id: int, *, unit: Unit | None, lock: bool) -> 
         query = query.where(col(CreditLot.unit) == unit.value)
     query = query.order_by(col(CreditLot.id))  # a fixed lock order: no deadlocks between redeemers
     return list(ctx.uow.all(query.with_for_update() if lock else query))
+
+
+def _open_lots_with_status(ctx: Ctx, customer_id: int) -> list[tuple[CreditLot, str | None]]:
+    """The customer's open lots, each with the status of its membership (None: the lot's contract
+    is not one of this customer's), in one query."""
+    query = (
+        select(CreditLot, col(Contract.status))
+        .outerjoin(
+            Contract,
+            (col(Contract.id) == col(CreditLot.contract_id)) & (col(Contract.customer_id) == customer_id),
+        )
+        .where(
+            col(CreditLot.tenant_id) == ctx.uow.tenant_id,
+            col(CreditLot.customer_id) == customer_id,
+            col(CreditLot.remaining) > 0,
+        )
+        .order_by(col(CreditLot.id))
+    )
+    return [(lot, status) for lot, status in ctx.uow.session.exec(query)]
 
 
 def _contract_terms(ctx: Ctx, contract: Contract) -> CreditTerms | None:

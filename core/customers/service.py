@@ -143,7 +143,9 @@ def search_customers(ctx: Ctx, query: str, limit: int = 10) -> list[CustomerView
     statement = statement.order_by(likely, func.length(text), col(Customer.id)).limit(CANDIDATES)
     rows = {row.id or 0: row for row in ctx.uow.all(statement)}
     ranked = search.rank(query, ((key, row.company, row.contact) for key, row in rows.items()))
-    return _views(ctx, [rows[key] for key in ranked[:limit]])
+    found = [rows[key] for key in ranked[:limit]]
+    ctx.uow.keep(found)  # the caller's next step (a balance, a sale) reads the one it picks by id
+    return _views(ctx, found)
 
 
 # --- writing -------------------------------------------------------------------------------------
