@@ -25,6 +25,7 @@ from core.kernel.errors import BadFile, Conflict, Errors, FieldError, InvalidInp
 from core.kernel.text import clean, fold
 from core.workspace import roles
 from core.workspace.roles import Action
+from storage import customer_search
 from storage.tables.catalog import Location
 from storage.tables.customers import Customer
 
@@ -131,6 +132,10 @@ def search_customers(ctx: Ctx, query: str, limit: int = 10) -> list[CustomerView
         return _views(ctx, ctx.uow.all(statement.order_by(text, col(Customer.id)).limit(limit)))
     for pattern in patterns:
         statement = statement.where(text.like(pattern, escape="\\"))
+    # On SQLite an index finds the customers holding the words first (storage/customer_search.py).
+    indexed = customer_search.narrowed(ctx.uow.dialect, col(Customer.id), fold(query).split())
+    if indexed is not None:
+        statement = statement.where(indexed)
     # When more rows match than are ranked, keep the likely best: names starting with the query,
     # then a word starting with it, shorter names first. Without an order the database would
     # keep an arbitrary 500, and an exact match could be left out.
