@@ -35,7 +35,9 @@ def match_query(words: Iterable[str]) -> str | None:
     return " AND ".join(phrases) or None
 
 
-def narrowed(dialect: str, customer_id: ColumnElement[int], words: Iterable[str]) -> ColumnElement[bool] | None:
+def narrowed(
+    dialect: str, customer_id: ColumnElement[int], words: Iterable[str]
+) -> ColumnElement[bool] | None:
     """On SQLite, a condition keeping the customers whose search text the index says contains
     every word long enough to look up; None elsewhere, or when no word is."""
     query = match_query(words) if dialect == "sqlite" else None

@@ -45,7 +45,9 @@ def stale_index_rows(shop: Shop) -> list[tuple[Any, ...]]:
             )
         ).all()
         orphans = conn.execute(
-            text("SELECT rowid, search_text FROM customer_search WHERE rowid NOT IN (SELECT id FROM customer)")
+            text(
+                "SELECT rowid, search_text FROM customer_search WHERE rowid NOT IN (SELECT id FROM customer)"
+            )
         ).all()
     return [tuple(row) for row in [*missing_or_stale, *orphans]]
 
@@ -121,7 +123,8 @@ def test_the_search_reads_the_index(shop: Shop) -> None:
             # the planner picks depends on the table's size: bench/slack_commands.py shows it).
             assert statement.count("customer.search_text LIKE") >= 2
             cursor.execute(
-                "SELECT i.indexdef, c.reloptions FROM pg_indexes i JOIN pg_class c ON c.relname = i.indexname "
+                "SELECT i.indexdef, c.reloptions FROM pg_indexes i "
+                "JOIN pg_class c ON c.relname = i.indexname "
                 "WHERE i.indexname = 'ix_customer_search_trgm'"
             )
             definition, options = cursor.fetchone()
