@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import ColumnElement, Integer, String, column, select, table
+from sqlalchemy import BindParameter, ColumnElement, Integer, String, column, select, table
+from sqlalchemy.orm import Mapped
 
 TABLE = "customer_search"
 TRIGRAM = 3  # the shortest text a trigram index can look up
@@ -35,14 +36,9 @@ def match_query(words: Iterable[str]) -> str | None:
     return " AND ".join(phrases) or None
 
 
-def narrowed(
-    dialect: str, customer_id: ColumnElement[int], words: Iterable[str]
-) -> ColumnElement[bool] | None:
-    """On SQLite, a condition keeping the customers whose search text the index says contains
-    every word long enough to look up; None elsewhere, or when no word is."""
-    query = match_query(words) if dialect == "sqlite" else None
-    if query is None:
-        return None
+def narrowed(customer_id: Mapped[int | None], query: BindParameter[str]) -> ColumnElement[bool]:
+    """A condition keeping the customers whose search text the SQLite index says matches `query`
+    (a `match_query`)."""
     return customer_id.in_(select(_index.c.rowid).where(_index.c.search_text.match(query)))
 
 

@@ -22,7 +22,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import or_, update
+from sqlalchemy import bindparam, or_, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 
@@ -48,6 +48,7 @@ from storage.tables.credits import CreditLot, CreditTotals, LedgerEntry, LedgerO
 from storage.tables.customers import Customer
 from storage.tables.memberships import Contract
 from storage.tables.plans import PlanVersion
+from storage.uow import TENANT, prepared
 
 _NO_TERMS = CreditTerms(kind=credit_terms.CreditKind.SERVICE)
 
@@ -566,14 +567,7 @@ def balance(ctx: Ctx, customer_id: int, *, within_days: int = 30) -> Balance:
             if lot.expires_at is not None and lot.expires_at <= horizon:
                 last_day = (lot.expires_at - timedelta(microseconds=1)).astimezone(ctx.tz).date()
                 expiring[(last_day, unit)] += lot.remaining
-    totals = {
-        Unit(t.unit): t
-        for t in ctx.uow.all(
-            ctx.uow.select(CreditTotals)
-            .where(col(CreditTotals.customer_id) == customer_id)
-            .execution_options(populate_existing=True)  # totals change by SQL, not through the ORM
-        )
-    }
+    totals = {Unit(t.unit): t for t in ctx.uow.run(_TOTALS, customer=customer_id)}
 
     def column(name: str) -> dict[Unit, Decimal]:
         return {u: _shown(ctx, u, getattr(t, name)) for u, t in totals.items()}
@@ -890,23 +884,35 @@ def _open_lots(ctx: Ctx, customer_id: int, *, unit: Unit | None, lock: bool) -> 
     return list(ctx.uow.all(query.with_for_update() if lock else query))
 
 
+# The balance's two reads, built once (every /credits reply runs them).
+_TOTALS = (
+    prepared(CreditTotals)
+    .where(col(CreditTotals.customer_id) == bindparam("customer"))
+    .execution_options(populate_existing=True)  # totals change by SQL, not through the ORM
+)
+_OPEN_LOTS_WITH_STATUS = (
+    select(CreditLot, col(Contract.status))
+    .outerjoin(
+        Contract,
+        (col(Contract.id) == col(CreditLot.contract_id))
+        & (col(Contract.customer_id) == bindparam("customer")),
+    )
+    .where(
+        col(CreditLot.tenant_id) == bindparam(TENANT),
+        col(CreditLot.customer_id) == bindparam("customer"),
+        col(CreditLot.remaining) > 0,
+    )
+    .order_by(col(CreditLot.id))
+)
+
+
 def _open_lots_with_status(ctx: Ctx, customer_id: int) -> list[tuple[CreditLot, str | None]]:
     """The customer's open lots, each with the status of its membership (None: the lot's contract
     is not one of this customer's), in one query."""
-    query = (
-        select(CreditLot, col(Contract.status))
-        .outerjoin(
-            Contract,
-            (col(Contract.id) == col(CreditLot.contract_id)) & (col(Contract.customer_id) == customer_id),
-        )
-        .where(
-            col(CreditLot.tenant_id) == ctx.uow.tenant_id,
-            col(CreditLot.customer_id) == customer_id,
-            col(CreditLot.remaining) > 0,
-        )
-        .order_by(col(CreditLot.id))
+    rows = ctx.uow.session.exec(
+        _OPEN_LOTS_WITH_STATUS, params={TENANT: ctx.uow.tenant_id, "customer": customer_id}
     )
-    return [(lot, status) for lot, status in ctx.uow.session.exec(query)]
+    return [(lot, status) for lot, status in rows]
 
 
 def _contract_terms(ctx: Ctx, contract: Contract) -> CreditTerms | None:
