@@ -127,7 +127,7 @@ def test_the_search_reads_the_index(shop: Shop) -> None:
                 "JOIN pg_class c ON c.relname = i.indexname "
                 "WHERE i.indexname = 'ix_customer_search_trgm'"
             )
-            definition, options = cursor.fetchone()
+            [(definition, options)] = cursor.fetchall()
             assert "USING gin (search_text gin_trgm_ops)" in definition
             # New entries go straight into the index, not a pending list every search reads whole.
             assert options == ["fastupdate=off"]
