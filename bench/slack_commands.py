@@ -107,14 +107,21 @@ def run(args: argparse.Namespace, url: str) -> int:
     replies = Replies()
     standin = Running(replies.app(SlackStandIn(team=TEAM, bot_token=TOKEN)))
     try:
-        results = {
+        timed = {
             "bare Bolt app": measure("bare", db, standin.url, None, members, args.concurrency),
             "memberbot": measure("memberbot", db, standin.url, replies, members, args.concurrency),
         }
     finally:
         standin.stop()
+    results = {name: samples for name, (samples, _) in timed.items()}
     print(f"{args.requests:,} requests, {args.concurrency} in flight, per app")
     report(results)
+    rates = {name: len(samples) / seconds for name, (samples, seconds) in timed.items()}
+    print(
+        f"answered per second: bare Bolt app {rates['bare Bolt app']:.0f} acknowledgements, "
+        f"memberbot {rates['memberbot']:.0f} completed replies "
+        f"({rates['memberbot'] / rates['bare Bolt app']:.0%} of the bare app's)"
+    )
     print("\n".join(machine(db, idle)))
     return 0 if checks(results["memberbot"], results["bare Bolt app"]) else 1
 
@@ -282,9 +289,10 @@ def measure(
     replies: Replies | None,
     members: Sequence[int],
     concurrency: int,
-) -> list[Sample]:
+) -> tuple[list[Sample], float]:
     """Serve the app (`memberbot` or `bare`) in a process of its own and ask it for the members'
-    balances (a warm-up first); `replies` None: the app only acknowledges."""
+    balances (a warm-up first); `replies` None: the app only acknowledges. The samples of the
+    timed requests, and the seconds from the first sent to the last answered."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = int(s.getsockname()[1])
@@ -303,7 +311,9 @@ def measure(
     try:
         wait_for_health(server, url)
         asyncio.run(load(url, standin_url, replies, members[:WARM_UP], concurrency, "warm"))
-        return asyncio.run(load(url, standin_url, replies, members[WARM_UP:], concurrency, "run"))
+        started = time.perf_counter()
+        samples = asyncio.run(load(url, standin_url, replies, members[WARM_UP:], concurrency, "run"))
+        return samples, time.perf_counter() - started
     finally:
         server.terminate()
         server.wait(timeout=30)

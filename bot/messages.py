@@ -62,6 +62,8 @@ def load(folder: Path) -> Wording:
         autoescape=False,  # mrkdwn, not HTML: user text is escaped with bot.mrkdwn.escape before rendering
         keep_trailing_newline=False,
         trim_blocks=False,
+        # Compiled once: the templates ship with the code, so no reply checks their files again.
+        auto_reload=False,
     )
     env.filters["escape_mrkdwn"] = escape
     env.globals["unit_label"] = _unit_label

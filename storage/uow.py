@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from types import TracebackType
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, bindparam, inspect
+from sqlalchemy.orm.util import identity_key
 from sqlalchemy.sql import Select
 from sqlmodel import Session, SQLModel, col, select
 from sqlmodel.sql.expression import SelectOfScalar
@@ -24,6 +25,16 @@ ID_MIN, ID_MAX = -(2**31), 2**31 - 1  # the id columns are INTEGER (32 bits on P
 
 R = TypeVar("R", bound=TenantRow)
 E = TypeVar("E", bound=Entity)
+
+TENANT = "tenant_id"  # the bound parameter of a prepared statement's tenant filter
+
+
+def prepared(model: type[R]) -> SelectOfScalar[R]:
+    """SELECT of `model` whose tenant is bound when a unit of work runs it (`UnitOfWork.run`):
+    a statement on a hot path is built once, so a request pays neither its construction nor its
+    cache key. Run by `all` instead, it fails for want of the tenant: no query reads across
+    workspaces."""
+    return select(model).where(col(model.tenant_id) == bindparam(TENANT))
 
 
 class Database:
@@ -55,6 +66,9 @@ class UnitOfWork:
         self._bind = bind
         self.tenant_id = tenant_id
         self._session: Session | None = None
+        # Rows asked for by id (or kept for that): the session's identity map holds rows weakly,
+        # so without this a row read earlier in the unit of work would be read again.
+        self._kept: list[Entity] = []
 
     @property
     def dialect(self) -> str:
@@ -71,6 +85,7 @@ class UnitOfWork:
         # them, so values read inside the unit of work stay readable after it.
         self.session.close()
         self._session = None
+        self._kept = []
 
     @property
     def session(self) -> Session:
@@ -98,6 +113,10 @@ class UnitOfWork:
     def all(self, statement: SelectOfScalar[R]) -> Sequence[R]:
         return self.session.exec(statement).all()
 
+    def run(self, statement: SelectOfScalar[R], **params: Any) -> Sequence[R]:
+        """The rows of a `prepared` statement, for this tenant, with its other parameters."""
+        return self.session.exec(statement, params={TENANT: self.tenant_id, **params}).all()
+
     def first(self, statement: SelectOfScalar[R]) -> R | None:
         return self.session.exec(statement).first()
 
@@ -107,14 +126,36 @@ class UnitOfWork:
     def get(self, model: type[E], row_id: int, *, for_update: bool = False) -> E | None:
         """This tenant's row with that id, or None (also when it belongs to another tenant).
 
-        `for_update` locks the row on PostgreSQL; SQLite already holds the write lock. An id no
-        id column can hold (a number someone typed, #99999999999999999999) names no row: the
-        database is not asked, as it would refuse the number itself (SQLite beyond 64 bits with
-        OverflowError, PostgreSQL's INTEGER beyond 32 bits with "out of range").
+        A row this unit of work has read already is answered from the session without asking
+        again (a SELECT would hand back that same object, unchanged: the ORM does not refresh rows
+        it holds). `for_update` always asks, and locks the row on PostgreSQL; SQLite already holds
+        the write lock. An id no id column can hold (a number someone typed,
+        #99999999999999999999) names no row: the database is not asked, as it would refuse the
+        number itself (SQLite beyond 64 bits with OverflowError, PostgreSQL's INTEGER beyond 32
+        bits with "out of range").
         """
         if not ID_MIN <= row_id <= ID_MAX:
             return None
+        if not for_update:
+            held = self._held(model, row_id)
+            if held is not None:
+                return held if held.tenant_id == self.tenant_id else None
         statement = self.select(model).where(col(model.id) == row_id)
         if for_update:
             statement = statement.with_for_update()
-        return self.first(statement)
+        row = self.first(statement)
+        if row is not None:
+            self._kept.append(row)
+        return row
+
+    def keep(self, rows: Sequence[Entity]) -> None:
+        """Rows the caller is about to ask for again by id in this unit of work (the customers a
+        search found, say): `get` answers them from the session instead of the database."""
+        self._kept.extend(rows)
+
+    def _held(self, model: type[E], row_id: int) -> E | None:
+        """The row of `model` with that id if the session holds it loaded, not deleted, not expired."""
+        held = self.session.identity_map.get(identity_key(model, row_id))
+        if not isinstance(held, model) or held in self.session.deleted:
+            return None
+        return held if not inspect(held).expired_attributes else None

@@ -22,7 +22,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import or_, update
+from sqlalchemy import bindparam, or_, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 
@@ -48,6 +48,7 @@ from storage.tables.credits import CreditLot, CreditTotals, LedgerEntry, LedgerO
 from storage.tables.customers import Customer
 from storage.tables.memberships import Contract
 from storage.tables.plans import PlanVersion
+from storage.uow import TENANT, prepared
 
 _NO_TERMS = CreditTerms(kind=credit_terms.CreditKind.SERVICE)
 
@@ -551,12 +552,11 @@ def balance(ctx: Ctx, customer_id: int, *, within_days: int = 30) -> Balance:
     expiring: dict[tuple[date, Unit], Decimal] = defaultdict(Decimal)
     by_scope: dict[tuple[Unit, str], Decimal] = defaultdict(Decimal)
     scopes = _ScopeNames(ctx)
-    statuses = {contract_id: m.status for contract_id, m in _memberships(ctx, customer_id).items()}
-    for lot in _open_lots(ctx, customer_id, unit=None, lock=False):
+    for lot, status in _open_lots_with_status(ctx, customer_id):
         unit = Unit(lot.unit)
         if lot.expires_at is not None and lot.expires_at <= now:
             continue  # expired; the expiry job writes its entry
-        if lot.contract_id is not None and statuses.get(lot.contract_id) not in REDEEMABLE:
+        if lot.contract_id is not None and (status is None or Status(status) not in REDEEMABLE):
             on_hold[unit] += lot.remaining
         elif lot.usable_from > now:
             upcoming[unit] += lot.remaining
@@ -567,14 +567,7 @@ def balance(ctx: Ctx, customer_id: int, *, within_days: int = 30) -> Balance:
             if lot.expires_at is not None and lot.expires_at <= horizon:
                 last_day = (lot.expires_at - timedelta(microseconds=1)).astimezone(ctx.tz).date()
                 expiring[(last_day, unit)] += lot.remaining
-    totals = {
-        Unit(t.unit): t
-        for t in ctx.uow.all(
-            ctx.uow.select(CreditTotals)
-            .where(col(CreditTotals.customer_id) == customer_id)
-            .execution_options(populate_existing=True)  # totals change by SQL, not through the ORM
-        )
-    }
+    totals = {Unit(t.unit): t for t in ctx.uow.run(_TOTALS, customer=customer_id)}
 
     def column(name: str) -> dict[Unit, Decimal]:
         return {u: _shown(ctx, u, getattr(t, name)) for u, t in totals.items()}
@@ -852,23 +845,6 @@ def _open_lots_held(
     return rows, held
 
 
-def _memberships(ctx: Ctx, customer_id: int) -> dict[int, _Membership]:
-    """The customer's contracts with their credit terms, in one query."""
-    query = (
-        select(Contract, col(PlanVersion.credit_terms))
-        .outerjoin(PlanVersion, col(PlanVersion.id) == col(Contract.plan_version_id))
-        .where(col(Contract.tenant_id) == ctx.uow.tenant_id, col(Contract.customer_id) == customer_id)
-    )
-    return {
-        contract.id or 0: _Membership(
-            Status(contract.status),
-            None if terms is None else credit_terms.from_dict(terms),
-            contract.last_redeemed_at,
-        )
-        for contract, terms in ctx.uow.session.exec(query)
-    }
-
-
 class _ScopeNames:
     """Says what a lot is good for, in words: "any service", "Massage 60, category skin"."""
 
@@ -906,6 +882,37 @@ def _open_lots(ctx: Ctx, customer_id: int, *, unit: Unit | None, lock: bool) -> 
         query = query.where(col(CreditLot.unit) == unit.value)
     query = query.order_by(col(CreditLot.id))  # a fixed lock order: no deadlocks between redeemers
     return list(ctx.uow.all(query.with_for_update() if lock else query))
+
+
+# The balance's two reads, built once (every /credits reply runs them).
+_TOTALS = (
+    prepared(CreditTotals)
+    .where(col(CreditTotals.customer_id) == bindparam("customer"))
+    .execution_options(populate_existing=True)  # totals change by SQL, not through the ORM
+)
+_OPEN_LOTS_WITH_STATUS = (
+    select(CreditLot, col(Contract.status))
+    .outerjoin(
+        Contract,
+        (col(Contract.id) == col(CreditLot.contract_id))
+        & (col(Contract.customer_id) == bindparam("customer")),
+    )
+    .where(
+        col(CreditLot.tenant_id) == bindparam(TENANT),
+        col(CreditLot.customer_id) == bindparam("customer"),
+        col(CreditLot.remaining) > 0,
+    )
+    .order_by(col(CreditLot.id))
+)
+
+
+def _open_lots_with_status(ctx: Ctx, customer_id: int) -> list[tuple[CreditLot, str | None]]:
+    """The customer's open lots, each with the status of its membership (None: the lot's contract
+    is not one of this customer's), in one query."""
+    rows = ctx.uow.session.exec(
+        _OPEN_LOTS_WITH_STATUS, params={TENANT: ctx.uow.tenant_id, "customer": customer_id}
+    )
+    return [(lot, status) for lot, status in rows]
 
 
 def _contract_terms(ctx: Ctx, contract: Contract) -> CreditTerms | None:

@@ -14,9 +14,11 @@ import io
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from sqlalchemy import case, func
+from sqlalchemy import bindparam, case, func
 from sqlmodel import col
+from sqlmodel.sql.expression import SelectOfScalar
 
 from core.catalog import locations as catalog
 from core.context import Ctx
@@ -25,8 +27,10 @@ from core.kernel.errors import BadFile, Conflict, Errors, FieldError, InvalidInp
 from core.kernel.text import clean, fold
 from core.workspace import roles
 from core.workspace.roles import Action
+from storage import customer_search
 from storage.tables.catalog import Location
 from storage.tables.customers import Customer
+from storage.uow import prepared
 
 COMPANY_MAX = 200
 CONTACT_MAX = 200
@@ -124,26 +128,45 @@ def search_customers(ctx: Ctx, query: str, limit: int = 10) -> list[CustomerView
     errors = Errors()
     query = clean(errors, "search", query, label="The search", max_length=SEARCH_MAX)
     errors.raise_if_any()
-    statement = ctx.uow.select(Customer).where(col(Customer.merged_into_id).is_(None))
-    text = col(Customer.search_text)
     patterns = search.like_patterns(query)
     if not patterns:
+        statement = ctx.uow.select(Customer).where(col(Customer.merged_into_id).is_(None))
+        text = col(Customer.search_text)
         return _views(ctx, ctx.uow.all(statement.order_by(text, col(Customer.id)).limit(limit)))
-    for pattern in patterns:
-        statement = statement.where(text.like(pattern, escape="\\"))
-    # When more rows match than are ranked, keep the likely best: names starting with the query,
-    # then a word starting with it, shorter names first. Without an order the database would
-    # keep an arbitrary 500, and an exact match could be left out.
+    # On SQLite an index finds the customers holding the words first (storage/customer_search.py).
+    index_query = customer_search.match_query(fold(query).split()) if ctx.uow.dialect == "sqlite" else None
     phrase = search.escape_like(fold(query))
+    words = {f"word{n}": pattern for n, pattern in enumerate(patterns)}
+    statement = _search_statement(len(patterns), index_query is not None)
+    found_rows = ctx.uow.run(
+        statement, **words, index_query=index_query, starts=f"{phrase}%", word_starts=f"% {phrase}%"
+    )
+    rows = {row.id or 0: row for row in found_rows}
+    ranked = search.rank(query, ((key, row.company, row.contact) for key, row in rows.items()))
+    found = [rows[key] for key in ranked[:limit]]
+    ctx.uow.keep(found)  # the caller's next step (a balance, a sale) reads the one it picks by id
+    return _views(ctx, found)
+
+
+@lru_cache(maxsize=256)
+def _search_statement(words: int, indexed: bool) -> SelectOfScalar[Customer]:
+    """The search's SELECT for that many words (bound as word0, word1…: LIKE patterns), narrowed
+    by the SQLite index (`index_query`) if `indexed`: built once per shape, not per search."""
+    text = col(Customer.search_text)
+    statement = prepared(Customer).where(col(Customer.merged_into_id).is_(None))
+    for n in range(words):
+        statement = statement.where(text.like(bindparam(f"word{n}"), escape="\\"))
+    if indexed:
+        statement = statement.where(customer_search.narrowed(col(Customer.id), bindparam("index_query")))
+    # When more rows match than are ranked, keep the likely best: names starting with the query
+    # (`starts`), then a word starting with it (`word_starts`), shorter names first. Without an
+    # order the database would keep an arbitrary 500, and an exact match could be left out.
     likely = case(
-        (text.like(f"{phrase}%", escape="\\"), 0),
-        (text.like(f"% {phrase}%", escape="\\"), 1),
+        (text.like(bindparam("starts"), escape="\\"), 0),
+        (text.like(bindparam("word_starts"), escape="\\"), 1),
         else_=2,
     )
-    statement = statement.order_by(likely, func.length(text), col(Customer.id)).limit(CANDIDATES)
-    rows = {row.id or 0: row for row in ctx.uow.all(statement)}
-    ranked = search.rank(query, ((key, row.company, row.contact) for key, row in rows.items()))
-    return _views(ctx, [rows[key] for key in ranked[:limit]])
+    return statement.order_by(likely, func.length(text), col(Customer.id)).limit(CANDIDATES)
 
 
 # --- writing -------------------------------------------------------------------------------------

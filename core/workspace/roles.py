@@ -6,11 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from enum import StrEnum
 
+from sqlalchemy import bindparam
 from sqlmodel import col
 
 from core.context import SYSTEM, Ctx
 from core.kernel.errors import InvalidInput, PermissionDenied
 from storage.tables.workspace import RoleGrant
+from storage.uow import prepared
 
 
 class Role(StrEnum):
@@ -64,11 +66,14 @@ _ALLOWED: dict[Action, frozenset[Role]] = {
 }
 
 
+_GRANTS_OF = prepared(RoleGrant).where(col(RoleGrant.user_id) == bindparam("user"))  # every request
+
+
 def roles_of(ctx: Ctx, user_id: str) -> set[Role]:
     """Read once per unit of work (a command checks several permissions); grants clear it."""
     known: dict[str, set[Role]] = ctx.__dict__.setdefault("_roles", {})
     if user_id not in known:
-        grants = ctx.uow.all(ctx.uow.select(RoleGrant).where(col(RoleGrant.user_id) == user_id))
+        grants = ctx.uow.run(_GRANTS_OF, user=user_id)
         known[user_id] = {Role(g.role) for g in grants}
     return set(known[user_id])
 

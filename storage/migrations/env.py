@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+from storage.customer_search import include_name
 from storage.engine import database_limits_from_env, database_url_from_env, make_engine
 from storage.schema import metadata
 
@@ -21,6 +22,7 @@ def run_migrations_online() -> None:
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            include_name=include_name,  # the SQLite search index is not a model
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -11,22 +11,28 @@ from typing import cast
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Column, Integer, MetaData, Table, text
+from sqlalchemy import Column, Integer, MetaData, Table, event, text
 from sqlalchemy.exc import StatementError
 from sqlmodel import SQLModel, col
 
+from core.context import transaction
+from core.customers.service import CustomerInput, add_customer, search_customers
 from core.plans.service import list_plans
+from storage.customer_search import include_name
 from storage.migrate import is_empty, prepare
+from storage.tables.customers import Customer
 from storage.tables.plans import Plan, PlanVersion
 from storage.tables.workspace import Tenant
 from storage.uow import Database
-from tests.conftest import Shop
+from tests.conftest import Shop, new_team
 from tests.integration.threads import race
 
 
 def schema_diff(db: Database, metadata: MetaData) -> list[object]:
     with db.engine.connect() as conn:
-        return list(compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata))
+        # As the migrations compare (storage/migrations/env.py): the SQLite search index is no model.
+        context = MigrationContext.configure(conn, opts={"compare_type": True, "include_name": include_name})
+        return list(compare_metadata(context, metadata))
 
 
 def test_migrated_schema_equals_the_models(db: Database) -> None:
@@ -150,3 +156,34 @@ def test_an_empty_sqlite_file_is_migrated_at_start(tmp_path: Path) -> None:
     assert is_empty(db)
     prepare(db)
     assert schema_diff(db, SQLModel.metadata) == []
+
+
+def test_a_row_read_by_id_is_read_once_per_unit_of_work(shop: Shop) -> None:
+    with shop.tx() as ctx:
+        ann = add_customer(ctx, CustomerInput(company="Ann's Bakery")).id
+        bo = add_customer(ctx, CustomerInput(company="Bo's Bikes")).id
+    selects: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if statement.lstrip().startswith("SELECT") and "FROM customer" in statement:
+            selects.append(statement)
+
+    event.listen(shop.db.engine, "before_cursor_execute", seen)
+    try:
+        with shop.tx(write=False) as ctx:
+            first = ctx.uow.get(Customer, ann)
+            assert first is not None and ctx.uow.get(Customer, ann) is first
+            assert len(selects) == 1
+            [found] = search_customers(ctx, "bikes")  # the rows a search found are kept too
+            assert found.id == bo and len(selects) == 2
+            assert ctx.uow.get(Customer, bo) is not None and len(selects) == 2
+            assert ctx.uow.get(Customer, ann, for_update=True) is first  # a lock always asks
+            assert len(selects) == 3
+        with transaction(shop.db, new_team(), "UADMIN", shop.clock, write=False) as other:
+            # Even held by the session (read past the unit of work), another workspace's row is
+            # not found.
+            stray = other.uow.session.get(Customer, ann)
+            assert stray is not None
+            assert other.uow.get(Customer, ann) is None
+    finally:
+        event.remove(shop.db.engine, "before_cursor_execute", seen)
