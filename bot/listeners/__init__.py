@@ -16,8 +16,10 @@ from bot.listeners import (
     customers,
     home,
     memberships,
+    mentions,
     plans,
     revenue,
+    shortcuts,
     visits,
     workspace,
 )
@@ -39,6 +41,8 @@ DOMAINS = (
     revenue,
     checkout,
     visits,
+    shortcuts,
+    mentions,
     picker,
 )
 

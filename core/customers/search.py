@@ -98,3 +98,39 @@ def meant(query: str, candidates: Iterable[tuple[K, str, str]]) -> list[K]:
 def _whole_names(company: str, contact: str) -> set[str]:
     label = f"{company} ({contact})" if company and contact else company or contact
     return {fold(name) for name in (company, contact, label) if name}
+
+
+def named_in(text: str, candidates: Iterable[tuple[K, str, str]]) -> list[K]:
+    """Keys of the candidates (key, company, contact) whose company or contact is written in
+    `text` as whole words ("Café Müller called" names "Cafe Muller", ignoring case and accents),
+    the longest name first. A candidate named only inside a longer name another one is named by
+    ("Müller" in "Café Müller") is left out: the text means the longer one."""
+    folded = f" {_words_only(text)} "
+    found: list[tuple[str, K]] = []
+    for key, company, contact in candidates:
+        names = [n for n in (_words_only(company), _words_only(contact)) if n and f" {n} " in folded]
+        if names:
+            found.append((max(names, key=len), key))
+    found.sort(key=lambda item: (-len(item[0]), item[0], item[1]))
+    kept = [
+        (name, key)
+        for name, key in found
+        if not any(len(other) > len(name) and f" {name} " in f" {other} " for other, _ in found)
+    ]
+    return [key for _, key in kept]
+
+
+def mentioned_words(text: str) -> list[str]:
+    """The words of `text` (folded, once each, in order) that could be part of a name: the
+    database prefilter of `named_in`'s candidates."""
+    return list(dict.fromkeys(w for w in _words_only(text).split() if len(w) >= _NAME_WORD_MIN))
+
+
+_NAME_WORD_MIN = 2
+# Punctuation as spaces; curly apostrophes (phones type them) as the straight one names are kept with.
+_PUNCTUATION = str.maketrans({**{c: " " for c in '.,;:!?()[]{}"“”<>*_~`|/\\'}, "\u2018": "'", "\u2019": "'"})
+
+
+def _words_only(text: str) -> str:
+    """Folded, with punctuation as spaces ("Bo's Bakery," -> "bo's bakery")."""
+    return fold(text.translate(_PUNCTUATION))

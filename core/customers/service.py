@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import case, func
+from sqlalchemy import case, func, literal, or_
 from sqlmodel import col
 
 from core.catalog import locations as catalog
@@ -43,6 +43,7 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
 MAX_RESULTS = 100
 CANDIDATES = 500  # rows fetched for ranking; a search matching more needs more words anyway
+MENTIONED_WORDS_MAX = 60  # of a message's words, the first this many are looked for
 SEARCH_MAX = 250  # a company and a contact's name with room to spare: longer was pasted by mistake
 
 
@@ -144,6 +145,25 @@ def search_customers(ctx: Ctx, query: str, limit: int = 10) -> list[CustomerView
     rows = {row.id or 0: row for row in ctx.uow.all(statement)}
     ranked = search.rank(query, ((key, row.company, row.contact) for key, row in rows.items()))
     return _views(ctx, [rows[key] for key in ranked[:limit]])
+
+
+def customers_mentioned(ctx: Ctx, words: Sequence[str], limit: int = CANDIDATES) -> list[CustomerView]:
+    """Customers whose company or contact contains any of the folded `words` (those of a message
+    that may name one: search.mentioned_words), those containing the most of them first."""
+    roles.require(ctx, Action.VIEW)
+    listed = list(dict.fromkeys(words))[:MENTIONED_WORDS_MAX]
+    if not listed:
+        return []
+    text = col(Customer.search_text)
+    hits = [text.like(f"%{search.escape_like(w)}%", escape="\\") for w in listed]
+    matched = sum((case((hit, 1), else_=0) for hit in hits), start=literal(0))
+    statement = (
+        ctx.uow.select(Customer)
+        .where(col(Customer.merged_into_id).is_(None), or_(*hits))
+        .order_by(matched.desc(), col(Customer.id))
+        .limit(limit)
+    )
+    return _views(ctx, ctx.uow.all(statement))
 
 
 # --- writing -------------------------------------------------------------------------------------
