@@ -27,7 +27,7 @@ from core.kernel.errors import NotFound
 QUOTED = 80  # characters of a message quoted back when it names no one or several
 CHOICES = 10  # customers offered to choose from when several match
 _NUMBER = re.compile(r"^#(\d+)$")
-_NUMBERS = re.compile(r"(?<![\w#])#(\d{1,9})(?!\w)")  # "#12" inside a message
+_NUMBERS = re.compile(r"(?:^|[\s(\[,;:])#(\d{1,9})\b")  # "#12" inside a message, not "x#12" or "#12a"
 _BRACKETS = str.maketrans("()", "  ")
 
 
