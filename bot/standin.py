@@ -41,6 +41,7 @@ class Posted:
     ts: str = ""
     thread_ts: str | None = None  # a reply in the thread of that message
     files: list[str] = field(default_factory=list)  # ids of the files shared with it
+    author: str = ""  # who wrote it: "" for the app, a user id for a person (mentions, DMs)
 
 
 @dataclass
@@ -286,9 +287,15 @@ class SlackStandIn:
         return {"ok": False, "error": "message_not_found"}
 
     def written(self, message: Posted) -> None:
-        """A message a person wrote (the driver's mentions and DMs), held as Slack holds it."""
+        """A message a person wrote (the driver's mentions and DMs, the sandbox's composer), held
+        as Slack holds it."""
         with self._lock:
             self.messages.append(message)
+
+    def next_ts(self) -> str:
+        """A message ts as the stand-in numbers them (`<time>.<n>`, n in arrival order)."""
+        with self._lock:
+            return f"{time.time():.0f}.{next(self._ts):06d}"
 
     def channel_messages(self, channel: str) -> list[Posted]:
         with self._lock:
@@ -546,9 +553,11 @@ class Driver:
     def _written(
         self, text: str, user: str, channel: str, channel_type: str, thread_ts: str | None
     ) -> dict[str, Any]:
-        ts = f"{time.time():.0f}.{next(self._ids):06d}"
+        ts = (
+            self.standin.next_ts() if self.standin is not None else f"{time.time():.0f}.{next(self._ids):06d}"
+        )
         if self.standin is not None:
-            self.standin.written(Posted(channel, text, [], None, ts, thread_ts))
+            self.standin.written(Posted(channel, text, [], None, ts, thread_ts, author=user))
         kind = "message" if channel_type == "im" else "app_mention"
         event = {"type": kind, "user": user, "text": text, "ts": ts, "channel": channel}
         if kind == "message":
