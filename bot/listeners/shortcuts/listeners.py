@@ -42,12 +42,15 @@ ON_A_MESSAGE = {Shortcut.MESSAGE_CREDITS: ("/credits", ""), Shortcut.MESSAGE_SEL
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
+    # By kind as well as callback id: a message shortcut's listener reads the message.
     for callback_id, (command, words) in GLOBAL.items():
-        app.shortcut(callback_id.value)(_global(deps, command, words))
+        app.shortcut({"type": "shortcut", "callback_id": callback_id.value})(_global(deps, command, words))
     for callback_id, (command, words) in ON_A_MESSAGE.items():
-        app.shortcut(callback_id.value)(_on_a_message(deps, command, words))
+        app.shortcut({"type": "message_action", "callback_id": callback_id.value})(
+            _on_a_message(deps, command, words)
+        )
 
-    @app.shortcut(Shortcut.CHECK_CREDITS.value)
+    @app.shortcut({"type": "shortcut", "callback_id": Shortcut.CHECK_CREDITS.value})
     async def check_credits(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
         team, user = body["team"]["id"], body["user"]["id"]
