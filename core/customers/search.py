@@ -121,12 +121,20 @@ def named_in(text: str, candidates: Iterable[tuple[K, str, str]]) -> list[K]:
 
 
 def mentioned_words(text: str) -> list[str]:
-    """The words of `text` (folded, once each, in order) that could be part of a name: the
-    database prefilter of `named_in`'s candidates."""
-    return list(dict.fromkeys(w for w in _words_only(text).split() if len(w) >= _NAME_WORD_MIN))
+    """The words of `text` (folded, once each, in order) the database prefilters `named_in`'s
+    candidates by: a name written whole has one of them. Words of one or two letters and the
+    commonest words of a message are left out — each would match most names, and a trigram
+    index cannot serve one shorter than three letters — so a name made only of those ("Bo",
+    "Ask") is found by its number instead."""
+    words = _words_only(text).split()
+    return list(dict.fromkeys(w for w in words if len(w) >= _NAME_WORD_MIN and w not in _COMMON))
 
 
-_NAME_WORD_MIN = 2
+_NAME_WORD_MIN = 3
+_COMMON_WORDS = """the and for from with about called call asked ask wants want can could would will
+she her his him they them their this that there here have has had was were are not but our you
+your please thanks today tomorrow week next again also just"""
+_COMMON = frozenset(_COMMON_WORDS.split())
 # Punctuation as spaces; curly apostrophes (phones type them) as the straight one names are kept with.
 _PUNCTUATION = str.maketrans({**{c: " " for c in '.,;:!?()[]{}"“”<>*_~`|/\\'}, "\u2018": "'", "\u2019": "'"})
 

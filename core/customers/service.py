@@ -44,6 +44,8 @@ MAX_ROWS = 20_000
 MAX_RESULTS = 100
 CANDIDATES = 500  # rows fetched for ranking; a search matching more needs more words anyway
 MENTIONED_WORDS_MAX = 60  # of a message's words, the first this many are looked for
+MENTIONED = 100  # candidates of a message ranked: those containing the most of its words (a name written
+#   whole has all of its own), so a name among them ranks near the top
 SEARCH_MAX = 250  # a company and a contact's name with room to spare: longer was pasted by mistake
 
 
@@ -147,7 +149,7 @@ def search_customers(ctx: Ctx, query: str, limit: int = 10) -> list[CustomerView
     return _views(ctx, [rows[key] for key in ranked[:limit]])
 
 
-def customers_mentioned(ctx: Ctx, words: Sequence[str], limit: int = CANDIDATES) -> list[CustomerView]:
+def customers_mentioned(ctx: Ctx, words: Sequence[str], limit: int = MENTIONED) -> list[CustomerView]:
     """Customers whose company or contact contains any of the folded `words` (those of a message
     that may name one: search.mentioned_words), those containing the most of them first."""
     roles.require(ctx, Action.VIEW)
