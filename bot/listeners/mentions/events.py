@@ -73,7 +73,10 @@ async def _answer(
     if asked.command is None:
         await say(messages.message(messages.say("words_help", words=escape(asked.words))))
         return
-    await answer_command(deps, asked.command, asked.text, Asked(team, user, channel), client, say, None)
+    # The DM is no conversation to post in for others (a request for approval would reach no
+    # manager there): as from the Home, core's approvals channel or the approvers' Homes.
+    where = "" if in_dm else channel
+    await answer_command(deps, asked.command, asked.text, Asked(team, user, where), client, say, None)
 
 
 def _in_the_thread(client: AsyncWebClient, channel: str, user: str, thread: str, *, in_dm: bool) -> Say:

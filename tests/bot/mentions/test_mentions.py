@@ -13,8 +13,9 @@ from bot.standin import BOT_USER, Posted
 from core.credits import ledger
 from core.credits.lots import Unit
 from core.customers.service import CustomerInput, add_customer
+from core.memberships import service as memberships
 from tests.bot.conftest import Slack, wait_until
-from tests.conftest import NOBODY, SPECIALIST, STAFF
+from tests.conftest import MANAGER, NOBODY, SPECIALIST, STAFF
 from tests.integration.credit_helpers import at
 
 CHANNEL = "CFRONTDESK"
@@ -174,3 +175,16 @@ def test_the_first_word_names_the_command_and_the_rest_is_its_text() -> None:
     assert {"/credits", "/customers", "/membership", "/plans", "/visits", "/checkout"} <= set(
         COMMANDS.values()
     )
+
+
+def test_a_sale_asked_for_in_the_dm_waits_for_a_manager_who_is_not_asked_in_that_dm(slack: Slack) -> None:
+    at(slack.shop, date(2025, 1, 15))
+    cafe = customer(slack, "Café Müller")
+    slack.driver.direct_message("membership assign café müller Gold", user=STAFF)
+    said = answer_to(slack, f"D{STAFF}").text
+    with slack.shop.tx(write=False) as ctx:
+        (sold,) = memberships.memberships_of(ctx, cafe)
+    assert sold.plan == "Gold" and said == f"{sold.reference} is waiting for a manager's approval."
+    wait_until(lambda: sold.reference in str(slack.standin.homes.get(MANAGER, "")), what="the manager's Home")
+    requests = [m for m in slack.standin.messages if "Approve" in str(m.blocks)]
+    assert requests == []  # not into the seller's DM, where no manager would see it
