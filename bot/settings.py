@@ -15,7 +15,15 @@ from storage.engine import database_url_from_env
 from storage.limits import Limits, limits_from_env
 
 # The bot scopes of manifest.yaml, asked for at installation (tests/bot/test_settings.py keeps them equal).
-MANIFEST_BOT_SCOPES = ("commands", "chat:write", "im:write", "users:read", "files:write")
+MANIFEST_BOT_SCOPES = (
+    "commands",
+    "app_mentions:read",
+    "chat:write",
+    "im:write",
+    "im:history",
+    "users:read",
+    "files:write",
+)
 
 
 class SettingsError(Exception):

@@ -46,7 +46,9 @@ def _event(payload: Mapping[str, Any]) -> str | None:
         return "an event without its event"
     if not _text(payload.get("team_id")):
         return "an event without team_id"
-    return _optional_texts(event, "user", "channel", "tab") or _optional_texts(payload, "event_id")
+    return _optional_texts(
+        event, "user", "channel", "tab", "text", "ts", "thread_ts", "channel_type", "subtype", "bot_id"
+    ) or _optional_texts(payload, "event_id")
 
 
 def _interaction(payload: Mapping[str, Any], kind: str) -> str | None:
@@ -65,6 +67,11 @@ def _interaction(payload: Mapping[str, Any], kind: str) -> str | None:
         return "a container that is not an object"
     if kind == "block_actions":
         return _actions(payload.get("actions"))
+    if kind == "message_action":  # the message shortcut's message, and where it is
+        for part in ("channel", "message"):
+            if not isinstance(payload.get(part, {}), dict):
+                return f"a {part} that is not an object"
+        return _optional_texts(payload.get("message", {}), "text", "ts")
     if kind == "block_suggestion":
         if not _text(payload.get("action_id")):
             return "block_suggestion without action_id"

@@ -41,6 +41,7 @@ class Posted:
     ts: str = ""
     thread_ts: str | None = None  # a reply in the thread of that message
     files: list[str] = field(default_factory=list)  # ids of the files shared with it
+    author: str = ""  # who wrote it: "" for the app, a user id for a person (mentions, DMs)
 
 
 @dataclass
@@ -301,6 +302,17 @@ class SlackStandIn:
                 posted.blocks = json.loads(blocks) if isinstance(blocks, str) else blocks
                 return {"ok": True, "channel": posted.channel, "ts": posted.ts}
         return {"ok": False, "error": "message_not_found"}
+
+    def written(self, message: Posted) -> None:
+        """A message a person wrote (the driver's mentions and DMs, the sandbox's composer), held
+        as Slack holds it."""
+        with self._lock:
+            self.messages.append(message)
+
+    def next_ts(self) -> str:
+        """A message ts as the stand-in numbers them (`<time>.<n>`, n in arrival order)."""
+        with self._lock:
+            return f"{time.time():.0f}.{next(self._ts):06d}"
 
     def channel_messages(self, channel: str) -> list[Posted]:
         with self._lock:
@@ -575,6 +587,40 @@ class Driver:
     def open_home(self, user: str, *, retry_of: int | None = None) -> httpx.Response:
         """The user opens the app's Home tab (an app_home_opened event); `retry_of` resends the
         delivery numbered so, as Slack retries it (same event_id, X-Slack-Retry-Num)."""
+        event = {"type": "app_home_opened", "user": user, "channel": f"D{user}", "tab": "home"}
+        return self.event(event, retry_of=retry_of)
+
+    def mention(
+        self, text: str, *, user: str, channel: str = "CFRONTDESK", thread_ts: str | None = None
+    ) -> httpx.Response:
+        """`@memberbot <text>` written in a channel (an app_mention event); the message itself
+        is kept in the channel, as Slack keeps it, for the reply's thread."""
+        return self.event(self._written(f"<@{BOT_USER}> {text}", user, channel, "channel", thread_ts))
+
+    def direct_message(self, text: str, *, user: str, **extra: Any) -> httpx.Response:
+        """`text` written in the app's DM (a message event of channel_type im); `extra` adds to
+        the event as Slack would (a subtype, bot_id…)."""
+        return self.event({**self._written(text, user, f"D{user}", "im", None), **extra})
+
+    def _written(
+        self, text: str, user: str, channel: str, channel_type: str, thread_ts: str | None
+    ) -> dict[str, Any]:
+        ts = (
+            self.standin.next_ts() if self.standin is not None else f"{time.time():.0f}.{next(self._ids):06d}"
+        )
+        if self.standin is not None:
+            self.standin.written(Posted(channel, text, [], None, ts, thread_ts, author=user))
+        kind = "message" if channel_type == "im" else "app_mention"
+        event = {"type": kind, "user": user, "text": text, "ts": ts, "channel": channel}
+        if kind == "message":
+            event["channel_type"] = channel_type
+        if thread_ts:
+            event["thread_ts"] = thread_ts
+        return event
+
+    def event(self, event: dict[str, Any], *, retry_of: int | None = None) -> httpx.Response:
+        """An Events API delivery of `event`; `retry_of` resends the delivery numbered so, as Slack
+        retries it (same event_id, X-Slack-Retry-Num)."""
         n = retry_of if retry_of is not None else next(self._ids)
         self.last_event = n
         body = json.dumps(
@@ -585,17 +631,33 @@ class Driver:
                 "type": "event_callback",
                 "event_id": f"Ev{n:08d}",
                 "event_time": int(time.time()),
-                "event": {
-                    "type": "app_home_opened",
-                    "user": user,
-                    "channel": f"D{user}",
-                    "tab": "home",
-                    "event_ts": f"{time.time():.6f}",
-                },
+                "event": {"event_ts": f"{time.time():.6f}", **event},
             }
         )
         retry = {"x-slack-retry-num": "1", "x-slack-retry-reason": "http_timeout"} if retry_of else {}
         return self._send(body, None, None, content_type="application/json", extra=retry)
+
+    def shortcut(
+        self, callback_id: str, *, user: str, message: Posted | None = None
+    ) -> tuple[httpx.Response, str]:
+        """Run a global shortcut, or a message shortcut on `message`; returns the HTTP response
+        and the id of its response_url (a message shortcut's; a global one has none)."""
+        response_id = f"r{next(self._ids)}x{uuid.uuid4().hex[:8]}"
+        payload: dict[str, Any] = {
+            "type": "shortcut" if message is None else "message_action",
+            "callback_id": callback_id,
+            "team": {"id": self.team, "domain": "sandbox"},
+            "user": {"id": user, "team_id": self.team},
+            "api_app_id": "AMEMBERBOT",
+            "action_ts": f"{time.time():.6f}",
+            "trigger_id": self._trigger(user, response_id),
+        }
+        if message is not None:
+            payload["channel"] = {"id": message.channel}
+            payload["message"] = {"type": "message", "ts": message.ts, "text": message.text}
+            payload["message_ts"] = message.ts
+            payload["response_url"] = f"{self.standin_url}/respond/{response_id}"
+        return self._interaction(payload), response_id
 
     def _send(
         self,

@@ -16,8 +16,10 @@ from bot.listeners import (
     customers,
     home,
     memberships,
+    mentions,
     plans,
     revenue,
+    shortcuts,
     visits,
     workflows,
     workspace,
@@ -41,6 +43,8 @@ DOMAINS = (
     checkout,
     visits,
     workflows,
+    shortcuts,
+    mentions,
     picker,
 )
 

@@ -96,6 +96,9 @@ class Asked:
     channel: str
 
 
+Say = Callable[[dict[str, Any]], Awaitable[None]]  # where a command's answer is shown
+
+
 async def run_command(
     deps: Deps,
     name: str,
@@ -108,8 +111,27 @@ async def run_command(
     replace: bool = False,
 ) -> None:
     """Answer the slash command `name` with `text`: typed, or run again from the picker
-    (bot/listeners/picker, `replace` its message). Several customers or plans matching is
-    answered with the picker."""
+    (bot/listeners/picker, `replace` its message), ephemerally through response_url."""
+
+    async def say(message: dict[str, Any]) -> None:
+        await respond(response_type="ephemeral", replace_original=replace, **message)
+
+    await answer_command(deps, name, text, asked, client, say, trigger_id)
+
+
+async def answer_command(
+    deps: Deps,
+    name: str,
+    text: str,
+    asked: Asked,
+    client: AsyncWebClient,
+    say: Say,
+    trigger_id: str | None,
+) -> None:
+    """The one way a command's words are answered, however they were sent (a slash command, the
+    picker, a shortcut, a mention or a DM): `say` shows the reply; several customers or plans
+    matching is answered with the picker. A modal needs a trigger id; without one (a mention) the
+    reply says which command opens it."""
     outcome: list[Modal | Upload | Then] = []
 
     def work() -> dict[str, Any]:
@@ -131,15 +153,18 @@ async def run_command(
     if outcome and isinstance(outcome[0], Then):
         await outcome[0].later(client)
     if outcome and isinstance(outcome[0], Modal):
-        await open_modal(client, trigger_id, outcome[0])
-        return
+        if trigger_id is not None:
+            await open_modal(client, trigger_id, outcome[0])
+            return
+        typed = f"{name} {text}".strip()
+        message = messages.message(messages.say("opens_a_form", title=outcome[0].title, typed=typed))
     if outcome and isinstance(outcome[0], Upload):
         upload = outcome[0]
         dm = await client.conversations_open(users=asked.user)
         await client.files_upload_v2(
             channel=dm["channel"]["id"], file=upload.content, filename=upload.filename, title=upload.title
         )
-    await respond(response_type="ephemeral", replace_original=replace, **message)
+    await say(message)
 
 
 def known_command(name: str) -> bool:

@@ -10,6 +10,7 @@ import asyncio
 import hashlib
 import json
 import logging
+import re
 from datetime import date
 from urllib.parse import parse_qsl, quote, urlsplit
 
@@ -47,6 +48,7 @@ def create_page(sandbox: Sandbox) -> Starlette:
             Route("/as", page.switch, methods=["POST"]),
             Route("/command", page.command, methods=["POST"]),
             Route("/click", page.click, methods=["POST"]),
+            Route("/shortcut", page.shortcut, methods=["POST"]),
             Route("/modal/submit", page.submit, methods=["POST"]),
             Route("/modal/close", page.close, methods=["POST"]),
             Route("/modal/action", page.modal_action, methods=["POST"]),
@@ -167,6 +169,8 @@ class _Page:
         name, _, text = typed.partition(" ")
         if not typed:
             return self.back(form)
+        if not typed.startswith("/"):
+            return await self.write(form, user, channel, typed)
         if self.known and name not in self.known:  # no manifest at hand (an installed wheel): let the bot say
             hint = ", ".join(sorted(self.known))
             self.sandbox.flashes.setdefault(user, []).append(
@@ -178,6 +182,43 @@ class _Page:
             self.sandbox.driver.slash, name, text.strip(), user=user, channel=channel
         )
         self.sandbox.origins[rid] = Origin(user, channel)
+        await asyncio.to_thread(self.sandbox.changed, user, before)
+        return self.back(form)
+
+    async def write(self, form: FormData, user: str, channel: str, typed: str) -> Response:
+        """Words that are no command: in the app's DM a message to it; in a channel a message,
+        for the app only when it names @memberbot (a mention). Either can take a message shortcut."""
+        before = fingerprint(self.sandbox.standin, people.BY_ID)
+        mentioned = re.search(r"@memberbot\b", typed, re.IGNORECASE)
+        if channel.startswith("D"):
+            await asyncio.to_thread(self.sandbox.driver.direct_message, typed, user=user)
+        elif mentioned:
+            said = f"{typed[: mentioned.start()]} {typed[mentioned.end() :]}".strip()
+            await asyncio.to_thread(self.sandbox.driver.mention, said, user=user, channel=channel)
+        else:
+            ts = self.sandbox.standin.next_ts()
+            self.sandbox.standin.written(Posted(channel, typed, [], None, ts, author=user))
+            return self.back(form)
+        await asyncio.to_thread(self.sandbox.changed, user, before)
+        return self.back(form)
+
+    async def shortcut(self, request: Request) -> Response:
+        """A global shortcut (from the composer's menu), or a message shortcut on a message."""
+        form = await _form(request)
+        user = self.viewer(request)
+        callback_id, key = str(form.get("callback_id", "")), str(form.get("key", ""))
+        before = fingerprint(self.sandbox.standin, people.BY_ID)
+        if key:
+            _, _, channels = self.where(str(form.get("back", "/")), user)
+            message = _message(self.sandbox, key, channels, user)
+            if message is None:
+                return self.back(form)
+            _, rid = await asyncio.to_thread(
+                self.sandbox.driver.shortcut, callback_id, user=user, message=message
+            )
+            self.sandbox.origins[rid] = Origin(user, message.channel)
+        else:
+            await asyncio.to_thread(self.sandbox.driver.shortcut, callback_id, user=user)
         await asyncio.to_thread(self.sandbox.changed, user, before)
         return self.back(form)
 
@@ -315,7 +356,9 @@ def _message(sandbox: Sandbox, key: str, channels: set[str], user: str) -> Poste
     )
     if shown is None:
         return None
-    return Posted(shown.channel, shown.text, shown.blocks, user if shown.ephemeral else None, key)
+    return Posted(
+        shown.channel, shown.text, shown.blocks, user if shown.ephemeral else None, key, author=shown.author
+    )
 
 
 def _sig(html: str) -> str:

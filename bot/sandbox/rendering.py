@@ -37,6 +37,26 @@ def commands() -> list[Command]:
     ]
 
 
+@dataclass(frozen=True)
+class Shortcut:
+    name: str
+    callback_id: str
+    kind: str  # "global" or "message"
+    description: str
+
+
+def shortcuts() -> list[Shortcut]:
+    """The shortcuts of manifest.yaml: the global ones beside the composer, the message ones on
+    each message."""
+    if not MANIFEST.exists():
+        return []
+    manifest = yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
+    return [
+        Shortcut(s["name"], s["callback_id"], s["type"], s.get("description", ""))
+        for s in manifest["features"].get("shortcuts", [])
+    ]
+
+
 def environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(HERE / "templates"),
@@ -49,6 +69,7 @@ def environment() -> Environment:
     env.filters["text"] = lambda obj: _text(obj, names)
     env.filters["json"] = lambda value: json.dumps(value)
     env.globals.update(
+        shortcuts=shortcuts(),
         people=people.PEOPLE,
         channels=people.CHANNELS,
         initial=forms.initial,

@@ -32,6 +32,7 @@ class Shown:
     order: int
     replies: list[Shown] = field(default_factory=list)  # its thread
     files: list[str] = field(default_factory=list)  # ids of files shared with it
+    author: str = ""  # "" for the app, else the person who wrote it
 
 
 def order_of(ts: str) -> int:
@@ -70,6 +71,7 @@ def conversation(
                 event.ephemeral_to is not None,
                 n,
                 files=list(event.files),
+                author=event.author,
             )
         else:
             _respond(shown, origins, channels, viewer, n, *event)
@@ -77,7 +79,15 @@ def conversation(
         parent = shown.get(reply.thread_ts or "")
         if parent is not None:
             parent.replies.append(
-                Shown(reply.ts, reply.channel, reply.text, reply.blocks, False, order_of(reply.ts))
+                Shown(
+                    reply.ts,
+                    reply.channel,
+                    reply.text,
+                    reply.blocks,
+                    reply.ephemeral_to is not None,
+                    order_of(reply.ts),
+                    author=reply.author,
+                )
             )
     return sorted(shown.values(), key=lambda s: s.order)
 

@@ -15,11 +15,19 @@ from dataclasses import dataclass
 
 from core.context import Ctx
 from core.customers import search
-from core.customers.service import CustomerView, MergedAway, get_customer, search_customers
+from core.customers.service import (
+    CustomerView,
+    MergedAway,
+    customers_mentioned,
+    get_customer,
+    search_customers,
+)
 from core.kernel.errors import NotFound
 
+QUOTED = 80  # characters of a message quoted back when it names no one or several
 CHOICES = 10  # customers offered to choose from when several match
 _NUMBER = re.compile(r"^#(\d+)$")
+_NUMBERS = re.compile(r"(?:^|[\s(\[,;:])#(\d{1,9})\b")  # "#12" inside a message, not "x#12" or "#12a"
 _BRACKETS = str.maketrans("()", "  ")
 
 
@@ -80,3 +88,24 @@ def find_customer(ctx: Ctx, text: str, *, choices: int = CHOICES) -> Lookup:
 def the_customer(ctx: Ctx, text: str) -> CustomerView:
     """The customer `text` names; NoCustomer or SeveralCustomers (listing them) otherwise."""
     return find_customer(ctx, text).one()
+
+
+def named_in(ctx: Ctx, text: str, *, choices: int = CHOICES) -> Lookup:
+    """The customers a message names (a message shortcut's): by number ("#12") when it has any,
+    else by a company or contact name written in it as whole words (search.named_in). One is the
+    customer meant; several are offered to choose from, never guessed. The lookup's query is the
+    message's start, as the person will recognise it."""
+    query = " ".join(text.split())[:QUOTED]
+    numbered = dict.fromkeys(int(n) for n in _NUMBERS.findall(text))
+    if numbered:
+        found: list[CustomerView] = []
+        for number in list(numbered)[:choices]:
+            try:
+                found.append(get_customer(ctx, number))
+            except NotFound:  # not a customer's number (or merged away): a ticket number, say
+                continue
+        if found:
+            return Lookup(query, tuple(found))
+    candidates = {c.id: c for c in customers_mentioned(ctx, search.mentioned_words(text))}
+    keys = search.named_in(text, ((c.id, c.company, c.contact) for c in candidates.values()))
+    return Lookup(query, tuple(candidates[key] for key in keys[:choices]))

@@ -98,3 +98,47 @@ def meant(query: str, candidates: Iterable[tuple[K, str, str]]) -> list[K]:
 def _whole_names(company: str, contact: str) -> set[str]:
     label = f"{company} ({contact})" if company and contact else company or contact
     return {fold(name) for name in (company, contact, label) if name}
+
+
+def named_in(text: str, candidates: Iterable[tuple[K, str, str]]) -> list[K]:
+    """Keys of the candidates (key, company, contact) whose company or contact is written in
+    `text` as whole words ("Café Müller called" names "Cafe Muller", ignoring case and accents),
+    the longest name first. A candidate named only inside a longer name another one is named by
+    ("Müller" in "Café Müller") is left out: the text means the longer one."""
+    folded = f" {_words_only(text)} "
+    found: list[tuple[str, K]] = []
+    for key, company, contact in candidates:
+        names = [n for n in (_words_only(company), _words_only(contact)) if n and f" {n} " in folded]
+        if names:
+            found.append((max(names, key=len), key))
+    found.sort(key=lambda item: (-len(item[0]), item[0], item[1]))
+    kept = [
+        (name, key)
+        for name, key in found
+        if not any(len(other) > len(name) and f" {name} " in f" {other} " for other, _ in found)
+    ]
+    return [key for _, key in kept]
+
+
+def mentioned_words(text: str) -> list[str]:
+    """The words of `text` (folded, once each, in order) the database prefilters `named_in`'s
+    candidates by: a name written whole has one of them. Words of one or two letters and the
+    commonest words of a message are left out — each would match most names, and a trigram
+    index cannot serve one shorter than three letters — so a name made only of those ("Bo",
+    "Ask") is found by its number instead."""
+    words = _words_only(text).split()
+    return list(dict.fromkeys(w for w in words if len(w) >= _NAME_WORD_MIN and w not in _COMMON))
+
+
+_NAME_WORD_MIN = 3
+_COMMON_WORDS = """the and for from with about called call asked ask wants want can could would will
+she her his him they them their this that there here have has had was were are not but our you
+your please thanks today tomorrow week next again also just"""
+_COMMON = frozenset(_COMMON_WORDS.split())
+# Punctuation as spaces; curly apostrophes (phones type them) as the straight one names are kept with.
+_PUNCTUATION = str.maketrans({**{c: " " for c in '.,;:!?()[]{}"“”<>*_~`|/\\'}, "\u2018": "'", "\u2019": "'"})
+
+
+def _words_only(text: str) -> str:
+    """Folded, with punctuation as spaces ("Bo's Bakery," -> "bo's bakery")."""
+    return fold(text.translate(_PUNCTUATION))

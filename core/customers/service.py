@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from sqlalchemy import bindparam, case, func
+from sqlalchemy import bindparam, case, func, literal, or_
 from sqlmodel import col
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -47,6 +47,9 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
 MAX_RESULTS = 100
 CANDIDATES = 500  # rows fetched for ranking; a search matching more needs more words anyway
+MENTIONED_WORDS_MAX = 60  # of a message's words, the first this many are looked for
+MENTIONED = 100  # candidates of a message ranked: those containing the most of its words (a name written
+#   whole has all of its own), so a name among them ranks near the top
 SEARCH_MAX = 250  # a company and a contact's name with room to spare: longer was pasted by mistake
 
 
@@ -167,6 +170,25 @@ def _search_statement(words: int, indexed: bool) -> SelectOfScalar[Customer]:
         else_=2,
     )
     return statement.order_by(likely, func.length(text), col(Customer.id)).limit(CANDIDATES)
+
+
+def customers_mentioned(ctx: Ctx, words: Sequence[str], limit: int = MENTIONED) -> list[CustomerView]:
+    """Customers whose company or contact contains any of the folded `words` (those of a message
+    that may name one: search.mentioned_words), those containing the most of them first."""
+    roles.require(ctx, Action.VIEW)
+    listed = list(dict.fromkeys(words))[:MENTIONED_WORDS_MAX]
+    if not listed:
+        return []
+    text = col(Customer.search_text)
+    hits = [text.like(f"%{search.escape_like(w)}%", escape="\\") for w in listed]
+    matched = sum((case((hit, 1), else_=0) for hit in hits), start=literal(0))
+    statement = (
+        ctx.uow.select(Customer)
+        .where(col(Customer.merged_into_id).is_(None), or_(*hits))
+        .order_by(matched.desc(), col(Customer.id))
+        .limit(limit)
+    )
+    return _views(ctx, ctx.uow.all(statement))
 
 
 # --- writing -------------------------------------------------------------------------------------

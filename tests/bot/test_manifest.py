@@ -10,6 +10,7 @@ import jsonschema
 import pytest
 import yaml
 
+from bot.listeners.shortcuts.ids import Shortcut
 from bot.listeners.workflows.ids import Step
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,7 +64,12 @@ def test_every_command_has_a_usage_hint_and_the_home_tab_is_on() -> None:
     (membership,) = [c for c in commands if c["command"] == "/membership"]
     assert "| approvals |" in membership["usage_hint"]  # what waits for the manager's decision
     assert data["features"]["app_home"]["home_tab_enabled"] is True
-    assert data["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened", "function_executed"]
+    assert data["settings"]["event_subscriptions"]["bot_events"] == [
+        "app_home_opened",
+        "function_executed",
+        "app_mention",
+        "message.im",
+    ]
 
 
 def test_the_workflow_steps_declared_are_the_steps_the_bot_runs_and_custom_steps_can_be_deployed() -> None:
@@ -73,6 +79,29 @@ def test_the_workflow_steps_declared_are_the_steps_the_bot_runs_and_custom_steps
         assert "actor" in step["input_parameters"]["required"]  # whose role decides
     assert data["settings"]["org_deploy_enabled"] is True  # Slack requires it for custom steps
     assert data["settings"]["function_runtime"] == "remote"  # run by this app, not on Slack
+
+
+def test_people_can_write_to_the_app_in_its_dm() -> None:
+    data = manifest()
+    # People write to the app in its DM: the Messages tab is on and not read-only.
+    assert data["features"]["app_home"]["messages_tab_enabled"] is True
+    assert data["features"]["app_home"]["messages_tab_read_only_enabled"] is False
+
+
+def test_every_shortcut_has_a_listener_and_the_events_their_scopes() -> None:
+    data = manifest()
+    declared = {s["callback_id"]: s["type"] for s in data["features"]["shortcuts"]}
+    assert set(declared) == {s.value for s in Shortcut}
+    assert sorted(declared.values()) == ["global"] * 3 + ["message"] * 2
+    scopes = data["oauth_config"]["scopes"]["bot"]
+    assert {"app_mentions:read", "im:history", "chat:write"} <= set(scopes)
+
+
+def test_a_shortcut_name_over_slacks_24_characters_fails_validation() -> None:
+    data = manifest()
+    data["features"]["shortcuts"][3]["name"] = "Check credits for this customer"  # 31 characters
+    errors = list(jsonschema.Draft7Validator(schema_for(data)).iter_errors(data))
+    assert any("too long" in e.message for e in errors)
 
 
 @pytest.mark.parametrize("scope", ["channels:history", "admin", "chat:write.customize"])

@@ -52,6 +52,10 @@ async def post_request(client: AsyncWebClient, deps: Deps, team: str, post: dict
     """Post a request for a decision (a sale or a held change: `post` names its reference) and have
     core keep where it went, so that a decision made anywhere updates this message."""
     message = {k: v for k, v in post.items() if k != "reference"}
+    if not message.get("channel"):
+        # Asked where there is no conversation (the Home, a global shortcut) and the workspace
+        # has no approvals channel: the approvers' Homes and `/membership approvals` list it.
+        return
     posted = await client.chat_postMessage(**message)
     reference, channel, ts = str(post["reference"]), str(posted["channel"]), str(posted["ts"])
     await asyncio.to_thread(lambda: deps.write(team, SYSTEM, posts.record, reference, channel, ts))

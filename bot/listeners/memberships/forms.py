@@ -85,7 +85,10 @@ def register(
         await ack(**(errors or {}))
         if sold:
             await post_for_approval(client, team, sold["post"])
-            await client.chat_postEphemeral(channel=sold["channel"], user=user, text=sold["told"])
+            if sold["channel"]:
+                await client.chat_postEphemeral(channel=sold["channel"], user=user, text=sold["told"])
+            else:  # opened where there is no conversation (the Home, a global shortcut): the app's DM
+                await client.chat_postMessage(channel=user, text=sold["told"])
 
     @app.view(MembershipForm.EDIT)
     async def edit_submitted(

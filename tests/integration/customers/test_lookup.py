@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from core.customers.lookup import NoCustomer, SeveralCustomers, find_customer, the_customer
+from core.context import transaction
+from core.customers.lookup import NoCustomer, SeveralCustomers, find_customer, named_in, the_customer
 from core.customers.service import CustomerInput, add_customer
 from core.kernel.errors import NotFound, PermissionDenied
 from core.workspace.flows import ensure_tenant
@@ -76,3 +77,55 @@ def test_another_workspaces_customer_is_not_found(shop: Shop, ids: dict[str, int
 def test_looking_up_needs_a_role(shop: Shop, ids: dict[str, int]) -> None:
     with shop.tx(NOBODY, write=False) as ctx, pytest.raises(PermissionDenied):
         find_customer(ctx, "north")
+
+
+# --- the customers a message names (a message shortcut's) -----------------------------------------
+
+
+def test_a_message_names_a_customer_by_whole_words_of_its_name(shop: Shop, ids: dict[str, int]) -> None:
+    with shop.tx(STAFF, write=False) as ctx:
+        named = named_in(ctx, "Anna from CAFE MULLER called: can she come Tuesday?")
+        # "Café Müller" and its contact "Anna Müller" are one customer; "Mull" is inside no word
+        # written, and Muller Plumbing's name is not in the message.
+        assert [c.id for c in named.matches] == [ids["cafe"]]
+        assert named_in(ctx, "Mull phoned").customer is not None
+        assert named_in(ctx, "Mull phoned").matches[0].id == ids["mull"]
+
+
+def test_a_name_inside_a_longer_name_the_message_writes_is_the_longer_one(
+    shop: Shop, ids: dict[str, int]
+) -> None:
+    with shop.tx(STAFF) as ctx:
+        muller = add_customer(ctx, CustomerInput(company="Muller")).id
+    with shop.tx(STAFF, write=False) as ctx:
+        assert [c.id for c in named_in(ctx, "invoice for Muller Plumbing").matches] == [ids["plumbing"]]
+        assert [c.id for c in named_in(ctx, "Muller, not the plumbers").matches] == [muller]
+
+
+def test_a_message_naming_several_or_none(shop: Shop, ids: dict[str, int]) -> None:
+    with shop.tx(STAFF, write=False) as ctx:
+        several = named_in(ctx, "Northwind Traders and Muller Plumbing share a van")
+        assert {c.id for c in several.matches} == {ids["north"], ids["plumbing"]}
+        assert several.customer is None
+        assert named_in(ctx, "Lunch at noon?").matches == ()
+        assert named_in(ctx, "").matches == ()
+
+
+def test_a_number_in_a_message_is_that_customer_and_a_ticket_number_is_not(
+    shop: Shop, ids: dict[str, int]
+) -> None:
+    with shop.tx(STAFF, write=False) as ctx:
+        assert named_in(ctx, f"re #{ids['north']}: Café Müller too").matches[0].id == ids["north"]
+        # A number that is no customer's is passed over for the names written.
+        assert [c.id for c in named_in(ctx, "ticket #987654 from Café Müller").matches] == [ids["cafe"]]
+
+
+def test_a_message_names_no_one_to_those_without_a_role_or_in_another_workspace(
+    shop: Shop, ids: dict[str, int]
+) -> None:
+    with shop.tx(NOBODY, write=False) as ctx, pytest.raises(PermissionDenied):
+        named_in(ctx, "Café Müller")
+    other = new_team()
+    ensure_tenant(shop.db, shop.clock, other, admins=[ADMIN])
+    with transaction(shop.db, other, ADMIN, shop.clock, write=False) as ctx:
+        assert named_in(ctx, f"Café Müller #{ids['cafe']}").matches == ()

@@ -11,6 +11,7 @@ from bot.shape import Fields, Unreadable, ours, problem
 WHO = {"team": {"id": "T1"}, "user": {"id": "U1"}}
 VIEW = {"id": "V1", "type": "modal", "callback_id": "customer_add", "state": {"values": {}}}
 ACTION = {"action_id": "customers_more", "value": "{}"}
+MENTION = {"type": "app_mention", "user": "U1", "channel": "C1", "text": "<@UB> credits", "ts": "1.2"}
 
 
 @pytest.mark.parametrize(
@@ -23,6 +24,15 @@ ACTION = {"action_id": "customers_more", "value": "{}"}
         {"type": "block_suggestion", **WHO, "action_id": "customer", "value": "Al"},
         {"type": "event_callback", "team_id": "T1", "event": {"type": "app_home_opened", "user": "U1"}},
         {"type": "url_verification", "challenge": "x"},
+        {"type": "shortcut", **WHO, "callback_id": "shortcut_sell", "trigger_id": "t"},
+        {
+            "type": "message_action",
+            **WHO,
+            "callback_id": "message_credits",
+            "channel": {"id": "C1"},
+            "message": {"type": "message", "text": "Café Müller", "ts": "1.2"},
+        },
+        {"type": "event_callback", "team_id": "T1", "event": {**MENTION, "thread_ts": "1.1"}},
     ],
 )
 def test_what_slack_sends_passes(payload: dict[str, Any]) -> None:
@@ -47,6 +57,11 @@ def test_what_slack_sends_passes(payload: dict[str, Any]) -> None:
         {"type": "block_suggestion", **WHO, "value": "Al"},
         {"type": "event_callback", "event": {"type": "app_home_opened"}},
         {"type": "event_callback", "team_id": "T1", "event": "app_home_opened"},
+        {"type": "message_action", **WHO, "channel": "C1", "message": {"text": "x"}},
+        {"type": "message_action", **WHO, "channel": {"id": "C1"}, "message": ["x"]},
+        {"type": "message_action", **WHO, "channel": {"id": "C1"}, "message": {"text": {"x": 1}}},
+        {"type": "event_callback", "team_id": "T1", "event": {**MENTION, "text": ["credits"]}},
+        {"type": "event_callback", "team_id": "T1", "event": {**MENTION, "thread_ts": 1.5}},
     ],
 )
 def test_a_part_of_another_type_is_named(payload: dict[str, Any]) -> None:

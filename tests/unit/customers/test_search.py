@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.customers.search import escape_like, like_patterns, meant, rank
+from core.customers.search import escape_like, like_patterns, meant, mentioned_words, named_in, rank
 
 PEOPLE = [
     (1, "Café Müller", "Anna Müller"),
@@ -125,3 +125,33 @@ def test_several_matches_are_all_offered_best_first_never_a_guess() -> None:
 
 def test_no_match_is_none() -> None:
     assert meant("zed", []) == []
+
+
+# --- the customers a message names (named_in) -------------------------------------------------------
+
+
+def test_a_message_names_whole_names_ignoring_case_accents_and_punctuation() -> None:
+    assert named_in("Anna from CAFE MULLER called!", PEOPLE) == [1]
+    assert named_in("(Northwind Traders), again", PEOPLE) == [3]
+    assert named_in("Bo\u2019s Bakery wants Gold", [(7, "Bo's Bakery", "")]) == [7]  # a phone's apostrophe
+    assert named_in("Smith & Sons", [(8, "Smith & Sons", "")]) == [8]
+
+
+def test_part_of_a_word_names_no_one() -> None:
+    assert named_in("the mullerton boiler", PEOPLE) == []  # "Mullerton Heating" is not written whole
+    assert named_in("Mulled wine", PEOPLE) == []
+    assert named_in("", PEOPLE) == []
+
+
+def test_a_name_inside_a_longer_name_written_is_left_out() -> None:
+    assert named_in("Muller Plumbing sent the bill", [*PEOPLE, (9, "Muller", "")]) == [2]
+    assert named_in("Muller and Mull", [*PEOPLE, (9, "Muller", "")]) == [9, 4]  # longest first
+
+
+def test_several_names_are_all_named_longest_first() -> None:
+    assert named_in("Mull asked Northwind Traders", PEOPLE) == [3, 4]
+
+
+def test_the_words_looked_for_in_the_database() -> None:
+    assert mentioned_words("Anna, from Café Müller: a call") == ["anna", "cafe", "muller"]
+    assert mentioned_words("Bo at the Inn") == ["inn"]  # "Bo" alone is found by its number
