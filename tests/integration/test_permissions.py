@@ -116,6 +116,7 @@ WRITES: dict[str, Action] = {
     "credits.ledger.adjust": Action.ADJUST_CREDITS,
     "credits.ledger.redeem": Action.REDEEM,
     "credits.ledger.reverse": Action.REDEEM,
+    "credits.ledger.take_back": Action.REDEEM,
     "credits.ledger.redeem_lots": Action.REDEEM,
     "credits.ledger.transfer": Action.REDEEM,
     "credits.ledger.expire_due": Action.RUN_JOBS,
@@ -197,10 +198,8 @@ STEPS: dict[str, str] = {
     "credits.grants.grant_due_for": "part of the daily grants, unfreeze and edit (their permissions)",
     "credits.grants.withdraw_frozen": "part of freeze (CHANGE_STATE) and the daily run",
     "credits.ledger.grant": "part of adjust (ADJUST_CREDITS), approve and the daily grants",
-    "credits.ledger.take_back": "part of checkout.void (VOID_INVOICES) and freezes (CHANGE_STATE)",
     "credits.ledger.merge_lots": "part of customers.merge (MERGE_CUSTOMERS)",
     "credits.ledger.postpone_expiry": "part of unfreeze (CHANGE_STATE) and the daily run",
-    "customers.flows.customer_to_edit": "reads the customer for edit_customer's form (MANAGE_CUSTOMERS)",
     "demo.flows.seed": "writes the demo workspace, as the system (core/demo/flows.open_demo)",
     "memberships.contract_log.move": "part of every membership change (their permissions)",
     "memberships.contract_log.record": "part of every membership change (their permissions)",
@@ -330,6 +329,7 @@ READS: set[str] = {
     "credits.reports.customer_report",
     "credits.reports.liability_report",
     "customers.flows.new_customer_locations",
+    "customers.flows.customer_to_edit",  # the edit form's customer, for those who may edit
     "customers.flows.customers_found",
     "customers.lookup.find_customer",
     "customers.lookup.the_customer",
@@ -429,8 +429,9 @@ def public_ctx_functions() -> dict[str, str]:
             continue
         module = relative.removesuffix(".py").replace("/", ".")
         for node in ast.parse(path.read_text()).body:
-            public = isinstance(node, ast.FunctionDef) and not node.name.startswith("_")
-            if public and node.args.args and node.args.args[0].arg == "ctx":
+            if not isinstance(node, ast.FunctionDef) or node.name.startswith("_"):
+                continue
+            if node.args.args and node.args.args[0].arg == "ctx":
                 found[f"{module}.{node.name}"] = ast.get_source_segment(path.read_text(), node) or ""
     return found
 
