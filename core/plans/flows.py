@@ -146,6 +146,8 @@ def one_plan(ctx: Ctx, typed: str) -> PlanView | Unmatched:
 
 
 def plan_form(ctx: Ctx, plan_id: int | None) -> PlanForm:
+    """The plan form, new or filled in: only for those who may save it (whatever opens it)."""
+    roles.require(ctx, Action.MANAGE_PLANS)
     return PlanForm(plans.get_plan(ctx, plan_id) if plan_id else None, ctx.tenant.currency)
 
 
