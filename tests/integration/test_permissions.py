@@ -655,3 +655,22 @@ def test_every_permission_has_its_roles_and_admins_hold_every_one() -> None:
     Slack user can be it (tests/bot/test_signed_requests.py: the bot refuses that user id)."""
     assert set(_ALLOWED) == set(Action)
     assert all(roles.Role.ADMIN in allowed for allowed in _ALLOWED.values())
+
+
+@pytest.mark.parametrize(
+    "read",
+    [
+        lambda ctx, w: function("revenue.service.deferred_report")(ctx, date(2025, 1, 1)),
+        lambda ctx, w: function("revenue.service.membership_revenue")(ctx, w.membership, date(2025, 1, 1)),
+        lambda ctx, w: function("revenue.flows.membership_statement")(ctx, f"M-{w.membership}", "2025-01"),
+        lambda ctx, w: function("credits.reports.liability_report")(ctx),
+    ],
+    ids=["deferred revenue", "a membership's revenue", "a membership's statement", "liability"],
+)
+def test_staff_and_people_without_a_role_read_no_finances(world: World, read: Callable[..., object]) -> None:
+    for user in (STAFF, NOBODY):
+        with world.shop.tx(user, write=False) as ctx, pytest.raises(PermissionDenied):
+            read(ctx, world)
+    for user in (ADMIN, MANAGER, SPECIALIST):
+        with world.shop.tx(user, write=False) as ctx:
+            read(ctx, world)
