@@ -21,7 +21,7 @@ import re
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, cast
@@ -34,13 +34,16 @@ from core.context import Ctx
 from core.credits import ledger
 from core.credits.lots import Unit
 from core.credits.terms import CreditKind, CreditTerms
+from core.kernel.clock import FixedClock
 from core.kernel.errors import MemberbotError, PermissionDenied
 from core.memberships import flows as membership_flows
 from core.memberships import service as memberships
 from core.workspace import roles, tenants
+from core.workspace.flows import ensure_tenant
 from core.workspace.roles import _ALLOWED, Action
 from storage.schema import metadata
-from tests.conftest import ADMIN, MANAGER, NOBODY, SPECIALIST, STAFF, Shop
+from storage.uow import Database
+from tests.conftest import ADMIN, MANAGER, NOBODY, SPECIALIST, STAFF, TZ, Shop, new_team
 from tests.integration.credit_helpers import D, credit_plan, member
 
 ROLE_OF = {ADMIN: "admin", MANAGER: "manager", STAFF: "staff", SPECIALIST: "specialist", NOBODY: ""}
@@ -467,12 +470,30 @@ class World:
     membership: int
 
 
-@pytest.fixture
-def world(shop: Shop) -> World:
+def build_world(shop: Shop) -> World:
     plan = credit_plan(shop, CreditTerms(kind=CreditKind.SERVICE, per_period=D(4)))
     customer, membership = member(shop, plan, shop.clock.now().date())
     other, _ = member(shop, plan, shop.clock.now().date())
     return World(shop, customer, other, plan, membership)
+
+
+@pytest.fixture
+def world(shop: Shop) -> World:
+    return build_world(shop)
+
+
+@pytest.fixture(scope="module")
+def shared(db: Database) -> World:
+    """One world for the table's calls, which change nothing in it: a refused call writes nothing
+    (which the test checks) and an allowed one is rolled back."""
+    clock = FixedClock(datetime(2025, 1, 15, 15, 0, tzinfo=UTC))
+    shop = Shop(db, clock, new_team())
+    ensure_tenant(db, clock, shop.team, name="Shared", timezone=TZ, currency="USD", admins=[ADMIN])
+    with shop.tx() as ctx:
+        for user, role in ROLE_OF.items():
+            if role and user != ADMIN:
+                roles.grant(ctx, user, role)
+    return build_world(shop)
 
 
 def function(name: str) -> Callable[..., Any]:
@@ -528,8 +549,9 @@ def rows(ctx: Ctx) -> dict[str, int]:
 
 @pytest.mark.parametrize("name", sorted(WRITES))
 def test_a_write_is_refused_to_every_role_without_its_permission_and_writes_nothing(
-    world: World, name: str
+    shared: World, name: str
 ) -> None:
+    world = shared
     fn, needed = function(name), WRITES[name]
     shop = world.shop
     with shop.tx(write=False) as ctx:
@@ -551,10 +573,10 @@ class RolledBack(Exception):
 
 
 @pytest.mark.parametrize("name", sorted(WRITES))
-def test_a_write_lets_every_role_with_its_permission_past_the_check(world: World, name: str) -> None:
+def test_a_write_lets_every_role_with_its_permission_past_the_check(shared: World, name: str) -> None:
     """The permission is the one the table names, not a finer one: each role holding it gets past
     the check (to the change, or to the first mistake in the placeholder arguments)."""
-    fn, needed = function(name), WRITES[name]
+    world, (fn, needed) = shared, (function(name), WRITES[name])
     for user, role in ROLE_OF.items():
         if not role or role not in {r.value for r in _ALLOWED[needed]}:
             continue
