@@ -12,14 +12,16 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+import psycopg
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.engine import Connection
-from sqlalchemy.pool import QueuePool
+from sqlalchemy.pool import ConnectionPoolEntry, QueuePool
 
 from storage.limits import CLIENT_GRACE, BoundedConnection, Limits, limits_from_env
 
 DEFAULT_SQLITE_FILE = "memberbot.sqlite"
-PING_SECONDS = 1.0  # a pooled PostgreSQL connection's check before use (pool_pre_ping)
+PING_SECONDS = 1.0  # the most a pooled PostgreSQL connection's check before use may wait
+_FRESH = "memberbot_fresh"  # ConnectionPoolEntry.info: opened for the checkout under way
 
 # Execution option read by the begin hook: "IMMEDIATE" for writers, "DEFERRED" for readers.
 SQLITE_BEGIN = "memberbot_sqlite_begin"
@@ -45,7 +47,6 @@ def make_engine(url: str, limits: Limits) -> Engine:
 def _postgresql_engine(url: str, limits: Limits) -> Engine:
     engine = create_engine(
         url,
-        pool_pre_ping=True,
         pool_size=10,
         max_overflow=20,
         pool_timeout=limits.pool,
@@ -60,19 +61,30 @@ def _postgresql_engine(url: str, limits: Limits) -> Engine:
         connection.budget = budget
         return connection
 
-    # The ping before a pooled connection is handed out answers in milliseconds when the database
-    # is there; waiting the whole budget on it, then the connect timeout for its replacement, would
-    # double a request's wait during a hang. A slow ping only costs a reconnect.
-    ping = engine.dialect.do_ping
+    # Pessimistic disconnect handling, as SQLAlchemy documents it for a custom check: a `checkout`
+    # pool event that raises DisconnectionError has the pool drop the connection and open another
+    # (InvalidatePoolError: every connection pooled before now is suspect too, as pool_pre_ping
+    # treats a failed ping). Our own event rather than `pool_pre_ping`, because the ping must not
+    # wait the whole statement budget: it answers in milliseconds when the database is there, and
+    # waiting the budget on it, then the connect timeout for its replacement, would double a
+    # request's wait during a hang. A slow ping only costs a reconnect. A connection opened for
+    # this checkout has just answered: it is not pinged (as pool_pre_ping skips a fresh one).
+    @event.listens_for(engine, "connect")
+    def _opened(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info[_FRESH] = True
 
-    def _quick_ping(connection: Any) -> bool:
-        connection.budget = min(budget, PING_SECONDS)
+    @event.listens_for(engine, "checkout")
+    def _ping(dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: Any) -> None:
+        if record.info.pop(_FRESH, False):
+            return
+        dbapi_connection.budget = min(budget, PING_SECONDS)
         try:
-            return bool(ping(connection))
+            engine.dialect.do_ping(dbapi_connection)
+        except psycopg.Error as error:
+            raise exc.InvalidatePoolError(f"a pooled connection failed its ping: {error}") from error
         finally:
-            connection.budget = budget
+            dbapi_connection.budget = budget
 
-    engine.dialect.do_ping = _quick_ping  # type: ignore[method-assign,assignment]
     return engine
 
 

@@ -5,42 +5,20 @@ the services and flows ask it, not the surfaces."""
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
-from core.billing import service as billing
 from core.context import Ctx
+from core.credits import ledger
 from core.kernel.errors import PermissionDenied
-from core.plans import service as plans
+from core.memberships import service as memberships
 from core.workspace import roles
 from core.workspace.roles import Action
 from storage.tables.memberships import Contract
 
-
-def grant_waits(ctx: Ctx, quantity: Decimal) -> bool:
-    """A manual grant (or removal) of more credits than the workspace's threshold waits."""
-    threshold = ctx.tenant.approve_grants_above
-    return threshold is not None and abs(quantity) > threshold
-
-
-def freeze_waits(ctx: Ctx) -> bool:
-    return bool(ctx.tenant.approve_freezes)
-
-
-def cancel_waits(ctx: Ctx, contract_id: int, *, on: date | None = None, at_term_end: bool = False) -> bool:
-    """Within the lock-in of the plan it was sold on, a cancellation waits, when the policy says so.
-    Inside the lock-in means the cancellation would charge a lock-in fee: the fee, not the calendar,
-    decides (a cancellation on the lock-in's last billing period charges nothing and waits for
-    nobody)."""
-    if not ctx.tenant.approve_lock_in_cancels:
-        return False
-    contract = ctx.uow.get(Contract, contract_id)
-    if contract is None or contract.kind != "membership":
-        return False
-    lock_in = plans.version_terms(ctx, contract.plan_version_id or 0).lock_in_months
-    if lock_in == 0:
-        return False
-    preview = billing.cancellation_preview(ctx, contract_id, on=on, at_term_end=at_term_end)
-    return preview.lock_in_fee > 0
+# The rules that hold a change live beside the change, which refuses to be made unapproved while
+# its rule holds it (so no caller can skip the policy); the flows ask them here.
+grant_waits = ledger.grant_waits  # a manual grant (or removal) above the workspace's threshold
+freeze_waits = memberships.freeze_waits  # every freeze, when the workspace says so
+cancel_waits = memberships.cancel_waits  # a cancellation that charges a lock-in fee, when it says so
 
 
 def edit_waits(ctx: Ctx, contract_id: int, start: date, end: date | None) -> bool:

@@ -177,6 +177,7 @@ def _perform(ctx: Ctx, kind: str, request: dict[str, Any], key: str) -> None:
             str(request["reason"]),
             key=key,
             expires_on=expires,
+            approved=True,
         )
     elif kind == "freeze":
         memberships.freeze(
@@ -185,6 +186,7 @@ def _perform(ctx: Ctx, kind: str, request: dict[str, Any], key: str) -> None:
             str(request.get("reason", "")),
             starts=_day(request.get("starts")),
             until=_day(request.get("until")),
+            approved=True,
         )
     elif kind == "discounts":
         values = {int(k): str(v) for k, v in dict(request["values"]).items()}  # amounts as typed
@@ -213,6 +215,7 @@ def _perform(ctx: Ctx, kind: str, request: dict[str, Any], key: str) -> None:
             on=_day(request.get("on")),
             at_term_end=bool(request.get("at_term_end", False)),
             expected_fee=Decimal(str(fee)) if fee is not None else None,
+            approved=True,
         )
 
 

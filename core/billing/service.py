@@ -363,6 +363,7 @@ def due_page(ctx: Ctx, after: int, limit: int) -> tuple[int, int | None]:
     change with the calendar alone: those without an end date (their horizon moves on) and those
     frozen until further notice (a freeze fee comes with each billing date). A fixed term's charges
     were all raised at approval. Returns the rows written and the last id seen."""
+    roles.require(ctx, Action.RUN_JOBS)
     open_freezes = ctx.uow.select(MembershipFreeze).where(
         col(MembershipFreeze.ended_on).is_(None), col(MembershipFreeze.until).is_(None)
     )
@@ -385,6 +386,7 @@ def mark_overdue(ctx: Ctx) -> int:
 
     The rows are locked by (membership, due date, id), the order `raise_charges` locks a
     membership's charges in and the daily pages take memberships in: no deadlock between them."""
+    roles.require(ctx, Action.RUN_JOBS)
     today = ctx.today()
     due = (
         ctx.uow.select(Charge)

@@ -119,6 +119,7 @@ def save_template(
 ) -> TemplateView:
     """Create (template_id None) or replace a template: each service's cost in template units as
     typed ("" leaves the service out). Every problem is reported at once; nothing is written."""
+    roles.require(ctx, Action.MANAGE_PLANS)  # before anything is read
     errors = Errors()
     parsed: dict[int, int] = {}
     for service_id, raw in costs.items():

@@ -207,6 +207,7 @@ def preview_at(
 def post(ctx: Ctx, invoice: Invoice, *, key: str, seen: tuple[str, ...]) -> PostedInvoice | Stale:
     """Post the invoice as previewed (`seen`: the preview's fingerprint) — once, however often
     asked: the key replays it — or say what changed since, with a fresh preview."""
+    roles.require(ctx, Action.REDEEM)  # before anything is read
     earlier = _posted(ctx, invoice.reference)
     if earlier is not None:  # asked again: the key replays it (or refuses another request)
         return _posted_invoice(ctx, invoice, checkout.post(ctx, invoice, key=key, preview=earlier.breakdown))
@@ -228,6 +229,7 @@ def remove_discount(ctx: Ctx, invoice: Invoice, line: int, discount_id: int) -> 
 
 def void(ctx: Ctx, typed: str, reason: str) -> Posted:
     """Void the invoice (`inv-12` reads as INV-12); managers and admins."""
+    roles.require(ctx, Action.VOID_INVOICES)  # before anything is read
     return checkout.void(ctx, _invoice(ctx, typed).reference, reason)
 
 
@@ -254,6 +256,7 @@ def convert_points(ctx: Ctx, customer_id: int, points: Decimal, *, key: str) -> 
 
 def set_order(ctx: Ctx, where: str, order: str) -> OrderSet | NoLocation:
     """The location's order of benefits (admins)."""
+    roles.require(ctx, Action.MANAGE_SETTINGS)  # before anything is read
     location = choose_location(ctx, where, "")
     if isinstance(location, NoLocation):
         return location

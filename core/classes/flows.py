@@ -126,6 +126,7 @@ def set_up_class(ctx: Ctx, terms: SeriesTerms) -> SetUp:
 def book_class(ctx: Ctx, series_id: int, customer_id: int, on: date | None) -> Booked | None:
     """Book the customer into the class's session on `on` (its next one when None), still to
     start; None when there is no such session (nothing written)."""
+    roles.require(ctx, Action.BOOK_CLASSES)  # before anything is read
     found = [s for s in classes.upcoming_sessions(ctx, series_id, until=on) if on is None or s.on_date == on]
     if not found:
         return None

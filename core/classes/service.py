@@ -231,6 +231,7 @@ def list_series(ctx: Ctx, *, customer_id: int | None = None) -> list[SeriesView]
 def extend_horizons(ctx: Ctx) -> int:
     """The daily job: write every running series' sessions up to the horizon. Rerunning it on the
     same day writes nothing."""
+    roles.require(ctx, Action.RUN_JOBS)
     until = visits.horizon(ctx)
     query = ctx.uow.select(ClassSeries).where(
         or_(col(ClassSeries.sessions_until).is_(None), col(ClassSeries.sessions_until) < until),

@@ -19,7 +19,7 @@ from core import outbox
 from core.context import Ctx
 from core.credits import ledger
 from core.credits.lots import Unit
-from core.kernel.errors import Conflict, Errors, NotFound, PermissionDenied
+from core.kernel.errors import Conflict, Errors, NotFound
 from core.kernel.text import clean
 from core.workspace import roles
 from core.workspace.roles import Action, Role
@@ -55,6 +55,7 @@ class FollowUps:
 def check(ctx: Ctx, day: date) -> int:
     """Open a crossing (and queue its alerts) for each customer newly above the threshold; close
     the crossings of customers back under it. Returns how many alerts were queued."""
+    roles.require(ctx, Action.RUN_JOBS)
     threshold = ctx.tenant.balance_alert_above
     if threshold is None:
         return 0
@@ -79,8 +80,7 @@ def check(ctx: Ctx, day: date) -> int:
 
 
 def follow_up(ctx: Ctx, alert_id: int, note: str) -> FollowUpRow:
-    roles.require(ctx, Action.VIEW)
-    _require_specialist(ctx)
+    roles.require(ctx, Action.FOLLOW_UP)
     cleaned = clean_note(note)
     alert = _alert(ctx, alert_id)
     alert.followed_up_at, alert.followed_up_by, alert.follow_up_note = ctx.now(), ctx.actor, cleaned
@@ -90,7 +90,7 @@ def follow_up(ctx: Ctx, alert_id: int, note: str) -> FollowUpRow:
 
 
 def snooze(ctx: Ctx, alert_id: int, days: int = SNOOZE_DAYS) -> FollowUpRow:
-    _require_specialist(ctx)
+    roles.require(ctx, Action.FOLLOW_UP)
     alert = _alert(ctx, alert_id)
     alert.snoozed_until = ctx.today() + timedelta(days=days)
     ctx.uow.add(alert)
@@ -177,12 +177,6 @@ def _queue(ctx: Ctx, alert: BalanceAlert, balance: Decimal, threshold: Decimal) 
         outbox.enqueue(ctx, f"balance:{alert.id}:{to}", to, outbox.Kind.BALANCE_ALERT, data)
         for to in sorted(set(recipients))
     )
-
-
-def _require_specialist(ctx: Ctx) -> None:
-    held = roles.roles_of(ctx, ctx.actor)
-    if not held & {Role.SPECIALIST, Role.ADMIN}:
-        raise PermissionDenied("Only the membership specialist (or an admin) follows up balance alerts.")
 
 
 def _alert(ctx: Ctx, alert_id: int) -> BalanceAlert:

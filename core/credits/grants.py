@@ -63,6 +63,7 @@ def grant_due(ctx: Ctx) -> int:
 def grant_due_page(ctx: Ctx, after: int, limit: int) -> tuple[int, int | None]:
     """`grant_due` for the next `limit` earning memberships after id `after` (bounded work for one
     transaction): the lots written, and the last id seen (None: no more)."""
+    roles.require(ctx, Action.RUN_JOBS)
     query = ctx.uow.select(Contract).where(
         col(Contract.status).in_([s.value for s in EARNING]),
         col(Contract.plan_version_id).is_not(None),

@@ -35,7 +35,7 @@ from core.credits.lots import Pool, Purpose, Unit
 from core.credits.terms import CreditTerms
 from core.customers import service as customers
 from core.kernel import paging
-from core.kernel.errors import Conflict, Errors, InvalidInput, NotFound
+from core.kernel.errors import Conflict, Errors, InvalidInput, NotFound, PermissionDenied
 from core.kernel.money import MAX_AMOUNT, minor_digits
 from core.kernel.text import clean, clean_reason
 from core.memberships import contract_log
@@ -187,6 +187,13 @@ def grant(
     return op.result()
 
 
+def grant_waits(ctx: Ctx, quantity: Decimal) -> bool:
+    """A manual grant (or removal) of more credits than the workspace's threshold waits
+    (core/approvals/policy.py asks here)."""
+    threshold = ctx.tenant.approve_grants_above
+    return threshold is not None and abs(quantity) > threshold
+
+
 def adjust(
     ctx: Ctx,
     customer_id: int,
@@ -196,10 +203,18 @@ def adjust(
     key: str,
     unit: Unit = Unit.CREDIT,
     expires_on: date | None = None,
+    approved: bool = False,
 ) -> LedgerResult:
     """A manual correction by an admin, with a required reason: a positive quantity is a new lot,
-    a negative one is taken from the customer's lots in redemption order."""
+    a negative one is taken from the customer's lots in redemption order. One above the workspace's
+    threshold is made only once approved (`approved`: the approval policy, core/approvals); asked
+    directly, it is refused, whoever calls."""
     roles.require(ctx, Action.ADJUST_CREDITS)
+    if grant_waits(ctx, quantity) and not approved:
+        raise PermissionDenied(
+            f"Grants of more than {ctx.tenant.approve_grants_above} credits wait for a manager's "
+            "approval in this workspace: ask for the grant."
+        )
     errors = Errors()
     reason = clean(errors, "reason", reason, label="The reason", max_length=1000, required=True)
     if quantity == 0:
@@ -481,6 +496,7 @@ def expire_due(ctx: Ctx, at: datetime | None = None) -> int:
 def expire_page(ctx: Ctx, after: int, limit: int, at: datetime | None = None) -> tuple[int, int | None]:
     """`expire_due` for the next `limit` due lots with an id above `after` (bounded work for one
     transaction): the lots expired, and the last id seen (None: no more)."""
+    roles.require(ctx, Action.RUN_JOBS)
     at = at or ctx.now()
     # Expiry is paused while a membership is frozen: unfreezing moves its lots' expiry on.
     frozen = ctx.uow.select(Contract).where(col(Contract.status) == Status.FROZEN.value)

@@ -22,6 +22,8 @@ from core.context import Ctx
 from core.credits.lots import Unit
 from core.memberships.lifecycle import Status
 from core.visits import service as visits
+from core.workspace import roles
+from core.workspace.roles import Action
 from storage.tables.credits import CreditLot
 from storage.tables.memberships import Contract
 
@@ -105,11 +107,13 @@ def weekly_digest(ctx: Ctx, day: date) -> list[Reminder]:
 
 
 def send(ctx: Ctx, reminders: list[Reminder]) -> int:
+    roles.require(ctx, Action.RUN_JOBS)
     return sum(outbox.enqueue(ctx, r.key, r.to, r.kind, r.data) for r in reminders)
 
 
 def send_summary(ctx: Ctx, first: date, last: date, reminders: list[Reminder]) -> int:
     """One message per recipient for the reminders of days caught up, instead of a flood."""
+    roles.require(ctx, Action.RUN_JOBS)
     by_recipient: dict[str, list[Reminder]] = defaultdict(list)
     for r in reminders:
         by_recipient[r.to].append(r)

@@ -10,6 +10,8 @@ from core.context import SYSTEM, Ctx, transaction
 from core.credits import grants as credit_grants
 from core.credits import ledger
 from core.daily.jobs import DayReport, sweep
+from core.workspace import roles
+from core.workspace.roles import Action
 from core.workspace.test_clock import clock_for, move_test_clock
 from storage.uow import Database
 
@@ -31,6 +33,7 @@ class Advanced:
 
 def run_due(ctx: Ctx) -> Due:
     """Expire what is due, then grant what has come due, now. Safe to run any number of times."""
+    roles.require(ctx, Action.RUN_JOBS)
     return Due(ledger.expire_due(ctx), credit_grants.grant_due(ctx))
 
 

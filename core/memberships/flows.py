@@ -323,8 +323,8 @@ def cancel_preview(ctx: Ctx, contract_id: int, options: CancelOptions) -> Cancel
     roles.require(ctx, Action.CHANGE_STATE)
     on, at_term_end, reason = options(ctx.today())
     shown = _preview(ctx, contract_id, on, at_term_end, reason)
-    with rolled_back(ctx):
-        memberships.cancel(ctx, contract_id, reason, on=on, at_term_end=at_term_end)
+    with rolled_back(ctx):  # as it would be made once approved, when it waits
+        memberships.cancel(ctx, contract_id, reason, on=on, at_term_end=at_term_end, approved=True)
     return shown
 
 

@@ -186,6 +186,26 @@ def reject(ctx: Ctx, contract_id: int, reason: str) -> MembershipView:
     return _view(ctx, contract)
 
 
+def freeze_waits(ctx: Ctx) -> bool:
+    """Whether the workspace's approval policy holds freezes (core/approvals/policy.py asks here)."""
+    return bool(ctx.tenant.approve_freezes)
+
+
+def cancel_waits(ctx: Ctx, contract_id: int, *, on: date | None = None, at_term_end: bool = False) -> bool:
+    """Within the lock-in of the plan it was sold on, a cancellation waits, when the policy says so.
+    Inside the lock-in means the cancellation would charge a lock-in fee: the fee, not the calendar,
+    decides (a cancellation on the lock-in's last billing period charges nothing and waits for
+    nobody). core/approvals/policy.py asks here."""
+    if not ctx.tenant.approve_lock_in_cancels:
+        return False
+    contract = ctx.uow.get(Contract, contract_id)
+    if contract is None or contract.kind != "membership":
+        return False
+    if plans.version_terms(ctx, contract.plan_version_id or 0).lock_in_months == 0:
+        return False
+    return billing.cancellation_preview(ctx, contract_id, on=on, at_term_end=at_term_end).lock_in_fee > 0
+
+
 def freeze(
     ctx: Ctx,
     contract_id: int,
@@ -193,12 +213,17 @@ def freeze(
     *,
     starts: date | None = None,
     until: date | None = None,
+    approved: bool = False,
 ) -> MembershipView:
     """Freeze an active membership from `starts` (today by default) to `until` (the last frozen
     day; None: until unfrozen). While frozen its credits cannot be used and do not expire, and
     each billing date bills the plan's freeze fee instead of the regular charge (core/billing/service.py).
-    A freeze from a later date is planned: the daily jobs begin it, and end it after `until`."""
+    A freeze from a later date is planned: the daily jobs begin it, and end it after `until`.
+    Where the workspace's policy holds freezes, only an approved one is made here (`approved`: the
+    approval policy, core/approvals): asked directly, it is refused, whoever calls."""
     roles.require(ctx, Action.CHANGE_STATE)
+    if freeze_waits(ctx) and not approved:
+        raise PermissionDenied("Freezes wait for a manager's approval in this workspace: ask for the freeze.")
     reason = clean_reason(reason)
     contract = _transition_source(ctx, contract_id, "freeze")
     today = ctx.today()
@@ -269,14 +294,21 @@ def cancel(
     on: date | None = None,
     at_term_end: bool = False,
     expected_fee: Decimal | None = None,
+    approved: bool = False,
 ) -> MembershipView:
     """Stop a live membership now, at the end of its term, or on a date. The record stays: charges
     of the periods from that date are voided, future visits cancelled, and inside the lock-in the
     remaining lock-in months are charged (`billing.cancellation_preview` says how much before the
     manager confirms; `expected_fee`, the fee that was shown, refuses a cancellation whose fee has
     changed since). The workspace's rule keeps or forfeits the credits. A reactivation brings
-    everything back."""
+    everything back. Inside a lock-in the workspace's policy holds, only an approved cancellation
+    is made here (`approved`: core/approvals); asked directly, it is refused, whoever calls."""
     roles.require(ctx, Action.CHANGE_STATE)
+    if not approved and cancel_waits(ctx, contract_id, on=on, at_term_end=at_term_end):
+        raise PermissionDenied(
+            "A cancellation inside the lock-in waits for a manager's approval in this workspace: "
+            "ask for the cancellation."
+        )
     reason = clean_reason(reason, required=True)
     contract = _transition_source(ctx, contract_id, "cancel")
     earlier = billing.pending_cancellation(ctx, contract_id)
@@ -383,6 +415,7 @@ def apply_planned(ctx: Ctx) -> int:
     """The daily jobs' part: begin the freezes planned to start by today, end those whose last
     frozen day has passed, and cancel the memberships whose cancellation date has come. Each moves
     a membership's status forward once, so a rerun does nothing twice. Returns the moves."""
+    roles.require(ctx, Action.RUN_JOBS)
     today, moved = ctx.today(), 0
     freezes = (
         ctx.uow.select(MembershipFreeze)
@@ -572,6 +605,7 @@ def advance_by_date(ctx: Ctx) -> list[tuple[int, Status, Status]]:
 def advance_page(ctx: Ctx, after: int, limit: int) -> tuple[list[tuple[int, Status, Status]], int | None]:
     """`advance_by_date` for the next `limit` memberships after id `after`; the last id seen (None:
     no more)."""
+    roles.require(ctx, Action.RUN_JOBS)
     moved = []
     query = ctx.uow.select(Contract).where(
         col(Contract.status).in_([Status.SCHEDULED.value, Status.ACTIVE.value, Status.GRACE.value]),

@@ -146,6 +146,8 @@ def one_plan(ctx: Ctx, typed: str) -> PlanView | Unmatched:
 
 
 def plan_form(ctx: Ctx, plan_id: int | None) -> PlanForm:
+    """The plan form, new or filled in: only for those who may save it (whatever opens it)."""
+    roles.require(ctx, Action.MANAGE_PLANS)
     return PlanForm(plans.get_plan(ctx, plan_id) if plan_id else None, ctx.tenant.currency)
 
 
@@ -175,6 +177,7 @@ def _next_step(ctx: Ctx, saved: PlanView) -> NextStep:
 
 def save_plan(ctx: Ctx, plan_id: int | None, edit: PlanEdit) -> PlanView:
     """Create the plan, or change the one edited."""
+    roles.require(ctx, Action.MANAGE_PLANS)  # before anything is read
     if not plan_id:
         return plans.create_plan(ctx, _terms(ctx, None, edit), code=edit.code)
     return plans.update_plan(ctx, plan_id, _terms(ctx, plans.get_plan(ctx, plan_id).terms, edit))
@@ -331,6 +334,7 @@ def save_plan_with_discounts(
     """save_plan, then the discounts of the version saved (None keeps them). Every problem of the
     lines is reported at once under `discounts.<n>.<field>`; a sold plan keeps each discount's type
     (core/checkout/benefit_terms.py), only the amounts change."""
+    roles.require(ctx, Action.MANAGE_PLANS)  # before anything is read
     saved = save_plan(ctx, plan_id, edit)
     if discounts is not None:
         errors = Errors("discounts.")

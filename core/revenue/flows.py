@@ -13,6 +13,8 @@ from core.kernel.errors import InvalidInput
 from core.revenue import recognition
 from core.revenue.recognition import Amounts
 from core.revenue.service import membership_revenue, parse_month
+from core.workspace import roles
+from core.workspace.roles import Action
 
 _MEMBERSHIP = re.compile(r"^(?:M-?)?(\d{1,18})$", re.IGNORECASE)
 
@@ -37,6 +39,7 @@ class MembershipStatement:
 
 def membership_statement(ctx: Ctx, membership: str, month: str = "") -> MembershipStatement:
     """`membership` as typed ("M-12" or "12"); `month` as YYYY-MM, or this month when empty."""
+    roles.require(ctx, Action.VIEW_FINANCES)  # before anything is read
     found = _MEMBERSHIP.match(membership.strip())
     if found is None:
         raise InvalidInput.single("membership", f"“{membership}” is not a membership; write it as M-12.")

@@ -142,6 +142,7 @@ def extend_page(ctx: Ctx, after: int, limit: int) -> tuple[int, int | None]:
     Only memberships whose visits stop short of the horizon (and of their own end) are read, and
     they are extended a step beyond it: each is visited once every HORIZON_STEP days, not every
     day as the horizon moves (bench/daily.py)."""
+    roles.require(ctx, Action.RUN_JOBS)
     until = horizon(ctx)
     query = ctx.uow.select(Contract).where(
         col(Contract.status).in_([s.value for s in SERVICED]),

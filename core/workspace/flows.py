@@ -54,6 +54,7 @@ def update_settings(
     ctx: Ctx, workspace: Settings, *, enforce_billing: bool, cancelled_credits: str | None
 ) -> WorkspaceSettings:
     """Save the settings form: every workspace setting, then billing's (None: the rule is kept)."""
+    roles.require(ctx, Action.MANAGE_SETTINGS)  # before anything is read
     saved = tenants.update_settings(ctx, **dataclasses.asdict(workspace))
     done = billing.update_billing_settings(
         ctx, enforce_billing=enforce_billing, cancelled_credits=cancelled_credits

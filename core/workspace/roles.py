@@ -19,7 +19,7 @@ class Role(StrEnum):
     ADMIN = "admin"  # everything
     MANAGER = "manager"  # approves contracts, freezes and cancels
     STAFF = "staff"  # customers, assignment, redemption, visits
-    SPECIALIST = "specialist"  # receives balance alerts, reads everything
+    SPECIALIST = "specialist"  # receives balance alerts and follows them up, reads everything
 
 
 class Action(StrEnum):
@@ -41,6 +41,8 @@ class Action(StrEnum):
     RECORD_PAYMENTS = "record a charge paid or failed"
     MANAGE_CLASSES = "set up class series and their session rules"
     BOOK_CLASSES = "book classes, cancel bookings and record attendance"
+    FOLLOW_UP = "follow up or snooze balance alerts"
+    RUN_JOBS = "run the daily jobs"
 
 
 _ALLOWED: dict[Action, frozenset[Role]] = {
@@ -63,6 +65,9 @@ _ALLOWED: dict[Action, frozenset[Role]] = {
     Action.ADJUST_CREDITS: frozenset({Role.ADMIN}),
     Action.VOID_INVOICES: frozenset({Role.ADMIN, Role.MANAGER}),
     Action.RECORD_PAYMENTS: frozenset({Role.ADMIN, Role.MANAGER, Role.STAFF}),
+    Action.FOLLOW_UP: frozenset({Role.ADMIN, Role.SPECIALIST}),  # the membership specialist's work
+    # The scheduler runs them as the system; an admin may run them early (they are idempotent).
+    Action.RUN_JOBS: frozenset({Role.ADMIN}),
 }
 
 

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -139,6 +140,25 @@ def test_a_hung_database_fails_a_unit_of_work_within_seconds_and_nothing_is_writ
     assert customers(shop.db, shop.team) == []
     add(through, shop.team, "Blue Fin Spa")  # normal again at once
     assert customers(shop.db, shop.team) == ["Blue Fin Spa"]
+
+
+@pytest.mark.postgresql  # SQLite has no connection to cut
+def test_the_ping_of_a_pooled_connection_waits_its_own_second_not_the_statement_budget(db: Database) -> None:
+    """storage/engine.py pings a pooled connection before handing it out with a budget of its own
+    (PING_SECONDS): with a statement budget of 20 s, a hung database still fails the unit of work
+    in the ping's second plus the connect timeout of its replacement."""
+    with proxied_postgresql() as (proxy, url):
+        through = Database(url, replace(QUICK, statement=20))
+        try:
+            shop = Shop(db, FixedClock(NOW), new_team())
+            ensure_tenant(db, shop.clock, shop.team, admins=[ADMIN])
+            assert customers(through, shop.team) == []  # pooled, open before the stall
+            proxy.hang()
+            assert seconds(lambda: customers(through, shop.team)) < BOUND
+            proxy.resume()
+            assert customers(through, shop.team) == []  # normal again at once
+        finally:
+            through.dispose()
 
 
 @pytest.mark.postgresql  # SQLite has no connection to cut

@@ -90,3 +90,21 @@ def test_a_sale_refreshes_the_managers_home_and_a_decision_refreshes_it_again(sl
         what="the manager's Home to refresh",
     )
     assert "assign" in str(slack.standin.homes[MANAGER])  # recent activity
+
+
+def test_a_quick_button_pressed_by_someone_without_its_role_opens_no_form(slack: Slack) -> None:
+    """Staff are not shown "New plan", but a crafted press of it reaches core, which refuses the
+    plan form to whoever lacks the permission to save it (core/plans/flows.plan_form)."""
+    home_of(slack, STAFF)
+    home = Posted(f"D{STAFF}", "", slack.standin.homes[STAFF]["blocks"])
+    http, _ = slack.driver.click("home_plan", "", user=STAFF, message=home)
+    assert http.status_code == 200
+
+    def refusal() -> str | None:
+        view = slack.standin.top_modal(STAFF)
+        text = str(view.get("blocks")) if view else ""
+        return text if "admin role" in text else None
+
+    assert "manage plans" in wait_until(refusal, what="the refusal in the modal")
+    view = slack.standin.top_modal(STAFF)
+    assert view is not None and not [b for b in view["blocks"] if b["type"] == "input"]

@@ -100,7 +100,7 @@ def test_the_permission_matrix(shop: Shop) -> None:
             Action.RECORD_PAYMENTS,
             Action.BOOK_CLASSES,
         },
-        SPECIALIST: {Action.VIEW, Action.VIEW_FINANCES},
+        SPECIALIST: {Action.VIEW, Action.VIEW_FINANCES, Action.FOLLOW_UP},
         NOBODY: set(),
     }
     for user, allowed in expected.items():
