@@ -1,13 +1,10 @@
-"""`memberbot`'s verbs: what waits for a manager's decision."""
+"""`memberbot approvals`: what waits for a manager's decision."""
 
 from __future__ import annotations
 
 import click
 
-from cli.app import (
-    App,
-    pass_app,
-)
+from cli.app import App, pass_app
 from cli.errors import UserError
 from core.approvals import flows as approval_flows
 from core.approvals import service as approvals

@@ -1,13 +1,10 @@
-"""`memberbot`'s verbs: charges of memberships, and payments recorded by hand."""
+"""`memberbot billing`: charges of memberships, and payments recorded by hand."""
 
 from __future__ import annotations
 
 import click
 
-from cli.app import (
-    App,
-    pass_app,
-)
+from cli.app import App, pass_app
 from cli.errors import UserError
 from core.billing import flows as billing_flows
 from core.billing.service import ChargeStatus

@@ -1,4 +1,4 @@
-"""`memberbot`'s verbs: credits: balances, reports, redemptions and transfers."""
+"""`memberbot credits`: balances, reports, redemptions, transfers and the daily credit work."""
 
 from __future__ import annotations
 

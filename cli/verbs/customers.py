@@ -1,4 +1,4 @@
-"""`memberbot`'s verbs: customers: import, search, edit, merge."""
+"""`memberbot customers`: import, search, edit and merge customers."""
 
 from __future__ import annotations
 
@@ -7,15 +7,7 @@ from pathlib import Path
 
 import click
 
-from cli.app import (
-    App,
-    customer_argument,
-    input_file_argument,
-    naming,
-    pass_app,
-    read_input,
-    who,
-)
+from cli.app import App, customer_argument, input_file_argument, naming, pass_app, read_input, who
 from cli.errors import UserError
 from core.customers import flows as customer_flows
 from core.customers import merge as customer_merge

@@ -1,4 +1,5 @@
-"""`memberbot`'s verbs: the daily jobs, and the test clock of a sandbox or demo database."""
+"""`memberbot sweep` and `memberbot clock`: the daily jobs, and the test clock of a sandbox or
+demo database."""
 
 from __future__ import annotations
 
@@ -6,10 +7,7 @@ from datetime import datetime
 
 import click
 
-from cli.app import (
-    App,
-    pass_app,
-)
+from cli.app import App, pass_app
 from core.daily import flows as daily_flows
 from core.daily import jobs as daily
 from core.workspace.test_clock import has_test_clock

@@ -1,12 +1,10 @@
-"""`memberbot`'s verbs: the database's schema."""
+"""`memberbot db`: the database's schema."""
 
 from __future__ import annotations
 
 import click
 
-from cli.app import (
-    database,
-)
+from cli.app import database
 from storage.migrate import upgrade
 
 db_group = click.Group("db", help="Database schema.")

@@ -1,13 +1,10 @@
-"""`memberbot`'s verbs: the demo workspace's tour."""
+"""`memberbot demo`: the demo workspace and its tour."""
 
 from __future__ import annotations
 
 import click
 
-from cli.app import (
-    App,
-    pass_app,
-)
+from cli.app import App, pass_app
 from cli.demo import demo_workspace
 from core.credits.lots import Unit
 from core.demo import flows as demo_flows

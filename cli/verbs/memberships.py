@@ -1,4 +1,4 @@
-"""`memberbot`'s verbs: memberships (contracts): their list, report, corrections and discounts."""
+"""`memberbot membership`: memberships (contracts), their report, corrections and discounts."""
 
 from __future__ import annotations
 
@@ -6,12 +6,7 @@ from datetime import datetime
 
 import click
 
-from cli.app import (
-    App,
-    customer_argument,
-    pass_app,
-    who,
-)
+from cli.app import App, customer_argument, pass_app, who
 from cli.errors import UserError
 from core.memberships import flows as membership_flows
 from core.memberships import service as memberships

@@ -1,4 +1,4 @@
-"""`memberbot`'s verbs: the membership plans and their YAML catalogue."""
+"""`memberbot plans`: the membership plans and their YAML catalogue."""
 
 from __future__ import annotations
 
@@ -6,13 +6,7 @@ from pathlib import Path
 
 import click
 
-from cli.app import (
-    App,
-    input_file_argument,
-    naming,
-    pass_app,
-    read_input,
-)
+from cli.app import App, input_file_argument, naming, pass_app, read_input
 from cli.errors import UserError
 from core.plans import catalog_file as plan_catalog
 from core.plans import flows as plan_flows

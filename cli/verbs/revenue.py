@@ -1,4 +1,4 @@
-"""`memberbot`'s verbs: revenue recognition and the deferred revenue report."""
+"""`memberbot revenue`: revenue recognition and the deferred revenue report."""
 
 from __future__ import annotations
 
@@ -6,13 +6,7 @@ from pathlib import Path
 
 import click
 
-from cli.app import (
-    App,
-    check_report_file,
-    pass_app,
-    report_file_argument,
-    write_report,
-)
+from cli.app import App, check_report_file, pass_app, report_file_argument, write_report
 from core.revenue import flows as revenue_flows
 from core.revenue import service as revenue
 

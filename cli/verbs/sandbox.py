@@ -1,4 +1,4 @@
-"""`memberbot`'s verbs: the sandbox, memberbot without Slack."""
+"""`memberbot sandbox`: memberbot without Slack."""
 
 from __future__ import annotations
 

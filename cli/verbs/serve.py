@@ -1,4 +1,4 @@
-"""`memberbot`'s verbs: the Slack bot, and its scheduler alone."""
+"""`memberbot serve` and `memberbot scheduler`: the Slack bot, and its scheduler alone."""
 
 from __future__ import annotations
 

@@ -1,13 +1,10 @@
-"""`memberbot`'s verbs: the services and products sold, and the equality templates."""
+"""`memberbot services`: the services and products sold, and the equality templates."""
 
 from __future__ import annotations
 
 import click
 
-from cli.app import (
-    App,
-    pass_app,
-)
+from cli.app import App, pass_app
 from core.catalog import flows as catalog_flows
 from core.catalog.services import ServiceInput, ServiceKind
 

@@ -1,4 +1,4 @@
-"""`memberbot`'s verbs: visits: the dated services memberships include."""
+"""`memberbot visits`: the dated services memberships include."""
 
 from __future__ import annotations
 
@@ -6,11 +6,7 @@ from datetime import datetime
 
 import click
 
-from cli.app import (
-    App,
-    pass_app,
-    who,
-)
+from cli.app import App, pass_app, who
 from core.visits import flows as visit_flows
 from core.visits import service as visits
 
