@@ -4,13 +4,11 @@ Reports may read the history; balances never do."""
 
 from __future__ import annotations
 
-import io
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from openpyxl import Workbook
 from sqlmodel import col
 
 from core.context import Ctx
@@ -178,46 +176,41 @@ def liability_report(ctx: Ctx) -> LiabilityReport:
 
 
 def to_xlsx(report: CreditReport | LiabilityReport) -> bytes:
-    book = Workbook()
-    first = book.active
-    assert first is not None
-    book.remove(first)
-    if isinstance(report, CreditReport):
-        spreadsheets.add_sheet(
-            book,
-            "Summary",
-            ["What", "Available", "Granted", "Used", "Expired"],
-            [[UNIT_LABELS[s.unit], s.available, s.granted, s.used, s.expired] for s in report.summary],
-            [_fmt(report.currency, s.unit) for s in report.summary],
-        )
-        spreadsheets.add_sheet(
-            book,
-            "History",
-            HISTORY_HEADER,
-            [_history_cells(r) for r in report.history],
-            [_fmt(report.currency, r.unit) for r in report.history],
-        )
-        if report.cards:
-            money = _fmt(report.currency, Unit.MONEY)
-            spreadsheets.add_sheet(
-                book,
-                "Prepaid cards",
-                ["Card", "Bought", "Value", "Left"],
-                [[c.number, c.bought.date(), c.value, c.remaining] for c in report.cards],
-                [money for _ in report.cards],
-            )
-    else:
-        for title, rows in (("By plan", report.by_plan), ("By expiry month", report.by_month)):
-            spreadsheets.add_sheet(
-                book,
+    if isinstance(report, LiabilityReport):
+        return spreadsheets.to_xlsx(
+            spreadsheets.Sheet(
                 title,
                 ["Plan" if title == "By plan" else "Expires", "What", "Outstanding"],
                 [[r.group, UNIT_LABELS[r.unit], r.quantity] for r in rows],
                 [_fmt(report.currency, r.unit) for r in rows],
             )
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+            for title, rows in (("By plan", report.by_plan), ("By expiry month", report.by_month))
+        )
+    sheets = [
+        spreadsheets.Sheet(
+            "Summary",
+            ["What", "Available", "Granted", "Used", "Expired"],
+            [[UNIT_LABELS[s.unit], s.available, s.granted, s.used, s.expired] for s in report.summary],
+            [_fmt(report.currency, s.unit) for s in report.summary],
+        ),
+        spreadsheets.Sheet(
+            "History",
+            HISTORY_HEADER,
+            [_history_cells(r) for r in report.history],
+            [_fmt(report.currency, r.unit) for r in report.history],
+        ),
+    ]
+    if report.cards:
+        money = _fmt(report.currency, Unit.MONEY)
+        sheets.append(
+            spreadsheets.Sheet(
+                "Prepaid cards",
+                ["Card", "Bought", "Value", "Left"],
+                [[c.number, c.bought.date(), c.value, c.remaining] for c in report.cards],
+                [money for _ in report.cards],
+            )
+        )
+    return spreadsheets.to_xlsx(sheets)
 
 
 def to_csv(report: CreditReport | LiabilityReport) -> str:

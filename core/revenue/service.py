@@ -10,7 +10,6 @@ periodic grants). The report reads the history; nothing here writes to the ledge
 
 from __future__ import annotations
 
-import io
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -18,7 +17,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
-from openpyxl import Workbook
 from sqlalchemy import func, or_
 from sqlmodel import col, select
 
@@ -300,18 +298,15 @@ def line_cells(line: RevenueLine) -> list[object]:
 
 
 def to_xlsx(report: RevenueReport) -> bytes:
-    book = Workbook()
-    first = book.active
-    assert first is not None
-    book.remove(first)
     money = "#,##0" if minor_digits(report.currency) == 0 else "#,##0." + "0" * minor_digits(report.currency)
     rows = [line_cells(line) for line in (*report.lines, report.total)]
-    spreadsheets.add_sheet(book, "By plan and location", HEADER, rows, [money] * len(rows))
     members = [[m.membership, m.customer, m.sold_on, *line_cells(m)] for m in report.memberships]
-    spreadsheets.add_sheet(book, "Memberships", MEMBERSHIP_HEADER, members, [money] * len(members))
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return spreadsheets.to_xlsx(
+        [
+            spreadsheets.Sheet("By plan and location", HEADER, rows, [money] * len(rows)),
+            spreadsheets.Sheet("Memberships", MEMBERSHIP_HEADER, members, [money] * len(members)),
+        ]
+    )
 
 
 def to_csv(report: RevenueReport) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from cli.main import App
+from cli.app import App
 from core.plans import service as plans
 from storage.tables.checkout import PlanDiscount
 from tests.integration.cli.conftest import Run
