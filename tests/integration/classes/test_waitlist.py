@@ -89,9 +89,7 @@ def credits(shop: Shop, customer: int) -> Decimal:
 def told(shop: Shop) -> list[dict[str, Any]]:
     with shop.tx(write=False) as ctx:
         return [
-            {"to": r.to, **r.data}
-            for r in outbox.pending(ctx)
-            if r.kind == outbox.Kind.CLASS_WAITLIST_BOOKED
+            {"to": r.to, **r.data} for r in outbox.pending(ctx) if r.kind == outbox.Kind.CLASS_WAITLIST_BOOKED
         ]
 
 
@@ -101,7 +99,9 @@ def full(shop: Shop, studio: dict[str, int], capacity: int = 2) -> tuple[Session
     return session, [book(shop, session.id, gold(shop, studio)).id for _ in range(capacity)]
 
 
-def test_a_full_session_takes_a_waitlist_in_joining_order_once_each(shop: Shop, studio: dict[str, int]) -> None:
+def test_a_full_session_takes_a_waitlist_in_joining_order_once_each(
+    shop: Shop, studio: dict[str, int]
+) -> None:
     session = monday(shop, studio)
     early = gold(shop, studio)
     with pytest.raises(Conflict) as not_full:
