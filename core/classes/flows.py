@@ -187,10 +187,14 @@ def line(ctx: Ctx, session_id: int) -> Line:
     return Line(session, cutoff, [_local_wait(ctx, w) for w in classes.waitlist(ctx, session_id)])
 
 
-def set_capacity(ctx: Ctx, session_id: int, capacity: int) -> Line:
-    """Change one session's places; the line after it (a raise books the first in line)."""
-    classes.set_capacity(ctx, session_id, capacity)
-    return line(ctx, session_id)
+def set_capacity(ctx: Ctx, series_id: int, on: date, capacity: int) -> Line | None:
+    """Change the places of the class's session on `on`; its line after it (a raise books the
+    first in line). None when there is no session that day (nothing written)."""
+    session = classes.session_on(ctx, series_id, on)
+    if session is None:
+        return None
+    classes.set_capacity(ctx, session.id, capacity)
+    return line(ctx, session.id)
 
 
 def plans_of_customer(ctx: Ctx, customer_id: int) -> Lines:
