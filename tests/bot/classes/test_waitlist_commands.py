@@ -61,7 +61,8 @@ def test_a_full_session_offers_the_waitlist_and_a_cancellation_books_the_first_w
     again = press(slack, full, offer["action_id"], offer["value"])["text"]
     assert "was already on the waitlist" in again and "number 1 in line; nothing changed." in again
     assert say(slack, f"wait carla yoga {MONDAY}").endswith(
-        "Mon 20 Jan 2025 18:00: number 2 in line. Nothing is spent until a place frees up and they are booked."
+        "Mon 20 Jan 2025 18:00: number 2 in line. "
+        "Nothing is spent until a place frees up and they are booked."
     )
     assert "number 3 in line" in say(slack, f"wait dora yoga {MONDAY}")
     assert (
