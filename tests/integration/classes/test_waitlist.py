@@ -314,3 +314,26 @@ def test_many_cancellations_at_once_fill_the_places_from_the_line_in_order_and_n
     assert line(shop, session.id) == [(line_up[4], 1), (line_up[5], 2)]
     assert sorted(n["customer_id"] for n in told(shop)) == sorted(line_up[:4])
     assert [credits(shop, c) for c in line_up] == [D(9)] * 4 + [D(10)] * 2
+
+
+def test_crossed_cancellations_of_two_sessions_whose_members_wait_in_each_other_s_do_not_deadlock(
+    shop: Shop, studio: dict[str, int]
+) -> None:
+    """X is booked into Monday's session and waits for Wednesday's; Y the other way round. Both
+    cancel on time at once: each cancellation gives a credit back to one and spends the other's."""
+    mon = monday(shop, studio, capacity=1)
+    with shop.tx(write=False) as ctx:
+        wed = next(s for s in classes.upcoming_sessions(ctx, mon.series_id) if s.on_date == date(2025, 1, 22))
+    x, y = gold(shop, studio), gold(shop, studio)
+    cancels = [book(shop, mon.id, x).id, book(shop, wed.id, y).id]
+    join(shop, wed.id, x)
+    join(shop, mon.id, y)
+
+    def attempt(i: int) -> classes.BookingView:
+        with transaction(shop.db, shop.team, STAFF, shop.clock) as ctx:
+            return classes.cancel_booking(ctx, cancels[i])
+
+    done, failures = race(attempt, 2)
+    assert failures == [] and len(done) == 2
+    assert seated(shop, mon.id) == {y} and seated(shop, wed.id) == {x}
+    assert credits(shop, x) == D(9) and credits(shop, y) == D(9)
