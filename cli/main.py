@@ -22,6 +22,7 @@ VERBS: dict[str, tuple[str, str]] = {
         "What waits for a manager: sales (M-12) and changes held by an approval policy (A-3).",
     ),
     "billing": ("cli.verbs.billing:billing_group", "Charges of memberships, and payments recorded by hand."),
+    "classes": ("cli.verbs.classes:classes_group", "Classes: a session's waitlist and its places."),
     "clock": ("cli.verbs.daily:clock_group", "The test clock of a sandbox or demo database."),
     "credits": (
         "cli.verbs.credits:credits_group",

@@ -40,6 +40,7 @@ class Kind(StrEnum):
     MEMBERSHIP_ENDING = "memberships.ending"
     SERVICES_TOMORROW = "visits.services_tomorrow"
     CATCH_UP_SUMMARY = "daily.catch_up_summary"
+    CLASS_WAITLIST_BOOKED = "classes.waitlist_booked"  # the first in line got a freed place
     APPROVAL_DECIDED = "approvals.decided"  # a request's message updated in place with its decision
     RENDERED = "rendered"  # queued before kinds existed (migration 0016): the text and blocks as sent
 

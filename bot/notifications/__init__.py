@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 from bot import messages
-from bot.notifications import approvals, credits, memberships, visits
+from bot.notifications import approvals, classes, credits, memberships, visits
 from bot.notifications.said import TEXT_MAX, Said
 from core.outbox import Kind
 
@@ -55,6 +55,7 @@ RENDERERS: Mapping[str, Renderer] = {
     Kind.MEMBERSHIP_ENDING: memberships.ending,
     Kind.SERVICES_TOMORROW: visits.services_tomorrow,
     Kind.CATCH_UP_SUMMARY: _catch_up_summary,
+    Kind.CLASS_WAITLIST_BOOKED: classes.waitlist_booked,
     Kind.APPROVAL_DECIDED: approvals.decided,
     Kind.RENDERED: _rendered,
 }

@@ -12,7 +12,7 @@ from decimal import Decimal
 from core.catalog import locations as catalog
 from core.classes import service as classes
 from core.classes.rules import BookingStatus, names_match
-from core.classes.service import BookingView, SeriesTerms, SeriesView, SessionView
+from core.classes.service import BookingView, SeriesTerms, SeriesView, SessionView, WaitView
 from core.context import Ctx
 from core.credits import ledger
 from core.credits.lots import Unit
@@ -84,6 +84,23 @@ class Marked:
     roster: Roster
 
 
+@dataclass(frozen=True)
+class Line:
+    """A session's waitlist, first in line first."""
+
+    session: SessionView
+    cutoff_hours: int
+    waiting: list[WaitView]
+
+
+@dataclass(frozen=True)
+class Lines:
+    """A customer's bookings still to come and the lines they wait in."""
+
+    bookings: list[BookingView]
+    waiting: list[WaitView]
+
+
 Unmatched = plan_flows.Unmatched  # a plan typed that names none or several, as /plan answers it
 
 
@@ -127,15 +144,64 @@ def book_class(ctx: Ctx, series_id: int, customer_id: int, on: date | None) -> B
     """Book the customer into the class's session on `on` (its next one when None), still to
     start; None when there is no such session (nothing written)."""
     roles.require(ctx, Action.BOOK_CLASSES)  # before anything is read
-    found = [s for s in classes.upcoming_sessions(ctx, series_id, until=on) if on is None or s.on_date == on]
-    if not found:
+    session = _next_session(ctx, series_id, on)
+    if session is None:
         return None
-    session = found[0]
     booked = classes.book(ctx, session.id, customer_id)
     held = memberships.get(ctx, booked.membership_id)
     left = classes.get_session(ctx, session.id).seats_left
     credits_left = ledger.balance(ctx, customer_id).total(Unit.CREDIT)
     return Booked(_booking(ctx, booked), held.reference, held.plan, left, credits_left)
+
+
+def join_waitlist(ctx: Ctx, series_id: int, customer_id: int, on: date | None) -> WaitView | None:
+    """Put the customer in line for the class's session on `on` (its next one when None); None
+    when there is no such session still to start (nothing written)."""
+    session = _next_session(ctx, series_id, on)
+    return None if session is None else _local_wait(ctx, classes.join_waitlist(ctx, session.id, customer_id))
+
+
+def leave_waitlist(ctx: Ctx, series_id: int, customer_id: int, on: date | None) -> WaitView | None:
+    """Take the customer off the line of the class's session on `on`; without a day, of the next
+    session they wait for. None when there is no such session (nothing written)."""
+    if on is None:
+        mine = [w for w in classes.waiting_of(ctx, customer_id) if w.series_id == series_id]
+        on = mine[0].on_date if mine else None
+    session = _next_session(ctx, series_id, on)
+    return None if session is None else _local_wait(ctx, classes.leave_waitlist(ctx, session.id, customer_id))
+
+
+def waitlist_of(ctx: Ctx, series_id: int, on: date | None) -> Line | None:
+    """The line of the class's session on `on`; without a day, of the next session anyone waits
+    for, else of the next session. None when there is no such session."""
+    upcoming = classes.upcoming_sessions(ctx, series_id)
+    if on is not None:
+        session = classes.session_on(ctx, series_id, on)
+    else:
+        session = next((s for s in upcoming if s.waiting), next(iter(upcoming), None))
+    return None if session is None else line(ctx, session.id)
+
+
+def line(ctx: Ctx, session_id: int) -> Line:
+    session = _local(ctx, classes.get_session(ctx, session_id))
+    cutoff = classes.get_series(ctx, session.series_id).cancel_cutoff_hours
+    return Line(session, cutoff, [_local_wait(ctx, w) for w in classes.waitlist(ctx, session_id)])
+
+
+def set_capacity(ctx: Ctx, series_id: int, on: date, capacity: int) -> Line | None:
+    """Change the places of the class's session on `on`; its line after it (a raise books the
+    first in line). None when there is no session that day (nothing written)."""
+    session = classes.session_on(ctx, series_id, on)
+    if session is None:
+        return None
+    classes.set_capacity(ctx, session.id, capacity)
+    return line(ctx, session.id)
+
+
+def plans_of_customer(ctx: Ctx, customer_id: int) -> Lines:
+    """The customer's bookings still to come and the lines they wait in."""
+    waiting = [_local_wait(ctx, w) for w in classes.waiting_of(ctx, customer_id)]
+    return Lines(bookings_of(ctx, customer_id), waiting)
 
 
 def cancel_booking(ctx: Ctx, booking_id: int, reason: str) -> Cancelled:
@@ -181,6 +247,15 @@ def set_class_plans(ctx: Ctx, series_id: int, wanted: list[str] | None) -> Serie
                 return found
             chosen.append(found.id)
     return classes.set_session_rules(ctx, series_id, chosen)
+
+
+def _next_session(ctx: Ctx, series_id: int, on: date | None) -> SessionView | None:
+    found = [s for s in classes.upcoming_sessions(ctx, series_id, until=on) if on is None or s.on_date == on]
+    return found[0] if found else None
+
+
+def _local_wait(ctx: Ctx, wait: WaitView) -> WaitView:
+    return replace(wait, starts_at=wait.starts_at.astimezone(ctx.tz))
 
 
 def _local(ctx: Ctx, session: SessionView) -> SessionView:

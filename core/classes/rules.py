@@ -4,7 +4,7 @@ these functions the rows it read (and locked)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -122,6 +122,64 @@ def choose(holdings: Sequence[Holding], allowed_plans: frozenset[int] | None, on
         else:
             (limited if holding.limited else unlimited).append(holding.contract_id)
     return Choice(unlimited[0] if unlimited else None, tuple(limited), tuple(refusals))
+
+
+# --- the waitlist --------------------------------------------------------------------------------
+
+
+class WaitStatus(StrEnum):
+    WAITING = "waiting"  # in line
+    BOOKED = "booked"  # a place was found for them (promoted, or booked by hand while waiting)
+    LEFT = "left"  # taken off the line by staff
+
+
+def waitlist_open(now: datetime, starts_at: datetime, cutoff_hours: int) -> bool:
+    """A session's waitlist is open until the booking cut-off: the cancellation cut-off (the
+    instant itself included) and never after the start. After it nobody joins and nobody is
+    booked from the line: a freed place is for whoever books it."""
+    return now < starts_at and now <= starts_at - timedelta(hours=cutoff_hours)
+
+
+def join_refusal(
+    *, now: datetime, starts_at: datetime, cutoff_hours: int, seats_left: int, booked: bool
+) -> str | None:
+    """Why a customer cannot join a session's waitlist (None: they can). The caller says who and
+    which session before it."""
+    if now >= starts_at:
+        return "it has already started."
+    if not waitlist_open(now, starts_at, cutoff_hours):
+        return f"its waitlist closed at the cut-off, {cutoff_hours} hours before the start."
+    if booked:
+        return "they are already booked into it."
+    if seats_left > 0:
+        places = "place" if seats_left == 1 else "places"
+        return f"it is not full ({seats_left} {places} left): book them instead."
+    return None
+
+
+@dataclass(frozen=True)
+class Promotion:
+    """Who a freed place went to, in line order, and who was passed over and why."""
+
+    booked: tuple[int, ...]
+    skipped: tuple[tuple[int, str], ...]
+
+
+def promote(free: int, line: Sequence[int], attempt: Callable[[int], str | None]) -> Promotion:
+    """Fill `free` places from the line, first in line first. `attempt(customer)` books one the
+    way any booking is made and returns None, or says why they cannot be booked now (no credit,
+    membership ended): they are skipped and the next is tried. Nobody is tried twice."""
+    booked: list[int] = []
+    skipped: list[tuple[int, str]] = []
+    for customer in dict.fromkeys(line):
+        if len(booked) >= free:
+            break
+        reason = attempt(customer)
+        if reason is None:
+            booked.append(customer)
+        else:
+            skipped.append((customer, reason))
+    return Promotion(tuple(booked), tuple(skipped))
 
 
 def names_match(typed: str, name: str) -> bool:

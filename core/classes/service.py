@@ -10,6 +10,14 @@ losers spend nothing because the credit is redeemed only after the seat is secur
 to a session's bookings takes that lock first, and the ledger's locks (the customer, then their
 lots) only after it: nobody holding a ledger lock waits for a session, so there is no deadlock.
 The rules themselves (which membership, the cut-off, attendance) are in core/classes/rules.py.
+
+A full session takes a waitlist (class_waitlist). Whatever frees a place while the line is open
+(a cancellation, a released booking, a raised capacity) books the first in line in the same
+transaction, under the same session lock, through `book` itself: every rule of a booking holds,
+and one who cannot be booked now is passed over with the reason (a savepoint undoes their
+attempt). Before the session lock's holder touches a ledger, it locks the customers it may
+charge in id order (the one cancelling and everyone in line), so two cancellations of different
+sessions sharing members cannot deadlock on them.
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ from decimal import Decimal
 from sqlalchemy import func
 from sqlmodel import col, or_, select
 
+from core import outbox
 from core.billing import service as billing
 from core.classes.rules import (
     CANCELLED,
@@ -32,14 +41,18 @@ from core.classes.rules import (
     TAKES_A_SEAT,
     BookingStatus,
     Holding,
+    WaitStatus,
     attendance_problem,
     cancellation,
     choose,
+    join_refusal,
+    promote,
     refusal,
     seats_left,
+    waitlist_open,
 )
 from core.context import Ctx
-from core.credits import ledger, lots
+from core.credits import ledger, lots, reminders
 from core.credits import terms as credit_terms
 from core.credits.ledger import NotEnoughCredits
 from core.credits.lots import Unit
@@ -53,7 +66,7 @@ from core.visits import service as visits
 from core.workspace import roles
 from core.workspace.roles import Action
 from storage.tables.catalog import Location
-from storage.tables.classes import ClassBooking, ClassSeries, ClassSeriesPlan, ClassSession
+from storage.tables.classes import ClassBooking, ClassSeries, ClassSeriesPlan, ClassSession, ClassWaitlist
 from storage.tables.credits import CreditLot
 from storage.tables.customers import Customer
 from storage.tables.memberships import Contract
@@ -65,6 +78,15 @@ MIN_DURATION_MINUTES = 5
 
 class CannotBook(Conflict):
     """No membership of the customer may book the session; the message says why for each."""
+
+
+class SessionFull(Conflict):
+    """Every place of the session is taken; while its waitlist is open the customer may join it."""
+
+    def __init__(self, message: str, session: ClassSession, customer_id: int, waitlist_open: bool) -> None:
+        super().__init__(message, "session")
+        self.session_id, self.on_date = session.id or 0, session.on_date
+        self.customer_id, self.waitlist_open = customer_id, waitlist_open
 
 
 @dataclass(frozen=True)
@@ -113,6 +135,7 @@ class SessionView:
     capacity: int
     taken: int
     seats_left: int
+    waiting: int = 0  # on its waitlist
 
 
 @dataclass(frozen=True)
@@ -129,6 +152,25 @@ class BookingView:
     credit_spent: bool  # a limited membership's credit paid for it
     credit_returned: bool  # ... and went back with a cancellation before the cut-off
     replayed: bool = False  # the request changed nothing: it was already so
+
+
+@dataclass(frozen=True)
+class WaitView:
+    """A customer's place on a session's waitlist."""
+
+    id: int
+    session_id: int
+    series_id: int
+    series: str
+    on_date: date
+    starts_at: datetime
+    customer_id: int
+    customer: str
+    status: WaitStatus
+    position: int  # 1: next in line; 0 when no longer waiting
+    note: str  # why they were last passed over ("" if never)
+    booking_id: int | None  # status booked: the booking that took them off the line
+    replayed: bool = False
 
 
 # --- series --------------------------------------------------------------------------------------
@@ -295,8 +337,11 @@ def book(ctx: Ctx, session_id: int, customer_id: int) -> BookingView:
     if session.starts_at <= ctx.now():
         raise Conflict(f"{series.name} on {_when(ctx, session)} has already started.", "session")
     if _taken(ctx, [session_id]).get(session_id, 0) >= session.capacity:
-        raise Conflict(
-            f"{series.name} on {_when(ctx, session)} is full ({session.capacity} booked).", "session"
+        raise SessionFull(
+            f"{series.name} on {_when(ctx, session)} is full ({session.capacity} booked).",
+            session,
+            customer_id,
+            waitlist_open(ctx.now(), session.starts_at, series.cancel_cutoff_hours),
         )
     allowed = _allowed_plans(ctx, series)
     holdings = _with_billing(ctx, _holdings(ctx, customer_id), allowed, session.on_date)
@@ -328,6 +373,12 @@ def book(ctx: Ctx, session_id: int, customer_id: int) -> BookingView:
         booking.contract_id = _spend_credit(ctx, booking, choice.limited, series, session, who)
     ctx.uow.add(booking)
     ctx.uow.flush()
+    entry = _entry_of(ctx, session_id, customer_id)
+    if entry is not None and entry.status == WaitStatus.WAITING.value:  # nobody is booked and waiting
+        entry.status, entry.booking_id, entry.note = WaitStatus.BOOKED.value, booking.id, ""
+        entry.changed_by, entry.changed_at = ctx.actor, ctx.now()
+        ctx.uow.add(entry)
+        ctx.uow.flush()
     return _booking_views(ctx, [booking])[0]
 
 
@@ -344,6 +395,7 @@ def cancel_booking(ctx: Ctx, booking_id: int, reason: str = "") -> BookingView:
     if status is not BookingStatus.BOOKED:
         raise Conflict(f"This booking is already recorded as {status.label}; it cannot be cancelled.")
     series = _series(ctx, session.series_id)
+    _lock_line(ctx, session.id or 0, booking.customer_id)
     outcome = cancellation(ctx.now(), session.starts_at, series.cancel_cutoff_hours)
     if outcome is BookingStatus.CANCELLED and booking.credit_key:
         ledger.reverse(
@@ -353,6 +405,7 @@ def cancel_booking(ctx: Ctx, booking_id: int, reason: str = "") -> BookingView:
     booking.status, booking.changed_by, booking.changed_at = outcome.value, ctx.actor, ctx.now()
     ctx.uow.add(booking)
     ctx.uow.flush()
+    fill_from_waitlist(ctx, session)
     return _booking_views(ctx, [booking])[0]
 
 
@@ -391,9 +444,10 @@ def release_bookings(ctx: Ctx, contract_id: int, reason: str) -> int:
     )
     released = 0
     for booking in sorted(ctx.uow.all(query), key=lambda b: (b.session_id, b.id or 0)):
-        booking, _ = _locked_booking(ctx, booking.id or 0)
+        booking, session = _locked_booking(ctx, booking.id or 0)
         if booking.status != BookingStatus.BOOKED.value:
             continue  # changed by someone else meanwhile
+        _lock_line(ctx, session.id or 0, booking.customer_id)
         if booking.credit_key:
             ledger.reverse(ctx, booking.credit_key, reason)
             booking.credit_returned = True
@@ -403,6 +457,8 @@ def release_bookings(ctx: Ctx, contract_id: int, reason: str) -> int:
             ctx.now(),
         )
         ctx.uow.add(booking)
+        ctx.uow.flush()
+        fill_from_waitlist(ctx, session)
         released += 1
     ctx.uow.flush()
     return released
@@ -430,7 +486,261 @@ def roster(ctx: Ctx, session_id: int) -> list[BookingView]:
     return _booking_views(ctx, ctx.uow.all(query.order_by(col(ClassBooking.booked_at), col(ClassBooking.id))))
 
 
+# --- the waitlist --------------------------------------------------------------------------------
+
+
+def set_capacity(ctx: Ctx, session_id: int, capacity: int) -> SessionView:
+    """Change one session's places (managers). It cannot go below the places taken; a raised
+    capacity books the first in line while the waitlist is open."""
+    roles.require(ctx, Action.MANAGE_CLASSES)
+    session = _session(ctx, session_id, for_update=True)
+    taken = _taken(ctx, [session_id]).get(session_id, 0)
+    if not 1 <= capacity <= MAX_CAPACITY:
+        raise InvalidInput.single("capacity", f"The capacity must be 1 to {MAX_CAPACITY} people.")
+    if capacity < taken:
+        raise InvalidInput.single(
+            "capacity", f"{taken} places are taken; the capacity cannot go below that (asked {capacity})."
+        )
+    if session.starts_at <= ctx.now():
+        raise Conflict("The session has already started; its capacity stays as it was.", "session")
+    _lock_line(ctx, session_id)
+    session.capacity = capacity
+    ctx.uow.add(session)
+    ctx.uow.flush()
+    fill_from_waitlist(ctx, session)
+    return _session_views(ctx, [session])[0]
+
+
+def join_waitlist(ctx: Ctx, session_id: int, customer_id: int) -> WaitView:
+    """Put the customer at the back of a full session's line. Only while the line is open (up to
+    the cut-off), not for one already booked, and only for a customer with a membership that may
+    book the class (credits are looked at when a place frees up). Joining twice changes nothing."""
+    roles.require(ctx, Action.BOOK_CLASSES)
+    session = _session(ctx, session_id, for_update=True)
+    series = _series(ctx, session.series_id)
+    customer = customers.customer_row(ctx, customer_id)
+    entry = _entry_of(ctx, session_id, customer_id)
+    if entry is not None and entry.status == WaitStatus.WAITING.value:
+        return _wait_views(ctx, [entry], replayed=True)[0]
+    who, when = customer.company or customer.contact, _when(ctx, session)
+    booking = _booking_of(ctx, session_id, customer_id)
+    taken = _taken(ctx, [session_id]).get(session_id, 0)
+    problem = join_refusal(
+        now=ctx.now(),
+        starts_at=session.starts_at,
+        cutoff_hours=series.cancel_cutoff_hours,
+        seats_left=seats_left(session.capacity, taken),
+        booked=booking is not None and BookingStatus(booking.status) in TAKES_A_SEAT,
+    )
+    if problem is not None:
+        raise Conflict(f"{who} cannot join the waitlist of {series.name} on {when}: {problem}", "session")
+    allowed = _allowed_plans(ctx, series)
+    choice = choose(
+        _with_billing(ctx, _holdings(ctx, customer_id), allowed, session.on_date), allowed, session.on_date
+    )
+    if not choice.possible:
+        reasons = " ".join(choice.refusals) or f"{who} has no membership."
+        raise CannotBook(f"{who} cannot join the waitlist of {series.name} on {when}. {reasons}", "customer")
+    last = ctx.uow.session.exec(
+        select(func.max(col(ClassWaitlist.position))).where(
+            col(ClassWaitlist.tenant_id) == ctx.uow.tenant_id, col(ClassWaitlist.session_id) == session_id
+        )
+    ).one()
+    if entry is None:
+        entry = ClassWaitlist(
+            tenant_id=ctx.uow.tenant_id,
+            session_id=session_id,
+            customer_id=customer_id,
+            status=WaitStatus.WAITING.value,
+            position=0,
+            joined_by=ctx.actor,
+            joined_at=ctx.now(),
+        )
+    entry.status, entry.position, entry.booking_id, entry.note = (
+        WaitStatus.WAITING.value,
+        (last or 0) + 1,
+        None,
+        "",
+    )
+    entry.joined_by, entry.joined_at, entry.changed_by, entry.changed_at = ctx.actor, ctx.now(), "", None
+    ctx.uow.add(entry)
+    ctx.uow.flush()
+    return _wait_views(ctx, [entry])[0]
+
+
+def leave_waitlist(ctx: Ctx, session_id: int, customer_id: int) -> WaitView:
+    """Take the customer off the session's line. Leaving twice changes nothing; one never on it
+    is told so."""
+    roles.require(ctx, Action.BOOK_CLASSES)
+    session = _session(ctx, session_id, for_update=True)
+    customer = customers.customer_row(ctx, customer_id)
+    entry = _entry_of(ctx, session_id, customer_id)
+    if entry is not None and entry.status == WaitStatus.LEFT.value:
+        return _wait_views(ctx, [entry], replayed=True)[0]
+    if entry is None or entry.status != WaitStatus.WAITING.value:
+        series = _series(ctx, session.series_id)
+        raise NotFound(
+            f"{customer.company or customer.contact} is not on the waitlist of {series.name} on "
+            f"{_when(ctx, session)}.",
+            "customer",
+        )
+    entry.status, entry.changed_by, entry.changed_at = WaitStatus.LEFT.value, ctx.actor, ctx.now()
+    ctx.uow.add(entry)
+    ctx.uow.flush()
+    return _wait_views(ctx, [entry])[0]
+
+
+def waitlist(ctx: Ctx, session_id: int) -> list[WaitView]:
+    """Who is waiting for a place in the session, first in line first."""
+    roles.require(ctx, Action.VIEW)
+    _session(ctx, session_id)
+    return _wait_views(ctx, _line(ctx, session_id))
+
+
+def waiting_of(ctx: Ctx, customer_id: int) -> list[WaitView]:
+    """The lines the customer is in, for sessions still to start, soonest first."""
+    roles.require(ctx, Action.VIEW)
+    customers.customer_row(ctx, customer_id)
+    query = (
+        ctx.uow.select(ClassWaitlist)
+        .join(ClassSession, col(ClassSession.id) == col(ClassWaitlist.session_id))
+        .where(
+            col(ClassWaitlist.customer_id) == customer_id,
+            col(ClassWaitlist.status) == WaitStatus.WAITING.value,
+            col(ClassSession.starts_at) > ctx.now(),
+        )
+        .order_by(col(ClassSession.starts_at), col(ClassWaitlist.id))
+    )
+    return _wait_views(ctx, ctx.uow.all(query))
+
+
+def fill_from_waitlist(ctx: Ctx, session: ClassSession) -> list[BookingView]:
+    """Book the first in line into the session's free places while its line is open; the session
+    is locked by the caller. Each is booked by `book` (their plan, their credit, every rule); one
+    who cannot be booked now is passed over with the reason kept on their entry. Whoever sold the
+    membership of each one booked is told (the outbox, once per booking)."""
+    series = _series(ctx, session.series_id)
+    if not waitlist_open(ctx.now(), session.starts_at, series.cancel_cutoff_hours):
+        return []
+    free = session.capacity - _taken(ctx, [session.id or 0]).get(session.id or 0, 0)
+    line = _line(ctx, session.id or 0)
+    if free <= 0 or not line:
+        return []
+    entries = {e.customer_id: e for e in line}
+    booked: list[BookingView] = []
+
+    def attempt(customer_id: int) -> str | None:
+        try:
+            with ctx.uow.session.begin_nested():
+                booked.append(book(ctx, session.id or 0, customer_id))
+        except Conflict as exc:  # no credit, membership ended, unpaid: the next is tried
+            entry = entries[customer_id]
+            ctx.uow.session.refresh(entry)
+            entry.note, entry.changed_at = exc.message[:500], ctx.now()
+            ctx.uow.add(entry)
+            return exc.message
+        return None
+
+    done = promote(free, list(entries), attempt)
+    ctx.uow.flush()
+    names = outbox.customer_names(ctx, [b.customer_id for b in booked] + [c for c, _ in done.skipped])
+    skipped = [{"customer": names[c], "reason": why} for c, why in done.skipped]
+    for b in booked:
+        to = reminders.recipient(ctx, b.membership_id)
+        if not to:
+            continue
+        row = ctx.uow.get(ClassBooking, b.id)
+        data = {
+            "booking_id": b.id,
+            "customer_id": b.customer_id,
+            "customer": names[b.customer_id],
+            "series": series.name,
+            "starts_at": b.starts_at.astimezone(ctx.tz).isoformat(),
+            "membership_id": b.membership_id,
+            "credit_spent": b.credit_spent,
+            "skipped": skipped,
+        }
+        key = f"waitlist-booked:{b.id}:{row.round if row else 1}"
+        outbox.enqueue(ctx, key, to, outbox.Kind.CLASS_WAITLIST_BOOKED, data)
+    return booked
+
+
 # --- internals -----------------------------------------------------------------------------------
+
+
+def _entry_of(ctx: Ctx, session_id: int, customer_id: int) -> ClassWaitlist | None:
+    return ctx.uow.first(
+        ctx.uow.select(ClassWaitlist)
+        .where(col(ClassWaitlist.session_id) == session_id, col(ClassWaitlist.customer_id) == customer_id)
+        .execution_options(populate_existing=True)
+    )
+
+
+def _line(ctx: Ctx, session_id: int) -> list[ClassWaitlist]:
+    query = (
+        ctx.uow.select(ClassWaitlist)
+        .where(
+            col(ClassWaitlist.session_id) == session_id,
+            col(ClassWaitlist.status) == WaitStatus.WAITING.value,
+        )
+        .order_by(col(ClassWaitlist.position), col(ClassWaitlist.id))
+        .execution_options(populate_existing=True)
+    )
+    return list(ctx.uow.all(query))
+
+
+def _lock_line(ctx: Ctx, session_id: int, *also: int) -> None:
+    """Lock, in id order, the customers a freed place may charge (everyone in the session's line)
+    and `also` (the one whose credit goes back), before any ledger lock is taken."""
+    waiting = {e.customer_id for e in _line(ctx, session_id)} | set(also)
+    if not waiting or ctx.uow.dialect != "postgresql":
+        return  # SQLite: the write lock taken at BEGIN already serializes writers
+    ctx.uow.all(
+        ctx.uow.select(Customer)
+        .where(col(Customer.id).in_(sorted(waiting)))
+        .order_by(col(Customer.id))
+        .with_for_update()
+    )
+
+
+def _wait_views(ctx: Ctx, rows: Sequence[ClassWaitlist], *, replayed: bool = False) -> list[WaitView]:
+    sessions = {s.id: s for s in _session_views(ctx, _sessions(ctx, {e.session_id for e in rows}))}
+    names = outbox.customer_names(ctx, [e.customer_id for e in rows])
+    ranks: dict[int, dict[int, int]] = {}
+    for session_id in {e.session_id for e in rows if e.status == WaitStatus.WAITING.value}:
+        ranks[session_id] = {e.id or 0: n for n, e in enumerate(_line(ctx, session_id), start=1)}
+    return [
+        WaitView(
+            id=e.id or 0,
+            session_id=e.session_id,
+            series_id=sessions[e.session_id].series_id,
+            series=sessions[e.session_id].series,
+            on_date=sessions[e.session_id].on_date,
+            starts_at=sessions[e.session_id].starts_at,
+            customer_id=e.customer_id,
+            customer=names[e.customer_id],
+            status=WaitStatus(e.status),
+            position=ranks.get(e.session_id, {}).get(e.id or 0, 0),
+            note=e.note,
+            booking_id=e.booking_id,
+            replayed=replayed,
+        )
+        for e in rows
+    ]
+
+
+def _waiting(ctx: Ctx, session_ids: Iterable[int]) -> dict[int, int]:
+    """Customers waiting per session, in one query."""
+    query = (
+        select(col(ClassWaitlist.session_id), func.count())
+        .where(
+            col(ClassWaitlist.tenant_id) == ctx.uow.tenant_id,
+            col(ClassWaitlist.session_id).in_(list(session_ids)),
+            col(ClassWaitlist.status) == WaitStatus.WAITING.value,
+        )
+        .group_by(col(ClassWaitlist.session_id))
+    )
+    return {session_id: count for session_id, count in ctx.uow.session.exec(query)}
 
 
 def _spend_credit(
@@ -707,6 +1017,7 @@ def _series_view(ctx: Ctx, series: ClassSeries) -> SeriesView:
 
 def _session_views(ctx: Ctx, rows: Sequence[ClassSession]) -> list[SessionView]:
     taken = _taken(ctx, [s.id or 0 for s in rows])
+    waiting = _waiting(ctx, [s.id or 0 for s in rows])
     series: dict[int, tuple[str, str]] = {}
     views = []
     for s in rows:
@@ -728,6 +1039,7 @@ def _session_views(ctx: Ctx, rows: Sequence[ClassSession]) -> list[SessionView]:
                 capacity=s.capacity,
                 taken=count,
                 seats_left=seats_left(s.capacity, count),
+                waiting=waiting.get(s.id or 0, 0),
             )
         )
     return views

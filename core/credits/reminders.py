@@ -200,6 +200,12 @@ def _worth_telling() -> ColumnElement[bool]:
     return col(CreditLot.expires_at) > col(CreditLot.granted_at)
 
 
+def recipient(ctx: Ctx, contract_id: int | None) -> str:
+    """Who hears about a membership: the reminders channel, else the staff member who sold it (a
+    direct message), else the approvals channel; "" when the workspace set none of them."""
+    return _recipient(ctx, contract_id)
+
+
 def _recipient(ctx: Ctx, contract_id: int | None, sellers: dict[int, str] | None = None) -> str:
     """The reminders channel, or the staff member who sold the membership (a direct message)."""
     if ctx.tenant.reminders_channel:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import func, update
+from sqlalchemy import delete, func, update
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
@@ -31,7 +31,7 @@ from storage.tables.approvals import ApprovalRequest
 from storage.tables.base import TenantRow
 from storage.tables.billing import Charge
 from storage.tables.checkout import CheckoutInvoice
-from storage.tables.classes import ClassBooking
+from storage.tables.classes import ClassBooking, ClassWaitlist
 from storage.tables.credits import BalanceAlert, CreditLot, LedgerEntry
 from storage.tables.customers import Customer
 from storage.tables.memberships import Contract
@@ -42,6 +42,7 @@ FIELDS = ("company", "contact", "email", "phone", "location", "notes")  # as the
 MOVED = {
     "contract": "re-keyed, with a line in each membership's log",
     "class_booking": "re-keyed, but for a cancelled one in a session the survivor holds too (kept)",
+    "class_waitlist": "the duplicate's places in line are dropped (join the survivor again if needed)",
     "checkout_invoice": "re-keyed",
     "balance_alert": "re-keyed; the duplicate's open alert closes when the survivor has one",
     "credit_lot": "handed over by the ledger, with a merge entry each",
@@ -274,6 +275,12 @@ def _move_rows(ctx: Ctx, merged_id: int, into_id: int, preview: MergePreview) ->
             col(ClassBooking.id).not_in(kept),
         )
         .values(customer_id=into_id)
+    )
+    # A place in line is not moved: the survivor may be booked or waiting in that session already.
+    ctx.uow.session.execute(
+        delete(ClassWaitlist).where(
+            col(ClassWaitlist.tenant_id) == ctx.uow.tenant_id, col(ClassWaitlist.customer_id) == merged_id
+        )
     )
     for model in (CheckoutInvoice, BalanceAlert):
         ctx.uow.session.execute(

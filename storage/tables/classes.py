@@ -67,3 +67,21 @@ class ClassBooking(Entity, table=True):
     booked_at: datetime = Field(sa_type=UTCDateTime)
     changed_by: str = Field(default="", max_length=32)
     changed_at: datetime | None = utc_instant(nullable=True)
+
+
+class ClassWaitlist(Entity, table=True):
+    """A customer's place in line for a full session (core/classes/waitlist.py). One row per
+    customer and session: joining again after leaving reuses it at the back of the line."""
+
+    __tablename__ = "class_waitlist"
+    __table_args__ = (UniqueConstraint("session_id", "customer_id"),)
+    session_id: int = Field(foreign_key="class_session.id", index=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    status: str = Field(max_length=16)  # waiting, booked, left
+    position: int  # the line's order: the next number of the session when they joined
+    joined_by: str = Field(max_length=32)
+    joined_at: datetime = Field(sa_type=UTCDateTime)
+    booking_id: int | None = Field(default=None, foreign_key="class_booking.id")  # status booked: the booking
+    note: str = Field(default="", max_length=500)  # why they were last passed over, if they were
+    changed_by: str = Field(default="", max_length=32)
+    changed_at: datetime | None = utc_instant(nullable=True)

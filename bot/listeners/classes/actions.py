@@ -1,8 +1,9 @@
-"""/classes' buttons: a choice from a pick list, More classes, More of the roster, and attendance.
+"""/classes' buttons: a choice from a pick list, Join the waitlist, More classes, More of the roster,
+and attendance.
 
 Booking is idempotent in core (a member is booked into a session once, however often asked), and
-so are cancelling and recording attendance: a button pressed twice, or a request Slack retries,
-changes nothing the second time."""
+so are joining a waitlist, cancelling and recording attendance: a button pressed twice, or a
+request Slack retries, changes nothing the second time."""
 
 from __future__ import annotations
 
@@ -25,6 +26,9 @@ from core.kernel.errors import MemberbotError
 
 def register(app: AsyncApp, deps: Deps) -> None:
     app.action(re.compile(rf"^{ClassesAction.PICK}_\d+$"))(
+        pressed(lambda team, user, request: Request.read(request).run(deps, team, user))
+    )
+    app.action(ClassesAction.JOIN_WAITLIST)(
         pressed(lambda team, user, request: Request.read(request).run(deps, team, user))
     )
     app.action(ClassesAction.LIST_MORE)(

@@ -1,5 +1,5 @@
 """/classes: the classes running and their next sessions, and the verbs that name the rest (book,
-roster, bookings, cancel, rules, new)."""
+wait, leave, waitlist, roster, bookings, cancel, rules, new)."""
 
 from __future__ import annotations
 
@@ -36,8 +36,8 @@ def classes_reply(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]
         return new_class(deps, team, user)
     if verb == "book" and rest:
         return Request.parse("book", rest, deps, team, user).run(deps, team, user)
-    if verb == "roster" and rest:
-        return Request.parse("roster", rest, deps, team, user).run(deps, team, user)
+    if verb in ("roster", "waitlist", "wait", "leave") and rest:
+        return Request.parse(verb, rest, deps, team, user).run(deps, team, user)
     if verb == "bookings" and rest:
         return Request("bookings", customer=rest).run(deps, team, user)
     if verb == "cancel" and rest:
@@ -60,7 +60,7 @@ def class_list(deps: Deps, team: str, user: str, offset: int) -> dict[str, Any]:
             "schedule": s.schedule_text,
             "capacity": s.capacity,
             "plans": [escape(p) for p in s.plans],
-            "sessions": table.upcoming[s.id],
+            "sessions": table.upcoming[s.id],  # each with its places left and how many wait
         }
         for s in shown
     ]

@@ -11,6 +11,7 @@ class ClassesAction(StrEnum):
     ROSTER_MORE = "classes_roster_more"
     ATTENDED = "classes_attended"  # then "_<booking>": one per booking on the roster
     NO_SHOW = "classes_no_show"  # likewise
+    JOIN_WAITLIST = "classes_waitlist_join"  # under "is full": put the member in line
 
 
 class ClassesView(StrEnum):

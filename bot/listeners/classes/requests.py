@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -16,12 +16,12 @@ from bot.deps import Deps
 from bot.listeners.classes.ids import ClassesAction
 from bot.listeners.classes.roster import as_shown, no_session, roster_of
 from bot.listeners.picker import choices
-from bot.mrkdwn import escape
+from bot.mrkdwn import escape, escape_controls
 from bot.ui.buttons import actions, button
 from core.classes import flows
 from core.classes import service as classes
 from core.classes.rules import names_match
-from core.classes.service import SeriesView
+from core.classes.service import SeriesView, SessionFull, WaitView
 from core.context import Ctx
 from core.customers import service as customers
 from core.customers.lookup import find_customer
@@ -36,7 +36,7 @@ _ON = re.compile(r"^(.*\S)\s+on\s+(\S.*)$", re.IGNORECASE)
 class Request:
     """A customer and a class as typed (text) or as chosen from a pick list (ids), and the day."""
 
-    verb: str  # "book", "roster" or "bookings"
+    verb: str  # "book", "wait", "leave", "waitlist", "roster", "bookings" or "rules"
     customer: str | int | None = None
     series: str | int | None = None
     on: date | None = None
@@ -44,14 +44,15 @@ class Request:
 
     @classmethod
     def parse(cls, verb: str, text: str, deps: Deps, team: str, user: str) -> Request:
-        """`<customer> <class> [on <date>]` for book, `<class> [on <date>]` for roster. The class
-        is the longest end of the words that names one; the customer is what comes before it."""
+        """`<customer> <class> [on <date>]` for book, wait and leave, `<class> [on <date>]` for
+        roster and waitlist. The class is the longest end of the words that names one; the
+        customer is what comes before it."""
         known = deps.read(team, user, flows.known_classes)
         words, on = text, None
         found = _ON.match(text)
         if found is not None:
             words, on = found.group(1), parse_date(found.group(2), known.today, field="on")
-        if verb == "roster":
+        if verb in ("roster", "waitlist"):
             return cls(verb, series=words, on=on)
         split = words.split()
         names = [fold(s.name) for s in known.series]
@@ -61,7 +62,7 @@ class Request:
                 return cls(verb, customer=" ".join(split[:cut]), series=" ".join(split[cut:]), on=on)
         raise InvalidInput.single(
             "series",
-            f"Say who and which class: `/classes book <customer> <class>` (“{text}” names no class).",
+            f"Say who and which class: `/classes {verb} <customer> <class>` (“{text}” names no class).",
         )
 
     @classmethod
@@ -83,21 +84,28 @@ class Request:
         return json.dumps({k: v for k, v in data.items() if v is not None}, separators=(",", ":"))
 
     def run(self, deps: Deps, team: str, user: str) -> dict[str, Any]:
-        series = self._series(deps, team, user) if self.verb in ("book", "roster", "rules") else None
+        series = self._series(deps, team, user) if self.verb != "bookings" else None
         if isinstance(series, dict):
             return series
         if series is not None:
             self.series = series.id  # a pick list for the customer keeps the class chosen
-        customer = deps.read(team, user, self._customer) if self.verb in ("book", "bookings") else None
+        wanted = ("book", "wait", "leave", "bookings")
+        customer = deps.read(team, user, self._customer) if self.verb in wanted else None
         if isinstance(customer, dict):
             return customer
         if self.verb == "roster" and series is not None:
             return roster_of(deps, team, user, series, self.on)
+        if self.verb == "waitlist" and series is not None:
+            return waitlist_of(deps, team, user, series, self.on)
         if self.verb == "rules" and series is not None:
             return session_rules(deps, team, user, series, self.plans)
         if self.verb == "bookings" and customer is not None:
             return bookings(deps, team, user, customer)
         assert series is not None and customer is not None
+        if self.verb == "wait":
+            return join(deps, team, user, customer, series, self.on)
+        if self.verb == "leave":
+            return leave(deps, team, user, customer, series, self.on)
         return book(deps, team, user, customer, series, self.on)
 
     def _series(self, deps: Deps, team: str, user: str) -> SeriesView | dict[str, Any]:
@@ -137,7 +145,12 @@ class Request:
 def book(
     deps: Deps, team: str, user: str, customer: customers.CustomerView, series: SeriesView, on: date | None
 ) -> dict[str, Any]:
-    booked = deps.write(team, user, flows.book_class, series.id, customer.id, on)
+    try:
+        booked = deps.write(team, user, flows.book_class, series.id, customer.id, on)
+    except SessionFull as full:
+        if not full.waitlist_open:
+            raise
+        return _offer_waitlist(full, customer, series)
     if booked is None:
         return no_session(series, on, upcoming=True)
     said = messages.say(
@@ -149,6 +162,62 @@ def book(
         credits_left=f"{booked.credits_left.normalize():f}",
     )
     return messages.message(said)
+
+
+def _offer_waitlist(
+    full: SessionFull, customer: customers.CustomerView, series: SeriesView
+) -> dict[str, Any]:
+    """The session is full and its line open: say so, with Join the waitlist for that session."""
+    said = messages.say(
+        "class_full_offer", full=escape_controls(full.message), customer=escape(customer.label)
+    )
+    reply = messages.message(said)
+    value = Request("wait", customer=customer.id, series=series.id, on=full.on_date).value()
+    reply["blocks"].append(actions([button(ClassesAction.JOIN_WAITLIST, "Join the waitlist", value)]))
+    return reply
+
+
+def join(
+    deps: Deps, team: str, user: str, customer: customers.CustomerView, series: SeriesView, on: date | None
+) -> dict[str, Any]:
+    joined = deps.write(team, user, flows.join_waitlist, series.id, customer.id, on)
+    if joined is None:
+        return no_session(series, on, upcoming=True)
+    return messages.message(messages.say("waitlist_joined", w=_shown(joined)))
+
+
+def leave(
+    deps: Deps, team: str, user: str, customer: customers.CustomerView, series: SeriesView, on: date | None
+) -> dict[str, Any]:
+    left = deps.write(team, user, flows.leave_waitlist, series.id, customer.id, on)
+    if left is None:
+        return no_session(series, on, upcoming=True)
+    return messages.message(messages.say("waitlist_left", w=_shown(left)))
+
+
+def waitlist_of(deps: Deps, team: str, user: str, series: SeriesView, on: date | None) -> dict[str, Any]:
+    found = deps.read(team, user, flows.waitlist_of, series.id, on)
+    if found is None:
+        return no_session(series, on, upcoming=on is None)
+    session = found.session
+    said = messages.say(
+        "waitlist",
+        name=escape(session.series),
+        location=escape(session.location),
+        starts_at=session.starts_at,
+        taken=session.taken,
+        capacity=session.capacity,
+        cutoff=found.cutoff_hours,
+        rows=[_shown(w) for w in found.waiting[: pagination.PAGE_SIZE * 2]],
+        more=max(0, len(found.waiting) - pagination.PAGE_SIZE * 2),
+    )
+    return messages.message(said)
+
+
+def _shown(wait: WaitView) -> WaitView:
+    return replace(
+        wait, customer=escape(wait.customer), series=escape(wait.series), note=escape_controls(wait.note)
+    )
 
 
 EVERY_PLAN = frozenset({"every plan", "every", "all", "all plans", "any plan"})
@@ -172,6 +241,8 @@ def session_rules(deps: Deps, team: str, user: str, series: SeriesView, wanted: 
 
 
 def bookings(deps: Deps, team: str, user: str, customer: customers.CustomerView) -> dict[str, Any]:
-    rows = [as_shown(b) for b in deps.read(team, user, flows.bookings_of, customer.id)]
-    shown = rows[: pagination.PAGE_SIZE * 2]  # a member's bookings still to come fit one message
-    return messages.message(messages.say("bookings_of", customer=escape(customer.label), rows=shown))
+    found = deps.read(team, user, flows.plans_of_customer, customer.id)
+    shown = [as_shown(b) for b in found.bookings[: pagination.PAGE_SIZE * 2]]  # they fit one message
+    waiting = [_shown(w) for w in found.waiting[: pagination.PAGE_SIZE]]
+    said = messages.say("bookings_of", customer=escape(customer.label), rows=shown, waiting=waiting)
+    return messages.message(said)

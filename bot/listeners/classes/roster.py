@@ -46,6 +46,7 @@ def _roster_reply(found: flows.Roster, offset: int, note: str = "") -> dict[str,
         taken=session.taken,
         capacity=session.capacity,
         note=note,
+        waiting=session.waiting,
     )
     blocks = [views.section(heading)]
     if not everyone:

@@ -157,11 +157,39 @@ def test_every_kind_has_a_renderer_and_an_unknown_one_is_refused() -> None:
 
 def test_a_hostile_name_of_thousands_of_characters_stays_within_slacks_limits() -> None:
     name = "<!channel> <@U0EVIL> <https://evil.example|x> & " * 200
-    for kind, data in [(Kind.CREDITS_EXPIRING, EXPIRING), (Kind.BALANCE_ALERT, ALERT)]:
+    for kind, data in [
+        (Kind.CREDITS_EXPIRING, EXPIRING),
+        (Kind.BALANCE_ALERT, ALERT),
+        (Kind.CLASS_WAITLIST_BOOKED, {**WAITLIST_BOOKED, "skipped": [{"customer": name, "reason": name}]}),
+    ]:
         said = notifications.render(kind, {**data, "customer": name})
         assert message_problems({"text": said.text, "blocks": said.blocks}) == []
         assert len(said.text) <= TEXT_MAX
         assert "<!channel>" not in said.text and "<@U0EVIL>" not in said.text and "<https" not in said.text
+
+
+WAITLIST_BOOKED: dict[str, Any] = {
+    "booking_id": 41,
+    "customer_id": 7,
+    "customer": "Bo's <Bakery>",
+    "series": "Yoga *hot*",
+    "starts_at": "2025-01-20T18:00:00-05:00",
+    "membership_id": 12,
+    "credit_spent": False,
+    "skipped": [],
+}
+
+
+def test_a_booking_from_the_waitlist_says_who_got_the_place_and_who_was_passed_over() -> None:
+    said = notifications.render(Kind.CLASS_WAITLIST_BOOKED, WAITLIST_BOOKED)
+    assert said.text == (
+        "Bo's &lt;Bakery&gt; was on the waitlist of *Yoga *hot** on Mon 20 Jan 2025 18:00 and a place freed "
+        "up: they are booked, *B-41*. No credit was spent: M-12 books without credits. Please let them "
+        "know; `/classes cancel B-41` gives the place back."
+    )
+    skipped = [{"customer": "Ann", "reason": "Ann has no session credit."}]
+    passed = notifications.render(Kind.CLASS_WAITLIST_BOOKED, {**WAITLIST_BOOKED, "skipped": skipped})
+    assert passed.text.endswith("gives the place back.\nPassed over: Ann — Ann has no session credit.")
 
 
 DECIDED_SALE: dict[str, Any] = {

@@ -22,7 +22,7 @@ from core.kernel.errors import Conflict, InvalidInput, PermissionDenied
 from core.memberships import service as memberships
 from core.workspace.tenants import update_settings
 from storage import schema
-from storage.tables.classes import ClassBooking
+from storage.tables.classes import ClassBooking, ClassWaitlist
 from storage.tables.memberships import ContractEvent
 from tests.conftest import ADMIN, MANAGER, STAFF, Shop
 from tests.integration import helpers
@@ -191,3 +191,23 @@ def test_a_place_of_each_in_one_class_session_stops_the_merge_until_the_duplicat
 def plan_by_name_id(shop: Shop, name: str) -> int:
     with shop.tx(write=False) as ctx:
         return plan_by_name(ctx, name).id
+
+
+def test_the_duplicates_places_in_line_are_dropped_by_the_merge(shop: Shop) -> None:
+    duplicate, survivor, _, _ = duplicates(shop)
+    with shop.tx() as ctx:
+        location = catalog.add_location(ctx, "Downtown")
+        silver = plan_by_name(ctx, "Silver").id
+    studio = {"location": location, "gold": plan_by_name_id(shop, "Gold"), "silver": silver}
+    series = helpers.yoga(shop, studio, date(2025, 2, 1), capacity=1)
+    with shop.tx(write=False) as ctx:
+        session = classes.upcoming_sessions(ctx, series.id)[1]
+    with shop.tx(STAFF) as ctx:
+        classes.book(ctx, session.id, survivor)
+        classes.join_waitlist(ctx, session.id, duplicate)
+    with shop.tx(MANAGER) as ctx:
+        merge.merge_customers(ctx, duplicate, survivor)
+    with shop.tx(write=False) as ctx:
+        assert classes.waitlist(ctx, session.id) == []
+        assert ctx.uow.all(ctx.uow.select(ClassWaitlist)) == []
+        assert classes.get_session(ctx, session.id).waiting == 0

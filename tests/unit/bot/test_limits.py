@@ -456,6 +456,18 @@ CONTEXTS: dict[str, list[dict[str, Any]]] = {
         }
     ],
     "membership_ending": [{"customer": USER, "contract_id": 12, "ends_on": date(2025, 2, 13)}],
+    "class_waitlist_booked": [
+        {
+            "customer": USER,
+            "series": USER,
+            "starts_at": datetime(2025, 1, 20, 18, 0, tzinfo=UTC),
+            "booking_id": 41,
+            "membership_id": 12,
+            "credit_spent": spent,
+            "skipped": [{"customer": USER, "reason": USER}] * 3,
+        }
+        for spent in (True, False)
+    ],
     "services_tomorrow": [
         {
             "day": date(2025, 1, 14),
@@ -536,8 +548,10 @@ BOOKING = {
     "credit_returned": False,
     "replayed": False,
 }
+WAIT = {"series": USER, "starts_at": AT, "customer": USER, "position": 12, "note": USER, "replayed": False}
 REPLY_VALUES.update(
     {
+        "w": WAIT,
         "b": BOOKING,
         "cutoff": 12,
         "spent": True,
@@ -583,7 +597,9 @@ MACRO_VALUES: dict[str, dict[str, Any]] = {
                 "schedule": USER,
                 "capacity": 12,
                 "plans": [USER] * 3,
-                "sessions": [{"starts_at": AT, "seats_left": 2, "capacity": 12}] * 3,
+                "sessions": [
+                    {"starts_at": AT, "seats_left": left, "capacity": 12, "waiting": 480} for left in (0, 2)
+                ],
             }
         ]
         * 10,
@@ -591,7 +607,9 @@ MACRO_VALUES: dict[str, dict[str, Any]] = {
         "last": 20,
         "total": 31,
     },
-    "bookings_of": {"rows": [BOOKING] * 10},
+    "bookings_of": {"rows": [BOOKING] * 40, "waiting": [WAIT] * 20},
+    "waitlist": {"rows": [WAIT] * 40, "more": 12, "cutoff": 12, "taken": 500, "capacity": 500},
+    "roster_heading": {"waiting": 12},
     "visits_heading": {"first": 16, "last": 30, "total": 31},
     "membership_revenue": {
         "s": {"reference": "M-12", "sold_on": date(2025, 1, 15), "month": date(2026, 12, 1)},
