@@ -14,7 +14,7 @@ from core.kernel.clock import Clock
 from core.plans import service as plans
 from core.workspace import roles, tenants
 from core.workspace.roles import Action
-from core.workspace.tenants import Settings
+from core.workspace.tenants import MailChange, MailSettings, Settings
 from storage.uow import Database
 
 
@@ -43,19 +43,27 @@ class WorkspaceSettings:
 
     workspace: Settings
     billing: BillingSettings
+    mail: MailSettings
 
 
 def workspace_settings(ctx: Ctx) -> WorkspaceSettings:
     roles.require(ctx, Action.MANAGE_SETTINGS)
-    return WorkspaceSettings(tenants.settings(ctx), billing.billing_settings(ctx))
+    return WorkspaceSettings(tenants.settings(ctx), billing.billing_settings(ctx), tenants.mail_settings(ctx))
 
 
 def update_settings(
-    ctx: Ctx, workspace: Settings, *, enforce_billing: bool, cancelled_credits: str | None
+    ctx: Ctx,
+    workspace: Settings,
+    *,
+    enforce_billing: bool,
+    cancelled_credits: str | None,
+    mail: MailChange | None = None,
 ) -> WorkspaceSettings:
-    """Save the settings form: every workspace setting, then billing's (None: the rule is kept)."""
+    """Save the settings form: every workspace setting, then billing's (None: the rule is kept),
+    then the SMTP server's (None: kept as it is)."""
     saved = tenants.update_settings(ctx, **dataclasses.asdict(workspace))
     done = billing.update_billing_settings(
         ctx, enforce_billing=enforce_billing, cancelled_credits=cancelled_credits
     )
-    return WorkspaceSettings(saved, done)
+    smtp = tenants.update_mail_settings(ctx, mail) if mail is not None else tenants.mail_settings(ctx)
+    return WorkspaceSettings(saved, done, smtp)
