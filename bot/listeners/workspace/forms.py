@@ -120,7 +120,10 @@ def _mail_fields(m: MailSettings) -> list[dict[str, Any]]:
     """The SMTP server member e-mail goes through (docs/email.md). The password is never sent
     back to Slack: the field is empty, and its hint says whether one is set."""
     return [
-        views.section("*Member e-mail* (welcome and receipts, through your SMTP server)"),
+        {
+            **views.section("*Member e-mail* (welcome and receipts, through your SMTP server)"),
+            "block_id": "mail",
+        },
         views.text_input(
             "smtp_host",
             "SMTP server",

@@ -42,7 +42,10 @@ def saved(shop: Shop) -> mail.SmtpServer | None:
         ),
         ({"mail_from": ""}, {"mail_from": "Give the address member e-mails come from."}),
         ({"smtp_host": ""}, {"smtp_host": "Give the SMTP server member e-mails go through."}),
-        ({"smtp_host": "smtp shop"}, {"smtp_host": "“smtp shop” is not a host name such as smtp.example.com."}),
+        (
+            {"smtp_host": "smtp shop"},
+            {"smtp_host": "“smtp shop” is not a host name such as smtp.example.com."},
+        ),
         ({"smtp_user": ""}, {"smtp_user": "Give the user name this password belongs to."}),
     ],
 )
