@@ -77,11 +77,20 @@ def _receipt(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _expiring(data: dict[str, Any]) -> dict[str, Any]:
+    return {**data, "last_day": date.fromisoformat(data["last_day"])}
+
+
 PREPARE: Mapping[str, Prepare] = {
     Kind.EMAIL_WELCOME: dict,
     Kind.EMAIL_RECEIPT: _receipt,
+    Kind.EMAIL_CREDITS_EXPIRING: _expiring,
 }
-NAMES: Mapping[str, str] = {Kind.EMAIL_WELCOME: "welcome", Kind.EMAIL_RECEIPT: "receipt"}
+NAMES: Mapping[str, str] = {
+    Kind.EMAIL_WELCOME: "welcome",
+    Kind.EMAIL_RECEIPT: "receipt",
+    Kind.EMAIL_CREDITS_EXPIRING: "credits_expiring",
+}
 
 
 def compose(

@@ -45,6 +45,7 @@ class Kind(StrEnum):
     # E-mail to a member (core/mail/service.py): `to` is "customer:<id>", sent over SMTP, not to Slack.
     EMAIL_WELCOME = "email.welcome"
     EMAIL_RECEIPT = "email.receipt"
+    EMAIL_CREDITS_EXPIRING = "email.credits_expiring"
 
 
 EMAIL = "email."  # the kinds sent by e-mail start so

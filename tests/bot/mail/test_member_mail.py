@@ -14,8 +14,11 @@ from bot.listeners.memberships.ids import MembershipAction
 from bot.standin import Posted
 from core import outbox
 from core.credits import flows as credit_flows
+from core.credits import reminders
+from core.credits.terms import CreditKind, CreditTerms, Expiry
 from core.customers.flows import CustomerChanges, edit_customer
 from core.customers.service import CustomerInput, add_customer
+from core.daily import jobs as daily
 from core.kernel.clock import FixedClock
 from core.memberships import service as memberships
 from core.memberships.lifecycle import Status
@@ -23,8 +26,9 @@ from storage.tables.outbox import Outbox
 from tests.bot.conftest import Slack, wait_until
 from tests.bot.credits.test_redeem import confirm, seeded
 from tests.bot.mail.conftest import SENDER, Smtp, html_of, send_mail, text_of, use_smtp
+from tests.bot.test_scheduler import WEEKLY_EXPIRING
 from tests.conftest import MANAGER, STAFF, Shop
-from tests.integration.credit_helpers import at
+from tests.integration.credit_helpers import at, credit_plan, member
 
 ANNA = "anna@cafe.example"
 REAL = datetime(2026, 12, 4, 18, 0, tzinfo=UTC)
@@ -89,9 +93,6 @@ def test_a_sale_approved_in_slack_sends_the_welcome_once(slack: Slack, smtp: Smt
 
 
 def test_the_welcome_says_what_credits_the_plan_gives(slack: Slack, smtp: Smtp) -> None:
-    from core.credits.terms import CreditKind, CreditTerms, Expiry
-    from tests.integration.credit_helpers import credit_plan
-
     credit_plan(
         slack.shop,
         CreditTerms(CreditKind.SERVICE, per_period=Decimal(8), expiry=Expiry.DAYS, expiry_days=60),
@@ -204,3 +205,30 @@ def test_a_workspace_without_smtp_settings_queues_nothing(slack: Slack, smtp: Sm
     sell_and_approve(slack, email="anna@bluefin.example", company="Blue Fin")
     assert mail_rows(slack.shop) == []
     assert send_mail(slack.shop) == 0 and smtp.inbox.received == []
+
+
+def test_the_member_is_told_before_credits_expire_once_however_often_the_day_runs(
+    slack: Slack, smtp: Smtp
+) -> None:
+    use_smtp(slack.shop, smtp)
+    at(slack.shop, date(2025, 1, 15))
+    with slack.shop.tx() as ctx:
+        anna = add_customer(ctx, CustomerInput(company="Café Müller", contact="Anna", email=ANNA)).id
+        no_address = add_customer(ctx, CustomerInput(company="Blue Fin")).id
+    plan = credit_plan(slack.shop, WEEKLY_EXPIRING)
+    member(slack.shop, plan, date(2025, 1, 15), customer=anna)
+    member(slack.shop, plan, date(2025, 1, 15), customer=no_address)
+    daily.catch_up(slack.shop.db, slack.shop.team, slack.shop.clock)
+    again = daily.run_day(slack.shop.db, slack.shop.team, date(2025, 1, 15), slack.shop.clock)
+    with slack.shop.tx() as ctx:  # the day's reminders sent again, as by a second scheduler
+        reminders.send(ctx, again.reminders)
+    assert [r.kind for r in mail_rows(slack.shop)] == ["email.credits_expiring"]  # Blue Fin has no address
+    assert send_mail(slack.shop) == 1
+    (reminder,) = smtp.inbox.to(ANNA)
+    assert reminder["Subject"] == "Your credits at Test Shop expire on 22 January 2025"
+    text = text_of(reminder)
+    assert (
+        "2 credits of your membership at Test Shop can be used until 22 January 2025, 7 days from now."
+        in text
+    )
+    assert "unsubscribe" in text and "<strong>2 credits</strong>" in html_of(reminder)
