@@ -11,6 +11,7 @@ from core.billing import service as billing
 from core.billing.service import BillingSettings
 from core.context import SYSTEM, Ctx, transaction
 from core.kernel.clock import Clock
+from core.kernel.errors import FieldError, InvalidInput
 from core.plans import service as plans
 from core.workspace import roles, tenants
 from core.workspace.roles import Action
@@ -60,10 +61,20 @@ def update_settings(
     mail: MailChange | None = None,
 ) -> WorkspaceSettings:
     """Save the settings form: every workspace setting, then billing's (None: the rule is kept),
-    then the SMTP server's (None: kept as it is)."""
-    saved = tenants.update_settings(ctx, **dataclasses.asdict(workspace))
+    then the SMTP server's (None: kept as it is). The workspace's and the SMTP server's mistakes
+    are reported together; the caller's unit of work then writes nothing."""
+    problems: list[FieldError] = []
+    try:
+        saved = tenants.update_settings(ctx, **dataclasses.asdict(workspace))
+    except InvalidInput as exc:
+        problems += exc.errors
+    try:
+        smtp = tenants.update_mail_settings(ctx, mail) if mail is not None else tenants.mail_settings(ctx)
+    except InvalidInput as exc:
+        problems += exc.errors
+    if problems:
+        raise InvalidInput(problems)
     done = billing.update_billing_settings(
         ctx, enforce_billing=enforce_billing, cancelled_credits=cancelled_credits
     )
-    smtp = tenants.update_mail_settings(ctx, mail) if mail is not None else tenants.mail_settings(ctx)
     return WorkspaceSettings(saved, done, smtp)

@@ -90,3 +90,13 @@ def test_only_admins_change_the_smtp_server(shop: Shop) -> None:
         tenants.update_mail_settings(ctx, change)
     with shop.tx(ADMIN) as ctx:
         assert tenants.update_mail_settings(ctx, change).port == 465
+
+
+def test_a_workspace_mistake_and_an_smtp_mistake_are_named_together(slack: Slack) -> None:
+    press_home(slack, ADMIN, "home_settings", "workspace_settings")
+    answer = slack.driver.submit(ADMIN, GOOD | {"timezone": "Mars/Olympus", "smtp_port": "0"})
+    assert answer["response_action"] == "errors"
+    assert set(answer["errors"]) == {"timezone", "smtp_port"}
+    assert saved(slack.shop) is None
+    with slack.shop.tx(write=False) as ctx:
+        assert tenants.settings(ctx).timezone != "Mars/Olympus"
