@@ -149,9 +149,11 @@ class Sender:
                 smtp.close()
 
     def _connect(self) -> smtplib.SMTP:
+        """Connect, secure the connection as the settings say (certificates verified) and log in;
+        Unreachable if any of it fails, the half-open connection closed."""
         s = self.server
+        smtp: smtplib.SMTP | None = None
         try:
-            smtp: smtplib.SMTP
             if s.tls == "ssl":
                 smtp = smtplib.SMTP_SSL(
                     s.host, s.port, timeout=self.timeout, context=ssl.create_default_context()
@@ -163,6 +165,8 @@ class Sender:
             if s.user:
                 smtp.login(s.user, s.password)
         except (smtplib.SMTPException, OSError) as exc:
+            if smtp is not None:
+                smtp.close()
             raise Unreachable(f"{type(exc).__name__}: {exc}") from exc
         self._smtp = smtp
         return smtp

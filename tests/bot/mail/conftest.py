@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from bot.deliver import deliver_mail
 from core.kernel.clock import Clock
@@ -48,10 +49,27 @@ class Smtp:
     port: int
     inbox: Inbox
     controller: Controller | None = None
+    login: tuple[str, str] | None = None  # (user, password) the server requires, if any
 
     def start(self) -> None:
-        self.controller = Controller(self.inbox, hostname=self.host, port=self.port)
+        if self.login is None:
+            self.controller = Controller(self.inbox, hostname=self.host, port=self.port)
+        else:  # plain-text AUTH without TLS: a test server on the loopback only
+            self.controller = Controller(
+                self.inbox,
+                hostname=self.host,
+                port=self.port,
+                authenticator=self._authenticate,
+                auth_required=True,
+                auth_require_tls=False,
+            )
         self.controller.start()
+
+    def _authenticate(
+        self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any
+    ) -> AuthResult:
+        given = (data.login.decode(), data.password.decode()) if isinstance(data, LoginPassword) else None
+        return AuthResult(success=given == self.login)
 
     def stop(self) -> None:
         if self.controller is not None:

@@ -4,16 +4,25 @@ with nothing written, and the password never shown back."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 
+from core import outbox
+from core.credits import flows as credit_flows
+from core.credits import ledger
+from core.credits.lots import Unit
+from core.customers.service import CustomerInput, add_customer
+from core.kernel.clock import FixedClock
 from core.kernel.errors import PermissionDenied
 from core.mail import service as mail
 from core.workspace import tenants
 from core.workspace.tenants import MailChange, Tls
 from tests.bot.conftest import Slack
 from tests.bot.home.test_home import press_home
-from tests.conftest import ADMIN, MANAGER, Shop
+from tests.bot.mail.conftest import Smtp, send_mail
+from tests.conftest import ADMIN, MANAGER, STAFF, Shop
 
 GOOD = {
     "smtp_host": "smtp.shop.example",
@@ -100,3 +109,38 @@ def test_a_workspace_mistake_and_an_smtp_mistake_are_named_together(slack: Slack
     assert saved(slack.shop) is None
     with slack.shop.tx(write=False) as ctx:
         assert tenants.settings(ctx).timezone != "Mars/Olympus"
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_the_deliverer_logs_in_and_a_refused_login_waits_for_the_right_password(
+    smtp: Smtp, shop: Shop
+) -> None:
+    smtp.stop()
+    smtp.login = ("mailer", "right-pw")
+    smtp.start()
+    customer = _member_with_credits(shop)
+    with shop.tx() as ctx:
+        tenants.update_mail_settings(
+            ctx, MailChange(smtp.host, smtp.port, "none", "mailer", "wrong-pw", "hello@shop.example")
+        )
+    with shop.tx(STAFF) as ctx:
+        credit_flows.redeem(ctx, customer, Decimal(1), key="desk:1", service_id=None, reference="")
+    timer = FixedClock(datetime(2026, 12, 4, 18, 0, tzinfo=UTC))
+    assert send_mail(shop, timer) == 0
+    with shop.tx(write=False) as ctx:
+        (row,) = outbox.pending(ctx)
+    assert row.attempts == 1 and "SMTP server unreachable" in row.last_error  # a refused login too
+    with shop.tx() as ctx:
+        tenants.update_mail_settings(
+            ctx, MailChange(smtp.host, smtp.port, "none", "mailer", "right-pw", "hello@shop.example")
+        )
+    timer.advance(timedelta(seconds=10))
+    assert send_mail(shop, timer) == 1
+    assert len(smtp.inbox.to("anna@cafe.example")) == 1
+
+
+def _member_with_credits(shop: Shop) -> int:
+    with shop.tx() as ctx:
+        c = add_customer(ctx, CustomerInput(company="Café Müller", contact="Anna", email="anna@cafe.example"))
+        ledger.grant(ctx, c.id, Unit.CREDIT, Decimal(5), key="never")
+        return c.id
