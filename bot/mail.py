@@ -62,6 +62,8 @@ def _env() -> Environment:
     )
     env.filters["amount"] = _amount
     env.filters["long_date"] = _long_date
+    # The shared wording (_words.j2) is plain text: in HTML it is escaped like any value.
+    env.filters["plain_text"] = str.__str__
     return env
 
 
