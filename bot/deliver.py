@@ -10,7 +10,14 @@ again later, like a failed send: it holds up no other message.
 Leases, retries and Slack's Retry-After run on real elapsed time (`timer`), whatever clock the
 workspace's business runs on (a sandbox's test clock stands still between moves). A batch stops
 before its lease could run out mid-send, and Slack's Retry-After pauses the whole workspace,
-since Slack rate-limits per workspace; other workspaces' messages still go."""
+since Slack rate-limits per workspace; other workspaces' messages still go.
+
+E-mail to members (the `email.` kinds) goes the same way through the workspace's SMTP server
+instead of Slack (bot/mail.py), whether or not the workspace's Slack client is there: leased,
+marked sent when the server took it, and otherwise retried with the same back-off. An SMTP server
+that cannot be reached fails the whole batch at once (each e-mail waits its back-off) instead of
+timing out once per e-mail. The recipient is read at sending time: a member who unsubscribed or
+lost the address since it was queued is skipped (marked done, with the reason)."""
 
 from __future__ import annotations
 
@@ -23,11 +30,13 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import notifications
+from bot import mail, notifications
 from bot.notifications.said import Said
 from core import outbox
 from core.context import SYSTEM, transaction
 from core.kernel.clock import Clock, SystemClock
+from core.mail import service as member_mail
+from core.mail.service import Recipient, SmtpServer
 from core.workspace.tenants import tenant_ids
 from storage.uow import Database
 
@@ -45,6 +54,7 @@ async def deliver_due(db: Database, client_for: ClientFor, timer: Clock | None =
         client = await client_for(team)
         if client is not None:
             delivered += await _deliver_team(db, timer or SystemClock(), team, client)
+        delivered += await deliver_mail(db, team, timer)
     return delivered
 
 
@@ -114,7 +124,7 @@ async def _send(client: AsyncWebClient, to: str, said: Said) -> None:
 
 def _lease_due(db: Database, clock: Clock, team: str) -> list[tuple[int, str, str, dict[str, Any]]]:
     with transaction(db, team, SYSTEM, clock) as ctx:
-        rows = outbox.due(ctx, ctx.now(), limit=BATCH)
+        rows = outbox.due(ctx, ctx.now(), limit=BATCH, email=False)
         for row in rows:
             outbox.lease(ctx, row, ctx.now())
         return [(row.id or 0, row.to, row.kind, row.data) for row in rows]
@@ -142,3 +152,84 @@ def _seconds(header: object) -> float | None:
         return float(str(header)) if header is not None else None
     except ValueError:
         return None
+
+
+# --- e-mail ---------------------------------------------------------------------------------------
+
+Leased = tuple[int, str, dict[str, Any], Recipient | None]  # outbox id, kind, data, recipient now
+
+
+async def deliver_mail(
+    db: Database, team: str, timer: Clock | None = None, *, timeout: float = mail.TIMEOUT
+) -> int:
+    """Send one workspace's due e-mails through its SMTP server; returns how many it took."""
+    clock = timer or SystemClock()
+    leased_at = clock.now()
+    server, leased = await asyncio.to_thread(_lease_mail, db, clock, team)
+    if not leased:
+        return 0
+    last_start = leased_at + outbox.LEASE - timedelta(seconds=timeout + 5)
+    sender = mail.Sender(server, timeout) if server is not None else None
+    delivered = 0
+    try:
+        for done, (outbox_id, kind, data, recipient) in enumerate(leased):
+            if clock.now() > last_start:
+                log.warning("e-mail of %s: %d left for the next batch", team, len(leased) - done)
+                break
+            if sender is None or server is None or recipient is None:
+                why = "e-mail is off" if server is None else "unsubscribed, or no e-mail address"
+                await asyncio.to_thread(_skip, db, clock, team, outbox_id, why)
+                continue
+            try:
+                message = mail.compose(
+                    kind, data, server, recipient, message_id=mail.message_id(team, outbox_id, server.sender)
+                )
+            except Exception as exc:  # a kind without templates, or data they cannot read: kept for later
+                log.exception("outbox %s of %s: the %s e-mail could not be worded", outbox_id, team, kind)
+                await asyncio.to_thread(
+                    _record, db, clock, team, outbox_id, f"{type(exc).__name__}: {exc}", None
+                )
+                continue
+            try:
+                await asyncio.to_thread(sender.send, message)
+            except mail.Unreachable as exc:  # the rest of the batch would only time out the same way
+                rest = [row[0] for row in leased[done:]]
+                await asyncio.to_thread(_fail_all, db, clock, team, rest, f"SMTP server unreachable: {exc}")
+                break
+            except Exception as exc:  # refused by the server, the connection lost mid-send
+                await asyncio.to_thread(
+                    _record, db, clock, team, outbox_id, f"{type(exc).__name__}: {exc}", None
+                )
+                continue
+            await asyncio.to_thread(_record, db, clock, team, outbox_id, None, None)
+            delivered += 1
+    finally:
+        if sender is not None:
+            await asyncio.to_thread(sender.close)
+    return delivered
+
+
+def _lease_mail(db: Database, clock: Clock, team: str) -> tuple[SmtpServer | None, list[Leased]]:
+    with transaction(db, team, SYSTEM, clock) as ctx:
+        rows = outbox.due(ctx, ctx.now(), limit=BATCH, email=True)
+        if not rows:
+            return None, []
+        for row in rows:
+            outbox.lease(ctx, row, ctx.now())
+        customers = {row.id or 0: member_mail.customer_of(row.to) for row in rows}
+        now = member_mail.recipients(ctx, [c for c in customers.values() if c is not None])
+        leased = [(row.id or 0, row.kind, row.data, now.get(customers[row.id or 0] or 0)) for row in rows]
+        return member_mail.smtp_server(ctx), leased
+
+
+def _skip(db: Database, clock: Clock, team: str, outbox_id: int, why: str) -> None:
+    with transaction(db, team, SYSTEM, clock) as ctx:
+        log.info("outbox %s of %s not e-mailed: %s", outbox_id, team, why)
+        outbox.skipped(ctx, outbox_id, ctx.now(), why)
+
+
+def _fail_all(db: Database, clock: Clock, team: str, outbox_ids: list[int], error: str) -> None:
+    with transaction(db, team, SYSTEM, clock) as ctx:
+        log.warning("e-mail of %s: %d not sent: %s", team, len(outbox_ids), error)
+        for outbox_id in outbox_ids:
+            outbox.failed(ctx, outbox_id, error, ctx.now())

@@ -43,6 +43,13 @@ class Kind(StrEnum):
     CLASS_WAITLIST_BOOKED = "classes.waitlist_booked"  # the first in line got a freed place
     APPROVAL_DECIDED = "approvals.decided"  # a request's message updated in place with its decision
     RENDERED = "rendered"  # queued before kinds existed (migration 0016): the text and blocks as sent
+    # E-mail to a member (core/mail/service.py): `to` is "customer:<id>", sent over SMTP, not to Slack.
+    EMAIL_WELCOME = "email.welcome"
+    EMAIL_RECEIPT = "email.receipt"
+    EMAIL_CREDITS_EXPIRING = "email.credits_expiring"
+
+
+EMAIL = "email."  # the kinds sent by e-mail start so
 
 
 def customer_name(ctx: Ctx, customer_id: int) -> str:
@@ -79,12 +86,19 @@ def enqueue(ctx: Ctx, key: str, to: str, kind: Kind, data: Data) -> bool:
     return insert_if_absent(ctx.uow, "outbox", values, ["tenant_id", "key"]) is not None
 
 
-def due(ctx: Ctx, now: datetime, *, limit: int) -> list[Outbox]:
+def is_email(kind: str) -> bool:
+    return kind.startswith(EMAIL)
+
+
+def due(ctx: Ctx, now: datetime, *, limit: int, email: bool = False) -> list[Outbox]:
     """Unsent messages whose next attempt has come by `now`, oldest first, locked for this
-    deliverer (on PostgreSQL others skip them rather than wait)."""
+    deliverer (on PostgreSQL others skip them rather than wait): the Slack ones, or with `email`
+    the e-mail ones (each goes its own way, so an SMTP outage holds up no Slack message)."""
+    by_mail = col(Outbox.kind).startswith(EMAIL)
     query = (
         ctx.uow.select(Outbox)
         .where(col(Outbox.sent_at).is_(None), col(Outbox.next_attempt_at) <= now)
+        .where(by_mail if email else ~by_mail)
         .order_by(col(Outbox.id))
         .limit(limit)
     )
@@ -107,6 +121,14 @@ def sent(ctx: Ctx, outbox_id: int, at: datetime) -> None:
         ctx.uow.add(row)
 
 
+def skipped(ctx: Ctx, outbox_id: int, at: datetime, why: str) -> None:
+    """Done without sending: an e-mail whose member unsubscribed, or lost the address, since."""
+    row = ctx.uow.get(Outbox, outbox_id, for_update=True)
+    if row is not None and row.sent_at is None:
+        row.sent_at, row.last_error = at, why[:500]
+        ctx.uow.add(row)
+
+
 def failed(ctx: Ctx, outbox_id: int, error: str, now: datetime, retry_after: float | None = None) -> None:
     """Try again later: after Slack's Retry-After, or a growing back-off; never given up on."""
     row = ctx.uow.get(Outbox, outbox_id, for_update=True)
@@ -119,9 +141,10 @@ def failed(ctx: Ctx, outbox_id: int, error: str, now: datetime, retry_after: flo
 
 
 def pause(ctx: Ctx, until: datetime, *, leased: Iterable[int] = ()) -> None:
-    """Hold every unsent message of the workspace until `until` (Slack's Retry-After: its rate
-    limits are per workspace, so the others' messages still go), the ones this deliverer leased
-    and did not send included. Another deliverer's longer lease is left alone."""
+    """Hold every unsent Slack message of the workspace until `until` (Slack's Retry-After: its
+    rate limits are per workspace, so the others' messages still go, and e-mail is not Slack's),
+    the ones this deliverer leased and did not send included. Another deliverer's longer lease is
+    left alone."""
     mine = list(leased)
     if mine:
         held = update(Outbox).where(col(Outbox.id).in_(mine), col(Outbox.sent_at).is_(None))
@@ -132,6 +155,7 @@ def pause(ctx: Ctx, until: datetime, *, leased: Iterable[int] = ()) -> None:
             col(Outbox.tenant_id) == ctx.uow.tenant_id,
             col(Outbox.sent_at).is_(None),
             col(Outbox.next_attempt_at) < until,
+            ~col(Outbox.kind).startswith(EMAIL),
         )
         .values(next_attempt_at=until)
     )

@@ -50,6 +50,11 @@ def customers_search(app: App, text: tuple[str, ...]) -> None:
 @click.option("--phone", help="The phone number ('' clears it).")
 @click.option("--location", help="The location, by name ('' clears it).")
 @click.option("--notes", help="The notes ('' clears them).")
+@click.option(
+    "--unsubscribed/--subscribed",
+    default=None,
+    help="Send this member no e-mail, or e-mail them again (docs/email.md).",
+)
 @pass_app
 def customers_edit(
     app: App,
@@ -60,13 +65,16 @@ def customers_edit(
     phone: str | None,
     location: str | None,
     notes: str | None,
+    unsubscribed: bool | None,
 ) -> None:
     """Correct CUSTOMER (12, #12, or words of the company or contact name): only the fields given
     change, checked as a new customer's are; prints what changed."""
-    changes = customer_flows.CustomerChanges(company, contact, email, phone, location, notes)
+    changes = customer_flows.CustomerChanges(company, contact, email, phone, location, notes, unsubscribed)
     if changes == customer_flows.CustomerChanges():
         raise UserError(
-            "Nothing to change: give one or more of --" + ", --".join(customer_flows.EDITABLE) + "."
+            "Nothing to change: give one or more of --"
+            + ", --".join(customer_flows.EDITABLE)
+            + ", --unsubscribed, --subscribed."
         )
     edited = app.write(customer_flows.edit_customer, who(customer), changes)
     for change in edited.changes:

@@ -22,6 +22,8 @@ from core.credits.lots import Unit
 from core.customers.lookup import Lookup, find_customer, the_customer
 from core.customers.service import CustomerView, get_customer
 from core.kernel.errors import InvalidInput, NotFound
+from core.mail import service as mail
+from core.outbox import Kind
 from core.workspace import roles
 from core.workspace.roles import Action
 
@@ -154,7 +156,7 @@ def redeem(
     what is left and what of it expires soon."""
     result = ledger.redeem(ctx, customer_id, quantity, key=key, service_id=service_id, reference=reference)
     after = ledger.balance(ctx, customer_id)
-    return Redeemed(
+    done = Redeemed(
         get_customer(ctx, customer_id),
         -result.total,
         after.total(Unit.CREDIT),
@@ -162,6 +164,25 @@ def redeem(
         _parts(ctx, customer_id, result, "redeem"),
         tuple(e for e in after.expiring if e.unit is Unit.CREDIT),
     )
+    if not result.replayed:
+        _receipt(ctx, key, done, service_id, reference)
+    return done
+
+
+def _receipt(ctx: Ctx, key: str, done: Redeemed, service_id: int | None, reference: str) -> bool:
+    """The member's receipt e-mail (once per redemption key): what was used, what is left."""
+    service = services.get_service(ctx, service_id).name if service_id is not None else ""
+    data = {
+        "customer": done.customer.label,
+        "at": ctx.now().isoformat(),
+        "timezone": ctx.tenant.timezone,
+        "quantity": str(done.quantity),
+        "service": service,
+        "reference": reference,
+        "left": str(done.left),
+        "expiring": [{"on": e.on.isoformat(), "quantity": str(e.quantity)} for e in done.expiring],
+    }
+    return mail.queue(ctx, Kind.EMAIL_RECEIPT, key, done.customer.id, data)
 
 
 def preview_transfer(ctx: Ctx, giver_text: str, receiver_text: str, quantity: Decimal) -> TransferPreview:

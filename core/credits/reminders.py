@@ -20,6 +20,7 @@ from sqlmodel import col, select
 from core import outbox
 from core.context import Ctx
 from core.credits.lots import Unit
+from core.mail import service as mail
 from core.memberships.lifecycle import Status
 from core.visits import service as visits
 from core.workspace import roles
@@ -107,8 +108,15 @@ def weekly_digest(ctx: Ctx, day: date) -> list[Reminder]:
 
 
 def send(ctx: Ctx, reminders: list[Reminder]) -> int:
+    """The day's reminders to staff, and each member whose credits expire their own e-mail (keyed
+    by the same reminder: once, however often the day runs; docs/email.md)."""
     roles.require(ctx, Action.RUN_JOBS)
-    return sum(outbox.enqueue(ctx, r.key, r.to, r.kind, r.data) for r in reminders)
+    written = sum(outbox.enqueue(ctx, r.key, r.to, r.kind, r.data) for r in reminders)
+    expiring = [
+        (r.key, r.data["customer_id"], r.data) for r in reminders if r.kind is outbox.Kind.CREDITS_EXPIRING
+    ]
+    mail.queue_many(ctx, outbox.Kind.EMAIL_CREDITS_EXPIRING, expiring)
+    return written
 
 
 def send_summary(ctx: Ctx, first: date, last: date, reminders: list[Reminder]) -> int:

@@ -32,11 +32,15 @@ class CustomerChanges:
     phone: str | None = None
     location: str | None = None  # a location's name
     notes: str | None = None
+    unsubscribed: bool | None = None  # no member e-mail (core/mail/service.py)
+
+
+MAIL = "unsubscribed"  # the change of the unsubscribe flag: before and after are "yes" or ""
 
 
 @dataclass(frozen=True)
 class Change:
-    field: str  # one of EDITABLE
+    field: str  # one of EDITABLE, or MAIL
     before: str  # "" when it was empty
     after: str  # "" when it is cleared
 
@@ -85,7 +89,8 @@ def edit_customer(ctx: Ctx, who: str | int, changes: CustomerChanges) -> Custome
     current = CustomerInput(**{name: getattr(before, name) for name in EDITABLE})
     given = {name: value for name, value in asdict(changes).items() if value is not None}
     after = update_customer(ctx, before.id, replace(current, **given))
-    found = (Change(name, getattr(before, name), getattr(after, name)) for name in EDITABLE)
+    found = [Change(name, getattr(before, name), getattr(after, name)) for name in EDITABLE]
+    found.append(Change(MAIL, "yes" if before.unsubscribed else "", "yes" if after.unsubscribed else ""))
     return CustomerEdited(before, after, tuple(c for c in found if c.before != c.after))
 
 

@@ -161,7 +161,9 @@ def _preview(ctx: Ctx, duplicate: CustomerView, survivor: CustomerView) -> Merge
         elif kept and dropped and kept.strip().casefold() != dropped.strip().casefold():
             differences.append(Difference(name, kept, dropped))
     taken = {name: getattr(duplicate, name) for name in filled}
-    becomes = CustomerView(**{**{n: getattr(survivor, n) for n in ("id", *FIELDS)}, **taken})
+    becomes = CustomerView(
+        **{**{n: getattr(survivor, n) for n in ("id", *FIELDS)}, **taken}, unsubscribed=survivor.unsubscribed
+    )
     return MergePreview(
         duplicate,
         survivor,

@@ -61,6 +61,7 @@ class CustomerInput:
     phone: str = ""
     location: str | None = None  # a location name
     notes: str = ""
+    unsubscribed: bool | None = None  # no member e-mail; None: as it is (False for a new customer)
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ class CustomerView:
     phone: str
     location: str  # the location's name, "" when none
     notes: str
+    unsubscribed: bool = False  # the member asked for no e-mail
 
     @property
     def name(self) -> str:
@@ -211,6 +213,8 @@ def update_customer(ctx: Ctx, customer_id: int, data: CustomerInput) -> Customer
     _require_unique_email(ctx, row.email, except_id=customer_id)
     for name in ("company", "contact", "email", "phone", "location_id", "notes", "search_text"):
         setattr(customer, name, getattr(row, name))
+    if data.unsubscribed is not None:
+        customer.unsubscribed = data.unsubscribed
     ctx.uow.add(customer)
     ctx.uow.flush()
     return _views(ctx, [customer])[0]
@@ -308,6 +312,7 @@ def _validated(ctx: Ctx, data: CustomerInput, find_location: Callable[[str], Loc
         phone=phone,
         location_id=location.id if location else None,
         notes=notes,
+        unsubscribed=bool(data.unsubscribed),
         search_text=fold(f"{company} {contact}")[:SEARCH_TEXT_MAX],
         created_at=ctx.now(),
     )
@@ -374,6 +379,7 @@ def _views(ctx: Ctx, rows: Sequence[Customer]) -> list[CustomerView]:
             row.phone,
             names.get(row.location_id, "") if row.location_id is not None else "",
             row.notes,
+            row.unsubscribed,
         )
         for row in rows
     ]
@@ -438,4 +444,11 @@ def _row_input(columns: list[str | None], values: list[str]) -> CustomerInput | 
             fields[column] = value
         elif value.strip():
             return f"A value in column {position}, which has no title in the header."
-    return CustomerInput(**fields)
+    return CustomerInput(
+        company=fields.get("company", ""),
+        contact=fields.get("contact", ""),
+        email=fields.get("email", ""),
+        phone=fields.get("phone", ""),
+        location=fields.get("location"),
+        notes=fields.get("notes", ""),
+    )

@@ -37,9 +37,11 @@ from core.customers.lookup import find_customer, the_customer
 from core.customers.service import CustomerView
 from core.kernel.errors import Conflict, InvalidInput
 from core.kernel.money import display
+from core.mail import service as mail
 from core.memberships import service as memberships
 from core.memberships.lifecycle import Status, default_end
 from core.memberships.service import MembershipReport, MembershipView
+from core.outbox import Kind
 from core.plans import flows as plan_flows
 from core.plans import service as plans
 from core.plans.service import PlanView
@@ -247,7 +249,42 @@ def decide(ctx: Ctx, contract_id: int, *, approve: bool, reason: str = "") -> De
         "reason": reason.strip(),
     }
     posted = approval_posts.queue_update(ctx, done.reference, decision)
+    if approve:
+        _welcome(ctx, done)
     return Decided(done, plan, approve, reason.strip(), posted)
+
+
+def _welcome(ctx: Ctx, m: MembershipView) -> bool:
+    """The member's welcome e-mail (once per membership): what the plan includes, as plain data."""
+    plan = plans.get_plan(ctx, m.plan_id)
+    t, c = plan.terms, plan.terms.credits
+    credits = None
+    if c is not None:
+        credits = {
+            "kind": c.kind.value,
+            "per_period": str(c.per_period),
+            "frequency": c.frequency.value,
+            "every_days": c.every_days,
+            "initial": str(c.initial),
+            "expiry": c.expiry.value,
+            "expiry_days": c.expiry_days,
+        }
+    data = {
+        "customer": m.customer,
+        "reference": m.reference,
+        "plan": plan.name,
+        "description": t.description,
+        "start": m.start.isoformat(),
+        "end": m.end.isoformat() if m.end else None,
+        "price": str(t.price),
+        "setup_fee": str(t.setup_fee),
+        "billing": t.billing_type.value,
+        "currency": ctx.tenant.currency,
+        "credits": credits,
+        "services": [{"job": s.job, "task": s.task, "schedule": s.schedule} for s in plan.services],
+        "location": m.location,
+    }
+    return mail.queue(ctx, Kind.EMAIL_WELCOME, m.reference, m.customer_id, data)
 
 
 # --- reading -------------------------------------------------------------------------------------

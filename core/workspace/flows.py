@@ -11,10 +11,11 @@ from core.billing import service as billing
 from core.billing.service import BillingSettings
 from core.context import SYSTEM, Ctx, transaction
 from core.kernel.clock import Clock
+from core.kernel.errors import FieldError, InvalidInput
 from core.plans import service as plans
 from core.workspace import roles, tenants
 from core.workspace.roles import Action
-from core.workspace.tenants import Settings
+from core.workspace.tenants import MailChange, MailSettings, Settings
 from storage.uow import Database
 
 
@@ -43,20 +44,38 @@ class WorkspaceSettings:
 
     workspace: Settings
     billing: BillingSettings
+    mail: MailSettings
 
 
 def workspace_settings(ctx: Ctx) -> WorkspaceSettings:
     roles.require(ctx, Action.MANAGE_SETTINGS)
-    return WorkspaceSettings(tenants.settings(ctx), billing.billing_settings(ctx))
+    return WorkspaceSettings(tenants.settings(ctx), billing.billing_settings(ctx), tenants.mail_settings(ctx))
 
 
 def update_settings(
-    ctx: Ctx, workspace: Settings, *, enforce_billing: bool, cancelled_credits: str | None
+    ctx: Ctx,
+    workspace: Settings,
+    *,
+    enforce_billing: bool,
+    cancelled_credits: str | None,
+    mail: MailChange | None = None,
 ) -> WorkspaceSettings:
-    """Save the settings form: every workspace setting, then billing's (None: the rule is kept)."""
+    """Save the settings form: every workspace setting, then billing's (None: the rule is kept),
+    then the SMTP server's (None: kept as it is). The workspace's and the SMTP server's mistakes
+    are reported together; the caller's unit of work then writes nothing."""
     roles.require(ctx, Action.MANAGE_SETTINGS)  # before anything is read
-    saved = tenants.update_settings(ctx, **dataclasses.asdict(workspace))
+    problems: list[FieldError] = []
+    try:
+        saved = tenants.update_settings(ctx, **dataclasses.asdict(workspace))
+    except InvalidInput as exc:
+        problems += exc.errors
+    try:
+        smtp = tenants.update_mail_settings(ctx, mail) if mail is not None else tenants.mail_settings(ctx)
+    except InvalidInput as exc:
+        problems += exc.errors
+    if problems:
+        raise InvalidInput(problems)
     done = billing.update_billing_settings(
         ctx, enforce_billing=enforce_billing, cancelled_credits=cancelled_credits
     )
-    return WorkspaceSettings(saved, done)
+    return WorkspaceSettings(saved, done, smtp)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import time
 from decimal import Decimal
-from enum import Enum
+from email.utils import parseaddr
+from enum import Enum, StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -52,6 +54,46 @@ class Settings:
     expiry_reminder_days: str
     renewal_reminder_days: int
     balance_alert_above: Decimal | None  # monetary credit above this alerts the specialist; None: off
+
+
+class Tls(StrEnum):
+    """How the SMTP connection is secured: not at all, upgraded after connecting, or TLS from the start."""
+
+    NONE = "none"
+    STARTTLS = "starttls"
+    SSL = "ssl"
+
+
+USUAL_PORT = {Tls.NONE: 25, Tls.STARTTLS: 587, Tls.SSL: 465}
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    """The SMTP server member e-mail goes through, as the settings form shows it: the password is
+    never read back, only whether one is set."""
+
+    host: str  # "": no e-mail is sent
+    port: int
+    tls: Tls
+    user: str  # "": no login
+    password_set: bool
+    sender: str  # the From address, such as "Studio <hello@studio.example>"
+
+    @property
+    def on(self) -> bool:
+        return bool(self.host and self.sender)
+
+
+@dataclass(frozen=True)
+class MailChange:
+    """New SMTP settings from the form. An empty host and From turn e-mail off."""
+
+    host: str
+    port: int | None  # None: the usual port of the TLS mode
+    tls: str
+    user: str
+    password: str | None  # None: keep the one set (dropped when the user is cleared)
+    sender: str
 
 
 def check_new(team_id: str, timezone: str, currency: str) -> None:
@@ -101,6 +143,74 @@ def settings(ctx: Ctx) -> Settings:
         t.renewal_reminder_days,
         t.balance_alert_above,
     )
+
+
+def mail_settings(ctx: Ctx) -> MailSettings:
+    t = ctx.tenant
+    return MailSettings(
+        t.smtp_host, t.smtp_port, Tls(t.smtp_tls), t.smtp_user, bool(t.smtp_password), t.mail_from
+    )
+
+
+_HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9-]{1,63})*\.?")
+_ADDRESS = re.compile(r"[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+")
+_LINE_BREAKS = re.compile(r"[\r\n\x00]")
+
+
+def update_mail_settings(ctx: Ctx, change: MailChange) -> MailSettings:
+    """Check every SMTP field (all problems at once, under their fields) and save them."""
+    roles.require(ctx, Action.MANAGE_SETTINGS)
+    errors = Errors()
+    host, user, sender = change.host.strip(), change.user.strip(), change.sender.strip()
+    if host and (len(host) > 253 or not _is_host(host)):
+        errors.add("smtp_host", f"“{host[:80]}” is not a host name such as smtp.example.com.")
+    tls = Tls.STARTTLS
+    try:
+        tls = Tls(change.tls or Tls.STARTTLS)
+    except ValueError:
+        errors.add("smtp_tls", "Choose how the connection is secured: none, STARTTLS or SSL.")
+    port = USUAL_PORT[tls] if change.port is None else change.port
+    if not 1 <= port <= 65535:
+        errors.add("smtp_port", f"{port} is not a port: give a number from 1 to 65535.")
+    if len(user) > 200 or _LINE_BREAKS.search(user):
+        errors.add("smtp_user", "The user name must be one line of at most 200 characters.")
+    password = change.password
+    if password is not None and (len(password) > 200 or _LINE_BREAKS.search(password)):
+        errors.add("smtp_password", "The password must be one line of at most 200 characters.")
+    if password and not user:
+        errors.add("smtp_user", "Give the user name this password belongs to.")
+    if sender and not _is_sender(sender):
+        errors.add("mail_from", f"“{sender[:80]}” is not an address such as Studio <hello@studio.example>.")
+    if host and not sender:
+        errors.add("mail_from", "Give the address member e-mails come from.")
+    if sender and not host:
+        errors.add("smtp_host", "Give the SMTP server member e-mails go through.")
+    errors.raise_if_any()
+    t = ctx.tenant
+    t.smtp_host, t.smtp_port, t.smtp_tls, t.smtp_user, t.mail_from = host, port, tls.value, user, sender
+    if not user:
+        t.smtp_password = ""
+    elif password:
+        t.smtp_password = password
+    ctx.uow.session.add(t)
+    ctx.uow.flush()
+    return mail_settings(ctx)
+
+
+def _is_host(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+        return True
+    except ValueError:
+        return bool(_HOST.fullmatch(host))
+
+
+def _is_sender(sender: str) -> bool:
+    """One address, optionally with a name ("Studio <hello@studio.example>"), on one line."""
+    if len(sender) > 320 or _LINE_BREAKS.search(sender) or sender.count("@") != 1:
+        return False
+    _, address = parseaddr(sender)
+    return bool(_ADDRESS.fullmatch(address))
 
 
 def update_settings(

@@ -31,6 +31,7 @@ class Customer(Entity, table=True):
     phone: str = Field(default="", max_length=40)
     location_id: int | None = Field(default=None, foreign_key="location.id")
     notes: str = Field(default="", max_length=3000)
+    unsubscribed: bool = False  # the member asked for no e-mail: core/mail/service.py queues none
     # Company and contact folded (lower case, accents removed) for searching.
     search_text: str = Field(max_length=410)
     created_at: datetime = Field(sa_type=UTCDateTime)

@@ -38,6 +38,13 @@ class Tenant(SQLModel, table=True):
     # Billing (core/billing/service.py): an overdue charge stops redemptions and bookings until it is paid.
     enforce_billing: bool = False
     cancelled_credits: str = Field(default="keep", max_length=8)  # keep | forfeit (core/billing/service.py)
+    # Member e-mail (core/mail/service.py): sent through this SMTP server; no host or no From: none sent.
+    smtp_host: str = Field(default="", max_length=253)
+    smtp_port: int = 587
+    smtp_tls: str = Field(default="starttls", max_length=8)  # none | starttls | ssl
+    smtp_user: str = Field(default="", max_length=200)  # "": no login
+    smtp_password: str = Field(default="", max_length=200)  # never shown back: the form says "set"
+    mail_from: str = Field(default="", max_length=320)  # "Studio <hello@studio.example>"
     created_at: datetime = Field(sa_type=UTCDateTime)
 
 

@@ -69,3 +69,17 @@ def test_every_notification_queued_is_a_kind_and_plain_data_without_slack_syntax
         "last_day": "2025-01-20",
         "lead_days": 7,
     }
+
+
+def test_email_and_slack_messages_are_leased_apart_and_slacks_pause_holds_no_email(shop: Shop) -> None:
+    now = datetime(2026, 12, 4, 18, 0, tzinfo=ZoneInfo("UTC"))
+    with shop.tx() as ctx:
+        outbox.enqueue(ctx, "slack:1", "CREMIND", outbox.Kind.RENDERED, {"text": "hello"})
+        outbox.enqueue(ctx, "mail:1", "customer:1", outbox.Kind.EMAIL_RECEIPT, {"quantity": "1"})
+    with shop.tx() as ctx:
+        assert [r.key for r in outbox.due(ctx, now, limit=10)] == ["slack:1"]
+        assert [r.key for r in outbox.due(ctx, now, limit=10, email=True)] == ["mail:1"]
+        outbox.pause(ctx, now + timedelta(minutes=1))  # Slack's Retry-After
+    with shop.tx() as ctx:
+        assert outbox.due(ctx, now, limit=10) == []
+        assert [r.key for r in outbox.due(ctx, now, limit=10, email=True)] == ["mail:1"]

@@ -84,6 +84,14 @@ def customer_fields(
             max_length=customers.NOTES_MAX,
         )
     )
+    blocks.append(
+        views.checkboxes(
+            "unsubscribed",
+            "Member e-mail",
+            [("yes", "Unsubscribed: send this member no e-mail")],
+            initial=["yes"] if shown and shown.unsubscribed else [],
+        )
+    )
     return blocks
 
 
@@ -95,6 +103,7 @@ def customer_submitted(deps: Deps, team: str, user: str, chosen: dict[str, Any])
         phone=chosen.get("phone", ""),
         location=chosen.get("location") or None,
         notes=chosen.get("notes", ""),
+        unsubscribed=bool(chosen.get("unsubscribed")),
     )
     deps.write(team, user, customers.add_customer, data)
 
@@ -106,7 +115,7 @@ def edit_saved(deps: Deps, team: str, user: str, view: dict[str, Any]) -> dict[s
     given = {name: chosen.get(name) for name in flows.EDITABLE}
     if given["location"] == NO_LOCATION:
         given["location"] = ""
-    changes = CustomerChanges(**given)
+    changes = CustomerChanges(**given, unsubscribed=bool(chosen.get("unsubscribed")))
     edited = deps.write(team, user, flows.edit_customer, int(views.metadata(view)["customer"]), changes)
     return messages.message(edited_text(edited))
 

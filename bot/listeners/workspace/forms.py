@@ -16,7 +16,7 @@ from bot.listeners.workspace.ids import WorkspaceForm
 from core.kernel.errors import InvalidInput
 from core.workspace import flows, roles
 from core.workspace.roles import Action, Role
-from core.workspace.tenants import Settings
+from core.workspace.tenants import MailChange, MailSettings, Settings, Tls
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
@@ -26,7 +26,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
 
 def settings_form(deps: Deps, team: str, user: str) -> dict[str, Any]:
     current = deps.read(team, user, flows.workspace_settings)
-    s, b = current.workspace, current.billing
+    s, b, m = current.workspace, current.billing, current.mail
     blocks = [
         views.text_input("name", "Business name", initial=s.name, max_length=200),
         views.text_input(
@@ -111,8 +111,67 @@ def settings_form(deps: Deps, team: str, user: str) -> dict[str, Any]:
             [("keep", "Kept until they expire"), ("forfeit", "Forfeited on the cancellation")],
             initial=b.cancelled_credits,
         ),
+        *_mail_fields(m),
     ]
     return views.modal(WorkspaceForm.SETTINGS, "Workspace settings", blocks)
+
+
+def _mail_fields(m: MailSettings) -> list[dict[str, Any]]:
+    """The SMTP server member e-mail goes through (docs/email.md). The password is never sent
+    back to Slack: the field is empty, and its hint says whether one is set."""
+    return [
+        {
+            **views.section("*Member e-mail* (welcome and receipts, through your SMTP server)"),
+            "block_id": "mail",
+        },
+        views.text_input(
+            "smtp_host",
+            "SMTP server",
+            initial=m.host,
+            optional=True,
+            max_length=253,
+            hint="Such as smtp.example.com. Empty: no e-mail is sent to members.",
+        ),
+        views.text_input(
+            "smtp_port",
+            "SMTP port",
+            initial=str(m.port) if m.host else "",
+            optional=True,
+            max_length=5,
+            hint="Empty: 587 with STARTTLS, 465 with SSL, 25 without.",
+        ),
+        views.select(
+            "smtp_tls",
+            "Connection security",
+            [(Tls.STARTTLS, "STARTTLS"), (Tls.SSL, "SSL/TLS from the start"), (Tls.NONE, "None")],
+            initial=m.tls.value,
+        ),
+        views.text_input(
+            "smtp_user",
+            "SMTP user name",
+            initial=m.user,
+            optional=True,
+            max_length=200,
+            hint="Empty: no login.",
+        ),
+        views.text_input(
+            "smtp_password",
+            "SMTP password",
+            optional=True,
+            max_length=200,
+            hint="A password is set; leave this empty to keep it."
+            if m.password_set
+            else "No password is set.",
+        ),
+        views.text_input(
+            "mail_from",
+            "E-mails come from",
+            initial=m.sender,
+            optional=True,
+            max_length=320,
+            hint="Such as Studio <hello@studio.example>; members' replies go there.",
+        ),
+    ]
 
 
 def _radio_buttons(
@@ -171,6 +230,21 @@ def settings_submitted(deps: Deps, team: str, user: str, chosen: dict[str, Any])
         chosen_settings,
         enforce_billing=bool(chosen.get("enforce_billing")),
         cancelled_credits=chosen.get("cancelled_credits") or None,
+        mail=_mail_change(chosen),
+    )
+
+
+def _mail_change(chosen: dict[str, Any]) -> MailChange:
+    port_text = (chosen.get("smtp_port") or "").strip()
+    if port_text and not (port_text.isascii() and port_text.isdigit()):
+        raise InvalidInput.single("smtp_port", f"“{port_text}” is not a port number (such as 587).")
+    return MailChange(
+        host=chosen.get("smtp_host") or "",
+        port=int(port_text) if port_text else None,
+        tls=chosen.get("smtp_tls") or Tls.STARTTLS,
+        user=chosen.get("smtp_user") or "",
+        password=chosen.get("smtp_password") or None,
+        sender=chosen.get("mail_from") or "",
     )
 
 

@@ -1,7 +1,7 @@
 """class waitlist: customers in line for a full session
 
 Revision ID: 0029
-Revises: 0027
+Revises: 0028
 Create Date: 2026-12-04 19:05:00
 """
 
@@ -14,7 +14,7 @@ from sqlmodel.sql.sqltypes import AutoString
 import storage.types
 
 revision: str = "0029"
-down_revision: str | None = "0027"
+down_revision: str | None = "0028"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

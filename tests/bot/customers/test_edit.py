@@ -61,6 +61,7 @@ def test_the_form_opens_filled_in_and_saving_says_what_changed(slack: Slack) -> 
         "phone": None,
         "location": "Downtown",
         "notes": None,
+        "unsubscribed": None,  # checkboxes, none ticked
     }
     answer = slack.driver.submit(STAFF, {"company": "Café Müller", "email": "anna@cafe-mueller.example"})
     assert answer == {}

@@ -60,3 +60,13 @@ def test_the_customer_must_be_found_and_something_given(demo: Run, tmp_path: Pat
     nothing = demo("customers", "edit", "1")
     assert nothing.exit_code == 2
     assert "Nothing to change: give one or more of --company, --contact, --email" in nothing.output
+
+
+def test_a_member_is_unsubscribed_from_email_and_subscribed_again(demo: Run) -> None:
+    off = demo("customers", "edit", "1", "--unsubscribed")
+    assert off.exit_code == 0, off.output
+    assert off.output.splitlines() == ["unsubscribed: (empty) -> yes", "Saved #1 Café Müller (Anna Müller)."]
+    again = demo("customers", "edit", "1", "--unsubscribed")
+    assert again.output.splitlines() == ["Nothing changed for #1 Café Müller (Anna Müller)."]
+    on = demo("customers", "edit", "1", "--subscribed")
+    assert on.output.splitlines()[0] == "unsubscribed: yes -> (empty)"
