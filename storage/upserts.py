@@ -40,6 +40,18 @@ def insert_ignoring_duplicates(
     return bool(result.rowcount)
 
 
+def insert_many_ignoring_duplicates(
+    uow: UnitOfWork, table_name: str, rows: list[dict[str, Any]], unique: list[str]
+) -> int:
+    """Insert the rows (one executemany) but those whose unique columns match an existing row;
+    returns how many were inserted."""
+    if not rows:
+        return 0
+    table = metadata.tables[table_name]
+    statement = _insert(uow, table).on_conflict_do_nothing(index_elements=unique).returning(table.c.id)
+    return len(uow.session.connection().execute(statement, rows).all())
+
+
 def insert_returning_id(uow: UnitOfWork, table_name: str, values: dict[str, Any]) -> int:
     table = metadata.tables[table_name]
     statement = insert(table).values(**values).returning(table.c.id)
