@@ -118,3 +118,47 @@ def add_to_counters(
         index_elements=unique, set_={name: table.c[name] + statement.excluded[name] for name in deltas}
     )
     uow.session.connection().execute(statement)
+
+
+def add_to_counters_many(
+    uow: UnitOfWork,
+    table_name: str,
+    rows: list[dict[str, Any]],
+    unique: list[str],
+    deltas: list[str],
+    *,
+    zero: list[str],
+) -> None:
+    """`add_to_counters` of many rows, one executemany: each row holds its unique columns and its
+    `deltas`; the counters in `zero` start at zero when a row is created."""
+    if not rows:
+        return
+    table = metadata.tables[table_name]
+    statement = _insert(uow, table)
+    statement = statement.on_conflict_do_update(
+        index_elements=unique, set_={name: table.c[name] + statement.excluded[name] for name in deltas}
+    )
+    uow.session.connection().execute(statement, [{**row, **dict.fromkeys(zero, 0)} for row in rows])
+
+
+def insert_many_returning_ids(uow: UnitOfWork, table_name: str, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert the rows (one executemany) and return their new ids, in the order of `rows`."""
+    if not rows:
+        return []
+    table = metadata.tables[table_name]
+    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    return [int(row[0]) for row in uow.session.connection().execute(statement, rows)]
+
+
+def insert_many_keys_if_absent(
+    uow: UnitOfWork, table_name: str, rows: list[dict[str, Any]], unique: list[str], key: str
+) -> dict[str, int]:
+    """Insert the rows but those whose unique columns match an existing row (one executemany):
+    the new ids by each inserted row's `key` column."""
+    if not rows:
+        return {}
+    table = metadata.tables[table_name]
+    statement = (
+        _insert(uow, table).on_conflict_do_nothing(index_elements=unique).returning(table.c[key], table.c.id)
+    )
+    return {str(row[0]): int(row[1]) for row in uow.session.connection().execute(statement, rows)}

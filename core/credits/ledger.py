@@ -186,6 +186,135 @@ def grant(
     return op.result()
 
 
+@dataclass(frozen=True)
+class NewLot:
+    """A scheduled grant for `grant_many`: what `grant` is given, with the system's defaults."""
+
+    customer_id: int
+    contract_id: int | None
+    unit: Unit
+    quantity: Decimal
+    key: str
+    pool: Pool
+    usable_from: datetime
+    expires_at: datetime | None
+    scope: dict[str, Any] | None = None
+    source: str = "grant"
+    reference: str = ""
+
+
+def grant_many(ctx: Ctx, grants: list[NewLot]) -> int:
+    """`grant` of many new lots at once, as the daily run writes a page of due grants: one
+    statement per table (operations, lots, entries, running totals) instead of six round trips per
+    lot. Exactly once by the operation key's unique constraint: a grant whose key exists (a rerun,
+    another scheduler) writes nothing. The operations, lots and entries are what `grant` writes,
+    request hash included, so `grant` with the same key replays them. Returns the lots written."""
+    if not grants:
+        return 0
+    requests = []
+    for g in grants:
+        quantity = _quantity(ctx, g.unit, g.quantity)
+        if g.expires_at is not None and g.expires_at <= g.usable_from:
+            raise InvalidInput.single("expires", "Credits must expire after they become usable.")
+        if not g.key or len(g.key) > 200:
+            raise InvalidInput.single("key", "An idempotency key of 1 to 200 characters is required.")
+        requests.append((g, quantity))
+    kind = "grant"
+    ops = [
+        {
+            "tenant_id": ctx.uow.tenant_id,
+            "key": g.key,
+            "kind": kind,
+            "request_hash": _digest(kind, _grant_request(g, quantity)),
+            "actor": ctx.actor,
+            "at": ctx.now(),
+        }
+        for g, quantity in requests
+    ]
+    new_ops = upserts.insert_many_keys_if_absent(
+        ctx.uow, "ledger_operation", ops, ["tenant_id", "key"], "key"
+    )
+    new = [(g, quantity) for g, quantity in requests if g.key in new_ops]
+    if not new:
+        return 0
+    _lock_many_customers(ctx, [g.customer_id for g, _ in new])
+    lot_ids = upserts.insert_many_returning_ids(
+        ctx.uow,
+        "credit_lot",
+        [
+            {
+                "tenant_id": ctx.uow.tenant_id,
+                "customer_id": g.customer_id,
+                "contract_id": g.contract_id,
+                "unit": g.unit.value,
+                "pool": g.pool.value,
+                "scope": g.scope,
+                "priority": 100,
+                "promotional": False,
+                "granted": quantity,
+                "remaining": quantity,
+                "usable_from": g.usable_from,
+                "expires_at": g.expires_at,
+                "granted_at": ctx.now(),
+                "source": g.source,
+            }
+            for g, quantity in new
+        ],
+    )
+    entries = [
+        {
+            "tenant_id": ctx.uow.tenant_id,
+            "operation_id": new_ops[g.key],
+            "customer_id": g.customer_id,
+            "lot_id": lot_id,
+            "contract_id": g.contract_id,
+            "kind": kind,
+            "quantity": quantity,
+            "remaining_after": quantity,
+            "actor": ctx.actor,
+            "reason": "",
+            "reference": g.reference,
+            "at": ctx.now(),
+        }
+        for (g, quantity), lot_id in zip(new, lot_ids, strict=True)
+    ]
+    upserts.insert_many_returning_ids(ctx.uow, "ledger_entry", entries)
+    granted: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
+    for g, quantity in new:
+        granted[(g.customer_id, g.unit.value)] += quantity
+    upserts.add_to_counters_many(
+        ctx.uow,
+        "credit_totals",
+        [
+            {"tenant_id": ctx.uow.tenant_id, "customer_id": c, "unit": u, "granted": q}
+            for (c, u), q in sorted(granted.items())
+        ],
+        ["customer_id", "unit"],
+        ["granted"],
+        zero=[name for name in COUNTERS if name != "granted"],
+    )
+    return len(new)
+
+
+def _grant_request(g: NewLot, quantity: Decimal) -> dict[str, Any]:
+    """The request `grant` hashes for these arguments (so either path replays the other)."""
+    return {
+        "customer": g.customer_id,
+        "unit": g.unit,
+        "quantity": quantity,
+        "contract": g.contract_id,
+        "pool": g.pool,
+        "scope": g.scope,
+        "usable_from": g.usable_from,
+        "expires_at": g.expires_at,
+        "priority": 100,
+        "promotional": False,
+        "source": g.source,
+        "reason": "",
+        "reference": g.reference,
+    }
+
+
 def adjust(
     ctx: Ctx,
     customer_id: int,
@@ -979,9 +1108,7 @@ def _begin(ctx: Ctx, key: str, kind: str, request: dict[str, Any]) -> tuple[_Op,
     """The operation for this key: a new one, or the earlier one and its result to replay."""
     if not key or len(key) > 200:
         raise InvalidInput.single("key", "An idempotency key of 1 to 200 characters is required.")
-    digest = hashlib.sha256(
-        json.dumps({"kind": kind, **request}, sort_keys=True, default=str).encode()
-    ).hexdigest()
+    digest = _digest(kind, request)
     values = {
         "tenant_id": ctx.uow.tenant_id,
         "key": key,
@@ -999,6 +1126,12 @@ def _begin(ctx: Ctx, key: str, kind: str, request: dict[str, Any]) -> tuple[_Op,
     if existing.request_hash != digest:
         raise Conflict(f"The key {key!r} was already used for a different request.", "key")
     return _Op(existing.id or 0, key), _result(ctx, existing, replayed=True)
+
+
+def _digest(kind: str, request: dict[str, Any]) -> str:
+    return hashlib.sha256(
+        json.dumps({"kind": kind, **request}, sort_keys=True, default=str).encode()
+    ).hexdigest()
 
 
 def _operation(ctx: Ctx, key: str) -> LedgerOperation | None:
@@ -1158,6 +1291,24 @@ def _lock_customers(ctx: Ctx, *customer_ids: int) -> None:
     in ascending id order, so two transfers in opposite directions queue instead of deadlocking."""
     for customer_id in sorted(set(customer_ids)):
         customers.customer_row(ctx, customer_id, for_update=True)
+
+
+def _lock_many_customers(ctx: Ctx, customer_ids: list[int]) -> None:
+    """`_lock_customers` of many in one statement per thousand, in ascending id order as every
+    writer locks them; a customer missing or merged away is refused as `_lock_customers` refuses it."""
+    wanted = sorted(set(customer_ids))
+    for start in range(0, len(wanted), 1000):
+        chunk = wanted[start : start + 1000]
+        query = (
+            select(col(Customer.id), col(Customer.merged_into_id))
+            .where(col(Customer.tenant_id) == ctx.uow.tenant_id, col(Customer.id).in_(chunk))
+            .order_by(col(Customer.id))
+            .with_for_update()
+        )
+        found = dict(ctx.uow.session.exec(query).all())
+        for customer_id in chunk:
+            if customer_id not in found or found[customer_id] is not None:
+                customers.customer_row(ctx, customer_id)  # raises NotFound or MergedAway
 
 
 def as_lot(row: CreditLot) -> lots.Lot:
