@@ -162,3 +162,12 @@ def insert_many_keys_if_absent(
         _insert(uow, table).on_conflict_do_nothing(index_elements=unique).returning(table.c[key], table.c.id)
     )
     return {str(row[0]): int(row[1]) for row in uow.session.connection().execute(statement, rows)}
+
+
+def set_where_positive(uow: UnitOfWork, table_name: str, ids: list[int], column: str, value: Decimal) -> int:
+    """Set `column` to `value` in the rows with these ids whose `column` is above zero (one
+    statement); returns the rows changed."""
+    table = metadata.tables[table_name]
+    statement = update(table).where(table.c.id.in_(ids), table.c[column] > 0).values({column: value})
+    result = uow.session.connection().execute(statement)
+    return result.rowcount if isinstance(result, CursorResult) else 0

@@ -608,39 +608,106 @@ def expire_due(ctx: Ctx, at: datetime | None = None) -> int:
 
 def expire_page(ctx: Ctx, after: int, limit: int, at: datetime | None = None) -> tuple[int, int | None]:
     """`expire_due` for the next `limit` due lots with an id above `after` (bounded work for one
-    transaction): the lots expired, and the last id seen (None: no more)."""
+    transaction): the lots expired, and the last id seen (None: no more).
+
+    Set-based: the page's customers are locked in one statement (ascending ids, as every writer
+    locks them), then its lots (re-read under the lock: one used meanwhile is left alone), and the
+    expiries are written with one statement per table: the operations (`expire:<lot>:<expiry>`,
+    ON CONFLICT DO NOTHING on the key's unique constraint, so a rerun writes nothing), the lots
+    set to zero, their entries, the running totals."""
     at = at or ctx.now()
     # Expiry is paused while a membership is frozen: unfreezing moves its lots' expiry on.
     frozen = ctx.uow.select(Contract).where(col(Contract.status) == Status.FROZEN.value)
-    query = ctx.uow.select(CreditLot).where(
-        col(CreditLot.remaining) > 0,
-        col(CreditLot.expires_at).is_not(None),
-        col(CreditLot.expires_at) <= at,
-        col(CreditLot.id) > after,
-        or_(
-            col(CreditLot.contract_id).is_(None),
-            col(CreditLot.contract_id).not_in(frozen.with_only_columns(col(Contract.id))),
-        ),
+    query = (
+        select(col(CreditLot.id), col(CreditLot.customer_id))
+        .where(
+            col(CreditLot.tenant_id) == ctx.uow.tenant_id,
+            col(CreditLot.remaining) > 0,
+            col(CreditLot.expires_at).is_not(None),
+            col(CreditLot.expires_at) <= at,
+            col(CreditLot.id) > after,
+            or_(
+                col(CreditLot.contract_id).is_(None),
+                col(CreditLot.contract_id).not_in(frozen.with_only_columns(col(Contract.id))),
+            ),
+        )
+        .order_by(col(CreditLot.id))
+        .limit(limit)
     )
-    page = ctx.uow.all(query.order_by(col(CreditLot.id)).limit(limit))
-    last = paging.last_id(page, limit)
-    count = 0
-    # Customers are locked in id order, as transfers lock them: no deadlock between the two.
-    due = sorted(page, key=lambda lot: (lot.customer_id, lot.id or 0))
-    for lot in due:
-        _lock_customers(ctx, lot.customer_id)
-        ctx.uow.session.refresh(lot, with_for_update=True)
-        if lot.remaining <= 0:
-            continue  # used or expired by someone else meanwhile
-        assert lot.expires_at is not None
-        op, replay = _begin(ctx, f"expire:{lot.id}:{lot.expires_at.isoformat()}", "expire", {"lot": lot.id})
-        if replay is not None:
-            continue
-        quantity = lot.remaining
-        _debit(ctx, op, lot, quantity, "expire")
-        _count(ctx, lot.customer_id, Unit(lot.unit), expired=quantity)
-        count += 1
-    return count, last
+    page = list(ctx.uow.session.exec(query).all())
+    last = page[-1][0] if len(page) == limit else None
+    if not page:
+        return 0, last
+    _lock_many_customers(ctx, [customer_id for _, customer_id in page])
+    locked = (
+        select(CreditLot)
+        .where(col(CreditLot.tenant_id) == ctx.uow.tenant_id, col(CreditLot.id).in_([i for i, _ in page]))
+        .order_by(col(CreditLot.id))
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    due = [
+        lot for lot in ctx.uow.session.exec(locked).all() if lot.remaining > 0 and lot.expires_at is not None
+    ]
+    keys = {
+        lot.id: f"expire:{lot.id}:{lot.expires_at.isoformat()}" for lot in due if lot.expires_at is not None
+    }
+    ops = [
+        {
+            "tenant_id": ctx.uow.tenant_id,
+            "key": keys[lot.id],
+            "kind": "expire",
+            "request_hash": _digest("expire", {"lot": lot.id}),
+            "actor": ctx.actor,
+            "at": ctx.now(),
+        }
+        for lot in due
+    ]
+    new_ops = upserts.insert_many_keys_if_absent(
+        ctx.uow, "ledger_operation", ops, ["tenant_id", "key"], "key"
+    )
+    expiring = [lot for lot in due if keys[lot.id] in new_ops]
+    if not expiring:
+        return 0, last
+    entries = [
+        {
+            "tenant_id": ctx.uow.tenant_id,
+            "operation_id": new_ops[keys[lot.id]],
+            "customer_id": lot.customer_id,
+            "lot_id": lot.id or 0,
+            "contract_id": lot.contract_id,
+            "kind": "expire",
+            "quantity": -lot.remaining,
+            "remaining_after": Decimal(0),
+            "actor": ctx.actor,
+            "reason": "",
+            "reference": "",
+            "at": ctx.now(),
+        }
+        for lot in expiring
+    ]
+    expired: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
+    for lot in expiring:
+        expired[(lot.customer_id, lot.unit)] += lot.remaining
+    ids = [lot.id or 0 for lot in expiring]
+    # Locked above; the condition is the second line of defence, as in `_debit`.
+    if upserts.set_where_positive(ctx.uow, "credit_lot", ids, "remaining", Decimal(0)) != len(ids):
+        raise NotEnoughCredits("Not enough credits: someone used them a moment ago. Try again.", "quantity")
+    for lot in expiring:
+        set_committed_value(lot, "remaining", Decimal(0))
+    upserts.insert_many_returning_ids(ctx.uow, "ledger_entry", entries)
+    upserts.add_to_counters_many(
+        ctx.uow,
+        "credit_totals",
+        [
+            {"tenant_id": ctx.uow.tenant_id, "customer_id": c, "unit": u, "expired": q}
+            for (c, u), q in sorted(expired.items())
+        ],
+        ["customer_id", "unit"],
+        ["expired"],
+        zero=[name for name in COUNTERS if name != "expired"],
+    )
+    return len(expiring), last
 
 
 def postpone_expiry(ctx: Ctx, contract_id: int, days: int) -> int:
