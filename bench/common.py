@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, insert, text
 from sqlmodel import SQLModel
 
+from storage.limits import Limits
 from storage.migrate import upgrade
 from storage.uow import Database
 
@@ -29,7 +30,7 @@ def arguments(doc: str) -> argparse.ArgumentParser:
 
 def fresh(url: str) -> Database:
     """The database at `url`, migrated from empty (a PostgreSQL one's public schema is dropped)."""
-    db = Database(url)
+    db = Database(url, Limits().for_runs())  # seeding writes 30,000 rows a statement: a run's budget
     if db.dialect == "postgresql":
         with db.engine.begin() as conn:
             conn.execute(text("DROP SCHEMA public CASCADE"))

@@ -16,12 +16,12 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import update
-from sqlmodel import col
+from sqlmodel import col, select
 
 from core.context import Ctx
 from storage.tables.customers import Customer
 from storage.tables.outbox import Outbox
-from storage.upserts import insert_if_absent
+from storage.upserts import insert_if_absent, insert_many_ignoring_duplicates
 
 BACKOFF = (timedelta(seconds=10), timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30))
 
@@ -71,7 +71,35 @@ def customer_names(ctx: Ctx, customer_ids: Iterable[int]) -> dict[int, str]:
 
 def enqueue(ctx: Ctx, key: str, to: str, kind: Kind, data: Data) -> bool:
     """Queue a notification to a channel or user; False when one with this key was already queued."""
-    values = {
+    return (
+        insert_if_absent(ctx.uow, "outbox", _row(ctx, key, to, kind, data), ["tenant_id", "key"]) is not None
+    )
+
+
+def enqueue_many(ctx: Ctx, messages: Iterable[tuple[str, str, Kind, Data]]) -> int:
+    """`enqueue` of many (key, to, kind, data) in one statement per thousand; returns how many were
+    queued (those whose key was already queued are left as they are)."""
+    rows = [_row(ctx, *message) for message in messages]
+    return sum(
+        insert_many_ignoring_duplicates(ctx.uow, "outbox", rows[start : start + 1000], ["tenant_id", "key"])
+        for start in range(0, len(rows), 1000)
+    )
+
+
+def queued(ctx: Ctx, keys: Iterable[str]) -> set[str]:
+    """Which of these keys are queued already (sent or not), in one indexed query per thousand."""
+    wanted = sorted({key[:200] for key in keys})
+    found: set[str] = set()
+    for start in range(0, len(wanted), 1000):
+        query = select(Outbox.key).where(
+            col(Outbox.tenant_id) == ctx.uow.tenant_id, col(Outbox.key).in_(wanted[start : start + 1000])
+        )
+        found.update(ctx.uow.session.exec(query).all())
+    return found
+
+
+def _row(ctx: Ctx, key: str, to: str, kind: Kind, data: Data) -> dict[str, Any]:
+    return {
         "tenant_id": ctx.uow.tenant_id,
         "key": key[:200],
         "to": to,
@@ -83,7 +111,6 @@ def enqueue(ctx: Ctx, key: str, to: str, kind: Kind, data: Data) -> bool:
         "sent_at": None,
         "last_error": "",
     }
-    return insert_if_absent(ctx.uow, "outbox", values, ["tenant_id", "key"]) is not None
 
 
 def is_email(kind: str) -> bool:

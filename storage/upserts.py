@@ -40,6 +40,18 @@ def insert_ignoring_duplicates(
     return bool(result.rowcount)
 
 
+def insert_many_ignoring_duplicates(
+    uow: UnitOfWork, table_name: str, rows: list[dict[str, Any]], unique: list[str]
+) -> int:
+    """Insert the rows (one executemany) but those whose unique columns match an existing row;
+    returns how many were inserted."""
+    if not rows:
+        return 0
+    table = metadata.tables[table_name]
+    statement = _insert(uow, table).on_conflict_do_nothing(index_elements=unique).returning(table.c.id)
+    return len(uow.session.connection().execute(statement, rows).all())
+
+
 def insert_returning_id(uow: UnitOfWork, table_name: str, values: dict[str, Any]) -> int:
     table = metadata.tables[table_name]
     statement = insert(table).values(**values).returning(table.c.id)
@@ -106,3 +118,56 @@ def add_to_counters(
         index_elements=unique, set_={name: table.c[name] + statement.excluded[name] for name in deltas}
     )
     uow.session.connection().execute(statement)
+
+
+def add_to_counters_many(
+    uow: UnitOfWork,
+    table_name: str,
+    rows: list[dict[str, Any]],
+    unique: list[str],
+    deltas: list[str],
+    *,
+    zero: list[str],
+) -> None:
+    """`add_to_counters` of many rows, one executemany: each row holds its unique columns and its
+    `deltas`; the counters in `zero` start at zero when a row is created."""
+    if not rows:
+        return
+    table = metadata.tables[table_name]
+    statement = _insert(uow, table)
+    statement = statement.on_conflict_do_update(
+        index_elements=unique, set_={name: table.c[name] + statement.excluded[name] for name in deltas}
+    )
+    uow.session.connection().execute(statement, [{**row, **dict.fromkeys(zero, 0)} for row in rows])
+
+
+def insert_many_returning_ids(uow: UnitOfWork, table_name: str, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert the rows (one executemany) and return their new ids, in the order of `rows`."""
+    if not rows:
+        return []
+    table = metadata.tables[table_name]
+    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    return [int(row[0]) for row in uow.session.connection().execute(statement, rows)]
+
+
+def insert_many_keys_if_absent(
+    uow: UnitOfWork, table_name: str, rows: list[dict[str, Any]], unique: list[str], key: str
+) -> dict[str, int]:
+    """Insert the rows but those whose unique columns match an existing row (one executemany):
+    the new ids by each inserted row's `key` column."""
+    if not rows:
+        return {}
+    table = metadata.tables[table_name]
+    statement = (
+        _insert(uow, table).on_conflict_do_nothing(index_elements=unique).returning(table.c[key], table.c.id)
+    )
+    return {str(row[0]): int(row[1]) for row in uow.session.connection().execute(statement, rows)}
+
+
+def set_where_positive(uow: UnitOfWork, table_name: str, ids: list[int], column: str, value: Decimal) -> int:
+    """Set `column` to `value` in the rows with these ids whose `column` is above zero (one
+    statement); returns the rows changed."""
+    table = metadata.tables[table_name]
+    statement = update(table).where(table.c.id.in_(ids), table.c[column] > 0).values({column: value})
+    result = uow.session.connection().execute(statement)
+    return result.rowcount if isinstance(result, CursorResult) else 0

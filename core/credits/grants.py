@@ -14,12 +14,14 @@ written before the freeze was decided is taken back when the freeze ends (`withd
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_FLOOR, Decimal
 
 from sqlalchemy import or_
 from sqlmodel import col, select
 
+from core.billing import schedule as billing_schedule
 from core.billing import service as billing
 from core.catalog import services
 from core.context import Ctx
@@ -71,58 +73,87 @@ def grant_due_page(ctx: Ctx, after: int, limit: int) -> tuple[int, int | None]:
         col(Contract.id) > after,
     )
     page = ctx.uow.all(query.order_by(col(Contract.id)).limit(limit))
-    written = sum(grant_due_for(ctx, contract) for contract in page)
-    return written, paging.last_id(page, limit)
+    return _grant_due(ctx, page), paging.last_id(page, limit)
 
 
 def grant_due_for(ctx: Ctx, contract: Contract) -> int:
     """Grant what comes due by tomorrow for one membership (usable from each period's first day),
     and note the next day something will."""
-    if Status(contract.status) not in EARNING:
+    return _grant_due(ctx, [contract])
+
+
+def _grant_due(ctx: Ctx, contracts: Sequence[Contract]) -> int:
+    """What comes due by tomorrow for these memberships, set-based: what each has had, its freezes
+    and its cancellation are read in one query per thousand memberships, and the page's periodic
+    lots are written together (`ledger.grant_many`: one statement per table), keyed
+    `grant:<membership>:<period>` so a rerun writes nothing. Returns the lots written."""
+    earning = [c for c in contracts if Status(c.status) in EARNING]
+    if not earning:
         return 0
-    terms = _terms(ctx, contract)
+    ids = [c.id or 0 for c in earning]
     through = _horizon(ctx)
-    stops = billing.pending_cancellation(ctx, contract.id or 0)
-    if terms is None:
-        _next_grant_on(ctx, contract, None)
-        return 0
-    done = _keys_done(ctx, contract)
-    written = 0
-    billing_type = _billing_type(ctx, contract)
-    for k, day in enumerate(
-        calendar.period_starts(contract.start_date, contract.end_date, terms, billing_type, through)
-    ):
-        key = f"grant:{contract.id}:{k}"
-        # A period that begins inside a freeze bills the freeze fee instead of the price: it earns
-        # no credits (docs/billing.md); nor does one from the day a cancellation takes effect.
-        if stops is not None and day >= stops.effective_on:
-            break
-        if key not in done and not billing.frozen_on(ctx, contract.id or 0, day):
-            written += len(
-                _grant_lots(
-                    ctx, contract, terms, key, terms.per_period, _midnight(ctx, day), f"period {k + 1}"
-                )
-            )
-    if terms.anniversary_amount > 0:
-        for year in calendar.anniversaries(contract.start_date, contract.end_date, through):
-            key = f"anniversary:{contract.id}:{year}"
-            if key not in done:
-                day = calendar.anniversary_day(contract.start_date, year)
-                ledger.grant(
+    stops = billing.pending_cancellations(ctx, ids)
+    freezes = billing.frozen_days(ctx, ids)
+    done = _keys_done(ctx, ids)
+    terms_of: dict[int, CreditTerms | None] = {}  # by plan version: a page shares a few
+    billing_of: dict[int, str] = {}
+    costs_of: dict[int | None, dict[int, int]] = {}
+    periodic: list[ledger.NewLot] = []
+    anniversaries: list[tuple[Contract, CreditTerms, int]] = []
+    for contract in earning:
+        version_id = contract.plan_version_id or 0
+        if version_id not in terms_of:
+            terms_of[version_id] = _terms(ctx, contract)
+            billing_of[version_id] = _billing_type(ctx, contract)
+        terms = terms_of[version_id]
+        if terms is None:
+            _next_grant_on(ctx, contract, None)
+            continue
+        stop = stops.get(contract.id or 0)
+        billing_type = billing_of[version_id]
+        had = done[contract.id or 0]
+        for k, day in enumerate(
+            calendar.period_starts(contract.start_date, contract.end_date, terms, billing_type, through)
+        ):
+            key = f"grant:{contract.id}:{k}"
+            # A period that begins inside a freeze bills the freeze fee instead of the price: it
+            # earns no credits (docs/billing.md); nor does one from the day a cancellation takes effect.
+            if stop is not None and day >= stop.effective_on:
+                break
+            if key not in had and billing_schedule.frozen_on(freezes[contract.id or 0], day) is None:
+                periodic += _shares(
                     ctx,
-                    contract.customer_id,
-                    Unit.MONEY,
-                    terms.anniversary_amount,
-                    key=key,
-                    contract_id=contract.id,
-                    pool=Pool.COMMON,
-                    usable_from=_midnight(ctx, day),
-                    source="anniversary",
-                    reference=f"year {year}",
+                    contract,
+                    terms,
+                    key,
+                    terms.per_period,
+                    _midnight(ctx, day),
+                    f"period {k + 1}",
+                    costs_of,
                 )
-                written += 1
-    next_day = calendar.next_grant_day(contract.start_date, contract.end_date, terms, billing_type, through)
-    _next_grant_on(ctx, contract, next_day)
+        if terms.anniversary_amount > 0:
+            for year in calendar.anniversaries(contract.start_date, contract.end_date, through):
+                if f"anniversary:{contract.id}:{year}" not in had:
+                    anniversaries.append((contract, terms, year))
+        next_day = calendar.next_grant_day(
+            contract.start_date, contract.end_date, terms, billing_type, through
+        )
+        _next_grant_on(ctx, contract, next_day)
+    written = ledger.grant_many(ctx, periodic)
+    for contract, terms, year in anniversaries:
+        ledger.grant(
+            ctx,
+            contract.customer_id,
+            Unit.MONEY,
+            terms.anniversary_amount,
+            key=f"anniversary:{contract.id}:{year}",
+            contract_id=contract.id,
+            pool=Pool.COMMON,
+            usable_from=_midnight(ctx, calendar.anniversary_day(contract.start_date, year)),
+            source="anniversary",
+            reference=f"year {year}",
+        )
+        written += 1
     return written
 
 
@@ -232,17 +263,49 @@ def _grant_lots(
     usable_from: datetime,
     why: str,
 ) -> list[LedgerResult]:
+    return [
+        ledger.grant(
+            ctx,
+            share.customer_id,
+            share.unit,
+            share.quantity,
+            key=share.key,
+            contract_id=share.contract_id,
+            pool=share.pool,
+            scope=share.scope,
+            usable_from=share.usable_from,
+            expires_at=share.expires_at,
+            reference=share.reference,
+        )
+        for share in _shares(ctx, contract, terms, key, quantity, usable_from, why, {})
+    ]
+
+
+def _shares(
+    ctx: Ctx,
+    contract: Contract,
+    terms: CreditTerms,
+    key: str,
+    quantity: Decimal,
+    usable_from: datetime,
+    why: str,
+    costs_of: dict[int | None, dict[int, int]],
+) -> list[ledger.NewLot]:
+    """The lots of one grant: one for service credits, a lot per pool for monetary credit (none
+    when it would expire before it starts). `costs_of` caches equality templates' costs."""
     expires_at = ledger.expiry_of(ctx, terms, contract, usable_from)
     if expires_at is not None and expires_at <= usable_from:
         return []  # a period that ends before it starts (membership end) grants nothing
     scope = None
     if terms.kind == CreditKind.SERVICE:
         if terms.services or terms.categories or terms.equality_template_id is not None:
-            costs = services.template_costs(ctx, terms.equality_template_id)
+            template = terms.equality_template_id
+            if template not in costs_of:
+                costs_of[template] = services.template_costs(ctx, template)
             scope = {
                 "services": list(terms.services),
                 "categories": list(terms.categories),
-                "costs": {str(k): v for k, v in costs.items()},
+                "costs": {str(k): v for k, v in costs_of[template].items()},
             }
         shares = [(Unit.CREDIT, Pool.ANY, quantity, key)]
     elif why == "initial":
@@ -259,17 +322,16 @@ def _grant_lots(
             )
         ]
     return [
-        ledger.grant(
-            ctx,
-            contract.customer_id,
-            unit,
-            amount,
-            key=lot_key,
+        ledger.NewLot(
+            customer_id=contract.customer_id,
             contract_id=contract.id,
+            unit=unit,
+            quantity=amount,
+            key=lot_key,
             pool=pool,
-            scope=scope,
             usable_from=usable_from,
             expires_at=expires_at,
+            scope=scope,
             reference=why,
         )
         for unit, pool, amount, lot_key in shares
@@ -289,24 +351,31 @@ def _billing_type(ctx: Ctx, contract: Contract) -> str:
     return version.billing_type if version else "one-time"
 
 
-def _keys_done(ctx: Ctx, contract: Contract) -> set[str]:
-    """Keys of this membership's grants already written: one query instead of one per period."""
-    # Found through the membership's ledger entries (contract_id is indexed): a `LIKE 'grant:7:%'`
+def _keys_done(ctx: Ctx, contract_ids: list[int]) -> dict[int, set[str]]:
+    """Keys of these memberships' grants already written, in one query per thousand memberships."""
+    # Found through the memberships' ledger entries (contract_id is indexed): a `LIKE 'grant:7:%'`
     # on the keys reads every operation of the workspace, once per membership per day
     # (bench/daily.py measured 14 ms a membership at 3,000).
-    prefixes = (f"grant:{contract.id}:", f"anniversary:{contract.id}:")
-    query = (
-        select(LedgerOperation.key)
-        .join(LedgerEntry, col(LedgerEntry.operation_id) == col(LedgerOperation.id))
-        .where(col(LedgerEntry.tenant_id) == ctx.uow.tenant_id, col(LedgerEntry.contract_id) == contract.id)
-        .distinct()
-    )
-    keys = set()
-    for key in ctx.uow.session.exec(query).all():
-        if key.startswith(prefixes):
-            keys.add(key)
-            keys.add(key.rsplit(":", 1)[0])  # "grant:7:3:common" also marks period 3 as done
-    return keys
+    done: dict[int, set[str]] = {c: set() for c in contract_ids}
+    wanted = sorted(set(contract_ids))
+    for start in range(0, len(wanted), 1000):
+        query = (
+            select(col(LedgerEntry.contract_id), col(LedgerOperation.key))
+            .join(LedgerEntry, col(LedgerEntry.operation_id) == col(LedgerOperation.id))
+            .where(
+                col(LedgerEntry.tenant_id) == ctx.uow.tenant_id,
+                col(LedgerEntry.contract_id).in_(wanted[start : start + 1000]),
+                col(LedgerOperation.kind) == "grant",
+            )
+            .distinct()
+        )
+        for contract_id, key in ctx.uow.session.exec(query).all():
+            if contract_id is not None and key.startswith(
+                (f"grant:{contract_id}:", f"anniversary:{contract_id}:")
+            ):
+                done[contract_id].add(key)
+                done[contract_id].add(key.rsplit(":", 1)[0])  # "grant:7:3:common" also marks period 3 done
+    return done
 
 
 def _midnight(ctx: Ctx, day: date) -> datetime:

@@ -1,6 +1,9 @@
 """What the daily run tells people: credits about to expire (at each lead time, to the staff
 member who sold the membership or to the reminders channel) and memberships nearing their end.
-Each reminder is keyed by (kind, business date, entity), so running a day twice sends it once.
+Each reminder is keyed by (kind, business date, entity), so running a day twice sends it once;
+and those already queued are dropped as soon as their keys are known (one indexed query per
+thousand), before anything else is read for them, so a day run again finds its reminders done
+cheaply and collects none.
 Credits that had expired before they were written (those of a past sale) are never reminded of.
 
 On a day being caught up after downtime the reminders are not sent one by one: `collect` returns
@@ -62,6 +65,9 @@ def services_tomorrow(ctx: Ctx, day: date) -> list[Reminder]:
     channel = ctx.tenant.operations_channel
     if not channel:
         return []
+    key = f"services:{day}"
+    if outbox.queued(ctx, [key]):
+        return []  # the day ran before (its mark lost): queued already
     tomorrow = day + timedelta(days=1)
     due = [v for v in visits.upcoming(ctx, until=tomorrow) if v.due_on == tomorrow]
     if not due:  # nothing to say: no daily "None." in the channel
@@ -76,14 +82,15 @@ def services_tomorrow(ctx: Ctx, day: date) -> list[Reminder]:
         for v in due[:SHOWN]
     ]
     data = {"day": tomorrow.isoformat(), "visits": shown, "count": len(due)}
-    return [Reminder(f"services:{day}", channel, outbox.Kind.SERVICES_TOMORROW, data)]
+    return [Reminder(key, channel, outbox.Kind.SERVICES_TOMORROW, data)]
 
 
 def weekly_digest(ctx: Ctx, day: date) -> list[Reminder]:
     """On Mondays, to the reminders channel: credits expiring in the coming week, per customer,
     the most at risk first (monetary credit by amount, then service credits and points by count)."""
     channel = ctx.tenant.reminders_channel
-    if not channel or day.weekday() != 0:
+    key = f"digest:{day}:{channel}"
+    if not channel or day.weekday() != 0 or outbox.queued(ctx, [key]):
         return []
     start, end = _midnight(ctx, day + timedelta(days=1)), _midnight(ctx, day + timedelta(days=8))
     query = ctx.uow.select(CreditLot).where(
@@ -104,14 +111,15 @@ def weekly_digest(ctx: Ctx, day: date) -> list[Reminder]:
         for (c, u), q in ranked[:SHOWN]
     ]
     data = {"week_from": day.isoformat(), "currency": ctx.tenant.currency, "credits": credits}
-    return [Reminder(f"digest:{day}:{channel}", channel, outbox.Kind.CREDITS_WEEKLY_DIGEST, data)]
+    return [Reminder(key, channel, outbox.Kind.CREDITS_WEEKLY_DIGEST, data)]
 
 
 def send(ctx: Ctx, reminders: list[Reminder]) -> int:
-    """The day's reminders to staff, and each member whose credits expire their own e-mail (keyed
-    by the same reminder: once, however often the day runs; docs/email.md)."""
+    """The day's reminders to staff, a thousand to a statement (those queued already are left
+    alone), and each member whose credits expire their own e-mail (keyed by the same reminder:
+    once, however often the day runs; docs/email.md)."""
     roles.require(ctx, Action.RUN_JOBS)
-    written = sum(outbox.enqueue(ctx, r.key, r.to, r.kind, r.data) for r in reminders)
+    written = outbox.enqueue_many(ctx, ((r.key, r.to, r.kind, r.data) for r in reminders))
     expiring = [
         (r.key, r.data["customer_id"], r.data) for r in reminders if r.kind is outbox.Kind.CREDITS_EXPIRING
     ]
@@ -147,17 +155,28 @@ def expiry_reminders(ctx: Ctx, day: date) -> list[Reminder]:
             _midnight(ctx, last_day + timedelta(days=1)),
             _midnight(ctx, last_day + timedelta(days=2)),
         )
-        query = ctx.uow.select(CreditLot).where(
+        # Four columns of the lots expiring that day (the expiry index), not whole rows: on a day
+        # run again, all that is needed is the keys, to find them queued and stop there.
+        lot = CreditLot
+        query = select(col(lot.customer_id), col(lot.unit), col(lot.remaining), col(lot.contract_id)).where(
+            col(CreditLot.tenant_id) == ctx.uow.tenant_id,
             col(CreditLot.remaining) > 0,
+            col(CreditLot.expires_at).is_not(None),
             col(CreditLot.expires_at) >= start,
             col(CreditLot.expires_at) < end,
             _worth_telling(),
         )
         totals: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
         contracts: dict[int, int | None] = {}
-        for lot in ctx.uow.all(query.order_by(col(CreditLot.customer_id), col(CreditLot.id))):
-            totals[(lot.customer_id, lot.unit)] += lot.remaining
-            contracts.setdefault(lot.customer_id, lot.contract_id)
+        for customer_id, unit, remaining, contract_id in ctx.uow.session.exec(
+            query.order_by(col(CreditLot.customer_id), col(CreditLot.id))
+        ):
+            totals[(customer_id, unit)] += remaining
+            contracts.setdefault(customer_id, contract_id)
+        key_of = {(c, u): f"expiry:{day}:{c}:{u}:{lead}" for c, u in totals}
+        done = outbox.queued(ctx, key_of.values())
+        totals = {cu: q for cu, q in totals.items() if key_of[cu] not in done}
+        contracts = {c: contracts[c] for c, _ in totals}
         names = outbox.customer_names(ctx, contracts)
         sellers = _sellers(ctx, [c for c in contracts.values() if c is not None])
         for (customer_id, unit), quantity in sorted(totals.items()):
@@ -172,7 +191,7 @@ def expiry_reminders(ctx: Ctx, day: date) -> list[Reminder]:
             }
             found.append(
                 Reminder(
-                    f"expiry:{day}:{customer_id}:{unit}:{lead}",
+                    key_of[(customer_id, unit)],
                     _recipient(ctx, contracts.get(customer_id), sellers),
                     outbox.Kind.CREDITS_EXPIRING,
                     data,
@@ -185,11 +204,14 @@ def renewal_reminders(ctx: Ctx, day: date) -> list[Reminder]:
     ends = day + timedelta(days=ctx.tenant.renewal_reminder_days)
     query = ctx.uow.select(Contract).where(col(Contract.end_date) == ends, col(Contract.status).in_(LIVE))
     contracts = list(ctx.uow.all(query.order_by(col(Contract.id))))
+    done = outbox.queued(ctx, [f"renewal:{day}:{c.id}" for c in contracts])
+    contracts = [c for c in contracts if f"renewal:{day}:{c.id}" not in done]
+    sellers = _sellers(ctx, [c.id for c in contracts if c.id is not None])
     names = outbox.customer_names(ctx, [c.customer_id for c in contracts])
     return [
         Reminder(
             f"renewal:{day}:{c.id}",
-            _recipient(ctx, c.id),
+            _recipient(ctx, c.id, sellers),
             outbox.Kind.MEMBERSHIP_ENDING,
             {
                 "contract_id": c.id,

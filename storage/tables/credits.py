@@ -26,6 +26,14 @@ class CreditLot(Entity, table=True):
             sqlite_where=text("remaining > 0"),
             postgresql_where=text("remaining > 0"),
         ),
+        # What the daily run expires and reminds of: open lots by expiry (migration 0026).
+        Index(
+            "ix_credit_lot_expiring",
+            "tenant_id",
+            "expires_at",
+            sqlite_where=text("remaining > 0 AND expires_at IS NOT NULL"),
+            postgresql_where=text("remaining > 0 AND expires_at IS NOT NULL"),
+        ),
         # The database itself refuses an impossible lot, whatever code writes it (migration 0023).
         CheckConstraint("remaining >= 0 AND remaining <= granted", name="ck_credit_lot_remaining"),
     )

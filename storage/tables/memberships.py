@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from sqlalchemy import Index
 from sqlmodel import Field
 
 from storage.tables.base import Created, Entity, utc_instant
@@ -12,6 +13,14 @@ from storage.types import UTCDateTime
 
 class Contract(Entity, Created, table=True):
     """A customer's contract. `kind` is "membership" today; service agreements come later."""
+
+    # The daily run's questions (migration 0026): which live memberships the calendar moves on
+    # (status, start and end dates) and which need visits planned further (visits_until).
+    __table_args__ = (
+        Index("ix_contract_status_start", "tenant_id", "status", "start_date"),
+        Index("ix_contract_status_end", "tenant_id", "status", "end_date"),
+        Index("ix_contract_visits_until", "tenant_id", "visits_until"),
+    )
 
     customer_id: int = Field(foreign_key="customer.id", index=True)
     kind: str = Field(default="membership", max_length=24)

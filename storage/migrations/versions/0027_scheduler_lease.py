@@ -2,7 +2,7 @@
 advisory lock that a paused process keeps
 
 Revision ID: 0027
-Revises: 0025
+Revises: 0026
 Create Date: 2026-12-04 18:40:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import storage.types
 
 revision: str = "0027"
-down_revision: str | None = "0025"
+down_revision: str | None = "0026"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
