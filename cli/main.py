@@ -40,6 +40,7 @@ from core.customers.lookup import Lookup, SeveralCustomers
 from core.daily import flows as daily_flows
 from core.daily import jobs as daily
 from core.demo import flows as demo_flows
+from core.kernel import formats
 from core.kernel.clock import Clock
 from core.kernel.errors import BadFile, InvalidInput, MemberbotError
 from core.memberships import flows as membership_flows
@@ -255,7 +256,7 @@ def plans_list(app: App) -> None:
         term = f"{t.term_months} months" if t.term_months else "no expiry"
         click.echo(f"{p.code:<12} {p.name}{state}: {t.price} {currency} {t.billing_type}, {term}")
         for s in p.services:
-            click.echo(f"{'':12}   {s.job} / {s.task}: {s.schedule} at {s.at:%H:%M}")
+            click.echo(f"{'':12}   {s.job} / {s.task}: {s.schedule} at {formats.clock(s.at)}")
 
 
 @plans_group.command("export")
@@ -1012,10 +1013,10 @@ def _show_tour(team: str, tour: demo_flows.Tour) -> None:
     for v in tour.visits:
         late = "  (overdue)" if v.overdue else ""
         when = v.starts_at.astimezone(tour.tz)
-        click.echo(f"  {when:%a %d %b %H:%M}  {v.customer:<22} {v.job} / {v.task}{late}")
+        click.echo(f"  {formats.moment(when)}  {v.customer:<22} {v.job} / {v.task}{late}")
     click.echo("\nCredits available now:")
     for c, b in tour.balances:
-        expiring = ", ".join(f"{e.quantity} expire after {e.on:%d %b}" for e in b.expiring)
+        expiring = ", ".join(f"{e.quantity} expire after {formats.day(e.on)}" for e in b.expiring)
         click.echo(f"  {c.name:<22} {b.total(Unit.CREDIT)} credits" + (f" ({expiring})" if expiring else ""))
     click.echo("\nTry: scripts/run plans list | customers search <text> | membership report <id>")
     click.echo("     scripts/run credits balance <customer> | credits report <customer> report.xlsx")

@@ -26,7 +26,7 @@ from core.context import Ctx
 from core.credits import terms as credit_terms
 from core.credits.calendar import period_starts
 from core.credits.terms import CreditKind, CreditTerms, Frequency
-from core.kernel import spreadsheets
+from core.kernel import formats, spreadsheets
 from core.kernel.errors import Errors, ImmutableField, InvalidInput, NotFound
 from core.kernel.money import in_currency, minor_digits
 from core.memberships.lifecycle import Status
@@ -177,7 +177,7 @@ def membership_revenue(ctx: Ctx, contract_id: int, month: date) -> MembershipRev
     roles.require(ctx, Action.VIEW_FINANCES)
     found = _revenues(ctx, month, contract_id=contract_id)
     if not found:
-        raise NotFound(f"M-{contract_id} was not sold by the end of {month:%B %Y}.", "membership")
+        raise NotFound(f"M-{contract_id} was not sold by the end of {formats.month(month)}.", "membership")
     return found[0]
 
 

@@ -25,6 +25,7 @@ from bot.mrkdwn import escape
 from bot.ui.buttons import actions, button
 from core.credits import flows as credits
 from core.credits.flows import CustomerBalance
+from core.kernel import formats
 from core.kernel.errors import InvalidInput
 
 HISTORY_SHOWN = 25
@@ -169,10 +170,10 @@ def history(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]:
     entries, tz = found.entries, found.tz
     shown = entries[-HISTORY_SHOWN:]
     lines = [
-        f"• {e.at.astimezone(tz):%d %b %Y} {e.kind} *{e.quantity.normalize():+f}* "
+        f"• {formats.day(e.at.astimezone(tz))} {e.kind} *{e.quantity.normalize():+f}* "
         f"(<@{e.actor}>{', ' + escape(e.reason) if e.reason else ''})"
         if e.actor.startswith(("U", "W"))
-        else f"• {e.at.astimezone(tz):%d %b %Y} {e.kind} *{e.quantity.normalize():+f}*"
+        else f"• {formats.day(e.at.astimezone(tz))} {e.kind} *{e.quantity.normalize():+f}*"
         f"{' (' + escape(e.reason) + ')' if e.reason else ''}"
         for e in shown
     ]

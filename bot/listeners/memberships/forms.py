@@ -220,9 +220,8 @@ def includes(plan: PlanView, currency: str) -> str:
     if c is None:
         lines.append("No credits: unlimited use.")
     else:
-        lines.append(
-            f"{'Points' if c.kind == CreditKind.POINTS else 'Credits'}: {messages.say('credit_summary', c=c, currency=currency)}"
-        )
+        what = "Points" if c.kind == CreditKind.POINTS else "Credits"
+        lines.append(f"{what}: {messages.say('credit_summary', c=c, currency=currency)}")
         expiry = {
             Expiry.NEVER: "never expire",
             Expiry.DAYS: f"expire {formats.count(c.expiry_days, 'day')} after they are granted",
