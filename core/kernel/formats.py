@@ -69,8 +69,14 @@ def every(n: int, unit: str) -> str:
 
 
 def money(value: object, currency: str, locale: str = LOCALE) -> str:
-    """An amount in its currency as CLDR writes it: $59.00, €1,059.50, ¥59."""
-    exact = value if isinstance(value, Decimal) else Decimal(str(value).replace(",", ""))
+    """An amount in its currency as CLDR writes it: $59.00, €1,059.50, ¥59. Text that is not a
+    number (an amount a caller already wrote out) passes unchanged."""
+    try:
+        exact = value if isinstance(value, Decimal) else Decimal(str(value).replace(",", ""))
+    except InvalidOperation:
+        return str(value)
+    if not exact.is_finite():
+        return str(value)
     return str(format_currency(exact, currency, locale=locale))
 
 

@@ -321,7 +321,9 @@ def plan_row() -> dict[str, Any]:
         "price": Decimal("49.00"),
         "billing": "monthly",
         "term": "12 months",
-        "credits": "4 credits per period + 2 at sign-up",
+        "credits": CreditTerms(
+            kind=CreditKind.SERVICE, per_period=Decimal(4), initial=Decimal(2), frequency=Frequency.EVERY_N_DAYS
+        ),
         "services": services,
         "discounts": "; ".join([f"10% off {USER}, {USER}"] * 3 + ["5.00 off Products"]),
     }
@@ -663,6 +665,7 @@ MACRO_VALUES.update(
     {
         "plan_credit_amount": {"c": EVERY_CREDIT_RULE, "value": Decimal("1234567.89"), "currency": "USD"},
         "plan_credit_terms": CREDIT_WORDS,
+        "credit_summary": {"c": EVERY_CREDIT_RULE, "currency": "USD"},
         "plan_credits_now": CREDIT_WORDS,
         "plan_credits_sold": {"sold": 12345},
         "plan_discounts_now": {"discounts": [{"off": "100%", "on": USER}] * 3},  # forms.DISCOUNT_ROWS
