@@ -92,7 +92,7 @@ def _amounts(line: RevenueLine, currency: str) -> dict[str, str]:
 
     return {
         "plan": escape(line.plan),
-        "location": escape(line.location),
+        "location": "" if line.location == revenue.NO_LOCATION else escape(line.location),
         "sold": money(line.sold),
         "recognised": money(line.recognised),
         "irr": money(line.irr),
