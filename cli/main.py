@@ -194,8 +194,9 @@ def _report_sweep(swept: dict[str, list[daily.DayReport]]) -> None:
             click.echo(f"{team}: nothing due")
         for r in reports:
             click.echo(
-                f"{team} {r.day}: expired {r.expired} lot(s), granted {r.granted}, moved {r.moved} "
-                f"membership(s), {r.visits} visit(s) planned, {len(r.reminders)} reminder(s)"
+                f"{team} {r.day}: expired {formats.count(r.expired, 'lot')}, granted {r.granted}, moved "
+                f"{formats.count(r.moved, 'membership')}, {formats.count(r.visits, 'visit')} planned, "
+                f"{formats.count(len(r.reminders), 'reminder')}"
             )
 
 
@@ -253,8 +254,9 @@ def plans_list(app: App) -> None:
     for p in listed:
         t = p.terms
         state = "" if p.enabled else " (disabled)"
-        term = f"{t.term_months} months" if t.term_months else "no expiry"
-        click.echo(f"{p.code:<12} {p.name}{state}: {t.price} {currency} {t.billing_type}, {term}")
+        term = f"for {formats.count(t.term_months, 'month')}" if t.term_months else "no end date"
+        price = formats.money(t.price, currency)
+        click.echo(f"{p.code:<12} {p.name}{state}: {price} {t.billing_type.label}, {term}")
         for s in p.services:
             click.echo(f"{'':12}   {s.job} / {s.task}: {s.schedule} at {formats.clock(s.at)}")
 
@@ -350,7 +352,7 @@ def customers_import(app: App, file: Path) -> None:
     text = _input(file, customers.MAX_FILE_BYTES)
     with _naming(file):
         report = app.write(customers.import_csv, text)
-    click.echo(f"Imported {report.created} customer(s); {report.existing} already present.")
+    click.echo(f"Imported {formats.count(report.created, 'customer')}; {report.existing} already present.")
     for problem in report.errors:
         click.echo(f"line {problem.line}: {problem.reason}", err=True)
     if report.errors:
@@ -362,7 +364,12 @@ def customers_import(app: App, file: Path) -> None:
 @pass_app
 def customers_search(app: App, text: tuple[str, ...]) -> None:
     """Customers whose company or contact contains every word of TEXT, best match first."""
-    for c in app.read(customers.search_customers, " ".join(text)):
+    query = " ".join(text)
+    found = app.read(customers.search_customers, query)
+    if not found:
+        click.echo(f"No customer matches “{query}”. Add one with /customers add in Slack, or import a file")
+        click.echo("with `memberbot customers import`.")
+    for c in found:
         click.echo(f"#{c.id:<5} {c.label}")
 
 
@@ -428,17 +435,18 @@ def customers_merge(app: App, customer: str, survivor: str, yes: bool) -> None:
 
 def _moves(moves: customer_merge.Moves) -> str:
     counts = (
-        (moves.memberships, "membership(s)"),
-        (moves.charges, "charge(s)"),
-        (moves.visits, "visit(s)"),
-        (moves.lots, "credit lot(s)"),
-        (moves.entries, "ledger entries"),
-        (moves.bookings, "class booking(s)"),
-        (moves.invoices, "invoice(s)"),
-        (moves.alerts, "balance alert(s)"),
+        (moves.memberships, "membership"),
+        (moves.charges, "charge"),
+        (moves.visits, "visit"),
+        (moves.lots, "credit lot"),
+        (moves.entries, "ledger entry"),
+        (moves.bookings, "class booking"),
+        (moves.invoices, "invoice"),
+        (moves.alerts, "balance alert"),
     )
-    listed = ", ".join(f"{n} {what}" for n, what in counts if n)
-    return f"{listed}; {moves.credits.normalize():f} credits left in the lots" if listed else "nothing"
+    listed = ", ".join(formats.count(n, what) for n, what in counts if n)
+    left = formats.count(moves.credits, "credit")
+    return f"{listed}; {left} left in the lots" if listed else "nothing"
 
 
 membership_group = _group("membership", "Memberships (contracts).")
@@ -779,7 +787,7 @@ def credits_liability(app: App, file: Path) -> None:
 def credits_run_due(app: App) -> None:
     """Expire what is due and grant what has come due, now. Safe to run any number of times."""
     due = app.write(daily_flows.run_due)
-    click.echo(f"Expired {due.expired} lot(s); granted {due.granted} lot(s).")
+    click.echo(f"Expired {formats.count(due.expired, 'lot')}; granted {formats.count(due.granted, 'lot')}.")
 
 
 _key_option = click.option(
@@ -800,7 +808,8 @@ def credits_redeem(app: App, customer: str, quantity: int, service: str, key: st
     planned = app.read(credit_flows.preview_redemption, _who(customer), Decimal(quantity), service)
     if preview:
         click.echo(
-            f"Would redeem {quantity} credit(s) of {planned.customer.label}; {planned.left} left after."
+            f"Would redeem {formats.count(quantity, 'credit')} of {planned.customer.label}; "
+            f"{formats.number(planned.left)} left after."
         )
         _echo_parts("from", planned.lots)
         return
@@ -814,7 +823,8 @@ def credits_redeem(app: App, customer: str, quantity: int, service: str, key: st
     )
     again = " (already done with this key)" if done.replayed else ""
     click.echo(
-        f"Redeemed {done.quantity.normalize():f} credit(s) of {done.customer.label}; {done.left} left.{again}"
+        f"Redeemed {formats.count(done.quantity, 'credit')} of {done.customer.label}; "
+        f"{formats.number(done.left)} left.{again}"
     )
     _echo_parts("from", done.lots)
 
@@ -832,8 +842,8 @@ def credits_transfer(app: App, giver: str, receiver: str, quantity: int, key: st
     planned = app.read(credit_flows.preview_transfer, _who(giver), _who(receiver), Decimal(quantity))
     if preview:
         click.echo(
-            f"Would transfer {quantity} credit(s) from {planned.giver.label} ({planned.transferable} "
-            f"transferable, {planned.kept} kept by their plan) to {planned.receiver.label}."
+            f"Would transfer {formats.count(quantity, 'credit')} from {planned.giver.label} "
+            f"({planned.transferable} transferable, {planned.kept} kept by their plan) to {planned.receiver.label}."
         )
         _echo_parts("from", planned.lots)
         return
@@ -846,7 +856,7 @@ def credits_transfer(app: App, giver: str, receiver: str, quantity: int, key: st
     )
     again = " (already done with this key)" if done.replayed else ""
     click.echo(
-        f"Transferred {quantity} credit(s) from {done.giver.label} to {done.receiver.label}; "
+        f"Transferred {formats.count(quantity, 'credit')} from {done.giver.label} to {done.receiver.label}; "
         f"{done.giver.label} has {done.giver_left} left, {done.receiver.label} now has "
         f"{done.receiver_has}.{again}"
     )

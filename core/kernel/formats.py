@@ -20,8 +20,7 @@ from babel.numbers import format_currency
 LOCALE = "en_US"
 _DAY = "EEE d MMM y"  # Wed 2 Dec 2026
 _MONTH = "MMMM y"  # December 2026
-# English nouns whose plural is not the noun and an "s".
-_IRREGULAR = {"entry": "entries", "company": "companies", "class": "classes", "person": "people"}
+_IRREGULAR = {"person": "people"}
 
 
 def number(value: object) -> str:
@@ -43,7 +42,7 @@ def number(value: object) -> str:
 
 def plural(n: object, one: str, other: str | None = None, locale: str = LOCALE) -> str:
     """The word for n of something: plural(1, "credit") is "credit", plural(4, "credit") "credits"."""
-    many = other if other is not None else _IRREGULAR.get(one, one + "s")
+    many = other if other is not None else _english_plural(one)
     shown = number(n)
     try:
         amount = Decimal(shown)
@@ -56,6 +55,21 @@ def plural(n: object, one: str, other: str | None = None, locale: str = LOCALE) 
 @lru_cache(maxsize=8)
 def _locale(name: str) -> Locale:
     return Locale.parse(name)
+
+
+def _english_plural(noun: str) -> str:
+    """The regular English plural of the last word: credit -> credits, ledger entry -> ledger
+    entries, class -> classes; a few irregular ones by name."""
+    head, _, last = noun.rpartition(" ")
+    if last in _IRREGULAR:
+        word = _IRREGULAR[last]
+    elif last.endswith("y") and last[-2:-1] not in ("a", "e", "i", "o", "u", ""):
+        word = last[:-1] + "ies"
+    elif last.endswith(("s", "x", "z", "ch", "sh")):
+        word = last + "es"
+    else:
+        word = last + "s"
+    return f"{head} {word}" if head else word
 
 
 def count(n: object, one: str, other: str | None = None, locale: str = LOCALE) -> str:
