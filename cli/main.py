@@ -843,7 +843,8 @@ def credits_transfer(app: App, giver: str, receiver: str, quantity: int, key: st
     if preview:
         click.echo(
             f"Would transfer {formats.count(quantity, 'credit')} from {planned.giver.label} "
-            f"({planned.transferable} transferable, {planned.kept} kept by their plan) to {planned.receiver.label}."
+            f"({planned.transferable} transferable, {planned.kept} kept by their plan) "
+            f"to {planned.receiver.label}."
         )
         _echo_parts("from", planned.lots)
         return

@@ -39,7 +39,8 @@ def test_a_month_s_totals_by_plan_and_location(slack: Slack) -> None:
     assert text == "\n".join(
         [
             "*Deferred revenue, January 2025*",
-            "• *Gold* (sold without a location): sold $588.00, recognised $27.39 (IRR $0.00, MRR $27.39, SCR $0.00), "
+            "• *Gold* (sold without a location): sold $588.00, recognised $27.39 "
+            "(IRR $0.00, MRR $27.39, SCR $0.00), "
             "to date $27.39, deferred $560.61",
             TOTAL,
             "`/revenue export 2025-01` sends you the Excel report.",

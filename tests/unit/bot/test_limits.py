@@ -322,7 +322,10 @@ def plan_row() -> dict[str, Any]:
         "billing": "monthly",
         "term": "12 months",
         "credits": CreditTerms(
-            kind=CreditKind.SERVICE, per_period=Decimal(4), initial=Decimal(2), frequency=Frequency.EVERY_N_DAYS
+            kind=CreditKind.SERVICE,
+            per_period=Decimal(4),
+            initial=Decimal(2),
+            frequency=Frequency.EVERY_N_DAYS,
         ),
         "services": services,
         "discounts": "; ".join([f"10% off {USER}, {USER}"] * 3 + ["5.00 off Products"]),
