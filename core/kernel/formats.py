@@ -77,6 +77,11 @@ def count(n: object, one: str, other: str | None = None, locale: str = LOCALE) -
     return f"{number(n)} {plural(n, one, other, locale)}"
 
 
+def were(n: object, one: str, other: str | None = None) -> str:
+    """n and its word with its verb: "1 membership was", "3 memberships were"."""
+    return f"{count(n, one, other)} {'was' if plural(n, 'x', 'xs') == 'x' else 'were'}"
+
+
 def every(n: int, unit: str) -> str:
     """A repeat: "every day", "every 30 days", "every 2 weeks"."""
     return f"every {unit}" if n == 1 else f"every {count(n, unit)}"

@@ -96,7 +96,7 @@ def set_split(ctx: Ctx, plan_version_id: int, split: Split, *, location_id: int 
     if sold:
         where = "" if location_id is None else " at that location"
         raise ImmutableField(
-            f"The revenue split of {version.name} cannot change: {sold} membership(s) were sold on "
+            f"The revenue split of {version.name} cannot change: {formats.were(sold, 'membership')} sold on "
             f"it{where}. Clone the plan to sell it with another split.",
             "split",
         )

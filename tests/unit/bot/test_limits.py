@@ -688,7 +688,7 @@ MACRO_VALUES.update(
             "services": [{"job": USER, "task": USER, "schedule": "Every 52 weeks on Mon, Tue", "at": "09:00"}]
             * 9
         },
-        "plan_sold_terms": {"sold": 12345, "billing": "twice-a-year", "prorated": True, "term": 120},
+        "plan_sold_terms": {"sold": 12345, "billing": "twice a year", "prorated": True, "term": 120},
     }
 )
 REPLIES = sorted(messages.wording().replies)
