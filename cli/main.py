@@ -299,7 +299,7 @@ def services_list(app: App) -> None:
     for s in listed.services:
         kind = " (product)" if s.kind is ServiceKind.PRODUCT else ""
         state = "" if s.active else " (disabled)"
-        price = "priced at checkout" if s.price is None else f"{s.price} {listed.currency}"
+        price = "priced at checkout" if s.price is None else formats.money(s.price, listed.currency)
         details = [price, *([s.category] if s.category else [])]
         details += [f"{s.duration_minutes} min"] if s.duration_minutes else []
         details += [f"{p} at {where}" for where, p in s.location_prices]
@@ -319,7 +319,7 @@ def services_add(app: App, name: str, price: str, kind: str, category: str, minu
     """Add a service or product NAME to the catalogue."""
     saved = app.write(catalog_flows.new_service, ServiceInput(name, kind, category, price, minutes))
     s = saved.service
-    priced = "" if s.price is None else f" at {s.price} {saved.currency}"
+    priced = "" if s.price is None else f" at {formats.money(s.price, saved.currency)}"
     click.echo(f"Added {s.kind.value} {s.name}{priced}; `memberbot services list` lists the catalogue.")
 
 
@@ -882,10 +882,10 @@ def revenue_report(app: App, month: str, file: Path) -> None:
     _report_file(file)  # database is opened
     report = app.read(revenue.deferred_report, first)
     _write_report(file, report, revenue.to_xlsx, revenue.to_csv)
-    total = report.total
+    total, currency = report.total, report.currency
     click.echo(
-        f"Wrote {file}: {first:%Y-%m} recognised {total.recognised} {report.currency}, "
-        f"deferred {total.deferred}."
+        f"Wrote {file}: {formats.month(first)} recognised {formats.money(total.recognised, currency)}, "
+        f"deferred {formats.money(total.deferred, currency)}."
     )
 
 
@@ -904,7 +904,9 @@ def revenue_membership(app: App, membership: str, month: str) -> None:
     for m, a in s.months:
         click.echo(f"{m:%Y-%m}  {a.irr:>10} {a.mrr:>10} {a.scr:>10}")
     click.echo(
-        f"sold {s.sold_to_date} {s.currency}, recognised {s.recognised_to_date}, deferred {s.deferred}"
+        f"sold {formats.money(s.sold_to_date, s.currency)}, "
+        f"recognised {formats.money(s.recognised_to_date, s.currency)}, "
+        f"deferred {formats.money(s.deferred, s.currency)}"
     )
 
 

@@ -89,9 +89,9 @@ def test_a_prepaid_card_bought_from_the_common_pool_shows_in_credits_and_pays_th
     preview = slack.command("/checkout", f"{who}: prepaid card @ 225", user=STAFF)
     text = str(preview["text"])
     assert "*1. 1 x Prepaid card* at 225.00 = 225.00" in text
-    assert "common pool" in text and "*due 0.00 USD*" in text
+    assert "common pool" in text and "*due $0.00*" in text
     posted = str(press(slack, preview, CheckoutAction.POST)["text"])
-    assert "Prepaid card *PC-" in posted and ": 225.00 USD" in posted
+    assert "Prepaid card *PC-" in posted and ": $225.00" in posted
     number = posted.split("Prepaid card *")[1].split("*")[0]
     reference = posted.split("Posted *")[1].split("*")[0]
     balance = str(slack.command("/credits", who, user=STAFF)["text"])
@@ -102,10 +102,10 @@ def test_a_prepaid_card_bought_from_the_common_pool_shows_in_credits_and_pays_th
     visit = slack.command("/checkout", f"{who}: Massage 60", user=STAFF)
     text = str(visit["text"])
     assert "- 75.00 monetary credit:" in text and f"- 25.00 prepaid card: {number} (lot #" in text
-    assert "*due 0.00 USD*" in text
+    assert "*due $0.00*" in text
     assert "Posted *" in str(press(slack, visit, CheckoutAction.POST)["text"])
     shown = str(slack.command("/checkout", f"show {reference}", user=STAFF)["text"])
-    assert f"Prepaid card *{number}*: 225.00 USD, 200.00 left" in shown
+    assert f"Prepaid card *{number}*: $225.00, 200.00 left" in shown
 
     assert "in your direct messages" in str(slack.command("/credits", f"export {who}", user=STAFF)["text"])
     uploaded = wait_until(

@@ -69,7 +69,7 @@ def test_the_preview_of_a_worked_invoice_says_each_benefit_and_its_rule_and_writ
     assert "common pool, at most 60.00 an invoice" in text
     assert "*2. 2 x LOTION* at 25.00 = 50.00" in text
     assert f"- 5.00 discount on 2: M-{c.gold} Gold: 10% off every product" in text
-    assert "Gross 350.00 - benefits 285.00 = *due 65.00 USD*" in text
+    assert "Gross 350.00 - benefits 285.00 = *due $65.00*" in text
     assert f"earns *65* points (M-{c.platinum} Platinum: 1 point(s) per 1 paid, rounded down)" in text
     assert rows(slack.shop) == before  # a preview writes nothing
     assert buttons(reply, CheckoutAction.REMOVE_DISCOUNT) == []  # credits first: nothing to swap
@@ -86,7 +86,7 @@ def test_post_pressed_twice_posts_once(slack: Slack) -> None:
     assert "You need the admin, manager or staff role" in str(refused["text"])
     assert rows(slack.shop) == before
     first = press(slack, reply, CheckoutAction.POST)
-    assert f"Posted *{reference(reply)}*: due *65.00 USD*, 65 points earned." in str(first["text"])
+    assert f"Posted *{reference(reply)}*: due *$65.00*, 65 points earned." in str(first["text"])
     after = rows(slack.shop)
     again = press(slack, reply, CheckoutAction.POST)
     assert "(already posted: this request was sent twice)" in str(again["text"])
@@ -95,7 +95,7 @@ def test_post_pressed_twice_posts_once(slack: Slack) -> None:
     assert balance.get((Unit.CREDIT, Pool.ANY), Decimal(0)) == 0
     assert balance[(Unit.POINTS, Pool.ANY)] == Decimal(65)
     shown = slack.command("/checkout", f"show {reference(reply).lower()}", user=STAFF)
-    assert f"*{reference(reply)}* (posted)" in str(shown["text"]) and "*due 65.00 USD*" in str(shown["text"])
+    assert f"*{reference(reply)}* (posted)" in str(shown["text"]) and "*due $65.00*" in str(shown["text"])
 
 
 def test_monetary_credit_can_be_kept_for_later(slack: Slack) -> None:
@@ -104,10 +104,10 @@ def test_monetary_credit_can_be_kept_for_later(slack: Slack) -> None:
     kept = press(slack, reply, CheckoutAction.MONEY)
     text = str(kept["text"])
     assert "Monetary credit is kept for later" in text and "monetary credit:" not in text
-    assert "*due 125.00 USD*; earns *125* points" in text
+    assert "*due $125.00*; earns *125* points" in text
     assert [b["text"]["text"] for b in buttons(kept, CheckoutAction.MONEY)] == ["Use monetary credit"]
     done = press(slack, kept, CheckoutAction.POST)
-    assert "due *125.00 USD*" in str(done["text"])
+    assert "due *$125.00*" in str(done["text"])
     balance = available(slack.shop, c.customer)
     assert balance[(Unit.MONEY, Pool.SERVICES)] == Decimal("30.00")
     assert balance[(Unit.MONEY, Pool.COMMON)] == Decimal("50.00")
@@ -240,7 +240,7 @@ def test_points_are_previewed_then_converted_once(slack: Slack) -> None:
     posted(slack, c)  # 65 points
     before = rows(slack.shop)
     reply = slack.command("/checkout", f"points {WHO} 60", user=STAFF)
-    assert f"Convert *60* of the 65 points of *{WHO} (Ann Lee)* to *3.00 USD* of monetary credit" in str(
+    assert f"Convert *60* of the 65 points of *{WHO} (Ann Lee)* to *$3.00* of monetary credit" in str(
         reply["text"]
     )
     assert rows(slack.shop) == before  # the preview writes nothing
@@ -343,6 +343,6 @@ def test_the_form_reports_each_bad_line_then_posts_the_preview(slack: Slack) -> 
         lambda: [m for m in slack.standin.messages if m.channel == CHANNEL and m.ephemeral_to == STAFF],
         what="the preview",
     )
-    assert "*due 20.00 USD*" in shown[-1].text
+    assert "*due $20.00*" in shown[-1].text
     reply = {"text": shown[-1].text, "blocks": shown[-1].blocks}
     assert "Posted *" in str(press(slack, reply, CheckoutAction.POST)["text"])

@@ -38,7 +38,7 @@ ALERT: dict[str, Any] = {
 
 def test_an_expiry_reminder_names_the_customer_safely_and_carries_a_redeem_button() -> None:
     said = notifications.render(Kind.CREDITS_EXPIRING, EXPIRING)
-    text = "Small &amp; &lt;Co&gt;: 4 credits expire after Thu 13 Feb 2025 (in 7 day(s))."
+    text = "Small &amp; &lt;Co&gt;: 4 credits expire after Thu 13 Feb 2025 (in 7 days)."
     assert said.text == text
     assert said.blocks == [
         {"type": "section", "text": {"type": "mrkdwn", "text": text}},
@@ -69,8 +69,8 @@ def test_a_balance_alert_has_the_balance_its_history_and_three_buttons() -> None
     said = notifications.render(Kind.BALANCE_ALERT, ALERT)
     assert said.text == (
         "*Harbour &lt;Gym&gt;* has 150 USD of account credit, above the 100 USD threshold. Recent activity:\n"
-        "• 15 Jan 2025 grant +150\n"
-        "• 16 Jan 2025 redeem -80.5"
+        "• Wed 15 Jan 2025 grant +150\n"
+        "• Thu 16 Jan 2025 redeem -80.5"
     )
     assert said.blocks[0] == {"type": "section", "text": {"type": "mrkdwn", "text": said.text}}
     buttons = [(b["action_id"], b["value"], b["text"]["text"]) for b in said.blocks[1]["elements"]]
@@ -85,7 +85,7 @@ def test_a_renewal_reminder_says_how_to_renew() -> None:
     data = {"contract_id": 12, "customer_id": 7, "customer": "Ann <Lee>", "ends_on": "2025-03-01"}
     said = notifications.render(Kind.MEMBERSHIP_ENDING, data)
     assert said.text == (
-        "Ann &lt;Lee&gt;: membership M-12 ends on Sat 01 Mar 2025. Renew it with `/membership renew M-12`."
+        "Ann &lt;Lee&gt;: membership M-12 ends on Sat 1 Mar 2025. Renew it with `/membership renew M-12`."
     )
     assert said.blocks == []  # Slack shows the text
 
@@ -136,7 +136,7 @@ def test_a_catch_up_summary_quotes_the_first_line_of_each_reminder() -> None:
     said = notifications.render(Kind.CATCH_UP_SUMMARY, data)
     assert said.text == (
         "*While memberbot was not running (02 Feb to 13 Feb), 23 reminder(s) came due:*\n"
-        "• Small &amp; &lt;Co&gt;: 4 credits expire after Thu 13 Feb 2025 (in 7 day(s)).\n"
+        "• Small &amp; &lt;Co&gt;: 4 credits expire after Thu 13 Feb 2025 (in 7 days).\n"
         "• *Services tomorrow, Mon 03 Feb*\n"
         "…and 21 more."
     )
@@ -183,7 +183,7 @@ def test_a_decided_sale_updates_its_request_in_place_without_buttons() -> None:
     said = notifications.render(Kind.APPROVAL_DECIDED, DECIDED_SALE)
     assert said.update == "1700000000.000001"
     assert said.text == (
-        "*Membership M-12* for *Bo's &lt;Bakery&gt;*: Silver, 01 Feb 2025 to no end date\n"
+        "*Membership M-12* for *Bo's &lt;Bakery&gt;*: Silver, Sat 1 Feb 2025 to no end date\n"
         "Rejected by <@UMANAGER>: Wrong \u2217plan\u2217 &lt;!channel&gt;. It is now *rejected*."
     )  # names and the reason made safe, as on the request's own message
     assert all(b["type"] == "section" for b in said.blocks)  # no buttons left

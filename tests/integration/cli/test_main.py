@@ -27,7 +27,7 @@ def test_plans_export_import_round_trip_through_files(run: Run, tmp_path: Path) 
     (tmp_path / "plans.yaml").write_text(text.replace("price: '49.00'", "price: '52.00'"))
     result = run("plans", "import", "plans.yaml")
     assert result.exit_code == 0 and "updated 1, unchanged 2" in result.output
-    assert "52.00 USD monthly" in run("plans", "list").output
+    assert "$52.00 monthly" in run("plans", "list").output
 
 
 def test_a_bad_catalogue_is_reported_by_path_and_exits_2(run: Run, tmp_path: Path) -> None:
