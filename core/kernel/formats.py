@@ -19,6 +19,7 @@ from babel.numbers import format_currency
 
 LOCALE = "en_US"
 _DAY = "EEE d MMM y"  # Wed 2 Dec 2026
+_DAY_IN_YEAR = "EEE d MMM"  # Wed 2 Dec, only before a day that says the year
 _MONTH = "MMMM y"  # December 2026
 _IRREGULAR = {"person": "people"}
 
@@ -123,8 +124,14 @@ def month(value: date) -> str:
 
 
 def span(start: date, end: date | None, *, open_end: str = "no end date") -> str:
-    """A range of days: "Wed 2 Dec 2026 to Sat 9 Jan 2027"; without an end, "… to no end date"."""
-    return f"{day(start)} to {day(end) if end is not None else open_end}"
+    """A range of days: "Wed 2 Dec 2026 to Sat 9 Jan 2027", its year said once when both days
+    share it ("Sun 1 Feb to Sat 28 Feb 2026"); without an end, "Wed 2 Dec 2026 to no end date"."""
+    if end is None:
+        return f"{day(start)} to {open_end}"
+    if isinstance(start, datetime):
+        start = start.date()
+    first = format_date(start, _DAY_IN_YEAR, locale=LOCALE) if start.year == end.year else day(start)
+    return f"{first} to {day(end)}"
 
 
 def listed(items: list[str] | tuple[str, ...], *, conjunction: str = "and") -> str:

@@ -179,7 +179,7 @@ def sold(slack: Slack) -> Posted:
     at(slack.shop, date(2025, 1, 15))
     with slack.shop.tx() as ctx:
         add_customer(ctx, CustomerInput(company="Café Müller", contact="Anna"))
-    slack.command("/membership", "assign cafe muller gold from Sat 1 Feb 2025", user=STAFF)
+    slack.command("/membership", "assign cafe muller gold from 1 Feb 2025", user=STAFF)
     message = wait_until(lambda: slack.standin.channel_messages(CHANNEL), what="the approval request")[-1]
     assert isinstance(message, Posted)
     return message

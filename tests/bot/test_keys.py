@@ -69,7 +69,7 @@ def test_a_crafted_grant_with_the_key_of_a_first_grant_no_longer_blocks_the_appr
     credit_plan(slack.shop, CreditTerms(kind=CreditKind.SERVICE, per_period=Decimal(4), initial=Decimal(3)))
     with slack.shop.tx() as ctx:
         anna = customers.add_customer(ctx, customers.CustomerInput(company="Anna Yoga")).id
-    sold = slack.command("/membership", "assign anna gold from Sat 1 Feb 2025", user=STAFF)
+    sold = slack.command("/membership", "assign anna gold from 1 Feb 2025", user=STAFF)
     assert "is waiting for a manager's approval" in sold["text"], sold["text"]
     request = wait_until(lambda: slack.standin.channel_messages(CHANNEL), what="the approval request")[-1]
     contract = int(request.blocks[1]["elements"][0]["value"])

@@ -208,7 +208,7 @@ def test_inside_the_lock_in_the_fee_is_shown_and_a_fee_changed_since_is_refused(
 def test_cancelling_on_a_date_or_at_term_end_and_mistakes_explained(slack: Slack) -> None:
     m = gold_member(slack, today=date(2025, 4, 10))
     assert "from *Sun 1 Feb 2026*" in say(slack, f"cancel M-{m} at term end not renewing")
-    preview = slack.command("/membership", f"cancel M-{m} on Sun 1 Jun 2025 moving away", user=MANAGER)
+    preview = slack.command("/membership", f"cancel M-{m} on 1 Jun 2025 moving away", user=MANAGER)
     assert "from *Sun 1 Jun 2025*: moving away" in preview["text"]
     done = press(slack, preview, MembershipAction.CONFIRM_CANCEL, MANAGER)["text"]
     assert f"M-{m} will be *cancelled* from Sun 1 Jun 2025" in done
@@ -237,7 +237,7 @@ def test_a_lock_in_cancellation_and_a_planned_freeze_wait_for_approval_with_thei
         update_settings(
             ctx, approve_lock_in_cancels=True, approve_freezes=True, approvals_channel="CAPPROVALS"
         )
-    preview = slack.command("/membership", f"cancel M-{m} on Sun 1 Jun 2025 moving away", user=MANAGER)
+    preview = slack.command("/membership", f"cancel M-{m} on 1 Jun 2025 moving away", user=MANAGER)
     assert "*lock-in fee of $98.00*" in preview["text"] and "A manager must approve it" in preview["text"]
     assert (
         "waits for a manager's approval"
@@ -248,7 +248,9 @@ def test_a_lock_in_cancellation_and_a_planned_freeze_wait_for_approval_with_thei
         in press(slack, preview, MembershipAction.CONFIRM_CANCEL, MANAGER)["text"]
     )
     posted = wait_until(lambda: slack.standin.channel_messages("CAPPROVALS"), what="the request")
-    assert len(posted) == 1 and "from Sun 1 Jun 2025 with a lock-in fee of $98.00: moving away" in posted[0].text
+    assert (
+        len(posted) == 1 and "from Sun 1 Jun 2025 with a lock-in fee of $98.00: moving away" in posted[0].text
+    )
     with slack.shop.tx(write=False) as ctx:
         assert billing.pending_cancellation(ctx, m) is None  # nothing until approved
     slack.driver.click(
@@ -290,11 +292,13 @@ def test_billing_lists_charges_with_paid_and_failed_buttons(slack: Slack) -> Non
     text = listed["text"]
     assert "*Charges of Anna Yoga*" in text and f"*M-{m}* Gold — active" in text
     assert (
-        f"• *C-{first.id}* 01 Feb to Fri 28 Feb 2025: *$74.00* (with $25.00 setup fee), due Sat 1 Feb 2025 — due "
+        f"• *C-{first.id}* Sat 1 Feb to Fri 28 Feb 2025: *$74.00* (with $25.00 setup fee), due Sat 1 Feb 2025 — due "
         ":warning: *overdue*" in text
     )
-    assert f"• *C-{second.id}* 01 Mar to Mon 31 Mar 2025: *$49.00*, due Sat 1 Mar 2025 — due" in text
-    assert f"C-{second.id}* 01 Mar to Mon 31 Mar 2025: *$49.00*, due Sat 1 Mar 2025 — due :warning:" not in text
+    assert f"• *C-{second.id}* Sat 1 Mar to Mon 31 Mar 2025: *$49.00*, due Sat 1 Mar 2025 — due" in text
+    assert (
+        f"C-{second.id}* Sat 1 Mar to Mon 31 Mar 2025: *$49.00*, due Sat 1 Mar 2025 — due :warning:" not in text
+    )
     assert len(buttons(listed, BillingAction.MARK_PAID)) == 10  # a page of ten, each owed
     more = buttons(listed, BillingAction.CHARGES_MORE)
     assert len(more) == 1

@@ -189,7 +189,7 @@ def test_booking_spends_a_credit_of_a_limited_plan_once_and_none_of_an_unlimited
     assert f"*Anna Berg* was already booked into *Yoga* on Wed 15 Jan 2025 18:00 (*B-{anna.id}*)" in again
     assert credits(slack, s["anna"]) == 9 and len(bookings(slack, s["anna"])) == 1
 
-    free = slack.command("/classes", "book bruno yoga on Mon 20 Jan 2025", user=STAFF)["text"]
+    free = slack.command("/classes", "book bruno yoga on 20 Jan 2025", user=STAFF)["text"]
     assert "into *Yoga* on Mon 20 Jan 2025 18:00" in free
     assert f"No credit was spent: M-{s['bruno_membership']} (Silver) books without credits." in free
 
@@ -240,7 +240,7 @@ def test_refusals_are_explained_and_write_nothing(slack: Slack) -> None:
     )
     assert (
         "*Yoga* has no session on Tue 21 Jan 2025 still to start"
-        in (slack.command("/classes", "book bruno yoga on Tue 21 Jan 2025", user=STAFF)["text"])
+        in (slack.command("/classes", "book bruno yoga on 21 Jan 2025", user=STAFF)["text"])
     )
 
 
@@ -283,7 +283,7 @@ def test_an_ambiguous_customer_or_class_gets_a_pick_list_never_a_guess(slack: Sl
 def test_a_cancellation_before_the_cut_off_returns_the_credit_and_a_late_one_keeps_it(slack: Slack) -> None:
     s = studio(slack)
     yoga(slack, s)
-    slack.command("/classes", "book anna berg yoga on Mon 20 Jan 2025", user=STAFF)
+    slack.command("/classes", "book anna berg yoga on 20 Jan 2025", user=STAFF)
     slack.command("/classes", "book anna berg yoga", user=STAFF)
     monday, today = sorted(bookings(slack, s["anna"]), key=lambda b: b.on_date, reverse=True)
     assert credits(slack, s["anna"]) == 8
@@ -336,13 +336,13 @@ def test_the_roster_records_attendance_once_however_often_pressed(slack: Slack) 
     assert [b.status for b in bookings(slack, s["anna"])] == [BookingStatus.ATTENDED]
 
     at(slack.shop, date(2025, 1, 16))  # the next day: today's roster is of the session gone by
-    after = slack.command("/classes", "roster yoga on Wed 15 Jan 2025", user=STAFF)
+    after = slack.command("/classes", "roster yoga on 15 Jan 2025", user=STAFF)
     assert "Wed 15 Jan 2025 18:00 — 2 of 2 places taken" in after["text"]
     bruno = [b for b in buttons(after) if b["action_id"].startswith(ClassesAction.NO_SHOW)][1]
     assert press(slack, after, bruno["action_id"], bruno["value"])["text"].startswith(
         "Bruno Costa: a no-show."
     )
-    none = slack.command("/classes", "roster yoga on Tue 14 Jan 2025", user=STAFF)["text"]
+    none = slack.command("/classes", "roster yoga on 14 Jan 2025", user=STAFF)["text"]
     assert none == "*Yoga* has no session on Tue 14 Jan 2025. `/classes` shows the next ones."
     upcoming = slack.command("/classes", "roster yoga", user=STAFF)["text"]
     assert upcoming == "*Yoga* at Downtown, Mon 20 Jan 2025 18:00 — 0 of 2 places taken"

@@ -58,11 +58,15 @@ def test_an_expiry_reminder_names_the_customer_safely_and_carries_a_redeem_butto
 
 @pytest.mark.parametrize(
     ("unit", "quantity", "shown"),
-    [("money", "12.5", "12.5 USD of credit"), ("credit", "1", "1 credits"), ("points", "30", "30 points")],
+    [
+        ("money", "12.5", "$12.50 of credit expires"),
+        ("credit", "1", "1 credit expires"),
+        ("points", "30", "30 points expire"),
+    ],
 )
 def test_quantities_are_worded_by_unit(unit: str, quantity: str, shown: str) -> None:
     said = notifications.render(Kind.CREDITS_EXPIRING, {**EXPIRING, "unit": unit, "quantity": quantity})
-    assert said.text.startswith(f"Small &amp; &lt;Co&gt;: {shown} expire after")
+    assert said.text.startswith(f"Small &amp; &lt;Co&gt;: {shown} after")
 
 
 def test_a_balance_alert_has_the_balance_its_history_and_three_buttons() -> None:

@@ -92,8 +92,8 @@ def test_the_next_two_weeks_with_a_button_row_under_each_visit(slack: Slack) -> 
 def test_a_customers_visits_over_a_range_and_the_planning_horizon(slack: Slack) -> None:
     at(slack.shop, date(2025, 1, 6))
     sold(slack)
-    reply = slack.command("/visits", "acme from Sat 1 Mar 2025 to Mon 31 Mar 2025", user=STAFF)
-    assert reply["text"].startswith("*Visits* of *Acme Heating (Ann Lee)* from Sat 01 Mar to Mon 31 Mar 2025")
+    reply = slack.command("/visits", "acme from 1 Mar 2025 to 31 Mar 2025", user=STAFF)
+    assert reply["text"].startswith("*Visits* of *Acme Heating (Ann Lee)* from Sat 1 Mar to Mon 31 Mar 2025")
     lines = [b["text"]["text"] for b in reply["blocks"] if b["type"] == "section"][1:]
     assert len(lines) == 5 and "Tune-up" in lines[2]  # four Tuesdays and the tune-up on the 15th
     far = slack.command("/visits", "acme from in 6 months to in 7 months", user=STAFF)

@@ -21,6 +21,7 @@ import pytest
 
 import core
 from bot import messages
+from bot.mrkdwn import escape
 from core.credits.lots import ENTRY_LABELS
 from core.kernel import formats
 from tests.unit.bot.test_limits import MACRO_VALUES, RAW, RENDERINGS, REPLY_VALUES, USER
@@ -78,7 +79,7 @@ def test_the_sweep_finds_what_it_looks_for() -> None:
     assert problems("4 credits every-n-days, Transferred out") == ["enum value 'every-n-days'"]
     assert problems("the transfer_out entry") == ["enum value 'transfer_out'", "name 'transfer_out'"]
     assert problems("a *bold* name") == ["unescaped '*bold*'"]
-    assert problems("`/credits export` and ∗Zen∗ Spa") == []
+    assert problems(f"`/credits export` and {escape('*Zen* Spa')}") == []
 
 
 @pytest.mark.parametrize("reply", sorted(messages.wording().replies))
@@ -143,4 +144,6 @@ def test_the_formatter_words_quantities_money_and_days_one_way() -> None:
     assert formats.money(Decimal("59"), "JPY") == "¥59"
     assert formats.day(date(2026, 12, 2)) == "Wed 2 Dec 2026"
     assert formats.span(date(2026, 12, 2), None) == "Wed 2 Dec 2026 to no end date"
+    assert formats.span(date(2026, 2, 1), date(2026, 2, 28)) == "Sun 1 Feb to Sat 28 Feb 2026"
+    assert formats.span(date(2026, 12, 2), date(2027, 1, 9)) == "Wed 2 Dec 2026 to Sat 9 Jan 2027"
     assert formats.were(1, "membership") == "1 membership was"
