@@ -38,6 +38,11 @@ class Order(StrEnum):
     DISCOUNTS_FIRST = "discounts-first"  # discounts; credits where no discount applies (or it was removed)
     MANUAL = "manual"  # nothing applies by itself: staff choose each line's benefits
 
+    @property
+    def label(self) -> str:
+        """How a message says it: "credits first", "discounts first", "benefits chosen by hand"."""
+        return "benefits chosen by hand" if self is Order.MANUAL else self.value.replace("-", " ")
+
 
 class ItemKind(StrEnum):
     SERVICE = "service"

@@ -157,7 +157,7 @@ def test_a_removed_discount_stays_removed_in_a_discounts_first_location(slack: S
     refused = slack.command("/checkout", "order Downtown discounts-first", user=STAFF)
     assert "admin" in str(refused["text"])
     told = slack.command("/checkout", "order downtown Discounts-First", user=ADMIN)
-    assert "*Downtown* now applies benefits *discounts-first*" in str(told["text"])
+    assert "*Downtown* now orders benefits *discounts first*" in str(told["text"])
     reply = slack.command("/checkout", VISIT, user=STAFF)
     assert f"- 60.00 discount on 3: M-{c.gold} Gold: 20% off every service" in str(reply["text"])
     assert [b["text"]["text"] for b in buttons(reply, CheckoutAction.REMOVE_DISCOUNT)] == [
