@@ -56,6 +56,13 @@ def _unit_label(unit: Unit, quantity: Decimal | None = None) -> str:
     }[unit]
 
 
+def credit_quantity(unit: Unit, quantity: Decimal, currency: str) -> str:
+    """A quantity of credit in words: "1 credit", "3 points", "$12.50 of credit"."""
+    if unit is Unit.MONEY:
+        return f"{formats.money(quantity, currency)} of credit"
+    return formats.count(quantity, "credit" if unit is Unit.CREDIT else "point")
+
+
 @dataclass(frozen=True)
 class Wording:
     """Every template under one folder, by the name the listeners use.

@@ -18,6 +18,7 @@ from bot.listeners.replies import answer
 from bot.listeners.visits.menu import home_line, visit_menu
 from bot.mrkdwn import escape
 from core.context import SYSTEM
+from core.credits.ledger import ExpiringFor
 from core.kernel import formats
 from core.workspace import roles
 from core.workspace.home import Home, home
@@ -91,9 +92,11 @@ def _approvals(shown: Home) -> list[dict[str, Any]]:
 
 
 def _expiring(shown: Home) -> list[str]:
+    def quantity(e: ExpiringFor) -> str:
+        return messages.credit_quantity(e.expiring.unit, e.expiring.quantity, shown.currency)
+
     return [
-        f"{escape(e.customer)}: {e.expiring.quantity} {e.expiring.unit.value}, "
-        f"last day {formats.day(e.expiring.on)}"
+        f"{escape(e.customer)}: {quantity(e)}, last day {formats.day(e.expiring.on)}"
         for e in shown.expiring[:LISTED]
     ]
 

@@ -56,7 +56,7 @@ def test_the_specialist_opens_the_report_logs_a_follow_up_and_snoozes(slack: Sla
     daily.catch_up(slack.shop.db, slack.shop.team, slack.shop.clock)
     assert deliver(slack) == 1
     (alert,) = slack.standin.channel_messages(SPECIALIST)
-    assert "*Harbour &lt;Gym&gt;* has 150 USD of account credit, above the 100 USD threshold" in alert.text
+    assert "*Harbour &lt;Gym&gt;* has $150.00 of account credit, above the $100.00 threshold" in alert.text
     buttons = {e["action_id"]: e["value"] for e in alert.blocks[-1]["elements"]}
 
     def press(action_id: str, user: str) -> str:

@@ -297,7 +297,8 @@ def test_billing_lists_charges_with_paid_and_failed_buttons(slack: Slack) -> Non
     )
     assert f"• *C-{second.id}* Sat 1 Mar to Mon 31 Mar 2025: *$49.00*, due Sat 1 Mar 2025 — due" in text
     assert (
-        f"C-{second.id}* Sat 1 Mar to Mon 31 Mar 2025: *$49.00*, due Sat 1 Mar 2025 — due :warning:" not in text
+        f"C-{second.id}* Sat 1 Mar to Mon 31 Mar 2025: *$49.00*, due Sat 1 Mar 2025 — due :warning:"
+        not in text
     )
     assert len(buttons(listed, BillingAction.MARK_PAID)) == 10  # a page of ten, each owed
     more = buttons(listed, BillingAction.CHARGES_MORE)

@@ -29,7 +29,7 @@ def test_services_lists_prices_categories_durations_and_location_prices(slack: S
     priced = slack.command("/services", "price massage 60 at downtown 110")["text"]
     assert "*Massage 60* costs $110.00 at Downtown" in priced
     text = slack.command("/services", "", user=STAFF)["text"]
-    assert "• *Massage 60*: $100.00, Massage, 60 min; 110.00 at Downtown" in text
+    assert "• *Massage 60*: $100.00, Massage, 60 min; $110.00 at Downtown" in text
     assert "• *Oil* (product): $18.50" in text
     assert "• *Consultation*: priced at checkout" in text
 

@@ -101,11 +101,11 @@ def test_a_prepaid_card_bought_from_the_common_pool_shows_in_credits_and_pays_th
 
     visit = slack.command("/checkout", f"{who}: Massage 60", user=STAFF)
     text = str(visit["text"])
-    assert "- 75.00 monetary credit:" in text and f"- 25.00 prepaid card: {number} (lot #" in text
+    assert "- $75.00 monetary credit:" in text and f"- $25.00 prepaid card: {number} (lot #" in text
     assert "*due $0.00*" in text
     assert "Posted *" in str(press(slack, visit, CheckoutAction.POST)["text"])
     shown = str(slack.command("/checkout", f"show {reference}", user=STAFF)["text"])
-    assert f"Prepaid card *{number}*: $225.00, 200.00 left" in shown
+    assert f"Prepaid card *{number}*: $225.00, $200.00 left" in shown
 
     assert "in your direct messages" in str(slack.command("/credits", f"export {who}", user=STAFF)["text"])
     uploaded = wait_until(

@@ -62,15 +62,15 @@ def test_the_preview_of_a_worked_invoice_says_each_benefit_and_its_rule_and_writ
     text = str(reply["text"])
     assert "*Preview* — nothing is recorded until you press Post." in text
     assert f"— {WHO} (Ann Lee) at Downtown, credits-first" in text
-    assert "*1. 3 x Massage 60* at 100.00 = 300.00" in text
-    assert f"- 200.00 service credit on 2: M-{c.gold} Gold: service credits, 1 a service (lot #" in text
-    assert f"- 20.00 discount on 1: M-{c.gold} Gold: 20% off every service" in text
-    assert f"- 30.00 monetary credit: M-{c.silver} Silver: monetary credit, services share" in text
+    assert "*1. 3 x Massage 60* at $100.00 = $300.00" in text
+    assert f"- $200.00 service credit on 2: M-{c.gold} Gold: service credits, 1 a service (lot #" in text
+    assert f"- $20.00 discount on 1: M-{c.gold} Gold: 20% off every service" in text
+    assert f"- $30.00 monetary credit: M-{c.silver} Silver: monetary credit, services share" in text
     assert "common pool, at most 60.00 an invoice" in text
-    assert "*2. 2 x LOTION* at 25.00 = 50.00" in text
-    assert f"- 5.00 discount on 2: M-{c.gold} Gold: 10% off every product" in text
-    assert "Gross 350.00 - benefits 285.00 = *due $65.00*" in text
-    assert f"earns *65* points (M-{c.platinum} Platinum: 1 point(s) per 1 paid, rounded down)" in text
+    assert "*2. 2 x LOTION* at $25.00 = $50.00" in text
+    assert f"- $5.00 discount on 2: M-{c.gold} Gold: 10% off every product" in text
+    assert "Gross $350.00 - benefits $285.00 = *due $65.00*" in text
+    assert f"earns *65* points (M-{c.platinum} Platinum: 1 point per 1 paid, rounded down)" in text
     assert rows(slack.shop) == before  # a preview writes nothing
     assert buttons(reply, CheckoutAction.REMOVE_DISCOUNT) == []  # credits first: nothing to swap
     assert len(buttons(reply, CheckoutAction.POST)[0]["value"]) <= 2000

@@ -72,9 +72,9 @@ def test_quantities_are_worded_by_unit(unit: str, quantity: str, shown: str) -> 
 def test_a_balance_alert_has_the_balance_its_history_and_three_buttons() -> None:
     said = notifications.render(Kind.BALANCE_ALERT, ALERT)
     assert said.text == (
-        "*Harbour &lt;Gym&gt;* has 150 USD of account credit, above the 100 USD threshold. Recent activity:\n"
-        "• Wed 15 Jan 2025 grant +150\n"
-        "• Thu 16 Jan 2025 redeem -80.5"
+        "*Harbour &lt;Gym&gt;* has $150.00 of account credit, above the $100.00 threshold. Recent activity:\n"
+        "• Wed 15 Jan 2025 Granted +$150.00\n"
+        "• Thu 16 Jan 2025 Used -$80.50"
     )
     assert said.blocks[0] == {"type": "section", "text": {"type": "mrkdwn", "text": said.text}}
     buttons = [(b["action_id"], b["value"], b["text"]["text"]) for b in said.blocks[1]["elements"]]
@@ -105,13 +105,13 @@ def test_services_tomorrow_lists_the_visits_and_counts_the_rest() -> None:
         Kind.SERVICES_TOMORROW, {"day": "2025-01-14", "visits": [visit] * 2, "count": 5}
     )
     assert said.text == (
-        "*Services tomorrow, Tue 14 Jan*\n"
+        "*Services tomorrow, Tue 14 Jan 2025*\n"
         "• 09:00 Big &amp; Co: HVAC / &lt;Filter&gt;\n"
         "• 09:00 Big &amp; Co: HVAC / &lt;Filter&gt;\n"
         "…and 3 more."
     )
     none = notifications.render(Kind.SERVICES_TOMORROW, {"day": "2025-01-14", "visits": [], "count": 0})
-    assert none.text == "*Services tomorrow, Tue 14 Jan*\nNone."
+    assert none.text == "*Services tomorrow, Tue 14 Jan 2025*\nNo visits are planned."
 
 
 def test_the_weekly_digest_lists_the_credits_at_risk() -> None:
@@ -122,12 +122,12 @@ def test_the_weekly_digest_lists_the_credits_at_risk() -> None:
     data = {"week_from": "2025-01-13", "currency": "USD", "credits": credits}
     said = notifications.render(Kind.CREDITS_WEEKLY_DIGEST, data)
     assert said.text == (
-        "*Credits expiring in the week from Mon 13 Jan*\n"
-        "• Big Spender: 50 USD of credit\n"
+        "*Credits expiring in the week from Mon 13 Jan 2025*\n"
+        "• Big Spender: $50.00 of credit\n"
         "• Small &amp; &lt;Co&gt;: 3 credits"
     )
     empty = notifications.render(Kind.CREDITS_WEEKLY_DIGEST, {**data, "credits": []})
-    assert empty.text == "*Credits expiring in the week from Mon 13 Jan*\nNone."
+    assert empty.text == "*Credits expiring in the week from Mon 13 Jan 2025*\nNo credits expire that week."
 
 
 def test_a_catch_up_summary_quotes_the_first_line_of_each_reminder() -> None:
@@ -139,9 +139,9 @@ def test_a_catch_up_summary_quotes_the_first_line_of_each_reminder() -> None:
     data = {"first": "2025-02-02", "last": "2025-02-13", "count": 23, "reminders": reminders}
     said = notifications.render(Kind.CATCH_UP_SUMMARY, data)
     assert said.text == (
-        "*While memberbot was not running (02 Feb to 13 Feb), 23 reminder(s) came due:*\n"
+        "*While memberbot was not running (Sun 2 Feb to Thu 13 Feb 2025), 23 reminders came due:*\n"
         "• Small &amp; &lt;Co&gt;: 4 credits expire after Thu 13 Feb 2025 (in 7 days).\n"
-        "• *Services tomorrow, Mon 03 Feb*\n"
+        "• *Services tomorrow, Mon 3 Feb 2025*\n"
         "…and 21 more."
     )
     assert said.blocks == []

@@ -82,8 +82,8 @@ def test_the_next_two_weeks_with_a_button_row_under_each_visit(slack: Slack) -> 
     assert reply["text"].startswith("*Visits*, overdue and to Mon 20 Jan 2025")
     lines = [b["text"]["text"] for b in reply["blocks"][1:] if b["type"] == "section"]
     assert lines == [
-        "*Tue 07 Jan 09:00* Acme Heating: HVAC maintenance / Filter change",
-        "*Tue 14 Jan 09:00* Acme Heating: HVAC maintenance / Filter change",
+        "*Tue 7 Jan 2025 09:00* Acme Heating: HVAC maintenance / Filter change",
+        "*Tue 14 Jan 2025 09:00* Acme Heating: HVAC maintenance / Filter change",
     ]
     labels = [e["text"]["text"] for e in buttons(reply)]
     assert labels == ["Complete", "Skip", "Reschedule", "Assign"] * 2
@@ -184,7 +184,7 @@ def test_the_home_lists_todays_visits_with_a_menu_that_completes_one(slack: Slac
     home = wait_until(lambda: slack.standin.homes.get(STAFF), what="the Home")
     menus = [b for b in home["blocks"] if b.get("accessory", {}).get("type") == "overflow"]
     assert [b["text"]["text"] for b in menus] == [
-        "• Tue 09:00 Acme Heating: HVAC maintenance / Filter change"
+        "• Tue 7 Jan 2025 09:00 Acme Heating: HVAC maintenance / Filter change"
     ]
     action_id = menus[0]["accessory"]["action_id"]
     http, _ = slack.driver.click(action_id, Action.COMPLETE, user=STAFF, home=home, kind="overflow")
@@ -208,6 +208,6 @@ def test_someone_who_cannot_work_visits_sees_them_without_a_menu(slack: Slack) -
     assert slack.driver.open_home("USPECIALIST2").status_code == 200
     home = wait_until(lambda: slack.standin.homes.get("USPECIALIST2"), what="the Home")
     assert not [b for b in home["blocks"] if "accessory" in b]
-    assert "Tue 09:00 Acme Heating" in "\n".join(
+    assert "Tue 7 Jan 2025 09:00 Acme Heating" in "\n".join(
         b["text"]["text"] for b in home["blocks"] if b["type"] == "section"
     )
