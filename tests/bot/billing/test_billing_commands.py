@@ -292,7 +292,8 @@ def test_billing_lists_charges_with_paid_and_failed_buttons(slack: Slack) -> Non
     text = listed["text"]
     assert "*Charges of Anna Yoga*" in text and f"*M-{m}* Gold — active" in text
     assert (
-        f"• *C-{first.id}* Sat 1 Feb to Fri 28 Feb 2025: *$74.00* (with $25.00 setup fee), due Sat 1 Feb 2025 — due "
+        f"• *C-{first.id}* Sat 1 Feb to Fri 28 Feb 2025: *$74.00* (with $25.00 setup fee), "
+        "due Sat 1 Feb 2025 — due "
         ":warning: *overdue*" in text
     )
     assert f"• *C-{second.id}* Sat 1 Mar to Mon 31 Mar 2025: *$49.00*, due Sat 1 Mar 2025 — due" in text

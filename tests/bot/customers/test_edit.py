@@ -97,7 +97,8 @@ def test_none_or_several_customers_are_answered_in_place(slack: Slack) -> None:
     missing = slack.command("/customers", "edit zed", user=STAFF)["text"]
     assert (
         missing
-        == "No customer matches “zed”. Add one with `/customers add`, or try part of the company or contact name."
+        == "No customer matches “zed”. Add one with `/customers add`, or try part of the company or contact "
+        "name."
     )
     several = slack.command("/customers", "edit cafe", user=STAFF)
     assert several["text"].startswith("Several customers match “cafe”; which one?")
