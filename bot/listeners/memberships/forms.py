@@ -171,7 +171,10 @@ def sale_view(form: SaleForm, channel: str) -> dict[str, Any]:
             SaleField.PLAN,
             "Plan",
             [
-                (str(p.id), f"{p.name} — {p.terms.price} {currency} {p.terms.billing_type.value}")
+                (
+                    str(p.id),
+                    f"{p.name} — {formats.money(p.terms.price, currency)} {p.terms.billing_type.label}",
+                )
                 for p in form.plans
             ],
             initial=str(plan.id) if plan else None,
