@@ -82,7 +82,7 @@ def test_the_specialist_opens_the_report_logs_a_follow_up_and_snoozes(slack: Sla
     wait_until(lambda: slack.standin.top_modal(SPECIALIST), what="the follow-up form")
     assert slack.driver.submit(SPECIALIST, {"note": "Called; will book a <!channel> spa day"}) == {}
     report = slack.command("/credits", "followups", user=SPECIALIST)["text"]
-    assert "*Harbour &lt;Gym&gt;*: 150 USD since 15 Jan — last follow-up 15 Jan" in report
+    assert "*Harbour &lt;Gym&gt;*: $150.00 since Wed 15 Jan 2025 — last follow-up Wed 15 Jan 2025" in report
     assert "&lt;!channel&gt;" in report
     _, response_id = slack.driver.click(
         AlertAction.SNOOZE, buttons[AlertAction.SNOOZE], user=SPECIALIST, message=alert

@@ -31,7 +31,7 @@ def test_the_readme_example_works_on_a_fresh_sandbox(slack: Slack) -> None:
         reply = slack.command("/checkout", typed, user=STAFF)
         text = str(reply["text"])
         assert "— Café Müller (Anna Müller) at Downtown" in text, text
-        assert "x Massage 60* at 110.00" in text  # Downtown's own price, not the list price 100.00
+        assert "x Massage 60* at $110.00" in text  # Downtown's own price, not the list price 100.00
         assert buttons(reply, CheckoutAction.POST)
     posted = press(slack, slack.command("/checkout", "Café Müller Candle", user=STAFF), CheckoutAction.POST)
     assert "Posted *INV-" in str(posted["text"])  # the list price 12.00 was posted as previewed
@@ -88,7 +88,7 @@ def test_a_prepaid_card_bought_from_the_common_pool_shows_in_credits_and_pays_th
     who = "Customer 2024-01-01"
     preview = slack.command("/checkout", f"{who}: prepaid card @ 225", user=STAFF)
     text = str(preview["text"])
-    assert "*1. 1 x Prepaid card* at 225.00 = 225.00" in text
+    assert "*1. 1 x Prepaid card* at $225.00 = $225.00" in text
     assert "common pool" in text and "*due $0.00*" in text
     posted = str(press(slack, preview, CheckoutAction.POST)["text"])
     assert "Prepaid card *PC-" in posted and ": $225.00" in posted

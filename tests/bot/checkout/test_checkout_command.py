@@ -61,7 +61,7 @@ def test_the_preview_of_a_worked_invoice_says_each_benefit_and_its_rule_and_writ
     reply = slack.command("/checkout", VISIT, user=STAFF)
     text = str(reply["text"])
     assert "*Preview* — nothing is recorded until you press Post." in text
-    assert f"— {WHO} (Ann Lee) at Downtown, credits-first" in text
+    assert f"— {WHO} (Ann Lee) at Downtown, credits first" in text
     assert "*1. 3 x Massage 60* at $100.00 = $300.00" in text
     assert f"- $200.00 service credit on 2: M-{c.gold} Gold: service credits, 1 a service (lot #" in text
     assert f"- $20.00 discount on 1: M-{c.gold} Gold: 20% off every service" in text
@@ -143,7 +143,7 @@ def test_a_stale_preview_names_the_line_and_offers_a_fresh_one(slack: Slack) -> 
     stale = press(slack, reply, CheckoutAction.POST)
     text = str(stale["text"])
     assert "*Not posted.* Line 1 (Massage 60) now gets other benefits than the preview showed" in text
-    assert "- 100.00 service credit on 1:" in text  # the fresh preview: one credit left
+    assert "- $100.00 service credit on 1:" in text  # the fresh preview: one credit left
     assert rows(slack.shop) == before
     done = press(slack, stale, CheckoutAction.POST)
     assert "Posted *" in str(done["text"])
@@ -159,7 +159,7 @@ def test_a_removed_discount_stays_removed_in_a_discounts_first_location(slack: S
     told = slack.command("/checkout", "order downtown Discounts-First", user=ADMIN)
     assert "*Downtown* now orders benefits *discounts first*" in str(told["text"])
     reply = slack.command("/checkout", VISIT, user=STAFF)
-    assert f"- 60.00 discount on 3: M-{c.gold} Gold: 20% off every service" in str(reply["text"])
+    assert f"- $60.00 discount on 3: M-{c.gold} Gold: 20% off every service" in str(reply["text"])
     assert [b["text"]["text"] for b in buttons(reply, CheckoutAction.REMOVE_DISCOUNT)] == [
         "Remove discount, line 1",
         "Remove discount, line 2",
@@ -167,7 +167,7 @@ def test_a_removed_discount_stays_removed_in_a_discounts_first_location(slack: S
     removed = press(slack, reply, CheckoutAction.REMOVE_DISCOUNT)
     text = str(removed["text"])
     assert "The discount is off line 1 for good" in text
-    assert "- 200.00 service credit on 2:" in text and "a discount was removed from this line" in text
+    assert "- $200.00 service credit on 2:" in text and "a discount was removed from this line" in text
     assert "20% off every service" not in text  # not even for the third massage
     assert [b["text"]["text"] for b in buttons(removed, CheckoutAction.REMOVE_DISCOUNT)] == [
         "Remove discount, line 2"
@@ -207,7 +207,7 @@ def test_a_manual_location_says_what_slack_does_not_choose(slack: Slack) -> None
     counter(slack.shop)
     slack.command("/checkout", "order Downtown manual", user=ADMIN)
     text = str(slack.command("/checkout", VISIT, user=STAFF)["text"])
-    assert ", manual" in text and "service credit on" not in text and "discount on" not in text
+    assert ", benefits chosen by hand" in text and "service credit on" not in text and "discount on" not in text
     assert "chooses benefits by hand (manual order), which Slack does not offer yet" in text
     assert "is not an order of benefits" in str(
         slack.command("/checkout", "order Downtown cheapest-first", user=ADMIN)["text"]
