@@ -207,7 +207,9 @@ def test_a_manual_location_says_what_slack_does_not_choose(slack: Slack) -> None
     counter(slack.shop)
     slack.command("/checkout", "order Downtown manual", user=ADMIN)
     text = str(slack.command("/checkout", VISIT, user=STAFF)["text"])
-    assert ", benefits chosen by hand" in text and "service credit on" not in text and "discount on" not in text
+    assert (
+        ", benefits chosen by hand" in text and "service credit on" not in text and "discount on" not in text
+    )
     assert "chooses benefits by hand (manual order), which Slack does not offer yet" in text
     assert "is not an order of benefits" in str(
         slack.command("/checkout", "order Downtown cheapest-first", user=ADMIN)["text"]

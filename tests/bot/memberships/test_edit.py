@@ -52,9 +52,7 @@ def test_the_form_opens_prefilled_and_new_dates_are_previewed_then_applied(slack
     preview = slack.standin.top_modal(MANAGER)
     assert preview is not None and preview["callback_id"] == "membership_edit_confirm"
     text = preview["blocks"][0]["text"]["text"]
-    assert (
-        "*Edit M-" in text and "Wed 15 Jan to Fri 14 Mar 2025" in text and "a three-month trial" in text
-    )
+    assert "*Edit M-" in text and "Wed 15 Jan to Fri 14 Mar 2025" in text and "a three-month trial" in text
     assert "Charges: 12 → *2*" in text
     assert current(slack, contract).end == date(2026, 1, 14)  # previewed: nothing written yet
     assert slack.driver.submit(MANAGER) == {}
