@@ -90,4 +90,6 @@ def test_the_specialist_opens_the_report_logs_a_follow_up_and_snoozes(slack: Sla
     )
     snoozed = wait_until(lambda: slack.standin.replies(response_id), what="the snooze")[-1]["text"]
     assert f"Snoozed until {formats.day(date(2025, 1, 15) + timedelta(days=30))}" in snoozed
-    assert "(snoozed until 14 Feb)" in slack.command("/credits", "followups", user=SPECIALIST)["text"]
+    assert (
+        "(snoozed until Fri 14 Feb 2025)" in slack.command("/credits", "followups", user=SPECIALIST)["text"]
+    )

@@ -19,7 +19,7 @@ def test_without_yes_it_shows_what_would_move_and_merges_nothing(demo: Run) -> N
     assert shown.exit_code == 0, shown.output
     assert shown.output.startswith("Merge #3 Blue Fin Spa")
     assert "into #2 Northwind Traders" in shown.output
-    assert "moves: 1 membership(s)" in shown.output
+    assert "moves: 1 membership, 12 charges" in shown.output
     assert "Nothing merged; run again with --yes to merge." in shown.output
     assert "#3     Blue Fin Spa" in demo("customers", "search", "blue").output
 
