@@ -257,7 +257,7 @@ def test_tomorrows_services_go_to_the_operations_channel_and_mondays_bring_a_dig
     digest = by_key["digest"]
     assert digest.to == "CREMIND"
     lines = text(digest).splitlines()[1:]
-    assert lines == ["• Big Spender: 50 USD of credit", "• Small &amp; &lt;Co&gt;: 3 credits"]  # money first
+    assert lines == ["• Big Spender: $50.00 of credit", "• Small &amp; &lt;Co&gt;: 3 credits"]  # money first
     at(shop, date(2025, 1, 14))  # a Tuesday: services, but no digest
     daily.catch_up(shop.db, shop.team, shop.clock)
     assert [m.key for m in queued(shop) if m.key.startswith("digest")] == [digest.key]
