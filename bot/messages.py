@@ -15,6 +15,7 @@ from jinja2.runtime import Macro
 
 from bot.mrkdwn import escape
 from core.credits.lots import Unit
+from core.kernel import formats
 
 SECTION_TEXT_MAX = 3000  # Slack's limit for a section's text
 BLOCKS_MAX = 50  # per message
@@ -29,14 +30,37 @@ class DuplicateName(Exception):
     not know which one is meant."""
 
 
+# The one formatter (core/kernel/formats.py), as filters: {{ n | count("credit") }},
+# {{ price | money(currency) }}, {{ on | day }}, {{ at | moment }}, {{ start | span(end) }}.
+FILTERS = {
+    "number": formats.number,
+    "count": formats.count,
+    "plural": formats.plural,
+    "money": formats.money,
+    "day": formats.day,
+    "clock": formats.clock,
+    "moment": formats.moment,
+    "month": formats.month,
+    "span": formats.span,
+    "listed": formats.listed,
+}
+
+
 def _unit_label(unit: Unit, quantity: Decimal | None = None) -> str:
     """What a quantity of `unit` is called: "1 credit", "2 credits", "5.00 of monetary credit"."""
-    one = quantity is not None and quantity == 1
+    n = quantity if quantity is not None else 2
     return {
-        Unit.CREDIT: "credit" if one else "credits",
+        Unit.CREDIT: formats.plural(n, "credit"),
         Unit.MONEY: "of monetary credit",
-        Unit.POINTS: "point" if one else "points",
+        Unit.POINTS: formats.plural(n, "point"),
     }[unit]
+
+
+def credit_quantity(unit: Unit, quantity: Decimal, currency: str) -> str:
+    """A quantity of credit in words: "1 credit", "3 points", "$12.50 of credit"."""
+    if unit is Unit.MONEY:
+        return f"{formats.money(quantity, currency)} of credit"
+    return formats.count(quantity, "credit" if unit is Unit.CREDIT else "point")
 
 
 @dataclass(frozen=True)
@@ -66,6 +90,8 @@ def load(folder: Path) -> Wording:
         auto_reload=False,
     )
     env.filters["escape_mrkdwn"] = escape
+    env.filters.update(FILTERS)
+    env.globals["every"] = formats.every
     env.globals["unit_label"] = _unit_label
     templates: dict[str, str] = {}
     replies: dict[str, Macro] = {}

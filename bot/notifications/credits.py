@@ -11,7 +11,8 @@ from bot import messages
 from bot.notifications.ids import AlertAction, ReminderAction
 from bot.notifications.said import Said, button, named, with_buttons
 from core.credits.alerts import SNOOZE_DAYS
-from core.credits.lots import Unit
+from core.credits.lots import ENTRY_LABELS, Unit
+from core.kernel import formats
 
 
 def expiring(data: dict[str, Any]) -> Said:
@@ -39,8 +40,16 @@ def weekly_digest(data: dict[str, Any]) -> Said:
 
 
 def balance_alert(data: dict[str, Any]) -> Said:
+    def signed(quantity: str) -> str:
+        amount = Decimal(quantity)
+        return ("+" if amount > 0 else "") + formats.money(amount, data["currency"])
+
     history = [
-        {"at": datetime.fromisoformat(h["at"]), "kind": h["kind"], "quantity": f"{Decimal(h['quantity']):+f}"}
+        {
+            "at": datetime.fromisoformat(h["at"]),
+            "kind": ENTRY_LABELS.get(h["kind"], h["kind"]),
+            "quantity": signed(h["quantity"]),
+        }
         for h in data["history"]
     ]
     text = messages.render(

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.messages import SECTION_TEXT_MAX
-from bot.mrkdwn import escape_controls
+from bot.mrkdwn import escape
 
 TEXT_MAX = 4000  # a notification's text, as the outbox always cut it
 
@@ -20,9 +20,9 @@ class Said:
 
 
 def named(typed: str) -> str:
-    """A name as typed, safe inside our own mrkdwn: no @channel, no link (formatting marks stay,
-    as they always did in notifications)."""
-    return escape_controls(typed)
+    """A name as typed, shown as typed inside our own mrkdwn: no @channel, no link, and no
+    formatting ("*Zen* Spa" is not bold), as in every reply."""
+    return escape(typed)
 
 
 def with_buttons(text: str, *buttons: dict[str, Any]) -> Said:

@@ -12,6 +12,7 @@ import yaml
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
+from bot.messages import FILTERS
 from bot.sandbox import forms, people
 from bot.sandbox.mrkdwn_html import to_html
 
@@ -68,6 +69,7 @@ def environment() -> Environment:
     env.filters["mrkdwn"] = lambda text: to_html(str(text or ""), names)
     env.filters["text"] = lambda obj: _text(obj, names)
     env.filters["json"] = lambda value: json.dumps(value)
+    env.filters.update(FILTERS)  # the one formatter, as in the messages
     env.globals.update(
         shortcuts=shortcuts(),
         people=people.PEOPLE,

@@ -9,6 +9,7 @@ import click
 from cli.app import App, pass_app
 from cli.errors import UserError
 from core.classes import flows as class_flows
+from core.kernel import formats
 
 classes_group = click.Group("classes", help="Classes: a session's waitlist and its places.")
 _class_argument = click.argument("series", metavar="CLASS")
@@ -36,7 +37,7 @@ def _echo_line(found: class_flows.Line | None) -> None:
         raise UserError("The class has no such session.")
     s = found.session
     click.echo(
-        f"{s.series} at {s.location}, {s.starts_at:%a %d %b %Y %H:%M}: "
+        f"{s.series} at {s.location}, {formats.moment(s.starts_at)}: "
         f"{s.taken} of {s.capacity} places taken, {len(found.waiting)} waiting "
         f"(the line moves until {found.cutoff_hours} hours before the start)"
     )

@@ -21,6 +21,7 @@ from core.credits import flows as credit_flows
 from core.credits import reports as credit_reports
 from core.customers.lookup import Lookup
 from core.daily import flows as daily_flows
+from core.kernel import formats
 
 credits_group = click.Group("credits", help="Credits: balances, history, reports and the daily credit work.")
 
@@ -77,7 +78,7 @@ def credits_liability(app: App, file: Path) -> None:
 def credits_run_due(app: App) -> None:
     """Expire what is due and grant what has come due, now. Safe to run any number of times."""
     due = app.write(daily_flows.run_due)
-    click.echo(f"Expired {due.expired} lot(s); granted {due.granted} lot(s).")
+    click.echo(f"Expired {formats.count(due.expired, 'lot')}; granted {formats.count(due.granted, 'lot')}.")
 
 
 _key_option = click.option(
@@ -98,7 +99,8 @@ def credits_redeem(app: App, customer: str, quantity: int, service: str, key: st
     planned = app.read(credit_flows.preview_redemption, who(customer), Decimal(quantity), service)
     if preview:
         click.echo(
-            f"Would redeem {quantity} credit(s) of {planned.customer.label}; {planned.left} left after."
+            f"Would redeem {formats.count(quantity, 'credit')} of {planned.customer.label}; "
+            f"{formats.number(planned.left)} left after."
         )
         _echo_parts("from", planned.lots)
         return
@@ -112,7 +114,8 @@ def credits_redeem(app: App, customer: str, quantity: int, service: str, key: st
     )
     again = " (already done with this key)" if done.replayed else ""
     click.echo(
-        f"Redeemed {done.quantity.normalize():f} credit(s) of {done.customer.label}; {done.left} left.{again}"
+        f"Redeemed {formats.count(done.quantity, 'credit')} of {done.customer.label}; "
+        f"{formats.number(done.left)} left.{again}"
     )
     _echo_parts("from", done.lots)
 
@@ -130,8 +133,9 @@ def credits_transfer(app: App, giver: str, receiver: str, quantity: int, key: st
     planned = app.read(credit_flows.preview_transfer, who(giver), who(receiver), Decimal(quantity))
     if preview:
         click.echo(
-            f"Would transfer {quantity} credit(s) from {planned.giver.label} ({planned.transferable} "
-            f"transferable, {planned.kept} kept by their plan) to {planned.receiver.label}."
+            f"Would transfer {formats.count(quantity, 'credit')} from {planned.giver.label} "
+            f"({planned.transferable} transferable, {planned.kept} kept by their plan) "
+            f"to {planned.receiver.label}."
         )
         _echo_parts("from", planned.lots)
         return
@@ -144,7 +148,7 @@ def credits_transfer(app: App, giver: str, receiver: str, quantity: int, key: st
     )
     again = " (already done with this key)" if done.replayed else ""
     click.echo(
-        f"Transferred {quantity} credit(s) from {done.giver.label} to {done.receiver.label}; "
+        f"Transferred {formats.count(quantity, 'credit')} from {done.giver.label} to {done.receiver.label}; "
         f"{done.giver.label} has {done.giver_left} left, {done.receiver.label} now has "
         f"{done.receiver_has}.{again}"
     )

@@ -12,6 +12,7 @@ from cli.errors import UserError
 from core.customers import flows as customer_flows
 from core.customers import merge as customer_merge
 from core.customers import service as customers
+from core.kernel import formats
 
 customers_group = click.Group("customers", help="Customers.")
 
@@ -26,7 +27,7 @@ def customers_import(app: App, file: Path) -> None:
     text = read_input(file, customers.MAX_FILE_BYTES)
     with naming(file):
         report = app.write(customers.import_csv, text)
-    click.echo(f"Imported {report.created} customer(s); {report.existing} already present.")
+    click.echo(f"Imported {formats.count(report.created, 'customer')}; {report.existing} already present.")
     for problem in report.errors:
         click.echo(f"line {problem.line}: {problem.reason}", err=True)
     if report.errors:
@@ -38,7 +39,12 @@ def customers_import(app: App, file: Path) -> None:
 @pass_app
 def customers_search(app: App, text: tuple[str, ...]) -> None:
     """Customers whose company or contact contains every word of TEXT, best match first."""
-    for c in app.read(customers.search_customers, " ".join(text)):
+    query = " ".join(text)
+    found = app.read(customers.search_customers, query)
+    if not found:
+        click.echo(f"No customer matches “{query}”. Add one with /customers add in Slack, or import a file")
+        click.echo("with `memberbot customers import`.")
+    for c in found:
         click.echo(f"#{c.id:<5} {c.label}")
 
 
@@ -112,14 +118,15 @@ def customers_merge(app: App, customer: str, survivor: str, yes: bool) -> None:
 
 def _moves(moves: customer_merge.Moves) -> str:
     counts = (
-        (moves.memberships, "membership(s)"),
-        (moves.charges, "charge(s)"),
-        (moves.visits, "visit(s)"),
-        (moves.lots, "credit lot(s)"),
-        (moves.entries, "ledger entries"),
-        (moves.bookings, "class booking(s)"),
-        (moves.invoices, "invoice(s)"),
-        (moves.alerts, "balance alert(s)"),
+        (moves.memberships, "membership"),
+        (moves.charges, "charge"),
+        (moves.visits, "visit"),
+        (moves.lots, "credit lot"),
+        (moves.entries, "ledger entry"),
+        (moves.bookings, "class booking"),
+        (moves.invoices, "invoice"),
+        (moves.alerts, "balance alert"),
     )
-    listed = ", ".join(f"{n} {what}" for n, what in counts if n)
-    return f"{listed}; {moves.credits.normalize():f} credits left in the lots" if listed else "nothing"
+    listed = ", ".join(formats.count(n, what) for n, what in counts if n)
+    left = formats.count(moves.credits, "credit")
+    return f"{listed}; {left} left in the lots" if listed else "nothing"

@@ -10,6 +10,7 @@ import click
 from cli.app import App, pass_app
 from core.daily import flows as daily_flows
 from core.daily import jobs as daily
+from core.kernel import formats
 from core.workspace.test_clock import has_test_clock
 
 
@@ -20,8 +21,9 @@ def _report_sweep(swept: dict[str, list[daily.DayReport]]) -> None:
             click.echo(f"{team}: nothing due")
         for r in reports:
             click.echo(
-                f"{team} {r.day}: expired {r.expired} lot(s), granted {r.granted}, moved {r.moved} "
-                f"membership(s), {r.visits} visit(s) planned, {len(r.reminders)} reminder(s)"
+                f"{team} {r.day}: expired {formats.count(r.expired, 'lot')}, granted {r.granted}, moved "
+                f"{formats.count(r.moved, 'membership')}, {formats.count(r.visits, 'visit')} planned, "
+                f"{formats.count(len(r.reminders), 'reminder')}"
             )
 
 

@@ -8,6 +8,7 @@ from cli.app import App, pass_app
 from cli.demo import demo_workspace
 from core.credits.lots import Unit
 from core.demo import flows as demo_flows
+from core.kernel import formats
 
 
 @click.command()
@@ -29,10 +30,10 @@ def _show_tour(team: str, tour: demo_flows.Tour) -> None:
     for v in tour.visits:
         late = "  (overdue)" if v.overdue else ""
         when = v.starts_at.astimezone(tour.tz)
-        click.echo(f"  {when:%a %d %b %H:%M}  {v.customer:<22} {v.job} / {v.task}{late}")
+        click.echo(f"  {formats.moment(when)}  {v.customer:<22} {v.job} / {v.task}{late}")
     click.echo("\nCredits available now:")
     for c, b in tour.balances:
-        expiring = ", ".join(f"{e.quantity} expire after {e.on:%d %b}" for e in b.expiring)
+        expiring = ", ".join(f"{e.quantity} expire after {formats.day(e.on)}" for e in b.expiring)
         click.echo(f"  {c.name:<22} {b.total(Unit.CREDIT)} credits" + (f" ({expiring})" if expiring else ""))
     click.echo("\nTry: scripts/run plans list | customers search <text> | membership report <id>")
     click.echo("     scripts/run credits balance <customer> | credits report <customer> report.xlsx")

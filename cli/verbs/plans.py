@@ -8,6 +8,7 @@ import click
 
 from cli.app import App, input_file_argument, naming, pass_app, read_input
 from cli.errors import UserError
+from core.kernel import formats
 from core.plans import catalog_file as plan_catalog
 from core.plans import flows as plan_flows
 from core.plans import service as plans
@@ -24,10 +25,11 @@ def plans_list(app: App) -> None:
     for p in listed:
         t = p.terms
         state = "" if p.enabled else " (disabled)"
-        term = f"{t.term_months} months" if t.term_months else "no expiry"
-        click.echo(f"{p.code:<12} {p.name}{state}: {t.price} {currency} {t.billing_type}, {term}")
+        term = f"for {formats.count(t.term_months, 'month')}" if t.term_months else "no end date"
+        price = formats.money(t.price, currency)
+        click.echo(f"{p.code:<12} {p.name}{state}: {price} {t.billing_type.label}, {term}")
         for s in p.services:
-            click.echo(f"{'':12}   {s.job} / {s.task}: {s.schedule} at {s.at:%H:%M}")
+            click.echo(f"{'':12}   {s.job} / {s.task}: {s.schedule} at {formats.clock(s.at)}")
 
 
 @plans_group.command("export")

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from cli.app import App, check_report_file, pass_app, report_file_argument, write_report
+from core.kernel import formats
 from core.revenue import flows as revenue_flows
 from core.revenue import service as revenue
 
@@ -25,10 +26,10 @@ def revenue_report(app: App, month: str, file: Path) -> None:
     check_report_file(file)  # database is opened
     report = app.read(revenue.deferred_report, first)
     write_report(file, report, revenue.to_xlsx, revenue.to_csv)
-    total = report.total
+    total, currency = report.total, report.currency
     click.echo(
-        f"Wrote {file}: {first:%Y-%m} recognised {total.recognised} {report.currency}, "
-        f"deferred {total.deferred}."
+        f"Wrote {file}: {formats.month(first)} recognised {formats.money(total.recognised, currency)}, "
+        f"deferred {formats.money(total.deferred, currency)}."
     )
 
 
@@ -47,5 +48,7 @@ def revenue_membership(app: App, membership: str, month: str) -> None:
     for m, a in s.months:
         click.echo(f"{m:%Y-%m}  {a.irr:>10} {a.mrr:>10} {a.scr:>10}")
     click.echo(
-        f"sold {s.sold_to_date} {s.currency}, recognised {s.recognised_to_date}, deferred {s.deferred}"
+        f"sold {formats.money(s.sold_to_date, s.currency)}, "
+        f"recognised {formats.money(s.recognised_to_date, s.currency)}, "
+        f"deferred {formats.money(s.deferred, s.currency)}"
     )

@@ -7,6 +7,7 @@ import click
 from cli.app import App, pass_app
 from core.catalog import flows as catalog_flows
 from core.catalog.services import ServiceInput, ServiceKind
+from core.kernel import formats
 
 services_group = click.Group("services", help="The services and products sold, and the equality templates.")
 
@@ -20,7 +21,7 @@ def services_list(app: App) -> None:
     for s in listed.services:
         kind = " (product)" if s.kind is ServiceKind.PRODUCT else ""
         state = "" if s.active else " (disabled)"
-        price = "priced at checkout" if s.price is None else f"{s.price} {listed.currency}"
+        price = "priced at checkout" if s.price is None else formats.money(s.price, listed.currency)
         details = [price, *([s.category] if s.category else [])]
         details += [f"{s.duration_minutes} min"] if s.duration_minutes else []
         details += [f"{p} at {where}" for where, p in s.location_prices]
@@ -40,5 +41,5 @@ def services_add(app: App, name: str, price: str, kind: str, category: str, minu
     """Add a service or product NAME to the catalogue."""
     saved = app.write(catalog_flows.new_service, ServiceInput(name, kind, category, price, minutes))
     s = saved.service
-    priced = "" if s.price is None else f" at {s.price} {saved.currency}"
+    priced = "" if s.price is None else f" at {formats.money(s.price, saved.currency)}"
     click.echo(f"Added {s.kind.value} {s.name}{priced}; `memberbot services list` lists the catalogue.")

@@ -22,7 +22,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 from core.billing import schedule as billing_schedule
 from core.billing.schedule import Pricing
 from core.context import Ctx
-from core.kernel import paging
+from core.kernel import formats, paging
 from core.kernel.errors import Conflict, Errors, InvalidInput, NotFound
 from core.kernel.money import amount, display, in_currency, minor_digits
 from core.kernel.text import clean
@@ -104,7 +104,7 @@ def payment_overdue(ctx: Ctx, contract_id: int) -> PaymentOverdue | None:
     more = f" (and {len(overdue) - 1} more)" if len(overdue) > 1 else ""
     return PaymentOverdue(
         f"M-{contract_id} has an overdue charge {reference(first.id or 0)} of "
-        f"{display(owed, ctx.tenant.currency)}, due {first.due_on:%d %b %Y}{more}: "
+        f"{display(owed, ctx.tenant.currency)}, due {formats.day(first.due_on)}{more}: "
         "record its payment before redeeming or booking.",
         first.id or 0,
         owed,
@@ -479,12 +479,12 @@ def cancellation_preview(
     )
     currency = ctx.tenant.currency
     credits = ctx.tenant.cancelled_credits
-    parts = [f"M-{contract_id} would be cancelled from {effective:%d %b %Y}."]
+    parts = [f"M-{contract_id} would be cancelled from {formats.day(effective)}."]
     if fee > 0:
         lock_end = billing_schedule.lock_in_end(contract.start_date, pricing.lock_in_months)
         last_day = lock_end - timedelta(days=1)
         parts.append(
-            f"It is inside its {pricing.lock_in_months}-month lock-in (to {last_day:%d %b %Y}): "
+            f"It is inside its {pricing.lock_in_months}-month lock-in (to {formats.day(last_day)}): "
             f"cancelling charges the remaining {months} lock-in month{'s' if months != 1 else ''}, "
             f"{display(in_currency(fee, currency), currency)}."
         )
@@ -515,11 +515,11 @@ def cancellation_date(ctx: Ctx, contract: Contract, *, on: date | None, at_term_
         return today
     if on < today:
         raise InvalidInput.single(
-            "on", f"{on:%d %b %Y} is in the past; a cancellation takes effect today at the earliest."
+            "on", f"{formats.day(on)} is in the past; a cancellation takes effect today at the earliest."
         )
     if contract.end_date is not None and on > contract.end_date + timedelta(days=1):
         raise InvalidInput.single(
-            "on", f"{on:%d %b %Y} is after the end of the term ({contract.end_date:%d %b %Y})."
+            "on", f"{formats.day(on)} is after the end of the term ({formats.day(contract.end_date)})."
         )
     return on
 

@@ -19,6 +19,7 @@ from sqlmodel import col
 
 from core.checkout.benefits import DiscountKind, ItemKind, Order
 from core.context import Ctx
+from core.kernel import formats
 from core.kernel.errors import Conflict, Errors, ImmutableField, InvalidInput, NotFound
 from core.kernel.money import amount
 from core.kernel.text import clean
@@ -280,7 +281,7 @@ def _revalued(
         replace(v, value=Decimal(0)) for v in valid
     ]:
         raise ImmutableField(
-            f"The discount type of {plan} cannot change: {sold} membership(s) were sold on it; only "
+            f"The discount type of {plan} cannot change: {formats.were(sold, 'membership')} sold on it; only "
             "the amounts can. Clone the plan to sell different discounts.",
             "discounts",
         )

@@ -25,6 +25,7 @@ from typing import Any
 
 from core.credits import lots
 from core.credits.lots import Pool, Unit
+from core.kernel import formats
 from core.kernel.errors import Errors
 
 ZERO = Decimal(0)
@@ -36,6 +37,11 @@ class Order(StrEnum):
     CREDITS_FIRST = "credits-first"  # credits, then discounts on what credits did not cover
     DISCOUNTS_FIRST = "discounts-first"  # discounts; credits where no discount applies (or it was removed)
     MANUAL = "manual"  # nothing applies by itself: staff choose each line's benefits
+
+    @property
+    def label(self) -> str:
+        """How a message says it: "credits first", "discounts first", "benefits chosen by hand"."""
+        return "benefits chosen by hand" if self is Order.MANUAL else self.value.replace("-", " ")
 
 
 class ItemKind(StrEnum):
@@ -284,7 +290,7 @@ def compute(
     if earner is None:
         return breakdown
     points = (breakdown.due * earner.points_per_unit).to_integral_value(rounding=ROUND_FLOOR)
-    rule = f"{earner.label}: {earner.points_per_unit.normalize():f} point(s) per 1 paid, rounded down"
+    rule = f"{earner.label}: {formats.count(earner.points_per_unit, 'point')} per 1 paid, rounded down"
     return Breakdown(order, tuple(results), points, earner.contract_id, rule, notes)
 
 

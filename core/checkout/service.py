@@ -46,6 +46,7 @@ from core.credits.lending import Refusal
 from core.credits.lots import Pool, Unit
 from core.credits.terms import CreditKind
 from core.customers import service as customers
+from core.kernel import formats
 from core.kernel.errors import Conflict, Errors, InvalidInput, NotFound
 from core.kernel.money import amount, minor_digits
 from core.kernel.text import clean, clean_reason, fold
@@ -564,8 +565,8 @@ def _benefits(ctx: Ctx, customer_id: int, *, lock: bool) -> Benefits:
             again = lending.lends_again_at(terms, contract.last_redeemed_at)
             assert again is not None, "a membership waits until a time"
             again = again.astimezone(ctx.tz)
-            notes.append(f"M-{cid} {name}: its credits can be used again from {again:%d %b %Y %H:%M}.")
-            blocked[cid] = f"M-{cid} {name} waits between redemptions until {again:%d %b %Y %H:%M}"
+            notes.append(f"M-{cid} {name}: its credits can be used again from {formats.moment(again)}.")
+            blocked[cid] = f"M-{cid} {name} waits between redemptions until {formats.moment(again)}"
         if status in EARNING and version is not None:
             versions[cid] = version.id or 0
     credit_lots, money_lots, held_back = _usable_lots(ctx, customer_id, blocked, now, lock=lock)
@@ -621,9 +622,9 @@ def _not_usable(ctx: Ctx, row: CreditLot, view: lots.Lot, blocked: dict[int, str
     if row.contract_id is not None and row.contract_id in blocked:
         return blocked[row.contract_id]
     if view.usable_from > now:
-        return f"usable from {view.usable_from.astimezone(ctx.tz):%d %b %Y}"
+        return f"usable from {formats.day(view.usable_from.astimezone(ctx.tz))}"
     if view.expires_at is not None and view.expires_at <= now:
-        return f"expired on {view.expires_at.astimezone(ctx.tz):%d %b %Y}"
+        return f"expired on {formats.day(view.expires_at.astimezone(ctx.tz))}"
     return ""
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
+from core.kernel import formats
 from core.memberships.lifecycle import Status
 
 MAX_CAPACITY = 500
@@ -54,7 +55,7 @@ def attendance_problem(
     if current in CANCELLED:
         return f"This booking was {current.label}; there is no attendance to record."
     if wanted is BookingStatus.ATTENDED and today < on:
-        return f"The session is on {on:%a %d %b %Y}; attendance is recorded from that day."
+        return f"The session is on {formats.day(on)}; attendance is recorded from that day."
     if wanted is BookingStatus.NO_SHOW and now < starts_at:
         return "The session has not started yet; a no-show is recorded once it has."
     return None
@@ -100,9 +101,9 @@ def refusal(holding: Holding, allowed_plans: frozenset[int] | None, on: date) ->
     if holding.status is not Status.ACTIVE:
         return f"{name} is {holding.status.label}, not active."
     if on < holding.start:
-        return f"{name} starts on {holding.start:%d %b %Y}, after the session."
+        return f"{name} starts on {formats.day(holding.start)}, after the session."
     if holding.end is not None and on > holding.end:
-        return f"{name} ends on {holding.end:%d %b %Y}, before the session."
+        return f"{name} ends on {formats.day(holding.end)}, before the session."
     if holding.unpaid is not None:
         return holding.unpaid
     return None

@@ -57,7 +57,7 @@ from core.credits import terms as credit_terms
 from core.credits.ledger import NotEnoughCredits
 from core.credits.lots import Unit
 from core.customers import service as customers
-from core.kernel import recurrence
+from core.kernel import formats, recurrence
 from core.kernel.errors import Conflict, Errors, InvalidInput, NotFound
 from core.kernel.recurrence import Recurrence
 from core.kernel.text import clean, clean_reason, fold
@@ -195,7 +195,7 @@ def create_series(ctx: Ctx, terms: SeriesTerms) -> SeriesView:
     if not 0 <= terms.cancel_cutoff_hours <= MAX_CUTOFF_HOURS:
         errors.add("cancel_cutoff_hours", f"The cancellation cut-off must be 0 to {MAX_CUTOFF_HOURS} hours.")
     if terms.ends_on is not None and terms.ends_on < terms.starts_on:
-        errors.add("ends_on", f"The class cannot end before it starts ({terms.starts_on:%d %b %Y}).")
+        errors.add("ends_on", f"The class cannot end before it starts ({formats.day(terms.starts_on)}).")
     _check_plans(ctx, errors, terms.plan_ids)
     same = _named(ctx, name, terms.location_id) if name and location is not None else None
     if same is not None and location is not None:
@@ -986,7 +986,7 @@ def _taken(ctx: Ctx, session_ids: Iterable[int]) -> dict[int, int]:
 
 
 def _when(ctx: Ctx, session: ClassSession) -> str:
-    return f"{session.starts_at.astimezone(ctx.tz):%a %d %b %Y %H:%M}"
+    return f"{formats.moment(session.starts_at.astimezone(ctx.tz))}"
 
 
 def _series_view(ctx: Ctx, series: ClassSeries) -> SeriesView:
@@ -1003,7 +1003,7 @@ def _series_view(ctx: Ctx, series: ClassSeries) -> SeriesView:
         location_id=series.location_id,
         location=location.name if location else "",
         schedule=rule,
-        schedule_text=f"{recurrence.describe(rule)} at {series.start_time:%H:%M}",
+        schedule_text=f"{recurrence.describe(rule)} at {formats.clock(series.start_time)}",
         starts_on=series.starts_on,
         ends_on=series.ends_on,
         start_time=series.start_time,

@@ -34,7 +34,7 @@ from core.credits.lending import REDEEMABLE, Refusal
 from core.credits.lots import Pool, Purpose, Unit
 from core.credits.terms import CreditTerms
 from core.customers import service as customers
-from core.kernel import paging
+from core.kernel import formats, paging
 from core.kernel.errors import Conflict, Errors, InvalidInput, NotFound, PermissionDenied
 from core.kernel.money import MAX_AMOUNT, minor_digits
 from core.kernel.text import clean, clean_reason
@@ -349,7 +349,7 @@ def adjust(
     if quantity == 0:
         errors.add("quantity", "An adjustment of zero changes nothing.")
     if expires_on is not None and expires_on <= ctx.today():
-        errors.add("expires", f"{expires_on:%d %b %Y} is not in the future.")
+        errors.add("expires", f"{formats.day(expires_on)} is not in the future.")
     errors.raise_if_any()
     if quantity > 0:
         expires_at = None if expires_on is None else _local_midnight(ctx, expires_on + timedelta(days=1))

@@ -10,6 +10,17 @@ from decimal import Decimal
 from enum import StrEnum
 
 _NEVER = datetime.max.replace(tzinfo=UTC)
+# What each kind of ledger entry is called wherever people read it: a report, a history, an alert.
+ENTRY_LABELS: dict[str, str] = {
+    "grant": "Granted",
+    "redeem": "Used",
+    "expire": "Expired",
+    "transfer_out": "Transferred out",
+    "transfer_in": "Transferred in",
+    "adjust": "Adjusted",
+    "reverse": "Reversed",
+    "merge": "Merged in",  # a lot of a customer merged into this one; its quantity is zero
+}
 
 
 class Unit(StrEnum):

@@ -13,7 +13,7 @@ from sqlmodel import col
 
 from core.context import Ctx
 from core.credits import ledger, lots
-from core.credits.lots import Pool, Unit
+from core.credits.lots import ENTRY_LABELS, Pool, Unit
 from core.customers import service as customers
 from core.kernel import spreadsheets
 from core.kernel.errors import NotFound
@@ -24,16 +24,6 @@ from storage.tables.credits import CreditLot
 from storage.tables.memberships import Contract
 from storage.tables.plans import Plan, PlanVersion
 
-KIND_LABELS = {
-    "grant": "Granted",
-    "redeem": "Used",
-    "expire": "Expired",
-    "transfer_out": "Transferred out",
-    "transfer_in": "Transferred in",
-    "adjust": "Adjusted",
-    "reverse": "Reversed",
-    "merge": "Merged in",  # a lot of a customer merged into this one; its quantity is zero
-}
 UNIT_LABELS = {Unit.CREDIT: "credits", Unit.MONEY: "monetary credit", Unit.POINTS: "points"}
 NO_MEMBERSHIP = "No membership"
 PREPAID_CARDS = "Prepaid cards"
@@ -125,7 +115,7 @@ def customer_report(ctx: Ctx, customer_id: int, *, contract_id: int | None = Non
     history = tuple(
         HistoryRow(
             at=e.at.astimezone(ctx.tz),
-            kind=KIND_LABELS[e.kind],
+            kind=ENTRY_LABELS[e.kind],
             unit=units[e.lot_id],
             quantity=_shown(ctx, units[e.lot_id], e.quantity),
             lot_balance=_shown(ctx, units[e.lot_id], e.remaining_after),

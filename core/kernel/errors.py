@@ -18,6 +18,11 @@ class FieldError:
         return f"{self.field}: {self.message}"
 
 
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if not text or text[-1] in ".!?)”" else text + "."
+
+
 class MemberbotError(Exception):
     """Base of every error core raises on purpose; `message` is safe to show to users."""
 
@@ -34,7 +39,8 @@ class InvalidInput(MemberbotError):
         if not errors:
             raise ValueError("InvalidInput needs at least one error")
         first = errors[0]
-        message = first.message if len(errors) == 1 else "; ".join(str(e) for e in errors)
+        # Said in words only: the field names ("lines.1.quantity") are for forms and logs, not readers.
+        message = first.message if len(errors) == 1 else " ".join(_sentence(e.message) for e in errors)
         super().__init__(message, first.field)
         self.errors = list(errors)
 

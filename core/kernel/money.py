@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from babel.numbers import format_currency, get_currency_precision
+from babel.numbers import get_currency_precision
 
+from core.kernel import formats
 from core.kernel.errors import Errors
 
 # A ceiling far above any membership price: a typo guard ("absurd amounts"), not a business rule.
@@ -51,4 +52,5 @@ def in_currency(value: Decimal, currency: str) -> Decimal:
 
 
 def display(value: Decimal, currency: str, locale: str = "en_US") -> str:
-    return str(format_currency(value, currency, locale=locale))
+    """An amount as every message writes it ($59.00): the one formatter's money()."""
+    return formats.money(value, currency, locale)

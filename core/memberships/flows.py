@@ -35,6 +35,7 @@ from core.credits.lots import Unit
 from core.customers import service as customers
 from core.customers.lookup import find_customer, the_customer
 from core.customers.service import CustomerView
+from core.kernel import formats
 from core.kernel.errors import Conflict, InvalidInput
 from core.kernel.money import display
 from core.mail import service as mail
@@ -347,8 +348,8 @@ def unfreeze(ctx: Ctx, contract_id: int, reason: str = "") -> Unfrozen:
 
 
 def _freeze_dates(starts: date | None, until: date | None) -> str:
-    since = f"from {starts:%d %b %Y} " if starts else ""
-    return since + (f"until {until:%d %b %Y}" if until else "until unfrozen")
+    since = f"from {formats.day(starts)} " if starts else ""
+    return since + (f"until {formats.day(until)}" if until else "until unfrozen")
 
 
 # --- cancelling ----------------------------------------------------------------------------------
@@ -392,7 +393,9 @@ def cancel(
         fee = (
             f" with a lock-in fee of {display(expected_fee, ctx.tenant.currency)}" if expected_fee > 0 else ""
         )
-        summary = f"Cancel {m.reference} ({m.customer}, {m.plan}) from {effective:%d %b %Y}{fee}: {reason}"
+        summary = (
+            f"Cancel {m.reference} ({m.customer}, {m.plan}) from {formats.day(effective)}{fee}: {reason}"
+        )
         wanted = {
             "contract": contract_id,
             "reason": reason,
@@ -576,8 +579,8 @@ def edit(ctx: Ctx, contract_id: int, changes: Edit | EditChanges, *, asked_in: s
     m = memberships.get(ctx, contract_id)
     asked = changes if isinstance(changes, Edit) else changes(m)
     if policy.edit_waits(ctx, contract_id, asked.start, asked.end):
-        until = f"{asked.end:%d %b %Y}" if asked.end else "no end"
-        summary = f"Move {m.reference} ({m.customer}, {m.plan}) from {asked.start:%d %b %Y} to {until}: "
+        until = f"{formats.day(asked.end)}" if asked.end else "no end"
+        summary = f"Move {m.reference} ({m.customer}, {m.plan}) from {formats.day(asked.start)} to {until}: "
         request = {"contract": contract_id, **asked.carried()}  # read by core/approvals/service.py
         key = f"edit-{contract_id}-{ctx.today()}-{asked.start}-{asked.end or ''}"
         return approval_flows.hold(ctx, "edit", request, summary + asked.reason, key=key, asked_in=asked_in)

@@ -24,7 +24,7 @@ from core.credits import grants as credit_grants
 from core.credits import ledger
 from core.credits.lots import Pool, Unit
 from core.customers import service as customers
-from core.kernel import paging
+from core.kernel import formats, paging
 from core.kernel.errors import Conflict, Errors, PermissionDenied
 from core.kernel.text import clean, clean_reason
 from core.memberships import contract_log
@@ -231,18 +231,21 @@ def freeze(
     starts = starts or today
     errors = Errors()
     if starts < today:
-        errors.add("starts", f"{starts:%d %b %Y} is in the past; a freeze starts today at the earliest.")
+        errors.add("starts", f"{formats.day(starts)} is in the past; a freeze starts today at the earliest.")
     elif contract.end_date is not None and starts > contract.end_date:
         errors.add(
-            "starts", f"{starts:%d %b %Y} is after the end of the term ({contract.end_date:%d %b %Y})."
+            "starts",
+            f"{formats.day(starts)} is after the end of the term ({formats.day(contract.end_date)}).",
         )
     if until is not None and until < starts:
-        errors.add("until", f"The last frozen day {until:%d %b %Y} is before the first ({starts:%d %b %Y}).")
+        errors.add(
+            "until", f"The last frozen day {formats.day(until)} is before the first ({formats.day(starts)})."
+        )
     errors.raise_if_any()
     planned = billing.open_freeze(ctx, contract_id)
     if planned is not None:
         raise Conflict(
-            f"M-{contract_id} already has a freeze planned from {planned.starts_on:%d %b %Y}; "
+            f"M-{contract_id} already has a freeze planned from {formats.day(planned.starts_on)}; "
             "unfreeze it to withdraw that one first."
         )
     ctx.uow.add(
@@ -260,9 +263,9 @@ def freeze(
     if starts == today:
         _begin_freeze(ctx, contract, reason)
     else:
-        to = f"until {until:%d %b %Y}" if until else "until unfrozen"
+        to = f"until {formats.day(until)}" if until else "until unfrozen"
         contract_log.record(
-            ctx, contract, "plan freeze", None, None, f"from {starts:%d %b %Y} {to}. {reason}"
+            ctx, contract, "plan freeze", None, None, f"from {formats.day(starts)} {to}. {reason}"
         )
     billing.raise_charges(ctx, contract)
     return _view(ctx, contract)
@@ -315,7 +318,7 @@ def cancel(
     earlier = billing.pending_cancellation(ctx, contract_id)
     if earlier is not None:
         raise Conflict(
-            f"M-{contract_id} is already to be cancelled from {earlier.effective_on:%d %b %Y}; "
+            f"M-{contract_id} is already to be cancelled from {formats.day(earlier.effective_on)}; "
             "reactivate it to withdraw that cancellation first."
         )
     preview = billing.cancellation_preview(ctx, contract_id, on=on, at_term_end=at_term_end)
@@ -343,7 +346,7 @@ def cancel(
         _apply_cancellation(ctx, contract, row)
     else:
         contract_log.record(
-            ctx, contract, "plan cancel", None, None, f"from {preview.effective_on:%d %b %Y}: {reason}"
+            ctx, contract, "plan cancel", None, None, f"from {formats.day(preview.effective_on)}: {reason}"
         )
     billing.raise_charges(ctx, contract)
     return _view(ctx, contract)
@@ -692,14 +695,14 @@ def report(ctx: Ctx, contract_id: int) -> MembershipReport:
 def _check_dates(ctx: Ctx, errors: Errors, start: date, end: date | None, *, fixed_term: bool) -> None:
     latest_start = ctx.today() + relativedelta(years=MAX_YEARS_AHEAD)
     if start < EARLIEST:
-        errors.add("start", f"The start date {start:%d %b %Y} is too far in the past.")
+        errors.add("start", f"The start date {formats.day(start)} is too far in the past.")
     elif start > latest_start:
-        errors.add("start", f"The start date {start:%d %b %Y} is more than {MAX_YEARS_AHEAD} years away.")
+        errors.add("start", f"The start date {formats.day(start)} is more than {MAX_YEARS_AHEAD} years away.")
     if end is None:
         if fixed_term:
             errors.add("end", "An end date is required for this plan.")
     elif end < start:
-        errors.add("end", f"The end date {end:%d %b %Y} is before the start date {start:%d %b %Y}.")
+        errors.add("end", f"The end date {formats.day(end)} is before the start date {formats.day(start)}.")
     elif end > start + MAX_TERM:
         errors.add("end", "A membership can run for at most 10 years; renew it instead.")
 

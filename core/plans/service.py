@@ -21,7 +21,7 @@ from core.catalog import locations as catalog
 from core.context import Ctx
 from core.credits import terms as credit_terms
 from core.credits.terms import CreditTerms
-from core.kernel import recurrence
+from core.kernel import formats, recurrence
 from core.kernel.errors import Conflict, Errors, ImmutableField
 from core.kernel.money import amount, in_currency
 from core.kernel.recurrence import Recurrence
@@ -175,7 +175,7 @@ def update_plan(ctx: Ctx, plan_id: int, terms: PlanTerms) -> PlanView:
     if sold and fixed:
         label = _LABELS.get(fixed[0], f"The credit setting {fixed[0].removeprefix('credits.')}")
         raise ImmutableField(
-            f"{label} of {plan.name} cannot change: {sold} membership(s) were sold on it. "
+            f"{label} of {plan.name} cannot change: {formats.were(sold, 'membership')} sold on it. "
             f"Clone the plan to sell different terms.",
             fixed[0],
         )

@@ -13,6 +13,11 @@ class BillingType(StrEnum):
     TWICE_A_YEAR = "twice-a-year"
     YEARLY = "yearly"
 
+    @property
+    def label(self) -> str:
+        """How a message says it: "$59.00 monthly", "$159.00 once", "twice a year"."""
+        return "once" if self is BillingType.ONE_TIME else self.value.replace("-", " ")
+
 
 # Months in one billing period; a one-time plan is sold in one piece and has none.
 PERIOD_MONTHS: dict[str, int] = {

@@ -24,7 +24,7 @@ from core.context import Ctx
 from core.credits import terms as credit_terms
 from core.credits.calendar import period_starts
 from core.credits.terms import CreditKind, CreditTerms, Frequency
-from core.kernel import spreadsheets
+from core.kernel import formats, spreadsheets
 from core.kernel.errors import Errors, ImmutableField, InvalidInput, NotFound
 from core.kernel.money import in_currency, minor_digits
 from core.memberships.lifecycle import Status
@@ -94,7 +94,7 @@ def set_split(ctx: Ctx, plan_version_id: int, split: Split, *, location_id: int 
     if sold:
         where = "" if location_id is None else " at that location"
         raise ImmutableField(
-            f"The revenue split of {version.name} cannot change: {sold} membership(s) were sold on "
+            f"The revenue split of {version.name} cannot change: {formats.were(sold, 'membership')} sold on "
             f"it{where}. Clone the plan to sell it with another split.",
             "split",
         )
@@ -175,7 +175,7 @@ def membership_revenue(ctx: Ctx, contract_id: int, month: date) -> MembershipRev
     roles.require(ctx, Action.VIEW_FINANCES)
     found = _revenues(ctx, month, contract_id=contract_id)
     if not found:
-        raise NotFound(f"M-{contract_id} was not sold by the end of {month:%B %Y}.", "membership")
+        raise NotFound(f"M-{contract_id} was not sold by the end of {formats.month(month)}.", "membership")
     return found[0]
 
 

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from core.context import Ctx
 from core.customers.lookup import the_customer
 from core.customers.service import CustomerView
+from core.kernel import formats
 from core.kernel.errors import InvalidInput
 from core.visits import service as visits
 from core.visits.service import VisitView
@@ -49,11 +50,11 @@ def visit_list(
     until = until or start + timedelta(days=DEFAULT_DAYS)
     if until < start:
         raise InvalidInput.single(
-            "to", f"The last day {until:%d %b %Y} is before the first ({start:%d %b %Y})."
+            "to", f"The last day {formats.day(until)} is before the first ({formats.day(start)})."
         )
     if (until - start).days > LONGEST:
         raise InvalidInput.single(
-            "to", f"A list covers a year at most; {start:%d %b %Y} to {until:%d %b %Y} is longer."
+            "to", f"A list covers a year at most; {formats.day(start)} to {formats.day(until)} is longer."
         )
     found = the_customer(ctx, customer) if customer.strip() else None
     listed = visits.upcoming(

@@ -15,7 +15,7 @@ from enum import StrEnum
 from sqlmodel import and_, col, or_
 
 from core.context import Ctx
-from core.kernel import paging, recurrence
+from core.kernel import formats, paging, recurrence
 from core.kernel.errors import Conflict, Errors, InvalidInput, NotFound
 from core.kernel.text import clean
 from core.memberships.lifecycle import SERVICED, Status
@@ -212,9 +212,9 @@ def reschedule(ctx: Ctx, visit_id: int, new_day: date) -> VisitView:
     roles.require(ctx, Action.WORK_VISITS)
     visit, contract = _open_visit(ctx, visit_id)
     if new_day < ctx.today():
-        raise InvalidInput.single("date", f"{new_day:%d %b %Y} is in the past; choose today or later.")
+        raise InvalidInput.single("date", f"{formats.day(new_day)} is in the past; choose today or later.")
     if new_day < contract.start_date or (contract.end_date is not None and new_day > contract.end_date):
-        raise InvalidInput.single("date", f"{new_day:%d %b %Y} is outside the membership's term.")
+        raise InvalidInput.single("date", f"{formats.day(new_day)} is outside the membership's term.")
     service = ctx.uow.get(PlanService, visit.plan_service_id)
     at = service.time_of_day if service is not None else visit.starts_at.astimezone(ctx.tz).time()
     visit.due_on, visit.starts_at = new_day, recurrence.at_local_time(new_day, at, ctx.tz)

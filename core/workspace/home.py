@@ -33,6 +33,7 @@ class Home:
     sessions: list[SessionView]  # today's and tomorrow's still to start, soonest first
     recent: list[tuple[int, EventView]]  # (membership, event), newest first
     tz: ZoneInfo  # the workspace's, to show the times in
+    currency: str = "USD"  # the workspace's, to word monetary credit in
 
 
 def home(ctx: Ctx, *, expiring_within: int, recent: int) -> Home | None:
@@ -54,4 +55,5 @@ def home(ctx: Ctx, *, expiring_within: int, recent: int) -> Home | None:
         sessions=sessions,
         recent=memberships.recent_activity(ctx, limit=recent),
         tz=ctx.tz,
+        currency=ctx.tenant.currency,
     )

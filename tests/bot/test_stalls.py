@@ -144,7 +144,7 @@ def test_a_request_is_told_sorry_within_seconds_while_the_database_hangs_and_not
         assert "the database did not answer /services from" in logged[0].getMessage()
         assert location_prices(shop) == []
         priced = stalled.slack.command("/services", "price massage 60 at downtown 110")["text"]
-        assert "*Massage 60* costs 110.00 USD at Downtown" in priced  # normal again at once
+        assert "*Massage 60* costs $110.00 at Downtown" in priced  # normal again at once
     assert location_prices(shop) == [("Downtown", Decimal(110))]
 
 

@@ -14,7 +14,7 @@ from bot.deps import Deps
 from bot.listeners.alerts import forms
 from bot.listeners.alerts.ids import AlertAction
 from bot.listeners.replies import answer
-from bot.mrkdwn import escape_controls
+from bot.mrkdwn import escape
 from core.credits import alerts as balance_alerts
 from core.credits import flows as credits
 
@@ -60,7 +60,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
 
         def work() -> dict[str, Any]:
             row = deps.write(team, user, balance_alerts.snooze, alert_id)
-            customer = escape_controls(row.customer)
+            customer = escape(row.customer)
             return messages.message(messages.say("snoozed", until=row.snoozed_until, customer=customer))
 
         reply = await asyncio.to_thread(answer, work)

@@ -8,7 +8,7 @@ from typing import Any
 
 from bot import messages
 from bot.deps import Deps
-from bot.mrkdwn import escape, escape_controls
+from bot.mrkdwn import escape
 from core.credits import alerts as balance_alerts
 
 SHOWN = 40
@@ -19,7 +19,7 @@ def follow_ups(deps: Deps, team: str, user: str) -> dict[str, Any]:
     rows = [
         {
             **asdict(r),
-            "customer": escape_controls(r.customer),
+            "customer": escape(r.customer),
             "balance": f"{r.balance.normalize():f}",
             "note": escape(r.note),
         }

@@ -141,7 +141,7 @@ def set_order(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]:
         raise InvalidInput.single("benefit_order", messages.say("checkout_order_usage"))
     done = _located(deps.write(team, user, flows.set_order, " ".join(words), order.lower()))
     return messages.message(
-        messages.say("checkout_order_set", location=escape(done.location), order=done.order.value)
+        messages.say("checkout_order_set", location=escape(done.location), order=done.order.label)
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from decimal import Decimal
 from typing import Any
 
 from bot import messages
@@ -15,6 +16,7 @@ from bot.ui.buttons import actions, button
 from core.checkout import flows
 from core.checkout.benefits import Breakdown, Kind, Order
 from core.checkout.flows import fingerprint
+from core.kernel import formats
 from core.kernel.errors import InvalidInput
 
 REMOVE_BUTTONS = 23  # an actions block holds 25 elements: Post, the monetary credit, the removals
@@ -68,22 +70,30 @@ def breakdown_text(
     currency: str, b: Breakdown, reference: str, customer: str = "", location: str = "", *, status: str = ""
 ) -> str:
     """The breakdown in words (customer and location when the invoice is being checked out)."""
+
+    def money(value: Decimal) -> str:
+        return formats.money(value, currency)
+
     lines = [
         messages.say(
             "checkout_line",
             number=r.line.number,
             name=escape(r.line.name),
             quantity=r.line.quantity,
-            unit_price=r.line.unit_price,
-            gross=r.line.gross,
+            unit_price=money(r.line.unit_price),
+            gross=money(r.line.gross),
             benefits=[
                 messages.say(
-                    "checkout_applied", kind=a.kind.value, amount=a.amount, units=a.units, rule=escape(a.rule)
+                    "checkout_applied",
+                    kind=a.kind.value,
+                    amount=money(a.amount),
+                    units=a.units,
+                    rule=escape(a.rule),
                 )
                 for a in r.applied
             ],
             removed=bool(r.removed),
-            due=r.due,
+            due=money(r.due),
         )
         for r in b.lines
     ]
@@ -93,7 +103,7 @@ def breakdown_text(
         status=status,
         customer=escape(customer),
         location=escape(location),
-        order=b.order.value,
+        order=b.order.label,
         lines=lines,
         gross=b.gross,
         benefits=b.gross - b.due,

@@ -25,6 +25,8 @@ from bot.mrkdwn import escape
 from bot.ui.buttons import actions, button
 from core.credits import flows as credits
 from core.credits.flows import CustomerBalance
+from core.credits.lots import ENTRY_LABELS
+from core.kernel import formats
 from core.kernel.errors import InvalidInput
 
 HISTORY_SHOWN = 25
@@ -164,15 +166,20 @@ def _expiry_and_reason(today: date, date_text: str, reason: str) -> tuple[date, 
     return parse_date(date_text, today, field="expires"), reason
 
 
+def _entry(kind: str) -> str:
+    """A ledger entry's kind in words: "Transferred out", not transfer_out."""
+    return ENTRY_LABELS.get(kind, kind)
+
+
 def history(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]:
     found = deps.read(team, user, credits.history, text)
     entries, tz = found.entries, found.tz
     shown = entries[-HISTORY_SHOWN:]
     lines = [
-        f"• {e.at.astimezone(tz):%d %b %Y} {e.kind} *{e.quantity.normalize():+f}* "
+        f"• {formats.day(e.at.astimezone(tz))} {_entry(e.kind)} *{e.quantity.normalize():+f}* "
         f"(<@{e.actor}>{', ' + escape(e.reason) if e.reason else ''})"
         if e.actor.startswith(("U", "W"))
-        else f"• {e.at.astimezone(tz):%d %b %Y} {e.kind} *{e.quantity.normalize():+f}*"
+        else f"• {formats.day(e.at.astimezone(tz))} {_entry(e.kind)} *{e.quantity.normalize():+f}*"
         f"{' (' + escape(e.reason) + ')' if e.reason else ''}"
         for e in shown
     ]

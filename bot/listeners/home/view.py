@@ -18,6 +18,8 @@ from bot.listeners.replies import answer
 from bot.listeners.visits.menu import home_line, visit_menu
 from bot.mrkdwn import escape
 from core.context import SYSTEM
+from core.credits.ledger import ExpiringFor
+from core.kernel import formats
 from core.workspace import roles
 from core.workspace.home import Home, home
 from core.workspace.roles import Action
@@ -90,9 +92,11 @@ def _approvals(shown: Home) -> list[dict[str, Any]]:
 
 
 def _expiring(shown: Home) -> list[str]:
+    def quantity(e: ExpiringFor) -> str:
+        return messages.credit_quantity(e.expiring.unit, e.expiring.quantity, shown.currency)
+
     return [
-        f"{escape(e.customer)}: {e.expiring.quantity} {e.expiring.unit.value}, "
-        f"last day {e.expiring.on:%a %d %b}"
+        f"{escape(e.customer)}: {quantity(e)}, last day {formats.day(e.expiring.on)}"
         for e in shown.expiring[:LISTED]
     ]
 
@@ -117,7 +121,7 @@ def _sessions(shown: Home) -> list[str]:
 
 def _recent(shown: Home) -> list[str]:
     return [
-        f"{e.at.astimezone(shown.tz):%d %b %H:%M} M-{contract_id} {e.action}"
+        f"{formats.moment(e.at.astimezone(shown.tz))} M-{contract_id} {e.action}"
         f"{' → ' + e.to_status.label if e.to_status else ''} by <@{e.actor}>"
         for contract_id, e in shown.recent
     ]

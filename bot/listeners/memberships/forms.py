@@ -26,6 +26,7 @@ from bot.mrkdwn import escape
 from core.approvals.flows import Held
 from core.credits.terms import CreditKind, Expiry
 from core.customers import service as customers
+from core.kernel import formats
 from core.kernel.errors import InvalidInput, MemberbotError
 from core.memberships import flows
 from core.memberships.flows import SaleForm
@@ -173,7 +174,10 @@ def sale_view(form: SaleForm, channel: str) -> dict[str, Any]:
             SaleField.PLAN,
             "Plan",
             [
-                (str(p.id), f"{p.name} — {p.terms.price} {currency} {p.terms.billing_type.value}")
+                (
+                    str(p.id),
+                    f"{p.name} — {formats.money(p.terms.price, currency)} {p.terms.billing_type.label}",
+                )
                 for p in form.plans
             ],
             initial=str(plan.id) if plan else None,
@@ -208,28 +212,25 @@ def sale_view(form: SaleForm, channel: str) -> dict[str, Any]:
 def includes(plan: PlanView, currency: str) -> str:
     """What a plan gives: its term, recurring services and credit terms."""
     t = plan.terms
-    lines = [f"*{escape(plan.name)}* — {t.price} {currency} {t.billing_type.value}"]
-    lines.append(f"Term: {t.term_months} months" if t.term_months else "Term: until cancelled")
+    lines = [f"*{escape(plan.name)}* — {formats.money(t.price, currency)} {t.billing_type.label}"]
+    lines.append(
+        f"Term: {formats.count(t.term_months, 'month')}" if t.term_months else "Term: until cancelled"
+    )
     if t.setup_fee:
-        lines.append(f"Setup fee: {t.setup_fee} {currency}")
+        lines.append(f"Setup fee: {formats.money(t.setup_fee, currency)}")
     for s in plan.services:
-        lines.append(f"• {escape(s.job)} / {escape(s.task)}: {escape(s.schedule)} at {s.at:%H:%M}")
+        lines.append(f"• {escape(s.job)} / {escape(s.task)}: {escape(s.schedule)} at {formats.clock(s.at)}")
     if not plan.services:
         lines.append("No recurring services.")
     c = t.credits
     if c is None:
         lines.append("No credits: unlimited use.")
     else:
-        what = {CreditKind.SERVICE: "service credits", CreditKind.MONETARY: f"{currency} of credit"}
-        if c.kind == CreditKind.POINTS:
-            lines.append(f"Points: {c.points_per_unit} per {currency} paid")
-        else:
-            lines.append(f"Credits: {c.per_period} {what[c.kind]} per period ({c.frequency.value})")
-        if c.initial:
-            lines.append(f"At sign-up: {c.initial}")
+        what = "Points" if c.kind == CreditKind.POINTS else "Credits"
+        lines.append(f"{what}: {messages.say('credit_summary', c=c, currency=currency)}")
         expiry = {
             Expiry.NEVER: "never expire",
-            Expiry.DAYS: f"expire {c.expiry_days} days after they are granted",
+            Expiry.DAYS: f"expire {formats.count(c.expiry_days, 'day')} after they are granted",
             Expiry.MEMBERSHIP_END: "expire when the membership ends",
         }[c.expiry]
         lines.append(f"Credits {expiry}.")

@@ -24,7 +24,7 @@ def sale_request(sale: Sale, here: str) -> dict[str, Any]:
             plan=escape(plan.name),
             price=plan.terms.price,
             currency=sale.currency,
-            billing=plan.terms.billing_type.value,
+            billing=plan.terms.billing_type.label,
         )
     )
     buttons = decisions.buttons(MembershipAction.APPROVE, MembershipAction.REJECT, m.id)

@@ -16,7 +16,7 @@ from bot.listeners.replies import Modal, slash_command
 from bot.mrkdwn import escape
 from bot.pagination import more_button, page
 from core.checkout.benefits import DiscountKind, ItemKind
-from core.credits.terms import CreditKind
+from core.kernel import formats
 from core.plans import flows
 from core.plans.service import PlanView
 from core.workspace import roles
@@ -102,23 +102,14 @@ def discount_words(discounts: tuple[flows.DiscountView, ...]) -> str:
 
 def _plan_row(plan: PlanView, discounts: tuple[flows.DiscountView, ...] = ()) -> dict[str, Any]:
     t = plan.terms
-    credits = ""
-    if t.credits is not None:
-        c = t.credits
-        what = {CreditKind.SERVICE: "credits", CreditKind.MONETARY: "of credit", CreditKind.POINTS: "points"}[
-            c.kind
-        ]
-        credits = "points on payments" if c.kind == CreditKind.POINTS else f"{c.per_period} {what} per period"
-        if c.initial:
-            credits += f" + {c.initial} at sign-up"
     return {
         "name": escape(plan.name),
         "code": plan.code,
         "enabled": plan.enabled,
         "price": t.price,
-        "billing": t.billing_type.value,
-        "term": f"{t.term_months} months" if t.term_months else "no expiry",
-        "credits": credits,
+        "billing": t.billing_type.label,
+        "term": f"for {formats.count(t.term_months, 'month')}" if t.term_months else "no end date",
+        "credits": t.credits,
         "services": [escape(f"{s.job} / {s.task}: {s.schedule}") for s in plan.services],
         "discounts": escape(discount_words(discounts)),
     }

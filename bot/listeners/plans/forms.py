@@ -116,7 +116,7 @@ def details_view(form: flows.PlanForm) -> dict[str, Any]:
                 messages.say(
                     "plan_sold_terms",
                     sold=sold,
-                    billing=t.billing_type.value,
+                    billing=t.billing_type.label,
                     prorated=t.prorate_first_period,
                     term=t.term_months,
                 )

@@ -14,6 +14,7 @@ from bot import messages
 from bot.deps import Deps
 from bot.listeners.replies import Upload, slash_command
 from bot.mrkdwn import escape
+from core.kernel import formats
 from core.kernel.money import display
 from core.revenue import flows as revenue_flows
 from core.revenue import service as revenue
@@ -45,7 +46,7 @@ def revenue_reply(deps: Deps, team: str, user: str, text: str) -> dict[str, Any]
     return Upload(
         f"deferred-revenue-{report.month:%Y-%m}.xlsx",
         content,
-        f"Deferred revenue — {report.month:%B %Y}",
+        f"Deferred revenue — {formats.month(report.month)}",
         said,
     )
 
@@ -91,7 +92,7 @@ def _amounts(line: RevenueLine, currency: str) -> dict[str, str]:
 
     return {
         "plan": escape(line.plan),
-        "location": escape(line.location),
+        "location": "" if line.location == revenue.NO_LOCATION else escape(line.location),
         "sold": money(line.sold),
         "recognised": money(line.recognised),
         "irr": money(line.irr),

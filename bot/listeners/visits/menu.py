@@ -8,6 +8,7 @@ from typing import Any
 from bot import views
 from bot.listeners.visits.ids import Action
 from bot.mrkdwn import escape
+from core.kernel import formats
 from core.visits.service import VisitView
 
 CHOICES = (
@@ -19,7 +20,7 @@ CHOICES = (
 
 
 def home_line(v: VisitView) -> str:
-    line = f"{v.starts_at:%a %H:%M} {escape(v.customer)}: {escape(v.job)} / {escape(v.task)}"
+    line = f"{formats.moment(v.starts_at)} {escape(v.customer)}: {escape(v.job)} / {escape(v.task)}"
     return line + (f" — <@{v.assignee}>" if v.assignee else "")
 
 

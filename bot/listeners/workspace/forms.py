@@ -13,6 +13,7 @@ from bot import views
 from bot.deps import Deps
 from bot.listeners.replies import form_submitted
 from bot.listeners.workspace.ids import WorkspaceForm
+from core.kernel import formats
 from core.kernel.errors import InvalidInput
 from core.workspace import flows, roles
 from core.workspace.roles import Action, Role
@@ -47,7 +48,7 @@ def settings_form(deps: Deps, team: str, user: str) -> dict[str, Any]:
         views.text_input(
             "approve_grants_above",
             "Manual grants above this many credits wait for approval",
-            initial=f"{s.approve_grants_above:f}" if s.approve_grants_above is not None else "",
+            initial=formats.number(s.approve_grants_above) if s.approve_grants_above is not None else "",
             optional=True,
             hint="Empty: grants never wait.",
         ),
@@ -64,7 +65,7 @@ def settings_form(deps: Deps, team: str, user: str) -> dict[str, Any]:
         views.text_input(
             "balance_alert_above",
             f"Alert the specialist when account credit is above ({s.currency})",
-            initial=f"{s.balance_alert_above:f}" if s.balance_alert_above is not None else "",
+            initial=formats.number(s.balance_alert_above) if s.balance_alert_above is not None else "",
             optional=True,
             hint="Empty: no balance alerts.",
         ),
@@ -82,7 +83,9 @@ def settings_form(deps: Deps, team: str, user: str) -> dict[str, Any]:
             initial=s.operations_channel or None,
             optional=True,
         ),
-        views.text_input("daily_run_at", "Daily jobs run at (local time)", initial=f"{s.daily_run_at:%H:%M}"),
+        views.text_input(
+            "daily_run_at", "Daily jobs run at (local time)", initial=formats.clock(s.daily_run_at)
+        ),
         views.text_input(
             "expiry_reminder_days",
             "Remind this many days before credits expire",

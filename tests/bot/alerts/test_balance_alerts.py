@@ -11,6 +11,7 @@ from core import outbox
 from core.credits import ledger
 from core.credits.lots import Pool, Unit
 from core.daily import jobs as daily
+from core.kernel import formats
 from core.workspace.tenants import update_settings
 from tests.bot.conftest import Slack, wait_until
 from tests.bot.test_scheduler import deliver
@@ -56,7 +57,7 @@ def test_the_specialist_opens_the_report_logs_a_follow_up_and_snoozes(slack: Sla
     daily.catch_up(slack.shop.db, slack.shop.team, slack.shop.clock)
     assert deliver(slack) == 1
     (alert,) = slack.standin.channel_messages(SPECIALIST)
-    assert "*Harbour &lt;Gym&gt;* has 150 USD of account credit, above the 100 USD threshold" in alert.text
+    assert "*Harbour &lt;Gym&gt;* has $150.00 of account credit, above the $100.00 threshold" in alert.text
     buttons = {e["action_id"]: e["value"] for e in alert.blocks[-1]["elements"]}
 
     def press(action_id: str, user: str) -> str:
@@ -82,11 +83,13 @@ def test_the_specialist_opens_the_report_logs_a_follow_up_and_snoozes(slack: Sla
     wait_until(lambda: slack.standin.top_modal(SPECIALIST), what="the follow-up form")
     assert slack.driver.submit(SPECIALIST, {"note": "Called; will book a <!channel> spa day"}) == {}
     report = slack.command("/credits", "followups", user=SPECIALIST)["text"]
-    assert "*Harbour &lt;Gym&gt;*: 150 USD since 15 Jan — last follow-up 15 Jan" in report
+    assert "*Harbour &lt;Gym&gt;*: $150.00 since Wed 15 Jan 2025 — last follow-up Wed 15 Jan 2025" in report
     assert "&lt;!channel&gt;" in report
     _, response_id = slack.driver.click(
         AlertAction.SNOOZE, buttons[AlertAction.SNOOZE], user=SPECIALIST, message=alert
     )
     snoozed = wait_until(lambda: slack.standin.replies(response_id), what="the snooze")[-1]["text"]
-    assert f"Snoozed until {date(2025, 1, 15) + timedelta(days=30):%d %b %Y}" in snoozed
-    assert "(snoozed until 14 Feb)" in slack.command("/credits", "followups", user=SPECIALIST)["text"]
+    assert f"Snoozed until {formats.day(date(2025, 1, 15) + timedelta(days=30))}" in snoozed
+    assert (
+        "(snoozed until Fri 14 Feb 2025)" in slack.command("/credits", "followups", user=SPECIALIST)["text"]
+    )

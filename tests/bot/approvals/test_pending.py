@@ -97,8 +97,8 @@ def test_the_manager_approves_a_sale_from_the_home_staff_see_nothing_to_decide(s
     assert "Waiting for your approval" not in text_of(staff) and decide_blocks(staff) == {}
     manager = home(slack, MANAGER)
     shown = text_of(manager)
-    assert f"*M-{contract}* New membership: *Bo's Bakery*, Silver from 01 Feb 2025" in shown
-    assert f"Sold by <@{STAFF}>, 13 Jan" in shown
+    assert f"*M-{contract}* New membership: *Bo's Bakery*, Silver from Sat 1 Feb 2025" in shown
+    assert f"Sold by <@{STAFF}>, Mon 13 Jan 2025" in shown
     approve, reject = decide_blocks(manager)[f"M-{contract}"]
     assert (approve["action_id"], reject["action_id"]) == (
         f"{MembershipAction.APPROVE}_{contract}",

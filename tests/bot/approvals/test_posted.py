@@ -108,7 +108,7 @@ def test_a_sale_rejected_from_the_home_shows_who_and_why_in_the_channel(slack: S
     assert slack.driver.submit(MANAGER, {"reason": "Wrong plan"}) == {}
     wait_until(lambda: "Rejected by" in message.text, what="the channel's message to be updated")
     assert f"Rejected by <@{MANAGER}>: Wrong plan. It is now *rejected*." in message.text
-    assert f"*Membership M-{contract}* for *Café Müller*: Gold, 01 Feb 2025" in message.text
+    assert f"*Membership M-{contract}* for *Café Müller*: Gold, Sat 1 Feb 2025" in message.text
     assert buttons(message) == []
     assert thread_line(slack, message) == [f"M-{contract} was rejected by <@{MANAGER}>: Wrong plan."]
 

@@ -33,7 +33,7 @@ START = date(2025, 2, 1)
 
 
 def gold_member(slack: Slack, *, lock_in: int = 0, today: date = date(2025, 2, 10)) -> int:
-    """Anna Yoga holds Gold (49.00 a month for 12 months from 1 Feb 2025, setup fee 25.00, freeze
+    """Anna Yoga holds Gold (49.00 a month for 12 months from Sat 1 Feb 2025, setup fee 25.00, freeze
     fee 5.00, 4 credits a month, the given lock-in), approved; the clock is at `today`."""
     at(slack.shop, today)
     with slack.shop.tx() as ctx:
@@ -96,8 +96,8 @@ def say(slack: Slack, text: str, user: str = MANAGER, command: str = "/membershi
 
 def test_a_freeze_with_dates_is_planned_and_unfreezing_withdraws_it(slack: Slack) -> None:
     m = gold_member(slack)
-    planned = say(slack, f"freeze M-{m} from 20 Feb 2025 until 10 Mar 2025 away from home")
-    assert f"M-{m} will be *frozen* from 20 Feb 2025 until 10 Mar 2025" in planned
+    planned = say(slack, f"freeze M-{m} from Thu 20 Feb 2025 until Mon 10 Mar 2025 away from home")
+    assert f"M-{m} will be *frozen* from Thu 20 Feb 2025 until Mon 10 Mar 2025" in planned
     assert status(slack, m) is Status.ACTIVE  # it begins on its first day
     after = charges(slack, m)
     assert after[("regular", date(2025, 3, 1))].status is ChargeStatus.VOID
@@ -107,11 +107,11 @@ def test_a_freeze_with_dates_is_planned_and_unfreezing_withdraws_it(slack: Slack
         assert planned_row is not None and planned_row.reason == "away from home"
 
     withdrawn = say(slack, f"unfreeze M-{m} back sooner")
-    assert f"The freeze of M-{m} planned from 20 Feb 2025 is withdrawn; it stays *active*" in withdrawn
+    assert f"The freeze of M-{m} planned from Thu 20 Feb 2025 is withdrawn; it stays *active*" in withdrawn
     assert charges(slack, m)[("regular", date(2025, 3, 1))].status is ChargeStatus.DUE
 
     now = say(slack, f"freeze M-{m} until in 2 weeks on holiday")
-    assert f"M-{m} is now *frozen* until 24 Feb 2025." in now
+    assert f"M-{m} is now *frozen* until Mon 24 Feb 2025." in now
     assert status(slack, m) is Status.FROZEN
     assert f"M-{m} is now *active*" in say(slack, f"unfreeze M-{m}")
 
@@ -120,8 +120,8 @@ def test_freeze_dates_that_do_not_read_are_quoted_back_and_nothing_changes(slack
     m = gold_member(slack)
     assert "“someday soon” is not a date I understand" in say(slack, f"freeze M-{m} from someday soon")
     assert "Give a date after “until”" in say(slack, f"freeze M-{m} until")
-    assert "before the first" in say(slack, f"freeze M-{m} from 1 Mar 2025 until 20 Feb 2025")
-    assert "in the past" in say(slack, f"freeze M-{m} from 1 Feb 2025")
+    assert "before the first" in say(slack, f"freeze M-{m} from Sat 1 Mar 2025 until Thu 20 Feb 2025")
+    assert "in the past" in say(slack, f"freeze M-{m} from Sat 1 Feb 2025")
     assert "admin or manager role" in say(slack, f"freeze M-{m} from tomorrow", user=STAFF)
     with slack.shop.tx(write=False) as ctx:
         assert billing.open_freeze(ctx, m) is None
@@ -135,7 +135,7 @@ def test_a_cancellation_is_previewed_and_confirming_twice_cancels_once(slack: Sl
     m = gold_member(slack, today=date(2025, 4, 10))
     preview = slack.command("/membership", f"cancel M-{m} moving away", user=MANAGER)
     text = preview["text"]
-    assert f"*Cancel M-{m}* (Anna Yoga, Gold) from *10 Apr 2025*: moving away" in text
+    assert f"*Cancel M-{m}* (Anna Yoga, Gold) from *Thu 10 Apr 2025*: moving away" in text
     assert "No lock-in fee." in text
     assert "9 unpaid charges from that date ($441.00) will be voided: C-" in text
     assert "Its credits are kept until they expire." in text
@@ -149,7 +149,7 @@ def test_a_cancellation_is_previewed_and_confirming_twice_cancels_once(slack: Sl
         f"M-{m} is now *cancelled*" in press(slack, preview, MembershipAction.CONFIRM_CANCEL, MANAGER)["text"]
     )
     again = press(slack, preview, MembershipAction.CONFIRM_CANCEL, MANAGER)["text"]
-    assert "already cancelled from 10 Apr 2025 (the button was pressed twice)" in again
+    assert "already cancelled from Thu 10 Apr 2025 (the button was pressed twice)" in again
     assert status(slack, m) is Status.CANCELLED
     after = charges(slack, m)
     assert after[("regular", date(2025, 4, 1))].status is ChargeStatus.DUE  # a period begun stays owed
@@ -192,7 +192,7 @@ def test_inside_the_lock_in_the_fee_is_shown_and_a_fee_changed_since_is_refused(
     preview = slack.command("/membership", f"cancel M-{m} now moving away", user=MANAGER)
     assert (
         "Inside its lock-in: cancelling charges a *lock-in fee of $147.00* for the remaining 3 lock-in "
-        "months, due 10 Apr 2025." in preview["text"]
+        "months, due Thu 10 Apr 2025." in preview["text"]
     )
     at(slack.shop, date(2025, 5, 10))  # a month later the fee is two months
     changed = press(slack, preview, MembershipAction.CONFIRM_CANCEL, MANAGER)
@@ -207,18 +207,18 @@ def test_inside_the_lock_in_the_fee_is_shown_and_a_fee_changed_since_is_refused(
 
 def test_cancelling_on_a_date_or_at_term_end_and_mistakes_explained(slack: Slack) -> None:
     m = gold_member(slack, today=date(2025, 4, 10))
-    assert "from *01 Feb 2026*" in say(slack, f"cancel M-{m} at term end not renewing")
+    assert "from *Sun 1 Feb 2026*" in say(slack, f"cancel M-{m} at term end not renewing")
     preview = slack.command("/membership", f"cancel M-{m} on 1 Jun 2025 moving away", user=MANAGER)
-    assert "from *01 Jun 2025*: moving away" in preview["text"]
+    assert "from *Sun 1 Jun 2025*: moving away" in preview["text"]
     done = press(slack, preview, MembershipAction.CONFIRM_CANCEL, MANAGER)["text"]
-    assert f"M-{m} will be *cancelled* from 01 Jun 2025" in done
+    assert f"M-{m} will be *cancelled* from Sun 1 Jun 2025" in done
     assert status(slack, m) is Status.ACTIVE  # the daily jobs cancel it on the day
     assert charges(slack, m)[("regular", date(2025, 6, 1))].status is ChargeStatus.VOID
 
     other = gold_member(slack, today=date(2025, 4, 10))
     assert "“the 32nd” is not a date I understand" in say(slack, f"cancel M-{other} on the 32nd")
     assert "Say why: `/membership cancel" in say(slack, f"cancel M-{other} now")
-    assert "in the past" in say(slack, f"cancel M-{other} on 1 Apr 2025 moving")
+    assert "in the past" in say(slack, f"cancel M-{other} on Tue 1 Apr 2025 moving")
     quotes = '"' * 990  # each one two characters on the button: over Slack's 2,000
     assert "too long to carry on the confirmation button" in say(slack, f"cancel M-{other} {quotes}")
     refused = slack.command("/membership", f"cancel M-{other} moving", user=STAFF)
@@ -248,7 +248,9 @@ def test_a_lock_in_cancellation_and_a_planned_freeze_wait_for_approval_with_thei
         in press(slack, preview, MembershipAction.CONFIRM_CANCEL, MANAGER)["text"]
     )
     posted = wait_until(lambda: slack.standin.channel_messages("CAPPROVALS"), what="the request")
-    assert len(posted) == 1 and "from 01 Jun 2025 with a lock-in fee of $98.00: moving away" in posted[0].text
+    assert (
+        len(posted) == 1 and "from Sun 1 Jun 2025 with a lock-in fee of $98.00: moving away" in posted[0].text
+    )
     with slack.shop.tx(write=False) as ctx:
         assert billing.pending_cancellation(ctx, m) is None  # nothing until approved
     slack.driver.click(
@@ -262,8 +264,8 @@ def test_a_lock_in_cancellation_and_a_planned_freeze_wait_for_approval_with_thei
         assert cancellation.created_by == MANAGER  # made in the requester's name
 
     other = gold_member(slack, today=date(2025, 4, 10))
-    held = say(slack, f"freeze M-{other} from 1 May 2025 until 10 May 2025 travelling")
-    assert "waits for a manager's approval" in held and "from 01 May 2025 until 10 May 2025" in held
+    held = say(slack, f"freeze M-{other} from Thu 1 May 2025 until Sat 10 May 2025 travelling")
+    assert "waits for a manager's approval" in held and "from Thu 1 May 2025 until Sat 10 May 2025" in held
     request = wait_until(
         lambda: [p for p in slack.standin.channel_messages("CAPPROVALS") if "Freeze" in p.text],
         what="the freeze request",
@@ -290,18 +292,22 @@ def test_billing_lists_charges_with_paid_and_failed_buttons(slack: Slack) -> Non
     text = listed["text"]
     assert "*Charges of Anna Yoga*" in text and f"*M-{m}* Gold — active" in text
     assert (
-        f"• *C-{first.id}* 01 Feb to 28 Feb 2025: *$74.00* (with $25.00 setup fee), due 01 Feb 2025 — due "
+        f"• *C-{first.id}* Sat 1 Feb to Fri 28 Feb 2025: *$74.00* (with $25.00 setup fee), "
+        "due Sat 1 Feb 2025 — due "
         ":warning: *overdue*" in text
     )
-    assert f"• *C-{second.id}* 01 Mar to 31 Mar 2025: *$49.00*, due 01 Mar 2025 — due" in text
-    assert f"C-{second.id}* 01 Mar to 31 Mar 2025: *$49.00*, due 01 Mar 2025 — due :warning:" not in text
+    assert f"• *C-{second.id}* Sat 1 Mar to Mon 31 Mar 2025: *$49.00*, due Sat 1 Mar 2025 — due" in text
+    assert (
+        f"C-{second.id}* Sat 1 Mar to Mon 31 Mar 2025: *$49.00*, due Sat 1 Mar 2025 — due :warning:"
+        not in text
+    )
     assert len(buttons(listed, BillingAction.MARK_PAID)) == 10  # a page of ten, each owed
     more = buttons(listed, BillingAction.CHARGES_MORE)
     assert len(more) == 1
 
     paid = press(slack, listed, BillingAction.MARK_PAID, STAFF)
     assert f"C-{first.id} (M-{m}, $74.00) is now *paid*." in paid["text"]
-    assert "due 01 Feb 2025 — paid" in paid["text"]  # the list again, as it is now
+    assert "due Sat 1 Feb 2025 — paid" in paid["text"]  # the list again, as it is now
     again = press(slack, listed, BillingAction.MARK_PAID, STAFF)  # the first reply's button, pressed twice
     assert "was already recorded as *paid*; nothing changed" in again["text"]
     failed_value = buttons(paid, BillingAction.MARK_FAILED)[0]["value"]
@@ -311,7 +317,7 @@ def test_billing_lists_charges_with_paid_and_failed_buttons(slack: Slack) -> Non
     assert charges(slack, m)[("regular", date(2025, 3, 1))].status is ChargeStatus.FAILED
 
     rest = press(slack, listed, BillingAction.CHARGES_MORE, STAFF)
-    assert "(continued; 12 in all)" in rest["text"] and "01 Jan 2026" in rest["text"]
+    assert "(continued; 12 in all)" in rest["text"] and "Thu 1 Jan 2026" in rest["text"]
     looked = slack.command("/billing", f"M-{m}", user=SPECIALIST)  # may read, not record
     assert "*Charges of Anna Yoga*" in looked["text"] and not buttons(looked, BillingAction.MARK_PAID)
 
@@ -383,7 +389,7 @@ def test_an_overdue_charge_refuses_a_redemption_naming_the_charge_and_its_amount
         billing.update_billing_settings(ctx, enforce_billing=True)
     first = charges(slack, m)[("regular", START)]
     refused = say(slack, "redeem anna 1", STAFF, "/credits")
-    assert f"M-{m} has an overdue charge C-{first.id} of $74.00, due 01 Feb 2025" in refused
+    assert f"M-{m} has an overdue charge C-{first.id} of $74.00, due Sat 1 Feb 2025" in refused
     assert "record its payment before redeeming" in refused
     say(slack, f"pay C-{first.id}", STAFF, "/billing")
     assert "Redeem *1* credits" in say(slack, "redeem anna 1", STAFF, "/credits")

@@ -27,10 +27,10 @@ def test_services_lists_prices_categories_durations_and_location_prices(slack: S
     with slack.shop.tx() as ctx:
         catalog.add_location(ctx, "Downtown")
     priced = slack.command("/services", "price massage 60 at downtown 110")["text"]
-    assert "*Massage 60* costs 110.00 USD at Downtown" in priced
+    assert "*Massage 60* costs $110.00 at Downtown" in priced
     text = slack.command("/services", "", user=STAFF)["text"]
-    assert "• *Massage 60*: 100.00 USD, Massage, 60 min; 110.00 at Downtown" in text
-    assert "• *Oil* (product): 18.50 USD" in text
+    assert "• *Massage 60*: $100.00, Massage, 60 min; $110.00 at Downtown" in text
+    assert "• *Oil* (product): $18.50" in text
     assert "• *Consultation*: priced at checkout" in text
 
 
@@ -54,7 +54,7 @@ def test_the_add_form_reports_every_bad_field_and_writes_nothing(slack: Slack) -
     assert done["response_action"] == "update"
     said = done["view"]["blocks"][0]["text"]["text"]
     assert (
-        "*Massage 60* is in the catalogue at 100.00 USD" in said
+        "*Massage 60* is in the catalogue at $100.00" in said
         and "/checkout <customer>: 1 x Massage 60 @ 100.00" in said
     )
     with slack.shop.tx(write=False) as ctx:
@@ -78,7 +78,7 @@ def test_the_edit_form_opens_with_the_service_and_saves_it(slack: Slack) -> None
     names = [b for b in view["blocks"] if b.get("block_id") == "name"]
     assert names[0]["element"]["initial_value"] == "Facial"
     done = slack.driver.submit(ADMIN, {"name": "Facial deluxe", "price": "95", "kind": "service"})
-    assert "*Facial deluxe* is saved at 95.00 USD" in done["view"]["blocks"][0]["text"]["text"]
+    assert "*Facial deluxe* is saved at $95.00" in done["view"]["blocks"][0]["text"]["text"]
     with slack.shop.tx(write=False) as ctx:
         assert services.get_service(ctx, made.id).price == Decimal("95.00")
     assert "No service or product matches “zzz”" in slack.command("/services", "edit zzz")["text"]

@@ -31,7 +31,7 @@ def test_the_readme_example_works_on_a_fresh_sandbox(slack: Slack) -> None:
         reply = slack.command("/checkout", typed, user=STAFF)
         text = str(reply["text"])
         assert "— Café Müller (Anna Müller) at Downtown" in text, text
-        assert "x Massage 60* at 110.00" in text  # Downtown's own price, not the list price 100.00
+        assert "x Massage 60* at $110.00" in text  # Downtown's own price, not the list price 100.00
         assert buttons(reply, CheckoutAction.POST)
     posted = press(slack, slack.command("/checkout", "Café Müller Candle", user=STAFF), CheckoutAction.POST)
     assert "Posted *INV-" in str(posted["text"])  # the list price 12.00 was posted as previewed
@@ -88,10 +88,10 @@ def test_a_prepaid_card_bought_from_the_common_pool_shows_in_credits_and_pays_th
     who = "Customer 2024-01-01"
     preview = slack.command("/checkout", f"{who}: prepaid card @ 225", user=STAFF)
     text = str(preview["text"])
-    assert "*1. 1 x Prepaid card* at 225.00 = 225.00" in text
-    assert "common pool" in text and "*due 0.00 USD*" in text
+    assert "*1. 1 x Prepaid card* at $225.00 = $225.00" in text
+    assert "common pool" in text and "*due $0.00*" in text
     posted = str(press(slack, preview, CheckoutAction.POST)["text"])
-    assert "Prepaid card *PC-" in posted and ": 225.00 USD" in posted
+    assert "Prepaid card *PC-" in posted and ": $225.00" in posted
     number = posted.split("Prepaid card *")[1].split("*")[0]
     reference = posted.split("Posted *")[1].split("*")[0]
     balance = str(slack.command("/credits", who, user=STAFF)["text"])
@@ -101,11 +101,11 @@ def test_a_prepaid_card_bought_from_the_common_pool_shows_in_credits_and_pays_th
 
     visit = slack.command("/checkout", f"{who}: Massage 60", user=STAFF)
     text = str(visit["text"])
-    assert "- 75.00 monetary credit:" in text and f"- 25.00 prepaid card: {number} (lot #" in text
-    assert "*due 0.00 USD*" in text
+    assert "- $75.00 monetary credit:" in text and f"- $25.00 prepaid card: {number} (lot #" in text
+    assert "*due $0.00*" in text
     assert "Posted *" in str(press(slack, visit, CheckoutAction.POST)["text"])
     shown = str(slack.command("/checkout", f"show {reference}", user=STAFF)["text"])
-    assert f"Prepaid card *{number}*: 225.00 USD, 200.00 left" in shown
+    assert f"Prepaid card *{number}*: $225.00, $200.00 left" in shown
 
     assert "in your direct messages" in str(slack.command("/credits", f"export {who}", user=STAFF)["text"])
     uploaded = wait_until(

@@ -61,16 +61,16 @@ def test_the_preview_of_a_worked_invoice_says_each_benefit_and_its_rule_and_writ
     reply = slack.command("/checkout", VISIT, user=STAFF)
     text = str(reply["text"])
     assert "*Preview* — nothing is recorded until you press Post." in text
-    assert f"— {WHO} (Ann Lee) at Downtown, credits-first" in text
-    assert "*1. 3 x Massage 60* at 100.00 = 300.00" in text
-    assert f"- 200.00 service credit on 2: M-{c.gold} Gold: service credits, 1 a service (lot #" in text
-    assert f"- 20.00 discount on 1: M-{c.gold} Gold: 20% off every service" in text
-    assert f"- 30.00 monetary credit: M-{c.silver} Silver: monetary credit, services share" in text
+    assert f"— {WHO} (Ann Lee) at Downtown, credits first" in text
+    assert "*1. 3 x Massage 60* at $100.00 = $300.00" in text
+    assert f"- $200.00 service credit on 2: M-{c.gold} Gold: service credits, 1 a service (lot #" in text
+    assert f"- $20.00 discount on 1: M-{c.gold} Gold: 20% off every service" in text
+    assert f"- $30.00 monetary credit: M-{c.silver} Silver: monetary credit, services share" in text
     assert "common pool, at most 60.00 an invoice" in text
-    assert "*2. 2 x LOTION* at 25.00 = 50.00" in text
-    assert f"- 5.00 discount on 2: M-{c.gold} Gold: 10% off every product" in text
-    assert "Gross 350.00 - benefits 285.00 = *due 65.00 USD*" in text
-    assert f"earns *65* points (M-{c.platinum} Platinum: 1 point(s) per 1 paid, rounded down)" in text
+    assert "*2. 2 x LOTION* at $25.00 = $50.00" in text
+    assert f"- $5.00 discount on 2: M-{c.gold} Gold: 10% off every product" in text
+    assert "Gross $350.00 - benefits $285.00 = *due $65.00*" in text
+    assert f"earns *65* points (M-{c.platinum} Platinum: 1 point per 1 paid, rounded down)" in text
     assert rows(slack.shop) == before  # a preview writes nothing
     assert buttons(reply, CheckoutAction.REMOVE_DISCOUNT) == []  # credits first: nothing to swap
     assert len(buttons(reply, CheckoutAction.POST)[0]["value"]) <= 2000
@@ -86,7 +86,7 @@ def test_post_pressed_twice_posts_once(slack: Slack) -> None:
     assert "You need the admin, manager or staff role" in str(refused["text"])
     assert rows(slack.shop) == before
     first = press(slack, reply, CheckoutAction.POST)
-    assert f"Posted *{reference(reply)}*: due *65.00 USD*, 65 points earned." in str(first["text"])
+    assert f"Posted *{reference(reply)}*: due *$65.00*, 65 points earned." in str(first["text"])
     after = rows(slack.shop)
     again = press(slack, reply, CheckoutAction.POST)
     assert "(already posted: this request was sent twice)" in str(again["text"])
@@ -95,7 +95,7 @@ def test_post_pressed_twice_posts_once(slack: Slack) -> None:
     assert balance.get((Unit.CREDIT, Pool.ANY), Decimal(0)) == 0
     assert balance[(Unit.POINTS, Pool.ANY)] == Decimal(65)
     shown = slack.command("/checkout", f"show {reference(reply).lower()}", user=STAFF)
-    assert f"*{reference(reply)}* (posted)" in str(shown["text"]) and "*due 65.00 USD*" in str(shown["text"])
+    assert f"*{reference(reply)}* (posted)" in str(shown["text"]) and "*due $65.00*" in str(shown["text"])
 
 
 def test_monetary_credit_can_be_kept_for_later(slack: Slack) -> None:
@@ -104,10 +104,10 @@ def test_monetary_credit_can_be_kept_for_later(slack: Slack) -> None:
     kept = press(slack, reply, CheckoutAction.MONEY)
     text = str(kept["text"])
     assert "Monetary credit is kept for later" in text and "monetary credit:" not in text
-    assert "*due 125.00 USD*; earns *125* points" in text
+    assert "*due $125.00*; earns *125* points" in text
     assert [b["text"]["text"] for b in buttons(kept, CheckoutAction.MONEY)] == ["Use monetary credit"]
     done = press(slack, kept, CheckoutAction.POST)
-    assert "due *125.00 USD*" in str(done["text"])
+    assert "due *$125.00*" in str(done["text"])
     balance = available(slack.shop, c.customer)
     assert balance[(Unit.MONEY, Pool.SERVICES)] == Decimal("30.00")
     assert balance[(Unit.MONEY, Pool.COMMON)] == Decimal("50.00")
@@ -143,7 +143,7 @@ def test_a_stale_preview_names_the_line_and_offers_a_fresh_one(slack: Slack) -> 
     stale = press(slack, reply, CheckoutAction.POST)
     text = str(stale["text"])
     assert "*Not posted.* Line 1 (Massage 60) now gets other benefits than the preview showed" in text
-    assert "- 100.00 service credit on 1:" in text  # the fresh preview: one credit left
+    assert "- $100.00 service credit on 1:" in text  # the fresh preview: one credit left
     assert rows(slack.shop) == before
     done = press(slack, stale, CheckoutAction.POST)
     assert "Posted *" in str(done["text"])
@@ -157,9 +157,9 @@ def test_a_removed_discount_stays_removed_in_a_discounts_first_location(slack: S
     refused = slack.command("/checkout", "order Downtown discounts-first", user=STAFF)
     assert "admin" in str(refused["text"])
     told = slack.command("/checkout", "order downtown Discounts-First", user=ADMIN)
-    assert "*Downtown* now applies benefits *discounts-first*" in str(told["text"])
+    assert "*Downtown* now orders benefits *discounts first*" in str(told["text"])
     reply = slack.command("/checkout", VISIT, user=STAFF)
-    assert f"- 60.00 discount on 3: M-{c.gold} Gold: 20% off every service" in str(reply["text"])
+    assert f"- $60.00 discount on 3: M-{c.gold} Gold: 20% off every service" in str(reply["text"])
     assert [b["text"]["text"] for b in buttons(reply, CheckoutAction.REMOVE_DISCOUNT)] == [
         "Remove discount, line 1",
         "Remove discount, line 2",
@@ -167,7 +167,7 @@ def test_a_removed_discount_stays_removed_in_a_discounts_first_location(slack: S
     removed = press(slack, reply, CheckoutAction.REMOVE_DISCOUNT)
     text = str(removed["text"])
     assert "The discount is off line 1 for good" in text
-    assert "- 200.00 service credit on 2:" in text and "a discount was removed from this line" in text
+    assert "- $200.00 service credit on 2:" in text and "a discount was removed from this line" in text
     assert "20% off every service" not in text  # not even for the third massage
     assert [b["text"]["text"] for b in buttons(removed, CheckoutAction.REMOVE_DISCOUNT)] == [
         "Remove discount, line 2"
@@ -207,7 +207,9 @@ def test_a_manual_location_says_what_slack_does_not_choose(slack: Slack) -> None
     counter(slack.shop)
     slack.command("/checkout", "order Downtown manual", user=ADMIN)
     text = str(slack.command("/checkout", VISIT, user=STAFF)["text"])
-    assert ", manual" in text and "service credit on" not in text and "discount on" not in text
+    assert (
+        ", benefits chosen by hand" in text and "service credit on" not in text and "discount on" not in text
+    )
     assert "chooses benefits by hand (manual order), which Slack does not offer yet" in text
     assert "is not an order of benefits" in str(
         slack.command("/checkout", "order Downtown cheapest-first", user=ADMIN)["text"]
@@ -240,7 +242,7 @@ def test_points_are_previewed_then_converted_once(slack: Slack) -> None:
     posted(slack, c)  # 65 points
     before = rows(slack.shop)
     reply = slack.command("/checkout", f"points {WHO} 60", user=STAFF)
-    assert f"Convert *60* of the 65 points of *{WHO} (Ann Lee)* to *3.00 USD* of monetary credit" in str(
+    assert f"Convert *60* of the 65 points of *{WHO} (Ann Lee)* to *$3.00* of monetary credit" in str(
         reply["text"]
     )
     assert rows(slack.shop) == before  # the preview writes nothing
@@ -343,6 +345,6 @@ def test_the_form_reports_each_bad_line_then_posts_the_preview(slack: Slack) -> 
         lambda: [m for m in slack.standin.messages if m.channel == CHANNEL and m.ephemeral_to == STAFF],
         what="the preview",
     )
-    assert "*due 20.00 USD*" in shown[-1].text
+    assert "*due $20.00*" in shown[-1].text
     reply = {"text": shown[-1].text, "blocks": shown[-1].blocks}
     assert "Posted *" in str(press(slack, reply, CheckoutAction.POST)["text"])

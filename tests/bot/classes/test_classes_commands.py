@@ -164,7 +164,10 @@ def test_the_list_shows_the_next_sessions_and_places_left_a_page_at_a_time(slack
     text = first["text"]
     assert "*Classes* (1 to 10 of 11)" in text
     assert "*Yoga* at Downtown — Every week on Mon, Wed at 18:00, 2 places, for Gold, Silver" in text
-    assert "Wed 15 Jan 18:00: 1 of 2 places left" in text and "Mon 20 Jan 18:00: 2 of 2 places left" in text
+    assert (
+        "Wed 15 Jan 2025 18:00: 1 of 2 places left" in text
+        and "Mon 20 Jan 2025 18:00: 2 of 2 places left" in text
+    )
     assert "Zumba 09" not in text
     (more,) = buttons(first)
     assert more["action_id"] == ClassesAction.LIST_MORE
@@ -389,10 +392,10 @@ def test_the_home_lists_today_s_and_tomorrow_s_sessions_with_the_services(slack:
     text = "\n".join(b["text"]["text"] for b in home["blocks"] if b["type"] == "section")
     services = text.split("*Services today and tomorrow*\n")[1].split("\n\n")[0]
     assert services.splitlines()[:2] == [
-        "• Wed 18:00 Yoga at Downtown: 1 of 2 booked",
-        "• Thu 07:00 Spin at Downtown: 0 of 2 booked",
+        "• Wed 15 Jan 2025 18:00 Yoga at Downtown: 1 of 2 booked",
+        "• Thu 16 Jan 2025 07:00 Spin at Downtown: 0 of 2 booked",
     ]
-    assert "Mon 18:00" not in text
+    assert "Mon 20 Jan 2025 18:00" not in text
 
 
 def test_managers_change_which_plans_may_book(slack: Slack) -> None:

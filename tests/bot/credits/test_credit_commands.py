@@ -81,7 +81,7 @@ def test_a_manual_grant_is_for_admins_with_a_reason_and_an_expiry(slack: Slack) 
     refused = slack.command("/credits", "grant anna 2 goodwill", user=STAFF)["text"]
     assert "admin role" in refused
     preview = slack.command("/credits", "grant anna 2 expires 1 Mar 2025 missed class", user=ADMIN)
-    assert "Grant *2* credits to *Anna Yoga*, usable until 01 Mar 2025: missed class?" in preview["text"]
+    assert "Grant *2* credits to *Anna Yoga*, usable until Sat 1 Mar 2025: missed class?" in preview["text"]
     assert "now has 6 credits" in press(slack, preview, CreditsAction.CONFIRM_GRANT, ADMIN)
     assert "already done" in press(slack, preview, CreditsAction.CONFIRM_GRANT, ADMIN)
     with slack.shop.tx(write=False) as ctx:

@@ -45,14 +45,14 @@ def test_preview_then_confirm_redeems_once_even_when_pressed_twice(slack: Slack)
     customer = seeded(slack)
     preview = slack.command("/credits", "redeem cafe muller 3 for yoga class", user=STAFF)
     assert "Redeem *3* credits for Yoga class from *Café Müller (Anna)*?" in str(preview["text"])
-    assert "• 2 from credits expiring after 25 Jan 2025" in str(preview["text"])
+    assert "• 2 from credits expiring after Sat 25 Jan 2025" in str(preview["text"])
     assert "• 1 from credits expiring never" in str(preview["text"])
     with slack.shop.tx(write=False) as ctx:
         assert ledger.balance(ctx, customer).total(Unit.CREDIT) == Decimal(7)  # a preview writes nothing
     assert "_4 credits left afterwards._" in str(preview["text"])
     assert confirm(slack, preview, STAFF) == (
         "Redeemed *3* credits from *Café Müller (Anna)*; 4 left.\n"
-        "• 2 from credits expiring after 25 Jan 2025\n"
+        "• 2 from credits expiring after Sat 25 Jan 2025\n"
         "• 1 from credits expiring never"
     )
     again = confirm(slack, preview, STAFF)

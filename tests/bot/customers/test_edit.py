@@ -96,7 +96,11 @@ def test_none_or_several_customers_are_answered_in_place(slack: Slack) -> None:
     with slack.shop.tx() as ctx:
         add_customer(ctx, CustomerInput(company="Cafe Rosa"))
     missing = slack.command("/customers", "edit zed", user=STAFF)["text"]
-    assert missing == "No customer matches “zed”. Try part of the company or contact name."
+    assert (
+        missing
+        == "No customer matches “zed”. Add one with `/customers add`, or try part of the company or contact "
+        "name."
+    )
     several = slack.command("/customers", "edit cafe", user=STAFF)
     assert several["text"].startswith("Several customers match “cafe”; which one?")
     assert "• Cafe Muler (Anna)" in several["text"] and "• Cafe Rosa" in several["text"]

@@ -43,11 +43,11 @@ def test_managers_see_approvals_everyone_sees_expiring_credits_and_services(slac
     with slack.shop.tx(MANAGER) as ctx:
         memberships.approve(ctx, live.id)
     manager = home_of(slack, MANAGER)
-    assert f"*{pending.reference}* New membership: *Bo's Bakery*, Silver from 01 Feb 2025" in manager
-    assert "• Ann's Cafe: 3 credit, last day Thu 16 Jan" in manager and "9 credit" not in manager
-    assert "• Tue 09:00 Ann's Cafe: HVAC maintenance / Filter change" in manager
+    assert f"*{pending.reference}* New membership: *Bo's Bakery*, Silver from Sat 1 Feb 2025" in manager
+    assert "• Ann's Cafe: 3 credits, last day Thu 16 Jan 2025" in manager and "9 credits" not in manager
+    assert "• Tue 14 Jan 2025 09:00 Ann's Cafe: HVAC maintenance / Filter change" in manager
     staff = home_of(slack, STAFF)
-    assert "Waiting for your approval" not in staff and "Ann's Cafe: 3 credit" in staff
+    assert "Waiting for your approval" not in staff and "Ann's Cafe: 3 credits" in staff
 
 
 def test_someone_without_a_role_is_told_how_to_get_one(slack: Slack) -> None:

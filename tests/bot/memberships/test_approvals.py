@@ -16,7 +16,7 @@ from tests.integration.credit_helpers import at
 CHANNEL = "CFRONTDESK"
 
 
-def sell(slack: Slack, text: str = "cafe muller gold from 1 Feb 2025", user: str = STAFF) -> Posted:
+def sell(slack: Slack, text: str = "cafe muller gold from Sat 1 Feb 2025", user: str = STAFF) -> Posted:
     at(slack.shop, date(2025, 1, 15))
     with slack.shop.tx() as ctx:
         add_customer(ctx, CustomerInput(company="Café Müller", contact="Anna"))
@@ -47,7 +47,7 @@ def test_a_sale_posts_an_approval_request_with_the_terms_and_a_button(slack: Sla
     message = sell(slack)
     assert "*New membership M-" in message.text and "*Café Müller (Anna)*" in message.text
     assert f"sold by <@{STAFF}>" in message.text
-    assert "Gold — 49.00 USD monthly, 01 Feb 2025 to 31 Jan 2026" in message.text
+    assert "Gold — $49.00 monthly, Sat 1 Feb 2025 to Sat 31 Jan 2026" in message.text
     button = message.blocks[1]["elements"][0]
     assert (button["action_id"], button["style"]) == (MembershipAction.APPROVE, "primary")
     assert status(slack, int(button["value"])) is Status.PENDING

@@ -52,11 +52,11 @@ def test_the_form_opens_prefilled_and_new_dates_are_previewed_then_applied(slack
     preview = slack.standin.top_modal(MANAGER)
     assert preview is not None and preview["callback_id"] == "membership_edit_confirm"
     text = preview["blocks"][0]["text"]["text"]
-    assert "*Edit M-" in text and "15 Jan 2025 to 14 Mar 2025" in text and "a three-month trial" in text
+    assert "*Edit M-" in text and "Wed 15 Jan to Fri 14 Mar 2025" in text and "a three-month trial" in text
     assert "Charges: 12 → *2*" in text
     assert current(slack, contract).end == date(2026, 1, 14)  # previewed: nothing written yet
     assert slack.driver.submit(MANAGER) == {}
-    assert "is updated: 15 Jan 2025 to 14 Mar 2025" in told(slack, MANAGER)
+    assert "is updated: Wed 15 Jan to Fri 14 Mar 2025" in told(slack, MANAGER)
     assert current(slack, contract).end == date(2025, 3, 14)
     with slack.shop.tx(write=False) as ctx:
         last = memberships.history(ctx, contract)[-1]

@@ -26,7 +26,7 @@ def customers_named(slack: Slack, *names: str) -> list[int]:
 def test_an_incomplete_command_opens_the_form_prefilled(slack: Slack) -> None:
     (cafe,) = customers_named(slack, "Café Müller")
     view = slack.open_modal(
-        "/membership", "assign cafe muller from 1 Mar 2025", user=STAFF, callback_id="membership_assign"
+        "/membership", "assign cafe muller from Sat 1 Mar 2025", user=STAFF, callback_id="membership_assign"
     )
     blocks = {b.get("block_id"): b for b in view["blocks"]}
     assert blocks["customer"]["element"]["initial_option"]["value"] == str(cafe)
@@ -45,7 +45,7 @@ def test_selling_with_the_form_search_plan_summary_and_approval_request(slack: S
         gold = next(p for p in plans.list_plans(ctx) if p.name == "Gold")
     assert slack.driver.choose(STAFF, "plan", str(gold.id)).status_code == 200
     wait_until(
-        lambda: "*Gold* — 49.00 USD monthly" in str(slack.standin.top_modal(STAFF)),
+        lambda: "*Gold* — $49.00 monthly" in str(slack.standin.top_modal(STAFF)),
         what="the summary of the chosen plan",
     )
     answer = slack.driver.submit(STAFF, {"customer": str(cafe), "plan": str(gold.id), "start": "2025-02-01"})
@@ -140,7 +140,7 @@ def test_list_report_freeze_unfreeze_cancel_and_delete(slack: Slack) -> None:
     with slack.shop.tx(ADMIN) as ctx:
         memberships.advance_by_date(ctx)  # the daily job: scheduled -> active
     listed = slack.command("/membership", "list cafe muller", user=STAFF)["text"]
-    assert f"*M-{contract}* Gold — active, 01 Feb 2025 to 31 Jan 2026" in listed
+    assert f"*M-{contract}* Gold — active, Sat 1 Feb 2025 to Sat 31 Jan 2026" in listed
     assert (
         f"*M-{contract}* Café Müller: Gold — active"
         in slack.command("/membership", f"report M-{contract}", user=STAFF)["text"]
@@ -178,7 +178,7 @@ def test_reactivate_brings_a_cancelled_membership_back_and_a_renewal_waits_for_a
 
     requests = len(slack.standin.channel_messages(CHANNEL))
     renewed = slack.command("/membership", f"renew M-{contract}", user=STAFF)["text"]
-    assert "renews it from 01 Feb 2026; it is waiting for approval" in renewed
+    assert "renews it from Sun 1 Feb 2026; it is waiting for approval" in renewed
     posted = wait_until(
         lambda: slack.standin.channel_messages(CHANNEL)[requests:], what="the renewal's approval request"
     )

@@ -29,7 +29,7 @@ def shop_with_locations(slack: Slack) -> tuple[int, int, int, int]:
 def test_the_location_defaults_to_the_customer_s_and_the_sale_records_it_for_revenue(slack: Slack) -> None:
     cafe, north, _, gold = shop_with_locations(slack)
     view = slack.open_modal(
-        "/membership", "assign cafe muller from 1 Feb 2025", user=STAFF, callback_id="membership_assign"
+        "/membership", "assign cafe muller from Sat 1 Feb 2025", user=STAFF, callback_id="membership_assign"
     )
     blocks = {b.get("block_id"): b for b in view["blocks"]}
     assert [o["text"]["text"] for o in blocks["location"]["element"]["options"]] == ["North", "South"]

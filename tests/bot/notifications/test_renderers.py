@@ -38,7 +38,7 @@ ALERT: dict[str, Any] = {
 
 def test_an_expiry_reminder_names_the_customer_safely_and_carries_a_redeem_button() -> None:
     said = notifications.render(Kind.CREDITS_EXPIRING, EXPIRING)
-    text = "Small &amp; &lt;Co&gt;: 4 credits expire after Thu 13 Feb 2025 (in 7 day(s))."
+    text = "Small &amp; &lt;Co&gt;: 4 credits expire after Thu 13 Feb 2025 (in 7 days)."
     assert said.text == text
     assert said.blocks == [
         {"type": "section", "text": {"type": "mrkdwn", "text": text}},
@@ -58,19 +58,23 @@ def test_an_expiry_reminder_names_the_customer_safely_and_carries_a_redeem_butto
 
 @pytest.mark.parametrize(
     ("unit", "quantity", "shown"),
-    [("money", "12.5", "12.5 USD of credit"), ("credit", "1", "1 credits"), ("points", "30", "30 points")],
+    [
+        ("money", "12.5", "$12.50 of credit expires"),
+        ("credit", "1", "1 credit expires"),
+        ("points", "30", "30 points expire"),
+    ],
 )
 def test_quantities_are_worded_by_unit(unit: str, quantity: str, shown: str) -> None:
     said = notifications.render(Kind.CREDITS_EXPIRING, {**EXPIRING, "unit": unit, "quantity": quantity})
-    assert said.text.startswith(f"Small &amp; &lt;Co&gt;: {shown} expire after")
+    assert said.text.startswith(f"Small &amp; &lt;Co&gt;: {shown} after")
 
 
 def test_a_balance_alert_has_the_balance_its_history_and_three_buttons() -> None:
     said = notifications.render(Kind.BALANCE_ALERT, ALERT)
     assert said.text == (
-        "*Harbour &lt;Gym&gt;* has 150 USD of account credit, above the 100 USD threshold. Recent activity:\n"
-        "• 15 Jan 2025 grant +150\n"
-        "• 16 Jan 2025 redeem -80.5"
+        "*Harbour &lt;Gym&gt;* has $150.00 of account credit, above the $100.00 threshold. Recent activity:\n"
+        "• Wed 15 Jan 2025 Granted +$150.00\n"
+        "• Thu 16 Jan 2025 Used -$80.50"
     )
     assert said.blocks[0] == {"type": "section", "text": {"type": "mrkdwn", "text": said.text}}
     buttons = [(b["action_id"], b["value"], b["text"]["text"]) for b in said.blocks[1]["elements"]]
@@ -85,7 +89,7 @@ def test_a_renewal_reminder_says_how_to_renew() -> None:
     data = {"contract_id": 12, "customer_id": 7, "customer": "Ann <Lee>", "ends_on": "2025-03-01"}
     said = notifications.render(Kind.MEMBERSHIP_ENDING, data)
     assert said.text == (
-        "Ann &lt;Lee&gt;: membership M-12 ends on Sat 01 Mar 2025. Renew it with `/membership renew M-12`."
+        "Ann &lt;Lee&gt;: membership M-12 ends on Sat 1 Mar 2025. Renew it with `/membership renew M-12`."
     )
     assert said.blocks == []  # Slack shows the text
 
@@ -101,13 +105,13 @@ def test_services_tomorrow_lists_the_visits_and_counts_the_rest() -> None:
         Kind.SERVICES_TOMORROW, {"day": "2025-01-14", "visits": [visit] * 2, "count": 5}
     )
     assert said.text == (
-        "*Services tomorrow, Tue 14 Jan*\n"
+        "*Services tomorrow, Tue 14 Jan 2025*\n"
         "• 09:00 Big &amp; Co: HVAC / &lt;Filter&gt;\n"
         "• 09:00 Big &amp; Co: HVAC / &lt;Filter&gt;\n"
         "…and 3 more."
     )
     none = notifications.render(Kind.SERVICES_TOMORROW, {"day": "2025-01-14", "visits": [], "count": 0})
-    assert none.text == "*Services tomorrow, Tue 14 Jan*\nNone."
+    assert none.text == "*Services tomorrow, Tue 14 Jan 2025*\nNo visits are planned."
 
 
 def test_the_weekly_digest_lists_the_credits_at_risk() -> None:
@@ -118,12 +122,12 @@ def test_the_weekly_digest_lists_the_credits_at_risk() -> None:
     data = {"week_from": "2025-01-13", "currency": "USD", "credits": credits}
     said = notifications.render(Kind.CREDITS_WEEKLY_DIGEST, data)
     assert said.text == (
-        "*Credits expiring in the week from Mon 13 Jan*\n"
-        "• Big Spender: 50 USD of credit\n"
+        "*Credits expiring in the week from Mon 13 Jan 2025*\n"
+        "• Big Spender: $50.00 of credit\n"
         "• Small &amp; &lt;Co&gt;: 3 credits"
     )
     empty = notifications.render(Kind.CREDITS_WEEKLY_DIGEST, {**data, "credits": []})
-    assert empty.text == "*Credits expiring in the week from Mon 13 Jan*\nNone."
+    assert empty.text == "*Credits expiring in the week from Mon 13 Jan 2025*\nNo credits expire that week."
 
 
 def test_a_catch_up_summary_quotes_the_first_line_of_each_reminder() -> None:
@@ -135,9 +139,9 @@ def test_a_catch_up_summary_quotes_the_first_line_of_each_reminder() -> None:
     data = {"first": "2025-02-02", "last": "2025-02-13", "count": 23, "reminders": reminders}
     said = notifications.render(Kind.CATCH_UP_SUMMARY, data)
     assert said.text == (
-        "*While memberbot was not running (02 Feb to 13 Feb), 23 reminder(s) came due:*\n"
-        "• Small &amp; &lt;Co&gt;: 4 credits expire after Thu 13 Feb 2025 (in 7 day(s)).\n"
-        "• *Services tomorrow, Mon 03 Feb*\n"
+        "*While memberbot was not running (Sun 2 Feb to Thu 13 Feb 2025), 23 reminders came due:*\n"
+        "• Small &amp; &lt;Co&gt;: 4 credits expire after Thu 13 Feb 2025 (in 7 days).\n"
+        "• *Services tomorrow, Mon 3 Feb 2025*\n"
         "…and 21 more."
     )
     assert said.blocks == []
@@ -213,7 +217,7 @@ def test_a_decided_sale_updates_its_request_in_place_without_buttons() -> None:
     said = notifications.render(Kind.APPROVAL_DECIDED, DECIDED_SALE)
     assert said.update == "1700000000.000001"
     assert said.text == (
-        "*Membership M-12* for *Bo's &lt;Bakery&gt;*: Silver, 01 Feb 2025 to no end date\n"
+        "*Membership M-12* for *Bo's &lt;Bakery&gt;*: Silver, Sat 1 Feb 2025 to no end date\n"
         "Rejected by <@UMANAGER>: Wrong \u2217plan\u2217 &lt;!channel&gt;. It is now *rejected*."
     )  # names and the reason made safe, as on the request's own message
     assert all(b["type"] == "section" for b in said.blocks)  # no buttons left

@@ -25,7 +25,10 @@ def test_plans_lists_terms_services_and_credits(slack: Slack) -> None:
         )
         plans.set_enabled(ctx, plan_by_name(ctx, "Silver").id, False)
     text = slack.command("/plans", "", user=STAFF)["text"]
-    assert "• *Gold* (`GOLD`): 49.00 USD monthly, 12 months; 4 credits per period + 2 at sign-up" in text
+    assert (
+        "• *Gold* (`GOLD`): $49.00 monthly, for 12 months; "
+        "4 credits each billing period + 2 credits at sign-up" in text
+    )
     assert "◦ HVAC maintenance / Filter change: Every week on Tue" in text
     assert "*Silver* (`SILVER`) — _disabled_" in text
 

@@ -39,7 +39,8 @@ def test_a_month_s_totals_by_plan_and_location(slack: Slack) -> None:
     assert text == "\n".join(
         [
             "*Deferred revenue, January 2025*",
-            "• *Gold* at No location: sold $588.00, recognised $27.39 (IRR $0.00, MRR $27.39, SCR $0.00), "
+            "• *Gold* (sold without a location): sold $588.00, recognised $27.39 "
+            "(IRR $0.00, MRR $27.39, SCR $0.00), "
             "to date $27.39, deferred $560.61",
             TOTAL,
             "`/revenue export 2025-01` sends you the Excel report.",
@@ -100,8 +101,8 @@ def test_one_membership_month_by_month(slack: Slack) -> None:
     lines = slack.command("/revenue", f"M-{m}", user=MANAGER)["text"].splitlines()
     assert lines[0] == f"*M-{m} Anna Berg* — Gold, sold Wed 15 Jan 2025; to the end of February 2025"
     assert lines[1:3] == [
-        "• Jan 2025: IRR $0.00, MRR $27.39, SCR $0.00",
-        "• Feb 2025: IRR $0.00, MRR $45.10, SCR $0.00",
+        "• January 2025: IRR $0.00, MRR $27.39, SCR $0.00",
+        "• February 2025: IRR $0.00, MRR $45.10, SCR $0.00",
     ]
     assert lines[3] == "Sold to date $588.00, recognised to date $72.49, deferred $515.51."
     january = slack.command("/revenue", f"m{m} 2025-01", user=MANAGER)["text"]

@@ -33,7 +33,7 @@ def test_the_assign_button_gives_a_visit_to_a_technician_and_visits_shows_it(sla
     view = form(slack)
     assert view["title"]["text"] == "Assign a visit"
     assert slack.driver.submit(STAFF, {"assignee": TECH}) == {}
-    assert told(slack).startswith(f"Assigned to <@{TECH}>: *Tue 07 Jan 2025 09:00*")
+    assert told(slack).startswith(f"Assigned to <@{TECH}>: *Tue 7 Jan 2025 09:00*")
     with slack.shop.tx(write=False) as ctx:
         assert [v.assignee for v in visits.visits_of(ctx, m)][:2] == [TECH, None]
     lines = [b["text"]["text"] for b in slack.command("/visits", "", user=STAFF)["blocks"][1:3:2]]
@@ -41,7 +41,7 @@ def test_the_assign_button_gives_a_visit_to_a_technician_and_visits_shows_it(sla
     mine = slack.command("/visits", "mine", user=TECH)
     assert mine["text"].startswith("*Your visits*, overdue and to")
     assert [b["text"]["text"] for b in mine["blocks"] if b["type"] == "section"][1:] == [
-        f"*Tue 07 Jan 09:00* Acme Heating: HVAC maintenance / Filter change — <@{TECH}>"
+        f"*Tue 7 Jan 2025 09:00* Acme Heating: HVAC maintenance / Filter change — <@{TECH}>"
     ]
     nothing = slack.command("/visits", "mine", user=STAFF)["text"]
     assert nothing.startswith("No visits assigned to you to do")

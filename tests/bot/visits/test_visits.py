@@ -22,7 +22,7 @@ CHANNEL = "CFRONTDESK"
 
 
 def sold(slack: Slack, company: str = "Acme Heating") -> int:
-    """A Gold membership from 1 Jan 2025 with a weekly filter change (Tuesdays, 09:00) and a tune-up
+    """A Gold membership from Wed 1 Jan 2025 with a weekly filter change (Tuesdays, 09:00) and a tune-up
     on 15 March and September (14:00)."""
     shop = slack.shop
     with shop.tx() as ctx:
@@ -82,8 +82,8 @@ def test_the_next_two_weeks_with_a_button_row_under_each_visit(slack: Slack) -> 
     assert reply["text"].startswith("*Visits*, overdue and to Mon 20 Jan 2025")
     lines = [b["text"]["text"] for b in reply["blocks"][1:] if b["type"] == "section"]
     assert lines == [
-        "*Tue 07 Jan 09:00* Acme Heating: HVAC maintenance / Filter change",
-        "*Tue 14 Jan 09:00* Acme Heating: HVAC maintenance / Filter change",
+        "*Tue 7 Jan 2025 09:00* Acme Heating: HVAC maintenance / Filter change",
+        "*Tue 14 Jan 2025 09:00* Acme Heating: HVAC maintenance / Filter change",
     ]
     labels = [e["text"]["text"] for e in buttons(reply)]
     assert labels == ["Complete", "Skip", "Reschedule", "Assign"] * 2
@@ -93,7 +93,7 @@ def test_a_customers_visits_over_a_range_and_the_planning_horizon(slack: Slack) 
     at(slack.shop, date(2025, 1, 6))
     sold(slack)
     reply = slack.command("/visits", "acme from 1 Mar 2025 to 31 Mar 2025", user=STAFF)
-    assert reply["text"].startswith("*Visits* of *Acme Heating (Ann Lee)* from Sat 01 Mar to Mon 31 Mar 2025")
+    assert reply["text"].startswith("*Visits* of *Acme Heating (Ann Lee)* from Sat 1 Mar to Mon 31 Mar 2025")
     lines = [b["text"]["text"] for b in reply["blocks"] if b["type"] == "section"][1:]
     assert len(lines) == 5 and "Tune-up" in lines[2]  # four Tuesdays and the tune-up on the 15th
     far = slack.command("/visits", "acme from in 6 months to in 7 months", user=STAFF)
@@ -119,9 +119,9 @@ def test_a_long_list_comes_a_page_at_a_time(slack: Slack) -> None:
 def test_complete_with_a_note_from_the_button(slack: Slack) -> None:
     m, view = opened_on_7_jan(slack, 0)
     assert view["title"]["text"] == "Complete a visit"
-    assert "Tue 07 Jan 2025 09:00" in view["blocks"][0]["text"]["text"]
+    assert "Tue 7 Jan 2025 09:00" in view["blocks"][0]["text"]["text"]
     slack.driver.submit(STAFF, {"note": "Filter replaced, coil cleaned"})
-    assert told(slack).startswith("Done: *Tue 07 Jan 2025 09:00* — Acme Heating")
+    assert told(slack).startswith("Done: *Tue 7 Jan 2025 09:00* — Acme Heating")
     with slack.shop.tx(write=False) as ctx:
         done = visits.visits_of(ctx, m)[0]
         assert (done.status, done.note) == (VisitStatus.COMPLETED, "Filter replaced, coil cleaned")
@@ -147,7 +147,7 @@ def test_reschedule_refuses_a_past_day_under_the_field_then_moves_it(slack: Slac
     answer = slack.driver.submit(STAFF, {"date": "2025-01-02"})
     assert "in the past" in answer["errors"]["date"]
     slack.driver.submit(STAFF, {"date": "2025-01-09"})
-    assert told(slack).startswith("Moved to Thu 09 Jan 2025 09:00")
+    assert told(slack).startswith("Moved to Thu 9 Jan 2025 09:00")
     with slack.shop.tx(write=False) as ctx:
         moved = visits.visits_of(ctx, m)[0]
     assert (moved.due_on, moved.rescheduled_from) == (date(2025, 1, 9), date(2025, 1, 7))
@@ -184,7 +184,7 @@ def test_the_home_lists_todays_visits_with_a_menu_that_completes_one(slack: Slac
     home = wait_until(lambda: slack.standin.homes.get(STAFF), what="the Home")
     menus = [b for b in home["blocks"] if b.get("accessory", {}).get("type") == "overflow"]
     assert [b["text"]["text"] for b in menus] == [
-        "• Tue 09:00 Acme Heating: HVAC maintenance / Filter change"
+        "• Tue 7 Jan 2025 09:00 Acme Heating: HVAC maintenance / Filter change"
     ]
     action_id = menus[0]["accessory"]["action_id"]
     http, _ = slack.driver.click(action_id, Action.COMPLETE, user=STAFF, home=home, kind="overflow")
@@ -208,6 +208,6 @@ def test_someone_who_cannot_work_visits_sees_them_without_a_menu(slack: Slack) -
     assert slack.driver.open_home("USPECIALIST2").status_code == 200
     home = wait_until(lambda: slack.standin.homes.get("USPECIALIST2"), what="the Home")
     assert not [b for b in home["blocks"] if "accessory" in b]
-    assert "Tue 09:00 Acme Heating" in "\n".join(
+    assert "Tue 7 Jan 2025 09:00 Acme Heating" in "\n".join(
         b["text"]["text"] for b in home["blocks"] if b["type"] == "section"
     )

@@ -25,7 +25,7 @@ def test_advancing_past_an_expiry_brings_the_reminder_and_expires_the_credits(pa
     expect(moved).to_contain_text("to Sam Carter (DM)")
     expect(moved).to_contain_text("Blue Fin Spa (Joao Pereira): 2 credits expire after")
     reminder = page.locator("main article", has_text="Blue Fin Spa (Joao Pereira): 2 credits expire after")
-    expect(reminder).to_contain_text("(in 1 day(s))")
+    expect(reminder).to_contain_text("(in 1 day)")
     expect(page.locator("#who option[value=USAM]")).to_contain_text("DMs")  # who got reminders
     command(page, "/credits Blue Fin Spa")
     expect(page.locator("article.ephemeral", has_text="Credits:").last).to_contain_text("6 expired")

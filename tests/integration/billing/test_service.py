@@ -473,7 +473,7 @@ def test_the_command_line_lists_charges_and_records_payments(
     db.dispose()
     listed = runner.invoke(cli, ["billing", "charges", str(m.id)], catch_exceptions=False)
     assert listed.exit_code == 0 and f"{first.reference:<8} due {today}" in listed.output
-    assert "49.00 USD  due" in listed.output
+    assert "49.00 USD  due" in listed.output  # a column for scripts: the amount and its code
     failed = runner.invoke(cli, ["billing", "fail", first.reference, "--note", "declined"])
     assert failed.exit_code == 0 and "is failed; it is still owed" in failed.output
     paid = runner.invoke(cli, ["billing", "pay", str(first.id)])

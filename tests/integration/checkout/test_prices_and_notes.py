@@ -134,7 +134,7 @@ def test_the_preview_says_why_account_credit_pays_nothing(shop: Shop) -> None:
     silver = f"M-{c.silver} Silver"
     assert products.due == D("40.00")  # 10% off, then the common pool's 50.00
     assert products.notes == (
-        "Account credit 40.00 not usable: usable from 25 Jan 2025.",
+        "Account credit 40.00 not usable: usable from Sat 25 Jan 2025.",
         f"Account credit 30.00 not usable: {silver}'s services share pays only for services.",
     )
     assert f"Account credit 80.00 not usable: {silver}, the member keeps it for later." in kept.notes

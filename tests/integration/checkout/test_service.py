@@ -262,7 +262,7 @@ def test_points_earned_on_what_is_paid_and_converted(shop: Shop) -> None:
     with shop.tx(STAFF) as ctx:
         shown = checkout.preview(ctx, invoice(c, use_monetary_credit=False))
         assert shown.due == D("125.00") and shown.points == D(125)
-        assert shown.points_rule == f"M-{c.platinum} Platinum: 1 point(s) per 1 paid, rounded down"
+        assert shown.points_rule == f"M-{c.platinum} Platinum: 1 point per 1 paid, rounded down"
         checkout.post(ctx, invoice(c, use_monetary_credit=False), key="pos-1", preview=shown)
     with shop.tx(STAFF) as ctx:
         converted = checkout.convert_points(ctx, c.customer, D(100), key="convert-1")

@@ -8,12 +8,12 @@ from tests.integration.cli.conftest import Run
 def test_services_add_and_list(run: Run) -> None:
     added = run("services", "add", "Massage 60", "--price", "100", "--category", "Massage", "--minutes", "60")
     assert added.exit_code == 0, added.output
-    assert "Added service Massage 60 at 100.00 USD" in added.output
+    assert "Added service Massage 60 at $100.00" in added.output
     assert run("services", "add", "Oil", "--price", "18.5", "--kind", "product").exit_code == 0
     assert run("services", "add", "Consultation").exit_code == 0
     listed = run("services", "list").output
-    assert "Massage 60: 100.00 USD, Massage, 60 min\n" in listed
-    assert "Oil (product): 18.50 USD\n" in listed
+    assert "Massage 60: $100.00, Massage, 60 min\n" in listed
+    assert "Oil (product): $18.50\n" in listed
     assert "Consultation: priced at checkout\n" in listed
 
 

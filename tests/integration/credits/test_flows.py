@@ -21,7 +21,7 @@ from tests.integration.helpers import add_customer
 
 @pytest.fixture
 def two(shop: Shop) -> tuple[int, int]:
-    """Two customers with 5 credits each, one lot expiring at the start of 1 Feb 2025 (UTC)."""
+    """Two customers with 5 credits each, one lot expiring at the start of Sat 1 Feb 2025 (UTC)."""
     with shop.tx() as ctx:
         north = add_customer(ctx, company="Northwind Traders", contact="Nancy")
         plumbing = add_customer(ctx, company="Northwind Plumbing", contact="Bo")

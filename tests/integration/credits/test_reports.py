@@ -21,7 +21,7 @@ from tests.integration.helpers import add_customer
 
 
 def scenario(shop: Shop) -> tuple[int, int, int]:
-    """Ann: 8 credits on 1 Feb 2025 lasting 10 days, 3 used, the rest expired; 8 more on 1 Mar.
+    """Ann: 8 credits on Sat 1 Feb 2025 lasting 10 days, 3 used, the rest expired; 8 more on 1 Mar.
     Bo: 50.00 of monetary credit given by hand, never expiring."""
     at(shop, date(2025, 2, 1))
     plan = credit_plan(

@@ -32,7 +32,7 @@ from tests.integration.helpers import plan_by_name
 
 def duplicates(shop: Shop) -> tuple[int, int, int, int]:
     """Ann Lee twice (an import made "Ann Lee" and "Lee, Ann"), each with a membership of 8
-    credits on 1 Feb 2025: the duplicate used 3, the survivor 1. (duplicate, survivor, their
+    credits on Sat 1 Feb 2025: the duplicate used 3, the survivor 1. (duplicate, survivor, their
     memberships.)"""
     at(shop, date(2025, 2, 1))
     plan = credit_plan(

@@ -183,7 +183,7 @@ def test_a_freeze_is_made_or_held_by_the_policy_and_a_planned_one_is_withdrawn(s
         again = flows.freeze(ctx, contract, from_february, asked_in="CDESK")
     assert isinstance(held, Held) and isinstance(again, Held)
     assert held.channel == "CAPPROVALS" and again.request.id == held.request.id  # asked once
-    assert held.request.summary.endswith("from 01 Feb 2025 until 20 Feb 2025: travelling")
+    assert held.request.summary.endswith("from Sat 1 Feb 2025 until Thu 20 Feb 2025: travelling")
     with shop.tx(write=False) as ctx:
         assert memberships.get(ctx, contract).status is Status.ACTIVE
 
@@ -242,7 +242,7 @@ def test_a_cancellation_inside_the_lock_in_is_held_asked_once_and_a_changed_fee_
         again = confirm(ctx, contract, fee, "k1", asked_in="CDESK")
     assert isinstance(held, Held) and held.channel == "CDESK"
     assert held.request.summary == (
-        f"Cancel M-{contract} (Customer 2025-01-15, Gold) from 15 Jan 2025 with a lock-in fee of "
+        f"Cancel M-{contract} (Customer 2025-01-15, Gold) from Wed 15 Jan 2025 with a lock-in fee of "
         f"{display(fee, 'USD')}: moving away"
     )
     assert again == flows.AlreadyAsked(held.request)

@@ -16,7 +16,7 @@ TODAY = date(2025, 1, 31)
     ("typed", "expected"),
     [
         ("2025-03-01", date(2025, 3, 1)),
-        ("1 Mar 2025", date(2025, 3, 1)),
+        ("Sat 1 Mar 2025", date(2025, 3, 1)),
         ("March 1 2025", date(2025, 3, 1)),
         ("today", TODAY),
         ("Tomorrow", date(2025, 2, 1)),

@@ -321,7 +321,12 @@ def plan_row() -> dict[str, Any]:
         "price": Decimal("49.00"),
         "billing": "monthly",
         "term": "12 months",
-        "credits": "4 credits per period + 2 at sign-up",
+        "credits": CreditTerms(
+            kind=CreditKind.SERVICE,
+            per_period=Decimal(4),
+            initial=Decimal(2),
+            frequency=Frequency.EVERY_N_DAYS,
+        ),
         "services": services,
         "discounts": "; ".join([f"10% off {USER}, {USER}"] * 3 + ["5.00 off Products"]),
     }
@@ -681,6 +686,7 @@ MACRO_VALUES.update(
     {
         "plan_credit_amount": {"c": EVERY_CREDIT_RULE, "value": Decimal("1234567.89"), "currency": "USD"},
         "plan_credit_terms": CREDIT_WORDS,
+        "credit_summary": {"c": EVERY_CREDIT_RULE, "currency": "USD"},
         "plan_credits_now": CREDIT_WORDS,
         "plan_credits_sold": {"sold": 12345},
         "plan_discounts_now": {"discounts": [{"off": "100%", "on": USER}] * 3},  # forms.DISCOUNT_ROWS
@@ -700,7 +706,7 @@ MACRO_VALUES.update(
             "services": [{"job": USER, "task": USER, "schedule": "Every 52 weeks on Mon, Tue", "at": "09:00"}]
             * 9
         },
-        "plan_sold_terms": {"sold": 12345, "billing": "twice-a-year", "prorated": True, "term": 120},
+        "plan_sold_terms": {"sold": 12345, "billing": "twice a year", "prorated": True, "term": 120},
     }
 )
 REPLIES = sorted(messages.wording().replies)

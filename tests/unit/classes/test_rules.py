@@ -86,8 +86,8 @@ def test_session_rules_keep_other_plans_out_and_say_so() -> None:
         ({"status": Status.PENDING}, "M-5 (Plan 1) is pending approval, not active."),
         ({"status": Status.SCHEDULED}, "M-5 (Plan 1) is scheduled, not active."),
         ({"status": Status.GRACE}, "M-5 (Plan 1) is grace, not active."),
-        ({"start": date(2025, 2, 1)}, "M-5 (Plan 1) starts on 01 Feb 2025, after the session."),
-        ({"end": date(2025, 1, 19)}, "M-5 (Plan 1) ends on 19 Jan 2025, before the session."),
+        ({"start": date(2025, 2, 1)}, "M-5 (Plan 1) starts on Sat 1 Feb 2025, after the session."),
+        ({"end": date(2025, 1, 19)}, "M-5 (Plan 1) ends on Sun 19 Jan 2025, before the session."),
         ({"unpaid": "M-5 has an overdue charge C-1 of $49.00."}, "M-5 has an overdue charge C-1 of $49.00."),
     ],
 )
