@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import smtplib
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
@@ -196,6 +197,16 @@ async def deliver_mail(
                 rest = [row[0] for row in leased[done:]]
                 await asyncio.to_thread(_fail_all, db, clock, team, rest, f"SMTP server unreachable: {exc}")
                 break
+            except smtplib.SMTPRecipientsRefused as exc:
+                codes = sorted({code for code, _ in exc.recipients.values()})
+                if codes and all(500 <= code < 600 for code in codes):  # the address itself: never retried
+                    why = f"the server refused the address ({', '.join(map(str, codes))})"
+                    await asyncio.to_thread(_skip, db, clock, team, outbox_id, why)
+                    continue
+                await asyncio.to_thread(
+                    _record, db, clock, team, outbox_id, f"refused for now: {codes}", None
+                )
+                continue
             except Exception as exc:  # refused by the server, the connection lost mid-send
                 await asyncio.to_thread(
                     _record, db, clock, team, outbox_id, f"{type(exc).__name__}: {exc}", None

@@ -157,6 +157,7 @@ def book_class(ctx: Ctx, series_id: int, customer_id: int, on: date | None) -> B
 def join_waitlist(ctx: Ctx, series_id: int, customer_id: int, on: date | None) -> WaitView | None:
     """Put the customer in line for the class's session on `on` (its next one when None); None
     when there is no such session still to start (nothing written)."""
+    roles.require(ctx, Action.BOOK_CLASSES)  # before anything is read
     session = _next_session(ctx, series_id, on)
     return None if session is None else _local_wait(ctx, classes.join_waitlist(ctx, session.id, customer_id))
 
@@ -164,6 +165,7 @@ def join_waitlist(ctx: Ctx, series_id: int, customer_id: int, on: date | None) -
 def leave_waitlist(ctx: Ctx, series_id: int, customer_id: int, on: date | None) -> WaitView | None:
     """Take the customer off the line of the class's session on `on`; without a day, of the next
     session they wait for. None when there is no such session (nothing written)."""
+    roles.require(ctx, Action.BOOK_CLASSES)  # before anything is read
     if on is None:
         mine = [w for w in classes.waiting_of(ctx, customer_id) if w.series_id == series_id]
         on = mine[0].on_date if mine else None
@@ -191,6 +193,7 @@ def line(ctx: Ctx, session_id: int) -> Line:
 def set_capacity(ctx: Ctx, series_id: int, on: date, capacity: int) -> Line | None:
     """Change the places of the class's session on `on`; its line after it (a raise books the
     first in line). None when there is no session that day (nothing written)."""
+    roles.require(ctx, Action.MANAGE_CLASSES)  # before anything is read
     session = classes.session_on(ctx, series_id, on)
     if session is None:
         return None

@@ -29,6 +29,13 @@ class Inbox:
 
     received: list[tuple[list[str], EmailMessage]] = field(default_factory=list)
     refuse: int = 0  # how many messages to refuse for now (451) before taking them
+    unknown: set[str] = field(default_factory=set)  # addresses refused for good (550)
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        if address in self.unknown:
+            return "550 5.1.1 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.refuse:

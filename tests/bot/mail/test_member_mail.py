@@ -159,6 +159,23 @@ def test_a_message_the_server_refuses_for_now_is_tried_again(slack: Slack, smtp:
     assert len(smtp.inbox.to(ANNA)) == 1
 
 
+def test_an_address_the_server_refuses_for_good_is_given_up_not_retried_forever(
+    slack: Slack, smtp: Smtp
+) -> None:
+    customer = seeded(slack)
+    give_email(slack.shop, customer)
+    use_smtp(slack.shop, smtp)
+    redeem(slack.shop, customer)
+    smtp.inbox.unknown.add(ANNA)  # "550 no such mailbox"
+    timer = FixedClock(REAL)
+    assert send_mail(slack.shop, timer) == 0
+    (row,) = mail_rows(slack.shop)
+    assert row.sent_at is not None and "refused the address (550)" in row.last_error  # done with
+    timer.advance(timedelta(hours=1))
+    smtp.inbox.unknown.clear()
+    assert send_mail(slack.shop, timer) == 0 and smtp.inbox.to(ANNA) == []  # not tried again
+
+
 def test_an_unsubscribed_member_gets_nothing(slack: Slack, smtp: Smtp) -> None:
     customer = seeded(slack)
     use_smtp(slack.shop, smtp)
