@@ -94,7 +94,7 @@ def queued(ctx: Ctx, keys: Iterable[str]) -> set[str]:
         query = select(Outbox.key).where(
             col(Outbox.tenant_id) == ctx.uow.tenant_id, col(Outbox.key).in_(wanted[start : start + 1000])
         )
-        found.update(ctx.uow.session.exec(query).all())
+        found |= set(ctx.uow.session.exec(query).all())
     return found
 
 

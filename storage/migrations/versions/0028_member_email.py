@@ -20,20 +20,20 @@ TEXT = sqlmodel.sql.sqltypes.AutoString
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("tenant") as batch:
-        batch.add_column(sa.Column("smtp_host", TEXT(length=253), nullable=False, server_default=""))
-        batch.add_column(sa.Column("smtp_port", sa.Integer(), nullable=False, server_default="587"))
-        batch.add_column(sa.Column("smtp_tls", TEXT(length=8), nullable=False, server_default="starttls"))
-        batch.add_column(sa.Column("smtp_user", TEXT(length=200), nullable=False, server_default=""))
-        batch.add_column(sa.Column("smtp_password", TEXT(length=200), nullable=False, server_default=""))
-        batch.add_column(sa.Column("mail_from", TEXT(length=320), nullable=False, server_default=""))
-    with op.batch_alter_table("customer") as batch:
-        batch.add_column(sa.Column("unsubscribed", sa.Boolean(), nullable=False, server_default=sa.false()))
+    # Not batches: on SQLite a batch copies the table, and the copy loses the triggers that keep
+    # the customer search index (0025) in step, and cannot replace a table others refer to while
+    # foreign keys are enforced. SQLite adds (3.35+: drops) a column in place.
+    op.add_column("tenant", sa.Column("smtp_host", TEXT(length=253), nullable=False, server_default=""))
+    op.add_column("tenant", sa.Column("smtp_port", sa.Integer(), nullable=False, server_default="587"))
+    op.add_column("tenant", sa.Column("smtp_tls", TEXT(length=8), nullable=False, server_default="starttls"))
+    op.add_column("tenant", sa.Column("smtp_user", TEXT(length=200), nullable=False, server_default=""))
+    op.add_column("tenant", sa.Column("smtp_password", TEXT(length=200), nullable=False, server_default=""))
+    op.add_column("tenant", sa.Column("mail_from", TEXT(length=320), nullable=False, server_default=""))
+    unsubscribed = sa.Column("unsubscribed", sa.Boolean(), nullable=False, server_default=sa.false())
+    op.add_column("customer", unsubscribed)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("customer") as batch:
-        batch.drop_column("unsubscribed")
-    with op.batch_alter_table("tenant") as batch:
-        for name in ("mail_from", "smtp_password", "smtp_user", "smtp_tls", "smtp_port", "smtp_host"):
-            batch.drop_column(name)
+    op.drop_column("customer", "unsubscribed")  # SQLite 3.35+ drops a column in place, triggers kept
+    for name in ("mail_from", "smtp_password", "smtp_user", "smtp_tls", "smtp_port", "smtp_host"):
+        op.drop_column("tenant", name)

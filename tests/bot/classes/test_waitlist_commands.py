@@ -71,7 +71,7 @@ def test_a_full_session_offers_the_waitlist_and_a_cancellation_books_the_first_w
     assert "had already left" in say(slack, f"leave dora yoga {MONDAY}")
     assert bookings(slack, s["anna"]) == [] and credits(slack, s["anna"]) == 10
 
-    assert "Mon 20 Jan 18:00: full, 2 waiting" in say(slack, "")
+    assert "Mon 20 Jan 2025 18:00: full, 2 waiting" in say(slack, "")
     assert say(slack, "bookings anna berg").endswith(
         "*On the waitlist*\n• Yoga, Mon 20 Jan 2025 18:00 — number 1 in line"
     )

@@ -189,9 +189,9 @@ WAITLIST_BOOKED: dict[str, Any] = {
 def test_a_booking_from_the_waitlist_says_who_got_the_place_and_who_was_passed_over() -> None:
     said = notifications.render(Kind.CLASS_WAITLIST_BOOKED, WAITLIST_BOOKED)
     assert said.text == (
-        "Bo's &lt;Bakery&gt; was on the waitlist of *Yoga *hot** on Mon 20 Jan 2025 18:00 and a place freed "
-        "up: they are booked, *B-41*. No credit was spent: M-12 books without credits. Please let them "
-        "know; `/classes cancel B-41` gives the place back."
+        "Bo's &lt;Bakery&gt; was on the waitlist of *Yoga \u2217hot\u2217* on Mon 20 Jan 2025 18:00 "
+        "and a place freed up: they are booked, *B-41*. No credit was spent: M-12 books without "
+        "credits. Please let them know; `/classes cancel B-41` gives the place back."
     )
     skipped = [{"customer": "Ann", "reason": "Ann has no session credit."}]
     passed = notifications.render(Kind.CLASS_WAITLIST_BOOKED, {**WAITLIST_BOOKED, "skipped": skipped})

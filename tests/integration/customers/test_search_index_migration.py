@@ -14,7 +14,7 @@ from alembic import command
 from sqlalchemy import create_engine, inspect, make_url, text
 
 from core.context import transaction
-from core.customers.service import search_customers
+from core.customers.service import CustomerInput, add_customer, search_customers
 from core.kernel.clock import FixedClock
 from core.workspace.flows import ensure_tenant
 from storage.migrate import alembic_config, upgrade
@@ -46,8 +46,11 @@ def empty(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
 
 
 def test_the_customers_already_there_are_found_through_the_new_index(empty: Database) -> None:
-    upgrade(empty, "0024")
+    # The workspace is made at the head (the tables' code is the head's), then the schema is taken
+    # back to 0024 to hold customers written before the index existed.
+    upgrade(empty, "head")
     ensure_tenant(empty, FixedClock(NOW), "TOLD", admins=[ADMIN])
+    command.downgrade(alembic_config(empty), "0024")
     with empty.engine.begin() as conn:
         for company, folded in [("Café Müller", "cafe muller"), ("Zeppelin Fitness", "zeppelin fitness")]:
             conn.execute(
@@ -58,9 +61,6 @@ def test_the_customers_already_there_are_found_through_the_new_index(empty: Data
                 {"company": company, "folded": folded, "now": NOW},
             )
     upgrade(empty, "0025")
-    with transaction(empty, "TOLD", ADMIN, FixedClock(NOW), write=False) as ctx:
-        assert [c.company for c in search_customers(ctx, "muller")] == ["Café Müller"]
-        assert [c.company for c in search_customers(ctx, "fitness zep")] == ["Zeppelin Fitness"]
     with empty.engine.connect() as conn:
         if empty.dialect == "sqlite":
             indexed = conn.execute(text("SELECT search_text FROM customer_search ORDER BY rowid")).scalars()
@@ -70,6 +70,10 @@ def test_the_customers_already_there_are_found_through_the_new_index(empty: Data
                 text("SELECT reloptions FROM pg_class WHERE relname = 'ix_customer_search_trgm'")
             ).scalar()
             assert options == ["fastupdate=off"]
+    upgrade(empty, "head")
+    with transaction(empty, "TOLD", ADMIN, FixedClock(NOW), write=False) as ctx:
+        assert [c.company for c in search_customers(ctx, "muller")] == ["Café Müller"]
+        assert [c.company for c in search_customers(ctx, "fitness zep")] == ["Zeppelin Fitness"]
 
     command.downgrade(alembic_config(empty), "0024")
     with empty.engine.connect() as conn:
@@ -84,3 +88,17 @@ def test_the_customers_already_there_are_found_through_the_new_index(empty: Data
                 text("SELECT reloptions FROM pg_class WHERE relname = 'ix_customer_search_trgm'")
             ).scalar()
             assert options is None
+
+
+def test_the_index_keeps_up_through_every_later_migration_and_their_downgrades(empty: Database) -> None:
+    """A later migration that copies the customer table (SQLite's batch mode) would drop the
+    index's triggers and leave new customers unfound: at the head, and back down to 0025 and up
+    again, a customer added is found."""
+    upgrade(empty, "head")
+    command.downgrade(alembic_config(empty), "0025")
+    upgrade(empty, "head")
+    ensure_tenant(empty, FixedClock(NOW), "THEAD", admins=[ADMIN])
+    with transaction(empty, "THEAD", ADMIN, FixedClock(NOW)) as ctx:
+        add_customer(ctx, CustomerInput(company="Café Müller"))
+    with transaction(empty, "THEAD", ADMIN, FixedClock(NOW), write=False) as ctx:
+        assert [c.company for c in search_customers(ctx, "cafe mul")] == ["Café Müller"]
