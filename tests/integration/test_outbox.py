@@ -15,8 +15,8 @@ from core.credits.lots import Pool, Unit
 from core.daily import jobs as daily
 from core.workspace.tenants import update_settings
 from tests.conftest import ADMIN, SPECIALIST, TZ, Shop
-from tests.integration.credit_helpers import at
-from tests.integration.helpers import add_customer
+from tests.integration.credit_helpers import at, member
+from tests.integration.helpers import add_customer, with_services
 
 NAME = "Harbour <Gym> *VIP* & <@U0EVIL>"
 SLACK_SYNTAX = ("mrkdwn", '"type"', "blocks", "<", ">", "&", "*", "`")  # the name aside: as typed
@@ -35,10 +35,16 @@ def test_every_notification_queued_is_a_kind_and_plain_data_without_slack_syntax
         )
         customer = add_customer(ctx, NAME, "")
         ledger.grant(ctx, customer, Unit.MONEY, Decimal("150.50"), key="deposit", pool=Pool.COMMON)
-        # last day in 7 days: expiry reminders today, and on the weekly digest
+        # last day in 7 days: an expiry reminder today
         ledger.grant(
             ctx, customer, Unit.CREDIT, Decimal(3), key="soon", expires_at=midnight(monday + timedelta(8))
         )
+        # last day on Thursday: on this week's digest, and its 1-day reminder falls in the downtime
+        ledger.grant(
+            ctx, customer, Unit.CREDIT, Decimal(2), key="week", expires_at=midnight(monday + timedelta(4))
+        )
+        gold = with_services(ctx)  # a filter change on Tuesdays: tomorrow's services
+    member(shop, gold.id, monday, customer=customer)
     daily.catch_up(shop.db, shop.team, shop.clock)
     at(shop, monday + timedelta(days=4))  # down for three days: a catch-up summary
     daily.catch_up(shop.db, shop.team, shop.clock)
