@@ -27,7 +27,7 @@ def test_a_write_whose_commit_answer_is_lost_is_answered_as_done_once(shop: Shop
         assert "Massage 60" in bot.slack.command("/services", "")["text"]  # a pooled connection
         proxy.lose_next_commit_answer()
         reply = bot.slack.command("/services", "price massage 60 at downtown 110")["text"]
-        assert "*Massage 60* costs 110.00 USD at Downtown" in reply
+        assert "*Massage 60* costs $110.00 at Downtown" in reply
         assert not proxy.losing_commit  # the COMMIT did go through the proxy and lose its answer
     assert location_prices(shop) == [("Downtown", Decimal(110))]
 
