@@ -113,10 +113,6 @@ def _row(ctx: Ctx, key: str, to: str, kind: Kind, data: Data) -> dict[str, Any]:
     }
 
 
-def is_email(kind: str) -> bool:
-    return kind.startswith(EMAIL)
-
-
 def due(ctx: Ctx, now: datetime, *, limit: int, email: bool = False) -> list[Outbox]:
     """Unsent messages whose next attempt has come by `now`, oldest first, locked for this
     deliverer (on PostgreSQL others skip them rather than wait): the Slack ones, or with `email`

@@ -42,7 +42,7 @@ def give_email(shop: Shop, customer_id: int, email: str = ANNA, *, unsubscribed:
 def mail_rows(shop: Shop) -> list[Outbox]:
     with shop.tx(write=False) as ctx:
         rows = ctx.uow.all(ctx.uow.select(Outbox).order_by(col(Outbox.id)))
-        return [r for r in rows if outbox.is_email(r.kind)]
+        return [r for r in rows if r.kind.startswith(outbox.EMAIL)]
 
 
 def sell_and_approve(slack: Slack, email: str = ANNA, company: str = "Café Müller") -> int:

@@ -11,7 +11,7 @@ import pytest
 from bot import mail, notifications
 from bot.limits import message_problems
 from bot.notifications.said import TEXT_MAX
-from core.outbox import Kind, is_email
+from core.outbox import EMAIL, Kind
 
 EXPIRING: dict[str, Any] = {
     "customer_id": 7,
@@ -155,8 +155,8 @@ def test_a_message_queued_as_text_before_kinds_is_posted_as_it_was() -> None:
 
 def test_every_kind_has_a_renderer_and_an_unknown_one_is_refused() -> None:
     # Slack's kinds have a renderer; e-mail's have their templates in bot/mail.py instead.
-    assert set(notifications.RENDERERS) == {k for k in Kind if not is_email(k)}
-    assert set(mail.PREPARE) == set(mail.NAMES) == {k for k in Kind if is_email(k)}
+    assert set(notifications.RENDERERS) == {k for k in Kind if not k.startswith(EMAIL)}
+    assert set(mail.PREPARE) == set(mail.NAMES) == {k for k in Kind if k.startswith(EMAIL)}
     with pytest.raises(notifications.UnknownKind, match=r"credits\.someday"):
         notifications.render("credits.someday", {})
 
